@@ -1,0 +1,327 @@
+"""The OpenAnalyst protocol: websocket frames and the models the flow's steps pass along.
+
+One definition used by the Windmill scripts and by the hub. Frames follow the seed's
+`WSMessage` (section 4.2) with camelCase keys on the wire; Python code uses snake_case.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+from pydantic.alias_generators import to_camel
+
+from f.openanalyst.lib.users import USER_ID_PATTERN
+
+MAX_REQUEST_CHARS = 8_000
+
+UserId = Annotated[str, StringConstraints(pattern=rf"^{USER_ID_PATTERN}$")]
+Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,128}$")]
+WindmillPath = Annotated[str, StringConstraints(pattern=r"^(f|u)/[a-z0-9_]+(/[a-z0-9_]+)+$")]
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex}"
+
+
+class Model(BaseModel):
+    """Base: camelCase on the wire, snake_case in Python, unknown keys refused."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        extra="forbid",
+    )
+
+
+# --------------------------------------------------------------------------- payloads
+
+
+class Attachment(Model):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    content_type: str = "application/octet-stream"
+    url: str | None = None
+    data: str | None = Field(default=None, description="base64 content for small uploads")
+
+
+class UserRequestPayload(Model):
+    content: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REQUEST_CHARS)]
+    attachments: list[Attachment] = Field(default_factory=list, max_length=10)
+    # Answers to a clarification: the frame's correlationId names the question message.
+    answers: dict[str, Any] | None = None
+
+
+class AssistantTypingPayload(Model):
+    typing: bool = True
+
+
+class ClarificationQuestion(Model):
+    id: Identifier
+    question: str
+    choices: list[str] | None = None
+
+
+class TokenUsage(Model):
+    input: int = 0
+    output: int = 0
+    cache_read: int = 0
+    cache_write: int = 0
+
+
+class ResponseMetadata(Model):
+    skill: str | None = None
+    duration: int = Field(default=0, description="milliseconds from request to answer")
+    windmill_jobs: list[str] = Field(default_factory=list)
+    attempts: int = 0
+    research_applied: bool = False
+    model: str = Field(default="offline", description="the model id used, or 'offline'")
+    tokens: TokenUsage = Field(default_factory=TokenUsage)
+
+
+class AssistantResponsePayload(Model):
+    message_id: Identifier | None = None
+    content: str
+    done: bool = True
+    metadata: ResponseMetadata = Field(default_factory=ResponseMetadata)
+    questions: list[ClarificationQuestion] | None = None
+    # Where the person's answers go (the flow is suspended until they arrive).
+    resume_job_id: str | None = None
+
+
+class TaskProgressPayload(Model):
+    job_id: str | None = None
+    step: str
+    percent: Annotated[int, Field(ge=0, le=100)] = 0
+    message: str = ""
+
+
+class TaskCompletePayload(Model):
+    job_id: str | None = None
+    duration: int = 0
+    result: dict[str, Any] | None = None
+
+
+class TaskErrorPayload(Model):
+    job_id: str | None = None
+    error: str
+    code: str = "error"
+    retryable: bool = False
+    action: str = Field(default="", description="what the person can do next")
+
+
+class EmptyPayload(Model):
+    pass
+
+
+class AuthPayload(Model):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=8192)]
+    # Resume a stream: the last event id the client saw (hub stream offset).
+    last_event_id: str | None = None
+
+
+class ConnectedPayload(Model):
+    user_id: UserId
+    ttl: int | None = Field(default=None, description="seconds until the token expires")
+    epoch: str | None = None
+    recovered: bool | None = None
+
+
+class ErrorPayload(Model):
+    code: str
+    message: str
+    field: str | None = None
+
+
+# ----------------------------------------------------------------------------- frames
+
+
+class _Frame(Model):
+    user_id: UserId | None = None  # set by the hub from the token, never trusted from a client
+    session_id: Identifier
+    timestamp: int = Field(default_factory=now_ms)
+    message_id: Identifier = Field(default_factory=lambda: new_id("msg"))
+    correlation_id: Identifier | None = None
+    # Hub stream offset, so a reconnecting client can say what it saw last.
+    event_id: str | None = None
+
+
+class UserRequest(_Frame):
+    type: Literal["USER_REQUEST"] = "USER_REQUEST"
+    payload: UserRequestPayload
+
+
+class AssistantTyping(_Frame):
+    type: Literal["ASSISTANT_TYPING"] = "ASSISTANT_TYPING"
+    payload: AssistantTypingPayload = Field(default_factory=AssistantTypingPayload)
+
+
+class AssistantResponse(_Frame):
+    type: Literal["ASSISTANT_RESPONSE"] = "ASSISTANT_RESPONSE"
+    payload: AssistantResponsePayload
+
+
+class TaskProgress(_Frame):
+    type: Literal["TASK_PROGRESS"] = "TASK_PROGRESS"
+    payload: TaskProgressPayload
+
+
+class TaskComplete(_Frame):
+    type: Literal["TASK_COMPLETE"] = "TASK_COMPLETE"
+    payload: TaskCompletePayload
+
+
+class TaskError(_Frame):
+    type: Literal["TASK_ERROR"] = "TASK_ERROR"
+    payload: TaskErrorPayload
+
+
+class Ping(_Frame):
+    type: Literal["PING"] = "PING"
+    payload: EmptyPayload = Field(default_factory=EmptyPayload)
+
+
+class Pong(_Frame):
+    type: Literal["PONG"] = "PONG"
+    payload: EmptyPayload = Field(default_factory=EmptyPayload)
+
+
+class Auth(_Frame):
+    type: Literal["AUTH"] = "AUTH"
+    session_id: Identifier = "auth"
+    payload: AuthPayload
+
+
+class Connected(_Frame):
+    type: Literal["CONNECTED"] = "CONNECTED"
+    payload: ConnectedPayload
+
+
+class Error(_Frame):
+    type: Literal["ERROR"] = "ERROR"
+    payload: ErrorPayload
+
+
+WSMessage = Annotated[
+    UserRequest
+    | AssistantTyping
+    | AssistantResponse
+    | TaskProgress
+    | TaskComplete
+    | TaskError
+    | Ping
+    | Pong
+    | Auth
+    | Connected
+    | Error,
+    Field(discriminator="type"),
+]
+MessageType = Literal[
+    "USER_REQUEST",
+    "ASSISTANT_TYPING",
+    "ASSISTANT_RESPONSE",
+    "TASK_PROGRESS",
+    "TASK_COMPLETE",
+    "TASK_ERROR",
+    "PING",
+    "PONG",
+    "AUTH",
+    "CONNECTED",
+    "ERROR",
+]
+# Frames a client may send; the rest only flow from server to client.
+CLIENT_TYPES: frozenset[str] = frozenset({"USER_REQUEST", "PING", "PONG", "AUTH"})
+
+_frame_adapter: TypeAdapter[WSMessage] = TypeAdapter(WSMessage)
+
+
+def parse_frame(raw: str | bytes) -> WSMessage:
+    """Parse and validate one JSON frame; raises pydantic.ValidationError naming the field."""
+    return _frame_adapter.validate_json(raw)
+
+
+def parse_frame_obj(data: Any) -> WSMessage:
+    return _frame_adapter.validate_python(data)
+
+
+# ------------------------------------------------------------- orchestration models
+
+Platform = Literal["twitter", "linkedin", "instagram", "facebook"]
+
+
+class Entities(Model):
+    platform: Platform | None = None
+    topic: str | None = None
+    time: str | None = Field(default=None, description="ISO 8601 with offset, in the person's timezone")
+    timezone: str | None = None
+    dataset: str | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class Intent(Model):
+    name: str = Field(description="e.g. create_post, create_and_schedule, analyze, build, help, unknown")
+    entities: Entities = Field(default_factory=Entities)
+    confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+    source: Literal["rules", "model"] = "rules"
+
+
+class SkillCandidate(Model):
+    skill: str
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
+class SkillMatch(Model):
+    skill: str | None
+    confidence: float = Field(ge=0.0, le=1.0)
+    alternatives: list[SkillCandidate] = Field(default_factory=list)
+    reason: str = ""
+
+
+class Expectation(Model):
+    """What a step's output must satisfy; checked deterministically before any judge."""
+
+    required_fields: list[str] = Field(default_factory=list)
+    non_empty: list[str] = Field(default_factory=list)
+    max_chars: dict[str, int] = Field(default_factory=dict)
+    equals: dict[str, Any] = Field(default_factory=dict)
+    criteria: str | None = Field(default=None, description="free-text criterion for the judge")
+
+
+class PlanStep(Model):
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+    script: WindmillPath
+    args: dict[str, Any] = Field(default_factory=dict)
+    expected: Expectation = Field(default_factory=Expectation)
+    description: str = ""
+
+
+class Plan(Model):
+    skill: str
+    steps: list[PlanStep] = Field(default_factory=list, max_length=10)
+    rationale: str = ""
+    mode: Literal["model", "offline"] = "offline"
+    answer: str | None = Field(default=None, description="a direct answer when no step is needed")
+
+
+class StepResult(Model):
+    step_id: str
+    script: str
+    job_id: str | None = None
+    success: bool
+    result: Any = None
+    error: str | None = None
+    duration_ms: int = 0
+
+
+class EvalResult(Model):
+    success: bool
+    differences: list[str] = Field(default_factory=list)
+    score: float = Field(default=0.0, ge=0.0, le=1.0)
+    judged_by: Literal["rules", "model"] = "rules"
