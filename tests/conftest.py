@@ -1,0 +1,29 @@
+"""Test set-up shared by every test module.
+
+Runs before anything imports httpx: the Anthropic SDK (>= 1.0) speaks httpx2, so we alias
+httpx to httpx2 process-wide and respx, agno, the SDK and wmill share one client package
+(REFERENCE.md section 6.1). respx's own pytest plugin is disabled in pyproject (-p no:respx).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["AGNO_TELEMETRY"] = "false"
+os.environ.setdefault("WM_WORKSPACE", "openanalyst")
+
+import httpx2  # noqa: E402
+
+httpx2.alias_httpx()
+
+import pytest  # noqa: E402
+import respx  # noqa: E402
+
+pytest_plugins = ["tests.support.services"]
+
+
+@pytest.fixture
+def respx_mock():
+    """A respx router that fails on any unmocked request and any unused route."""
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as router:
+        yield router

@@ -1,0 +1,65 @@
+"""The websocket protocol: what a client may send, and the errors it gets back."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pydantic import ValidationError
+
+from f.openanalyst.lib import protocol
+
+
+def frame(**kw: object) -> str:
+    return json.dumps({"type": "USER_REQUEST", "sessionId": "sess_abc", **kw})
+
+
+def test_seed_example_request_parses_with_camel_case_keys() -> None:
+    raw = frame(
+        userId="user_123",
+        payload={"content": "Create a Twitter post about AI", "attachments": []},
+        timestamp=1703001234567,
+        messageId="msg_xyz",
+    )
+    msg = protocol.parse_frame(raw)
+    assert isinstance(msg, protocol.UserRequest)
+    assert msg.user_id == "user_123" and msg.message_id == "msg_xyz"
+    assert msg.payload.content == "Create a Twitter post about AI"
+    dumped = json.loads(msg.model_dump_json())
+    assert dumped["userId"] == "user_123" and dumped["messageId"] == "msg_xyz"
+
+
+def test_response_serialises_seed_metadata_names() -> None:
+    msg = protocol.AssistantResponse(
+        session_id="sess_abc",
+        correlation_id="msg_xyz",
+        payload=protocol.AssistantResponsePayload(
+            content="done",
+            metadata=protocol.ResponseMetadata(skill="SOCIAL_MEDIA", windmill_jobs=["j1"], research_applied=True),
+        ),
+    )
+    body = json.loads(msg.model_dump_json())
+    assert body["correlationId"] == "msg_xyz"
+    assert body["payload"]["metadata"]["windmillJobs"] == ["j1"]
+    assert body["payload"]["metadata"]["researchApplied"] is True
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        (frame(payload={}), "payload.content"),
+        (frame(payload={"content": "x" * (protocol.MAX_REQUEST_CHARS + 1)}), "payload.content"),
+        (frame(payload={"content": "hi"}, userId="../admin"), "userId"),
+        (frame(payload={"content": "hi"}, surprise=1), "surprise"),
+        (json.dumps({"type": "NOPE", "sessionId": "s"}), "type"),
+    ],
+)
+def test_bad_frames_name_the_field(raw: str, field: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        protocol.parse_frame(raw)
+    assert field.split(".")[-1] in str(err.value)
+
+
+def test_not_json_is_a_validation_error() -> None:
+    with pytest.raises(ValidationError):
+        protocol.parse_frame("{not json")
