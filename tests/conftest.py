@@ -12,7 +12,7 @@ import os
 os.environ["AGNO_TELEMETRY"] = "false"
 os.environ.setdefault("WM_WORKSPACE", "openanalyst")
 
-import httpx2  # noqa: E402
+import httpx2
 
 httpx2.alias_httpx()
 

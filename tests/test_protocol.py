@@ -35,7 +35,9 @@ def test_response_serialises_seed_metadata_names() -> None:
         correlation_id="msg_xyz",
         payload=protocol.AssistantResponsePayload(
             content="done",
-            metadata=protocol.ResponseMetadata(skill="SOCIAL_MEDIA", windmill_jobs=["j1"], research_applied=True),
+            metadata=protocol.ResponseMetadata(
+                skill="SOCIAL_MEDIA", windmill_jobs=["j1"], research_applied=True
+            ),
         ),
     )
     body = json.loads(msg.model_dump_json())

@@ -16,10 +16,13 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from types import MappingProxyType
 from typing import Any
 
 CORRELATION_FIELDS = ("user_id", "session_id", "message_id", "job_id")
-_context: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar("oa_log_context", default={})
+_context: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
+    "oa_log_context", default=MappingProxyType({})
+)
 
 # Keys whose values are never written, and token-looking substrings inside messages.
 _SECRET_KEY_RE = re.compile(r"(token|secret|password|passwd|api[_-]?key|authorization|cookie)", re.I)

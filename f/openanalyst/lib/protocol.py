@@ -53,7 +53,9 @@ class Attachment(Model):
 
 
 class UserRequestPayload(Model):
-    content: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REQUEST_CHARS)]
+    content: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REQUEST_CHARS)
+    ]
     attachments: list[Attachment] = Field(default_factory=list, max_length=10)
     # Answers to a clarification: the frame's correlationId names the question message.
     answers: dict[str, Any] | None = None
