@@ -1,0 +1,239 @@
+"""A script's `.script.lock`: the pinned requirements of everything it imports, from uv.lock.
+
+Offline and deterministic: import roots map to distributions through the installed metadata
+(`importlib.metadata.packages_distributions()`, so `frontmatter` -> `python-frontmatter`), and
+versions plus transitive dependencies come from the committed uv.lock, evaluated for the Python
+version in the lock header on a Linux worker. Extras the project itself requests (`psycopg[binary]`,
+`agno[anthropic]`) are applied to scripts that import that distribution.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from packaging.markers import Marker
+from packaging.utils import canonicalize_name
+
+from . import repo
+from .imports import closure
+
+PYTHON = "3.11"  # the lock header `# py: 3.11`: Windmill installs and runs the script on this version
+HEADER = f"# py: {PYTHON}"
+# A Windmill worker: CPython on Linux x86_64.
+MARKER_ENV = {
+    "implementation_name": "cpython",
+    "implementation_version": f"{PYTHON}.0",
+    "os_name": "posix",
+    "platform_machine": "x86_64",
+    "platform_python_implementation": "CPython",
+    "platform_release": "",
+    "platform_system": "Linux",
+    "platform_version": "",
+    "python_full_version": f"{PYTHON}.0",
+    "python_version": PYTHON,
+    "sys_platform": "linux",
+    "extra": "",
+}
+_EXTRA_BLOCK_RE = re.compile(r"^#\s*extra[_-]requirements:\s*$")
+_REQUIREMENT_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(==\s*([^\s;#]+))?")
+
+
+def _applies(marker: str | None) -> bool:
+    return marker is None or Marker(marker).evaluate(MARKER_ENV)
+
+
+@cache
+def _import_roots() -> dict[str, tuple[str, ...]]:
+    return {k: tuple(v) for k, v in importlib.metadata.packages_distributions().items()}
+
+
+class UvLock:
+    """The packages of a uv.lock, resolvable for the worker's environment."""
+
+    def __init__(self, path: Path) -> None:
+        data = tomllib.loads(path.read_text())
+        self.path = path
+        self._packages: dict[str, list[dict[str, Any]]] = {}
+        self.project_extras: dict[str, set[str]] = {}
+        for package in data.get("package", []):
+            source = package.get("source", {})
+            if "virtual" in source or "editable" in source:
+                deps = list(package.get("dependencies", []))
+                for group in package.get("dev-dependencies", {}).values():
+                    deps.extend(group)
+                for dep in deps:
+                    extras = self.project_extras.setdefault(canonicalize_name(dep["name"]), set())
+                    extras.update(dep.get("extra", []))
+                continue
+            self._packages.setdefault(canonicalize_name(package["name"]), []).append(package)
+
+    def __contains__(self, name: str) -> bool:
+        return canonicalize_name(name) in self._packages
+
+    def _entry(self, name: str, version: str | None) -> dict[str, Any]:
+        entries = self._packages[name]
+        if version is not None:
+            entries = [e for e in entries if e["version"] == version] or entries
+        if len(entries) > 1:  # uv forked the resolution: take the fork that matches the worker
+            entries = [
+                e for e in entries if any(_applies(m) for m in e.get("resolution-markers", []))
+            ] or entries
+        return entries[0]
+
+    def resolve(self, roots: dict[str, set[str]]) -> dict[str, str]:
+        """Pinned versions of `roots` (name -> extras) and all they depend on."""
+        pins: dict[str, str] = {}
+        done: set[tuple[str, str]] = set()
+        queue: list[tuple[str, str | None, frozenset[str]]] = [
+            (canonicalize_name(n), None, frozenset(x)) for n, x in sorted(roots.items())
+        ]
+        while queue:
+            name, version, extras = queue.pop()
+            if name not in self._packages:
+                raise KeyError(name)
+            entry = self._entry(name, version)
+            pins[name] = entry["version"]
+            deps = list(entry.get("dependencies", []))
+            for extra in sorted(extras):
+                deps.extend(entry.get("optional-dependencies", {}).get(extra, []))
+            for dep in deps:
+                if not _applies(dep.get("marker")):
+                    continue
+                dep_name = canonicalize_name(dep["name"])
+                dep_extras = frozenset(dep.get("extra", []))
+                key = (dep_name, ",".join(sorted(dep_extras)))
+                if key not in done:
+                    done.add(key)
+                    queue.append((dep_name, dep.get("version"), dep_extras))
+        return dict(sorted(pins.items()))
+
+
+@cache
+def load_uv_lock(path: Path, mtime_ns: int) -> UvLock:
+    return UvLock(path)
+
+
+def uv_lock(root: Path) -> UvLock:
+    path = root / "uv.lock"
+    return load_uv_lock(path, path.stat().st_mtime_ns)
+
+
+def extra_requirements(source: str) -> list[str]:
+    """Names listed in a Windmill `# extra_requirements:` comment block (REFERENCE 2.2)."""
+    names: list[str] = []
+    lines = iter(source.splitlines())
+    for line in lines:
+        if _EXTRA_BLOCK_RE.match(line.strip()):
+            for item in lines:
+                text = item.strip()
+                if not text.startswith("#") or not text.lstrip("#").strip():
+                    break
+                match = _REQUIREMENT_RE.match(text.lstrip("#").strip())
+                if match:
+                    names.append(canonicalize_name(match.group(1)))
+    return names
+
+
+def distributions_for(import_root: str, lock: UvLock) -> list[str]:
+    """The locked distributions that provide `import_root`."""
+    candidates = [canonicalize_name(d) for d in _import_roots().get(import_root, ())]
+    in_lock = sorted({c for c in candidates if c in lock})
+    if in_lock:
+        own = canonicalize_name(import_root)
+        return [own] if own in in_lock else in_lock
+    fallback = canonicalize_name(import_root)  # Windmill's own rule: import name, `_` -> `-`
+    return [fallback] if fallback in lock else []
+
+
+@dataclass
+class LockPlan:
+    """What a script's lock must pin, and why."""
+
+    pins: dict[str, str] = field(default_factory=dict)
+    direct: dict[str, str] = field(default_factory=dict)  # distribution -> "file:line import root"
+    problems: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        return "\n".join([HEADER, *(f"{n}=={v}" for n, v in self.pins.items())]) + "\n"
+
+
+def plan(root: Path, script: Path) -> LockPlan:
+    lock = uv_lock(root)
+    graph = closure(root, script)
+    result = LockPlan(problems=list(graph.problems))
+    wanted: dict[str, set[str]] = {}
+    for import_root, where in sorted(graph.external.items()):
+        dists = distributions_for(import_root, lock)
+        if not dists:
+            result.problems.append(
+                f"{where}: imports {import_root!r}, which no package in uv.lock provides "
+                f"(add it with `uv add <distribution>`)"
+            )
+        for dist in dists:
+            wanted.setdefault(dist, set()).update(lock.project_extras.get(dist, set()))
+            result.direct.setdefault(dist, f"{where} (import {import_root})")
+    for module in graph.modules:
+        for dist in extra_requirements(module.read_text()):
+            if dist in lock:
+                wanted.setdefault(dist, set()).update(lock.project_extras.get(dist, set()))
+                result.direct.setdefault(dist, f"{repo.rel(module, root)} (# extra_requirements)")
+            else:
+                result.problems.append(
+                    f"{repo.rel(module, root)}: extra requirement {dist!r} is not in uv.lock"
+                )
+    result.pins = lock.resolve(wanted)
+    return result
+
+
+def parse_lock(text: str) -> tuple[str, dict[str, str]]:
+    """(header line, {distribution: version}) of a .script.lock."""
+    lines = text.splitlines()
+    header = lines[0].strip() if lines and lines[0].startswith("#") else ""
+    pins: dict[str, str] = {}
+    for line in lines:
+        text_ = line.strip()
+        if not text_ or text_.startswith("#"):
+            continue
+        match = _REQUIREMENT_RE.match(text_)
+        if match:
+            pins[canonicalize_name(match.group(1))] = match.group(4) or ""
+    return header, pins
+
+
+def compare(root: Path, script: Path) -> list[str]:
+    """Problems with a script's committed lock: missing, lacking what it imports, or stale."""
+    where = repo.rel(repo.lock_path(script), root)
+    wanted = plan(root, script)
+    problems = list(wanted.problems)
+    path = repo.lock_path(script)
+    if not path.exists():
+        return [
+            *problems,
+            f"{where}: missing (run `uv run scripts/bundle.py metadata {repo.rel(script, root)}`)",
+        ]
+    header, pins = parse_lock(path.read_text())
+    if header != HEADER:
+        problems.append(f"{where}: header is {header!r}, expected {HEADER!r}")
+    for dist, why in sorted(wanted.direct.items()):
+        if dist not in pins:
+            problems.append(f"{where}: lacks {dist}, which the script imports at {why}")
+    for dist, version in wanted.pins.items():
+        if dist in wanted.direct and dist not in pins:
+            continue
+        if dist not in pins:
+            problems.append(f"{where}: lacks {dist}=={version}, a dependency of what the script imports")
+        elif pins[dist] != version:
+            problems.append(f"{where}: pins {dist}=={pins[dist]}, uv.lock has {version}")
+    for dist in sorted(set(pins) - set(wanted.pins)):
+        problems.append(f"{where}: pins {dist}, which nothing the script imports needs")
+    if problems and not any("missing" in p for p in problems):
+        problems.append(
+            f"{where}: regenerate with `uv run scripts/bundle.py metadata {repo.rel(script, root)}`"
+        )
+    return problems

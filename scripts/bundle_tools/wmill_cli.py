@@ -1,0 +1,135 @@
+"""Run the pinned windmill-cli (package.json: windmill-cli 1.819.0) offline.
+
+The CLI keeps its state in WMILL_CONFIG_DIR; every run gets a fresh temporary one so nothing
+leaks into ~/.config and runs never see each other's workspaces.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import repo
+from .whoami_stub import whoami_server
+
+WORKSPACE = "openanalyst"
+TIMEOUT_S = 120
+
+
+class WmillMissing(RuntimeError):
+    """node_modules/.bin/wmill is not installed."""
+
+
+def find_wmill() -> Path:
+    binary = Path(os.environ.get("OPENANALYST_WMILL_BIN", repo.REPO_ROOT / "node_modules/.bin/wmill"))
+    if not binary.exists():
+        raise WmillMissing(f"{binary} not found: run ./scripts/setup (installs the pinned windmill-cli)")
+    return binary
+
+
+def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    with tempfile.TemporaryDirectory(prefix="wmill-config-") as config_dir:
+        env = {**os.environ, "WMILL_CONFIG_DIR": config_dir, "NO_COLOR": "1", "FORCE_COLOR": "0"}
+        return subprocess.run(
+            [str(find_wmill()), *args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+            check=False,
+        )
+
+
+@dataclass
+class LintResult:
+    ok: bool
+    problems: list[str]
+    scanned: int
+    output: str
+
+
+def lint(root: Path) -> LintResult:
+    """`wmill lint --json` on `root`: flows, schedules and triggers against the CLI's schemas."""
+    proc = run(["lint", "--json"], cwd=root)
+    try:
+        report: dict[str, Any] = json.loads(proc.stdout[proc.stdout.index("{") :])
+    except ValueError:
+        return LintResult(
+            False, [f"wmill lint printed no JSON (rc {proc.returncode})"], 0, proc.stdout + proc.stderr
+        )
+    problems = [
+        f"{issue.get('path')}: {error}"
+        for issue in report.get("issues", [])
+        for error in issue.get("errors", [])
+    ]
+    ok = proc.returncode == 0 and bool(report.get("success"))
+    if not ok and not problems:
+        problems = [f"wmill lint failed (rc {proc.returncode})"]
+    return LintResult(ok, problems, int(report.get("scannedFiles", 0)), proc.stdout + proc.stderr)
+
+
+@dataclass
+class Generated:
+    text: str  # the .script.yaml the CLI wrote
+    data: dict[str, Any]
+
+
+def generate_metadata(root: Path, scripts: list[Path]) -> dict[Path, Generated]:
+    """Run `wmill generate-metadata --schema-only` on a temporary copy holding `scripts` (and their
+    current .script.yaml, whose summary, description and hand-written schema details the CLI keeps).
+
+    Returns the .script.yaml the CLI produced for each script. The repository is never written.
+    """
+    if not scripts:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="bundle-metadata-") as tmp:
+        work = Path(tmp)
+        config = root / "wmill.yaml"
+        if config.exists():
+            shutil.copy2(config, work / "wmill.yaml")
+        else:
+            (work / "wmill.yaml").write_text('includes: ["f/**"]\nnonDottedPaths: true\n')
+        for script in scripts:
+            target = work / script.relative_to(root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(script, target)
+            meta = repo.metadata_path(script)
+            if meta.exists():
+                shutil.copy2(meta, repo.metadata_path(target))
+        with whoami_server() as base_url:
+            proc = run(
+                [
+                    "generate-metadata",
+                    "--schema-only",
+                    "--skip-flows",
+                    "--yes",
+                    "--base-url",
+                    base_url,
+                    "--token",
+                    "x",
+                    "--workspace",
+                    WORKSPACE,
+                ],
+                cwd=work,
+            )
+        if proc.returncode != 0:
+            raise RuntimeError(
+                f"wmill generate-metadata failed (rc {proc.returncode}):\n{proc.stdout}{proc.stderr}"
+            )
+        out: dict[Path, Generated] = {}
+        for script in scripts:
+            produced = repo.metadata_path(work / script.relative_to(root))
+            if not produced.exists():
+                raise RuntimeError(f"wmill generate-metadata wrote no metadata for {repo.rel(script, root)}")
+            text = produced.read_text()
+            out[script] = Generated(text, yaml.safe_load(text) or {})
+        return out
