@@ -44,6 +44,8 @@ KNOWN_KEYS = SPEC_KEYS | {
     "hooks",
 }
 NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# The seed's own convention for skill folders (`skills/SOCIAL_MEDIA/`): accepted without a warning.
+SEED_NAME_RE = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$")
 MAX_NAME = 64
 MAX_DESCRIPTION = 1024
 MAX_FILE_BYTES = 2_000_000
@@ -419,7 +421,7 @@ def _build(meta: dict[Any, Any], path: Path, warnings: list[str], *, source: str
         name = raw_name.strip()
     if name != folder:
         warnings.append(f"name {name!r} != directory {folder!r}")
-    if len(name) > MAX_NAME or not NAME_RE.match(name):
+    if len(name) > MAX_NAME or not (NAME_RE.match(name) or SEED_NAME_RE.match(name)):
         warnings.append("name breaks spec rules (1-64 of a-z, 0-9, '-')")
     if len(description) > MAX_DESCRIPTION:
         warnings.append(f"description is {len(description)} chars (> {MAX_DESCRIPTION})")
