@@ -376,7 +376,7 @@ class Store(ABC):
         else:
             task_id = existing["id"]
             for table in ("successes", "failures", "research", "learnings"):
-                tx.execute(f"DELETE FROM {table} WHERE task_id = ?", (task_id,))  # noqa: S608
+                tx.execute(f"DELETE FROM {table} WHERE task_id = ?", (task_id,))
             tx.execute(
                 "UPDATE tasks SET session_id = ?, windmill_job_id = ?, windmill_jobs = ?, status = ?, "
                 "skill = ?, input = ?, output = ?, summary = ?, attempts = ?, started_at = ?, "
@@ -519,7 +519,7 @@ class Store(ABC):
             where, params = where + " AND skill = ?", [*params, skill]
         rows = tx.all(
             "SELECT id, message_id, session_id, skill, status, input, summary, attempts, duration_ms, "
-            f"windmill_job_id, created_at FROM tasks WHERE {where} ORDER BY created_at DESC LIMIT ?",  # noqa: S608
+            f"windmill_job_id, created_at FROM tasks WHERE {where} ORDER BY created_at DESC LIMIT ?",
             (*params, _limit(limit)),
         )
         return [
@@ -560,7 +560,7 @@ class Store(ABC):
         if wanted:
             marks = ", ".join("?" * len(wanted))
             rows = tx.all(
-                f"SELECT {cols}, s.score FROM (SELECT learning_id, SUM(weight) AS score FROM learning_terms "  # noqa: S608
+                f"SELECT {cols}, s.score FROM (SELECT learning_id, SUM(weight) AS score FROM learning_terms "
                 f"WHERE user_id = ? AND term IN ({marks}) GROUP BY learning_id) s "
                 "JOIN learnings l ON l.id = s.learning_id "
                 "ORDER BY s.score DESC, l.created_at DESC LIMIT ?",
@@ -568,7 +568,7 @@ class Store(ABC):
             )
         else:
             rows = tx.all(
-                f"SELECT {cols}, 0 AS score FROM learnings l WHERE l.user_id = ? "  # noqa: S608
+                f"SELECT {cols}, 0 AS score FROM learnings l WHERE l.user_id = ? "
                 "ORDER BY l.created_at DESC LIMIT ?",
                 (user_id, _limit(limit)),
             )
@@ -599,7 +599,7 @@ class Store(ABC):
             where, params = where + " AND skill = ?", [*params, skill]
         rows = tx.all(
             "SELECT skill, COUNT(*) AS total, SUM(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS ok, "
-            f"AVG(attempts) AS attempts, AVG(duration_ms) AS duration FROM tasks WHERE {where} "  # noqa: S608
+            f"AVG(attempts) AS attempts, AVG(duration_ms) AS duration FROM tasks WHERE {where} "
             "GROUP BY skill",
             params,
         )
@@ -648,7 +648,7 @@ class Store(ABC):
         with self.transaction(user_id, write=False) as tx:
             for m in self.migrations:
                 for table, column in m.user_tables.items():
-                    row = tx.one(f"SELECT COUNT(*) AS n FROM {table} WHERE {column} = ?", (user_id,))  # noqa: S608
+                    row = tx.one(f"SELECT COUNT(*) AS n FROM {table} WHERE {column} = ?", (user_id,))
                     out[table] = int(row["n"]) if row else 0
         assert set(out) == set(user_tables(self.migrations))
         return out

@@ -188,13 +188,12 @@ def validate_entry(data: HistoryEntry | dict[str, Any]) -> HistoryEntry:
 # ---------------------------------------------------------------- terms for learning recall
 
 _WORD_RE = re.compile(r"[a-z0-9][a-z0-9_+#-]{2,39}")
-_STOPWORDS = frozenset(
-    """the and for with that this from into onto have has had are was were will would could
+_STOPWORDS_TEXT = """the and for with that this from into onto have has had are was were will would could
     should about after before then than them they their there these those what when where which
     while who whom why how all any both each few more most other some such not only own same
     too very can just don does did doing our ours you your yours his her its it's itself out
-    over under again further once here also make made please want need let get got use using""".split()
-)
+    over under again further once here also make made please want need let get got use using"""
+_STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 
 def terms(text: str, limit: int = MAX_TERMS_PER_LEARNING) -> list[str]:

@@ -17,7 +17,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -186,10 +186,8 @@ class PostgresStore(Store):
 
     def _drop_certfile(self) -> None:
         if self._certfile:
-            try:
+            with suppress(OSError):
                 os.unlink(self._certfile)
-            except OSError:
-                pass
             self._certfile = None
 
     @contextmanager
