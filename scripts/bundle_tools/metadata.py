@@ -8,9 +8,9 @@ module's) and its description from the module docstring; edit them afterwards as
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -42,26 +42,43 @@ def docstrings(script: Path) -> tuple[str, str]:
 
 
 def default_summary_description(script: Path) -> tuple[str, str]:
+    """Summary: first line of main()'s docstring, else of the module's. Description: the module
+    docstring without a line already used as summary (or main()'s remaining lines)."""
     module_doc, main_doc = docstrings(script)
-    summary = (main_doc or module_doc).strip().splitlines()[0].strip() if (main_doc or module_doc) else ""
-    return summary, (module_doc or main_doc).strip()
+    source = main_doc or module_doc
+    if not source.strip():
+        return "", ""
+    first, *rest = source.strip().splitlines()
+    remainder = "\n".join(rest).strip()
+    if main_doc:
+        return first.strip(), (module_doc.strip() or remainder or first.strip())
+    return first.strip(), (remainder or first.strip())
 
 
-def _yaml_field(key: str, value: str) -> str:
-    if "\n" in value:
-        body = "\n".join(("  " + line) if line.strip() else "" for line in value.splitlines())
-        return f"{key}: |-\n{body}"
-    return yaml.safe_dump({key: value}, width=1_000_000, allow_unicode=True).rstrip("\n")
+class _Dumper(yaml.SafeDumper):
+    """Block style, multi-line strings as literal blocks, no line folding: stable, readable diffs."""
 
 
-def fill_missing_text(text: str, script: Path) -> str:
-    """Fill an empty top-level summary/description from the docstrings, keeping the CLI's layout."""
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value and not any(line != line.rstrip() for line in value.splitlines()) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def dump(data: dict[str, Any]) -> str:
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1_000_000)
+
+
+def with_defaults(data: dict[str, Any], script: Path) -> dict[str, Any]:
+    """Fill an empty top-level summary/description from the docstrings."""
     summary, description = default_summary_description(script)
+    out = dict(data)
     for key, value in (("summary", summary), ("description", description)):
-        pattern = re.compile(rf"^{key}: (''|\"\"|)$", re.M)
-        if value and pattern.search(text):
-            text = pattern.sub(lambda _m, k=key, v=value: _yaml_field(k, v), text, count=1)
-    return text
+        if not str(out.get(key) or "").strip() and value:
+            out[key] = value
+    return out
 
 
 def _write(path: Path, content: str, root: Path, outcome: Outcome) -> None:
@@ -77,13 +94,12 @@ def regenerate(root: Path, paths: list[str]) -> Outcome:
     chosen = repo.select_scripts(root, paths)
     generated = wmill_cli.generate_metadata(root, chosen)
     for script in chosen:
-        text = fill_missing_text(generated[script].text, script)
-        data = yaml.safe_load(text)
+        data = with_defaults(generated[script].data, script)
         expected_lock = f"!inline {repo.rel(repo.lock_path(script), root)}"
         if data.get("lock") != expected_lock or data.get("kind") != "script":
             outcome.problems.append(f"{repo.rel(script, root)}: the CLI wrote unexpected lock/kind: {data}")
             continue
-        _write(repo.metadata_path(script), text, root, outcome)
+        _write(repo.metadata_path(script), dump(data), root, outcome)
         plan = locks.plan(root, script)
         if plan.problems:
             outcome.problems.extend(plan.problems)
