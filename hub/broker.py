@@ -1,0 +1,290 @@
+"""Fan-out of events to a user's sockets, with a bounded per-user history for recovery.
+
+Every event for a person goes through `publish(user_id, frame_json)`, which gives it an
+event id `<epoch>:<offset>` and delivers it to that user's sinks only. A reconnecting client
+sends the last event id it saw; `replay()` returns every later event, or None when that
+event is no longer in history (the client is then told `recovered: false` and refetches).
+Never a partial set.
+
+`InProcessBroker` serves one process. `RedisBroker` (REDIS_URL) keeps each user's history in
+a Redis stream (`XADD ... MAXLEN ~ N`) and fans out over one pub/sub channel, so several hub
+processes serve one user base; a Lua script appends and publishes atomically, so every
+process sees a user's events in stream order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import time
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Callable
+
+from f.openanalyst.lib.log import get_logger, log
+from hub.metrics import Metrics
+
+logger = get_logger("hub.broker")
+
+# A sink takes (event_id, frame text with eventId set).
+Sink = Callable[[str, str], None]
+
+
+def with_event_id(data: str, event_id: str) -> str:
+    """Add `eventId` to a serialized frame without re-encoding it (ids never need escaping)."""
+    return f'{data[:-1]},"eventId":"{event_id}"}}'
+
+
+def split_event_id(event_id: str | None) -> tuple[str, str] | None:
+    if not event_id or ":" not in event_id:
+        return None
+    epoch, _, offset = event_id.partition(":")
+    return epoch, offset
+
+
+class Broker(ABC):
+    def __init__(self, metrics: Metrics, history_size: int = 300, history_ttl_s: int = 86400) -> None:
+        self.metrics = metrics
+        self.history_size = history_size
+        self.history_ttl_s = history_ttl_s
+        self.epoch = ""
+        self._sinks: dict[str, set[Sink]] = {}
+
+    # -- local fan-out
+    def attach(self, user_id: str, sink: Sink) -> None:
+        self._sinks.setdefault(user_id, set()).add(sink)
+
+    def detach(self, user_id: str, sink: Sink) -> None:
+        sinks = self._sinks.get(user_id)
+        if sinks is not None:
+            sinks.discard(sink)
+            if not sinks:
+                del self._sinks[user_id]
+
+    def _deliver(self, user_id: str, event_id: str, data: str, published_at: float) -> None:
+        sinks = self._sinks.get(user_id)
+        if not sinks:
+            return
+        text = with_event_id(data, event_id)
+        for sink in tuple(sinks):
+            sink(event_id, text)
+        self.metrics.relay_latency.observe(max(0.0, time.time() - published_at))
+
+    # -- interface
+    async def start(self) -> None:  # noqa: B027 - optional hook
+        pass
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        pass
+
+    @abstractmethod
+    async def ping(self) -> str:
+        """A short description when reachable; raises when not."""
+
+    @abstractmethod
+    async def publish(self, user_id: str, data: str) -> str:
+        """Append `data` (a frame's JSON without eventId) to the user's stream; return its id."""
+
+    @abstractmethod
+    async def replay(self, user_id: str, last_event_id: str) -> list[tuple[str, str]] | None:
+        """[(event_id, text)] after `last_event_id`, or None when that cannot be done exactly."""
+
+    @abstractmethod
+    async def put_question(self, user_id: str, question_id: str, job_id: str, ttl_s: int) -> None:
+        """Remember which suspended job a clarification question belongs to."""
+
+    @abstractmethod
+    async def get_question(self, user_id: str, question_id: str) -> str | None: ...
+
+    @abstractmethod
+    async def allow_request(self, user_id: str, per_minute: int) -> bool:
+        """Count one request for the user in the current minute; False when over the limit."""
+
+
+class InProcessBroker(Broker):
+    def __init__(self, metrics: Metrics, history_size: int = 300, history_ttl_s: int = 86400) -> None:
+        super().__init__(metrics, history_size, history_ttl_s)
+        self.epoch = secrets.token_hex(4)
+        self._history: dict[str, deque[tuple[int, str]]] = {}
+        self._seq: dict[str, int] = {}
+        self._questions: dict[tuple[str, str], tuple[str, float]] = {}
+        self._rate: dict[str, tuple[int, int]] = {}
+
+    async def ping(self) -> str:
+        return "in-process"
+
+    async def publish(self, user_id: str, data: str) -> str:
+        seq = self._seq.get(user_id, 0) + 1
+        self._seq[user_id] = seq
+        history = self._history.get(user_id)
+        if history is None:
+            history = self._history[user_id] = deque(maxlen=self.history_size)
+        history.append((seq, data))
+        self.metrics.events.inc()
+        event_id = f"{self.epoch}:{seq}"
+        self._deliver(user_id, event_id, data, time.time())
+        return event_id
+
+    async def replay(self, user_id: str, last_event_id: str) -> list[tuple[str, str]] | None:
+        parts = split_event_id(last_event_id)
+        if parts is None or parts[0] != self.epoch or not parts[1].isdigit():
+            return None
+        last = int(parts[1])
+        history = self._history.get(user_id, deque())
+        if not any(seq == last for seq, _ in history):
+            return None
+        out = []
+        for seq, data in history:
+            if seq > last:
+                event_id = f"{self.epoch}:{seq}"
+                out.append((event_id, with_event_id(data, event_id)))
+        return out
+
+    async def put_question(self, user_id: str, question_id: str, job_id: str, ttl_s: int) -> None:
+        now = time.time()
+        # Drop expired entries as we go so the map stays small.
+        for key, (_, expires) in list(self._questions.items()):
+            if expires < now:
+                del self._questions[key]
+        self._questions[(user_id, question_id)] = (job_id, now + ttl_s)
+
+    async def get_question(self, user_id: str, question_id: str) -> str | None:
+        entry = self._questions.get((user_id, question_id))
+        if entry is None or entry[1] < time.time():
+            return None
+        return entry[0]
+
+    async def allow_request(self, user_id: str, per_minute: int) -> bool:
+        minute = int(time.time() // 60)
+        window, count = self._rate.get(user_id, (minute, 0))
+        if window != minute:
+            count = 0
+        count += 1
+        self._rate[user_id] = (minute, count)
+        return count <= per_minute
+
+
+_PUBLISH_LUA = """
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'd', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[5] .. '\\n' .. id .. '\\n' .. ARGV[6] .. '\\n' .. ARGV[2])
+return id
+"""
+
+
+class RedisBroker(Broker):
+    CHANNEL = "oa:hub:events"
+    EPOCH_KEY = "oa:hub:epoch"
+
+    def __init__(
+        self, url: str, metrics: Metrics, history_size: int = 300, history_ttl_s: int = 86400
+    ) -> None:
+        super().__init__(metrics, history_size, history_ttl_s)
+        import redis.asyncio as aioredis
+
+        self.url = url
+        self.redis = aioredis.Redis.from_url(url, decode_responses=True, health_check_interval=30)
+        self._script = self.redis.register_script(_PUBLISH_LUA)
+        self._listener: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
+        self._closing = False
+
+    @staticmethod
+    def _stream(user_id: str) -> str:
+        return f"oa:hub:u:{user_id}:events"
+
+    async def start(self) -> None:
+        await self.redis.set(self.EPOCH_KEY, secrets.token_hex(4), nx=True)
+        self.epoch = await self.redis.get(self.EPOCH_KEY) or ""
+        self._listener = asyncio.create_task(self._listen(), name="redis-broker-listener")
+        await asyncio.wait_for(self._subscribed.wait(), timeout=10)
+
+    async def close(self) -> None:
+        self._closing = True
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._listener
+        await self.redis.aclose()
+
+    async def _listen(self) -> None:
+        delay = 0.2
+        while not self._closing:
+            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self.CHANNEL)
+                self._subscribed.set()
+                delay = 0.2
+                async for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        self._on_message(message["data"])
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a Redis restart or network error: resubscribe
+                log(logger, 30, "redis pub/sub lost; resubscribing", error=str(exc), retry_in_s=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+
+    def _on_message(self, raw: str) -> None:
+        try:
+            user_id, stream_id, published_ms, data = raw.split("\n", 3)
+            published_at = int(published_ms) / 1000
+        except ValueError:
+            log(logger, 30, "ignored a malformed broker message")
+            return
+        self._deliver(user_id, f"{self.epoch}:{stream_id}", data, published_at)
+
+    async def ping(self) -> str:
+        await self.redis.ping()
+        return "redis"
+
+    async def publish(self, user_id: str, data: str) -> str:
+        stream_id = await self._script(
+            keys=[self._stream(user_id)],
+            args=[
+                self.history_size,
+                data,
+                self.history_ttl_s,
+                self.CHANNEL,
+                user_id,
+                int(time.time() * 1000),
+            ],
+        )
+        self.metrics.events.inc()
+        return f"{self.epoch}:{stream_id}"
+
+    async def replay(self, user_id: str, last_event_id: str) -> list[tuple[str, str]] | None:
+        parts = split_event_id(last_event_id)
+        if parts is None or parts[0] != self.epoch:
+            return None
+        stream, last = self._stream(user_id), parts[1]
+        try:
+            if not await self.redis.xrange(stream, last, last, count=1):
+                return None  # trimmed, expired or never ours: cannot say what was missed
+            entries = await self.redis.xrange(stream, f"({last}", "+", count=self.history_size * 2)
+        except Exception as exc:  # a malformed id is refused by Redis: treat as not recoverable
+            log(logger, 30, "replay failed", error=str(exc))
+            return None
+        out = []
+        for stream_id, fields in entries:
+            event_id = f"{self.epoch}:{stream_id}"
+            out.append((event_id, with_event_id(fields["d"], event_id)))
+        return out
+
+    async def put_question(self, user_id: str, question_id: str, job_id: str, ttl_s: int) -> None:
+        await self.redis.set(f"oa:hub:u:{user_id}:q:{question_id}", job_id, ex=ttl_s)
+
+    async def get_question(self, user_id: str, question_id: str) -> str | None:
+        return await self.redis.get(f"oa:hub:u:{user_id}:q:{question_id}")
+
+    async def allow_request(self, user_id: str, per_minute: int) -> bool:
+        key = f"oa:hub:u:{user_id}:rate:{int(time.time() // 60)}"
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, 120)
+            count, _ = await pipe.execute()
+        return int(count) <= per_minute

@@ -1,0 +1,94 @@
+"""The hub's shared state: settings, verifier, broker, backend, metrics and open connections."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Any
+
+from f.openanalyst.lib.log import get_logger
+from f.openanalyst.lib.protocol import _Frame
+from hub.auth import TokenVerifier
+from hub.backend import WindmillBackend
+from hub.broker import Broker, InProcessBroker, RedisBroker
+from hub.connection import Connection
+from hub.metrics import Metrics
+from hub.settings import Settings
+
+logger = get_logger("hub")
+
+
+def make_broker(settings: Settings, metrics: Metrics) -> Broker:
+    if settings.redis_url:
+        return RedisBroker(settings.redis_url, metrics, settings.history_size, settings.history_ttl_s)
+    return InProcessBroker(metrics, settings.history_size, settings.history_ttl_s)
+
+
+class Hub:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        broker: Broker | None = None,
+        backend: WindmillBackend | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.settings = settings
+        self.metrics = metrics or Metrics()
+        self.verifier = TokenVerifier(settings)
+        self.broker = broker or make_broker(settings, self.metrics)
+        self.backend = backend or WindmillBackend(settings, self.metrics)
+        self.connections: dict[str, set[Connection]] = {}
+        self.following: set[str] = set()  # job ids this process relays
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def start(self) -> None:
+        await self.broker.start()
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        for conns in list(self.connections.values()):
+            for conn in list(conns):
+                conn.fail(1001, "hub shutting down")
+        await self.broker.close()
+        await self.backend.aclose()
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        """Run a request relay in the background; it outlives the socket that asked for it."""
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    # ---------------------------------------------------------------- registry
+
+    def register(self, conn: Connection) -> bool:
+        conns = self.connections.setdefault(conn.user_id, set())
+        if len(conns) >= self.settings.max_connections_per_user:
+            if not conns:
+                del self.connections[conn.user_id]
+            return False
+        conns.add(conn)
+        self.broker.attach(conn.user_id, conn.sink)
+        self.metrics.connections.inc()
+        return True
+
+    def unregister(self, conn: Connection) -> None:
+        conns = self.connections.get(conn.user_id)
+        if conns is None or conn not in conns:
+            return
+        conns.discard(conn)
+        if not conns:
+            del self.connections[conn.user_id]
+        self.broker.detach(conn.user_id, conn.sink)
+        self.metrics.connections.dec()
+
+    # ------------------------------------------------------------------ events
+
+    async def emit(self, user_id: str, frame: _Frame) -> str:
+        """Publish a frame to every socket of `user_id` (and to its recovery history)."""
+        frame.user_id = user_id
+        return await self.broker.publish(user_id, frame.model_dump_json(exclude_none=True))
