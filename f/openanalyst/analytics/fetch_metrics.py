@@ -1,0 +1,108 @@
+"""Fetch the metrics to analyse: a dataset the person provides (CSV or JSON upload, or a
+read-only query on a `postgresql` resource they own), optionally with the platform's own task
+history for them (tasks, success rates) from the OpenAnalyst store.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from f.openanalyst.lib import datasets, windmill_rest
+from f.openanalyst.lib.progress import report
+from f.openanalyst.lib.users import is_in_user_space, validate_user_id
+
+
+def _history(user_id: str, limit: int) -> dict[str, Any]:
+    """The person's recent tasks and success rates, or why they are not available."""
+    try:
+        from f.openanalyst.lib.store import open_store_from_windmill
+    except ImportError:
+        return {"available": False, "reason": "the store is not deployed"}
+    try:
+        with open_store_from_windmill() as store:
+            tasks = store.recent_tasks(user_id, limit=limit)
+            rates = store.success_rate(user_id)
+    except Exception as exc:  # an unknown user has no history; any store failure is reported, not fatal
+        return {"available": False, "reason": f"{exc.__class__.__name__}: {str(exc)[:200]}"}
+    return {"available": True, "tasks": tasks, "success_rate": rates}
+
+
+def _postgres_table(user_id: str, resource_path: str, query: str, max_rows: int) -> datasets.Table:
+    path = resource_path.removeprefix("$res:")
+    if not is_in_user_space(path, user_id):
+        raise PermissionError(
+            f"the database resource must be one of yours, under u/{user_id}/ (got {path[:80]!r})"
+        )
+    meta = windmill_rest.get("resource", path)
+    if meta is None:
+        raise ValueError(f"no resource at {path}: add your database as a postgresql resource there")
+    if meta.get("resource_type") != "postgresql":
+        raise ValueError(f"{path} is a {meta.get('resource_type')!r} resource, not postgresql")
+    value = windmill_rest.resource(path)
+    if not value:
+        raise ValueError(f"cannot read resource {path}")
+    return datasets.query_postgres(value, query, max_rows=max_rows)
+
+
+def main(
+    user_id: str,
+    source: Literal["upload", "postgresql", "history"] = "upload",
+    data: str | None = None,
+    format: Literal["auto", "csv", "json"] = "auto",
+    encoding: Literal["text", "base64"] = "text",
+    postgres_resource: str | None = None,
+    query: str | None = None,
+    include_history: bool = False,
+    max_rows: int = 10000,
+    session_id: str | None = None,
+) -> dict[str, Any]:
+    """Load a table of metrics for `user_id`.
+
+    Args:
+        user_id: the person; only their own database resources can be read.
+        source: upload (data holds CSV/JSON), postgresql (a resource of theirs + a SELECT), or
+            history (only OpenAnalyst's own record of their tasks).
+        data: the uploaded file's content, as text or base64 (see encoding).
+        format: csv, json, or auto (JSON when it starts with '[' or '{').
+        encoding: text, or base64 for a file sent as bytes.
+        postgres_resource: e.g. u/alice/resources/sales_db (type postgresql).
+        query: one SELECT statement, run in a read-only transaction.
+        include_history: also return the person's task history from the store.
+        max_rows: rows kept at most (1-100000); `truncated` says if more were there.
+        session_id: when given, progress is pushed to that websocket session.
+    """
+    validate_user_id(user_id)
+    if not 1 <= max_rows <= datasets.MAX_ROWS:
+        raise ValueError(f"max_rows must be between 1 and {datasets.MAX_ROWS}")
+    report("fetch_metrics", 10, f"Reading {source} data", user_id=user_id, session_id=session_id)
+    table: datasets.Table | None = None
+    if source == "upload":
+        if not data:
+            raise ValueError("no data given: paste CSV/JSON text or send the file as base64")
+        table = datasets.parse(datasets.decode(data, encoding), format, max_rows)
+    elif source == "postgresql":
+        if not postgres_resource or not query:
+            raise ValueError("postgresql needs postgres_resource (a resource of yours) and a SELECT query")
+        table = _postgres_table(user_id, postgres_resource, query, max_rows)
+    elif source != "history":
+        raise ValueError(f"unknown source {source!r}")
+
+    result: dict[str, Any] = {"source": source}
+    if table is not None:
+        if not table.rows:
+            raise ValueError("the dataset has a header but no rows")
+        numeric = datasets.numeric_columns(table)
+        result |= table.as_dict() | {
+            "numeric_columns": numeric,
+            "summary": {c: datasets.describe(datasets.column(table, c)) for c in numeric},
+        }
+    if include_history or source == "history":
+        result["history"] = _history(user_id, limit=min(max_rows, 200))
+    report(
+        "fetch_metrics",
+        100,
+        f"Loaded {result.get('row_count', 0)} rows",
+        user_id=user_id,
+        session_id=session_id,
+    )
+    return result

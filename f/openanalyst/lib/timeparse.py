@@ -1,0 +1,185 @@
+"""Resolve the times people write ("tomorrow 9am", "next friday at 14:30", "in 2 hours",
+ISO 8601) into timezone-aware datetimes in the person's timezone, and turn one moment into
+Windmill's 6-field cron (seconds first).
+
+Used by `social/schedule_post` and by the brain's intent step (`find_time` scans a whole
+request). Pure standard library (zoneinfo; tzdata supplies the zones where the OS has none).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_HOUR = 9  # "tomorrow" alone means the start of a working day
+_PARTS_OF_DAY = {
+    "morning": 9,
+    "noon": 12,
+    "midday": 12,
+    "afternoon": 14,
+    "evening": 18,
+    "tonight": 20,
+    "night": 20,
+    "midnight": 0,
+}
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_WEEKDAY_RE = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday|rsday)?"
+_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+_MONTH_RE = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_UNITS = {"minute": 60, "min": 60, "hour": 3600, "hr": 3600, "day": 86400, "week": 604800}
+
+_ISO_RE = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b")
+_RELATIVE_RE = re.compile(r"\bin\s+(\d{1,4}|an?|one)\s+(minute|min|hour|hr|day|week)s?\b")
+_TIME_RE = re.compile(
+    r"\b(?:at\s+)?(?:(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)|([01]?\d|2[0-3]):([0-5]\d)(?!\d))"
+)
+_DAY_RE = re.compile(
+    rf"\b(day after tomorrow|tomorrow|today|tonight|(?:(next|this|on)\s+)?({_WEEKDAY_RE}))\b"
+)
+_MONTHDAY_RE = re.compile(
+    rf"\b(?:({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_RE}))"
+    rf"(?:,?\s+(\d{{4}}))?\b"
+)
+_PART_RE = re.compile(r"\b(morning|noon|midday|afternoon|evening|night|midnight)\b")
+
+
+class TimeParseError(ValueError):
+    """A time that cannot be understood, or a timezone that does not exist."""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    when: dt.datetime  # aware, in the person's timezone
+    text: str  # the part of the input that named the time
+    explicit_time: bool  # False when a default hour was assumed
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo((name or "UTC").strip())
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise TimeParseError(
+            f"unknown timezone {name!r}: use an IANA name such as 'Europe/Paris' or 'America/New_York'"
+        ) from exc
+
+
+def _hour(h: int, minute: int, ampm: str | None) -> tuple[int, int]:
+    if ampm:
+        if not 1 <= h <= 12:
+            raise TimeParseError(f"{h}{ampm} is not a valid hour")
+        h = h % 12 + (12 if ampm.startswith("p") else 0)
+    return h, minute
+
+
+def _weekday_index(word: str) -> int:
+    return next(i for i, name in enumerate(_WEEKDAYS) if name.startswith(word[:3]))
+
+
+def _month_index(word: str) -> int:
+    return _MONTHS.index(word[:3]) + 1
+
+
+def find_time(text: str, timezone: str = "UTC", now: dt.datetime | None = None) -> Resolved | None:
+    """The first time expression in `text` resolved in `timezone`, or None if there is none."""
+    tz = zone(timezone)
+    now = (now or dt.datetime.now(dt.UTC)).astimezone(tz)
+    low = text.lower()
+
+    if m := _ISO_RE.search(text):
+        raw = m.group(0).replace(" ", "T").replace("Z", "+00:00")
+        try:
+            value = dt.datetime.fromisoformat(raw)
+        except ValueError as exc:
+            raise TimeParseError(f"{m.group(0)!r} is not a valid ISO date/time") from exc
+        has_time = "T" in raw
+        if not has_time:
+            value = value.replace(hour=DEFAULT_HOUR)
+        value = value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
+        return Resolved(value, m.group(0), has_time)
+
+    if m := _RELATIVE_RE.search(low):
+        n = m.group(1)
+        count = 1 if n in ("a", "an", "one") else int(n)
+        unit = m.group(2)
+        value = now + dt.timedelta(seconds=count * _UNITS[unit])
+        return Resolved(value.replace(microsecond=0), m.group(0), True)
+
+    spans: list[str] = []
+    day: dt.date | None = None
+    if m := _DAY_RE.search(low):
+        spans.append(m.group(0))
+        word = m.group(1)
+        if word == "today" or word == "tonight":
+            day = now.date()
+        elif word == "tomorrow":
+            day = now.date() + dt.timedelta(days=1)
+        elif word == "day after tomorrow":
+            day = now.date() + dt.timedelta(days=2)
+        else:
+            target = _weekday_index(m.group(3))
+            ahead = (target - now.weekday()) % 7
+            if m.group(2) == "next" and ahead == 0:
+                ahead = 7
+            day = now.date() + dt.timedelta(days=ahead)
+    elif m := _MONTHDAY_RE.search(low):
+        spans.append(m.group(0))
+        month = _month_index(m.group(1) or m.group(4))
+        mday = int(m.group(2) or m.group(3))
+        year = int(m.group(5)) if m.group(5) else now.year
+        try:
+            day = dt.date(year, month, mday)
+        except ValueError as exc:
+            raise TimeParseError(f"{m.group(0)!r} is not a valid date") from exc
+        if not m.group(5) and day < now.date():
+            day = day.replace(year=year + 1)
+
+    hour_minute: tuple[int, int] | None = None
+    if m := _TIME_RE.search(low):
+        spans.append(m.group(0))
+        if m.group(3):
+            hour_minute = _hour(int(m.group(1)), int(m.group(2) or 0), m.group(3).replace(".", ""))
+        else:
+            hour_minute = (int(m.group(4)), int(m.group(5)))
+    elif m := _PART_RE.search(low):
+        spans.append(m.group(0))
+        hour_minute = (_PARTS_OF_DAY[m.group(1)], 0)
+    elif day is not None and "tonight" in low:
+        hour_minute = (_PARTS_OF_DAY["tonight"], 0)
+
+    if day is None and hour_minute is None:
+        return None
+    explicit = hour_minute is not None
+    h, minute = hour_minute or (DEFAULT_HOUR, 0)
+    if day is None:  # a bare time: the next time the clock shows it
+        day = now.date()
+        if (h, minute) <= (now.hour, now.minute):
+            day += dt.timedelta(days=1)
+    value = dt.datetime(day.year, day.month, day.day, h, minute, tzinfo=tz)
+    return Resolved(value, " ".join(spans), explicit)
+
+
+def resolve(text: str, timezone: str = "UTC", now: dt.datetime | None = None) -> Resolved:
+    """Like find_time, but the whole of `text` is meant to be a time; raises TimeParseError."""
+    if not text or not text.strip():
+        raise TimeParseError("no time given: say e.g. 'tomorrow 9am' or '2026-12-01T09:00'")
+    found = find_time(text.strip(), timezone, now)
+    if found is None:
+        raise TimeParseError(
+            f"could not understand the time {text.strip()[:80]!r}: "
+            "try 'tomorrow 9am', 'next monday at 14:30', "
+            "'in 2 hours' or an ISO time like '2026-12-01T09:00'"
+        )
+    return found
+
+
+def to_cron(when: dt.datetime) -> str:
+    """Windmill's 6-field cron (seconds first) firing at `when` (read in the schedule's timezone).
+
+    Cron has no year: the caller makes the schedule one-shot (publish_post disables it after it ran).
+    """
+    return f"{when.second} {when.minute} {when.hour} {when.day} {when.month} *"

@@ -1,0 +1,164 @@
+"""Analyse how posts performed: engagement rate per post, by platform, by weekday and hour,
+the top posts, and recommendations derived from those numbers (never invented).
+
+Engagement rate = (likes + comments + shares + saves) / impressions (or reach, or followers,
+whichever the data has). Columns are matched case-insensitively with common synonyms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from typing import Any, Literal
+
+from f.openanalyst.lib import datasets
+from f.openanalyst.lib.users import validate_user_id
+
+INTERACTIONS = {
+    "likes": ("likes", "like_count", "reactions", "favorites", "favourites", "hearts"),
+    "comments": ("comments", "comment_count", "replies", "reply_count"),
+    "shares": ("shares", "share_count", "retweets", "reposts", "retweet_count"),
+    "saves": ("saves", "saved", "bookmarks"),
+}
+DENOMINATORS = ("impressions", "views", "reach", "followers")
+_TIME_KEYS = ("posted_at", "published_at", "created_at", "date", "time", "timestamp")
+_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+MIN_GROUP = 2  # a weekday/hour needs at least this many posts before we recommend it
+
+
+def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
+    lower = {c.lower().strip(): c for c in columns}
+    return next((lower[n] for n in names if n in lower), None)
+
+
+def _when(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _group(rates: dict[Any, list[float]]) -> list[dict[str, Any]]:
+    return sorted(
+        ({"key": k, "posts": len(v), "mean_rate": statistics.fmean(v)} for k, v in rates.items()),
+        key=lambda g: -g["mean_rate"],
+    )
+
+
+def main(
+    user_id: str,
+    posts: list[dict] | None = None,
+    data: str | None = None,
+    format: Literal["auto", "csv", "json"] = "auto",
+    platform: Literal["all", "twitter", "linkedin", "instagram", "facebook"] = "all",
+    top: int = 3,
+) -> dict[str, Any]:
+    """Engagement analysis of `posts` (rows) or CSV/JSON `data` with one row per post.
+
+    Args:
+        user_id: the person whose posts these are.
+        posts: rows with likes/comments/shares/saves and impressions (or reach/views/followers),
+            optionally platform, posted_at (ISO) and content/text.
+        data: the same as CSV or JSON text, when posts is not given.
+        format: the format of data.
+        platform: only analyse this platform's rows.
+        top: how many best posts to return.
+    """
+    validate_user_id(user_id)
+    if posts is None:
+        if not data:
+            raise ValueError("give posts (rows) or CSV/JSON data with one row per post")
+        posts = datasets.parse(datasets.decode(data), format).rows
+    if not posts:
+        raise ValueError("no posts to analyse")
+    columns: list[str] = []
+    for r in posts:
+        columns.extend(k for k in r if k not in columns)
+    counts = {k: _find(columns, names) for k, names in INTERACTIONS.items()}
+    if not any(counts.values()):
+        raise ValueError(
+            f"no interaction columns (likes, comments, shares, saves) among: {', '.join(columns)}"
+        )
+    denom = next((c for c in (_find(columns, (d,)) for d in DENOMINATORS) if c), None)
+    if denom is None:
+        raise ValueError("no impressions, views, reach or followers column to compute a rate from")
+    plat_col = _find(columns, ("platform", "network", "channel"))
+    time_col = _find(columns, _TIME_KEYS)
+    text_col = _find(columns, ("content", "text", "message", "caption", "title"))
+
+    rows, skipped = [], 0
+    for i, r in enumerate(posts):
+        if (
+            platform != "all"
+            and plat_col
+            and str(r.get(plat_col, "")).lower() not in (platform, "x" if platform == "twitter" else platform)
+        ):
+            continue
+        base = datasets.typed(r.get(denom))
+        if not datasets.is_number(base) or base <= 0:
+            skipped += 1
+            continue
+        parts = {k: datasets.typed(r.get(c)) if c else 0 for k, c in counts.items()}
+        total = sum(v for v in parts.values() if datasets.is_number(v))
+        rows.append(
+            {
+                "index": i,
+                "platform": str(r.get(plat_col)).lower() if plat_col else None,
+                "posted_at": _when(r.get(time_col)) if time_col else None,
+                "text": str(r.get(text_col))[:140] if text_col and r.get(text_col) else None,
+                "interactions": total,
+                "base": base,
+                "rate": total / base,
+            }
+        )
+    if not rows:
+        raise ValueError(
+            f"no post has a positive {denom} value" + (f" on {platform}" if platform != "all" else "")
+        )
+
+    overall = statistics.fmean(r["rate"] for r in rows)
+    by_platform: dict[Any, list[float]] = defaultdict(list)
+    by_day: dict[Any, list[float]] = defaultdict(list)
+    by_hour: dict[Any, list[float]] = defaultdict(list)
+    for r in rows:
+        if r["platform"]:
+            by_platform[r["platform"]].append(r["rate"])
+        if r["posted_at"]:
+            by_day[_WEEKDAYS[r["posted_at"].weekday()]].append(r["rate"])
+            by_hour[r["posted_at"].hour].append(r["rate"])
+    best = sorted(rows, key=lambda r: -r["rate"])[: max(1, top)]
+    recs = []
+    days, hours = _group(by_day), _group(by_hour)
+    if days and days[0]["posts"] >= MIN_GROUP and overall > 0:
+        recs.append(
+            f"Post on {days[0]['key']}: {days[0]['mean_rate'] / overall:.1f}× the average engagement rate "
+            f"over {days[0]['posts']} posts."
+        )
+    if hours and hours[0]["posts"] >= MIN_GROUP and overall > 0:
+        recs.append(
+            f"Posts around {hours[0]['key']:02d}:00 average {hours[0]['mean_rate']:.2%} engagement "
+            f"vs {overall:.2%} overall."
+        )
+    plats = _group(by_platform)
+    if len(plats) > 1:
+        recs.append(
+            f"{plats[0]['key']} engages best ({plats[0]['mean_rate']:.2%}); "
+            f"{plats[-1]['key']} least ({plats[-1]['mean_rate']:.2%})."
+        )
+    return {
+        "posts_analysed": len(rows),
+        "posts_skipped": skipped,
+        "rate_basis": denom,
+        "engagement_rate": {"mean": overall, "median": statistics.median(r["rate"] for r in rows)},
+        "interactions_total": sum(r["interactions"] for r in rows),
+        "by_platform": plats,
+        "by_weekday": days,
+        "by_hour": hours,
+        "top_posts": [
+            {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in r.items()} for r in best
+        ],
+        "recommendations": recs or ["Not enough posts per day or hour yet to recommend a posting time."],
+    }

@@ -1,0 +1,270 @@
+"""Write a social media post for one platform: its length, hashtag and tone rules applied.
+
+Model-written when an Anthropic key and a model id are configured; otherwise (or when the model
+fails or overshoots the limit twice) an offline template writes it. Either way the post is
+within the platform's limits, and `mode` says which one produced it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any, Literal
+
+from f.openanalyst.lib import platforms
+from f.openanalyst.lib.users import validate_user_id
+from f.openanalyst.lib.writer_model import ModelUnavailable, complete
+
+Tone = Literal["professional", "casual", "enthusiastic", "informative", "witty"]
+MAX_TOPIC_CHARS = 300
+
+_STOP = frozenset(
+    (
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "how",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "our",
+        "the",
+        "this",
+        "to",
+        "we",
+        "what",
+        "when",
+        "why",
+        "with",
+        "your",
+        "you",
+        "about",
+        "new",
+        "latest",
+        "post",
+        "tweet",
+        "write",
+        "create",
+        "schedule",
+    )
+)
+
+# Offline templates by tone: {topic} is the topic as given, {Topic} capitalised. Each template
+# is a complete post a person could publish; the platform's shape is added around it.
+_HOOKS: dict[str, list[str]] = {
+    "professional": [
+        "{Topic} is changing how teams plan, build and decide.",
+        "The best conversations about {topic} start with a problem, not a tool.",
+        "{Topic}: what matters now, and what is still noise.",
+    ],
+    "casual": [
+        "Been thinking a lot about {topic} lately.",
+        "Quick one on {topic}:",
+        "Okay, let's talk about {topic}.",
+    ],
+    "enthusiastic": [
+        "{Topic} is moving fast, and it is exciting to watch!",
+        "Big things are happening in {topic}!",
+        "We can't stop talking about {topic}!",
+    ],
+    "informative": [
+        "A short guide to {topic}.",
+        "{Topic}, explained in a minute.",
+        "What you need to know about {topic}.",
+    ],
+    "witty": [
+        "{Topic}: everyone has an opinion, few have a plan.",
+        "If {topic} were easy, we'd all be done by lunch.",
+        "Plot twist: {topic} is mostly about people.",
+    ],
+}
+_QUESTIONS = [
+    "What's one change you've noticed?",
+    "Where do you see it heading next?",
+    "What would you add?",
+]
+_LINKEDIN_POINTS = [
+    "Start from the problem, not the tool.",
+    "Measure what changes for the people doing the work.",
+    "Share what you learn early, including what did not work.",
+]
+_EMOJI = {"professional": "", "casual": " 🙂", "enthusiastic": " 🚀", "informative": " 📌", "witty": " 😄"}
+
+
+def _pick(options: list[str], seed: str) -> str:
+    return options[int(hashlib.sha256(seed.encode()).hexdigest(), 16) % len(options)]
+
+
+def _camel(words: list[str]) -> str:
+    return "".join(w[:1].upper() + w[1:] for w in words)
+
+
+def suggest_hashtags(topic: str, count: int) -> list[str]:
+    """Hashtags from the topic's words: the whole topic in CamelCase, then its key words."""
+    words = [w for w in re.findall(r"[A-Za-z0-9]+", topic) if w.lower() not in _STOP]
+    tags: list[str] = []
+    if 1 < len(words) <= 3:
+        tags.append(_camel(words))
+    for w in sorted(words, key=len, reverse=True):
+        tag = w.upper() if len(w) <= 3 else w[:1].upper() + w[1:]
+        if tag.lower() not in {t.lower() for t in tags}:
+            tags.append(tag)
+    return tags[:count]
+
+
+def _clean_tag(tag: str) -> str:
+    return re.sub(r"\W", "", tag.lstrip("#"))
+
+
+def _fit(text: str, limit: int) -> str:
+    """Cut at a word boundary so the text (with an ellipsis) fits `limit` characters."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,.;:-")
+    return cut + "…"
+
+
+def offline_post(
+    platform: str, topic: str, tone: str, hashtags: list[str], cta: str | None, limit: int | None = None
+) -> str:
+    topic_clean = " ".join(topic.split())
+    fill = {"topic": topic_clean, "Topic": topic_clean[:1].upper() + topic_clean[1:]}
+    seed = f"{platform}|{tone}|{topic_clean.lower()}"
+    hook = _pick(_HOOKS[tone], seed).format(**fill)
+    question = cta or _pick(_QUESTIONS, seed + "q")
+    tags = " ".join(f"#{t}" for t in hashtags)
+    rules = platforms.RULES[platform]
+    limit = min(limit or rules.max_chars, rules.max_chars)
+    if platform == "twitter":
+        body, sep = f"{hook} {question}", " "
+    elif platform == "linkedin":
+        points = "\n".join(f"→ {p}" for p in _LINKEDIN_POINTS)
+        body, sep = f"{hook}\n\nWhat we keep seeing with {topic_clean}:\n\n{points}\n\n{question}", "\n\n"
+    elif platform == "instagram":
+        body, sep = f"{hook}{_EMOJI[tone]}\n\n{question} Tell us in the comments.", "\n.\n"
+    else:  # facebook: short and conversational
+        body, sep = f"{hook} {question}", " "
+        limit = min(limit, rules.ideal_chars[1])
+    # Hashtags are kept whole; the body is shortened at a word boundary to leave room for them.
+    while tags and len(tags) + len(sep) > limit // 3:
+        tags = tags.rsplit(" ", 1)[0] if " " in tags else ""
+    budget = limit - (len(tags) + len(sep) if tags else 0)
+    return f"{_fit(body, budget)}{sep}{tags}".strip() if tags else _fit(body, budget)
+
+
+def _model_prompt(
+    platform: str,
+    topic: str,
+    tone: str,
+    audience: str | None,
+    cta: str | None,
+    hashtags: list[str],
+    limit: int,
+) -> tuple[str, str]:
+    rules = platforms.RULES[platform]
+    system = (
+        f"You write social media posts for {rules.name}. Rules: at most {limit} characters in total "
+        f"(links count as {platforms.TCO_LENGTH} on X); {rules.hashtags[0]}-{rules.hashtags[1]} hashtags; "
+        f"style: {rules.style}. Never invent statistics, quotes or facts you were not given. "
+        "Answer with the post text only: no preamble, no quotation marks."
+    )
+    prompt = f"Write a {tone} post about: {topic}"
+    if audience:
+        prompt += f"\nAudience: {audience}"
+    if cta:
+        prompt += f"\nEnd with this call to action: {cta}"
+    if hashtags:
+        prompt += "\nUse these hashtags: " + " ".join(f"#{t}" for t in hashtags)
+    return system, prompt
+
+
+def main(
+    user_id: str,
+    platform: Literal["twitter", "linkedin", "instagram", "facebook"],
+    topic: str,
+    tone: Literal["professional", "casual", "enthusiastic", "informative", "witty"] = "professional",
+    audience: str | None = None,
+    call_to_action: str | None = None,
+    hashtags: list[str] | None = None,
+    max_chars: int | None = None,
+    use_model: bool = True,
+) -> dict[str, Any]:
+    """Write a post about `topic` for `platform`, in `tone`, within the platform's limits.
+
+    Args:
+        user_id: the person the post is for.
+        platform: twitter (also "x"), linkedin, instagram or facebook.
+        topic: what the post is about (at most 300 characters).
+        tone: professional, casual, enthusiastic, informative or witty.
+        audience: who it is for, e.g. "data engineers".
+        call_to_action: a closing line to use instead of a question.
+        hashtags: hashtags to use (without '#'); suggested from the topic when empty.
+        max_chars: a tighter limit than the platform's.
+        use_model: false forces the offline template.
+    """
+    validate_user_id(user_id)
+    platform = platforms.normalize(platform)
+    topic = " ".join((topic or "").split())
+    if not topic:
+        raise ValueError("topic is empty: say what the post should be about")
+    if len(topic) > MAX_TOPIC_CHARS:
+        raise ValueError(f"topic is {len(topic)} characters; keep it under {MAX_TOPIC_CHARS}")
+    if tone not in _HOOKS:
+        raise ValueError(f"unknown tone {tone!r}: use one of {', '.join(_HOOKS)}")
+    rules = platforms.RULES[platform]
+    limit = min(rules.max_chars, max_chars) if max_chars else rules.max_chars
+    if limit < 40:
+        raise ValueError("max_chars must be at least 40")
+    wanted = rules.hashtags[1] if rules.hashtags[1] else 0
+    tags = [t for t in (_clean_tag(h) for h in hashtags or []) if t][: rules.max_hashtags]
+    tags = tags or suggest_hashtags(topic, wanted)
+
+    notes: list[str] = []
+    mode, model, tokens, content = "offline", None, None, ""
+    if use_model:
+        system, prompt = _model_prompt(platform, topic, tone, audience, call_to_action, tags, limit)
+        try:
+            for _attempt in range(2):
+                out = complete(system, prompt)
+                text = out.text.strip().strip('"').strip()
+                issues = platforms.problems(platform, text)
+                if platforms.count_chars(platform, text) > limit:
+                    issues.append(f"longer than {limit} characters")
+                if not issues:
+                    mode, model, tokens, content = "model", out.model, out.tokens, text
+                    break
+                prompt += f"\n\nYour draft had problems ({'; '.join(issues)}). Rewrite it to fix them."
+            else:
+                notes.append("the model's drafts broke the platform's limits twice; used the template")
+        except ModelUnavailable as exc:
+            notes.append(f"offline: {exc}")
+    if mode == "offline":
+        content = offline_post(platform, topic, tone, tags, call_to_action, limit)
+        if platforms.count_chars(platform, content) > limit:
+            content = _fit(content, limit)
+    used_tags = platforms.hashtags_in(content)
+    return {
+        "content": content,
+        "platform": platform,
+        "hashtags": used_tags,
+        "chars": platforms.count_chars(platform, content),
+        "limit": limit,
+        "tone": tone,
+        "mode": mode,
+        "model": model,
+        "tokens": tokens,
+        "notes": notes,
+        "needs_media": rules.needs_media,
+    }
