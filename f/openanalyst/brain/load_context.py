@@ -1,0 +1,60 @@
+"""Load what OpenAnalyst remembers about a person before it plans their request.
+
+The first step of `f/openanalyst/handle_request`: preferences, custom instructions and timezone,
+the person's recent tasks, the learnings most relevant to this request and skill, and the
+skill's success rate for them. A person seen for the first time is registered (the hub has
+already authenticated them) and gets empty defaults.
+
+Storage: the PostgreSQL of resource `f/openanalyst/db` when it is defined, else SQLite at
+OPENANALYST_SQLITE_PATH (default var/openanalyst.sqlite3).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from f.openanalyst.lib.log import bind, get_logger
+from f.openanalyst.lib.store import UnknownUser, open_store_from_windmill
+from f.openanalyst.lib.users import validate_user_id
+
+log = get_logger("openanalyst.load_context")
+
+
+def main(
+    user_id: str,
+    request: str = "",
+    skill: str | None = None,
+    recent_limit: int = 5,
+    learnings_limit: int = 5,
+) -> dict[str, Any]:
+    """Return {user_id, preferences, custom_instructions, timezone, recent_tasks, learnings,
+    skill_stats, new_user, backend}.
+
+    Args:
+        user_id: the person (a Windmill username).
+        request: the request text; its words select the relevant learnings.
+        skill: the routed skill, if known; adds its learnings and success rate.
+        recent_limit: how many recent tasks to include (0-1000).
+        learnings_limit: how many learnings to include (0-1000).
+    """
+    validate_user_id(user_id)
+    with bind(user_id=user_id), open_store_from_windmill() as store:
+        new_user = False
+        try:
+            context = store.load_context(user_id, request, skill, recent_limit, learnings_limit)
+        except UnknownUser:
+            store.register_user(user_id)
+            new_user = True
+            context = store.load_context(user_id, request, skill, recent_limit, learnings_limit)
+        log.info(
+            "context loaded",
+            extra={
+                "fields": {
+                    "backend": store.backend,
+                    "new_user": new_user,
+                    "recent_tasks": len(context["recent_tasks"]),
+                    "learnings": len(context["learnings"]),
+                }
+            },
+        )
+        return {**context, "new_user": new_user, "backend": store.backend}
