@@ -86,6 +86,8 @@ class ResponseMetadata(Model):
     research_applied: bool = False
     model: str = Field(default="offline", description="the model id used, or 'offline'")
     tokens: TokenUsage = Field(default_factory=TokenUsage)
+    mode: Literal["model", "offline"] | None = Field(default=None, description="what produced the answer")
+    calls: int = Field(default=0, description="model calls made for this request")
 
 
 class AssistantResponsePayload(Model):
