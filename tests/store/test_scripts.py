@@ -1,0 +1,169 @@
+"""load_context and record_history as the flow calls them: main() with Windmill's HTTP mocked.
+
+The scripts look up the resource f/openanalyst/db through the real `wmill` client; respx
+answers as Windmill does (404 when the resource is not defined, the value when it is).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from f.openanalyst.brain import load_context, record_history
+from f.openanalyst.lib.store import open_store
+from f.openanalyst.lib.store_models import InvalidInput, StoreConfigError, UnknownUser
+from tests.store.conftest import PgDatabase
+
+BASE = "http://windmill.test"
+RESOURCE_URL = f"{BASE}/api/w/openanalyst/resources/get_value_interpolated/f/openanalyst/db"
+FLOW_JOB = "0192f1d2-7c3e-7000-8000-0000000000aa"
+
+
+@pytest.fixture
+def windmill_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The environment a Windmill worker gives a flow step; returns the SQLite fallback path."""
+    sqlite_path = tmp_path / "var" / "openanalyst.sqlite3"
+    monkeypatch.setenv("BASE_INTERNAL_URL", BASE)
+    monkeypatch.setenv("WM_TOKEN", "job-token")
+    monkeypatch.setenv("WM_WORKSPACE", "openanalyst")
+    monkeypatch.setenv("WM_ROOT_FLOW_JOB_ID", FLOW_JOB)
+    monkeypatch.setenv("OPENANALYST_SQLITE_PATH", str(sqlite_path))
+    monkeypatch.delenv("WM_MOCKED_API_FILE", raising=False)
+    return sqlite_path
+
+
+def not_found() -> httpx.Response:
+    return httpx.Response(404, text="Not found: resource f/openanalyst/db not found")
+
+
+def history_args(**overrides: Any) -> dict[str, Any]:
+    args: dict[str, Any] = {
+        "user_id": "alice",
+        "session_id": "sess_1",
+        "message_id": "msg_1",
+        "request": "Create a Twitter post about AI trends and schedule it for tomorrow",
+        "skill": "SOCIAL_MEDIA",
+        "success": True,
+        "result": {"content": "Done! Your post is scheduled for 10:00 tomorrow.", "done": True},
+        "attempts": 2,
+        "research": None,
+        "learnings": [
+            {"content": "Schedule twitter posts in the morning", "source": "eval", "tags": ["twitter"]}
+        ],
+        "failures": [{"error": "no schedule path", "attempt": 1, "differences": ["schedule_path missing"]}],
+        "windmill_jobs": ["0192f1d2-7c3e-7000-8000-0000000000b1", "0192f1d2-7c3e-7000-8000-0000000000b2"],
+        "tokens": {"input": 1500, "output": 420},
+        "duration_ms": 4200,
+    }
+    return {**args, **overrides}
+
+
+def test_without_the_db_resource_the_scripts_use_sqlite(
+    respx_mock: respx.MockRouter, windmill_env: Path
+) -> None:
+    route = respx_mock.get(RESOURCE_URL).mock(return_value=not_found())
+
+    first = load_context.main("alice", "Create a Twitter post about AI trends")
+    assert first["new_user"] and first["backend"] == "sqlite"
+    assert first["recent_tasks"] == [] and first["preferences"] == {} and first["timezone"] == "UTC"
+    assert windmill_env.exists()  # created on first use
+
+    recorded = record_history.main(**history_args())
+    assert recorded["status"] == "success" and recorded["failures"] == 1 and recorded["learnings"] == 1
+
+    again = load_context.main("alice", "another twitter post", "SOCIAL_MEDIA")
+    assert not again["new_user"]
+    [task] = again["recent_tasks"]
+    assert task["message_id"] == "msg_1" and task["windmill_job_id"] == FLOW_JOB
+    assert task["summary"] == "Done! Your post is scheduled for 10:00 tomorrow."
+    assert again["learnings"][0]["content"] == "Schedule twitter posts in the morning"
+    assert again["skill_stats"]["SOCIAL_MEDIA"]["successes"] == 1
+    assert route.call_count == 3
+    assert route.calls[0].request.headers["authorization"] == "Bearer job-token"
+
+    with open_store(None, sqlite_path=windmill_env) as store:
+        with store.transaction("alice", write=False) as tx:
+            failure = tx.one("SELECT error, attempt, details FROM failures")
+        assert failure is not None
+        assert failure["error"] == "no schedule path"
+        assert '"differences"' in failure["details"]  # unknown failure keys kept in details
+
+
+def test_with_the_db_resource_the_scripts_use_postgresql(
+    respx_mock: respx.MockRouter, windmill_env: Path, pg_database: PgDatabase
+) -> None:
+    respx_mock.get(RESOURCE_URL).mock(return_value=httpx.Response(200, json=pg_database.resource()))
+
+    assert load_context.main("alice")["backend"] == "postgres"
+    assert record_history.main(**history_args())["backend"] == "postgres"
+    assert not windmill_env.exists()  # no SQLite file was created
+
+    with open_store(pg_database.dsn, **pg_database.options()) as store:
+        assert [t["message_id"] for t in store.recent_tasks("alice")] == ["msg_1"]
+        assert store.rls_enforced
+
+
+def test_an_unreadable_resource_is_an_error_not_a_silent_fallback(
+    respx_mock: respx.MockRouter, windmill_env: Path
+) -> None:
+    respx_mock.get(RESOURCE_URL).mock(
+        return_value=httpx.Response(403, text="not authorized to read f/openanalyst/db")
+    )
+    with pytest.raises(StoreConfigError, match="HTTP 403"):
+        load_context.main("alice")
+    assert not windmill_env.exists()
+
+
+def test_record_history_for_an_unknown_user_is_refused(
+    respx_mock: respx.MockRouter, windmill_env: Path
+) -> None:
+    respx_mock.get(RESOURCE_URL).mock(return_value=not_found())
+    load_context.main("alice")
+    with pytest.raises(UnknownUser, match="unknown user 'ghost'"):
+        record_history.main(**history_args(user_id="ghost"))
+    with open_store(None, sqlite_path=windmill_env) as store:
+        assert store.get_user("ghost") is None
+        assert store.counts("alice")["tasks"] == 0
+
+
+def test_record_history_refuses_an_oversized_result_and_keeps_what_was_recorded(
+    respx_mock: respx.MockRouter, windmill_env: Path
+) -> None:
+    respx_mock.get(RESOURCE_URL).mock(return_value=not_found())
+    load_context.main("alice")
+    record_history.main(**history_args())
+    with pytest.raises(InvalidInput, match="result"):
+        record_history.main(**history_args(result={"content": "x" * 300_000}))
+    context = load_context.main("alice")
+    assert context["recent_tasks"][0]["summary"] == "Done! Your post is scheduled for 10:00 tomorrow."
+
+
+def test_outside_windmill_the_scripts_use_sqlite_without_any_http(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("BASE_INTERNAL_URL", "WM_BASE_URL", "WM_TOKEN", "WM_MOCKED_API_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("OPENANALYST_SQLITE_PATH", raising=False)
+    with respx.mock(assert_all_mocked=True):  # any HTTP request would fail the test
+        assert load_context.main("alice")["backend"] == "sqlite"
+    assert (tmp_path / "var" / "openanalyst.sqlite3").exists()
+
+
+@pytest.fixture
+def mocked_api_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "wm_mock.json"
+    monkeypatch.setenv("WM_MOCKED_API_FILE", str(path))
+    monkeypatch.setenv("WM_WORKSPACE", "openanalyst")
+    monkeypatch.setenv("OPENANALYST_SQLITE_PATH", str(tmp_path / "mocked.sqlite3"))
+    yield path
+
+
+def test_windmills_offline_mock_file_is_honoured(mocked_api_file: Path) -> None:
+    mocked_api_file.write_text('{"variables": {}, "resources": {}}')
+    assert load_context.main("alice")["backend"] == "sqlite"
