@@ -275,6 +275,17 @@ class WindmillBackend:
                             )
                         # ping: nothing to do; timeout: fall out and reconnect with the offsets
                     if not updated:
+                        # A stream that ended without news: make sure the job did not finish unseen.
+                        data = await self.result(job_id)
+                        if data.get("completed"):
+                            state.update(running=False, completed=True)
+                            state["job"] = {
+                                "type": "CompletedJob",
+                                "success": bool(data.get("success")),
+                                "result": data.get("result"),
+                            }
+                            yield state
+                            return
                         await asyncio.sleep(self.settings.poll_interval_s)
                     continue
                 except (httpx.TransportError, BackendError) as exc:

@@ -1,0 +1,244 @@
+"""A request's life over the websocket: typing, progress, answer, complete; errors a person can act on."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import httpx
+
+from hub.backend import JOB_NAMESPACE, job_id_for
+from tests.hub.conftest import RunningHub, done_for
+from tests.hub.fake_windmill import SUSPEND, FakeWindmill, answer_result, default_stages, module
+
+SEED = "Create a Twitter post about AI trends and schedule it for tomorrow"
+
+
+def test_request_gets_typing_progress_response_complete_in_order(hub_server: RunningHub, fake_windmill):
+    async def scenario() -> list[dict]:
+        client = await hub_server.connect("alice")
+        await client.request(SEED, "msg_seed_1")
+        frames = await client.until(done_for("msg_seed_1"))
+        await client.close()
+        return frames
+
+    frames = asyncio.run(scenario())
+    types = [f["type"] for f in frames]
+    assert types[0] == "ASSISTANT_TYPING"
+    assert types[-2:] == ["ASSISTANT_RESPONSE", "TASK_COMPLETE"]
+    progress = [f for f in frames if f["type"] == "TASK_PROGRESS"]
+    assert [p["payload"]["step"] for p in progress] == ["load_context", "route_skill", "plan", "respond"]
+    assert [p["payload"]["percent"] for p in progress] == [20, 40, 60, 80]
+    assert {f["correlationId"] for f in frames} == {"msg_seed_1"}
+    assert {f["userId"] for f in frames} == {"alice"} and {f["sessionId"] for f in frames} == {"sess_1"}
+    job_id = str(uuid.uuid5(JOB_NAMESPACE, "alice/msg_seed_1"))
+    response = frames[-2]["payload"]
+    assert response["content"] == f"Here is your answer to: {SEED}"
+    assert response["metadata"]["windmillJobs"][0] == job_id
+    assert frames[-1]["payload"]["jobId"] == job_id
+    # The flow got the person's request and the token's user id, under the derived job id.
+    assert fake_windmill.jobs[job_id].args == {
+        "user_id": "alice",
+        "session_id": "sess_1",
+        "message_id": "msg_seed_1",
+        "request": SEED,
+    }
+    # Event ids increase, so a client can resume from the last one it saw.
+    offsets = [int(f["eventId"].split(":")[1]) for f in frames]
+    assert offsets == sorted(offsets) and len(set(offsets)) == len(offsets)
+
+
+def test_a_resent_request_never_runs_twice(hub_server: RunningHub, fake_windmill: FakeWindmill):
+    async def scenario() -> list[dict]:
+        client = await hub_server.connect("alice")
+        await client.request(SEED, "msg_dup")
+        first = await client.until(done_for("msg_dup"))
+        await client.request(SEED, "msg_dup")  # e.g. resent after a reconnect
+        second = await client.until(done_for("msg_dup"))
+        await client.close()
+        return first + second
+
+    frames = asyncio.run(scenario())
+    assert len(fake_windmill.jobs) == 1
+    assert len(fake_windmill.run_calls) == 2  # the second start got 400: already exists
+    assert [f["type"] for f in frames].count("TASK_COMPLETE") == 2
+    assert job_id_for("alice", "msg_dup") in fake_windmill.jobs
+
+
+def test_windmill_down_is_retried_with_backoff_and_the_person_told(hub_server, fake_windmill: FakeWindmill):
+    fake_windmill.fail_next_runs = 2
+
+    async def scenario() -> list[dict]:
+        client = await hub_server.connect("alice")
+        await client.request(SEED, "msg_retry")
+        frames = await client.until(done_for("msg_retry"))
+        await client.close()
+        return frames
+
+    frames = asyncio.run(scenario())
+    waiting = [
+        f for f in frames if f["type"] == "TASK_PROGRESS" and f["payload"]["step"] == "waiting_for_backend"
+    ]
+    assert len(waiting) == 2
+    assert "HTTP 503" in waiting[0]["payload"]["message"] and "retrying" in waiting[0]["payload"]["message"]
+    assert frames[-1]["type"] == "TASK_COMPLETE"
+    assert len(fake_windmill.jobs) == 1
+
+
+def test_windmill_down_for_good_ends_with_an_actionable_error(hub_server, fake_windmill: FakeWindmill):
+    fake_windmill.fail_next_runs = 100
+
+    async def scenario() -> list[dict]:
+        client = await hub_server.connect("alice")
+        await client.request(SEED, "msg_down")
+        frames = await client.until(done_for("msg_down"))
+        await client.close()
+        return frames
+
+    frames = asyncio.run(scenario())
+    error = frames[-1]
+    assert error["type"] == "TASK_ERROR" and error["correlationId"] == "msg_down"
+    assert error["payload"]["retryable"] is True
+    assert "unavailable" in error["payload"]["error"]
+    assert "will not run twice" in error["payload"]["action"]
+    assert len(fake_windmill.run_calls) == 1 + hub_server.settings.backend_retries
+    assert "hub_backend_errors_total" in httpx.get(f"{hub_server.http}/metrics").text
+
+
+def test_a_failed_flow_gives_task_error_with_its_message(hub_server, fake_windmill: FakeWindmill):
+    fake_windmill.result_for = lambda args: {"error": {"name": "ValueError", "message": "no such platform"}}
+    fake_windmill.success_for = lambda args: False
+
+    async def scenario() -> list[dict]:
+        client = await hub_server.connect("alice")
+        await client.request("post to myspace", "msg_fail")
+        frames = await client.until(done_for("msg_fail"))
+        await client.close()
+        return frames
+
+    frames = asyncio.run(scenario())
+    assert frames[-1]["type"] == "TASK_ERROR"
+    assert frames[-1]["payload"]["error"] == "ValueError: no such platform"
+    assert frames[-1]["payload"]["code"] == "flow_failed"
+    assert not any(f["type"] == "ASSISTANT_RESPONSE" for f in frames)
+
+
+def test_malformed_frames_get_an_error_naming_the_field_and_the_connection_stays(hub_server: RunningHub):
+    async def scenario() -> list[dict]:
+        client = await hub_server.connect("alice")
+        errors = []
+        for raw in (
+            "{not json",
+            json.dumps(
+                {"type": "USER_REQUEST", "sessionId": "s", "messageId": "m1", "payload": {"content": ""}}
+            ),
+            json.dumps({"type": "USER_REQUEST", "sessionId": "s", "messageId": "m2", "payload": {}}),
+            json.dumps({"type": "FLY", "sessionId": "s"}),
+            json.dumps({"type": "TASK_COMPLETE", "sessionId": "s", "payload": {}}),
+            json.dumps({"type": "USER_REQUEST", "sessionId": "bad id!", "payload": {"content": "x"}}),
+        ):
+            await client.ws.send(raw)
+            errors.append(await client.recv())
+        await client.ws.send(b"\x00binary")
+        errors.append(await client.recv())
+        await client.send({"type": "PING", "sessionId": "s", "messageId": "ping_1"})
+        errors.append(await client.recv())
+        await client.close()
+        return errors
+
+    frames = asyncio.run(scenario())
+    assert [f["type"] for f in frames] == ["ERROR"] * 7 + ["PONG"]
+    fields = [f["payload"].get("field") for f in frames[:7]]
+    assert fields == [None, "payload.content", "payload.content", "type", "type", "sessionId", None]
+    assert "not valid JSON" in frames[0]["payload"]["message"]
+    assert frames[1]["correlationId"] == "m1"
+    assert "binary" in frames[6]["payload"]["message"]
+    assert frames[7]["correlationId"] == "ping_1"
+
+
+def test_a_clarification_question_is_relayed_and_the_answer_resumes_the_flow(hub_server, fake_windmill):
+    question_id = "msg_question_1"
+
+    def stages(args):
+        waiting = [module("Success", "load_context"), module("WaitingForEvents", "clarify")]
+        return [
+            default_stages()[0],
+            {"running": True, "flow_status": {"step": 1, "modules": waiting}},
+            SUSPEND,
+        ]
+
+    fake_windmill.stages_for = stages
+    fake_windmill.result_for = lambda args: answer_result("Scheduled for 9:00 tomorrow.")
+
+    async def scenario() -> tuple[list[dict], list[dict], dict]:
+        client = await hub_server.connect("alice")
+        await client.request("schedule a post", "msg_req")
+        before = await client.until(
+            lambda f: f["type"] == "TASK_PROGRESS" and f["payload"]["step"] == "clarify"
+        )
+        # The flow's clarify step pushes its question (signed) through /internal/push.
+        job_id = job_id_for("alice", "msg_req")
+        push = {
+            "type": "ASSISTANT_RESPONSE",
+            "userId": "alice",
+            "sessionId": "sess_1",
+            "messageId": question_id,
+            "correlationId": "msg_req",
+            "payload": {
+                "content": "When should it go out?",
+                "done": False,
+                "resumeJobId": job_id,
+                "questions": [{"id": "when", "question": "When?", "choices": ["9:00", "18:00"]}],
+            },
+        }
+        response = await asyncio.to_thread(_push, hub_server, push)
+        assert response.status_code == 202, response.text
+        question = await client.until(lambda f: f["type"] == "ASSISTANT_RESPONSE")
+        # Bob cannot answer Alice's question.
+        bob = await hub_server.connect("bob")
+        await bob.send(
+            {
+                "type": "USER_REQUEST",
+                "sessionId": "s",
+                "messageId": "msg_bob",
+                "correlationId": question_id,
+                "payload": {"content": "18:00", "answers": {"when": "18:00"}},
+            }
+        )
+        bob_frames = await bob.until(done_for("msg_bob"))
+        await bob.close()
+        await client.send(
+            {
+                "type": "USER_REQUEST",
+                "sessionId": "sess_1",
+                "messageId": "msg_answer",
+                "correlationId": question_id,
+                "payload": {"content": "9:00", "answers": {"when": "9:00"}},
+            }
+        )
+        after = await client.until(done_for("msg_req"))
+        await client.close()
+        return before + question + after, bob_frames, fake_windmill.jobs[job_id].resumed_with
+
+    frames, bob_frames, resumed_with = asyncio.run(scenario())
+    question = next(f for f in frames if f["type"] == "ASSISTANT_RESPONSE")
+    assert question["messageId"] == question_id and question["payload"]["questions"][0]["id"] == "when"
+    assert bob_frames[-1]["type"] == "TASK_ERROR" and bob_frames[-1]["payload"]["code"] == "unknown_question"
+    assert resumed_with == [{"payload": {"answers": {"when": "9:00"}}, "approved": True}]
+    typing_for_answer = [
+        f for f in frames if f["type"] == "ASSISTANT_TYPING" and f["correlationId"] == "msg_answer"
+    ]
+    assert typing_for_answer
+    final = [f for f in frames if f.get("correlationId") == "msg_req"][-2:]
+    assert [f["type"] for f in final] == ["ASSISTANT_RESPONSE", "TASK_COMPLETE"]
+    assert final[0]["payload"]["content"] == "Scheduled for 9:00 tomorrow."
+
+
+def _push(hub: RunningHub, frame: dict) -> httpx.Response:
+    from f.openanalyst.lib import signing
+    from tests.hub.conftest import PUSH_SECRET
+
+    body = json.dumps(frame).encode()
+    headers = {"content-type": "application/json", **signing.sign(PUSH_SECRET, body)}
+    return httpx.post(f"{hub.http}/internal/push", content=body, headers=headers)
