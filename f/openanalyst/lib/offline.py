@@ -1,0 +1,97 @@
+"""Offline mode: plans from the skill's declared workflows, answers from templates, no model.
+
+Used when no key is configured (and for CORE requests, which never need a model). The skill's
+workflows (`skills/<SKILL>/workflows/*.md`, parsed by `skill_workflows`) say which scripts run
+for an intent and where each argument comes from; the domain scripts fill the content from
+their own templates. Every plan made here says `mode: offline`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from f.openanalyst.lib import skill_workflows
+from f.openanalyst.lib.protocol import Plan
+
+CORE_SKILL = "CORE"
+
+
+class NoWorkflow(LookupError):
+    """The skill declares no workflow for this intent."""
+
+
+def core_answer(intent_name: str, skills: Sequence[Mapping[str, Any]], context: Mapping[str, Any]) -> str:
+    """Help and status, answered from what is known (no job, no model)."""
+    if intent_name == "status":
+        tasks = list(context.get("recent_tasks") or [])[:5]
+        if not tasks:
+            return "You have no recent tasks yet. Ask me to write a post, analyse data or build a dashboard."
+        lines = []
+        for task in tasks:
+            state = "done" if task.get("success") else "needs attention"
+            lines.append(f"- {str(task.get('request') or task.get('summary') or 'task')[:80]} ({state})")
+        return "Your recent tasks:\n" + "\n".join(lines)
+    described = [
+        f"- **{s.get('name')}**: {' '.join(str(s.get('description') or '').split())[:160]}"
+        for s in skills
+        if s.get("name") and s.get("name") != CORE_SKILL
+    ]
+    catalog = "\n".join(described) or (
+        "- social media posts (write, schedule, publish, engagement)\n- data analysis and reports\n"
+        "- building dashboards and workflows in your Windmill folder"
+    )
+    return (
+        "I'm OpenAnalyst, your AI analyst. Ask in plain language and I plan the work, run it as "
+        "Windmill jobs in your own folder, check the result and report back. I can help with:\n"
+        f'{catalog}\n\nFor example: "Create a Twitter post about AI trends and schedule it for tomorrow".'
+    )
+
+
+def plan_from_workflows(
+    skill: Mapping[str, Any],
+    user_id: str,
+    request: str,
+    intent: Mapping[str, Any] | None,
+    context: Mapping[str, Any] | None,
+    answers: Mapping[str, Any] | None = None,
+) -> tuple[Plan, list[str]]:
+    """The skill's workflow for this intent, with arguments filled; also the `requires` paths
+    that resolved to nothing (the flow asks the person for them). Raises NoWorkflow."""
+    intent = dict(intent or {})
+    if answers:
+        intent = with_answers(intent, answers)
+    workflows = skill_workflows.skill_workflows(
+        dict(skill.get("workflows") or {}), list(skill.get("scripts") or [])
+    )
+    workflow = skill_workflows.select_workflow(workflows, intent.get("name"))
+    if workflow is None:
+        names = ", ".join(w.name for w in workflows) or "none"
+        raise NoWorkflow(
+            f"skill {skill.get('name')} has no workflow for '{intent.get('name')}' (workflows: {names})"
+        )
+    steps, missing = workflow.plan(
+        user_id=user_id, request=request, intent=intent, context=dict(context or {})
+    )
+    plan = Plan(
+        skill=str(skill.get("name") or "unknown"),
+        steps=steps,
+        rationale=f"offline: workflow '{workflow.name}' of skill {skill.get('name')}",
+        mode="offline",
+    )
+    return plan, missing
+
+
+def with_answers(intent: Mapping[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The intent with the person's answers filled in (answers win over what was guessed)."""
+    entities = dict(intent.get("entities") or {})
+    extra = dict(entities.get("extra") or {})
+    for key, value in answers.items():
+        if value in (None, ""):
+            continue
+        if key in {"platform", "topic", "time", "timezone", "dataset"}:
+            entities[key] = value
+        else:
+            extra[key] = value
+    entities["extra"] = extra
+    return {**intent, "entities": entities}
