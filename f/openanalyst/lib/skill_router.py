@@ -32,8 +32,8 @@ from f.openanalyst.lib.skill_loader import Skill, load_skills_dir, name_words, n
 from f.openanalyst.lib.users import is_in_user_space, validate_user_id
 
 # Calibrated on tests/data/routing (README section `skills`): the scores below are on a 0..1 scale.
-HYBRID_THRESHOLD = 0.33
-BM25_THRESHOLD = 0.30
+HYBRID_THRESHOLD = 0.11
+BM25_THRESHOLD = 0.105
 # BM25 saturation: a raw score s maps to s / (s + BM25_HALF), so BM25_HALF is "half confident".
 BM25_HALF = 4.0
 # Fast path: BM25 alone decides when the lexical winner is this clear (top >= FAST_MIN on the 0..1
