@@ -27,7 +27,9 @@ def main(
     recent_limit: int = 5,
     learnings_limit: int = 5,
 ) -> dict[str, Any]:
-    """Return {user_id, preferences, custom_instructions, timezone, recent_tasks, learnings,
+    """Load the person's preferences, recent tasks and relevant learnings for planning.
+
+    Returns {user_id, preferences, custom_instructions, timezone, recent_tasks, learnings,
     skill_stats, new_user, backend}.
 
     Args:

@@ -53,8 +53,10 @@ def main(
     tokens: dict | None = None,
     duration_ms: int = 0,
 ) -> dict[str, Any]:
-    """Record one answered request; return {task_id, status, replaced, failures, learnings,
-    research, session_id, message_id, backend}.
+    """Record one answered request in the person's history.
+
+    Returns {task_id, status, replaced, failures, learnings, research, session_id, message_id,
+    backend}.
 
     Args:
         user_id: the person (a Windmill username); must already be known (load_context registers).
