@@ -1,0 +1,34 @@
+"""Create a Windmill app in the person's folder (u/<user>/apps/<name>), validated first: a
+non-empty grid of components with unique ids and layouts, path runnables only from the
+person's folder or shared OpenAnalyst code. The app's policy (which runnables it may trigger)
+is computed from its components.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from f.openanalyst.lib import builder
+
+
+def main(
+    user_id: str,
+    name: str,
+    value: dict,
+    summary: str = "",
+    execution_mode: Literal["viewer", "publisher"] = "viewer",
+    overwrite: bool = False,
+) -> dict[str, Any]:
+    """Create u/<user_id>/apps/<name> from a low-code app `value` ({"grid": [...], ...}).
+
+    Args:
+        user_id: the person; the app is created in their folder only.
+        name: a plain name, e.g. "sales_dashboard".
+        value: the app definition: grid of components, subgrids, css, ...
+        summary: the app's title.
+        execution_mode: viewer (runs as whoever views it) or publisher.
+        overwrite: replace an existing different app.
+    """
+    body = builder.app_body(user_id, name, summary, value, execution_mode)
+    result = builder.ensure("app", body, overwrite)
+    return result | {"url_path": f"/apps/get/{body['path']}"}

@@ -1,0 +1,35 @@
+"""Create a flow in the person's folder (u/<user>/flows/<name>), validated first: the OpenFlow
+schema (vendored Windmill spec, $refs resolved), `wmill lint` rules (rawscript content/language/
+input_transforms, loop skip_failures, branchone default, module keys beside id/value), unique
+module ids, and every script or subflow it calls being the person's own or shared OpenAnalyst code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from f.openanalyst.lib import builder
+
+
+def main(
+    user_id: str,
+    name: str,
+    value: dict,
+    summary: str = "",
+    description: str = "",
+    schema: dict | None = None,
+    overwrite: bool = False,
+) -> dict[str, Any]:
+    """Create u/<user_id>/flows/<name> from an OpenFlow `value` ({"modules": [...]}).
+
+    Args:
+        user_id: the person; the flow is created in their folder only.
+        name: a plain name, e.g. "weekly_report".
+        value: the OpenFlow value: {"modules": [...], ...}.
+        summary: a short title.
+        description: what it does.
+        schema: the flow's input JSON schema (type object).
+        overwrite: replace an existing different flow.
+    """
+    body = builder.flow_body(user_id, name, summary, value, schema, description)
+    return builder.ensure("flow", body, overwrite)

@@ -1,0 +1,37 @@
+"""Create a script in the person's folder (u/<user>/scripts/<name>), validated first.
+
+Python code must parse and define `main()`; its input schema is inferred from main's signature
+so the Windmill UI shows a form. Imports of workspace code may only name the person's own
+scripts or shared OpenAnalyst code. An existing script is left alone when identical, replaced
+(as a new version) only with overwrite=true.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from f.openanalyst.lib import builder
+
+
+def main(
+    user_id: str,
+    name: str,
+    content: str,
+    language: Literal["python3", "bun", "deno", "bash", "postgresql"] = "python3",
+    summary: str = "",
+    description: str = "",
+    overwrite: bool = False,
+) -> dict[str, Any]:
+    """Create u/<user_id>/scripts/<name> with `content`.
+
+    Args:
+        user_id: the person; the script is created in their folder only.
+        name: a plain name (a-z, 0-9, '_'; up to 4 '/'-separated segments), e.g. "weekly_digest".
+        content: the source code; Python needs a `def main(...)`.
+        language: python3, bun, deno, bash or postgresql.
+        summary: a short title shown in Windmill.
+        description: what it does.
+        overwrite: replace an existing different script with this version.
+    """
+    body = builder.script_body(user_id, name, content, language, summary, description)
+    return builder.ensure("script", body, overwrite) | {"schema": body.get("schema")}

@@ -1,0 +1,56 @@
+"""Create a person's CUSTOM skill: a resource of type openanalyst_skill at u/<user>/skills/<name>,
+validated against the workspace's resource type schema (the skills contract). It routes only
+for that person; its scripts must be their own or shared OpenAnalyst scripts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from f.openanalyst.lib import builder
+
+
+def main(
+    user_id: str,
+    name: str,
+    description: str,
+    triggers: list[str] | None = None,
+    body: str = "",
+    system_prompt: str = "",
+    scripts: list[str] | None = None,
+    platforms: list[str] | None = None,
+    workflows: dict | None = None,
+    priority: int = 0,
+    requires_windmill: bool = True,
+    overwrite: bool = False,
+) -> dict[str, Any]:
+    """Create the custom skill u/<user_id>/skills/<name>.
+
+    Args:
+        user_id: the person the skill belongs to (and routes for).
+        name: a plain name, e.g. "newsletter".
+        description: what it does and when to use it (routing reads this).
+        triggers: phrases that suggest it, e.g. ["newsletter", "weekly email"].
+        body: the skill's instructions (markdown).
+        system_prompt: the system prompt for plans made with it.
+        scripts: Windmill script paths its plans may call (yours or f/openanalyst/...).
+        platforms: platforms it concerns, if any.
+        workflows: workflow name -> markdown steps.
+        priority: breaks routing ties; higher wins.
+        requires_windmill: false when it answers without running scripts.
+        overwrite: replace an existing different skill.
+    """
+    value = {
+        "description": description,
+        "triggers": list(triggers or []),
+        "body": body,
+        "system_prompt": system_prompt,
+        "scripts": list(scripts or []),
+        "platforms": list(platforms or []),
+        "workflows": dict(workflows or {}),
+        "priority": priority,
+        "requires_windmill": requires_windmill,
+    }
+    if not description.strip():
+        raise builder.BuildError("a skill needs a description: say what it does and when to use it")
+    return builder.ensure("resource", builder.skill_body(user_id, name, value, description), overwrite)
