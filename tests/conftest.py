@@ -19,7 +19,7 @@ httpx2.alias_httpx()
 import pytest  # noqa: E402
 import respx  # noqa: E402
 
-pytest_plugins = ["tests.support.services"]
+pytest_plugins = ["tests.support.services", "tests.support.devruntime"]
 
 
 @pytest.fixture
