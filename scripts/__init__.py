@@ -1,0 +1,1 @@
+"""Operator and developer commands (dev runtime, bundle tooling, benchmarks)."""

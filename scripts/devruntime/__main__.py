@@ -1,0 +1,39 @@
+"""`python -m scripts.devruntime [--host H] [--port P] [--bundle DIR] [--db FILE]`"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from scripts.devruntime.config import Settings
+from scripts.devruntime.server import serve_forever
+
+
+def main(argv: list[str] | None = None) -> None:
+    settings = Settings.from_env()
+    parser = argparse.ArgumentParser(prog="python -m scripts.devruntime", description=__doc__)
+    parser.add_argument("--host", default=settings.host)
+    parser.add_argument("--port", type=int, default=settings.port)
+    parser.add_argument(
+        "--bundle", type=Path, default=settings.bundle_root, help="repo root holding f/ and u/"
+    )
+    parser.add_argument("--db", type=Path, default=settings.db_path, help="SQLite file for jobs and items")
+    args = parser.parse_args(argv)
+    settings.host, settings.port = args.host, args.port
+    settings.bundle_root, settings.db_path = args.bundle.resolve(), args.db
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    print(
+        f"dev runtime: Windmill API on {settings.base_url}/api, workspace {settings.workspace}",
+        file=sys.stderr,
+    )
+    if settings.token_generated:
+        print(
+            f"dev runtime: token (set OPENANALYST_DEV_TOKEN to choose one): {settings.token}", file=sys.stderr
+        )
+    serve_forever(settings)
+
+
+if __name__ == "__main__":
+    main()

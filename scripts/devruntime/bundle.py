@@ -1,0 +1,190 @@
+"""Read the bundle from disk the way `wmill sync push` would deploy it.
+
+Scripts are `<path>.py` (or `<path>__mod/script.py`), flows `<path>__flow/flow.yaml` (or
+`.flow/`), resources `<path>.resource.yaml`, variables `<path>.variable.yaml`, resource types
+`<name>.resource-type.yaml` at a root. `!inline <file>` references are resolved relative to the
+flow folder, as the CLI does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+_ITEM_DIRS = ("f", "u")
+
+
+class _InlineLoader(yaml.SafeLoader):
+    """SafeLoader that also accepts an unquoted `!inline file` tag."""
+
+
+def _inline_constructor(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    return "!inline " + str(loader.construct_scalar(node))  # type: ignore[arg-type]
+
+
+_InlineLoader.add_constructor("!inline", _inline_constructor)
+
+
+def load_yaml(path: Path) -> Any:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_InlineLoader)
+
+
+@dataclass(frozen=True)
+class ScriptSource:
+    """Code of one runnable: a file in a script root, or content stored through the API."""
+
+    path: str
+    content: str
+    language: str = "python3"
+    file: Path | None = None
+    root: Path | None = None
+
+    @property
+    def module_name(self) -> str | None:
+        """Dotted import name when the file sits at its Windmill path under a root."""
+        if self.file is None or self.root is None:
+            return None
+        rel = self.file.relative_to(self.root).with_suffix("")
+        parts = rel.parts
+        if all(p.isidentifier() for p in parts):
+            return ".".join(parts)
+        return None
+
+
+def resolve_inline(node: Any, folder: Path) -> Any:
+    """Replace every `!inline <file>` string with that file's text."""
+    if isinstance(node, dict):
+        return {k: resolve_inline(v, folder) for k, v in node.items()}
+    if isinstance(node, list):
+        return [resolve_inline(v, folder) for v in node]
+    if isinstance(node, str) and node.startswith("!inline "):
+        target = (folder / node[len("!inline ") :].strip()).resolve()
+        if folder.resolve() not in target.parents:
+            raise ValueError(f"!inline reference escapes the flow folder: {node}")
+        return target.read_text(encoding="utf-8")
+    return node
+
+
+class Bundle:
+    """The scripts, flows, resources, variables and resource types under the script roots."""
+
+    def __init__(self, roots: list[Path]) -> None:
+        self.roots = [Path(r).resolve() for r in roots]
+
+    def find_script(self, path: str) -> ScriptSource | None:
+        if not _safe_path(path):
+            return None
+        for root in self.roots:
+            for file in (root / f"{path}.py", root / f"{path}__mod" / "script.py"):
+                if file.is_file():
+                    return ScriptSource(
+                        path=path, content=file.read_text(encoding="utf-8"), file=file, root=root
+                    )
+        return None
+
+    def find_flow(self, path: str) -> dict[str, Any] | None:
+        if not _safe_path(path):
+            return None
+        for root in self.roots:
+            for folder in (root / f"{path}__flow", root / f"{path}.flow"):
+                file = folder / "flow.yaml"
+                if file.is_file():
+                    flow = resolve_inline(load_yaml(file), folder)
+                    flow["path"] = path
+                    return flow
+        return None
+
+    def _iter(self, pattern: str) -> list[tuple[str, Path]]:
+        found: dict[str, Path] = {}
+        suffix = pattern.lstrip("*")
+        for root in self.roots:
+            for top in _ITEM_DIRS:
+                base = root / top
+                if not base.is_dir():
+                    continue
+                for file in sorted(base.rglob(pattern)):
+                    if "__pycache__" in file.parts:
+                        continue
+                    item_path = file.relative_to(root).as_posix()[: -len(suffix)]
+                    found.setdefault(item_path, file)
+        return sorted(found.items())
+
+    def scripts(self) -> list[str]:
+        paths = [p for p, _ in self._iter("*.py") if "__flow/" not in p and ".flow/" not in p]
+        return [p.removesuffix("__mod/script") for p in paths]
+
+    def flows(self) -> list[str]:
+        return [
+            p.removesuffix("__flow/flow").removesuffix(".flow/flow") for p, _ in self._iter("*/flow.yaml")
+        ]
+
+    def resources(self) -> list[dict[str, Any]]:
+        out = []
+        for path, file in self._iter("*.resource.yaml"):
+            doc = load_yaml(file) or {}
+            out.append(
+                {
+                    "path": path,
+                    "value": doc.get("value"),
+                    "description": doc.get("description") or "",
+                    "resource_type": doc.get("resource_type", "any"),
+                }
+            )
+        return out
+
+    def variables(self) -> list[dict[str, Any]]:
+        out = []
+        for path, file in self._iter("*.variable.yaml"):
+            doc = load_yaml(file) or {}
+            out.append(
+                {
+                    "path": path,
+                    "value": "" if doc.get("value") is None else str(doc.get("value")),
+                    "is_secret": bool(doc.get("is_secret", False)),
+                    "description": doc.get("description") or "",
+                }
+            )
+        return out
+
+    def schedules(self) -> list[dict[str, Any]]:
+        return [{**(load_yaml(file) or {}), "path": path} for path, file in self._iter("*.schedule.yaml")]
+
+    def folders(self) -> list[dict[str, Any]]:
+        out = []
+        for root in self.roots:
+            for file in sorted((root / "f").glob("*/folder.meta.yaml")):
+                doc = load_yaml(file) or {}
+                name = file.parent.name
+                perms = {k: bool(v) for k, v in (doc.get("extra_perms") or {}).items()}
+                out.append(
+                    {
+                        "name": name,
+                        "summary": doc.get("summary") or "",
+                        "owners": doc.get("owners") or [k for k, v in perms.items() if v],
+                        "extra_perms": perms,
+                    }
+                )
+        return out
+
+    def resource_types(self) -> list[dict[str, Any]]:
+        out = []
+        for root in self.roots:
+            for file in sorted(root.glob("*.resource-type.yaml")):
+                doc = load_yaml(file) or {}
+                out.append(
+                    {
+                        "name": file.name.removesuffix(".resource-type.yaml"),
+                        "schema": doc.get("schema"),
+                        "description": doc.get("description") or "",
+                    }
+                )
+        return out
+
+
+def _safe_path(path: str) -> bool:
+    """A Windmill path: u/<user>/... or f/<folder>/..., never escaping the root."""
+    parts = path.split("/")
+    return len(parts) >= 3 and parts[0] in _ITEM_DIRS and all(p and p not in {".", ".."} for p in parts)

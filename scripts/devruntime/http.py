@@ -1,0 +1,135 @@
+"""The little framework the routes use: spec templates as routes, auth, request validation
+against the REST spec, response validation in strict mode, and errors that never crash."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from scripts.devruntime.auth import Identity, authenticate
+from scripts.devruntime.jobs import BadRequest, NotFound, Runtime
+from scripts.devruntime.spec import SpecValidator
+
+log = logging.getLogger("devruntime")
+
+
+@dataclass
+class Call:
+    """One request as a handler sees it."""
+
+    request: Request
+    runtime: Runtime
+    identity: Identity | None
+    params: dict[str, Any]
+    body: bytes
+
+    @property
+    def query(self) -> Any:
+        return self.request.query_params
+
+    def json(self) -> Any:
+        if not self.body:
+            return None
+        return json.loads(self.body)
+
+    def flag(self, name: str) -> bool:
+        return (self.query.get(name) or "").lower() in {"1", "true"}
+
+
+Handler = Callable[[Call], Awaitable[Response]]
+
+
+@dataclass
+class Op:
+    method: str
+    template: str
+    handler: Handler
+    public: bool = False
+
+
+@dataclass
+class Violations:
+    """Spec violations of responses seen in strict mode (tests fail on any)."""
+
+    items: list[str] = field(default_factory=list)
+
+
+def text(value: str, status: int = 200) -> Response:
+    return PlainTextResponse(value, status_code=status)
+
+
+def js(value: Any, status: int = 200) -> Response:
+    return JSONResponse(value, status_code=status)
+
+
+def _starlette_path(template: str) -> str:
+    # Windmill paths (`{path}`) contain slashes: match them whole.
+    return re.sub(r"\{(path)\}", r"{\1:path}", template)
+
+
+def build_routes(
+    ops: list[Op], runtime: Runtime, validator: SpecValidator | None, violations: Violations
+) -> list[Route]:
+    return [
+        Route(
+            "/api" + _starlette_path(op.template),
+            _endpoint(op, runtime, validator, violations),
+            methods=[op.method],
+        )
+        for op in ops
+    ]
+
+
+def _endpoint(
+    op: Op, runtime: Runtime, validator: SpecValidator | None, violations: Violations
+) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        try:
+            identity = authenticate(runtime, request)
+            if identity is None and not op.public:
+                return text("Unauthorized: missing or invalid token", 401)
+            params = dict(request.path_params)
+            if "workspace" in params and params["workspace"] != runtime.settings.workspace:
+                return text(f"workspace {params['workspace']} not found", 404)
+            body = await request.body()
+            if validator is not None:
+                errors = validator.check_request(request, body, op.template, params)
+                if errors:
+                    return text("Bad request: " + "; ".join(errors), 400)
+            response = await op.handler(Call(request, runtime, identity, params, body))
+        except NotFound as exc:
+            response = text(f"Not found: {exc}", 404)
+        except BadRequest as exc:
+            response = text(f"Bad request: {exc}", 400)
+        except (ValueError, KeyError, TypeError) as exc:
+            response = text(f"Bad request: {type(exc).__name__}: {exc}", 400)
+        except Exception as exc:  # the server answers, whatever went wrong
+            log.exception("internal error on %s %s", request.method, request.url.path)
+            response = text(f"Internal error: {type(exc).__name__}: {exc}", 500)
+        if runtime.settings.strict and validator is not None and not isinstance(response, StreamingResponse):
+            try:
+                errors = validator.check_response(
+                    request,
+                    await request.body(),
+                    op.template,
+                    dict(request.path_params),
+                    response.status_code,
+                    (response.headers.get("content-type") or "").split(";")[0],
+                    bytes(response.body),
+                )
+            except Exception as exc:
+                errors = [f"response validation crashed: {exc}"]
+            # 4xx answers are ours by design (the spec rarely lists them); check success bodies.
+            if errors and response.status_code < 400:
+                violations.items.append(f"{request.method} {request.url.path}: {'; '.join(errors)}")
+        return response
+
+    return endpoint

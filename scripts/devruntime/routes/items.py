@@ -1,0 +1,377 @@
+"""Scripts, flows, apps, schedules and folders: create, update, get, exists, list.
+
+Items created through the API live in SQLite; the bundle's own scripts and flows are read from
+disk (so edits show at once). Created items win over bundle files at the same path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from starlette.responses import Response
+
+from scripts.devruntime.bundle import load_yaml
+from scripts.devruntime.http import Call, Op, js, text
+from scripts.devruntime.jobs import BadRequest, NotFound, now_iso
+
+_EPOCH = "2026-01-01T00:00:00Z"
+
+
+# ---- scripts
+def _script_doc(call: Call, path: str) -> dict[str, Any]:
+    rt = call.runtime
+    stored = rt.store.get("script", path)
+    if stored is not None:
+        return stored
+    source = rt.bundle.find_script(path)
+    if source is None or source.file is None:
+        raise NotFound(f"script not found at path {path}")
+    meta_file = source.file.with_name(source.file.name.removesuffix(".py") + ".script.yaml")
+    meta = (load_yaml(meta_file) if meta_file.is_file() else None) or {}
+    return {
+        "path": path,
+        "summary": meta.get("summary") or "",
+        "description": meta.get("description") or "",
+        "content": source.content,
+        "language": "python3",
+        "kind": meta.get("kind") or "script",
+        "schema": meta.get("schema"),
+        "hash": hashlib.sha256(source.content.encode()).hexdigest()[:16],
+        "created_by": rt.settings.username,
+        "created_at": _EPOCH,
+    }
+
+
+def _api_script(call: Call, doc: dict[str, Any]) -> dict[str, Any]:
+    out = {
+        "workspace_id": call.runtime.settings.workspace,
+        "archived": False,
+        "deleted": False,
+        "is_template": False,
+        "extra_perms": {},
+        "starred": False,
+        "has_preprocessor": False,
+        **doc,
+    }
+    if out.get("schema") is None:
+        out.pop("schema", None)
+    return out
+
+
+async def script_create(call: Call) -> Response:
+    body = call.json()
+    content = body["content"]
+    digest = hashlib.sha256(f"{body['path']}\n{content}".encode()).hexdigest()[:16]
+    doc = {
+        "path": body["path"],
+        "summary": body.get("summary") or "",
+        "description": body.get("description") or "",
+        "content": content,
+        "language": body["language"],
+        "kind": body.get("kind") or "script",
+        "schema": body.get("schema"),
+        "lock": body.get("lock"),
+        "hash": digest,
+        "created_by": call.identity.username if call.identity else "admin",
+        "created_at": now_iso(),
+    }
+    doc = {k: v for k, v in doc.items() if v is not None}
+    call.runtime.store.put("script", body["path"], doc)
+    return text(digest, 201)
+
+
+async def script_get(call: Call) -> Response:
+    return js(_api_script(call, _script_doc(call, call.params["path"])))
+
+
+async def script_raw(call: Call) -> Response:
+    path = call.params["path"]
+    for suffix in (".py", ".ts"):
+        path = path.removesuffix(suffix)
+    return text(_script_doc(call, path)["content"])
+
+
+async def script_exists(call: Call) -> Response:
+    try:
+        _script_doc(call, call.params["path"])
+    except NotFound:
+        return js(False)
+    return js(True)
+
+
+async def script_list(call: Call) -> Response:
+    rt = call.runtime
+    start = call.query.get("path_start") or ""
+    exact = call.query.get("path_exact")
+    paths = sorted({d["path"] for d in rt.store.list("script")} | set(rt.bundle.scripts()))
+    out = []
+    for path in paths:
+        if (exact and path != exact) or not path.startswith(start):
+            continue
+        doc = _api_script(call, _script_doc(call, path))
+        doc.pop("content", None)
+        out.append(doc)
+    return js(out)
+
+
+# ---- flows
+def _flow_doc(call: Call, path: str) -> dict[str, Any]:
+    flow = call.runtime.find_flow(path)
+    return {
+        "workspace_id": call.runtime.settings.workspace,
+        "summary": flow.get("summary") or "",
+        "description": flow.get("description") or "",
+        "value": flow.get("value") or {"modules": []},
+        "schema": flow.get("schema") or {},
+        "path": path,
+        "edited_by": flow.get("edited_by") or call.runtime.settings.username,
+        "edited_at": flow.get("edited_at") or _EPOCH,
+        "archived": False,
+        "extra_perms": {},
+    }
+
+
+def _save_flow(call: Call, path: str, body: dict[str, Any]) -> None:
+    doc = {
+        "path": path,
+        "summary": body.get("summary") or "",
+        "description": body.get("description") or "",
+        "value": body["value"],
+        "schema": body.get("schema") or {},
+        "edited_by": call.identity.username if call.identity else "admin",
+        "edited_at": now_iso(),
+    }
+    call.runtime.store.put("flow", path, doc)
+
+
+async def flow_create(call: Call) -> Response:
+    body = call.json()
+    if call.runtime.store.get("flow", body["path"]) is not None:
+        raise BadRequest(f"flow {body['path']} already exists")
+    _save_flow(call, body["path"], body)
+    return text(body["path"], 201)
+
+
+async def flow_update(call: Call) -> Response:
+    body = call.json()
+    call.runtime.find_flow(call.params["path"])
+    if body.get("path") and body["path"] != call.params["path"]:
+        call.runtime.store.delete("flow", call.params["path"])
+    _save_flow(call, body.get("path") or call.params["path"], body)
+    return text(body.get("path") or call.params["path"])
+
+
+async def flow_get(call: Call) -> Response:
+    return js(_flow_doc(call, call.params["path"]))
+
+
+async def flow_exists(call: Call) -> Response:
+    try:
+        call.runtime.find_flow(call.params["path"])
+    except NotFound:
+        return js(False)
+    return js(True)
+
+
+async def flow_list(call: Call) -> Response:
+    rt = call.runtime
+    start = call.query.get("path_start") or ""
+    paths = sorted({d["path"] for d in rt.store.list("flow")} | set(rt.bundle.flows()))
+    return js([_flow_doc(call, p) for p in paths if p.startswith(start)])
+
+
+# ---- apps
+def _app(call: Call, path: str) -> dict[str, Any]:
+    doc = call.runtime.store.get("app", path)
+    if doc is None:
+        raise NotFound(f"app {path} not found")
+    return doc
+
+
+def _save_app(call: Call, path: str, body: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
+    version = (previous or {}).get("version", -1) + 1
+    doc = {
+        "id": (previous or {}).get("id") or abs(hash(path)) % 2**31,
+        "workspace_id": call.runtime.settings.workspace,
+        "path": path,
+        "summary": body.get("summary", (previous or {}).get("summary", "")),
+        "value": body.get("value", (previous or {}).get("value")),
+        "policy": body.get("policy", (previous or {}).get("policy") or {}),
+        "version": version,
+        "versions": [*((previous or {}).get("versions") or []), version],
+        "created_by": call.identity.username if call.identity else "admin",
+        "created_at": (previous or {}).get("created_at") or now_iso(),
+        "edited_at": now_iso(),
+        "execution_mode": (body.get("policy") or {}).get("execution_mode", "publisher"),
+        "extra_perms": {},
+        "raw_app": False,
+    }
+    call.runtime.store.put("app", path, doc)
+    return doc
+
+
+async def app_create(call: Call) -> Response:
+    body = call.json()
+    if call.runtime.store.get("app", body["path"]) is not None:
+        raise BadRequest(f"app {body['path']} already exists")
+    _save_app(call, body["path"], body, None)
+    return text(body["path"], 201)
+
+
+async def app_update(call: Call) -> Response:
+    previous = _app(call, call.params["path"])
+    body = call.json() or {}
+    new_path = body.get("path") or previous["path"]
+    if new_path != previous["path"]:
+        call.runtime.store.delete("app", previous["path"])
+    _save_app(call, new_path, body, previous)
+    return text(new_path)
+
+
+async def app_get(call: Call) -> Response:
+    doc = dict(_app(call, call.params["path"]))
+    doc.pop("version", None)
+    doc.pop("edited_at", None)
+    return js(doc)
+
+
+async def app_exists(call: Call) -> Response:
+    return js(call.runtime.store.get("app", call.params["path"]) is not None)
+
+
+async def app_list(call: Call) -> Response:
+    keys = (
+        "id",
+        "workspace_id",
+        "path",
+        "summary",
+        "version",
+        "extra_perms",
+        "edited_at",
+        "execution_mode",
+        "raw_app",
+    )
+    docs = call.runtime.store.list("app", call.query.get("path_start"))
+    return js([{k: d[k] for k in keys} for d in docs])
+
+
+# ---- schedules
+def _schedule(call: Call, path: str) -> dict[str, Any]:
+    doc = call.runtime.store.get("schedule", path)
+    if doc is None:
+        raise NotFound(f"schedule {path} not found")
+    return doc
+
+
+def _save_schedule(call: Call, path: str, body: dict[str, Any], previous: dict[str, Any] | None) -> None:
+    s = call.runtime.settings
+    doc = {**(previous or {}), **{k: v for k, v in body.items() if v is not None}}
+    doc.update(
+        path=path,
+        edited_by=call.identity.username if call.identity else s.username,
+        edited_at=now_iso(),
+        enabled=bool(doc.get("enabled", True)),
+        extra_perms={},
+        email=s.email,
+        permissioned_as=f"u/{s.username}",
+    )
+    doc.setdefault("args", {})
+    call.runtime.store.put("schedule", path, doc)
+
+
+async def schedule_create(call: Call) -> Response:
+    body = call.json()
+    if call.runtime.store.get("schedule", body["path"]) is not None:
+        raise BadRequest(f"schedule {body['path']} already exists")
+    _save_schedule(call, body["path"], body, None)
+    return text(body["path"], 201)
+
+
+async def schedule_update(call: Call) -> Response:
+    previous = _schedule(call, call.params["path"])
+    _save_schedule(call, previous["path"], call.json() or {}, previous)
+    return text(previous["path"])
+
+
+async def schedule_get(call: Call) -> Response:
+    return js(_schedule(call, call.params["path"]))
+
+
+async def schedule_exists(call: Call) -> Response:
+    return js(call.runtime.store.get("schedule", call.params["path"]) is not None)
+
+
+async def schedule_list(call: Call) -> Response:
+    q = call.query
+    docs = call.runtime.store.list("schedule", q.get("path_start"))
+    if q.get("path"):
+        docs = [d for d in docs if d.get("script_path") == q["path"]]
+    if q.get("is_flow") in ("true", "false"):
+        docs = [d for d in docs if bool(d.get("is_flow")) == (q["is_flow"] == "true")]
+    return js(docs)
+
+
+# ---- folders
+def _folder(call: Call, name: str) -> dict[str, Any]:
+    doc = call.runtime.store.get("folder", name)
+    if doc is None:
+        raise NotFound(f"folder {name} not found")
+    return doc
+
+
+async def folder_create(call: Call) -> Response:
+    body = call.json()
+    if call.runtime.store.get("folder", body["name"]) is not None:
+        raise BadRequest(f"folder {body['name']} already exists")
+    owner = f"u/{call.runtime.settings.username}"
+    doc = {
+        "name": body["name"],
+        "summary": body.get("summary") or "",
+        "owners": body.get("owners") or [owner],
+        "extra_perms": body.get("extra_perms") or {owner: True},
+        "created_by": call.runtime.settings.username,
+        "edited_at": now_iso(),
+    }
+    call.runtime.store.put("folder", body["name"], doc)
+    return text(f"created folder {body['name']}")
+
+
+async def folder_get(call: Call) -> Response:
+    return js(_folder(call, call.params["name"]))
+
+
+async def folder_exists(call: Call) -> Response:
+    return js(call.runtime.store.get("folder", call.params["name"]) is not None)
+
+
+async def folder_list(call: Call) -> Response:
+    return js(call.runtime.store.list("folder"))
+
+
+OPS = [
+    Op("POST", "/w/{workspace}/scripts/create", script_create),
+    Op("GET", "/w/{workspace}/scripts/get/p/{path}", script_get),
+    Op("GET", "/w/{workspace}/scripts/raw/p/{path}", script_raw),
+    Op("GET", "/w/{workspace}/scripts/exists/p/{path}", script_exists),
+    Op("GET", "/w/{workspace}/scripts/list", script_list),
+    Op("POST", "/w/{workspace}/flows/create", flow_create),
+    Op("POST", "/w/{workspace}/flows/update/{path}", flow_update),
+    Op("GET", "/w/{workspace}/flows/get/{path}", flow_get),
+    Op("GET", "/w/{workspace}/flows/exists/{path}", flow_exists),
+    Op("GET", "/w/{workspace}/flows/list", flow_list),
+    Op("POST", "/w/{workspace}/apps/create", app_create),
+    Op("POST", "/w/{workspace}/apps/update/{path}", app_update),
+    Op("GET", "/w/{workspace}/apps/get/p/{path}", app_get),
+    Op("GET", "/w/{workspace}/apps/exists/{path}", app_exists),
+    Op("GET", "/w/{workspace}/apps/list", app_list),
+    Op("POST", "/w/{workspace}/schedules/create", schedule_create),
+    Op("POST", "/w/{workspace}/schedules/update/{path}", schedule_update),
+    Op("GET", "/w/{workspace}/schedules/get/{path}", schedule_get),
+    Op("GET", "/w/{workspace}/schedules/exists/{path}", schedule_exists),
+    Op("GET", "/w/{workspace}/schedules/list", schedule_list),
+    Op("POST", "/w/{workspace}/folders/create", folder_create),
+    Op("GET", "/w/{workspace}/folders/get/{name}", folder_get),
+    Op("GET", "/w/{workspace}/folders/exists/{name}", folder_exists),
+    Op("GET", "/w/{workspace}/folders/list", folder_list),
+]

@@ -1,0 +1,407 @@
+"""Jobs: run by path, wait, get, getupdate(+SSE), results, cancel, progress, resume, user states."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import quote
+
+from starlette.responses import Response, StreamingResponse
+
+from scripts.devruntime.flows import ResumeEvent
+from scripts.devruntime.http import Call, Op, js, text
+from scripts.devruntime.jobs import BadRequest, LiveJob, NotFound
+
+_QUEUED_KEYS = (
+    "workspace_id",
+    "id",
+    "parent_job",
+    "created_by",
+    "created_at",
+    "started_at",
+    "running",
+    "script_path",
+    "args",
+    "canceled",
+    "canceled_by",
+    "canceled_reason",
+    "job_kind",
+    "permissioned_as",
+    "flow_status",
+    "is_flow_step",
+    "language",
+    "email",
+    "visible_to_owner",
+    "tag",
+    "suspend",
+)
+_COMPLETED_KEYS = (
+    "workspace_id",
+    "id",
+    "parent_job",
+    "created_by",
+    "created_at",
+    "started_at",
+    "completed_at",
+    "duration_ms",
+    "success",
+    "script_path",
+    "args",
+    "result",
+    "canceled",
+    "canceled_by",
+    "canceled_reason",
+    "job_kind",
+    "permissioned_as",
+    "flow_status",
+    "is_flow_step",
+    "language",
+    "is_skipped",
+    "email",
+    "visible_to_owner",
+    "tag",
+)
+
+
+def api_job(doc: dict[str, Any], logs: str | None) -> dict[str, Any]:
+    """A job document as Windmill's `Job` (QueuedJob or CompletedJob)."""
+    completed = bool(doc.get("completed"))
+    keys = _COMPLETED_KEYS if completed else _QUEUED_KEYS
+    out = {k: doc[k] for k in keys if k in doc and (doc[k] is not None or k == "result")}
+    if not completed:
+        out["running"] = bool(doc.get("running"))
+    if logs is not None:
+        out["logs"] = logs
+    out["type"] = "CompletedJob" if completed else "QueuedJob"
+    return out
+
+
+def _job_id_param(call: Call) -> str | None:
+    value = call.query.get("job_id")
+    return value or None
+
+
+async def _run(call: Call, kind: str) -> LiveJob:
+    rt = call.runtime
+    path = call.params["path"]
+    args = call.json()
+    if not isinstance(args, dict):
+        raise BadRequest("the body must be a JSON object of arguments")
+    parent = call.query.get("parent_job") or None
+    root = call.query.get("root_job") or None
+    if kind == "flow":
+        return rt.run_flow_job(path, args, job_id=_job_id_param(call), parent_job=parent, root_job=root)
+    return rt.run_script_job(path, args, job_id=_job_id_param(call), parent_job=parent, root_job=root)
+
+
+async def run_script(call: Call) -> Response:
+    return text((await _run(call, "script")).doc["id"], 201)
+
+
+async def run_flow(call: Call) -> Response:
+    return text((await _run(call, "flow")).doc["id"], 201)
+
+
+async def _run_wait(call: Call, kind: str) -> Response:
+    live = await _run(call, kind)
+    doc = await call.runtime.wait(live.doc["id"])
+    return js(doc.get("result"), 200 if doc.get("success") else 500)
+
+
+async def run_wait_script(call: Call) -> Response:
+    return await _run_wait(call, "script")
+
+
+async def run_wait_flow(call: Call) -> Response:
+    return await _run_wait(call, "flow")
+
+
+async def get_job(call: Call) -> Response:
+    rt = call.runtime
+    doc = rt.get_job(call.params["id"])
+    logs = None if call.flag("no_logs") else rt.job_logs(doc["id"])
+    return js(api_job(doc, logs))
+
+
+async def get_completed(call: Call) -> Response:
+    rt = call.runtime
+    doc = rt.get_job(call.params["id"])
+    if not doc.get("completed"):
+        raise NotFound(f"job {doc['id']} is not completed")
+    return js(api_job(doc, rt.job_logs(doc["id"])))
+
+
+def _update(call: Call, doc: dict[str, Any], log_offset: int, with_logs: bool) -> dict[str, Any]:
+    rt = call.runtime
+    out: dict[str, Any] = {"running": bool(doc.get("running")), "completed": bool(doc.get("completed"))}
+    if with_logs:
+        logs = rt.job_logs(doc["id"])
+        out["new_logs"] = logs[log_offset:]
+        out["log_offset"] = len(logs)
+    if doc.get("progress") is not None:
+        out["progress"] = doc["progress"]
+    if doc.get("flow_status") is not None:
+        out["flow_status"] = doc["flow_status"]
+    return out
+
+
+async def getupdate(call: Call) -> Response:
+    doc = call.runtime.get_job(call.params["id"])
+    offset = int(call.query.get("log_offset") or 0)
+    return js(_update(call, doc, offset, not call.flag("no_logs")))
+
+
+async def getupdate_sse(call: Call) -> Response:
+    rt = call.runtime
+    job_id = call.params["id"]
+    offset = int(call.query.get("log_offset") or 0)
+    with_logs = not call.flag("no_logs")
+    only_result = call.flag("only_result")
+    timeout = rt.settings.sse_timeout_s
+
+    async def events() -> AsyncIterator[str]:
+        try:
+            rt.get_job(job_id)
+        except NotFound:
+            yield _sse({"type": "notfound"})
+            return
+        loop = asyncio.get_running_loop()
+        start = last_ping = loop.time()
+        sent: dict[str, Any] = {}
+        log_offset = offset
+        while True:
+            doc = rt.get_job(job_id)
+            state = _update(call, doc, log_offset, with_logs)
+            if with_logs:
+                log_offset = state["log_offset"]
+            changed = {
+                k: v
+                for k, v in state.items()
+                if (k == "new_logs" and v) or (k != "new_logs" and sent.get(k) != v)
+            }
+            if only_result:
+                changed = {k: v for k, v in changed.items() if k in ("running", "completed")}
+            if doc.get("completed"):
+                changed["completed"] = True
+                changed["job"] = api_job(doc, None)
+                if only_result:
+                    changed["only_result"] = doc.get("result")
+                yield _sse({"type": "update", **changed})
+                return
+            if changed:
+                sent.update({k: v for k, v in changed.items() if k != "new_logs"})
+                yield _sse({"type": "update", **changed})
+            now = loop.time()
+            if now - start > timeout:
+                yield _sse({"type": "timeout"})
+                return
+            if now - last_ping > 5:
+                last_ping = now
+                yield _sse({"type": "ping"})
+            await asyncio.sleep(0.1)
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"X-Accel-Buffering": "no", "Cache-Control": "no-cache"},
+    )
+
+
+def _sse(payload: dict[str, Any]) -> str:
+    return f"data: {json.dumps(payload, separators=(',', ':'))}\n\n"
+
+
+async def get_result(call: Call) -> Response:
+    doc = call.runtime.get_job(call.params["id"])
+    if not doc.get("completed"):
+        raise NotFound(f"job {doc['id']} is not completed yet")
+    return js(doc.get("result"))
+
+
+async def get_result_maybe(call: Call) -> Response:
+    doc = call.runtime.get_job(call.params["id"])
+    completed = bool(doc.get("completed"))
+    out: dict[str, Any] = {
+        "completed": completed,
+        "result": doc.get("result") if completed else None,
+        "started": bool(doc.get("started_at")),
+    }
+    if completed:
+        out["success"] = bool(doc.get("success"))
+    return js(out)
+
+
+async def get_logs(call: Call) -> Response:
+    return text(call.runtime.job_logs(call.runtime.get_job(call.params["id"])["id"]))
+
+
+async def cancel(call: Call) -> Response:
+    body = call.json() or {}
+    job_id = call.params["id"]
+    by = call.identity.username if call.identity else "anonymous"
+    if call.runtime.cancel(job_id, body.get("reason"), by):
+        return text(f"{job_id} canceled")
+    return text(f"{job_id} is already completed")
+
+
+async def list_jobs(call: Call) -> Response:
+    q = call.query
+    rt = call.runtime
+    out = []
+    per_page = int(q.get("per_page") or 1000)
+    kinds = set((q.get("job_kinds") or "").split(",")) - {""}
+    for doc in [lv.doc for lv in rt.live.values() if not lv.doc.get("completed")] + list(
+        rt.store.iter_jobs()
+    ):
+        if any(d["id"] == doc["id"] for d in out):
+            continue
+        if q.get("script_path_exact") and doc.get("script_path") != q["script_path_exact"]:
+            continue
+        if q.get("script_path_start") and not (doc.get("script_path") or "").startswith(
+            q["script_path_start"]
+        ):
+            continue
+        if kinds and doc.get("job_kind") not in kinds:
+            continue
+        if q.get("has_null_parent") == "true" and doc.get("parent_job"):
+            continue
+        if q.get("parent_job") and doc.get("parent_job") != q["parent_job"]:
+            continue
+        if q.get("running") in ("true", "false") and bool(doc.get("running")) != (q["running"] == "true"):
+            continue
+        if q.get("success") in ("true", "false") and (
+            not doc.get("completed") or bool(doc.get("success")) != (q["success"] == "true")
+        ):
+            continue
+        out.append(doc)
+        if len(out) >= per_page:
+            break
+    return js([api_job(d, None) for d in out])
+
+
+async def root_job_id(call: Call) -> Response:
+    return js(call.runtime.root_job_id(call.params["id"]))
+
+
+async def set_progress(call: Call) -> Response:
+    body = call.json() or {}
+    call.runtime.set_progress(call.params["id"], int(body.get("percent") or 0), body.get("flow_job_id"))
+    return js(None)
+
+
+async def get_progress(call: Call) -> Response:
+    return js(call.runtime.get_job(call.params["id"]).get("progress") or 0)
+
+
+async def set_user_state(call: Call) -> Response:
+    rt = call.runtime
+    doc = rt.get_job(call.params["id"])
+    if doc.get("job_kind") != "flow":
+        raise NotFound(f"job {doc['id']} is not a flow")
+    status = doc.setdefault(
+        "flow_status", {"step": 0, "modules": [], "failure_module": {"type": "WaitingForPriorSteps"}}
+    )
+    status.setdefault("user_states", {})[call.params["key"]] = call.json()
+    live = rt.live.get(doc["id"])
+    if live is not None:
+        rt.touch(live)
+    else:
+        rt.store.save_job(doc)
+    return text("ok")
+
+
+async def get_user_state(call: Call) -> Response:
+    doc = call.runtime.get_job(call.params["id"])
+    if doc.get("job_kind") != "flow":
+        raise NotFound(f"job {doc['id']} is not a flow")
+    return js(((doc.get("flow_status") or {}).get("user_states") or {}).get(call.params["key"]))
+
+
+async def resume_urls(call: Call) -> Response:
+    rt = call.runtime
+    job_id = call.params["id"]
+    resume_id = int(call.params["resume_id"])
+    approver = call.query.get("approver") or None
+    sig = rt.resume_signature(job_id, resume_id, approver)
+    ws = rt.settings.workspace
+    base = f"{rt.settings.base_url}/api/w/{ws}"
+    suffix = f"?approver={quote(approver)}" if approver else ""
+    return js(
+        {
+            "approvalPage": f"{rt.settings.base_url}/approve/{ws}/{job_id}/{resume_id}/{sig}{suffix}",
+            "resume": f"{base}/jobs_u/resume/{job_id}/{resume_id}/{sig}{suffix}",
+            "cancel": f"{base}/jobs_u/cancel/{job_id}/{resume_id}/{sig}{suffix}",
+        }
+    )
+
+
+def _signed_event(call: Call, approved: bool) -> tuple[str, ResumeEvent]:
+    rt = call.runtime
+    job_id = call.params["id"]
+    resume_id = int(call.params["resume_id"])
+    approver = call.query.get("approver") or None
+    if not rt.check_signature(job_id, resume_id, approver, call.params["signature"]):
+        raise PermissionError("invalid resume signature")
+    if call.request.method == "GET":
+        raw = call.query.get("payload")
+        payload = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))) if raw else {}
+    else:
+        payload = call.json()
+    return job_id, ResumeEvent(resume_id, payload, approved, approver or "anonymous")
+
+
+async def resume_signed(call: Call) -> Response:
+    try:
+        job_id, event = _signed_event(call, True)
+    except PermissionError as exc:
+        return text(str(exc), 401)
+    call.runtime.resume(job_id, event)
+    return text("ok", 201)
+
+
+async def cancel_signed(call: Call) -> Response:
+    try:
+        job_id, event = _signed_event(call, False)
+    except PermissionError as exc:
+        return text(str(exc), 401)
+    call.runtime.resume(job_id, event)
+    return text("ok", 201)
+
+
+async def resume_suspended(call: Call) -> Response:
+    body = call.json() or {}
+    approver = call.identity.username if call.identity else "anonymous"
+    event = ResumeEvent(0, body.get("payload"), bool(body.get("approved", True)), approver)
+    call.runtime.resume(call.params["job_id"], event)
+    return text("ok", 201)
+
+
+OPS = [
+    Op("POST", "/w/{workspace}/jobs/run/p/{path}", run_script),
+    Op("POST", "/w/{workspace}/jobs/run/f/{path}", run_flow),
+    Op("POST", "/w/{workspace}/jobs/run_wait_result/p/{path}", run_wait_script),
+    Op("POST", "/w/{workspace}/jobs/run_wait_result/f/{path}", run_wait_flow),
+    Op("GET", "/w/{workspace}/jobs/list", list_jobs),
+    Op("GET", "/w/{workspace}/jobs_u/get/{id}", get_job),
+    Op("GET", "/w/{workspace}/jobs_u/completed/get/{id}", get_completed),
+    Op("GET", "/w/{workspace}/jobs_u/getupdate/{id}", getupdate),
+    Op("GET", "/w/{workspace}/jobs_u/getupdate_sse/{id}", getupdate_sse),
+    Op("GET", "/w/{workspace}/jobs_u/completed/get_result/{id}", get_result),
+    Op("GET", "/w/{workspace}/jobs_u/completed/get_result_maybe/{id}", get_result_maybe),
+    Op("GET", "/w/{workspace}/jobs_u/get_logs/{id}", get_logs),
+    Op("POST", "/w/{workspace}/jobs_u/queue/cancel/{id}", cancel),
+    Op("GET", "/w/{workspace}/jobs_u/get_root_job_id/{id}", root_job_id),
+    Op("POST", "/w/{workspace}/job_metrics/set_progress/{id}", set_progress),
+    Op("GET", "/w/{workspace}/job_metrics/get_progress/{id}", get_progress),
+    Op("POST", "/w/{workspace}/jobs/flow/user_states/{id}/{key}", set_user_state),
+    Op("GET", "/w/{workspace}/jobs/flow/user_states/{id}/{key}", get_user_state),
+    Op("GET", "/w/{workspace}/jobs/resume_urls/{id}/{resume_id}", resume_urls),
+    Op("POST", "/w/{workspace}/jobs_u/resume/{id}/{resume_id}/{signature}", resume_signed, public=True),
+    Op("GET", "/w/{workspace}/jobs_u/resume/{id}/{resume_id}/{signature}", resume_signed, public=True),
+    Op("POST", "/w/{workspace}/jobs_u/cancel/{id}/{resume_id}/{signature}", cancel_signed, public=True),
+    Op("GET", "/w/{workspace}/jobs_u/cancel/{id}/{resume_id}/{signature}", cancel_signed, public=True),
+    Op("POST", "/w/{workspace}/jobs_u/flow/resume_suspended/{job_id}", resume_suspended),
+]

@@ -1,0 +1,218 @@
+"""Variables, resources and resource types."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from scripts.devruntime.http import Call, Op, js, text
+from scripts.devruntime.jobs import BadRequest, NotFound
+from scripts.devruntime.values import Missing, interpolate
+
+
+def _get(call: Call, kind: str) -> dict[str, Any]:
+    item = call.runtime.store.get(kind, call.params["path"])
+    if item is None:
+        raise NotFound(f"{kind} {call.params['path']} not found")
+    return item
+
+
+# ---- variables
+def _listable_variable(call: Call, var: dict[str, Any], with_value: bool) -> dict[str, Any]:
+    out = {
+        "workspace_id": call.runtime.settings.workspace,
+        "path": var["path"],
+        "is_secret": bool(var.get("is_secret")),
+        "description": var.get("description") or "",
+        "extra_perms": {},
+        "is_oauth": False,
+        "is_linked": False,
+        "is_refreshed": False,
+    }
+    if with_value:
+        out["value"] = var.get("value")
+    return out
+
+
+async def variable_get_value(call: Call) -> Response:
+    return js(_get(call, "variable").get("value"))
+
+
+async def variable_get(call: Call) -> Response:
+    var = _get(call, "variable")
+    return js(_listable_variable(call, var, call.query.get("decrypt_secret") != "false"))
+
+
+async def variable_exists(call: Call) -> Response:
+    return js(call.runtime.store.get("variable", call.params["path"]) is not None)
+
+
+async def variable_create(call: Call) -> Response:
+    body = call.json()
+    store = call.runtime.store
+    if store.get("variable", body["path"]) is not None:
+        raise BadRequest(f"variable {body['path']} already exists")
+    store.put(
+        "variable",
+        body["path"],
+        {
+            "path": body["path"],
+            "value": body["value"],
+            "is_secret": bool(body.get("is_secret")),
+            "description": body.get("description") or "",
+        },
+    )
+    return text(body["path"], 201)
+
+
+async def variable_update(call: Call) -> Response:
+    var = _get(call, "variable")
+    body = call.json() or {}
+    for key in ("value", "is_secret", "description"):
+        if key in body:
+            var[key] = body[key]
+    new_path = body.get("path") or var["path"]
+    if new_path != var["path"]:
+        call.runtime.store.delete("variable", var["path"])
+        var["path"] = new_path
+    call.runtime.store.put("variable", new_path, var)
+    return text(new_path)
+
+
+async def variable_list(call: Call) -> Response:
+    items = call.runtime.store.list("variable", call.query.get("path_start"))
+    return js([_listable_variable(call, v, not v.get("is_secret")) for v in items])
+
+
+# ---- resources
+def _resource(call: Call, res: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "workspace_id": call.runtime.settings.workspace,
+        "path": res["path"],
+        "description": res.get("description") or "",
+        "resource_type": res.get("resource_type") or "any",
+        "value": res.get("value"),
+        "is_oauth": False,
+        "is_linked": False,
+        "is_refreshed": False,
+        "extra_perms": {},
+    }
+
+
+async def resource_get(call: Call) -> Response:
+    return js(_resource(call, _get(call, "resource")))
+
+
+async def resource_get_value(call: Call) -> Response:
+    return js(_get(call, "resource").get("value"))
+
+
+async def resource_get_value_interpolated(call: Call) -> Response:
+    res = _get(call, "resource")
+    try:
+        return js(interpolate(call.runtime.store, res.get("value")))
+    except Missing as exc:
+        raise NotFound(str(exc)) from None
+
+
+async def resource_exists(call: Call) -> Response:
+    return js(call.runtime.store.get("resource", call.params["path"]) is not None)
+
+
+async def resource_create(call: Call) -> Response:
+    body = call.json()
+    store = call.runtime.store
+    if store.get("resource", body["path"]) is not None and not call.flag("update_if_exists"):
+        raise BadRequest(f"resource {body['path']} already exists")
+    store.put(
+        "resource",
+        body["path"],
+        {
+            "path": body["path"],
+            "value": body.get("value"),
+            "resource_type": body["resource_type"],
+            "description": body.get("description") or "",
+        },
+    )
+    return text(body["path"], 201)
+
+
+async def resource_update(call: Call) -> Response:
+    res = _get(call, "resource")
+    body = call.json() or {}
+    for key in ("value", "description", "resource_type"):
+        if key in body:
+            res[key] = body[key]
+    new_path = body.get("path") or res["path"]
+    if new_path != res["path"]:
+        call.runtime.store.delete("resource", res["path"])
+        res["path"] = new_path
+    call.runtime.store.put("resource", new_path, res)
+    return text(new_path)
+
+
+async def resource_update_value(call: Call) -> Response:
+    res = _get(call, "resource")
+    res["value"] = (call.json() or {}).get("value")
+    call.runtime.store.put("resource", res["path"], res)
+    return text(res["path"])
+
+
+async def resource_list(call: Call) -> Response:
+    q = call.query
+    items = call.runtime.store.list("resource", q.get("path_start"))
+    types = set((q.get("resource_type") or "").split(",")) - {""}
+    excluded = set((q.get("resource_type_exclude") or "").split(",")) - {""}
+    out = [
+        _resource(call, r)
+        for r in items
+        if (not types or r.get("resource_type") in types) and r.get("resource_type") not in excluded
+    ]
+    return js(out)
+
+
+async def resource_type_list(call: Call) -> Response:
+    ws = call.runtime.settings.workspace
+    return js([{"workspace_id": ws, **rt} for rt in call.runtime.store.list("resource_type")])
+
+
+async def resource_type_get(call: Call) -> Response:
+    rt = _get(call, "resource_type")
+    return js({"workspace_id": call.runtime.settings.workspace, **rt})
+
+
+async def resource_type_exists(call: Call) -> Response:
+    return js(call.runtime.store.get("resource_type", call.params["path"]) is not None)
+
+
+async def resource_type_create(call: Call) -> Response:
+    body = call.json()
+    call.runtime.store.put(
+        "resource_type",
+        body["name"],
+        {"name": body["name"], "schema": body.get("schema"), "description": body.get("description") or ""},
+    )
+    return text(body["name"], 201)
+
+
+OPS = [
+    Op("GET", "/w/{workspace}/variables/get_value/{path}", variable_get_value),
+    Op("GET", "/w/{workspace}/variables/get/{path}", variable_get),
+    Op("GET", "/w/{workspace}/variables/exists/{path}", variable_exists),
+    Op("POST", "/w/{workspace}/variables/create", variable_create),
+    Op("POST", "/w/{workspace}/variables/update/{path}", variable_update),
+    Op("GET", "/w/{workspace}/variables/list", variable_list),
+    Op("GET", "/w/{workspace}/resources/get/{path}", resource_get),
+    Op("GET", "/w/{workspace}/resources/get_value/{path}", resource_get_value),
+    Op("GET", "/w/{workspace}/resources/get_value_interpolated/{path}", resource_get_value_interpolated),
+    Op("GET", "/w/{workspace}/resources/exists/{path}", resource_exists),
+    Op("POST", "/w/{workspace}/resources/create", resource_create),
+    Op("POST", "/w/{workspace}/resources/update/{path}", resource_update),
+    Op("POST", "/w/{workspace}/resources/update_value/{path}", resource_update_value),
+    Op("GET", "/w/{workspace}/resources/list", resource_list),
+    Op("GET", "/w/{workspace}/resources/type/list", resource_type_list),
+    Op("GET", "/w/{workspace}/resources/type/get/{path}", resource_type_get),
+    Op("GET", "/w/{workspace}/resources/type/exists/{path}", resource_type_exists),
+    Op("POST", "/w/{workspace}/resources/type/create", resource_type_create),
+]

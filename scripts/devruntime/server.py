@@ -1,0 +1,77 @@
+"""Serve the dev runtime with uvicorn, in the foreground or in a background thread."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from typing import Any
+
+import uvicorn
+
+from scripts.devruntime.app import create_app
+from scripts.devruntime.config import Settings
+
+
+def bind(settings: Settings) -> socket.socket:
+    """Bind the listening socket first, so port 0 picks a free port jobs can be told about."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((settings.host, settings.port))
+    settings.port = sock.getsockname()[1]
+    sock.set_inheritable(False)
+    return sock
+
+
+class DevServer:
+    """A dev runtime on a background thread: `with DevServer(settings) as srv: srv.base_url`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._sock = bind(settings)
+        self.app = create_app(settings)
+        self.runtime = self.app.state.runtime
+        self.violations: list[str] = self.app.state.violations.items
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="on", timeout_graceful_shutdown=2)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._run, name="devruntime", daemon=True)
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def base_url(self) -> str:
+        return self.settings.base_url
+
+    def _run(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_until_complete(self._server.serve(sockets=[self._sock]))
+        self.loop.close()
+
+    def start(self, timeout: float = 30.0) -> DevServer:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the dev runtime did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=15)
+        self._sock.close()
+        self.runtime.store.close()
+
+    def __enter__(self) -> DevServer:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def serve_forever(settings: Settings) -> None:
+    sock = bind(settings)
+    app = create_app(settings)
+    config = uvicorn.Config(app, log_level="info", lifespan="on", timeout_graceful_shutdown=2)
+    uvicorn.Server(config).run(sockets=[sock])

@@ -1,0 +1,46 @@
+"""Resources and variables: `$var:` / `$res:` interpolation, as Windmill resolves them in job
+arguments and in `resources/get_value_interpolated`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scripts.devruntime.store import Store
+
+_MAX_DEPTH = 10
+
+
+class Missing(LookupError):
+    """A `$var:`/`$res:` reference names nothing."""
+
+
+def interpolate(store: Store, value: Any, depth: int = 0) -> Any:
+    if depth > _MAX_DEPTH:
+        raise Missing("resource references nest too deeply (a cycle?)")
+    if isinstance(value, str):
+        if value.startswith("$var:"):
+            var = store.get("variable", value[5:])
+            if var is None:
+                raise Missing(f"variable {value[5:]} not found")
+            return var["value"]
+        if value.startswith("$res:"):
+            res = store.get("resource", value[5:])
+            if res is None:
+                raise Missing(f"resource {value[5:]} not found")
+            return interpolate(store, res["value"], depth + 1)
+        return value
+    if isinstance(value, dict):
+        return {k: interpolate(store, v, depth) for k, v in value.items()}
+    if isinstance(value, list):
+        return [interpolate(store, v, depth) for v in value]
+    return value
+
+
+def interpolate_args(store: Store, args: dict[str, Any]) -> dict[str, Any]:
+    """Top-level `$var:`/`$res:` arguments become their values (Windmill does this per job)."""
+    from scripts.devruntime.jobs import NotFound
+
+    try:
+        return {k: interpolate(store, v) if isinstance(v, str) else v for k, v in args.items()}
+    except Missing as exc:
+        raise NotFound(str(exc)) from None
