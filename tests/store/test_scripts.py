@@ -167,3 +167,26 @@ def mocked_api_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
 def test_windmills_offline_mock_file_is_honoured(mocked_api_file: Path) -> None:
     mocked_api_file.write_text('{"variables": {}, "resources": {}}')
     assert load_context.main("alice")["backend"] == "sqlite"
+
+
+def test_a_resource_without_a_host_means_sqlite(respx_mock: respx.MockRouter, windmill_env: Path) -> None:
+    # what the shipped f/openanalyst/db interpolates to until the operator sets db_host
+    shipped = {"host": "", "port": 5432, "user": "openanalyst", "password": "", "dbname": "openanalyst"}
+    respx_mock.get(RESOURCE_URL).mock(return_value=httpx.Response(200, json=shipped))
+    assert load_context.main("alice")["backend"] == "sqlite"
+    assert windmill_env.exists()
+
+
+def test_the_shipped_db_resource_holds_no_secret_and_references_existing_variables() -> None:
+    import yaml
+
+    root = Path(__file__).resolve().parents[2] / "f" / "openanalyst"
+    doc = yaml.safe_load((root / "db.resource.yaml").read_text())
+    assert doc["resource_type"] == "postgresql"
+    value = doc["value"]
+    assert value["password"].startswith("$var:")
+    for ref in (v for v in value.values() if isinstance(v, str) and v.startswith("$var:")):
+        variable = yaml.safe_load((root.parents[1] / f"{ref[5:]}.variable.yaml").read_text())
+        assert variable["value"] == ""
+    password = yaml.safe_load((root / "db_password.variable.yaml").read_text())
+    assert password["is_secret"] is True

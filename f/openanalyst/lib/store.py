@@ -706,16 +706,17 @@ def open_store(
 
 def open_store_from_windmill(resource_path: str = DB_RESOURCE) -> Store:
     """The store a Windmill script should use: the PostgreSQL of resource `f/openanalyst/db`
-    when it is defined, else SQLite at OPENANALYST_SQLITE_PATH.
+    when it is defined with a host, else SQLite at OPENANALYST_SQLITE_PATH.
 
     Outside Windmill (no WM_TOKEN / base URL) the resource is not looked up. A resource that
     exists but cannot be read (auth, server error) is an error, never a silent fallback: that
     would scatter a person's history into worker-local files.
     """
     value = windmill_db_resource(resource_path)
-    if value is None:
+    if value is None or not value.get("host"):
         path = sqlite_path_from_env()
-        log.info("store: no resource %s, using SQLite at %s", resource_path, path)
+        reason = "is not defined" if value is None else "has no host (variable f/openanalyst/db_host unset)"
+        log.info("store: resource %s %s, using SQLite at %s", resource_path, reason, path)
         return open_store(None, sqlite_path=path)
     log.info("store: using PostgreSQL from resource %s", resource_path)
     return open_store(value)
