@@ -32,6 +32,7 @@ from f.openanalyst.lib.protocol import (
 )
 from hub.auth import (
     CLOSE_FORBIDDEN,
+    CLOSE_SLOW_CONSUMER,
     CLOSE_TOKEN_EXPIRED,
     CLOSE_TOO_MANY_CONNECTIONS,
     CLOSE_UNAUTHORIZED,
@@ -84,9 +85,9 @@ class Session:
         )
         return frame.model_dump_json(exclude_none=True)
 
-    async def _close(self, code: int, reason: str) -> None:
+    async def _close(self, code: int, reason: str, timeout: float = 1.0) -> None:
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.websocket.close(code, reason[:120]), timeout=1.0)
+            await asyncio.wait_for(self.websocket.close(code, reason[:120]), timeout=timeout)
 
     async def _authenticate(self) -> tuple[Identity, str | None] | None:
         """Verify the query token or the AUTH first frame; close and return None on failure."""
@@ -176,10 +177,14 @@ class Session:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+        hub.unregister(conn)  # before a possibly slow close: no more events for this socket
         if conn.done.is_set():
-            if conn.close_code == 4009:
+            timeout = 1.0
+            if conn.close_code == CLOSE_SLOW_CONSUMER:
                 log(logger, 30, "slow consumer disconnected", queued_limit=conn.limit_bytes)
-            await self._close(conn.close_code, conn.close_reason)
+                # Its queue is already freed; give the close frame time to get past the full socket.
+                timeout = 10.0
+            await self._close(conn.close_code, conn.close_reason, timeout)
 
     async def _expiry(self, conn: Connection) -> None:
         while True:
