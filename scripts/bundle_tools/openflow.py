@@ -65,7 +65,13 @@ def flow_problems(path: Path, root: Path) -> list[str]:
     try:
         document = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
-        return [f"{name}: not YAML: {exc}"]
+        # The CLI's YAML 1.2 parser is laxer than PyYAML, which the project's Python tools use.
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return [
+            f"{name}: PyYAML cannot parse it{where}: {problem} (quote expressions holding '?', ': ' or ' #')"
+        ]
     if not isinstance(document, dict):
         return [f"{name}: not a mapping"]
     problems = [f"{name}: {e}" for e in spec_errors(document)]

@@ -35,9 +35,10 @@ def scripts(root: Path) -> list[Path]:
 
 
 def select_scripts(root: Path, paths: Iterable[str | Path]) -> list[Path]:
-    """Scripts named by `paths` (files or folders, relative to cwd or absolute); all when empty."""
+    """Scripts named by `paths` (files or folders: absolute, relative to `root`, or else to cwd);
+    every script when empty."""
     chosen: set[Path] = set()
-    wanted = [Path(p).resolve() for p in paths]
+    wanted = [(root / p if (root / p).exists() else Path(p)).resolve() for p in paths]
     if not wanted:
         return scripts(root)
     every = scripts(root)

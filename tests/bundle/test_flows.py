@@ -1,0 +1,92 @@
+"""Every flow.yaml is a valid OpenFlow (Windmill's spec, $refs resolved), with module keys in place."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from scripts.bundle_tools import checks, openflow
+
+from .conftest import DATA
+
+REFERENCE_FLOW: dict[str, Any] = yaml.safe_load((DATA / "reference_flow.yaml").read_text())
+
+
+def _write_flow(root: Path, document: dict[str, Any], name: str = "analyze") -> Path:
+    path = root / f"f/openanalyst/{name}__flow/flow.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path
+
+
+def test_every_flow_in_the_repo_is_valid(repo_root: Path) -> None:
+    assert checks.flows(repo_root) == []
+
+
+def test_a_flow_using_every_module_kind_is_valid(mini_repo: Path) -> None:
+    _write_flow(mini_repo, REFERENCE_FLOW)
+    assert checks.flows(mini_repo) == []
+
+
+def _set(doc: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    node: Any = doc
+    for key in parents:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    if value is _DELETE:
+        del node[last]
+    else:
+        node[int(last) if isinstance(node, list) else last] = value
+
+
+_DELETE = object()
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        ("summary", _DELETE, "'summary' is a required property"),
+        ("value.modules.0.value.type", "scriptt", "unknown type 'scriptt'"),
+        ("value.modules.0.value.input_transforms.request", {"type": "javascript"}, "'expr' is a required"),
+        ("value.modules.1.retry.constant.attempts", "three", "'three' is not of type 'integer'"),
+        ("value.modules.2.value.iterator", "results.normalize", "is not of type 'object'"),
+        ("value.modules", {"id": "x"}, "is not of type 'array'"),
+        ("schema", "request: string", "is not of type 'object'"),
+    ],
+)
+def test_a_flow_breaking_the_spec_fails(mini_repo: Path, path: str, value: Any, expected: str) -> None:
+    document = copy.deepcopy(REFERENCE_FLOW)
+    _set(document, path, value)
+    _write_flow(mini_repo, document)
+    problems = checks.flows(mini_repo)
+    assert any(expected in p for p in problems), problems
+    assert all(p.startswith("f/openanalyst/analyze__flow/flow.yaml: ") for p in problems)
+
+
+@pytest.mark.parametrize("key", sorted(openflow.MODULE_ONLY))
+def test_module_keys_inside_value_fail(mini_repo: Path, key: str) -> None:
+    # `wmill lint` accepts these inside `value`, where Windmill ignores them (REFERENCE 1.8).
+    document = copy.deepcopy(REFERENCE_FLOW)
+    step = document["value"]["modules"][2]["value"]["modules"][0]
+    step["value"][key] = {"expr": "true"}
+    _write_flow(mini_repo, document)
+    problems = checks.flows(mini_repo)
+    assert any(f"value.modules[2].value.modules[0].value: ['{key}']" in p for p in problems), problems
+
+
+def test_an_empty_description_fails(mini_repo: Path) -> None:
+    document = copy.deepcopy(REFERENCE_FLOW)
+    document["description"] = ""
+    _write_flow(mini_repo, document)
+    assert checks.flows(mini_repo) == ["f/openanalyst/analyze__flow/flow.yaml: empty description"]
+
+
+def test_the_vendored_spec_is_the_recorded_upstream_file() -> None:
+    source = (openflow.SPEC_PATH.parent / "SOURCE.txt").read_text()
+    digest = hashlib.sha256(openflow.SPEC_PATH.read_bytes()).hexdigest()
+    assert f"{digest}  openflow.openapi.yaml" in source

@@ -1,0 +1,115 @@
+"""Each .script.lock pins what its script imports (through f.* modules too), at uv.lock's versions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scripts.bundle_tools import checks, locks
+
+from .conftest import WriteFile
+
+SKILL = '''
+"""Read a skill file."""
+
+import frontmatter
+import yaml
+
+from f.openanalyst.lib.protocol import SkillMatch
+
+try:
+    import not_installed_accelerator  # optional: never pinned
+except ImportError:
+    not_installed_accelerator = None
+
+
+def main(path: str) -> dict:
+    """Load it."""
+    import httpx  # a lazy import still has to be installed on the worker
+
+    return {"post": frontmatter.loads(path).metadata, "yaml": yaml.__name__, "h": httpx.__name__}
+'''
+
+
+def test_every_lock_pins_what_its_script_imports(repo_root: Path) -> None:
+    assert checks.script_locks(repo_root) == []
+
+
+def test_plan_maps_imports_to_distributions_and_follows_workspace_modules(
+    mini_repo: Path, write: WriteFile
+) -> None:
+    script = write("f/openanalyst/skills/read_skill.py", SKILL)
+    plan = locks.plan(mini_repo, script)
+    assert plan.problems == []
+    # frontmatter is python-frontmatter on PyPI; pydantic comes in through f.openanalyst.lib.protocol.
+    assert set(plan.direct) == {"python-frontmatter", "pyyaml", "pydantic", "httpx"}
+    assert plan.direct["pydantic"].startswith("f/openanalyst/lib/protocol.py:")
+    assert plan.pins["python-frontmatter"] == "1.3.0"
+    assert {"pydantic-core", "annotated-types", "anyio", "certifi"} <= set(plan.pins)  # transitive
+    assert "not-installed-accelerator" not in plan.pins
+    assert plan.render().splitlines()[0] == "# py: 3.11"
+
+
+def test_a_lock_lacking_an_import_fails(mini_repo: Path, write: WriteFile) -> None:
+    script = write("f/openanalyst/skills/read_skill.py", SKILL)
+    lock = script.with_name("read_skill.script.lock")
+    good = locks.plan(mini_repo, script).render()
+    lock.write_text(good)
+    assert locks.compare(mini_repo, script) == []
+
+    lock.write_text(
+        "".join(line for line in good.splitlines(True) if not line.startswith("python-frontmatter"))
+    )
+    problems = locks.compare(mini_repo, script)
+    assert any(
+        "lacks python-frontmatter, which the script imports at f/openanalyst/skills/read_skill.py:3" in p
+        for p in problems
+    ), problems
+
+
+def test_a_lock_missing_a_workspace_modules_dependency_fails(mini_repo: Path, write: WriteFile) -> None:
+    script = write("f/openanalyst/skills/read_skill.py", SKILL)
+    lock = script.with_name("read_skill.script.lock")
+    lock.write_text(
+        "".join(ln for ln in locks.plan(mini_repo, script).render().splitlines(True) if "pydantic" not in ln)
+    )
+    problems = locks.compare(mini_repo, script)
+    assert any(
+        "lacks pydantic, which the script imports at f/openanalyst/lib/protocol.py" in p for p in problems
+    )
+
+
+def test_stale_or_unneeded_pins_and_a_wrong_header_fail(mini_repo: Path, write: WriteFile) -> None:
+    script = write("f/openanalyst/skills/read_skill.py", SKILL)
+    lock = script.with_name("read_skill.script.lock")
+    text = locks.plan(mini_repo, script).render().replace("pyyaml==6.0.3", "pyyaml==5.4.1")
+    lock.write_text(text.replace("# py: 3.11", "# py: 3.12") + "requests==2.32.0\n")
+    problems = "\n".join(locks.compare(mini_repo, script))
+    assert "pins pyyaml==5.4.1, uv.lock has 6.0.3" in problems
+    assert "pins requests, which nothing the script imports needs" in problems
+    assert "header is '# py: 3.12', expected '# py: 3.11'" in problems
+
+
+def test_missing_lock_and_unknown_imports_fail(mini_repo: Path, write: WriteFile) -> None:
+    write("f/openanalyst/x.py", "import surely_not_a_package\nfrom f.openanalyst.lib.nope import y\n")
+    problems = checks.script_locks(mini_repo)
+    assert any(
+        p.startswith(
+            "f/openanalyst/x.py:1: imports 'surely_not_a_package', which no package in uv.lock provides"
+        )
+        for p in problems
+    ), problems
+    assert any(
+        "imports f.openanalyst.lib.nope, which is not a script in the repository" in p for p in problems
+    )
+    assert any(p.startswith("f/openanalyst/x.script.lock: missing") for p in problems)
+
+
+def test_extra_requirements_block_is_pinned(mini_repo: Path, write: WriteFile) -> None:
+    script = write("f/openanalyst/x.py", "# extra_requirements:\n# tzdata\n\ndef main() -> None:\n    pass\n")
+    assert "tzdata" in locks.plan(mini_repo, script).pins
+
+
+def test_project_extras_apply(mini_repo: Path, write: WriteFile) -> None:
+    # pyproject asks for psycopg[binary]: a script importing psycopg gets the binary wheel too.
+    script = write("f/openanalyst/db.py", "import psycopg\n")
+    assert {"psycopg", "psycopg-binary"} <= set(locks.plan(mini_repo, script).pins)

@@ -1,0 +1,169 @@
+"""Every script has a .script.yaml with summary, description and a schema matching its main(),
+as the pinned CLI infers it; `scripts/bundle.py metadata` writes them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scripts.bundle_tools import checks, metadata
+
+from .conftest import ROOT, WriteFile
+
+POST = '''
+"""Draft a social post."""
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+from f.openanalyst.lib.users import validate_user_id
+
+
+class Audience(BaseModel):
+    region: str
+    size: int = 100
+
+
+def main(
+    user_id: str,
+    platform: Literal["twitter", "linkedin"],
+    count: int = 3,
+    tags: list[str] | None = None,
+    audience: Audience | None = None,
+) -> dict:
+    """Write a post for a platform."""
+    validate_user_id(user_id)
+    return {"platform": platform}
+'''
+
+
+def bundle(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts/bundle.py"), "--root", str(root), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_every_script_has_complete_metadata(repo_root: Path) -> None:
+    assert checks.script_metadata(repo_root) == []
+
+
+@pytest.mark.wmill_cli
+def test_every_schema_matches_main(wmill: Path, repo_root: Path) -> None:
+    assert checks.schemas(repo_root) == []
+
+
+@pytest.mark.wmill_cli
+def test_metadata_command_writes_schema_and_lock(wmill: Path, mini_repo: Path, write: WriteFile) -> None:
+    write("f/openanalyst/social/create_post.py", POST)
+    proc = bundle(mini_repo, "metadata", "f/openanalyst/social")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "wrote     f/openanalyst/social/create_post.script.yaml" in proc.stdout
+    meta = yaml.safe_load((mini_repo / "f/openanalyst/social/create_post.script.yaml").read_text())
+    assert meta["summary"] == "Write a post for a platform."
+    assert meta["description"] == "Draft a social post."
+    assert meta["lock"] == "!inline f/openanalyst/social/create_post.script.lock"
+    assert meta["kind"] == "script"
+    schema = meta["schema"]
+    assert schema["required"] == ["user_id", "platform"]
+    assert schema["properties"]["platform"]["enum"] == ["twitter", "linkedin"]
+    assert schema["properties"]["count"] == {"type": "integer", "description": "", "default": 3}
+    assert schema["properties"]["tags"]["items"] == {"type": "string"}
+    assert set(schema["properties"]["audience"]["properties"]) == {"region", "size"}
+    lock = (mini_repo / "f/openanalyst/social/create_post.script.lock").read_text().splitlines()
+    assert lock[0] == "# py: 3.11"
+    assert "pydantic==2.14.3" in lock
+    assert checks.script_metadata(mini_repo) == []
+    assert checks.script_locks(mini_repo) == []
+    assert checks.schemas(mini_repo) == []
+
+
+@pytest.mark.wmill_cli
+def test_metadata_keeps_hand_written_text_and_is_idempotent(
+    wmill: Path, mini_repo: Path, write: WriteFile
+) -> None:
+    script = write("f/openanalyst/social/create_post.py", POST)
+    metadata.regenerate(mini_repo, [])
+    meta_path = script.with_name("create_post.script.yaml")
+    meta = yaml.safe_load(meta_path.read_text())
+    meta["summary"] = "Create a post"
+    meta["description"] = "Hand-written.\nTwo lines."
+    meta["schema"]["properties"]["count"]["description"] = "How many drafts"
+    meta_path.write_text(yaml.safe_dump(meta, sort_keys=False))
+    script.write_text(script.read_text().replace("count: int = 3", "count: int = 5"))
+
+    outcome = metadata.regenerate(mini_repo, [str(script)])
+    assert outcome.written == ["f/openanalyst/social/create_post.script.yaml"]
+    assert outcome.unchanged == ["f/openanalyst/social/create_post.script.lock"]
+    meta = yaml.safe_load(meta_path.read_text())
+    assert meta["summary"] == "Create a post"
+    assert meta["description"] == "Hand-written.\nTwo lines."
+    assert meta["schema"]["properties"]["count"] == {
+        "type": "integer",
+        "description": "How many drafts",
+        "default": 5,
+    }
+    assert metadata.regenerate(mini_repo, [str(script)]).written == []
+
+
+@pytest.mark.wmill_cli
+def test_schema_drift_fails(wmill: Path, mini_repo: Path, write: WriteFile) -> None:
+    script = write("f/openanalyst/social/create_post.py", POST)
+    metadata.regenerate(mini_repo, [])
+    source = script.read_text().replace("count: int = 3,", "count: str,\n    dry_run: bool = False,")
+    script.write_text(source.replace("tags: list[str] | None = None,\n", ""))
+    problems = checks.schemas(mini_repo)
+    name = "f/openanalyst/social/create_post.script.yaml"
+    assert f"{name}: argument 'dry_run' of main() is missing from the schema" in problems
+    assert f"{name}: schema has 'tags', which main() does not take" in problems
+    assert any(p.startswith(f"{name}: 'count': schema says") for p in problems), problems
+    assert any("required is ['user_id', 'platform']" in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda m: m.pop("summary"), "empty summary"),
+        (lambda m: m.update(description="  "), "empty description"),
+        (lambda m: m.update(lock="!inline elsewhere.lock"), "lock is '!inline elsewhere.lock'"),
+        (lambda m: m.update(schema="none"), "schema must be a JSON schema of type object"),
+        (lambda m: m.update(kind="trigger"), "kind is 'trigger'"),
+    ],
+)
+def test_incomplete_metadata_fails(mini_repo: Path, edit, expected: str) -> None:  # type: ignore[no-untyped-def]
+    path = mini_repo / "f/openanalyst/lib/users.script.yaml"
+    assert checks.script_metadata(mini_repo) == []
+    meta = yaml.safe_load(path.read_text())
+    edit(meta)
+    path.write_text(yaml.safe_dump(meta))
+    problems = checks.script_metadata(mini_repo)
+    assert len(problems) == 1 and problems[0].startswith(
+        f"f/openanalyst/lib/users.script.yaml: {expected}"
+    ), problems
+
+
+def test_missing_metadata_fails(mini_repo: Path, write: WriteFile) -> None:
+    write("f/openanalyst/social/create_post.py", POST)
+    problems = checks.script_metadata(mini_repo)
+    assert problems == [
+        "f/openanalyst/social/create_post.script.yaml: missing "
+        "(run `uv run scripts/bundle.py metadata f/openanalyst/social/create_post.py`)"
+    ]
+
+
+def test_default_text_comes_from_docstrings(write: WriteFile) -> None:
+    lib = write("f/openanalyst/lib/clock.py", '"""Clock helpers.\n\nAll times are UTC."""\n')
+    assert metadata.default_summary_description(lib) == ("Clock helpers.", "All times are UTC.")
+    script = write("f/openanalyst/x.py", POST)
+    assert metadata.default_summary_description(script) == (
+        "Write a post for a platform.",
+        "Draft a social post.",
+    )
