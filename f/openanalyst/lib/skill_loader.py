@@ -371,6 +371,16 @@ def _split(text: str) -> tuple[dict[Any, Any], str, list[str]]:
         meta, body = {}, text
         error = f"unparseable frontmatter: {type(exc).__name__}"
     if isinstance(meta, dict) and meta:
+        # An unclosed block that a later Markdown `---` rule "closed" parses as YAML with prose
+        # keys ("Some paragraph: ..."): real frontmatter keys never contain spaces.
+        if not any(isinstance(k, str) and re.search(r"\s", k.strip()) for k in meta):
+            return meta, body.strip(), warnings
+        unclosed = _unclosed_block(text)
+        if unclosed is not None:
+            data, _ = _yaml_mapping(unclosed[0])
+            if isinstance(data, dict) and data.get("description"):
+                warnings.append("frontmatter has no closing --- (a later Markdown --- rule ended it)")
+                return data, unclosed[1].strip(), warnings
         return meta, body.strip(), warnings
 
     # python-frontmatter found nothing usable: find out why, and recover what the spec allows.
@@ -381,12 +391,10 @@ def _split(text: str) -> tuple[dict[Any, Any], str, list[str]]:
             if text[: block.start()].strip():
                 warnings.append("frontmatter not at start of file (HTML comment before ---)")
             return data, text[block.end() :].strip(), warnings
-        unclosed = None if error else _unclosed_block(text)
-        if unclosed is None:
-            if error:
-                raise SkillError(error)
-            kind = "empty" if data is None else f"a {type(data).__name__}, not a mapping"
-            raise SkillError(f"frontmatter is {kind}")
+        if error:
+            raise SkillError(error)
+        kind = "empty" if data is None else f"a {type(data).__name__}, not a mapping"
+        raise SkillError(f"frontmatter is {kind}")
     else:
         unclosed = _unclosed_block(text)
     if unclosed is not None:

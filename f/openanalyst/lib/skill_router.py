@@ -143,15 +143,12 @@ class SkillRegistry:
 
     @property
     def embeddings_enabled(self) -> bool:
-        if self._use_embeddings is False:
-            return False
-        return embeddings.get_encoder() is not None
+        """Whether routing may use the embedding model (loads it on first call)."""
+        return self._use_embeddings is not False and embeddings.get_encoder() is not None
 
-    @property
-    def threshold(self) -> float:
-        if self._threshold is not None:
-            return self._threshold
-        return HYBRID_THRESHOLD if self.embeddings_enabled else BM25_THRESHOLD
+    def can_embed(self) -> bool:
+        """Cheap check (no model load): not disabled and the packages are installed."""
+        return self._use_embeddings is not False and embeddings.available()
 
     # ----------------------------------------------------------------- routing
 
@@ -247,15 +244,18 @@ class SkillRegistry:
         top = order[0]
         second = lexical[order[1]] if len(order) > 1 else 0.0
         decisive = lexical[top] >= FAST_MIN and second < FAST_RATIO * lexical[top] and phrase_hit[top]
-        use_embeddings = self.embeddings_enabled and not (self.fast_path and decisive)
-        if use_embeddings:
-            vec = embeddings.get_encoder().encode_query(request)  # type: ignore[union-attr]
+        encoder = None
+        if self.can_embed() and not (self.fast_path and decisive):
+            encoder = embeddings.get_encoder()  # None when the install is broken: BM25 alone
+        use_embeddings = encoder is not None
+        if encoder is not None:
+            vec = encoder.encode_query(request)
             cos = [float(x) for x in self._vectors(index) @ vec]
             final = [0.7 * c + 0.3 * lex + b for c, lex, b in zip(cos, lexical, bonus, strict=True)]
             how = "hybrid"
         else:
             final = [lex + b for lex, b in zip(lexical, bonus, strict=True)]
-            how = "bm25 (decisive)" if decisive and self.embeddings_enabled else "bm25"
+            how = "bm25 (decisive)" if decisive and self.can_embed() else "bm25"
         ranked = sorted(range(len(final)), key=lambda i: -final[i])
         best = ranked[0]
         # Priority breaks ties among near-equal scores.
@@ -269,7 +269,9 @@ class SkillRegistry:
             for i in ranked[1 : 1 + MAX_ALTERNATIVES]
             if final[i] > 0
         ]
-        threshold = self.threshold if use_embeddings or self._threshold is not None else BM25_THRESHOLD
+        threshold = self._threshold
+        if threshold is None:
+            threshold = HYBRID_THRESHOLD if use_embeddings else BM25_THRESHOLD
         if confidence < threshold:
             candidate = SkillCandidate(skill=index.skills[best].name, confidence=confidence)
             return SkillMatch(
