@@ -113,6 +113,8 @@ def schema_summary(path: str, schema: dict[str, Any] | None) -> str:
     required = set(schema.get("required") or [])
     parts = []
     for name, prop in (schema.get("properties") or {}).items():
+        if name == "user_id":  # bound to the person by bind_user, never the planner's choice
+            continue
         kind = prop.get("type") or "any"
         if enum := prop.get("enum"):
             kind = "|".join(map(str, enum))

@@ -1,0 +1,119 @@
+"""Deterministic checks and plan rules: no model, no server."""
+
+import pytest
+
+from f.openanalyst.lib import evaluation, plan_rules
+from f.openanalyst.lib.protocol import Expectation, Plan, PlanStep, StepResult
+
+CREATE = "f/openanalyst/social/create_post"
+SCHEDULE = "f/openanalyst/social/schedule_post"
+SKILL_SCRIPTS = [CREATE, SCHEDULE]
+
+
+def _plan(*steps: PlanStep) -> Plan:
+    return Plan(skill="SOCIAL_MEDIA", steps=list(steps))
+
+
+def test_a_tweet_over_280_characters_fails_whatever_the_plan_asked():
+    step = PlanStep(
+        id="draft",
+        script=CREATE,
+        args={"platform": "twitter"},
+        expected=Expectation(required_fields=["content"], max_chars={"content": 1000}),
+    )
+    long = StepResult(step_id="draft", script=CREATE, success=True, result={"content": "x" * 281})
+    verdict = evaluation.check_attempt(_plan(step), [long], "alice")
+    assert not verdict.result.success
+    assert verdict.result.differences == [
+        "step 'draft': field 'content' has 281 characters; the limit is 280"
+    ]
+    ok = StepResult(step_id="draft", script=CREATE, success=True, result={"content": "x" * 280})
+    assert evaluation.check_attempt(_plan(step), [ok], "alice").result.success
+
+
+def test_failed_job_missing_field_and_foreign_path_are_differences():
+    steps = [
+        PlanStep(id="draft", script=CREATE, expected=Expectation(required_fields=["content"])),
+        PlanStep(id="schedule", script=SCHEDULE, expected=Expectation(required_fields=["cron"])),
+    ]
+    results = [
+        StepResult(step_id="draft", script=CREATE, success=True, result={"text": "hi"}),
+        StepResult(
+            step_id="schedule",
+            script=SCHEDULE,
+            success=True,
+            result={"cron": "0 0 9 * * *", "schedule_path": "u/bob/schedules/post"},
+        ),
+    ]
+    differences = evaluation.check_attempt(_plan(*steps), results, "alice").result.differences
+    assert "step 'draft': missing field 'content'" in differences
+    assert any("outside your folder" in d and "u/bob/schedules/post" in d for d in differences)
+    failed = [StepResult(step_id="draft", script=CREATE, success=False, error="boom")]
+    assert "failed: boom" in evaluation.check_attempt(_plan(steps[0]), failed, "alice").result.differences[0]
+
+
+def test_criteria_go_to_the_judge_only_when_the_rules_pass():
+    step = PlanStep(
+        id="draft", script=CREATE, expected=Expectation(non_empty=["content"], criteria="on topic")
+    )
+    good = StepResult(step_id="draft", script=CREATE, success=True, result={"content": "AI trends are here"})
+    assert [i.step_id for i in evaluation.check_attempt(_plan(step), [good], "alice").to_judge] == ["draft"]
+    bad = StepResult(step_id="draft", script=CREATE, success=True, result={"content": ""})
+    verdict = evaluation.check_attempt(_plan(step), [bad], "alice")
+    assert verdict.to_judge == [] and not verdict.result.success
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("u/bob/scripts/steal", "another person's folder"),
+        ("f/openanalyst/builder/create_app", "not one of the scripts this skill may run"),
+        ("f/openanalyst/brain/execute_plan", "not one of the scripts"),
+    ],
+)
+def test_scripts_outside_the_skill_or_of_another_person_are_refused(path, reason):
+    with pytest.raises(plan_rules.PlanRefused) as exc:
+        plan_rules.check_plan(_plan(PlanStep(id="x", script=path)), SKILL_SCRIPTS, "alice", lambda p: {})
+    assert reason in str(exc.value)
+
+
+def test_own_folder_scripts_are_allowed_and_user_id_is_always_the_persons():
+    schema = {
+        "type": "object",
+        "properties": {"user_id": {"type": "string"}, "n": {"type": "integer"}},
+        "required": ["user_id", "n"],
+    }
+    own = PlanStep(id="mine", script="u/alice/scripts/tally", args={"user_id": "bob", "n": 3})
+    plan, problems = plan_rules.check_plan(_plan(own), SKILL_SCRIPTS, "alice", lambda p: schema)
+    assert problems == [] and plan.steps[0].args["user_id"] == "alice"
+
+
+def test_arguments_are_validated_against_the_scripts_schema():
+    plan, problems = plan_rules.check_plan(
+        _plan(PlanStep(id="draft", script=CREATE, args={"platform": "myspace", "colour": "red"})),
+        SKILL_SCRIPTS,
+        "alice",
+    )
+    assert any("has no argument 'colour'" in p for p in problems)
+    assert any("needs argument 'topic'" in p for p in problems)
+    assert any("platform" in p and "myspace" in p for p in problems)
+
+
+def test_step_references_pass_earlier_results_and_must_point_backwards():
+    steps = [
+        PlanStep(id="draft", script=CREATE, args={"platform": "twitter", "topic": "AI"}),
+        PlanStep(
+            id="schedule",
+            script=SCHEDULE,
+            args={"platform": "twitter", "content": "$steps.draft.content", "when": "2026-11-22T09:00"},
+        ),
+    ]
+    plan, problems = plan_rules.check_plan(_plan(*steps), SKILL_SCRIPTS, "alice")
+    assert problems == []
+    resolved = plan_rules.resolve_refs(plan.steps[1].args, {"draft": {"content": "Hello"}})
+    assert resolved["content"] == "Hello"
+    backwards = [
+        PlanStep(id="schedule", script=SCHEDULE, args={**steps[1].args, "content": "$steps.later.content"})
+    ]
+    _, problems = plan_rules.check_plan(_plan(*backwards), SKILL_SCRIPTS, "alice")
+    assert any("not an earlier step" in p for p in problems)
