@@ -89,7 +89,7 @@ def test_own_folder_scripts_are_allowed_and_user_id_is_always_the_persons():
 
 
 def test_arguments_are_validated_against_the_scripts_schema():
-    plan, problems = plan_rules.check_plan(
+    _, problems = plan_rules.check_plan(
         _plan(PlanStep(id="draft", script=CREATE, args={"platform": "myspace", "colour": "red"})),
         SKILL_SCRIPTS,
         "alice",
