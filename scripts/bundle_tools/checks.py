@@ -144,10 +144,17 @@ def schemas(root: Path) -> Problems:
 
 
 def script_locks(root: Path) -> Problems:
-    """Each .script.lock pins what its script imports (and the f.* modules it reaches), per uv.lock."""
+    """Each .script.lock (and flow step .lock) pins what its code imports, per uv.lock."""
     problems: Problems = []
     for script in repo.scripts(root):
         problems += [p for p in locks.compare(root, script) if p not in problems]  # shared modules repeat
+    for inline in repo.inline_scripts(root):
+        flow_dir = repo.rel(inline.flow.parent, root)
+        if not inline.code.exists():
+            problems.append(f"{repo.rel(inline.flow, root)}: names {inline.code.name}, which is missing")
+            continue
+        found = locks.compare(root, inline.code, inline.lock, regenerate=flow_dir)
+        problems += [p for p in found if p not in problems]
     return problems
 
 

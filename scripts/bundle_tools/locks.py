@@ -206,17 +206,20 @@ def parse_lock(text: str) -> tuple[str, dict[str, str]]:
     return header, pins
 
 
-def compare(root: Path, script: Path) -> list[str]:
-    """Problems with a script's committed lock: missing, lacking what it imports, or stale."""
-    where = repo.rel(repo.lock_path(script), root)
+def compare(
+    root: Path, script: Path, lock_file: Path | None = None, regenerate: str | None = None
+) -> list[str]:
+    """Problems with a script's committed lock: missing, lacking what it imports, or stale.
+
+    `lock_file` defaults to the script's .script.lock; `regenerate` is the path to name in the hint.
+    """
+    path = lock_file or repo.lock_path(script)
+    where = repo.rel(path, root)
+    hint = f"`uv run scripts/bundle.py metadata {regenerate or repo.rel(script, root)}`"
     wanted = plan(root, script)
     problems = list(wanted.problems)
-    path = repo.lock_path(script)
     if not path.exists():
-        return [
-            *problems,
-            f"{where}: missing (run `uv run scripts/bundle.py metadata {repo.rel(script, root)}`)",
-        ]
+        return [*problems, f"{where}: missing (run {hint})"]
     header, pins = parse_lock(path.read_text())
     if header != HEADER:
         problems.append(f"{where}: header is {header!r}, expected {HEADER!r}")
@@ -232,8 +235,6 @@ def compare(root: Path, script: Path) -> list[str]:
             problems.append(f"{where}: pins {dist}=={pins[dist]}, uv.lock has {version}")
     for dist in sorted(set(pins) - set(wanted.pins)):
         problems.append(f"{where}: pins {dist}, which nothing the script imports needs")
-    if problems and not any("missing" in p for p in problems):
-        problems.append(
-            f"{where}: regenerate with `uv run scripts/bundle.py metadata {repo.rel(script, root)}`"
-        )
+    if len(problems) > len(wanted.problems):
+        problems.append(f"{where}: regenerate with {hint}")
     return problems

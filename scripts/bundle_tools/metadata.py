@@ -91,7 +91,8 @@ def _write(path: Path, content: str, root: Path, outcome: Outcome) -> None:
 
 def regenerate(root: Path, paths: list[str]) -> Outcome:
     outcome = Outcome()
-    chosen = repo.select_scripts(root, paths)
+    selection = repo.select(root, paths)
+    chosen = selection.scripts
     generated = wmill_cli.generate_metadata(root, chosen)
     for script in chosen:
         data = with_defaults(generated[script].data, script)
@@ -105,4 +106,15 @@ def regenerate(root: Path, paths: list[str]) -> Outcome:
             outcome.problems.extend(plan.problems)
             continue
         _write(repo.lock_path(script), plan.render(), root, outcome)
+    for inline in selection.inline:  # flow steps: only the lock; the flow.yaml carries the schema
+        if not inline.code.exists():
+            outcome.problems.append(
+                f"{repo.rel(inline.flow, root)}: names {inline.code.name}, which is missing"
+            )
+            continue
+        plan = locks.plan(root, inline.code)
+        if plan.problems:
+            outcome.problems.extend(plan.problems)
+            continue
+        _write(inline.lock, plan.render(), root, outcome)
     return outcome

@@ -90,3 +90,15 @@ def test_the_vendored_spec_is_the_recorded_upstream_file() -> None:
     source = (openflow.SPEC_PATH.parent / "SOURCE.txt").read_text()
     digest = hashlib.sha256(openflow.SPEC_PATH.read_bytes()).hexdigest()
     assert f"{digest}  openflow.openapi.yaml" in source
+
+
+def test_a_flow_pyyaml_cannot_read_fails(mini_repo: Path) -> None:
+    # The CLI's YAML 1.2 parser takes `expr: a ?? b` in a flow mapping; PyYAML (dev runtime, these
+    # checks) does not, so such a flow would not load outside Windmill.
+    path = _write_flow(mini_repo, REFERENCE_FLOW)
+    text = (DATA / "reference_flow.yaml").read_text()
+    broken = text.replace("expr: flow_input.request}", "expr: flow_input.request ?? null}")
+    assert broken != text
+    path.write_text(broken)
+    problems = checks.flows(mini_repo)
+    assert len(problems) == 1 and "PyYAML cannot parse it at line 11" in problems[0], problems

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scripts.bundle_tools import checks, locks
+from scripts.bundle_tools import checks, locks, metadata
 
 from .conftest import WriteFile
 
@@ -113,3 +113,37 @@ def test_project_extras_apply(mini_repo: Path, write: WriteFile) -> None:
     # pyproject asks for psycopg[binary]: a script importing psycopg gets the binary wheel too.
     script = write("f/openanalyst/db.py", "import psycopg\n")
     assert {"psycopg", "psycopg-binary"} <= set(locks.plan(mini_repo, script).pins)
+
+
+FLOW = """\
+summary: Tag posts
+description: One python step
+value:
+  modules:
+    - id: tag
+      value:
+        type: rawscript
+        language: python3
+        content: '!inline tag.py'
+        lock: '!inline tag.lock'
+        input_transforms: {}
+schema: {type: object, properties: {}}
+"""
+
+
+def test_flow_step_locks_are_written_and_checked(mini_repo: Path, write: WriteFile) -> None:
+    write("f/openanalyst/tag__flow/flow.yaml", FLOW)
+    write("f/openanalyst/tag__flow/tag.py", "import yaml\n\n\ndef main() -> str:\n    return yaml.__name__\n")
+    assert checks.script_locks(mini_repo) == [
+        "f/openanalyst/tag__flow/tag.lock: missing "
+        "(run `uv run scripts/bundle.py metadata f/openanalyst/tag__flow`)"
+    ]
+    outcome = metadata.regenerate(mini_repo, ["f/openanalyst/tag__flow"])  # no script: no CLI run
+    assert outcome.written == ["f/openanalyst/tag__flow/tag.lock"]
+    assert checks.script_locks(mini_repo) == []
+    lock = mini_repo / "f/openanalyst/tag__flow/tag.lock"
+    lock.write_text("# py: 3.11\n")
+    assert any(
+        "lacks pyyaml, which the script imports at f/openanalyst/tag__flow/tag.py:1" in p
+        for p in checks.script_locks(mini_repo)
+    )
