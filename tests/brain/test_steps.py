@@ -7,7 +7,6 @@ bodies their specs give; everything else runs for real.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import httpx
 import pytest
