@@ -1,0 +1,209 @@
+"""social/: create_post (template and model), schedule_post, publish_post, analyze_engagement."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import httpx
+import pytest
+
+from f.openanalyst.lib import platforms
+from f.openanalyst.lib.timeparse import TimeParseError
+from f.openanalyst.social import analyze_engagement, create_post, publish_post, schedule_post
+
+ANTHROPIC = "https://api.anthropic.com/v1/messages"
+MODEL = "claude-haiku-5-5"
+
+
+def message(text: str) -> dict:
+    return {
+        "id": "msg_01",
+        "type": "message",
+        "role": "assistant",
+        "model": MODEL,
+        "content": [{"type": "text", "text": text}],
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 120, "output_tokens": 60},
+    }
+
+
+def with_model(windmill) -> None:
+    windmill.items["resource"]["f/openanalyst/anthropic"] = {
+        "path": "f/openanalyst/anthropic",
+        "resource_type": "anthropic",
+        "value": {"apiKey": "sk-ant-test"},
+    }
+    windmill.variables["f/openanalyst/writer_model"] = MODEL
+
+
+# ----------------------------------------------------------------------- create_post
+
+
+@pytest.mark.parametrize("platform", ["twitter", "linkedin", "instagram", "facebook"])
+@pytest.mark.parametrize("tone", ["professional", "casual", "witty"])
+def test_offline_posts_fit_the_platform(windmill, platform, tone):
+    out = create_post.main("alice", platform, "AI trends in retail analytics", tone=tone)
+    rules = platforms.RULES[platform]
+    assert out["mode"] == "offline" and out["model"] is None
+    assert "no API key" in out["notes"][0] or "no Anthropic key" in out["notes"][0]
+    assert platforms.problems(platform, out["content"]) == []
+    assert out["chars"] == platforms.count_chars(platform, out["content"]) <= rules.max_chars
+    assert 1 <= len(out["hashtags"]) <= rules.hashtags[1] or platform == "facebook"
+    assert "AI trends in retail analytics" in out["content"] or "Ai trends" in out["content"]
+
+
+def test_offline_twitter_post_of_a_long_topic_is_cut_at_a_word_and_keeps_hashtags(windmill):
+    topic = "the long history of open source data tooling across decades, industries and continents " * 3
+    out = create_post.main("alice", "x", topic[:290], max_chars=120)
+    assert out["platform"] == "twitter" and out["chars"] <= 120
+    assert out["hashtags"] and "…" in out["content"]
+
+
+def test_model_written_post(windmill):
+    with_model(windmill)
+    text = "Retail teams are using AI to read demand signals days earlier. What's your first use case? #RetailAI #Analytics"
+    route = windmill.router.post(ANTHROPIC).mock(return_value=httpx.Response(200, json=message(text)))
+    out = create_post.main("alice", "twitter", "AI in retail analytics", tone="informative")
+    assert out["mode"] == "model" and out["model"] == MODEL and out["content"] == text
+    assert out["hashtags"] == ["RetailAI", "Analytics"] and out["tokens"]["input"] == 120
+    sent = json.loads(route.calls[0].request.content)
+    assert sent["model"] == MODEL
+    assert "at most 280 characters" in sent["system"][0]["text"]
+    assert sent["messages"][0]["content"].startswith("Write a informative post about: AI in retail analytics")
+
+
+def test_model_overshooting_twice_falls_back_to_the_template(windmill):
+    with_model(windmill)
+    route = windmill.router.post(ANTHROPIC).mock(return_value=httpx.Response(200, json=message("x " * 400)))
+    out = create_post.main("alice", "twitter", "AI in retail")
+    assert route.call_count == 2
+    assert "Rewrite it" in json.loads(route.calls[1].request.content)["messages"][0]["content"]
+    assert out["mode"] == "offline" and out["chars"] <= 280
+    assert "limits twice" in out["notes"][0]
+
+
+def test_model_errors_fall_back_to_the_template(windmill):
+    with_model(windmill)
+    windmill.router.post(ANTHROPIC).mock(
+        return_value=httpx.Response(529, json={"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
+    )
+    out = create_post.main("alice", "linkedin", "AI in retail")
+    assert out["mode"] == "offline" and "model call failed" in out["notes"][0]
+
+
+def test_create_post_refuses_bad_input(windmill):
+    with pytest.raises(ValueError, match="topic is empty"):
+        create_post.main("alice", "twitter", "   ")
+    with pytest.raises(ValueError, match="unknown platform"):
+        create_post.main("alice", "myspace", "AI")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------- schedule_post
+
+
+def test_schedule_post_creates_a_one_shot_schedule_in_the_persons_folder(windmill):
+    out = schedule_post.main("alice", "twitter", "Hello #AI", "tomorrow 9am", "Europe/Paris")
+    when = dt.datetime.fromisoformat(out["next_run"])
+    tomorrow = (dt.datetime.now(dt.UTC).astimezone(when.tzinfo) + dt.timedelta(days=1)).date()
+    assert when.date() == tomorrow and (when.hour, when.minute) == (9, 0)
+    assert out["cron"] == f"0 0 9 {when.day} {when.month} *" and out["created"] is True
+    assert out["schedule_path"].startswith("u/alice/schedules/post_twitter_")
+    [(method, template, body)] = windmill.writes()
+    assert (method, template) == ("POST", "/w/{workspace}/schedules/create")
+    assert body["schedule"] == out["cron"] and body["timezone"] == "Europe/Paris"
+    assert body["script_path"] == "f/openanalyst/social/publish_post" and body["is_flow"] is False
+    assert body["args"]["schedule_path"] == out["schedule_path"] and body["args"]["content"] == "Hello #AI"
+    # The same post at the same time again: nothing new.
+    again = schedule_post.main("alice", "twitter", "Hello #AI", "tomorrow 9am", "Europe/Paris")
+    assert again["created"] is False and len(windmill.writes()) == 1
+
+
+def test_schedule_post_refuses_what_cannot_be_published(windmill):
+    with pytest.raises(ValueError, match="in the past"):
+        schedule_post.main("alice", "twitter", "Hi", "2020-01-01T09:00", "UTC")
+    with pytest.raises(ValueError, match="over X"):
+        schedule_post.main("alice", "twitter", "x" * 300, "tomorrow", "UTC")
+    with pytest.raises(TimeParseError):
+        schedule_post.main("alice", "twitter", "Hi", "tomorrow", "Nowhere/Land")
+    assert windmill.writes() == []
+
+
+# ---------------------------------------------------------------------- publish_post
+
+
+def test_publish_without_an_account_keeps_the_post_due_and_disables_the_schedule(windmill):
+    sched = schedule_post.main("alice", "linkedin", "Our Q3 report is out.", "in 2 hours", "UTC")
+    args = windmill.items["schedule"][sched["schedule_path"]]["args"]
+    out = publish_post.main(**args)
+    assert out["status"] == "due" and "no linkedin account connected" in out["message"]
+    kept = windmill.items["resource"][out["outbox_path"]]
+    assert out["outbox_path"].startswith("u/alice/resources/outbox/post_linkedin_")
+    assert kept["value"]["content"] == "Our Q3 report is out." and kept["value"]["status"] == "due"
+    assert windmill.items["schedule"][sched["schedule_path"]]["enabled"] is False
+    assert out["schedule_disabled"] is True
+
+
+def test_publish_through_the_persons_twitter_resource(windmill):
+    windmill.items["resource"]["u/alice/resources/twitter"] = {
+        "path": "u/alice/resources/twitter",
+        "resource_type": "object",
+        "value": {"access_token": "user-token"},
+    }
+    route = windmill.router.post("https://api.x.com/2/tweets").mock(
+        return_value=httpx.Response(201, json={"data": {"id": "1850000000000000000", "text": "Hi #AI"}})
+    )
+    out = publish_post.main("alice", "twitter", "Hi #AI")
+    assert out["status"] == "published" and out["post_id"] == "1850000000000000000"
+    assert route.calls[0].request.headers["authorization"] == "Bearer user-token"
+    assert json.loads(route.calls[0].request.content) == {"text": "Hi #AI"}
+
+
+def test_a_platform_refusal_keeps_the_post_due_with_the_reason(windmill):
+    windmill.items["resource"]["u/alice/resources/facebook"] = {
+        "path": "u/alice/resources/facebook",
+        "resource_type": "object",
+        "value": {"page_id": "123", "page_access_token": "expired"},
+    }
+    windmill.router.post("https://graph.facebook.com/v21.0/123/feed").mock(
+        return_value=httpx.Response(401, json={"error": {"message": "Session has expired", "code": 190}})
+    )
+    out = publish_post.main("alice", "facebook", "Hello")
+    assert out["status"] == "due" and "401" in out["message"]
+    assert windmill.items["resource"][out["outbox_path"]]["value"]["reason"].startswith("graph.facebook.com answered 401")
+
+
+def test_publish_refuses_another_persons_schedule(windmill):
+    with pytest.raises(ValueError, match="not in u/alice/"):
+        publish_post.main("alice", "twitter", "Hi", schedule_path="u/bob/schedules/post_x")
+    assert windmill.calls == []
+
+
+# ---------------------------------------------------------------- analyze_engagement
+
+POSTS = """platform,posted_at,likes,comments,shares,impressions,content
+twitter,2026-11-02T09:00:00Z,40,5,5,1000,a
+twitter,2026-11-03T09:00:00Z,80,10,10,1000,b
+linkedin,2026-11-03T14:00:00Z,30,3,7,500,c
+linkedin,2026-11-09T14:00:00Z,10,0,0,500,d
+twitter,2026-11-10T09:00:00Z,60,20,20,1000,e
+"""
+
+
+def test_engagement_numbers_are_computed_from_the_rows(windmill):
+    out = analyze_engagement.main("alice", data=POSTS)
+    # rates: .05 .10 .08 .02 .10 -> mean .07, median .08
+    assert out["engagement_rate"]["mean"] == pytest.approx(0.07)
+    assert out["engagement_rate"]["median"] == pytest.approx(0.08)
+    assert [(g["key"], round(g["mean_rate"], 4)) for g in out["by_platform"]] == [("twitter", 0.0833), ("linkedin", 0.05)]
+    assert out["by_weekday"][0] == {"key": "Tuesday", "posts": 3, "mean_rate": pytest.approx(0.28 / 3)}
+    assert [p["text"] for p in out["top_posts"]] == ["b", "e", "c"]
+    assert out["recommendations"][0] == "Post on Tuesday: 1.3× the average engagement rate over 3 posts."
+    only = analyze_engagement.main("alice", data=POSTS, platform="linkedin")
+    assert only["posts_analysed"] == 2
+
+
+def test_engagement_needs_a_rate_basis(windmill):
+    with pytest.raises(ValueError, match="impressions"):
+        analyze_engagement.main("alice", posts=[{"likes": 3}])

@@ -1,0 +1,60 @@
+"""lib/timeparse: natural and ISO times resolved in the person's timezone; 6-field cron."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from f.openanalyst.lib.timeparse import TimeParseError, find_time, resolve, to_cron
+
+# Saturday 21 November 2026, 10:30 UTC = 05:30 in New York (EST, UTC-5).
+NOW = dt.datetime(2026, 11, 21, 10, 30, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "tz", "expected", "explicit"),
+    [
+        ("tomorrow 9am", "America/New_York", "2026-11-22T09:00:00-05:00", True),
+        ("tomorrow", "America/New_York", "2026-11-22T09:00:00-05:00", False),
+        ("next monday at 14:30", "Europe/Paris", "2026-11-23T14:30:00+01:00", True),
+        ("friday 5:30pm", "UTC", "2026-11-27T17:30:00+00:00", True),
+        ("in 2 hours", "Asia/Tokyo", "2026-11-21T21:30:00+09:00", True),
+        ("at 3pm", "America/New_York", "2026-11-21T15:00:00-05:00", True),
+        ("at 4am", "America/New_York", "2026-11-22T04:00:00-05:00", True),  # already past today
+        ("Dec 5 at 9am", "UTC", "2026-12-05T09:00:00+00:00", True),
+        ("5th of january", "UTC", "2027-01-05T09:00:00+00:00", False),
+        ("2026-12-01T09:00", "Europe/Paris", "2026-12-01T09:00:00+01:00", True),
+        ("2026-12-01T09:00:00Z", "Europe/Paris", "2026-12-01T10:00:00+01:00", True),
+        ("tonight", "UTC", "2026-11-21T20:00:00+00:00", True),
+    ],
+)
+def test_resolves_in_the_persons_timezone(text, tz, expected, explicit):
+    got = resolve(text, tz, NOW)
+    assert got.when.isoformat() == expected
+    assert got.explicit_time is explicit
+
+
+def test_find_time_scans_a_whole_request():
+    found = find_time("Create a Twitter post about AI trends and schedule it for tomorrow", "UTC", NOW)
+    assert found is not None and found.text == "tomorrow" and found.when.hour == 9
+    assert find_time("Write a post about AI", "UTC", NOW) is None
+
+
+def test_daylight_saving_is_respected():
+    # 29 March 2026: Paris switches to CEST (UTC+2); "tomorrow 9am" on the 28th is 07:00 UTC.
+    got = resolve("tomorrow 9am", "Europe/Paris", dt.datetime(2026, 3, 28, 12, 0, tzinfo=dt.UTC))
+    assert got.when.astimezone(dt.UTC).isoformat() == "2026-03-29T07:00:00+00:00"
+
+
+def test_unknown_inputs_say_what_to_write():
+    with pytest.raises(TimeParseError, match="tomorrow 9am"):
+        resolve("whenever you like", "UTC", NOW)
+    with pytest.raises(TimeParseError, match="IANA"):
+        resolve("tomorrow", "Mars/Olympus", NOW)
+    with pytest.raises(TimeParseError, match="valid hour"):
+        resolve("tomorrow 13pm", "UTC", NOW)
+
+
+def test_cron_has_six_fields_seconds_first():
+    assert to_cron(dt.datetime(2026, 11, 22, 9, 5, 7)) == "7 5 9 22 11 *"
