@@ -40,25 +40,36 @@ def progress_of(state: dict[str, Any]) -> tuple[str, int, str]:
     flow_status = state.get("flow_status") or {}
     modules = flow_status.get("modules") or []
     step, message = "queued", "Waiting for a worker"
-    done = 0
+    done = 0.0
     for module in modules:
         kind = module.get("type")
         if kind in ("Success", "Failure"):
             done += 1
         elif kind == "InProgress" and step == "queued":
             step, message = str(module.get("id") or "running"), f"Running {module.get('id') or 'the flow'}"
+            # A step's wmill.set_progress shows on its module (REFERENCE 4.3).
+            module_progress = _number(module.get("progress"))
+            if module_progress is not None:
+                done += min(max(module_progress, 0), 100) / 100
+                message += f" ({int(module_progress)}%)"
         elif kind == "WaitingForEvents" and step == "queued":
             step, message = str(module.get("id") or "suspended"), "Waiting for your answers"
     if step == "queued" and state.get("running"):
         step, message = "running", "Running"
-    progress = state.get("progress")
-    if isinstance(progress, int | float) and not isinstance(progress, bool):
-        percent = int(progress)
+    progress = _number(state.get("progress"))
+    if progress is not None:
+        percent = int(progress)  # a single job (not a flow) that called set_progress
     elif modules:
         percent = int(done * 100 / len(modules))
     else:
         percent = 0
     return step, max(0, min(percent, 99)), message
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
 
 
 def error_text(result: Any) -> str:

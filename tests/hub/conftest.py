@@ -28,8 +28,10 @@ from hub.auth import issue_token
 from hub.core import Hub
 from hub.settings import Settings
 from tests.hub.fake_windmill import BASE, FakeWindmill
+from tests.support.devruntime import DevRuntime, start_dev_server
 
 REPO = Path(__file__).resolve().parents[2]
+HUB_FLOWS = Path(__file__).parent / "flows"
 JWT_SECRET = "test-secret-for-the-hub-0123456789abcdef"
 PUSH_SECRET = "push-secret-0123456789"
 
@@ -218,3 +220,15 @@ def hub_process(env: dict[str, str], log_path: Path) -> Iterator[RunningHub]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevRuntime]:
+    """A dev runtime serving the bundle plus this folder's test flow (f/hubtest/handle_request)."""
+    server = start_dev_server(tmp_path_factory.mktemp("hub-devruntime"), extra_roots=[HUB_FLOWS])
+    handle = DevRuntime(server)
+    try:
+        yield handle
+    finally:
+        handle.client.close()
+        server.stop()

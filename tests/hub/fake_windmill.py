@@ -43,11 +43,10 @@ def default_stages() -> list[dict[str, Any] | str]:
     stages: list[dict[str, Any] | str] = []
     for i in range(len(ids)):
         modules = [module("Success", m) for m in ids[:i]]
-        modules.append(module("InProgress", ids[i]))
+        # A flow's steps report wmill.set_progress on their module, not at the top level.
+        modules.append({**module("InProgress", ids[i]), "progress": 50})
         modules += [module("WaitingForPriorSteps", m) for m in ids[i + 1 :]]
-        stages.append(
-            {"running": True, "progress": 20 * (i + 1), "flow_status": {"step": i, "modules": modules}}
-        )
+        stages.append({"running": True, "flow_status": {"step": i, "modules": modules}})
     return stages
 
 

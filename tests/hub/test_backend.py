@@ -66,7 +66,7 @@ def test_run_flow_reports_a_real_bad_request_and_a_refused_token(respx_mock):
     run = respx_mock.post(f"{API}/jobs/run/f/f/openanalyst/handle_request")
     respx_mock.get(f"{API}/jobs_u/get/{JOB}").mock(return_value=httpx.Response(404, text="not found"))
     run.mock(return_value=httpx.Response(400, text="args: missing request"))
-    with pytest.raises(BackendError, match="refused the run.*missing request") as bad:
+    with pytest.raises(BackendError, match=r"refused the run.*missing request") as bad:
         asyncio.run(backend().run_flow("f/openanalyst/handle_request", {}, JOB))
     assert bad.value.retryable is False
     run.mock(return_value=httpx.Response(401, text="Unauthorized"))

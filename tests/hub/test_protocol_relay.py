@@ -29,7 +29,9 @@ def test_request_gets_typing_progress_response_complete_in_order(hub_server: Run
     assert types[-2:] == ["ASSISTANT_RESPONSE", "TASK_COMPLETE"]
     progress = [f for f in frames if f["type"] == "TASK_PROGRESS"]
     assert [p["payload"]["step"] for p in progress] == ["load_context", "route_skill", "plan", "respond"]
-    assert [p["payload"]["percent"] for p in progress] == [20, 40, 60, 80]
+    # Each of the 4 steps is half done (its set_progress) when seen: (i + 0.5) / 4.
+    assert [p["payload"]["percent"] for p in progress] == [12, 37, 62, 87]
+    assert progress[2]["payload"]["message"] == "Running plan (50%)"
     assert {f["correlationId"] for f in frames} == {"msg_seed_1"}
     assert {f["userId"] for f in frames} == {"alice"} and {f["sessionId"] for f in frames} == {"sess_1"}
     job_id = str(uuid.uuid5(JOB_NAMESPACE, "alice/msg_seed_1"))
