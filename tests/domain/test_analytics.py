@@ -129,7 +129,7 @@ def test_generate_report_on_anscombes_quartet(windmill):
     mean y = 7.50, r = 0.816 and the least-squares line y = 3.00 + 0.500·x.
 
     I looked at the first chart (chart_1.png, decoded to a file and opened in the image viewer):
-    an 880x500-ish PNG titled "y1 by x1", eleven blue dots spread between x = 4 and 14 and
+    a 756x473 PNG titled "y1 by x1", eleven blue dots spread between x = 4 and 14 and
     y = 4.26 and 10.84, and a red straight line rising from about (4, 5.0) to (14, 10.0); the
     legend reads "fit: y1 = 3.00 + 0.500·x1 (r² = 0.667)". The axes are labelled x1 and y1
     with a light grid. It is exactly the classic Anscombe set I scatter with its fitted line.
@@ -151,7 +151,7 @@ def test_generate_report_on_anscombes_quartet(windmill):
         png = base64.b64decode(c["png_base64"])
         assert png.startswith(b"\x89PNG\r\n\x1a\n")
         with Image.open(io.BytesIO(png)) as img:
-            assert img.width > 600 and img.height > 300
+            assert img.width > 600 and img.height > 300  # 756x473 for the first chart
             # A real chart, not a blank canvas: many distinct colours (dots, line, text, grid).
             assert len(img.convert("RGB").getcolors(maxcolors=1 << 16) or []) > 20
 

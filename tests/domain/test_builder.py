@@ -1,0 +1,243 @@
+"""builder/: create a script, flow, app, schedule or custom skill in the person's folder only,
+validated before anything is created; path attacks refused with a clear error."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from f.openanalyst.builder import create_app, create_flow, create_schedule, create_script, create_skill
+from f.openanalyst.lib.builder import BuildError
+from f.openanalyst.lib.user_templates import render
+from f.openanalyst.lib.users import InvalidUserId
+
+SCRIPT = '''from typing import Literal
+
+def main(topic: str, n: int = 3, tone: Literal["a", "b"] = "a", tags: list[int] | None = None):
+    return {"topic": topic, "n": n}
+'''
+FLOW = {
+    "modules": [
+        {
+            "id": "write",
+            "value": {
+                "type": "script",
+                "path": "f/openanalyst/social/create_post",
+                "input_transforms": {
+                    "user_id": {"type": "static", "value": "alice"},
+                    "platform": {"type": "static", "value": "linkedin"},
+                    "topic": {"type": "javascript", "expr": "flow_input.topic"},
+                },
+            },
+        },
+        {
+            "id": "mine",
+            "value": {"type": "script", "path": "u/alice/scripts/digest", "input_transforms": {}},
+        },
+    ]
+}
+
+
+def dashboard() -> dict:
+    return copy.deepcopy(next(t for t in render("alice") if t["kind"] == "app")["value"])
+
+
+# ----------------------------------------------------------------------------- scripts
+
+
+def test_create_script_infers_the_form_and_posts_a_conforming_request(windmill):
+    out = create_script.main("alice", "weekly_digest", SCRIPT, summary="Weekly digest")
+    assert out == {"path": "u/alice/scripts/weekly_digest", "kind": "script", "action": "created",
+                   "schema": out["schema"]}  # fmt: skip
+    assert out["schema"]["required"] == ["topic"]
+    assert out["schema"]["properties"]["tone"]["enum"] == ["a", "b"]
+    assert out["schema"]["properties"]["tags"] == {"description": "", "type": "array", "items": {"type": "number"}}
+    [(_, template, body)] = windmill.writes()
+    assert template == "/w/{workspace}/scripts/create" and body["language"] == "python3"
+    # Same content again: unchanged. Different content: refused, then a new version with overwrite.
+    assert create_script.main("alice", "weekly_digest", SCRIPT, summary="Weekly digest")["action"] == "unchanged"
+    changed = SCRIPT.replace("n: int = 3", "n: int = 5")
+    with pytest.raises(BuildError, match="overwrite=true"):
+        create_script.main("alice", "weekly_digest", changed, summary="Weekly digest")
+    out = create_script.main("alice", "weekly_digest", changed, summary="Weekly digest", overwrite=True)
+    assert out["action"] == "updated" and windmill.writes()[-1][2]["parent_hash"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("def helper():\n    pass\n", "needs a top-level `def main"),
+        ("def main(:\n", "does not parse"),
+        ("from u.bob.secrets import key\n\ndef main():\n    return key\n", "belongs to another person"),
+        ("   ", "empty"),
+    ],
+)
+def test_invalid_scripts_are_refused(windmill, content, message):
+    with pytest.raises(BuildError, match=message):
+        create_script.main("alice", "bad", content)
+    assert windmill.writes() == []
+
+
+# ------------------------------------------------------------------------------- flows
+
+
+def test_create_flow_validates_against_openflow_and_creates(windmill):
+    out = create_flow.main("alice", "post_flow", FLOW, summary="Post", schema={"type": "object", "properties": {}})
+    assert out == {"path": "u/alice/flows/post_flow", "kind": "flow", "action": "created"}
+    [(_, template, body)] = windmill.writes()
+    assert template == "/w/{workspace}/flows/create" and body["value"] == FLOW
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda f: f["modules"][0]["value"].update(type="teleport"), "OpenFlow schema"),
+        (lambda f: f["modules"][0]["value"]["input_transforms"].update(topic={"type": "magic"}), "OpenFlow schema"),
+        (lambda f: f["modules"][1]["value"].update(path="u/bob/scripts/steal"), "belongs to another person"),
+        (lambda f: f["modules"][1]["value"].update(path="g/admins/x"), "must be under u/alice/"),
+        (lambda f: f["modules"][1].update(id="write"), "duplicated"),
+        (lambda f: f["modules"][0]["value"].update(retry={"constant": {"attempts": 2, "seconds": 1}}), "beside id/value"),
+        (lambda f: f["modules"].append({"id": "loop", "value": {"type": "forloopflow", "modules": [],
+                                        "iterator": {"type": "javascript", "expr": "[]"}}}), "skip_failures"),  # fmt: skip
+    ],
+)
+def test_invalid_flows_are_refused_before_anything_is_created(windmill, mutate, message):
+    flow = copy.deepcopy(FLOW)
+    mutate(flow)
+    with pytest.raises(BuildError, match=message):
+        create_flow.main("alice", "post_flow", flow)
+    assert windmill.writes() == []
+
+
+# -------------------------------------------------------------------------------- apps
+
+
+def test_create_app_computes_its_policy(windmill):
+    out = create_app.main("alice", "my_dashboard", dashboard(), summary="Mine")
+    assert out["action"] == "created" and out["url_path"] == "/apps/get/u/alice/apps/my_dashboard"
+    [(_, template, body)] = windmill.writes()
+    assert template == "/w/{workspace}/apps/create"
+    assert body["policy"] == {
+        "execution_mode": "viewer",
+        "triggerables_v2": {
+            "posts_chart:script/u/alice/scripts/dashboard_data": {
+                "static_inputs": {}, "one_of_inputs": {}, "allow_user_resources": []},
+            "posts_table:script/u/alice/scripts/scheduler": {
+                "static_inputs": {}, "one_of_inputs": {}, "allow_user_resources": []},
+        },
+    }  # fmt: skip
+
+
+def test_an_app_calling_someone_elses_script_is_refused(windmill):
+    app = dashboard()
+    app["grid"][1]["data"]["componentInput"]["runnable"]["path"] = "u/bob/scripts/dashboard_data"
+    with pytest.raises(BuildError, match="belongs to another person"):
+        create_app.main("alice", "my_dashboard", app)
+    app = dashboard()
+    app["grid"][2]["id"] = "posts_chart"
+    with pytest.raises(BuildError, match="data.id must equal|unique"):
+        create_app.main("alice", "my_dashboard", app)
+    with pytest.raises(BuildError, match="non-empty 'grid'"):
+        create_app.main("alice", "my_dashboard", {"grid": []})
+    assert windmill.writes() == []
+
+
+# --------------------------------------------------------------------------- schedules
+
+
+def test_create_schedule_sets_every_field_lint_requires(windmill):
+    out = create_schedule.main("alice", "monday_digest", "0 0 9 * * mon", "u/alice/flows/post_flow",
+                               timezone="Europe/Paris", is_flow=True, args={"topic": "AI"})  # fmt: skip
+    assert out["path"] == "u/alice/schedules/monday_digest"
+    [(_, template, body)] = windmill.writes()
+    assert template == "/w/{workspace}/schedules/create"
+    assert {k: body[k] for k in ("schedule", "script_path", "timezone", "is_flow", "enabled")} == {
+        "schedule": "0 0 9 * * mon", "script_path": "u/alice/flows/post_flow", "timezone": "Europe/Paris",
+        "is_flow": True, "enabled": True}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("cron", "target", "tz", "message"),
+    [
+        ("0 9 * * *", "u/alice/flows/x", "UTC", "has 5 fields"),
+        ("0 0 25 * * *", "u/alice/flows/x", "UTC", "hour '25' is out of range"),
+        ("0 0 9 * * *", "u/bob/flows/x", "UTC", "belongs to another person"),
+        ("0 0 9 * * *", "u/alice/flows/x", "Mars/Base", "unknown timezone"),
+    ],
+)
+def test_invalid_schedules_are_refused(windmill, cron, target, tz, message):
+    with pytest.raises(BuildError, match=message):
+        create_schedule.main("alice", "s", cron, target, timezone=tz)
+    assert windmill.writes() == []
+
+
+# ------------------------------------------------------------------------------ skills
+
+
+def test_create_skill_validates_against_the_workspace_resource_type(windmill):
+    out = create_skill.main("alice", "newsletter", "Write my weekly newsletter", triggers=["newsletter"],
+                            scripts=["f/openanalyst/social/create_post", "u/alice/scripts/digest"], priority=2)  # fmt: skip
+    assert out == {"path": "u/alice/skills/newsletter", "kind": "resource", "action": "created"}
+    [(_, template, body)] = windmill.writes()
+    assert template == "/w/{workspace}/resources/create" and body["resource_type"] == "openanalyst_skill"
+    assert body["value"]["name"] == "newsletter" and body["value"]["source"] == "custom"
+
+
+def test_invalid_skills_are_refused(windmill):
+    with pytest.raises(BuildError, match="description"):
+        create_skill.main("alice", "x", "   ")
+    with pytest.raises(BuildError, match="belongs to another person"):
+        create_skill.main("alice", "x", "does x", scripts=["u/bob/scripts/secret"])
+    with pytest.raises(BuildError, match="not valid at priority"):
+        create_skill.main("alice", "x", "does x", priority="high")  # type: ignore[arg-type]
+    assert windmill.writes() == []
+
+
+# ------------------------------------------------------------------------ path attacks
+
+ATTACK_NAMES = [
+    "../bob/scripts/x",
+    "..",
+    "x/../../bob",
+    "u/bob/scripts/x",
+    "f/openanalyst/social/create_post",
+    "/etc/passwd",
+    "\\windows\\x",
+    "ｓcript",  # full-width s
+    "café",
+    "script\u200b",  # zero-width space
+    "Script",
+    "a" * 65,
+    "x" * 500,
+    "a/b/c/d/e",
+    "",
+]
+
+
+@pytest.mark.parametrize("name", ATTACK_NAMES)
+def test_path_attacks_in_names_are_refused_and_nothing_is_created(windmill, name):
+    attempts = [
+        lambda: create_script.main("alice", name, SCRIPT),
+        lambda: create_flow.main("alice", name, FLOW),
+        lambda: create_app.main("alice", name, dashboard()),
+        lambda: create_schedule.main("alice", name, "0 0 9 * * *", "u/alice/flows/x"),
+        lambda: create_skill.main("alice", name, "does x"),
+    ]
+    for attempt in attempts:
+        with pytest.raises(BuildError) as err:
+            attempt()
+        assert str(err.value)  # a message a person can act on
+    assert windmill.calls == []
+
+
+@pytest.mark.parametrize("user_id", ["Alice", "../alice", "u/alice", "alice/..", "1alice", "", "a" * 49, "ålice", "al ice"])
+def test_user_ids_that_break_the_pattern_are_refused(windmill, user_id):
+    for attempt in (
+        lambda: create_script.main(user_id, "ok", SCRIPT),
+        lambda: create_flow.main(user_id, "ok", FLOW),
+        lambda: create_skill.main(user_id, "ok", "does x"),
+    ):
+        with pytest.raises(InvalidUserId, match="invalid user id"):
+            attempt()
+    assert windmill.calls == []
