@@ -24,15 +24,19 @@ def repo_root() -> Path:
     return ROOT
 
 
-@pytest.fixture(scope="session")
-def wmill() -> Path:
-    """The pinned windmill-cli: skipped outside CI when missing, a failure with CI=true."""
+def require_wmill() -> Path:
+    """The pinned windmill-cli: skip the test outside CI when it is missing, fail it with CI=true."""
     try:
         return wmill_cli.find_wmill()
     except wmill_cli.WmillMissing as exc:
         if in_ci():
             pytest.fail(f"{exc} (CI=true: required)")
         pytest.skip(f"windmill-cli not installed: run ./scripts/setup ({exc})")
+
+
+@pytest.fixture(scope="session")
+def wmill() -> Path:
+    return require_wmill()
 
 
 WriteFile = Callable[[str, str], Path]
