@@ -139,6 +139,15 @@ class DevRuntime:
             body = {"path": path, "value": value, "resource_type": resource_type, "description": description}
             self._check(self.client.post(f"{self.api}/resources/create", json=body))
 
+    def create_flow(self, path: str, flow: dict[str, Any]) -> None:
+        """Deploy a flow ({summary, value, schema?}) at `path`, replacing one created before."""
+        exists = self._check(self.client.get(f"{self.api}/flows/exists/{path}")).json()
+        url = f"{self.api}/flows/update/{path}" if exists else f"{self.api}/flows/create"
+        self._check(self.client.post(url, json={"path": path, **flow}))
+
+    def cancel(self, job_id: str, reason: str = "cancelled by test") -> None:
+        self._check(self.client.post(f"{self.api}/jobs_u/queue/cancel/{job_id}", json={"reason": reason}))
+
     def new_job_id(self) -> str:
         return str(uuid.uuid4())
 

@@ -228,9 +228,9 @@ async def get_result_maybe(call: Call) -> Response:
         "completed": completed,
         "result": doc.get("result") if completed else None,
         "started": bool(doc.get("started_at")),
+        # wmill's wait_job reads `success` on every poll: always present, false until done.
+        "success": bool(doc.get("success")) if completed else False,
     }
-    if completed:
-        out["success"] = bool(doc.get("success"))
     return js(out)
 
 

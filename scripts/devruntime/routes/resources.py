@@ -29,6 +29,7 @@ def _listable_variable(call: Call, var: dict[str, Any], with_value: bool) -> dic
         "is_oauth": False,
         "is_linked": False,
         "is_refreshed": False,
+        "is_draft": False,
     }
     if with_value:
         out["value"] = var.get("value")
@@ -96,6 +97,7 @@ def _resource(call: Call, res: dict[str, Any]) -> dict[str, Any]:
         "is_oauth": False,
         "is_linked": False,
         "is_refreshed": False,
+        "is_draft": False,
         "extra_perms": {},
     }
 

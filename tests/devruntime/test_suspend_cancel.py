@@ -1,0 +1,105 @@
+"""Suspend/resume through the resume URL and resume_suspended; cancel of suspended and running flows."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from tests.support.devruntime import DevRuntime
+
+
+def _wait_suspended(dev_runtime: DevRuntime, job_id: str, timeout: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = dev_runtime.get_job(job_id)
+        modules = (job.get("flow_status") or {}).get("modules") or []
+        if modules and modules[0]["type"] == "WaitingForEvents":
+            return job
+        assert job["type"] == "QueuedJob", job
+        time.sleep(0.05)
+    raise TimeoutError("the flow never suspended")
+
+
+def _resume_urls(dev_runtime: DevRuntime, flow_job: dict[str, Any]) -> dict[str, str]:
+    step_job = flow_job["flow_status"]["modules"][0]["job"]
+    return dev_runtime.get_job(step_job)["result"]["resume_urls"]
+
+
+def test_resume_url_resumes_with_the_payload(dev_runtime: DevRuntime) -> None:
+    job_id = dev_runtime.run_flow("f/devtest/approval", {"question": "Which platform?"})
+    flow_job = _wait_suspended(dev_runtime, job_id)
+    assert flow_job["suspend"] == 1
+    urls = _resume_urls(dev_runtime, flow_job)
+    assert set(urls) == {"approvalPage", "resume", "cancel"}
+    assert urls["resume"].startswith(f"{dev_runtime.base_url}/api/w/openanalyst/jobs_u/resume/")
+    # The resume URL carries its own signature: no token needed, like Windmill's.
+    r = httpx.post(urls["resume"], json={"answers": {"platform": "linkedin"}})
+    assert r.status_code == 201, r.text
+    assert dev_runtime.wait(job_id) == {"question": "Which platform?", "answers": {"platform": "linkedin"}}
+    modules = dev_runtime.get_job(job_id)["flow_status"]["modules"]
+    assert modules[0]["type"] == "Success" and modules[0]["approvers"][0]["approver"] == "anonymous"
+
+
+def test_a_forged_resume_signature_is_refused(dev_runtime: DevRuntime) -> None:
+    job_id = dev_runtime.run_flow("f/devtest/approval", {"question": "q"})
+    urls = _resume_urls(dev_runtime, _wait_suspended(dev_runtime, job_id))
+    forged = urls["resume"].rsplit("/", 1)[0] + "/" + "0" * 64
+    assert httpx.post(forged, json={"answers": {}}).status_code == 401
+    assert dev_runtime.get_job(job_id)["type"] == "QueuedJob"
+    dev_runtime.cancel(job_id, "cleanup")
+
+
+def test_resume_suspended_resumes_by_flow_job_id(dev_runtime: DevRuntime) -> None:
+    job_id = dev_runtime.run_flow("f/devtest/approval", {"question": "When?"})
+    _wait_suspended(dev_runtime, job_id)
+    r = dev_runtime.client.post(
+        f"{dev_runtime.api}/jobs_u/flow/resume_suspended/{job_id}",
+        json={"payload": {"answers": {"when": "Tuesday 9am"}}, "approved": True},
+    )
+    assert r.status_code == 201, r.text
+    assert dev_runtime.wait(job_id) == {"question": "When?", "answers": {"when": "Tuesday 9am"}}
+
+
+def test_cancel_url_cancels_the_suspended_flow(dev_runtime: DevRuntime) -> None:
+    job_id = dev_runtime.run_flow("f/devtest/approval", {"question": "q"})
+    urls = _resume_urls(dev_runtime, _wait_suspended(dev_runtime, job_id))
+    assert httpx.post(urls["cancel"], json={}).status_code == 201
+    job = dev_runtime.wait_job(job_id)
+    assert job["success"] is False and job["canceled"] is True
+    assert job["result"]["error"]["name"] == "Canceled"
+
+
+def test_cancel_reports_cancelled_and_kills_the_running_step(dev_runtime: DevRuntime) -> None:
+    flow = {
+        "summary": "slow",
+        "value": {
+            "modules": [
+                {
+                    "id": "slow",
+                    "value": {
+                        "type": "script",
+                        "path": "f/devtest/echo",
+                        "input_transforms": {"sleep_s": {"type": "static", "value": 30}},
+                    },
+                }
+            ]
+        },
+    }
+    dev_runtime.create_flow("u/admin/slow_test", flow)
+    job_id = dev_runtime.run_flow("u/admin/slow_test", {})
+    deadline = time.monotonic() + 30
+    while not (dev_runtime.get_job(job_id).get("flow_status") or {}).get("modules", [{}])[0].get("job"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    step_job = dev_runtime.get_job(job_id)["flow_status"]["modules"][0]["job"]
+    started = time.monotonic()
+    dev_runtime.cancel(job_id, "user asked")
+    job = dev_runtime.wait_job(job_id, timeout=10)
+    assert time.monotonic() - started < 10  # the 30 s step was killed, not awaited
+    assert job["canceled"] is True and job["success"] is False
+    assert job["canceled_reason"] == "user asked"
+    assert "user asked" in job["result"]["error"]["message"]
+    step = dev_runtime.wait_job(step_job, timeout=10)
+    assert step["canceled"] is True and step["success"] is False
