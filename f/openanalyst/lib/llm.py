@@ -102,7 +102,15 @@ def load_config(env: Mapping[str, str] | None = None) -> ModelConfig:
         return ModelConfig(reason="OPENANALYST_OFFLINE is set")
     resource = _windmill_resource(RESOURCE_PATH) or {}
     api_key = resource.get("apiKey") or resource.get("api_key") or env.get("ANTHROPIC_API_KEY") or None
-    base_url = resource.get("baseUrl") or resource.get("base_url") or env.get("ANTHROPIC_BASE_URL") or None
+    # OPENANALYST_ANTHROPIC_BASE_URL reaches job processes the dev runtime starts (it passes
+    # OPENANALYST_* through), so tests can point every job at a loopback mock of the API.
+    base_url = (
+        resource.get("baseUrl")
+        or resource.get("base_url")
+        or env.get("OPENANALYST_ANTHROPIC_BASE_URL")
+        or env.get("ANTHROPIC_BASE_URL")
+        or None
+    )
     models: dict[str, str | None] = {
         role: _windmill_variable(MODEL_VARIABLES[role]) or (env.get(MODEL_ENV[role]) or "").strip() or None
         for role in MODEL_VARIABLES

@@ -18,13 +18,13 @@ OFFLINE_NOTE = "(Offline mode: no model is configured, so I used the skill's wor
 
 def outcomes_of(candidates: Iterable[Any]) -> list[dict[str, Any]]:
     """The evaluate results among `candidates` (branch results that did not run are dropped)."""
-    found: list[dict[str, Any]] = []
+    found: dict[tuple[Any, Any], dict[str, Any]] = {}
     for item in candidates:
-        if isinstance(item, list):
-            found += outcomes_of(item)
-        elif isinstance(item, Mapping) and item.get("kind") == "outcome":
-            found.append(dict(item))
-    return found
+        # A branch that did not run passes its previous result on (maybe the loop's list):
+        # only outcomes count, each attempt once.
+        if isinstance(item, Mapping) and item.get("kind") == "outcome":
+            found.setdefault((item.get("phase"), item.get("attempt")), dict(item))
+    return list(found.values())
 
 
 def from_plan(planned: Mapping[str, Any]) -> dict[str, Any]:
