@@ -255,6 +255,31 @@ def test_recording_the_same_message_again_replaces_it(store: Store, alice: str) 
             "SELECT task_count, success_count, failure_count FROM sessions WHERE user_id = ?", (alice,)
         )
     assert session == {"task_count": 1, "success_count": 1, "failure_count": 0}
+    assert store.success_rate(alice)["SOCIAL_MEDIA"]["total"] == 1
+
+    # re-recorded under another session and skill: the counters move with it
+    store.record_history(
+        alice, entry("m1", session_id="sess_2", skill="ANALYTICS", success=False, attempts=3)
+    )
+    with store.transaction(alice, write=False) as tx:
+        sessions = tx.all(
+            "SELECT id, task_count, success_count, failure_count FROM sessions WHERE user_id = ? ORDER BY id",
+            (alice,),
+        )
+    assert sessions == [
+        {"id": "sess_1", "task_count": 0, "success_count": 0, "failure_count": 0},
+        {"id": "sess_2", "task_count": 1, "success_count": 0, "failure_count": 1},
+    ]
+    assert store.success_rate(alice) == {
+        "ANALYTICS": {
+            "total": 1,
+            "successes": 0,
+            "failures": 1,
+            "rate": 0.0,
+            "avg_attempts": 3.0,
+            "avg_duration_ms": 2500,
+        }
+    }
 
 
 @pytest.mark.parametrize(
@@ -426,3 +451,16 @@ def test_add_message_and_conversation_listing(store: Store, alice: str) -> None:
         store.add_message(alice, "s1", "u3", "root", "x")
     with pytest.raises(StoreError):
         store.add_message(alice, "s1", "u3", "user", "x" * 9000)
+
+
+def test_an_old_rare_learning_is_still_found_among_many_newer_common_ones(store: Store, alice: str) -> None:
+    store.add_learning(alice, "Cluster deploys need the staging context first", tags=["kubernetes"])
+    many = [
+        entry(f"m{i}", learnings=[{"content": f"twitter tip number {i}-{j}"} for j in range(50)])
+        for i in range(5)
+    ]
+    store.record_histories(alice, many)  # 250 newer learnings sharing the word "twitter"
+    found = store.relevant_learnings(alice, "twitter and kubernetes", limit=3)
+    assert found[0]["content"] == "Cluster deploys need the staging context first"
+    newest = store.relevant_learnings(alice, "twitter", limit=2)
+    assert all(lrn["content"].startswith("twitter tip number 4-") for lrn in newest)  # the latest request's

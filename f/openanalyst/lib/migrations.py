@@ -133,7 +133,21 @@ MIGRATIONS: tuple[Migration, ...] = (
             )
             """,
             "CREATE INDEX tasks_recent ON tasks (user_id, created_at)",
-            "CREATE INDEX tasks_by_skill ON tasks (user_id, skill, status)",
+            "CREATE INDEX tasks_by_skill ON tasks (user_id, skill, created_at)",
+            # Per-skill outcome totals, kept by record_history, so a success rate costs one row
+            # read however long the history grows. skill '' = requests without a skill.
+            """
+            CREATE TABLE skill_stats (
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                skill TEXT NOT NULL,
+                total INTEGER NOT NULL DEFAULT 0,
+                successes INTEGER NOT NULL DEFAULT 0,
+                attempts_sum INTEGER NOT NULL DEFAULT 0,
+                duration_ms_sum BIGINT NOT NULL DEFAULT 0,
+                updated_at {ts} NOT NULL,
+                PRIMARY KEY (user_id, skill)
+            )
+            """,
             # History (the seed's UOCS): sessions, successes, failures, learnings, research.
             """
             CREATE TABLE sessions (
@@ -189,16 +203,19 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX learnings_by_task ON learnings (task_id)",
             "CREATE INDEX learnings_recent ON learnings (user_id, created_at)",
             # A small inverted index (tags, skill, content words) so that relevant learnings are
-            # found with the same indexed SQL on both backends.
+            # found with the same indexed SQL on both backends; created_at lets a lookup read only
+            # the newest postings of each term, so its cost does not grow with the history.
             """
             CREATE TABLE learning_terms (
                 user_id TEXT NOT NULL,
                 term TEXT NOT NULL,
                 learning_id TEXT NOT NULL REFERENCES learnings(id) ON DELETE CASCADE,
                 weight INTEGER NOT NULL,
+                created_at {ts} NOT NULL,
                 PRIMARY KEY (user_id, term, learning_id)
             )
             """,
+            "CREATE INDEX learning_terms_newest ON learning_terms (user_id, term, created_at)",
             "CREATE INDEX learning_terms_by_learning ON learning_terms (learning_id)",
             """
             CREATE TABLE research (
@@ -219,6 +236,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             "conversations": "user_id",
             "messages": "user_id",
             "tasks": "user_id",
+            "skill_stats": "user_id",
             "sessions": "user_id",
             "successes": "user_id",
             "failures": "user_id",

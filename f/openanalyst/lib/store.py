@@ -58,6 +58,8 @@ __all__ = [
 DB_RESOURCE = "f/openanalyst/db"
 DEFAULT_SQLITE_PATH = "var/openanalyst.sqlite3"
 SUMMARY_CHARS = 280
+MAX_QUERY_TERMS = 16  # terms of a request (plus its skill) used to find learnings
+POSTINGS_PER_TERM = 200  # newest learnings read per term
 _MAX_EMAIL = 254
 
 log = get_logger(__name__)
@@ -347,7 +349,9 @@ class Store(ABC):
         summary = (enc["answer"] or str(e.result.get("error", "")))[:SUMMARY_CHARS]
         started = now - timedelta(milliseconds=e.duration_ms)
         existing = tx.one(
-            "SELECT id, status FROM tasks WHERE user_id = ? AND message_id = ?", (user_id, e.message_id)
+            "SELECT id, status, session_id, skill, attempts, duration_ms FROM tasks "
+            "WHERE user_id = ? AND message_id = ?",
+            (user_id, e.message_id),
         )
         task_values = (
             e.session_id,
@@ -372,7 +376,6 @@ class Store(ABC):
                 "tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (task_id, user_id, e.message_id, *task_values, self._ts(now)),
             )
-            deltas = (1, int(e.success), int(not e.success))
         else:
             task_id = existing["id"]
             for table in ("successes", "failures", "research", "learnings"):
@@ -383,10 +386,27 @@ class Store(ABC):
                 "finished_at = ?, duration_ms = ?, tokens = ? WHERE id = ?",
                 (*task_values, task_id),
             )
-            was_success = existing["status"] == "success"
-            deltas = (0, int(e.success) - was_success, int(not e.success) - (not was_success))
+            # take the earlier outcome out of the counters; the new one is added below
+            was_success = int(existing["status"] == "success")
+            tx.execute(
+                "UPDATE sessions SET task_count = task_count - 1, success_count = success_count - ?, "
+                "failure_count = failure_count - ? WHERE user_id = ? AND id = ?",
+                (was_success, 1 - was_success, user_id, existing["session_id"]),
+            )
+            self._count_outcome(
+                tx,
+                user_id,
+                existing["skill"],
+                -1,
+                -was_success,
+                -existing["attempts"],
+                -(existing["duration_ms"] or 0),
+                now,
+            )
 
         ts = self._ts(now)
+        deltas = (1, int(e.success), int(not e.success))
+        self._count_outcome(tx, user_id, e.skill, 1, int(e.success), e.attempts, e.duration_ms, now)
         tx.execute(
             "INSERT INTO sessions (user_id, id, started_at, last_active_at, task_count, success_count, "
             "failure_count, last_skill) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO UPDATE "
@@ -444,7 +464,7 @@ class Store(ABC):
                 )
             )
             term_rows += [
-                (user_id, t, learning_id, w) for t, w in _learning_terms(lrn.content, lrn.tags, skill)
+                (user_id, t, learning_id, w, ts) for t, w in _learning_terms(lrn.content, lrn.tags, skill)
             ]
         tx.executemany(
             "INSERT INTO learnings (id, user_id, task_id, skill, source, content, tags, created_at) "
@@ -452,7 +472,9 @@ class Store(ABC):
             learning_rows,
         )
         tx.executemany(
-            "INSERT INTO learning_terms (user_id, term, learning_id, weight) VALUES (?, ?, ?, ?)", term_rows
+            "INSERT INTO learning_terms (user_id, term, learning_id, weight, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            term_rows,
         )
         return {
             "task_id": task_id,
@@ -464,6 +486,28 @@ class Store(ABC):
             "learnings": len(learning_rows),
             "research": len(e.research),
         }
+
+    def _count_outcome(
+        self,
+        tx: Tx,
+        user_id: str,
+        skill: str | None,
+        total: int,
+        successes: int,
+        attempts: int,
+        duration_ms: int,
+        now: datetime,
+    ) -> None:
+        tx.execute(
+            "INSERT INTO skill_stats (user_id, skill, total, successes, attempts_sum, duration_ms_sum, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, skill) DO UPDATE SET "
+            "total = skill_stats.total + excluded.total, "
+            "successes = skill_stats.successes + excluded.successes, "
+            "attempts_sum = skill_stats.attempts_sum + excluded.attempts_sum, "
+            "duration_ms_sum = skill_stats.duration_ms_sum + excluded.duration_ms_sum, "
+            "updated_at = excluded.updated_at",
+            (user_id, skill or "", total, successes, attempts, duration_ms, self._ts(now)),
+        )
 
     def add_learning(
         self,
@@ -500,8 +544,9 @@ class Store(ABC):
                 ),
             )
             tx.executemany(
-                "INSERT INTO learning_terms (user_id, term, learning_id, weight) VALUES (?, ?, ?, ?)",
-                [(user_id, t, learning_id, w) for t, w in _learning_terms(lrn.content, lrn.tags, skill)],
+                "INSERT INTO learning_terms (user_id, term, learning_id, weight, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(user_id, t, learning_id, w, ts) for t, w in _learning_terms(lrn.content, lrn.tags, skill)],
             )
         return learning_id
 
@@ -552,19 +597,26 @@ class Store(ABC):
     def _relevant_learnings(
         self, tx: Tx, user_id: str, request: str, skill: str | None, limit: int
     ) -> list[dict[str, Any]]:
-        wanted = terms(request)
-        if skill:
-            wanted.append(tag_term(skill))
-        wanted = list(dict.fromkeys(wanted))[:40]
+        wanted = ([tag_term(skill)] if skill else []) + terms(request)
+        wanted = list(dict.fromkeys(wanted))[:MAX_QUERY_TERMS]
         cols = "l.id, l.skill, l.source, l.content, l.tags, l.created_at"
         if wanted:
-            marks = ", ".join("?" * len(wanted))
+            # Only the newest postings of each term are scored, so the cost stays flat as the
+            # history grows; a rare term's postings are all read.
+            postings = " UNION ALL ".join(
+                "SELECT * FROM (SELECT learning_id, weight, created_at FROM learning_terms "
+                f"WHERE user_id = ? AND term = ? ORDER BY created_at DESC LIMIT ?) AS t{i}"
+                for i in range(len(wanted))
+            )
+            params: list[Any] = []
+            for term in wanted:
+                params += [user_id, term, POSTINGS_PER_TERM]
             rows = tx.all(
-                f"SELECT {cols}, s.score FROM (SELECT learning_id, SUM(weight) AS score FROM learning_terms "
-                f"WHERE user_id = ? AND term IN ({marks}) GROUP BY learning_id) s "
-                "JOIN learnings l ON l.id = s.learning_id "
-                "ORDER BY s.score DESC, l.created_at DESC LIMIT ?",
-                (user_id, *wanted, _limit(limit)),
+                f"SELECT {cols}, s.score FROM (SELECT learning_id, SUM(weight) AS score, "
+                f"MAX(created_at) AS newest FROM ({postings}) AS p GROUP BY learning_id "
+                "ORDER BY score DESC, newest DESC, learning_id LIMIT ?) AS s "
+                "JOIN learnings l ON l.id = s.learning_id ORDER BY s.score DESC, l.created_at DESC, l.id",
+                (*params, _limit(limit)),
             )
         else:
             rows = tx.all(
@@ -594,25 +646,23 @@ class Store(ABC):
             return self._success_rate(tx, user_id, skill)
 
     def _success_rate(self, tx: Tx, user_id: str, skill: str | None) -> dict[str, dict[str, Any]]:
-        where, params = "user_id = ? AND status IN ('success', 'failure')", [user_id]
+        where, params = "user_id = ? AND total > 0", [user_id]
         if skill is not None:
             where, params = where + " AND skill = ?", [*params, skill]
         rows = tx.all(
-            "SELECT skill, COUNT(*) AS total, SUM(CASE WHEN status = 'success' THEN 1 ELSE 0 END) AS ok, "
-            f"AVG(attempts) AS attempts, AVG(duration_ms) AS duration FROM tasks WHERE {where} "
-            "GROUP BY skill",
+            f"SELECT skill, total, successes, attempts_sum, duration_ms_sum FROM skill_stats WHERE {where}",
             params,
         )
         stats: dict[str, dict[str, Any]] = {}
         for r in rows:
-            total, ok = int(r["total"]), int(r["ok"])
-            stats[r["skill"] or ""] = {
+            total, ok = int(r["total"]), int(r["successes"])
+            stats[r["skill"]] = {
                 "total": total,
                 "successes": ok,
                 "failures": total - ok,
-                "rate": round(ok / total, 4) if total else 0.0,
-                "avg_attempts": round(float(r["attempts"] or 0), 2),
-                "avg_duration_ms": round(float(r["duration"] or 0)),
+                "rate": round(ok / total, 4),
+                "avg_attempts": round(int(r["attempts_sum"]) / total, 2),
+                "avg_duration_ms": round(int(r["duration_ms_sum"]) / total),
             }
         return stats
 
