@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import signal
 import statistics
 import sys
 import tempfile
@@ -281,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
+    # a terminated run still drops its PostgreSQL schema and roles (the `finally` blocks run)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     rows = 100_000 if args.full else args.rows
 
     if args.backend in ("sqlite", "both"):
