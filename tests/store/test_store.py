@@ -464,3 +464,29 @@ def test_an_old_rare_learning_is_still_found_among_many_newer_common_ones(store:
     assert found[0]["content"] == "Cluster deploys need the staging context first"
     newest = store.relevant_learnings(alice, "twitter", limit=2)
     assert all(lrn["content"].startswith("twitter tip number 4-") for lrn in newest)  # the latest request's
+
+
+def test_concurrent_starts_and_writers_neither_fail_nor_lose_writes(
+    db_config: dict[str, Any], open_db: Callable[..., Store]
+) -> None:
+    """Parallel Windmill jobs: each opens its own store (racing migrations) and records at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from f.openanalyst.lib.store import open_store
+
+    def job(n: int) -> int:
+        config = dict(db_config)
+        with open_store(config.pop("db"), **config) as own:
+            own.register_user("alice")
+            for i in range(5):
+                own.record_history("alice", entry(f"w{n}_{i}", session_id=f"s{n}"))
+            return own.schema_version()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        versions = list(pool.map(job, range(4)))
+    assert versions == [LATEST_VERSION] * 4
+    store = open_db()
+    assert store.counts("alice")["tasks"] == 20
+    assert store.success_rate("alice")["SOCIAL_MEDIA"]["total"] == 20
+    with store.transaction("alice", write=False) as tx:
+        assert tx.one("SELECT COUNT(*) AS n FROM schema_migrations") == {"n": len(MIGRATIONS)}
