@@ -24,4 +24,3 @@ def test_missing_cli_fails_in_ci(no_cli: None, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI=true: required"):
         require_wmill()
-

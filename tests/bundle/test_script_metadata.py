@@ -3,6 +3,7 @@ as the pinned CLI infers it; `scripts/bundle.py metadata` writes them."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,15 @@ def main(
 '''
 
 
+ECHO = '''
+"""Echo the input back."""
+
+
+def main(text: str = "hi") -> str:
+    return text
+'''
+
+
 def bundle(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(ROOT / "scripts/bundle.py"), "--root", str(root), *args],
@@ -61,13 +71,39 @@ def test_every_schema_matches_main(wmill: Path, repo_root: Path) -> None:
     assert checks.schemas(repo_root) == []
 
 
-@pytest.mark.wmill_cli
-def test_metadata_command_writes_schema_and_lock(wmill: Path, mini_repo: Path, write: WriteFile) -> None:
-    write("f/openanalyst/social/create_post.py", POST)
-    proc = bundle(mini_repo, "metadata", "f/openanalyst/social")
+@pytest.fixture(scope="module")
+def generated(wmill: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A mini repository with two new scripts after one `scripts/bundle.py metadata` run (the CLI
+    is the slow part of these tests, so they share this run and work on copies)."""
+    root = tmp_path_factory.mktemp("generated") / "repo"
+    shutil.copytree(ROOT / "f/openanalyst/lib", root / "f/openanalyst/lib", ignore=_only_spine)
+    for name in ("wmill.yaml", "uv.lock", "pyproject.toml", "f/openanalyst/folder.meta.yaml"):
+        shutil.copy2(ROOT / name, root / name)
+    (root / "f/openanalyst/social").mkdir(parents=True)
+    (root / "f/openanalyst/social/create_post.py").write_text(POST.lstrip())
+    (root / "f/openanalyst/social/echo.py").write_text(ECHO.lstrip())
+    proc = bundle(root, "metadata", "f/openanalyst/social")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "wrote     f/openanalyst/social/create_post.script.yaml" in proc.stdout
-    meta = yaml.safe_load((mini_repo / "f/openanalyst/social/create_post.script.yaml").read_text())
+    return root, proc.stdout
+
+
+def _only_spine(directory: str, names: list[str]) -> list[str]:
+    keep = {f"{m}{s}" for m in ("users", "protocol") for s in (".py", ".script.yaml", ".script.lock")}
+    return [n for n in names if n not in keep]
+
+
+@pytest.fixture
+def copy_of_generated(generated: tuple[Path, str], tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(generated[0], root)
+    return root
+
+
+def test_metadata_command_writes_schema_and_lock(generated: tuple[Path, str]) -> None:
+    root, output = generated
+    assert "wrote     f/openanalyst/social/create_post.script.yaml" in output
+    assert "wrote     f/openanalyst/social/create_post.script.lock" in output
+    meta = yaml.safe_load((root / "f/openanalyst/social/create_post.script.yaml").read_text())
     assert meta["summary"] == "Write a post for a platform."
     assert meta["description"] == "Draft a social post."
     assert meta["lock"] == "!inline f/openanalyst/social/create_post.script.lock"
@@ -78,20 +114,17 @@ def test_metadata_command_writes_schema_and_lock(wmill: Path, mini_repo: Path, w
     assert schema["properties"]["count"] == {"type": "integer", "description": "", "default": 3}
     assert schema["properties"]["tags"]["items"] == {"type": "string"}
     assert set(schema["properties"]["audience"]["properties"]) == {"region", "size"}
-    lock = (mini_repo / "f/openanalyst/social/create_post.script.lock").read_text().splitlines()
+    lock = (root / "f/openanalyst/social/create_post.script.lock").read_text().splitlines()
     assert lock[0] == "# py: 3.11"
     assert "pydantic==2.14.3" in lock
-    assert checks.script_metadata(mini_repo) == []
-    assert checks.script_locks(mini_repo) == []
-    assert checks.schemas(mini_repo) == []
+    assert (root / "f/openanalyst/social/echo.script.lock").read_text() == "# py: 3.11\n"
+    assert checks.script_metadata(root) == []
+    assert checks.script_locks(root) == []
 
 
-@pytest.mark.wmill_cli
-def test_metadata_keeps_hand_written_text_and_is_idempotent(
-    wmill: Path, mini_repo: Path, write: WriteFile
-) -> None:
-    script = write("f/openanalyst/social/create_post.py", POST)
-    metadata.regenerate(mini_repo, [])
+def test_metadata_keeps_hand_written_text_and_is_idempotent(copy_of_generated: Path) -> None:
+    root = copy_of_generated
+    script = root / "f/openanalyst/social/create_post.py"
     meta_path = script.with_name("create_post.script.yaml")
     meta = yaml.safe_load(meta_path.read_text())
     meta["summary"] = "Create a post"
@@ -100,7 +133,7 @@ def test_metadata_keeps_hand_written_text_and_is_idempotent(
     meta_path.write_text(yaml.safe_dump(meta, sort_keys=False))
     script.write_text(script.read_text().replace("count: int = 3", "count: int = 5"))
 
-    outcome = metadata.regenerate(mini_repo, [str(script)])
+    outcome = metadata.regenerate(root, [str(script)])
     assert outcome.written == ["f/openanalyst/social/create_post.script.yaml"]
     assert outcome.unchanged == ["f/openanalyst/social/create_post.script.lock"]
     meta = yaml.safe_load(meta_path.read_text())
@@ -111,17 +144,17 @@ def test_metadata_keeps_hand_written_text_and_is_idempotent(
         "description": "How many drafts",
         "default": 5,
     }
-    assert metadata.regenerate(mini_repo, [str(script)]).written == []
+    assert metadata.regenerate(root, ["f/openanalyst/social"]).written == []
 
 
-@pytest.mark.wmill_cli
-def test_schema_drift_fails(wmill: Path, mini_repo: Path, write: WriteFile) -> None:
-    script = write("f/openanalyst/social/create_post.py", POST)
-    metadata.regenerate(mini_repo, [])
+def test_schema_drift_fails(copy_of_generated: Path) -> None:
+    root = copy_of_generated
+    script = root / "f/openanalyst/social/create_post.py"
     source = script.read_text().replace("count: int = 3,", "count: str,\n    dry_run: bool = False,")
     script.write_text(source.replace("tags: list[str] | None = None,\n", ""))
-    problems = checks.schemas(mini_repo)
+    problems = checks.schemas(root)
     name = "f/openanalyst/social/create_post.script.yaml"
+    assert all(p.startswith(f"{name}: ") for p in problems), problems  # echo.py and the libs still match
     assert f"{name}: argument 'dry_run' of main() is missing from the schema" in problems
     assert f"{name}: schema has 'tags', which main() does not take" in problems
     assert any(p.startswith(f"{name}: 'count': schema says") for p in problems), problems
