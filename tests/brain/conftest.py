@@ -68,3 +68,51 @@ def model_env(monkeypatch: pytest.MonkeyPatch, offline_env: None) -> None:
     monkeypatch.setenv("OPENANALYST_JUDGE_MODEL", bodies.JUDGE_MODEL)
     monkeypatch.setenv("OPENANALYST_RESEARCHER_MODEL", bodies.PLANNER_MODEL)
     monkeypatch.setenv("OPENANALYST_MODEL_MAX_RETRIES", "0")
+
+
+# ------------------------------------------------------------------ flow-level fixtures
+from tests.support.devruntime import _dev_runtime_server, dev_runtime  # noqa: E402, F401  (fixtures)
+
+PUSH_SECRET = "brain-test-push-secret"
+
+
+@pytest.fixture
+def hub(dev_runtime, monkeypatch, tmp_path):  # noqa: F811 (the fixture above)
+    """A hub stub the flow's steps push to, and a private SQLite store for this test."""
+    from tests.brain.loopback import HubStub, running
+
+    monkeypatch.setenv("OPENANALYST_SQLITE_PATH", str(tmp_path / "brain.sqlite3"))
+    with running(HubStub(PUSH_SECRET)) as stub:
+        dev_runtime.set_variable("f/openanalyst/hub_url", stub.url)
+        dev_runtime.set_variable("f/openanalyst/hub_push_secret", PUSH_SECRET, is_secret=True)
+        try:
+            yield stub
+        finally:  # the runtime is shared by the session: leave no hub behind
+            dev_runtime.set_variable("f/openanalyst/hub_url", "")
+            dev_runtime.set_variable("f/openanalyst/hub_push_secret", "", is_secret=True)
+
+
+@pytest.fixture
+def no_model(monkeypatch):
+    for name in ("ANTHROPIC_API_KEY", "OPENANALYST_ANTHROPIC_BASE_URL", "OPENANALYST_OFFLINE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def model_api(monkeypatch, no_model):
+    """Start a ModelServer with a script and point every job at it: `model_api(script)`."""
+    from tests.brain.loopback import ModelServer
+
+    servers: list[ModelServer] = []
+
+    def start(script: dict[str, list[dict[str, Any]]]) -> ModelServer:
+        server = ModelServer(script).start()
+        servers.append(server)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-key")
+        monkeypatch.setenv("OPENANALYST_ANTHROPIC_BASE_URL", server.url)
+        monkeypatch.setenv("OPENANALYST_MODEL_MAX_RETRIES", "0")
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from f.openanalyst.lib import evaluation, llm
 from f.openanalyst.lib.log import bind, get_logger, log
+from f.openanalyst.lib.outcome import progress_band
 from f.openanalyst.lib.progress import report
 from f.openanalyst.lib.protocol import Plan, StepResult
 from f.openanalyst.lib.users import validate_user_id
@@ -53,7 +54,7 @@ def main(
     with bind(user_id=user_id, message_id=message_id):
         report(
             "evaluate",
-            {"loop": 35 + 10 * attempt, "research": 75, "answers": 90}.get(phase, 50),
+            progress_band(phase, attempt)[1],
             "Checking the result",
             user_id=user_id,
             session_id=session_id,

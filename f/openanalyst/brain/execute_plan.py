@@ -9,10 +9,11 @@ against the script's schema again; the first failing step ends the attempt.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Literal
 
 from f.openanalyst.lib import plan_rules
 from f.openanalyst.lib.log import bind, get_logger, log
+from f.openanalyst.lib.outcome import progress_band
 from f.openanalyst.lib.progress import report
 from f.openanalyst.lib.protocol import Plan, StepResult
 from f.openanalyst.lib.users import validate_user_id
@@ -26,6 +27,7 @@ def main(
     planned: dict,
     skill_scripts: list[str] | None = None,
     attempt: int = 1,
+    phase: Literal["loop", "research", "answers"] = "loop",
     session_id: str | None = None,
     message_id: str | None = None,
 ) -> dict[str, Any]:
@@ -36,6 +38,7 @@ def main(
         planned: the plan step's result ({plan, refused, problems, extra_scripts...}).
         skill_scripts: the chosen skill's allowed scripts (from route_skill, not from the plan).
         attempt: 1-based attempt number, for progress and history.
+        phase: the eval loop, the attempt after research, or the one with the person's answers.
         session_id: the chat session, for progress events.
         message_id: the request's message id, for progress events.
     """
@@ -63,10 +66,11 @@ def main(
         started = time.monotonic()
         outputs: dict[str, Any] = {}
         total = max(1, len(plan.steps))
+        start, _ = progress_band(phase, attempt)
         for index, step in enumerate(plan.steps):
             report(
                 "execute",
-                min(95, 30 + int(40 * index / total)),
+                start + 2 + int(10 * index / total),
                 f"Running {step.description or step.script} (attempt {attempt})",
                 user_id=user_id,
                 session_id=session_id,

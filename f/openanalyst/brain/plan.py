@@ -13,6 +13,7 @@ from typing import Any, Literal
 from f.openanalyst.lib import intent as intents
 from f.openanalyst.lib import llm, offline, plan_rules, planner
 from f.openanalyst.lib.log import bind, get_logger, log
+from f.openanalyst.lib.outcome import progress_band
 from f.openanalyst.lib.progress import report
 from f.openanalyst.lib.protocol import Plan
 from f.openanalyst.lib.users import validate_user_id
@@ -69,7 +70,7 @@ def main(
         }[phase]
         report(
             "plan",
-            {"initial": 25, "retry": 30 + 10 * attempt, "research": 70, "answers": 85}[phase],
+            progress_band("loop" if phase in ("initial", "retry") else phase, attempt)[0],
             label,
             user_id=user_id,
             session_id=session_id,

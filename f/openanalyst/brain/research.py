@@ -40,7 +40,7 @@ def main(
     with bind(user_id=user_id, message_id=message_id):
         report(
             "research",
-            60,
+            70,
             "Researching how to fix what went wrong",
             user_id=user_id,
             session_id=session_id,

@@ -13,6 +13,18 @@ from typing import Any
 
 from f.openanalyst.lib.llm import OFFLINE, total_usage
 
+
+def progress_band(phase: str, attempt: int = 1) -> tuple[int, int]:
+    """The percent range an attempt's plan -> execute -> evaluate reports in, so progress only
+    grows: loop attempts 25-69, research 70-79, clarification 80-84, answers 85-94."""
+    if phase in ("research",):
+        return 70, 79
+    if phase in ("answers",):
+        return 85, 94
+    start = 25 + 15 * (max(1, min(attempt, 3)) - 1)
+    return start, start + 14
+
+
 OFFLINE_NOTE = "(Offline mode: no model is configured, so I used the skill's workflow and templates.)"
 
 
