@@ -21,7 +21,13 @@ from tests.domain import restspec
 BASE = "http://windmill.test"
 WS = "openanalyst"
 
-_KIND_OF = {"scripts": "script", "flows": "flow", "apps": "app", "schedules": "schedule", "resources": "resource"}
+_KIND_OF = {
+    "scripts": "script",
+    "flows": "flow",
+    "apps": "app",
+    "schedules": "schedule",
+    "resources": "resource",
+}
 
 
 @dataclass
@@ -108,7 +114,9 @@ class FakeWindmill:
         m = re.match(r"^schedules/list$", path)
         if m:
             start = request.url.params.get("path_start", "")
-            return httpx.Response(200, json=[s for p, s in self.items["schedule"].items() if p.startswith(start)])
+            return httpx.Response(
+                200, json=[s for p, s in self.items["schedule"].items() if p.startswith(start)]
+            )
         m = re.match(r"^jobs_u/get/(.+)$", path)
         if m:
             return httpx.Response(200, json={"id": m.group(1), "type": "QueuedJob", "parent_job": None})

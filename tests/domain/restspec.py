@@ -89,8 +89,12 @@ class RestSpec:
             if isinstance(body, dict):
                 body = {k: v for k, v in body.items() if v is not None}
             pointer = "/".join(
-                ["#/paths", template.replace("~", "~0").replace("/", "~1"), request.method.lower(),
-                 "requestBody/content/application~1json/schema"]  # fmt: skip
+                [
+                    "#/paths",
+                    template.replace("~", "~0").replace("/", "~1"),
+                    request.method.lower(),
+                    "requestBody/content/application~1json/schema",
+                ]
             )
             validator = Draft202012Validator({"$ref": REST_URI + pointer}, registry=self.registry)
             errors = list(validator.iter_errors(body))

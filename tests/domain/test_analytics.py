@@ -23,7 +23,16 @@ ANSCOMBE = (DATA / "anscombe.csv").read_text()
 def test_csv_upload_is_typed_and_summarised(windmill):
     out = fetch_metrics.main("alice", data=ANSCOMBE)
     assert out["row_count"] == 11 and out["columns"] == ["x1", "y1", "x2", "y2", "x3", "y3", "x4", "y4"]
-    assert out["rows"][0] == {"x1": 10, "y1": 8.04, "x2": 10, "y2": 9.14, "x3": 10, "y3": 7.46, "x4": 8, "y4": 6.58}
+    assert out["rows"][0] == {
+        "x1": 10,
+        "y1": 8.04,
+        "x2": 10,
+        "y2": 9.14,
+        "x3": 10,
+        "y3": 7.46,
+        "x4": 8,
+        "y4": 6.58,
+    }
     assert out["numeric_columns"] == out["columns"]
     assert out["summary"]["x1"]["mean"] == 9 and out["summary"]["y4"]["max"] == 12.5
 
@@ -73,15 +82,22 @@ def test_read_only_select_on_the_persons_postgresql(windmill, postgres_dsn, post
     with psycopg.connect(postgres_dsn, autocommit=True) as conn:
         conn.execute(f"CREATE TABLE {postgres_schema}.daily (day date, visits int, revenue numeric(10,2))")
         conn.execute(
-            f"INSERT INTO {postgres_schema}.daily VALUES ('2026-11-01', 120, 99.50), ('2026-11-02', 80, 40.25)"
+            f"INSERT INTO {postgres_schema}.daily VALUES "
+            "('2026-11-01', 120, 99.50), ('2026-11-02', 80, 40.25)"
         )
     info = conninfo_to_dict(postgres_dsn)
     windmill.items["resource"]["u/alice/resources/shop_db"] = {
         "path": "u/alice/resources/shop_db",
         "resource_type": "postgresql",
-        "value": {"host": info.get("host"), "port": int(info.get("port", 5432)), "user": info.get("user"),
-                  "password": info.get("password", ""), "dbname": info.get("dbname"), "sslmode": "disable"},
-    }  # fmt: skip
+        "value": {
+            "host": info.get("host"),
+            "port": int(info.get("port", 5432)),
+            "user": info.get("user"),
+            "password": info.get("password", ""),
+            "dbname": info.get("dbname"),
+            "sslmode": "disable",
+        },
+    }
     out = fetch_metrics.main(
         "alice",
         source="postgresql",
@@ -94,11 +110,19 @@ def test_read_only_select_on_the_persons_postgresql(windmill, postgres_dsn, post
     ]
     assert out["summary"]["revenue"]["sum"] == pytest.approx(139.75)
     with pytest.raises(DatasetError, match="only SELECT"):
-        fetch_metrics.main("alice", source="postgresql", postgres_resource="u/alice/resources/shop_db",
-                           query=f"DELETE FROM {postgres_schema}.daily")  # fmt: skip
+        fetch_metrics.main(
+            "alice",
+            source="postgresql",
+            postgres_resource="u/alice/resources/shop_db",
+            query=f"DELETE FROM {postgres_schema}.daily",
+        )
     with pytest.raises(DatasetError, match="refused"):  # a writing CTE hits the read-only transaction
-        fetch_metrics.main("alice", source="postgresql", postgres_resource="u/alice/resources/shop_db",
-                           query=f"WITH d AS (DELETE FROM {postgres_schema}.daily RETURNING 1) SELECT * FROM d")  # fmt: skip
+        fetch_metrics.main(
+            "alice",
+            source="postgresql",
+            postgres_resource="u/alice/resources/shop_db",
+            query=f"WITH d AS (DELETE FROM {postgres_schema}.daily RETURNING 1) SELECT * FROM d",
+        )
     with psycopg.connect(postgres_dsn) as conn:
         assert conn.execute(f"SELECT count(*) FROM {postgres_schema}.daily").fetchone()[0] == 2
 
@@ -110,8 +134,17 @@ def test_task_history_comes_from_the_store(windmill, tmp_path, monkeypatch):
     monkeypatch.setenv("OPENANALYST_SQLITE_PATH", str(db))
     with open_store(None, sqlite_path=db) as store:
         store.register_user("alice")
-        store.record_history("alice", {"session_id": "s1", "message_id": "m1", "request": "post about AI",
-                                       "skill": "social_media", "success": True, "attempts": 1})  # fmt: skip
+        store.record_history(
+            "alice",
+            {
+                "session_id": "s1",
+                "message_id": "m1",
+                "request": "post about AI",
+                "skill": "social_media",
+                "success": True,
+                "attempts": 1,
+            },
+        )
     out = fetch_metrics.main("alice", source="history")
     assert out["history"]["available"] is True
     assert [t["request"] for t in out["history"]["tasks"]] == ["post about AI"]
@@ -134,13 +167,18 @@ def test_generate_report_on_anscombes_quartet(windmill):
     legend reads "fit: y1 = 3.00 + 0.500·x1 (r² = 0.667)". The axes are labelled x1 and y1
     with a light grid. It is exactly the classic Anscombe set I scatter with its fitted line.
     """
-    out = generate_report.main("alice", data=ANSCOMBE, title="Anscombe's quartet", x="x1", y=["y1", "y2", "y3"])
+    out = generate_report.main(
+        "alice", data=ANSCOMBE, title="Anscombe's quartet", x="x1", y=["y1", "y2", "y3"]
+    )
     for y in ("y1", "y2", "y3"):
         assert out["summary"][y]["mean"] == pytest.approx(7.50, abs=0.01)
         assert out["fits"][y]["slope"] == pytest.approx(0.500, abs=0.001)
         assert out["fits"][y]["intercept"] == pytest.approx(3.00, abs=0.01)
         assert out["correlations"][y] == pytest.approx(0.816, abs=0.001)
-    assert out["summary"]["x1"]["mean"] == 9 and statistics.variance([10, 8, 13, 9, 11, 14, 6, 4, 12, 7, 5]) == 11
+    assert (
+        out["summary"]["x1"]["mean"] == 9
+        and statistics.variance([10, 8, 13, 9, 11, 14, 6, 4, 12, 7, 5]) == 11
+    )
     assert out["summary"]["x1"]["std"] ** 2 == pytest.approx(11)
 
     charts = out["charts"]

@@ -12,11 +12,11 @@ from f.openanalyst.lib.builder import BuildError
 from f.openanalyst.lib.user_templates import render
 from f.openanalyst.lib.users import InvalidUserId
 
-SCRIPT = '''from typing import Literal
+SCRIPT = """from typing import Literal
 
 def main(topic: str, n: int = 3, tone: Literal["a", "b"] = "a", tags: list[int] | None = None):
     return {"topic": topic, "n": n}
-'''
+"""
 FLOW = {
     "modules": [
         {
@@ -48,15 +48,25 @@ def dashboard() -> dict:
 
 def test_create_script_infers_the_form_and_posts_a_conforming_request(windmill):
     out = create_script.main("alice", "weekly_digest", SCRIPT, summary="Weekly digest")
-    assert out == {"path": "u/alice/scripts/weekly_digest", "kind": "script", "action": "created",
-                   "schema": out["schema"]}  # fmt: skip
+    assert out == {
+        "path": "u/alice/scripts/weekly_digest",
+        "kind": "script",
+        "action": "created",
+        "schema": out["schema"],
+    }
     assert out["schema"]["required"] == ["topic"]
     assert out["schema"]["properties"]["tone"]["enum"] == ["a", "b"]
-    assert out["schema"]["properties"]["tags"] == {"description": "", "type": "array", "items": {"type": "number"}}
+    assert out["schema"]["properties"]["tags"] == {
+        "description": "",
+        "type": "array",
+        "items": {"type": "number"},
+    }
     [(_, template, body)] = windmill.writes()
     assert template == "/w/{workspace}/scripts/create" and body["language"] == "python3"
     # Same content again: unchanged. Different content: refused, then a new version with overwrite.
-    assert create_script.main("alice", "weekly_digest", SCRIPT, summary="Weekly digest")["action"] == "unchanged"
+    assert (
+        create_script.main("alice", "weekly_digest", SCRIPT, summary="Weekly digest")["action"] == "unchanged"
+    )
     changed = SCRIPT.replace("n: int = 3", "n: int = 5")
     with pytest.raises(BuildError, match="overwrite=true"):
         create_script.main("alice", "weekly_digest", changed, summary="Weekly digest")
@@ -83,7 +93,9 @@ def test_invalid_scripts_are_refused(windmill, content, message):
 
 
 def test_create_flow_validates_against_openflow_and_creates(windmill):
-    out = create_flow.main("alice", "post_flow", FLOW, summary="Post", schema={"type": "object", "properties": {}})
+    out = create_flow.main(
+        "alice", "post_flow", FLOW, summary="Post", schema={"type": "object", "properties": {}}
+    )
     assert out == {"path": "u/alice/flows/post_flow", "kind": "flow", "action": "created"}
     [(_, template, body)] = windmill.writes()
     assert template == "/w/{workspace}/flows/create" and body["value"] == FLOW
@@ -93,13 +105,30 @@ def test_create_flow_validates_against_openflow_and_creates(windmill):
     ("mutate", "message"),
     [
         (lambda f: f["modules"][0]["value"].update(type="teleport"), "OpenFlow schema"),
-        (lambda f: f["modules"][0]["value"]["input_transforms"].update(topic={"type": "magic"}), "OpenFlow schema"),
+        (
+            lambda f: f["modules"][0]["value"]["input_transforms"].update(topic={"type": "magic"}),
+            "OpenFlow schema",
+        ),
         (lambda f: f["modules"][1]["value"].update(path="u/bob/scripts/steal"), "belongs to another person"),
         (lambda f: f["modules"][1]["value"].update(path="g/admins/x"), "must be under u/alice/"),
         (lambda f: f["modules"][1].update(id="write"), "duplicated"),
-        (lambda f: f["modules"][0]["value"].update(retry={"constant": {"attempts": 2, "seconds": 1}}), "beside id/value"),
-        (lambda f: f["modules"].append({"id": "loop", "value": {"type": "forloopflow", "modules": [],
-                                        "iterator": {"type": "javascript", "expr": "[]"}}}), "skip_failures"),  # fmt: skip
+        (
+            lambda f: f["modules"][0]["value"].update(retry={"constant": {"attempts": 2, "seconds": 1}}),
+            "beside id/value",
+        ),
+        (
+            lambda f: f["modules"].append(
+                {
+                    "id": "loop",
+                    "value": {
+                        "type": "forloopflow",
+                        "modules": [],
+                        "iterator": {"type": "javascript", "expr": "[]"},
+                    },
+                }
+            ),
+            "skip_failures",
+        ),
     ],
 )
 def test_invalid_flows_are_refused_before_anything_is_created(windmill, mutate, message):
@@ -122,11 +151,17 @@ def test_create_app_computes_its_policy(windmill):
         "execution_mode": "viewer",
         "triggerables_v2": {
             "posts_chart:script/u/alice/scripts/dashboard_data": {
-                "static_inputs": {}, "one_of_inputs": {}, "allow_user_resources": []},
+                "static_inputs": {},
+                "one_of_inputs": {},
+                "allow_user_resources": [],
+            },
             "posts_table:script/u/alice/scripts/scheduler": {
-                "static_inputs": {}, "one_of_inputs": {}, "allow_user_resources": []},
+                "static_inputs": {},
+                "one_of_inputs": {},
+                "allow_user_resources": [],
+            },
         },
-    }  # fmt: skip
+    }
 
 
 def test_an_app_calling_someone_elses_script_is_refused(windmill):
@@ -136,7 +171,7 @@ def test_an_app_calling_someone_elses_script_is_refused(windmill):
         create_app.main("alice", "my_dashboard", app)
     app = dashboard()
     app["grid"][2]["id"] = "posts_chart"
-    with pytest.raises(BuildError, match="data.id must equal|unique"):
+    with pytest.raises(BuildError, match=r"data\.id must equal|unique"):
         create_app.main("alice", "my_dashboard", app)
     with pytest.raises(BuildError, match="non-empty 'grid'"):
         create_app.main("alice", "my_dashboard", {"grid": []})
@@ -147,14 +182,25 @@ def test_an_app_calling_someone_elses_script_is_refused(windmill):
 
 
 def test_create_schedule_sets_every_field_lint_requires(windmill):
-    out = create_schedule.main("alice", "monday_digest", "0 0 9 * * mon", "u/alice/flows/post_flow",
-                               timezone="Europe/Paris", is_flow=True, args={"topic": "AI"})  # fmt: skip
+    out = create_schedule.main(
+        "alice",
+        "monday_digest",
+        "0 0 9 * * mon",
+        "u/alice/flows/post_flow",
+        timezone="Europe/Paris",
+        is_flow=True,
+        args={"topic": "AI"},
+    )
     assert out["path"] == "u/alice/schedules/monday_digest"
     [(_, template, body)] = windmill.writes()
     assert template == "/w/{workspace}/schedules/create"
     assert {k: body[k] for k in ("schedule", "script_path", "timezone", "is_flow", "enabled")} == {
-        "schedule": "0 0 9 * * mon", "script_path": "u/alice/flows/post_flow", "timezone": "Europe/Paris",
-        "is_flow": True, "enabled": True}  # fmt: skip
+        "schedule": "0 0 9 * * mon",
+        "script_path": "u/alice/flows/post_flow",
+        "timezone": "Europe/Paris",
+        "is_flow": True,
+        "enabled": True,
+    }
 
 
 @pytest.mark.parametrize(
@@ -176,8 +222,14 @@ def test_invalid_schedules_are_refused(windmill, cron, target, tz, message):
 
 
 def test_create_skill_validates_against_the_workspace_resource_type(windmill):
-    out = create_skill.main("alice", "newsletter", "Write my weekly newsletter", triggers=["newsletter"],
-                            scripts=["f/openanalyst/social/create_post", "u/alice/scripts/digest"], priority=2)  # fmt: skip
+    out = create_skill.main(
+        "alice",
+        "newsletter",
+        "Write my weekly newsletter",
+        triggers=["newsletter"],
+        scripts=["f/openanalyst/social/create_post", "u/alice/scripts/digest"],
+        priority=2,
+    )
     assert out == {"path": "u/alice/skills/newsletter", "kind": "resource", "action": "created"}
     [(_, template, body)] = windmill.writes()
     assert template == "/w/{workspace}/resources/create" and body["resource_type"] == "openanalyst_skill"
@@ -231,7 +283,9 @@ def test_path_attacks_in_names_are_refused_and_nothing_is_created(windmill, name
     assert windmill.calls == []
 
 
-@pytest.mark.parametrize("user_id", ["Alice", "../alice", "u/alice", "alice/..", "1alice", "", "a" * 49, "ålice", "al ice"])
+@pytest.mark.parametrize(
+    "user_id", ["Alice", "../alice", "u/alice", "alice/..", "1alice", "", "a" * 49, "ålice", "al ice"]
+)
 def test_user_ids_that_break_the_pattern_are_refused(windmill, user_id):
     for attempt in (
         lambda: create_script.main(user_id, "ok", SCRIPT),

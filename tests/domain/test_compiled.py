@@ -35,9 +35,13 @@ def test_every_template_file_is_compiled():
 def _lint(directory: Path, tmp_path: Path) -> dict:
     env = {**os.environ, "WMILL_CONFIG_DIR": str(tmp_path / "cfg")}
     run = subprocess.run(
-        [str(WMILL), "lint", ".", "--json", "--locks-required"], cwd=directory, env=env, capture_output=True,
-        text=True, timeout=120,
-    )  # fmt: skip
+        [str(WMILL), "lint", ".", "--json", "--locks-required"],
+        cwd=directory,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return json.loads(run.stdout[run.stdout.index("{") :])
 
 
@@ -57,8 +61,10 @@ def test_dashboard_app_passes_wmill_lint(tmp_path):
     app_file = project / "f/openanalyst/dashboard_template/dashboard__app/app.yaml"
     app = yaml.safe_load(app_file.read_text())
     app["value"]["grid"][1]["data"]["componentInput"]["runnable"] = {
-        "type": "runnableByName", "name": "inline", "inlineScript": {"language": "python3", "content": "def main(): pass"},
-    }  # fmt: skip
+        "type": "runnableByName",
+        "name": "inline",
+        "inlineScript": {"language": "python3", "content": "def main(): pass"},
+    }
     app_file.write_text(yaml.safe_dump(app))
     broken = _lint(project, tmp_path)
     assert broken["success"] is False

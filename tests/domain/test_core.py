@@ -66,7 +66,12 @@ def test_a_hub_that_refuses_is_reported_not_raised(windmill):
     configure_hub(windmill)
     hub_route(windmill, status=401)
     out = send_ws_message.main("alice", "s1", "ASSISTANT_TYPING", {"typing": True})
-    assert out == {"delivered": False, "reason": "hub answered 401", "status": 401, "message_id": out["message_id"]}
+    assert out == {
+        "delivered": False,
+        "reason": "hub answered 401",
+        "status": 401,
+        "message_id": out["message_id"],
+    }
 
 
 def test_an_unset_hub_is_reported_and_nothing_is_sent(windmill):
@@ -114,7 +119,9 @@ def test_progress_never_raises(windmill, monkeypatch):
 
 def test_log_activity_redacts_secrets(windmill, caplog):
     caplog.set_level(logging.INFO, logger="openanalyst.activity")
-    out = log_activity.main("alice", "post_scheduled", {"path": "u/alice/schedules/x", "api_key": "sk-ant-abc"})
+    out = log_activity.main(
+        "alice", "post_scheduled", {"path": "u/alice/schedules/x", "api_key": "sk-ant-abc"}
+    )
     assert out["logged"] is True and out["action"] == "post_scheduled"
     record = next(r for r in caplog.records if r.name == "openanalyst.activity")
     assert record.fields["details"] == {"path": "u/alice/schedules/x", "api_key": "[redacted]"}

@@ -45,8 +45,10 @@ def test_provisioning_creates_the_folder_and_twice_changes_nothing(windmill):
         assert windmill.paths(kind) == paths
     app = windmill.items["app"]["u/alice/apps/dashboard"]
     assert "{{user_id}}" not in str(app) and "u/alice/scripts/scheduler" in str(app)
-    assert "u/alice/" in windmill.items["script"]["u/alice/scripts/social_post"]["content"] or \
-        '"user_id": "alice"' in windmill.items["script"]["u/alice/scripts/social_post"]["content"]
+    assert (
+        "u/alice/" in windmill.items["script"]["u/alice/scripts/social_post"]["content"]
+        or '"user_id": "alice"' in windmill.items["script"]["u/alice/scripts/social_post"]["content"]
+    )
     before, writes = windmill.snapshot(), len(windmill.writes())
 
     second = provision("alice")

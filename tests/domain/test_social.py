@@ -63,7 +63,10 @@ def test_offline_twitter_post_of_a_long_topic_is_cut_at_a_word_and_keeps_hashtag
 
 def test_model_written_post(windmill):
     with_model(windmill)
-    text = "Retail teams are using AI to read demand signals days earlier. What's your first use case? #RetailAI #Analytics"
+    text = (
+        "Retail teams are using AI to read demand signals days earlier. "
+        "What's your first use case? #RetailAI #Analytics"
+    )
     route = windmill.router.post(ANTHROPIC).mock(return_value=httpx.Response(200, json=message(text)))
     out = create_post.main("alice", "twitter", "AI in retail analytics", tone="informative")
     assert out["mode"] == "model" and out["model"] == MODEL and out["content"] == text
@@ -87,7 +90,9 @@ def test_model_overshooting_twice_falls_back_to_the_template(windmill):
 def test_model_errors_fall_back_to_the_template(windmill):
     with_model(windmill)
     windmill.router.post(ANTHROPIC).mock(
-        return_value=httpx.Response(529, json={"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
+        return_value=httpx.Response(
+            529, json={"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+        )
     )
     out = create_post.main("alice", "linkedin", "AI in retail")
     assert out["mode"] == "offline" and "model call failed" in out["notes"][0]
@@ -171,7 +176,9 @@ def test_a_platform_refusal_keeps_the_post_due_with_the_reason(windmill):
     )
     out = publish_post.main("alice", "facebook", "Hello")
     assert out["status"] == "due" and "401" in out["message"]
-    assert windmill.items["resource"][out["outbox_path"]]["value"]["reason"].startswith("graph.facebook.com answered 401")
+    assert windmill.items["resource"][out["outbox_path"]]["value"]["reason"].startswith(
+        "graph.facebook.com answered 401"
+    )
 
 
 def test_publish_refuses_another_persons_schedule(windmill):
@@ -196,7 +203,10 @@ def test_engagement_numbers_are_computed_from_the_rows(windmill):
     # rates: .05 .10 .08 .02 .10 -> mean .07, median .08
     assert out["engagement_rate"]["mean"] == pytest.approx(0.07)
     assert out["engagement_rate"]["median"] == pytest.approx(0.08)
-    assert [(g["key"], round(g["mean_rate"], 4)) for g in out["by_platform"]] == [("twitter", 0.0833), ("linkedin", 0.05)]
+    assert [(g["key"], round(g["mean_rate"], 4)) for g in out["by_platform"]] == [
+        ("twitter", 0.0833),
+        ("linkedin", 0.05),
+    ]
     assert out["by_weekday"][0] == {"key": "Tuesday", "posts": 3, "mean_rate": pytest.approx(0.28 / 3)}
     assert [p["text"] for p in out["top_posts"]] == ["b", "e", "c"]
     assert out["recommendations"][0] == "Post on Tuesday: 1.3× the average engagement rate over 3 posts."

@@ -1,0 +1,126 @@
+"""The domain scripts and the provisioning flow run as jobs on the dev runtime (each job in its
+own process with a worker's WM_* environment, imports of f.openanalyst.lib resolved as on
+Windmill). Model and hub are not configured there: offline mode, pushes skipped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.devruntime import DevRuntime, JobFailed
+
+ANSCOMBE = (__import__("pathlib").Path(__file__).resolve().parents[1] / "data/anscombe.csv").read_text()
+
+
+def exists(dev_runtime: DevRuntime, kind: str, path: str) -> bool:
+    url = {
+        "script": "scripts/exists/p",
+        "flow": "flows/exists",
+        "app": "apps/exists",
+        "schedule": "schedules/exists",
+        "resource": "resources/exists",
+    }[kind]
+    return dev_runtime.client.get(f"{dev_runtime.api}/{url}/{path}").json() is True
+
+
+@pytest.fixture
+def rt(dev_runtime: DevRuntime) -> Iterator[DevRuntime]:
+    """The dev runtime, forgiving exactly one known gap of its owner's: the items its */get/*
+    endpoints return lack the spec's required `is_draft`. Any other response violation still fails."""
+    yield dev_runtime
+    dev_runtime.server.violations[:] = [v for v in dev_runtime.server.violations if "'is_draft'" not in v]
+
+
+def get_schedule(dev_runtime: DevRuntime, path: str) -> dict:
+    return dev_runtime.client.get(f"{dev_runtime.api}/schedules/get/{path}").json()
+
+
+def test_create_then_schedule_then_publish_a_post(rt: DevRuntime):
+    dev_runtime = rt
+    post = dev_runtime.wait(
+        dev_runtime.run_script(
+            "f/openanalyst/social/create_post",
+            {"user_id": "dana", "platform": "twitter", "topic": "AI trends"},
+        )
+    )
+    assert post["mode"] == "offline" and post["chars"] <= 280 and post["hashtags"]
+    sched = dev_runtime.wait(
+        dev_runtime.run_script(
+            "f/openanalyst/social/schedule_post",
+            {
+                "user_id": "dana",
+                "platform": "twitter",
+                "content": post["content"],
+                "when": "tomorrow 9am",
+                "timezone": "Europe/Paris",
+            },
+        )
+    )
+    stored = get_schedule(dev_runtime, sched["schedule_path"])
+    assert stored["schedule"] == sched["cron"] and stored["timezone"] == "Europe/Paris"
+    assert stored["script_path"] == "f/openanalyst/social/publish_post" and stored["enabled"] is True
+    published = dev_runtime.wait(dev_runtime.run_script("f/openanalyst/social/publish_post", stored["args"]))
+    assert published["status"] == "due" and exists(dev_runtime, "resource", published["outbox_path"])
+    if published["schedule_disabled"]:
+        assert get_schedule(dev_runtime, sched["schedule_path"])["enabled"] is False
+    else:  # the dev runtime has no POST schedules/setenabled yet: publish_post reports it, never fails
+        assert "setenabled" in published["schedule_note"]
+        pytest.xfail("dev runtime lacks POST /schedules/setenabled (one-shot disable not exercised here)")
+
+
+def test_report_and_hub_push_as_jobs(rt: DevRuntime):
+    dev_runtime = rt
+    report = dev_runtime.wait(
+        dev_runtime.run_script(
+            "f/openanalyst/analytics/generate_report",
+            {"user_id": "dana", "data": ANSCOMBE, "x": "x1", "y": ["y1"]},
+        ),
+        timeout=120,
+    )
+    assert round(report["fits"]["y1"]["slope"], 3) == 0.5 and len(report["charts"]) == 1
+    dev_runtime.set_variable("f/openanalyst/hub_url", "http://127.0.0.1:9")
+    dev_runtime.set_variable("f/openanalyst/hub_push_secret", "k", is_secret=True)
+    try:
+        pushed = dev_runtime.wait(
+            dev_runtime.run_script(
+                "f/openanalyst/core/send_ws_message",
+                {
+                    "user_id": "dana",
+                    "session_id": "s1",
+                    "type": "ASSISTANT_TYPING",
+                    "payload": {"typing": True},
+                },
+            )
+        )
+    finally:
+        dev_runtime.set_variable("f/openanalyst/hub_url", "")
+    assert pushed["delivered"] is False and "unreachable" in pushed["reason"]
+
+
+def test_provisioning_flow_twice_gives_the_same_folder(rt: DevRuntime):
+    dev_runtime = rt
+    first = dev_runtime.wait(
+        dev_runtime.run_flow("f/openanalyst/provision_user", {"user_id": "erin"}), timeout=180
+    )
+    assert len(first["created"]) == 6 and first["dashboard"] == "/apps/get/u/erin/apps/dashboard"
+    for path in first["created"]:
+        kind = path.split("/")[2].removesuffix("s")
+        assert exists(dev_runtime, kind, path), path
+    second = dev_runtime.wait(
+        dev_runtime.run_flow("f/openanalyst/provision_user", {"user_id": "erin"}), timeout=180
+    )
+    assert second["created"] == [] and sorted(second["unchanged"]) == sorted(first["created"])
+
+
+def test_path_attacks_fail_the_job_and_create_nothing(rt: DevRuntime):
+    dev_runtime = rt
+    job = dev_runtime.run_script(
+        "f/openanalyst/builder/create_script",
+        {"user_id": "erin", "name": "../../f/openanalyst/evil", "content": "def main():\n    return 1\n"},
+    )
+    with pytest.raises(JobFailed, match="plain name inside your folder"):
+        dev_runtime.wait(job)
+    assert not exists(dev_runtime, "script", "f/openanalyst/evil")
+    with pytest.raises(JobFailed, match="invalid user id"):
+        dev_runtime.wait(dev_runtime.run_flow("f/openanalyst/provision_user", {"user_id": "../erin"}))
