@@ -117,8 +117,9 @@ class Bundle:
         return [p.removesuffix("__mod/script") for p in paths]
 
     def flows(self) -> list[str]:
+        folders = [p for p, _ in self._iter("*/flow.yaml")]
         return [
-            p.removesuffix("__flow/flow").removesuffix(".flow/flow") for p, _ in self._iter("*/flow.yaml")
+            p.removesuffix("__flow").removesuffix(".flow") for p in folders if p.endswith(("__flow", ".flow"))
         ]
 
     def resources(self) -> list[dict[str, Any]]:

@@ -95,6 +95,11 @@ class Executor:
             self.kill(job_id)
             await proc.wait()
             return ProcessResult(False, _error("Timeout", f"job timed out after {timeout} s"))
+        except asyncio.CancelledError:
+            # Never leave an orphan process or a transport behind a closed loop.
+            self.kill(job_id)
+            await asyncio.shield(proc.wait())
+            raise
         finally:
             self._procs.pop(job_id, None)
         result_file = workdir / "result.json"

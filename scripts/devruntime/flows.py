@@ -255,7 +255,10 @@ class FlowRunner:
         if kind not in ("forloopflow", "whileloopflow"):
             stop = module.get("stop_after_if")
             if stop and evaluate(stop["expr"], scope.js(result=outcome.result, **extra)):
-                return self._stop(stop, outcome.result, mid)
+                stopped = self._stop(stop, outcome.result, mid)
+                mstatus["type"] = "Success" if stopped.success else "Failure"
+                self.rt.touch(flow_live)
+                return stopped
         if module.get("suspend") and kind in _PLAIN:
             suspended = await self._suspend(flow_live, module, mstatus, scope)
             if suspended is not None:

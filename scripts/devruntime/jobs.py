@@ -354,7 +354,14 @@ class Runtime:
         try:
             await coro
         except asyncio.CancelledError:
-            self.complete(live, False, None)
+            if self._stopping and not live.doc.get("canceled"):
+                error = {
+                    "name": "RuntimeStopped",
+                    "message": "the dev runtime stopped while this job ran; run it again",
+                }
+                self.complete(live, False, {"error": error})
+            else:
+                self.complete(live, False, None)
         except Exception as exc:  # reported as the job's error, the server keeps running
             live.append_log(f"dev runtime error: {type(exc).__name__}: {exc}\n")
             self.complete(

@@ -17,7 +17,7 @@ from typing import Any
 from jsonschema_path import SchemaPath
 from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
-from openapi_core.validation.request.exceptions import SecurityValidationError
+from openapi_core.validation.request.exceptions import ParameterValidationError, SecurityValidationError
 from starlette.requests import Request
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
@@ -73,14 +73,19 @@ def _drop_nulls(body: bytes, content_type: str) -> bytes:
 
 
 def _describe(errors: list[Exception], where: str) -> list[str]:
+    """Readable messages that name the field: `query parameter job_id: ...`, `body.percent: ...`."""
     out: list[str] = []
     for err in errors:
+        if isinstance(err, ParameterValidationError):
+            where_err = f"{err.location} parameter {err.name}"
+        else:
+            where_err = where
         cause = err.__cause__
         schema_errors = getattr(cause, "schema_errors", None)
         if schema_errors:
             for se in schema_errors:
                 loc = ".".join(str(p) for p in se.absolute_path)
-                out.append(f"{where}{'.' + loc if loc else ''}: {se.message}")
+                out.append(f"{where_err}{'.' + loc if loc else ''}: {se.message}")
             continue
         text = str(err)
         if cause is not None and str(cause) not in text:

@@ -82,7 +82,7 @@ async def script_create(call: Call) -> Response:
 
 
 async def script_get(call: Call) -> Response:
-    return js(_api_script(call, _script_doc(call, call.params["path"])))
+    return js({**_api_script(call, _script_doc(call, call.params["path"])), "is_draft": False})
 
 
 async def script_raw(call: Call) -> Response:
@@ -109,9 +109,7 @@ async def script_list(call: Call) -> Response:
     for path in paths:
         if (exact and path != exact) or not path.startswith(start):
             continue
-        doc = _api_script(call, _script_doc(call, path))
-        doc.pop("content", None)
-        out.append(doc)
+        out.append(_api_script(call, _script_doc(call, path)))
     return js(out)
 
 
@@ -163,7 +161,7 @@ async def flow_update(call: Call) -> Response:
 
 
 async def flow_get(call: Call) -> Response:
-    return js(_flow_doc(call, call.params["path"]))
+    return js({**_flow_doc(call, call.params["path"]), "is_draft": False})
 
 
 async def flow_exists(call: Call) -> Response:
@@ -233,7 +231,7 @@ async def app_get(call: Call) -> Response:
     doc = dict(_app(call, call.params["path"]))
     doc.pop("version", None)
     doc.pop("edited_at", None)
-    return js(doc)
+    return js({**doc, "is_draft": False})
 
 
 async def app_exists(call: Call) -> Response:
@@ -295,7 +293,7 @@ async def schedule_update(call: Call) -> Response:
 
 
 async def schedule_get(call: Call) -> Response:
-    return js(_schedule(call, call.params["path"]))
+    return js({**_schedule(call, call.params["path"]), "is_draft": False})
 
 
 async def schedule_exists(call: Call) -> Response:

@@ -1,0 +1,57 @@
+"""Strict mode checks every response against the REST spec and records what breaks it."""
+
+from __future__ import annotations
+
+import uuid
+
+from starlette.requests import Request
+
+from scripts.devruntime.config import SPEC_PATH
+from scripts.devruntime.spec import SpecValidator
+
+
+def _request(method: str, path: str, query: bytes = b"") -> Request:
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
+        "headers": [(b"host", b"127.0.0.1:8000"), (b"authorization", b"Bearer t")],
+        "scheme": "http",
+        "server": ("127.0.0.1", 8000),
+    }
+    return Request(scope)
+
+
+def test_a_wrong_response_body_is_reported() -> None:
+    validator = SpecValidator(SPEC_PATH)
+    job_id = str(uuid.uuid4())
+    path = f"/api/w/openanalyst/jobs_u/completed/get_result_maybe/{job_id}"
+    params = {"workspace": "openanalyst", "id": job_id}
+    template = "/w/{workspace}/jobs_u/completed/get_result_maybe/{id}"
+    good = validator.check_response(
+        _request("GET", path),
+        b"",
+        template,
+        params,
+        200,
+        "application/json",
+        b'{"completed": false, "result": null}',
+    )
+    assert good == []
+    bad = validator.check_response(
+        _request("GET", path), b"", template, params, 200, "application/json", b'{"completed": "no"}'
+    )
+    assert any("completed" in e for e in bad) and any("result" in e for e in bad)
+
+
+def test_a_wrong_request_is_reported_with_its_field() -> None:
+    validator = SpecValidator(SPEC_PATH)
+    errors = validator.check_request(
+        _request("GET", "/api/w/openanalyst/jobs_u/getupdate/x", b"log_offset=abc"),
+        b"",
+        "/w/{workspace}/jobs_u/getupdate/{id}",
+        {"workspace": "openanalyst", "id": str(uuid.uuid4())},
+    )
+    assert errors and "log_offset" in errors[0]
