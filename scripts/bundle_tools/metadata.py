@@ -92,10 +92,24 @@ def _write(path: Path, content: str, root: Path, outcome: Outcome) -> None:
 def regenerate(root: Path, paths: list[str]) -> Outcome:
     outcome = Outcome()
     selection = repo.select(root, paths)
-    chosen = selection.scripts
+    chosen = []
+    for script in selection.scripts:  # the CLI writes an empty schema for code it cannot parse
+        try:
+            ast.parse(script.read_bytes(), filename=str(script))
+            chosen.append(script)
+        except SyntaxError as exc:
+            outcome.problems.append(
+                f"{repo.rel(script, root)}:{exc.lineno}: syntax error: {exc.msg}; not updated"
+            )
     generated = wmill_cli.generate_metadata(root, chosen)
     for script in chosen:
         data = with_defaults(generated[script].data, script)
+        for key in ("summary", "description"):
+            if not str(data.get(key) or "").strip():
+                outcome.problems.append(
+                    f"{repo.rel(repo.metadata_path(script), root)}: empty {key}: write it, or give the "
+                    "module (or main()) a docstring and run metadata again"
+                )
         expected_lock = f"!inline {repo.rel(repo.lock_path(script), root)}"
         if data.get("lock") != expected_lock or data.get("kind") != "script":
             outcome.problems.append(f"{repo.rel(script, root)}: the CLI wrote unexpected lock/kind: {data}")

@@ -200,3 +200,11 @@ def test_default_text_comes_from_docstrings(write: WriteFile) -> None:
         "Write a post for a platform.",
         "Draft a social post.",
     )
+
+
+def test_metadata_leaves_a_script_with_a_syntax_error_alone(write: WriteFile, mini_repo: Path) -> None:
+    write("f/openanalyst/social/broken.py", "def main(a: int:\n    pass\n")
+    outcome = metadata.regenerate(mini_repo, ["f/openanalyst/social/broken.py"])  # no CLI run needed
+    assert outcome.problems == ["f/openanalyst/social/broken.py:1: syntax error: invalid syntax; not updated"]
+    assert outcome.written == []
+    assert not (mini_repo / "f/openanalyst/social/broken.script.yaml").exists()
