@@ -180,3 +180,40 @@ def test_a_superuser_connection_is_reported_as_not_isolated(pg_database: PgDatab
     # the test DSN logs in as a superuser: without an app role, RLS would be bypassed
     with open_store(pg_database.dsn, schema=pg_database.schema, owner_role=pg_database.owner_role) as store:
         assert not store.rls_enforced
+
+
+def test_the_documented_production_roles_work(postgres_dsn: str, postgres_schema: str) -> None:
+    """README: a NOINHERIT login role that may SET ROLE to the owner and to the app role."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    owner, app, login = (f"{postgres_schema}_{r}" for r in ("owner", "app", "login"))
+    ident = sql.Identifier
+    with psycopg.connect(postgres_dsn, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(ident(owner)))
+        admin.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(ident(app)))
+        admin.execute(
+            sql.SQL("CREATE ROLE {} LOGIN NOINHERIT PASSWORD 'x' IN ROLE {}, {}").format(
+                ident(login), ident(owner), ident(app)
+            )
+        )
+        admin.execute(sql.SQL("ALTER SCHEMA {} OWNER TO {}").format(ident(postgres_schema), ident(owner)))
+    try:
+        params = {**conninfo_to_dict(postgres_dsn), "user": login, "password": "x"}
+        resource = {**params, "schema": postgres_schema, "owner_role": owner, "app_role": app}
+        with open_store(resource) as store:
+            assert store.rls_enforced
+            store.register_user("alice")
+            store.record_history("alice", entry("m1"))
+            assert store.counts("alice")["tasks"] == 1
+        # the bare login role (NOINHERIT) has no privilege until it SETs a role
+        with (
+            psycopg.connect(make_conninfo(**params), autocommit=True) as conn,
+            pytest.raises(psycopg.errors.InsufficientPrivilege),
+        ):
+            conn.execute(sql.SQL("SELECT count(*) FROM {}.tasks").format(ident(postgres_schema)))
+    finally:
+        with psycopg.connect(postgres_dsn, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(ident(postgres_schema)))
+            for role in (login, app, owner):
+                admin.execute(sql.SQL("DROP OWNED BY {}").format(ident(role)))
+                admin.execute(sql.SQL("DROP ROLE {}").format(ident(role)))
