@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from . import import_probe, imports, locks, openflow, repo, wmill_cli
+from . import import_probe, imports, locks, openflow, references, repo, wmill_cli
 
 Problems = list[str]
 NOT_SYNCED = ("hub", "tests", "scripts")  # top-level folders that must never reach the workspace
@@ -188,6 +188,11 @@ def flows(root: Path) -> Problems:
     return problems
 
 
+def calls(root: Path) -> Problems:
+    """Flow steps, schedules and triggers call scripts and flows that exist, with their arguments."""
+    return references.problems(root)
+
+
 def lint(root: Path) -> Problems:
     """`wmill lint` from the pinned windmill-cli passes."""
     result = wmill_cli.lint(root)
@@ -274,6 +279,7 @@ CHECKS: tuple[Check, ...] = (
     Check("locks", script_locks),
     Check("imports", importable),
     Check("flows", flows),
+    Check("calls", calls),
     Check("lint", lint, needs_cli=True),
     Check("deploy-workflow", deploy_workflow),
     Check("ruff", ruff),
