@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -105,7 +106,32 @@ def script_metadata(root: Path) -> Problems:
         schema = data.get("schema")
         if not isinstance(schema, dict) or schema.get("type") != "object":
             problems.append(f"{name}: schema must be a JSON schema of type object")
+            continue
+        required = set(schema.get("required") or [])
+        for arg in _defaulted_args(script):
+            if arg in required:
+                problems.append(
+                    f"{name}: main() gives {arg!r} a default Windmill cannot read (not a literal), so the "
+                    "form requires it with no default: use a literal default"
+                )
     return problems
+
+
+def _defaulted_args(script: Path) -> list[str]:
+    """main()'s arguments that have a default."""
+    try:
+        tree = ast.parse(script.read_bytes())
+    except SyntaxError:
+        return []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "main":
+            positional = [*node.args.posonlyargs, *node.args.args]
+            with_default = positional[len(positional) - len(node.args.defaults) :]
+            keyword = [
+                a for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults, strict=True) if d is not None
+            ]
+            return [a.arg for a in (*with_default, *keyword)]
+    return []
 
 
 def _schema_diff(committed: dict[str, Any], inferred: dict[str, Any]) -> list[str]:

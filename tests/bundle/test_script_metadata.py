@@ -52,6 +52,17 @@ def main(text: str = "hi") -> str:
 '''
 
 
+LIMIT = '''
+"""Count up to a limit."""
+
+LIMIT = 3
+
+
+def main(n: int = LIMIT) -> list[int]:
+    return list(range(n))
+'''
+
+
 def bundle(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(ROOT / "scripts/bundle.py"), "--root", str(root), *args],
@@ -82,6 +93,7 @@ def generated(wmill: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pa
     (root / "f/openanalyst/social").mkdir(parents=True)
     (root / "f/openanalyst/social/create_post.py").write_text(POST.lstrip())
     (root / "f/openanalyst/social/echo.py").write_text(ECHO.lstrip())
+    (root / "f/openanalyst/social/limit.py").write_text(LIMIT.lstrip())
     proc = bundle(root, "metadata", "f/openanalyst/social")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return root, proc.stdout
@@ -118,8 +130,14 @@ def test_metadata_command_writes_schema_and_lock(generated: tuple[Path, str]) ->
     assert lock[0] == "# py: 3.11"
     assert "pydantic==2.14.3" in lock
     assert (root / "f/openanalyst/social/echo.script.lock").read_text() == "# py: 3.11\n"
-    assert checks.script_metadata(root) == []
     assert checks.script_locks(root) == []
+    # The CLI cannot read a non-literal default: it marks the argument required, and the check says so.
+    limit = yaml.safe_load((root / "f/openanalyst/social/limit.script.yaml").read_text())["schema"]
+    assert limit["required"] == ["n"] and limit["properties"]["n"]["default"] is None
+    assert checks.script_metadata(root) == [
+        "f/openanalyst/social/limit.script.yaml: main() gives 'n' a default Windmill cannot read (not a "
+        "literal), so the form requires it with no default: use a literal default"
+    ]
 
 
 def test_metadata_keeps_hand_written_text_and_is_idempotent(copy_of_generated: Path) -> None:
