@@ -124,3 +124,74 @@ def test_path_attacks_fail_the_job_and_create_nothing(rt: DevRuntime):
     assert not exists(dev_runtime, "script", "f/openanalyst/evil")
     with pytest.raises(JobFailed, match="invalid user id"):
         dev_runtime.wait(dev_runtime.run_flow("f/openanalyst/provision_user", {"user_id": "../erin"}))
+
+
+POSTS = "platform,posted_at,likes,comments,shares,impressions\ntwitter,2026-11-03T09:00:00Z,80,10,10,1000\n"
+
+
+@pytest.mark.parametrize(
+    ("script", "args", "check"),
+    [
+        (
+            "f/openanalyst/analytics/fetch_metrics",
+            {"user_id": "fay", "data": "a,b\n1,2\n3,4\n"},
+            lambda r: r["summary"]["b"]["mean"] == 3,
+        ),
+        (
+            "f/openanalyst/social/analyze_engagement",
+            {"user_id": "fay", "data": POSTS},
+            lambda r: r["engagement_rate"]["mean"] == 0.1,
+        ),
+        (
+            "f/openanalyst/core/log_activity",
+            {"user_id": "fay", "action": "report_built"},
+            lambda r: r["logged"] is True,
+        ),
+        (
+            "f/openanalyst/builder/create_schedule",
+            {
+                "user_id": "fay",
+                "name": "mondays",
+                "schedule": "0 0 9 * * 1",
+                "script_path": "f/openanalyst/core/log_activity",
+                "args": {"user_id": "fay", "action": "monday"},
+            },
+            lambda r: r["path"] == "u/fay/schedules/mondays" and r["action"] == "created",
+        ),
+        (
+            "f/openanalyst/builder/create_flow",
+            {
+                "user_id": "fay",
+                "name": "digest",
+                "value": {
+                    "modules": [
+                        {
+                            "id": "log",
+                            "value": {
+                                "type": "script",
+                                "path": "f/openanalyst/core/log_activity",
+                                "input_transforms": {
+                                    "user_id": {"type": "static", "value": "fay"},
+                                    "action": {"type": "static", "value": "digest"},
+                                },
+                            },
+                        }
+                    ]
+                },
+            },
+            lambda r: r["path"] == "u/fay/flows/digest" and r["action"] == "created",
+        ),
+        (
+            "f/openanalyst/builder/create_skill",
+            {
+                "user_id": "fay",
+                "name": "digest",
+                "description": "Weekly digest of my posts",
+                "triggers": ["digest"],
+            },
+            lambda r: r["path"] == "u/fay/skills/digest",
+        ),
+    ],
+)
+def test_each_script_runs_as_a_job(rt: DevRuntime, script, args, check):
+    assert check(rt.wait(rt.run_script(script, args), timeout=120))
