@@ -190,3 +190,49 @@ def test_the_shipped_db_resource_holds_no_secret_and_references_existing_variabl
         assert variable["value"] == ""
     password = yaml.safe_load((root / "db_password.variable.yaml").read_text())
     assert password["is_secret"] is True
+
+
+def test_record_history_takes_the_conclude_steps_shapes(
+    respx_mock: respx.MockRouter, windmill_env: Path
+) -> None:
+    """What f/openanalyst/brain/conclude returns (lib/outcome.py, lib/research.py) records as is."""
+    respx_mock.get(RESOURCE_URL).mock(return_value=not_found())
+    learning = {
+        "content": "Schedules need an explicit timezone",
+        "sources": [{"url": "https://docs.example/schedules", "title": "Schedules"}],
+        "tags": ["SOCIAL_MEDIA", "schedule"],
+        "source": "web_research",
+    }
+    research = {
+        "query": "SOCIAL_MEDIA best practices 2026: schedule a post. Failures: no schedule path",
+        "learnings": [learning],
+        "sources": learning["sources"],
+        "searched": True,
+        "reason": "",
+    }
+    failures = [
+        {"attempt": 1, "phase": "loop", "differences": ["schedule_post: missing schedule_path"]},
+        {"attempt": 2, "phase": "loop", "differences": []},
+    ]
+    load_context.main("alice")
+    recorded = record_history.main(
+        **history_args(
+            success=True,
+            result={"plan": {"steps": []}, "outputs": {"s1": {"ok": True}}, "differences": []},
+            answer="Done! Your post is scheduled.",
+            research=[research],
+            learnings=[learning],
+            failures=failures,
+        )
+    )
+    assert (recorded["failures"], recorded["learnings"], recorded["research"]) == (2, 1, 1)
+    context = load_context.main("alice", "schedule a post", "SOCIAL_MEDIA")
+    assert context["recent_tasks"][0]["summary"] == "Done! Your post is scheduled."
+    [found] = context["learnings"]
+    assert found["sources"] == learning["sources"] and found["source"] == "web_research"
+    with open_store(None, sqlite_path=windmill_env) as store:
+        with store.transaction("alice", write=False) as tx:
+            errors = [r["error"] for r in tx.all("SELECT error FROM failures ORDER BY attempt")]
+            findings = tx.one("SELECT query, findings FROM research")
+        assert errors == ["schedule_post: missing schedule_path", "attempt 2 failed"]
+        assert findings is not None and '"searched":true' in findings["findings"]

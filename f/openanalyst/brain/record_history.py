@@ -6,9 +6,11 @@ records the success or the failures, the learnings and the research, all in one 
 Recording the same message id again (a retried step) replaces what was recorded for it.
 
 Shapes of the list arguments:
-  learnings: [{content, source?="eval", tags?=[], skill?}]
-  failures:  [{error, attempt?=0, details?={}}]  (other keys are kept in details)
-  research:  [{query, findings?=[], applied?=false}]
+  learnings: [{content, source?="eval", tags?=[], skill?, sources?=[{url, title}]}]
+  failures:  [{error, attempt?=0, details?={}}]; the eval loop's {attempt, phase, differences}
+             also works (error = the differences; other keys are kept in details)
+  research:  [{query, findings?=[], applied?=false}]; the research step's result
+             {query, learnings, sources, ...} also works (kept whole as findings)
 """
 
 from __future__ import annotations
@@ -24,17 +26,43 @@ from f.openanalyst.lib.users import validate_user_id
 log = get_logger("openanalyst.record_history")
 
 _FAILURE_KEYS = ("error", "attempt", "details")
+_MAX_ERROR_CHARS = 4_000
 
 
 def _failure(item: Any) -> Any:
-    """Keep unknown keys of a failure (e.g. the evaluation's differences) inside `details`."""
+    """A failure as the store takes it. The eval loop's {attempt, phase, differences} is accepted:
+    the error is the differences joined, and keys the store has no column for go into details.
+    """
     if not isinstance(item, dict):
         return item
-    extra = {k: v for k, v in item.items() if k not in _FAILURE_KEYS}
     details = item.get("details") or {}
     if not isinstance(details, dict):
         raise InvalidInput("failures[].details must be an object")
-    return {**{k: item[k] for k in _FAILURE_KEYS if k in item}, "details": {**details, **extra}}
+    extra = {k: v for k, v in item.items() if k not in _FAILURE_KEYS}
+    differences = item.get("differences")
+    error = item.get("error") or (
+        "; ".join(str(d) for d in differences) if isinstance(differences, list) and differences else ""
+    )
+    attempt = item.get("attempt") or 0
+    return {
+        "error": str(error or f"attempt {attempt} failed")[:_MAX_ERROR_CHARS],
+        "attempt": attempt,
+        "details": {**details, **extra},
+    }
+
+
+def _research(item: Any) -> Any:
+    """A research round as the store takes it: {query, findings, applied}. The research step's
+    result ({query, learnings, sources, searched, reason}) is kept whole as its findings.
+    """
+    if not isinstance(item, dict) or "findings" in item:
+        return item
+    rest = {k: v for k, v in item.items() if k not in ("query", "applied")}
+    return {
+        "query": item.get("query"),
+        "findings": [rest] if rest else [],
+        "applied": bool(item.get("applied")),
+    }
 
 
 def main(
@@ -52,6 +80,7 @@ def main(
     windmill_jobs: list[str] | None = None,
     tokens: dict | None = None,
     duration_ms: int = 0,
+    answer: str | None = None,
 ) -> dict[str, Any]:
     """Record one answered request in the person's history.
 
@@ -73,6 +102,8 @@ def main(
         windmill_jobs: ids of the Windmill jobs the plan ran.
         tokens: model token usage, e.g. {"input": 1200, "output": 300}.
         duration_ms: milliseconds from request to answer.
+        answer: the answer text shown to the person (default: `result["content"]`); it becomes the
+            assistant message and the task's summary.
     """
     validate_user_id(user_id)
     entry = validate_entry(
@@ -84,13 +115,14 @@ def main(
             "success": success,
             "result": result,
             "attempts": attempts,
-            "research": research or [],
+            "research": [_research(r) for r in research or []],
             "learnings": learnings or [],
             "failures": [_failure(f) for f in failures or []],
             "windmill_jobs": windmill_jobs or [],
             "windmill_job_id": os.environ.get("WM_ROOT_FLOW_JOB_ID") or os.environ.get("WM_FLOW_JOB_ID"),
             "tokens": tokens or {},
             "duration_ms": duration_ms,
+            "answer": answer,
         }
     )
     with (

@@ -197,6 +197,7 @@ MIGRATIONS: tuple[Migration, ...] = (
                 source TEXT NOT NULL,
                 content TEXT NOT NULL,
                 tags {json} NOT NULL DEFAULT '[]',
+                sources {json} NOT NULL DEFAULT '[]',
                 created_at {ts} NOT NULL
             )
             """,

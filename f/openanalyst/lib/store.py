@@ -331,7 +331,7 @@ class Store(ABC):
             return [self._record(tx, user_id, e, enc) for e, enc in zip(checked, encoded, strict=True)]
 
     def _encode_entry(self, e: HistoryEntry) -> dict[str, Any]:
-        content = e.result.get("content")
+        content = e.answer if e.answer is not None else e.result.get("content")
         return {
             "input": encode_json({"request": e.request}, "input"),
             "output": encode_json(e.result, "result"),
@@ -341,6 +341,7 @@ class Store(ABC):
             "failures": [encode_json(f.details, "failure details") for f in e.failures],
             "research": [encode_json(r.findings, "research findings") for r in e.research],
             "learning_tags": [encode_json(lrn.tags, "learning tags") for lrn in e.learnings],
+            "learning_sources": [encode_json(lrn.sources, "learning sources") for lrn in e.learnings],
         }
 
     def _record(self, tx: Tx, user_id: str, e: HistoryEntry, enc: dict[str, Any]) -> dict[str, Any]:
@@ -460,6 +461,7 @@ class Store(ABC):
                     lrn.source,
                     lrn.content,
                     self._json(enc["learning_tags"][i]),
+                    self._json(enc["learning_sources"][i]),
                     ts,
                 )
             )
@@ -467,8 +469,8 @@ class Store(ABC):
                 (user_id, t, learning_id, w, ts) for t, w in _learning_terms(lrn.content, lrn.tags, skill)
             ]
         tx.executemany(
-            "INSERT INTO learnings (id, user_id, task_id, skill, source, content, tags, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO learnings (id, user_id, task_id, skill, source, content, tags, sources, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             learning_rows,
         )
         tx.executemany(
@@ -517,22 +519,30 @@ class Store(ABC):
         source: str = "user",
         tags: Sequence[str] = (),
         skill: str | None = None,
+        sources: Sequence[Mapping[str, Any]] = (),
     ) -> str:
         """Record a learning not tied to a task (e.g. a person's correction); returns its id."""
         from f.openanalyst.lib.store_models import LearningIn
 
         validate_user_id(user_id)
         try:
-            lrn = LearningIn(content=content, source=source, tags=list(tags), skill=skill)
+            lrn = LearningIn(
+                content=content,
+                source=source,
+                tags=list(tags),
+                skill=skill,
+                sources=[dict(x) for x in sources],
+            )
         except ValueError as exc:
             raise InvalidInput(f"learning refused: {exc}") from None
+        encoded_sources = encode_json(lrn.sources, "learning sources")
         learning_id = _new_id()
         ts = self._ts(datetime.now(UTC))
         with self.transaction(user_id) as tx:
             self._require_user(tx, user_id)
             tx.execute(
-                "INSERT INTO learnings (id, user_id, task_id, skill, source, content, tags, created_at) "
-                "VALUES (?, ?, NULL, ?, ?, ?, ?, ?)",
+                "INSERT INTO learnings (id, user_id, task_id, skill, source, content, tags, sources, "
+                "created_at) VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?)",
                 (
                     learning_id,
                     user_id,
@@ -540,6 +550,7 @@ class Store(ABC):
                     source,
                     lrn.content,
                     self._json(encode_json(lrn.tags, "tags")),
+                    self._json(encoded_sources),
                     ts,
                 ),
             )
@@ -599,7 +610,7 @@ class Store(ABC):
     ) -> list[dict[str, Any]]:
         wanted = ([tag_term(skill)] if skill else []) + terms(request)
         wanted = list(dict.fromkeys(wanted))[:MAX_QUERY_TERMS]
-        cols = "l.id, l.skill, l.source, l.content, l.tags, l.created_at"
+        cols = "l.id, l.skill, l.source, l.content, l.tags, l.sources, l.created_at"
         if wanted:
             # Only the newest postings of each term are scored, so the cost stays flat as the
             # history grows; a rare term's postings are all read.
@@ -631,6 +642,7 @@ class Store(ABC):
                 "source": r["source"],
                 "content": r["content"],
                 "tags": self._json_out(r["tags"]),
+                "sources": self._json_out(r["sources"]),
                 "score": int(r["score"]),
                 "created_at": self._ts_out(r["created_at"]),
             }

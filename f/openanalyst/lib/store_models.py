@@ -20,6 +20,7 @@ MAX_JSON_BYTES = 256 * 1024  # one result, input or research finding set, encode
 MAX_PREFERENCES_BYTES = 32 * 1024
 MAX_INSTRUCTIONS_CHARS = 8_000
 MAX_LEARNING_CHARS = 4_000
+MAX_ANSWER_CHARS = 20_000
 MAX_ITEMS = 50  # learnings, failures, research entries per request
 MAX_TAGS = 20
 MAX_TERMS_PER_LEARNING = 40
@@ -106,6 +107,7 @@ class LearningIn(_In):
     source: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "eval"
     tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
     skill: Skill | None = None
+    sources: list[dict[str, Any]] = Field(default_factory=list, max_length=MAX_TAGS)  # e.g. {url, title}
 
 
 class FailureIn(_In):
@@ -133,6 +135,7 @@ class HistoryEntry(_In):
     skill: Skill | None = None
     success: bool
     result: dict[str, Any] = Field(default_factory=dict)
+    answer: Annotated[str, StringConstraints(max_length=MAX_ANSWER_CHARS)] | None = None
     attempts: Annotated[int, Field(ge=0, le=100)] = 0
     research: list[ResearchIn] = Field(default_factory=list, max_length=MAX_ITEMS)
     learnings: list[LearningIn] = Field(default_factory=list, max_length=MAX_ITEMS)
@@ -148,6 +151,12 @@ class HistoryEntry(_In):
     @classmethod
     def _result_fits(cls, value: dict[str, Any]) -> dict[str, Any]:
         encode_json(value, "result")
+        return value
+
+    @field_validator("learnings")
+    @classmethod
+    def _learnings_fit(cls, value: list[LearningIn]) -> list[LearningIn]:
+        encode_json([lrn.sources for lrn in value], "learning sources")
         return value
 
     @field_validator("research")
