@@ -99,8 +99,17 @@ def script(judge: list[bool], research: bool = False) -> dict[str, list[dict[str
 
 
 def jobs_of(rt, root: str) -> list[dict[str, Any]]:
-    jobs = rt.client.get(f"{rt.api}/jobs/list", params={"per_page": 500}).json()
-    return [j for j in jobs if j.get("root_job") == root or j.get("parent_job") == root or j["id"] == root]
+    """The flow job and every job started under it (steps, loop iterations, child jobs)."""
+    jobs = rt.client.get(f"{rt.api}/jobs/list", params={"per_page": 1000}).json()
+    family = {root}
+    grew = True
+    while grew:
+        grew = False
+        for job in jobs:
+            if job["id"] not in family and (job.get("parent_job") in family or job.get("root_job") in family):
+                family.add(job["id"])
+                grew = True
+    return [j for j in jobs if j["id"] in family]
 
 
 def scripts_run(rt, root: str) -> list[str]:
