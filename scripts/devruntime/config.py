@@ -35,6 +35,10 @@ class Settings:
     email: str = "admin@openanalyst.dev"
     username: str = "admin"
     sse_timeout_s: float = 60.0
+    # fork: start jobs from a warm fork server (fast); else a fresh interpreter per job.
+    fork: bool = True
+    # modules the fork server imports once, comma-separated
+    preload: str = "wmill,httpx,pydantic,yaml"
     # Environment names passed through to jobs besides WM_* (prefix match on the first).
     passthrough_prefixes: tuple[str, ...] = ("OPENANALYST_",)
     passthrough_names: tuple[str, ...] = ("ANTHROPIC_API_KEY", "PATH", "HOME", "LANG", "TZ", "CI")
@@ -68,5 +72,7 @@ class Settings:
         if env.get("OPENANALYST_DEV_SPEC"):
             settings.spec_path = Path(env["OPENANALYST_DEV_SPEC"])
         settings.strict = _bool(env.get("OPENANALYST_DEV_STRICT"), settings.strict)
+        settings.fork = _bool(env.get("OPENANALYST_DEV_FORK"), settings.fork)
+        settings.preload = env.get("OPENANALYST_DEV_PRELOAD", settings.preload)
         settings.sse_timeout_s = float(env.get("TIMEOUT_SSE_STREAM", settings.sse_timeout_s))
         return settings

@@ -40,11 +40,19 @@ def job_env(settings: Settings, env: dict[str, str]) -> dict[str, str]:
 
 
 class Executor:
-    """Starts `python -m scripts.devruntime.runner` per job and streams its output as logs."""
+    """Runs each job in a process of its own and streams its output as the job's logs.
+
+    Fork mode (default): a warm fork server forks the job's process, skipping interpreter start
+    and common imports. Plain mode: `python -m scripts.devruntime.runner` per job.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._procs: dict[str, asyncio.subprocess.Process] = {}
+        self._pids: dict[str, int] = {}
+        self._waiters: dict[str, tuple[asyncio.Future[int], asyncio.Future[int]]] = {}
+        self._fork_proc: asyncio.subprocess.Process | None = None
+        self._fork_reader: asyncio.Task[None] | None = None
+        self._fork_lock = asyncio.Lock()
         self._tmp = Path(tempfile.mkdtemp(prefix="devruntime-jobs-"))
 
     async def run(
@@ -76,64 +84,169 @@ class Executor:
                 code_file.write_text(source.content, encoding="utf-8")
             spec["file"] = str(code_file)
         (workdir / "job.json").write_text(json.dumps(spec), encoding="utf-8")
+        env = job_env(self.settings, env)
+        try:
+            return await self._launch(job_id, workdir, env, on_log, timeout)
+        finally:
+            self._pids.pop(job_id, None)
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    async def _launch(
+        self,
+        job_id: str,
+        workdir: Path,
+        env: dict[str, str],
+        on_log: Callable[[str], None],
+        timeout: float | None,
+    ) -> ProcessResult:
+        launch = self._run_forked if self.settings.fork else self._run_process
+        try:
+            code = await asyncio.wait_for(launch(job_id, workdir, env, on_log), timeout)
+        except TimeoutError:
+            self.kill(job_id)
+            return ProcessResult(False, _error("Timeout", f"job timed out after {timeout} s"))
+        result_file = workdir / "result.json"
+        if result_file.exists():
+            result = json.loads(result_file.read_text(encoding="utf-8"))
+            return ProcessResult(code == 0, result)
+        return ProcessResult(
+            False, _error("ExecutionErr", f"job process exited with code {code} and no result")
+        )
+
+    async def _run_process(
+        self, job_id: str, workdir: Path, env: dict[str, str], on_log: Callable[[str], None]
+    ) -> int:
+        """Plain mode: a fresh `python -m scripts.devruntime.runner` per job."""
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "scripts.devruntime.runner",
             str(workdir / "job.json"),
             cwd=str(REPO_ROOT),
-            env=job_env(self.settings, env),
+            env=env,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,
         )
-        self._procs[job_id] = proc
+        self._pids[job_id] = proc.pid
+        assert proc.stdout is not None
         try:
-            await asyncio.wait_for(self._pump(proc, on_log), timeout)
-        except TimeoutError:
-            self.kill(job_id)
-            await proc.wait()
-            return ProcessResult(False, _error("Timeout", f"job timed out after {timeout} s"))
+            while chunk := await proc.stdout.read(65536):
+                on_log(chunk.decode("utf-8", errors="replace"))
+            return await proc.wait()
         except asyncio.CancelledError:
             # Never leave an orphan process or a transport behind a closed loop.
             self.kill(job_id)
             await asyncio.shield(proc.wait())
             raise
-        finally:
-            self._procs.pop(job_id, None)
-        result_file = workdir / "result.json"
-        try:
-            if result_file.exists():
-                result = json.loads(result_file.read_text(encoding="utf-8"))
-                return ProcessResult(proc.returncode == 0, result)
-            return ProcessResult(
-                False, _error("ExecutionErr", f"job process exited with code {proc.returncode} and no result")
-            )
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
 
-    async def _pump(self, proc: asyncio.subprocess.Process, on_log: Callable[[str], None]) -> None:
+    async def _run_forked(
+        self, job_id: str, workdir: Path, env: dict[str, str], on_log: Callable[[str], None]
+    ) -> int:
+        """Fork mode: the warm fork server starts the job's process; its log file is tailed."""
+        server = await self._forkserver()
+        log_file = workdir / "output.log"
+        log_file.touch()
+        loop = asyncio.get_running_loop()
+        started: asyncio.Future[int] = loop.create_future()
+        exited: asyncio.Future[int] = loop.create_future()
+        self._waiters[job_id] = (started, exited)
+        request = {
+            "job": job_id,
+            "spec": str(workdir / "job.json"),
+            "log": str(log_file),
+            "env": env,
+            "cwd": str(REPO_ROOT),
+        }
+        assert server.stdin is not None
+        server.stdin.write((json.dumps(request) + "\n").encode())
+        await server.stdin.drain()
+        try:
+            self._pids[job_id] = await started
+            with log_file.open("rb") as fh:
+                while True:
+                    done = exited.done()
+                    chunk = fh.read()
+                    if chunk:
+                        on_log(chunk.decode("utf-8", errors="replace"))
+                    if done:
+                        return exited.result()
+                    await asyncio.wait([exited], timeout=0.05)
+        except asyncio.CancelledError:
+            self.kill(job_id)
+            raise
+        finally:
+            self._waiters.pop(job_id, None)
+
+    async def _forkserver(self) -> asyncio.subprocess.Process:
+        async with self._fork_lock:
+            if self._fork_proc is not None and self._fork_proc.returncode is None:
+                return self._fork_proc
+            env = job_env(self.settings, {"OPENANALYST_DEV_PRELOAD": self.settings.preload})
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "scripts.devruntime.forkserver",
+                cwd=str(REPO_ROOT),
+                env=env,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                start_new_session=True,
+            )
+            assert proc.stdout is not None
+            ready = json.loads(await proc.stdout.readline() or b"{}")
+            if not ready.get("ready"):
+                raise RuntimeError("the job fork server did not start")
+            self._fork_proc = proc
+            self._fork_reader = asyncio.get_running_loop().create_task(self._read_forkserver(proc))
+            return proc
+
+    async def _read_forkserver(self, proc: asyncio.subprocess.Process) -> None:
         assert proc.stdout is not None
-        while True:
-            chunk = await proc.stdout.read(65536)
-            if not chunk:
-                break
-            on_log(chunk.decode("utf-8", errors="replace"))
-        await proc.wait()
+        while line := await proc.stdout.readline():
+            message = json.loads(line)
+            if "started" in message and message["started"] in self._waiters:
+                fut = self._waiters[message["started"]][0]
+                if not fut.done():
+                    fut.set_result(int(message["pid"]))
+            elif "exited" in message and message["exited"] in self._waiters:
+                fut = self._waiters[message["exited"]][1]
+                if not fut.done():
+                    fut.set_result(int(message["code"]))
+        # The fork server died: fail whatever waits on it; the next job starts a new one.
+        for started, exited in list(self._waiters.values()):
+            for fut in (started, exited):
+                if not fut.done():
+                    fut.set_exception(RuntimeError("the job fork server exited"))
+
+    async def close(self) -> None:
+        self.kill_all()
+        proc = self._fork_proc
+        if proc is not None and proc.returncode is None:
+            assert proc.stdin is not None
+            proc.stdin.close()
+            try:
+                await asyncio.wait_for(proc.wait(), 5)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+        if self._fork_reader is not None:
+            await asyncio.gather(self._fork_reader, return_exceptions=True)
+        shutil.rmtree(self._tmp, ignore_errors=True)
 
     def kill(self, job_id: str) -> bool:
-        proc = self._procs.get(job_id)
-        if proc is None or proc.returncode is not None:
+        pid = self._pids.get(job_id)
+        if pid is None:
             return False
         try:
-            os.killpg(proc.pid, signal.SIGKILL)
+            os.killpg(pid, signal.SIGKILL)  # the job's session: the script and anything it started
         except ProcessLookupError:
             return False
         return True
 
     def kill_all(self) -> None:
-        for job_id in list(self._procs):
+        for job_id in list(self._pids):
             self.kill(job_id)
 
 

@@ -87,6 +87,7 @@ class Runtime:
         tasks = [lv.task for lv in self.live.values() if lv.task is not None]
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
+        await self.executor.close()
 
     def sync_bundle(self) -> None:
         """Deploy the bundle's resources, variables and resource types, like `wmill sync push`."""

@@ -15,7 +15,7 @@ def _handle(server) -> DevRuntime:
 
 
 def test_a_restart_keeps_finished_results_and_fails_interrupted_jobs(tmp_path: Path) -> None:
-    first = start_dev_server(tmp_path)
+    first = start_dev_server(tmp_path, fork=False)  # also covers the plain one-interpreter-per-job mode
     try:
         rt = _handle(first)
         done = rt.run_flow("f/devtest/stop_early", {"n": 99})

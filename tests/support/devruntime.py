@@ -157,9 +157,11 @@ class DevRuntime:
 
 
 def start_dev_server(
-    tmp: Path, extra_roots: list[Path] | None = None, bundle_root: Path | None = None
+    tmp: Path, extra_roots: list[Path] | None = None, bundle_root: Path | None = None, fork: bool = True
 ) -> DevServer:
-    """A strict dev runtime on a free port with its SQLite under `tmp` (for tests that need their own)."""
+    """A strict dev runtime on a free port with its SQLite under `tmp` (for tests that need their own).
+
+    fork=False starts every job as a fresh interpreter instead of forking a warm one."""
     settings = Settings(
         port=0,
         bundle_root=bundle_root or REPO_ROOT,
@@ -167,6 +169,7 @@ def start_dev_server(
         db_path=tmp / "devruntime.sqlite3",
         strict=True,
         sse_timeout_s=10.0,
+        fork=fork,
     )
     return DevServer(settings).start()
 
