@@ -1,9 +1,11 @@
 """Bundle tooling: script metadata and locks, and the conformance checks CI runs.
 
     uv run scripts/bundle.py metadata [PATH...]   regenerate .script.yaml schemas and .script.lock files
-    uv run scripts/bundle.py check [--only NAME]  run the conformance checks; exit 1 on failure
+    uv run scripts/bundle.py check [--only NAME,...] [PATH...]
+                                                  run the conformance checks; exit 1 on failure
 
-PATH may be a script, its .script.yaml/.script.lock, or a folder; no PATH means every script under f/.
+For metadata, PATH may be a script, its .script.yaml/.script.lock, a flow folder or any folder; no PATH
+means everything under f/. For check, PATHs narrow the report to problems in those files or folders.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ def _check(args: argparse.Namespace) -> int:
     if unknown:
         print(f"check: unknown check(s) {sorted(unknown)}; known: {[c.name for c in checks.CHECKS]}")
         return 2
+    prefixes = [_relative(args.root, p) for p in args.paths]
     failed = 0
     for check in selected:
         started = time.monotonic()
@@ -54,6 +57,8 @@ def _check(args: argparse.Namespace) -> int:
             problems = [str(exc)]
         except Exception as exc:  # a crashing check is a failed check, reported like the others
             problems = [f"check crashed: {type(exc).__name__}: {exc}"]
+        if prefixes:  # report only what concerns the given paths
+            problems = [p for p in problems if p.startswith(tuple(prefixes)) or p.startswith("check crashed")]
         mark = "ok  " if not problems else "FAIL"
         print(f"{mark} {check.name:<16} {check.doc} ({time.monotonic() - started:.1f}s)")
         for problem in problems:
@@ -61,6 +66,14 @@ def _check(args: argparse.Namespace) -> int:
         failed += bool(problems)
     print(f"\n{len(selected) - failed}/{len(selected)} checks passed")
     return 1 if failed else 0
+
+
+def _relative(root: Path, path: str) -> str:
+    resolved = (root / path if (root / path).exists() else Path(path)).resolve()
+    try:
+        return resolved.relative_to(root).as_posix()
+    except ValueError:
+        raise SystemExit(f"check: {path} is not inside {root}") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,8 +88,13 @@ def main(argv: list[str] | None = None) -> int:
     meta.set_defaults(func=_metadata)
     check = sub.add_parser("check", help="run the conformance checks")
     check.add_argument(
-        "--only", nargs="+", metavar="NAME", help=f"{', '.join(c.name for c in checks.CHECKS)}"
+        "--only",
+        action="extend",
+        type=lambda value: value.split(","),
+        metavar="NAME[,NAME]",
+        help=f"run only these: {', '.join(c.name for c in checks.CHECKS)}",
     )
+    check.add_argument("paths", nargs="*", help="report only problems in these files or folders")
     check.set_defaults(func=_check)
     args = parser.parse_args(argv)
     args.root = args.root.resolve()

@@ -3,6 +3,8 @@ workflow is valid; `ruff check` is clean."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ import yaml
 
 from scripts.bundle_tools import checks
 
-from .conftest import WriteFile
+from .conftest import ROOT, WriteFile
 
 
 def test_wmill_yaml(repo_root: Path) -> None:
@@ -94,3 +96,22 @@ def test_ruff_check_fails_on_unused_import(mini_repo: Path, write: WriteFile) ->
     write("f/openanalyst/lib/sloppy.py", "import os\n")
     problems = checks.ruff(mini_repo)
     assert any("f/openanalyst/lib/sloppy.py:1:8: F401" in p for p in problems), problems
+
+
+def test_check_command_reports_and_exits_1_on_failure(mini_repo: Path, write: WriteFile) -> None:
+    command = [sys.executable, str(ROOT / "scripts/bundle.py"), "--root", str(mini_repo), "check"]
+    good = subprocess.run(
+        [*command, "--only", "wmill-config,layout"], capture_output=True, text=True, check=False
+    )
+    assert good.returncode == 0, good.stdout
+    assert "2/2 checks passed" in good.stdout
+
+    write("f/openanalyst/tests/test_x.py", "X = 1\n")
+    write("f/openanalyst/lib/ok.py", "X = 1\n")
+    bad = subprocess.run([*command, "--only", "layout"], capture_output=True, text=True, check=False)
+    assert bad.returncode == 1
+    assert "FAIL layout" in bad.stdout and "f/openanalyst/tests: a tests/ folder" in bad.stdout
+    narrowed = subprocess.run(
+        [*command, "--only", "layout", "f/openanalyst/lib"], capture_output=True, text=True, check=False
+    )
+    assert narrowed.returncode == 0, narrowed.stdout  # problems elsewhere are not reported
