@@ -216,7 +216,9 @@ MIGRATIONS: tuple[Migration, ...] = (
                 PRIMARY KEY (user_id, term, learning_id)
             )
             """,
-            "CREATE INDEX learning_terms_newest ON learning_terms (user_id, term, created_at)",
+            # covering: a term's newest postings are read from the index alone
+            "CREATE INDEX learning_terms_newest ON learning_terms "
+            "(user_id, term, created_at, learning_id, weight)",
             "CREATE INDEX learning_terms_by_learning ON learning_terms (learning_id)",
             """
             CREATE TABLE research (

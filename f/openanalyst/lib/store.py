@@ -58,8 +58,8 @@ __all__ = [
 DB_RESOURCE = "f/openanalyst/db"
 DEFAULT_SQLITE_PATH = "var/openanalyst.sqlite3"
 SUMMARY_CHARS = 280
-MAX_QUERY_TERMS = 16  # terms of a request (plus its skill) used to find learnings
-POSTINGS_PER_TERM = 200  # newest learnings read per term
+MAX_QUERY_TERMS = 12  # terms of a request (plus its skill) used to find learnings
+POSTINGS_PER_TERM = 100  # newest learnings read per term
 _MAX_EMAIL = 254
 
 log = get_logger(__name__)
