@@ -27,6 +27,11 @@ NOW = dt.datetime(2026, 11, 21, 10, 30, tzinfo=dt.UTC)
         ("2026-12-01T09:00", "Europe/Paris", "2026-12-01T09:00:00+01:00", True),
         ("2026-12-01T09:00:00Z", "Europe/Paris", "2026-12-01T10:00:00+01:00", True),
         ("tonight", "UTC", "2026-11-21T20:00:00+00:00", True),
+        ("tomorrow at 5", "UTC", "2026-11-22T17:00:00+00:00", True),
+        ("monday at 10 o'clock", "UTC", "2026-11-23T10:00:00+00:00", True),
+        ("next week", "UTC", "2026-11-23T09:00:00+00:00", False),
+        ("this weekend at 11am", "UTC", "2026-11-21T11:00:00+00:00", True),
+        ("in 30 mins", "UTC", "2026-11-21T11:00:00+00:00", True),
     ],
 )
 def test_resolves_in_the_persons_timezone(text, tz, expected, explicit):

@@ -39,8 +39,11 @@ _TIME_RE = re.compile(
     r"\b(?:at\s+)?(?:(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)|([01]?\d|2[0-3]):([0-5]\d)(?!\d))"
 )
 _DAY_RE = re.compile(
-    rf"\b(day after tomorrow|tomorrow|today|tonight|(?:(next|this|on)\s+)?({_WEEKDAY_RE}))\b"
+    rf"\b(day after tomorrow|tomorrow|today|tonight|next week|(?:this\s+)?weekend|"
+    rf"(?:(next|this|on)\s+)?({_WEEKDAY_RE}))\b"
 )
+# "at 5" / "at 9 o'clock": a bare hour; 1-6 read as afternoon (nobody posts at 5am by default).
+_BARE_HOUR_RE = re.compile(r"\bat\s+(\d{1,2})(?:\s*o'?clock)?\b(?![:.]\d)")
 _MONTHDAY_RE = re.compile(
     rf"\b(?:({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_RE}))"
     rf"(?:,?\s+(\d{{4}}))?\b"
@@ -120,6 +123,10 @@ def find_time(text: str, timezone: str = "UTC", now: dt.datetime | None = None) 
             day = now.date() + dt.timedelta(days=1)
         elif word == "day after tomorrow":
             day = now.date() + dt.timedelta(days=2)
+        elif word == "next week":  # the coming Monday
+            day = now.date() + dt.timedelta(days=(7 - now.weekday()) or 7)
+        elif word.endswith("weekend"):  # the coming Saturday (today if it is Saturday)
+            day = now.date() + dt.timedelta(days=(5 - now.weekday()) % 7)
         else:
             target = _weekday_index(m.group(3))
             ahead = (target - now.weekday()) % 7
@@ -145,6 +152,10 @@ def find_time(text: str, timezone: str = "UTC", now: dt.datetime | None = None) 
             hour_minute = _hour(int(m.group(1)), int(m.group(2) or 0), m.group(3).replace(".", ""))
         else:
             hour_minute = (int(m.group(4)), int(m.group(5)))
+    elif (m := _BARE_HOUR_RE.search(low)) and 0 <= int(m.group(1)) <= 23:
+        spans.append(m.group(0))
+        h = int(m.group(1))
+        hour_minute = (h + 12 if 1 <= h <= 6 else h, 0)
     elif m := _PART_RE.search(low):
         spans.append(m.group(0))
         hour_minute = (_PARTS_OF_DAY[m.group(1)], 0)
