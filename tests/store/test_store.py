@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -490,3 +491,16 @@ def test_concurrent_starts_and_writers_neither_fail_nor_lose_writes(
     assert store.success_rate("alice")["SOCIAL_MEDIA"]["total"] == 20
     with store.transaction("alice", write=False) as tx:
         assert tx.one("SELECT COUNT(*) AS n FROM schema_migrations") == {"n": len(MIGRATIONS)}
+
+
+def test_the_sqlite_file_is_created_on_first_use_and_private(tmp_path: Path) -> None:
+    import stat
+
+    from f.openanalyst.lib.store import open_store
+
+    path = tmp_path / "new" / "dir" / "openanalyst.sqlite3"
+    with open_store(None, sqlite_path=path) as store:
+        store.register_user("alice")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        with store.transaction("alice", write=False) as tx:
+            assert tx.one("PRAGMA journal_mode") == {"journal_mode": "wal"}
