@@ -29,7 +29,7 @@ class WmillMissing(RuntimeError):
 
 
 def find_wmill() -> Path:
-    binary = Path(os.environ.get("OPENANALYST_WMILL_BIN", repo.REPO_ROOT / "node_modules/.bin/wmill"))
+    binary = repo.REPO_ROOT / os.environ.get("OPENANALYST_WMILL_BIN", "node_modules/.bin/wmill")  # abs wins
     if not binary.exists():
         raise WmillMissing(f"{binary} not found: run ./scripts/setup (installs the pinned windmill-cli)")
     return binary
