@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import httpx
@@ -86,6 +87,30 @@ def test_getupdate_sse_streams_updates_then_the_finished_job(dev_runtime: DevRun
     assert any("flow_status" in e for e in events)
     nf = dev_runtime.client.get(f"{dev_runtime.api}/jobs_u/getupdate_sse/{uuid.uuid4()}")
     assert "notfound" in nf.text
+
+
+def test_getupdate_sse_sends_each_flow_status_change(dev_runtime: DevRuntime) -> None:
+    job_id = dev_runtime.run_flow("f/devtest/approval", {"question": "q"})
+    while (dev_runtime.get_job(job_id).get("flow_status") or {}).get("modules", [{}])[0].get(
+        "type"
+    ) != "WaitingForEvents":
+        time.sleep(0.05)
+    types = []
+    url = f"{dev_runtime.api}/jobs_u/getupdate_sse/{job_id}"
+    with dev_runtime.client.stream("GET", url, params={"no_logs": "true"}) as r:
+        for line in r.iter_lines():
+            if not line.startswith("data: "):
+                continue
+            event = json.loads(line[6:])
+            if "flow_status" in event:
+                types.append(event["flow_status"]["modules"][0]["type"])
+                if types == ["WaitingForEvents"]:
+                    resume = {"payload": {"answers": {"a": 1}}, "approved": True}
+                    path = f"{dev_runtime.api}/jobs_u/flow/resume_suspended/{job_id}"
+                    assert dev_runtime.client.post(path, json=resume).status_code == 201
+            if event.get("completed"):
+                break
+    assert types[0] == "WaitingForEvents" and types[-1] == "Success"
 
 
 def test_resources_and_variables(dev_runtime: DevRuntime) -> None:

@@ -177,11 +177,12 @@ async def getupdate_sse(call: Call) -> Response:
             state = _update(call, doc, log_offset, with_logs)
             if with_logs:
                 log_offset = state["log_offset"]
-            changed = {
-                k: v
-                for k, v in state.items()
-                if (k == "new_logs" and v) or (k != "new_logs" and sent.get(k) != v)
-            }
+            # Compare serialised snapshots: flow_status is mutated in place while the flow runs.
+            snapshot = {k: json.dumps(v, sort_keys=True) for k, v in state.items() if k != "new_logs"}
+            changed = {k: v for k, v in state.items() if k != "new_logs" and sent.get(k) != snapshot[k]}
+            if state.get("new_logs"):
+                changed["new_logs"] = state["new_logs"]
+                changed["log_offset"] = state["log_offset"]
             if only_result:
                 changed = {k: v for k, v in changed.items() if k in ("running", "completed")}
             if doc.get("completed"):
@@ -192,7 +193,7 @@ async def getupdate_sse(call: Call) -> Response:
                 yield _sse({"type": "update", **changed})
                 return
             if changed:
-                sent.update({k: v for k, v in changed.items() if k != "new_logs"})
+                sent.update(snapshot)
                 yield _sse({"type": "update", **changed})
             now = loop.time()
             if now - start > timeout:
