@@ -59,7 +59,7 @@ def test_base64_and_json_uploads(windmill):
 )
 def test_bad_uploads_say_what_to_fix(windmill, data, kwargs, message):
     with pytest.raises((ValueError, DatasetError), match=message):
-        fetch_metrics.main("alice", data=data, **kwargs)
+        fetch_metrics.main("alice", source="upload", data=data, **kwargs)
 
 
 def test_row_limit_truncates_and_says_so(windmill):
@@ -145,11 +145,40 @@ def test_task_history_comes_from_the_store(windmill, tmp_path, monkeypatch):
                 "attempts": 1,
             },
         )
-    out = fetch_metrics.main("alice", source="history")
-    assert out["history"]["available"] is True
+    out = fetch_metrics.main("alice")  # default source without data: the task history
+    assert out["source"] == "history" and out["history"]["available"] is True
     assert [t["request"] for t in out["history"]["tasks"]] == ["post about AI"]
+    [day] = out["rows"]
+    assert {k: day[k] for k in ("tasks", "succeeded", "failed", "success_rate")} == {
+        "tasks": 1,
+        "succeeded": 1,
+        "failed": 0,
+        "success_rate": 1.0,
+    }
+    assert out["date_column"] == "date"
     # Another person sees none of it.
-    assert fetch_metrics.main("bob", source="history")["history"].get("tasks", []) == []
+    with pytest.raises(ValueError, match="no OpenAnalyst task history for bob"):
+        fetch_metrics.main("bob", source="history")
+
+
+def test_metrics_and_period_select_columns_and_rows(windmill):
+    import datetime as dt
+
+    today = dt.datetime.now(dt.UTC).date()
+    days = [(today - dt.timedelta(days=n)).isoformat() for n in (40, 10, 2, 0)]
+    csv = "day,visits,orders,note\n" + "".join(f"{d},{10 * i},{i},x\n" for i, d in enumerate(days, 1))
+    out = fetch_metrics.main("alice", data=csv, metrics=["visits"], period="last_7_days")
+    assert out["columns"] == ["day", "visits"] and [r["visits"] for r in out["rows"]] == [30, 40]
+    assert out["period"] == {
+        "name": "last_7_days",
+        "since": (today - dt.timedelta(days=6)).isoformat(),
+        "column": "day",
+    }
+    assert fetch_metrics.main("alice", data=csv, period="last_2_months")["row_count"] == 4
+    with pytest.raises(DatasetError, match="unknown period"):
+        fetch_metrics.main("alice", data=csv, period="since forever")
+    with pytest.raises(DatasetError, match="no column 'sales'"):
+        fetch_metrics.main("alice", data=csv, metrics=["sales"])
 
 
 # --------------------------------------------------------------------- generate_report
@@ -204,6 +233,17 @@ def test_the_fourth_set_same_stats_different_shape(windmill):
     assert out["fits"]["y4"]["slope"] == pytest.approx(0.500, abs=0.001)
     assert out["correlations"]["y4"] == pytest.approx(0.817, abs=0.001)
     assert out["summary"]["x4"]["median"] == 8  # ten of eleven x values are 8
+
+
+def test_report_from_rows_of_a_previous_step_picks_the_date_axis(windmill):
+    rows = [
+        {"date": "2026-11-01", "tasks": 3},
+        {"date": "2026-11-02", "tasks": 5},
+        {"date": "2026-11-03", "tasks": 4},
+    ]
+    out = generate_report.main("alice", data=rows, title="Tasks", question="How busy was I?")  # type: ignore[arg-type]
+    assert [c["title"] for c in out["charts"]] == ["tasks by date"] and out["charts"][0]["kind"] == "line"
+    assert "Question: How busy was I?" in out["markdown"] and out["summary"]["tasks"]["mean"] == 4
 
 
 def test_report_from_fetch_metrics_output_with_categories(windmill):

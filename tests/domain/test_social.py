@@ -214,6 +214,32 @@ def test_engagement_numbers_are_computed_from_the_rows(windmill):
     assert only["posts_analysed"] == 2
 
 
+def test_engagement_period_and_posts(windmill):
+    import datetime as dt
+
+    recent = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    rows = [
+        {
+            "platform": "x",
+            "posted_at": (recent - dt.timedelta(days=60)).isoformat(),
+            "likes": 90,
+            "impressions": 100,
+        },
+        {
+            "platform": "x",
+            "posted_at": (recent - dt.timedelta(days=1)).isoformat(),
+            "likes": 5,
+            "impressions": 100,
+        },
+        {"platform": "x", "posted_at": recent.isoformat(), "likes": 15, "impressions": 100},
+    ]
+    out = analyze_engagement.main("alice", posts=rows, platform=None, period="last_30_days")
+    assert out["posts_analysed"] == 2 and len(out["posts"]) == 2
+    assert out["engagement_rate"]["mean"] == pytest.approx(0.10) and out["worst_post"]["rate"] == 0.05
+    with pytest.raises(ValueError, match="analytics export"):
+        analyze_engagement.main("alice")
+
+
 def test_engagement_needs_a_rate_basis(windmill):
     with pytest.raises(ValueError, match="impressions"):
         analyze_engagement.main("alice", posts=[{"likes": 3}])

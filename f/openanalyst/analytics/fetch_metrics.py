@@ -27,6 +27,34 @@ def _history(user_id: str, limit: int) -> dict[str, Any]:
     return {"available": True, "tasks": tasks, "success_rate": rates}
 
 
+def history_table(tasks: list[dict[str, Any]]) -> datasets.Table:
+    """One row per day of the person's OpenAnalyst tasks: counts, success rate, mean duration."""
+    days: dict[str, list[dict[str, Any]]] = {}
+    for t in tasks:
+        day = str(t.get("created_at") or "")[:10]
+        if day:
+            days.setdefault(day, []).append(t)
+    columns = ["date", "tasks", "succeeded", "failed", "success_rate", "avg_duration_s", "avg_attempts"]
+    table = datasets.Table(columns)
+    for day in sorted(days):
+        group = days[day]
+        ok = sum(1 for t in group if t.get("status") == "success")
+        durations = [t["duration_ms"] / 1000 for t in group if isinstance(t.get("duration_ms"), int | float)]
+        attempts = [t["attempts"] for t in group if isinstance(t.get("attempts"), int | float)]
+        table.rows.append(
+            {
+                "date": day,
+                "tasks": len(group),
+                "succeeded": ok,
+                "failed": len(group) - ok,
+                "success_rate": ok / len(group),
+                "avg_duration_s": round(sum(durations) / len(durations), 3) if durations else None,
+                "avg_attempts": round(sum(attempts) / len(attempts), 3) if attempts else None,
+            }
+        )
+    return table
+
+
 def _postgres_table(user_id: str, resource_path: str, query: str, max_rows: int) -> datasets.Table:
     path = resource_path.removeprefix("$res:")
     if not is_in_user_space(path, user_id):
@@ -46,12 +74,14 @@ def _postgres_table(user_id: str, resource_path: str, query: str, max_rows: int)
 
 def main(
     user_id: str,
-    source: Literal["upload", "postgresql", "history"] = "upload",
+    source: Literal["default", "upload", "postgresql", "history"] = "default",
     data: str | None = None,
     format: Literal["auto", "csv", "json"] = "auto",
     encoding: Literal["text", "base64"] = "text",
     postgres_resource: str | None = None,
     query: str | None = None,
+    metrics: list[str] | None = None,
+    period: str | None = None,
     include_history: bool = False,
     max_rows: int = 10000,
     session_id: str | None = None,
@@ -60,13 +90,17 @@ def main(
 
     Args:
         user_id: the person; only their own database resources can be read.
-        source: upload (data holds CSV/JSON), postgresql (a resource of theirs + a SELECT), or
-            history (only OpenAnalyst's own record of their tasks).
+        source: upload (data holds CSV/JSON), postgresql (a resource of theirs + a SELECT),
+            history (OpenAnalyst's own record of their tasks, one row per day), or default
+            (upload when data is given, else history).
         data: the uploaded file's content, as text or base64 (see encoding).
         format: csv, json, or auto (JSON when it starts with '[' or '{').
         encoding: text, or base64 for a file sent as bytes.
         postgres_resource: e.g. u/alice/resources/sales_db (type postgresql).
         query: one SELECT statement, run in a read-only transaction.
+        metrics: keep only these columns (plus the date column).
+        period: keep rows of a period by the table's date column: last_7_days, last_4_weeks,
+            this_month, today, all.
         include_history: also return the person's task history from the store.
         max_rows: rows kept at most (1-100000); `truncated` says if more were there.
         session_id: when given, progress is pushed to that websocket session.
@@ -74,8 +108,11 @@ def main(
     validate_user_id(user_id)
     if not 1 <= max_rows <= datasets.MAX_ROWS:
         raise ValueError(f"max_rows must be between 1 and {datasets.MAX_ROWS}")
+    if source == "default":
+        source = "upload" if data else "history"
+    start = datasets.period_start(period)
     report("fetch_metrics", 10, f"Reading {source} data", user_id=user_id, session_id=session_id)
-    table: datasets.Table | None = None
+    result: dict[str, Any] = {"source": source}
     if source == "upload":
         if not data:
             raise ValueError("no data given: paste CSV/JSON text or send the file as base64")
@@ -84,25 +121,36 @@ def main(
         if not postgres_resource or not query:
             raise ValueError("postgresql needs postgres_resource (a resource of yours) and a SELECT query")
         table = _postgres_table(user_id, postgres_resource, query, max_rows)
-    elif source != "history":
-        raise ValueError(f"unknown source {source!r}")
-
-    result: dict[str, Any] = {"source": source}
-    if table is not None:
+    elif source == "history":
+        history = _history(user_id, limit=min(max_rows, 500))
+        result["history"] = history
+        table = history_table(history.get("tasks", []))
         if not table.rows:
-            raise ValueError("the dataset has a header but no rows")
-        numeric = datasets.numeric_columns(table)
-        result |= table.as_dict() | {
-            "numeric_columns": numeric,
-            "summary": {c: datasets.describe(datasets.column(table, c)) for c in numeric},
-        }
-    if include_history or source == "history":
+            reason = history.get("reason") or "no tasks recorded yet"
+            raise ValueError(
+                f"no OpenAnalyst task history for {user_id} ({reason}): upload a dataset instead"
+            )
+    else:
+        raise ValueError(f"unknown source {source!r}")
+    if not table.rows:
+        raise ValueError("the dataset has a header but no rows")
+    date_col = datasets.date_column(table)
+    if start is not None:
+        if date_col is None:
+            raise ValueError(
+                f"period {period!r} needs a date column; the columns are {', '.join(table.columns)}"
+            )
+        table = datasets.filter_since(table, date_col, start)
+        result["period"] = {"name": period, "since": start.isoformat(), "column": date_col}
+    if metrics:
+        table = datasets.select_columns(table, list(metrics), [date_col] if date_col else [])
+    numeric = datasets.numeric_columns(table)
+    result |= table.as_dict() | {
+        "date_column": date_col,
+        "numeric_columns": numeric,
+        "summary": {c: datasets.describe(datasets.column(table, c)) for c in numeric},
+    }
+    if include_history and "history" not in result:
         result["history"] = _history(user_id, limit=min(max_rows, 200))
-    report(
-        "fetch_metrics",
-        100,
-        f"Loaded {result.get('row_count', 0)} rows",
-        user_id=user_id,
-        session_id=session_id,
-    )
+    report("fetch_metrics", 100, f"Loaded {result['row_count']} rows", user_id=user_id, session_id=session_id)
     return result

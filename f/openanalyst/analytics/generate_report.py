@@ -12,6 +12,7 @@ import datetime as dt
 import html
 import io
 import itertools
+import json
 from typing import Any, Literal
 
 from f.openanalyst.lib import datasets
@@ -257,6 +258,7 @@ def main(
     x: str | None = None,
     y: list[str] | None = None,
     chart: Literal["auto", "line", "bar", "scatter"] = "auto",
+    question: str | None = None,
     session_id: str | None = None,
 ) -> dict[str, Any]:
     """Build a report with charts from `dataset` (fetch_metrics' result) or raw CSV/JSON `data`.
@@ -264,26 +266,34 @@ def main(
     Args:
         user_id: the person the report is for.
         dataset: {"columns": [...], "rows": [{...}]}, e.g. the result of fetch_metrics.
-        data: CSV or JSON text, when no dataset is given.
+        data: CSV or JSON text (or a list of row objects), when no dataset is given.
         format: the format of `data`: csv, json or auto.
         title: the report's title.
         x: the column on the horizontal axis (e.g. a date, a category, or a numeric driver).
         y: the numeric columns to chart (default: every numeric column but x, at most 6).
         chart: auto, line, bar or scatter (scatter adds the least-squares line).
+        question: what the person asked; shown at the top of the report.
         session_id: when given, progress is pushed to that websocket session.
     """
     validate_user_id(user_id)
     if dataset is None:
         if not data:
             raise ValueError("give a dataset (from fetch_metrics) or CSV/JSON data")
+        if isinstance(data, list):  # rows passed straight from a previous step
+            data = json.dumps(data, default=str)
         dataset = datasets.parse(datasets.decode(data), format).as_dict()
     table = {"columns": list(dataset.get("columns") or []), "rows": list(dataset.get("rows") or [])}
+    if not table["columns"]:
+        for row in table["rows"]:
+            table["columns"].extend(k for k in row if k not in table["columns"])
     if not table["rows"]:
         raise ValueError("the dataset has no rows")
     title = " ".join((title or "Report").split())[:200]
     numeric = datasets.numeric_columns(table)
     if x is not None and x not in table["columns"]:
         raise ValueError(f"no column {x!r}; the columns are {', '.join(table['columns'])}")
+    if x is None:  # a date or category column reads best on the x axis
+        x = datasets.date_column(table) or next((c for c in table["columns"] if c not in numeric), None)
     ys = list(y) if y else [c for c in numeric if c != x][:MAX_SERIES]
     bad = [c for c in ys if c not in numeric]
     if bad:
@@ -306,7 +316,8 @@ def main(
     charts = _charts(table, x, ys, chart, fits)
     findings = _findings(x, ys, summary, fits, corr)
     meta = (
-        f"{len(table['rows'])} rows, {len(table['columns'])} columns"
+        (f"Question: {' '.join(question.split())[:300]}. " if question else "")
+        + f"{len(table['rows'])} rows, {len(table['columns'])} columns"
         + (" (truncated at the row limit)" if dataset.get("truncated") else "")
         + f". Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC."
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import csv
+import datetime as dt
 import io
 import json
 import math
@@ -226,6 +227,71 @@ def linear_fit(xs: list[Any], ys: list[Any]) -> dict[str, float] | None:
         return None
     r = correlation([p[0] for p in pairs], [p[1] for p in pairs])
     return {"slope": slope, "intercept": intercept, "r2": r * r if r is not None else 0.0, "n": len(pairs)}
+
+
+_PERIOD_RE = re.compile(r"^(?:last|past)[_ ](\d{1,4})[_ ](day|week|month)s?$")
+
+
+def period_start(period: str | None, today: dt.date | None = None) -> dt.date | None:
+    """First day of a period such as "last_30_days", "last 2 weeks", "today", "this_month";
+    None for "all" / empty. Raises DatasetError for anything else."""
+    if not period or period.strip().lower() in ("all", "any", "all_time"):
+        return None
+    p = period.strip().lower().replace("-", "_")
+    today = today or dt.datetime.now(dt.UTC).date()
+    if p == "today":
+        return today
+    if p == "yesterday":
+        return today - dt.timedelta(days=1)
+    if p in ("this_week", "this week"):
+        return today - dt.timedelta(days=today.weekday())
+    if p in ("this_month", "this month"):
+        return today.replace(day=1)
+    if p in ("this_year", "this year"):
+        return today.replace(month=1, day=1)
+    m = _PERIOD_RE.match(p)
+    if not m:
+        raise DatasetError(
+            f"unknown period {period!r}: use e.g. last_7_days, last_4_weeks, this_month or all"
+        )
+    days = int(m.group(1)) * {"day": 1, "week": 7, "month": 30}[m.group(2)]
+    return today - dt.timedelta(days=days - 1)
+
+
+def as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value if not isinstance(value, dt.datetime) else value.date()
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def date_column(table: Table | dict[str, Any]) -> str | None:
+    """The first column whose non-empty values are all ISO dates (or date-times)."""
+    columns, rows = _cols_rows(table)
+    for c in columns:
+        values = [r.get(c) for r in rows if r.get(c) is not None]
+        if values and all(as_date(v) for v in values):
+            return c
+    return None
+
+
+def filter_since(table: Table, column: str, start: dt.date) -> Table:
+    kept = [r for r in table.rows if (d := as_date(r.get(column))) is not None and d >= start]
+    return Table(table.columns, kept, table.truncated)
+
+
+def select_columns(table: Table, wanted: list[str], keep: list[str]) -> Table:
+    missing = [c for c in wanted if c not in table.columns]
+    if missing:
+        raise DatasetError(
+            f"no column {', '.join(map(repr, missing))}; the columns are {', '.join(table.columns)}"
+        )
+    cols = [c for c in table.columns if c in wanted or c in keep]
+    return Table(cols, [{c: r.get(c) for c in cols} for r in table.rows], table.truncated)
 
 
 _SELECT_RE = re.compile(r"^\s*(select|with)\b", re.I | re.S)

@@ -48,12 +48,17 @@ def _group(rates: dict[Any, list[float]]) -> list[dict[str, Any]]:
     )
 
 
+def _plain(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in row.items()}
+
+
 def main(
     user_id: str,
     posts: list[dict] | None = None,
     data: str | None = None,
     format: Literal["auto", "csv", "json"] = "auto",
-    platform: Literal["all", "twitter", "linkedin", "instagram", "facebook"] = "all",
+    platform: Literal["all", "twitter", "linkedin", "instagram", "facebook"] | None = "all",
+    period: str | None = None,
     top: int = 3,
 ) -> dict[str, Any]:
     """Engagement analysis of `posts` (rows) or CSV/JSON `data` with one row per post.
@@ -64,13 +69,19 @@ def main(
             optionally platform, posted_at (ISO) and content/text.
         data: the same as CSV or JSON text, when posts is not given.
         format: the format of data.
-        platform: only analyse this platform's rows.
+        platform: only analyse this platform's rows ("all" or empty: every platform).
+        period: only posts of a period by posted_at: last_7_days, last_4_weeks, this_month, all.
         top: how many best posts to return.
     """
     validate_user_id(user_id)
+    platform = platform or "all"
+    start = datasets.period_start(period)
     if posts is None:
         if not data:
-            raise ValueError("give posts (rows) or CSV/JSON data with one row per post")
+            raise ValueError(
+                "no engagement data: upload your posts' analytics export (CSV or JSON with likes, comments, "
+                "shares and impressions per post) as data, or pass the rows as posts"
+            )
         posts = datasets.parse(datasets.decode(data), format).rows
     if not posts:
         raise ValueError("no posts to analyse")
@@ -97,6 +108,9 @@ def main(
             and str(r.get(plat_col, "")).lower() not in (platform, "x" if platform == "twitter" else platform)
         ):
             continue
+        posted = _when(r.get(time_col)) if time_col else None
+        if start is not None and (posted is None or posted.date() < start):
+            continue
         base = datasets.typed(r.get(denom))
         if not datasets.is_number(base) or base <= 0:
             skipped += 1
@@ -107,7 +121,7 @@ def main(
             {
                 "index": i,
                 "platform": str(r.get(plat_col)).lower() if plat_col else None,
-                "posted_at": _when(r.get(time_col)) if time_col else None,
+                "posted_at": posted,
                 "text": str(r.get(text_col))[:140] if text_col and r.get(text_col) else None,
                 "interactions": total,
                 "base": base,
@@ -116,7 +130,9 @@ def main(
         )
     if not rows:
         raise ValueError(
-            f"no post has a positive {denom} value" + (f" on {platform}" if platform != "all" else "")
+            f"no post has a positive {denom} value"
+            + (f" on {platform}" if platform != "all" else "")
+            + (f" in {period}" if start is not None else "")
         )
 
     overall = statistics.fmean(r["rate"] for r in rows)
@@ -129,7 +145,8 @@ def main(
         if r["posted_at"]:
             by_day[_WEEKDAYS[r["posted_at"].weekday()]].append(r["rate"])
             by_hour[r["posted_at"].hour].append(r["rate"])
-    best = sorted(rows, key=lambda r: -r["rate"])[: max(1, top)]
+    ranked = sorted(rows, key=lambda r: -r["rate"])
+    best = ranked[: max(1, top)]
     recs = []
     days, hours = _group(by_day), _group(by_hour)
     if days and days[0]["posts"] >= MIN_GROUP and overall > 0:
@@ -157,8 +174,8 @@ def main(
         "by_platform": plats,
         "by_weekday": days,
         "by_hour": hours,
-        "top_posts": [
-            {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in r.items()} for r in best
-        ],
+        "posts": [_plain(r) for r in rows],
+        "top_posts": [_plain(r) for r in best],
+        "worst_post": _plain(ranked[-1]),
         "recommendations": recs or ["Not enough posts per day or hour yet to recommend a posting time."],
     }
