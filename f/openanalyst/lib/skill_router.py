@@ -38,8 +38,8 @@ BM25_THRESHOLD = 0.105
 BM25_HALF = 4.0
 # Fast path: BM25 alone decides when the lexical winner is this clear (top >= FAST_MIN on the 0..1
 # scale, runner-up below FAST_RATIO of it, and a whole trigger phrase or name word matched).
-FAST_MIN = 0.55
-FAST_RATIO = 0.5
+FAST_MIN = 0.4
+FAST_RATIO = 0.6
 TRIGGER_BONUS = 0.08
 TIE_EPS = 0.01
 MAX_ALTERNATIVES = 3

@@ -1,0 +1,45 @@
+"""Fixtures for the skills tests: an isolated embedding cache, small skill sets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from f.openanalyst.lib.skill_loader import Skill
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _embed_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Description vectors go to a per-session folder, never to the developer's ~/.cache."""
+    path = tmp_path_factory.mktemp("embeddings")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("OPENANALYST_EMBED_CACHE", str(path))
+    yield path
+    mp.undo()
+
+
+def make_skill(name: str, description: str, scripts: list[str] | None = None, **kwargs: object) -> Skill:
+    """A skill built in memory (as from a resource value), with every tier present."""
+    value = {"name": name, "description": description, "scripts": scripts or [], **kwargs}
+    return Skill.from_value(value)
+
+
+@pytest.fixture
+def small_skills() -> list[Skill]:
+    return [
+        make_skill(
+            "social-posts",
+            "Write and schedule social media posts for Twitter and LinkedIn.",
+            triggers=["tweet", "linkedin post"],
+        ),
+        make_skill(
+            "sales-report",
+            "Analyse sales numbers and produce a report with charts.",
+            triggers=["report", "chart"],
+        ),
+        make_skill(
+            "release-notes", "Write release notes and changelogs from git commits.", triggers=["changelog"]
+        ),
+    ]
