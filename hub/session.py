@@ -71,6 +71,7 @@ class Session:
         self.relay = Relay(hub)
         self.conn: Connection | None = None
         self._frame_window = (0, 0)
+        self._expiry: asyncio.TimerHandle | None = None
 
     # --------------------------------------------------------------- helpers
 
@@ -165,36 +166,41 @@ class Session:
         conn.send(connected.model_dump_json(exclude_none=True))
         if last_event_id:
             conn.end_recovery(replayed)
-        tasks = [
-            asyncio.create_task(conn.writer(), name="ws-writer"),
-            asyncio.create_task(self._reader(conn), name="ws-reader"),
-            asyncio.create_task(self._expiry(conn), name="ws-expiry"),
-            asyncio.create_task(conn.done.wait(), name="ws-done"),
-        ]
+        reader = asyncio.create_task(self._reader(conn), name="ws-reader")
+        self._schedule_expiry(conn)
         try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            await conn.done.wait()
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            if self._expiry is not None:
+                self._expiry.cancel()
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+            await conn.stop()
         hub.unregister(conn)  # before a possibly slow close: no more events for this socket
-        if conn.done.is_set():
-            timeout = 1.0
-            if conn.close_code == CLOSE_SLOW_CONSUMER:
-                log(logger, 30, "slow consumer disconnected", queued_limit=conn.limit_bytes)
-                # Its queue is already freed; give the close frame time to get past the full socket.
-                timeout = 10.0
-            await self._close(conn.close_code, conn.close_reason, timeout)
+        timeout = 1.0
+        if conn.close_code == CLOSE_SLOW_CONSUMER:
+            log(logger, 30, "slow consumer disconnected", queued_limit=conn.limit_bytes)
+            # Its queue is already freed; give the close frame time to get past the full socket.
+            timeout = 10.0
+        await self._close(conn.close_code, conn.close_reason, timeout)
 
-    async def _expiry(self, conn: Connection) -> None:
-        while True:
-            delay = conn.identity.expires_at + self.hub.settings.jwt_leeway_s - time.time()
-            if delay <= 0:
-                conn.fail(CLOSE_TOKEN_EXPIRED, "token expired: reconnect with a new token")
-                return
-            await asyncio.sleep(min(delay, 3600))
+    def _schedule_expiry(self, conn: Connection) -> None:
+        """Close the connection when its token expires (a refresh reschedules)."""
+        if self._expiry is not None:
+            self._expiry.cancel()
+        delay = conn.identity.expires_at + self.hub.settings.jwt_leeway_s - time.time()
+        loop = asyncio.get_running_loop()
+        self._expiry = loop.call_later(
+            max(0.0, delay), conn.fail, CLOSE_TOKEN_EXPIRED, "token expired: reconnect with a new token"
+        )
 
     async def _reader(self, conn: Connection) -> None:
+        try:
+            await self._read(conn)
+        finally:
+            conn.fail(1011, "internal error")  # no-op unless the loop ended unexpectedly
+
+    async def _read(self, conn: Connection) -> None:
         while True:
             try:
                 message = await self.websocket.receive()
@@ -285,6 +291,7 @@ class Session:
             conn.fail(CLOSE_FORBIDDEN, "a refreshed token must be for the same user")
             return
         conn.identity = identity
+        self._schedule_expiry(conn)
         connected = Connected(
             session_id=frame.session_id,
             user_id=conn.user_id,

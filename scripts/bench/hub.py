@@ -1,0 +1,417 @@
+"""Hub benchmark: idle memory per connection and event relay, each against a bare `websockets` server.
+
+Both servers run as separate processes on the default asyncio loop, measured in the same run:
+
+- the hub (`python -m hub`: Starlette/uvicorn, JWT auth, per-connection queues, history);
+- a bare `websockets` server that accepts a first frame, answers CONNECTED, and broadcasts
+  whatever a publisher connection sends (`websockets.broadcast`, no backpressure, no auth).
+
+1. Idle: N authenticated connections (one user each); server RSS growth / N.
+2. Relay at C connections (one user, C sockets): events published one at a time at a steady rate
+   give the delivery latency p50/p99 (publish call to receipt on every socket); a burst gives
+   deliveries per second. The hub is fed through `POST /internal/push` (signed), the baseline
+   through a publisher websocket.
+
+Targets (issue 8): under 40 KiB per idle connection; relay within 1.5x of the bare baseline.
+The default run is small (< 60 s); `--full` uses 10,000 idle and 1,000 relay connections.
+With 2 cores the server is pinned to CPU 0 and the clients to CPU 1 (`--no-pin` to disable).
+
+    uv run python scripts/bench/hub.py            # quick
+    uv run python scripts/bench/hub.py --full     # the issue's sizes
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from websockets.asyncio.client import ClientConnection, connect
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from f.openanalyst.lib import signing  # noqa: E402
+from hub.auth import issue_token  # noqa: E402
+from hub.settings import Settings  # noqa: E402
+
+JWT_SECRET = "bench-secret-0123456789abcdef0123456789"
+PUSH_SECRET = "bench-push-secret-0123456789"
+
+BARE_SERVER = r"""
+import asyncio, json, sys
+from websockets.asyncio.server import broadcast, serve
+
+clients = set()
+
+async def handler(ws):
+    first = json.loads(await ws.recv())
+    await ws.send('{"type":"CONNECTED"}')
+    if first.get("role") == "publisher":
+        async for message in ws:
+            broadcast(clients, message)
+        return
+    clients.add(ws)
+    try:
+        await ws.wait_closed()
+    finally:
+        clients.discard(ws)
+
+async def main():
+    async with serve(handler, "127.0.0.1", int(sys.argv[1]), compression=None, max_size=65536,
+                     ping_interval=25, ping_timeout=20):
+        print("ready", flush=True)
+        await asyncio.Future()
+
+asyncio.run(main())
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds the process has used (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def raise_fd_limit() -> None:
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+@dataclass
+class Server:
+    name: str
+    proc: subprocess.Popen[bytes]
+    port: int
+    hello: Callable[[int], str]  # the first frame of connection i
+    settings: Settings | None = None
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws" if self.settings else f"ws://127.0.0.1:{self.port}/"
+
+
+def _wait_port(proc: subprocess.Popen[bytes], port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+@contextmanager
+def start_hub(pin: bool, max_per_user: int):
+    port = free_port()
+    env = {
+        **os.environ,
+        "HUB_PORT": str(port),
+        "HUB_HOST": "127.0.0.1",
+        "HUB_BACKEND": "local",
+        "WINDMILL_URL": "http://127.0.0.1:9",  # never called: the bench pushes events directly
+        "HUB_JWT_SECRET": JWT_SECRET,
+        "HUB_PUSH_SECRET": PUSH_SECRET,
+        "HUB_MAX_CONNECTIONS_PER_USER": str(max_per_user),
+        "HUB_SEND_QUEUE_BYTES": str(4 * 1024 * 1024),
+        "OPENANALYST_LOG_LEVEL": "WARNING",
+    }
+    env.pop("REDIS_URL", None)
+    settings = Settings.from_env(env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hub"],
+        cwd=REPO,
+        env=env,
+        preexec_fn=_pin(0) if pin else None,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_port(proc, port)
+        tokens: dict[int, str] = {}
+
+        def hello(i: int) -> str:
+            token = tokens.get(i) or issue_token(settings, f"bench_{i}" if i >= 0 else "bench", 3600)
+            tokens[i] = token
+            return json.dumps({"type": "AUTH", "sessionId": "auth", "payload": {"token": token}})
+
+        yield Server("hub", proc, port, hello, settings)
+    finally:
+        _stop(proc)
+
+
+@contextmanager
+def start_bare(pin: bool):
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", BARE_SERVER, str(port)],
+        preexec_fn=_pin(0) if pin else None,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_port(proc, port)
+        yield Server("bare websockets", proc, port, lambda i: json.dumps({"type": "AUTH", "role": "client"}))
+    finally:
+        _stop(proc)
+
+
+def _pin(cpu: int) -> Callable[[], None]:
+    def apply() -> None:
+        if hasattr(os, "sched_setaffinity") and os.cpu_count() and os.cpu_count() > 1:  # type: ignore[operator]
+            os.sched_setaffinity(0, {cpu})
+        raise_fd_limit()
+
+    return apply
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+async def open_clients(server: Server, count: int, user_of: Callable[[int], int]) -> list[ClientConnection]:
+    sem = asyncio.Semaphore(100)
+    clients: list[ClientConnection] = []
+
+    async def one(i: int) -> None:
+        async with sem:
+            ws = await connect(
+                server.ws_url,
+                compression=None,
+                ping_interval=None,
+                max_queue=64,
+                open_timeout=60,
+                max_size=2**20,
+            )
+            await ws.send(server.hello(user_of(i)))
+            reply = json.loads(await ws.recv())
+            if reply.get("type") != "CONNECTED":
+                raise RuntimeError(f"{server.name} refused connection {i}: {reply}")
+            clients.append(ws)
+
+    await asyncio.gather(*(one(i) for i in range(count)))
+    return clients
+
+
+async def close_all(clients: list[ClientConnection]) -> None:
+    await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
+
+
+async def idle(server: Server, count: int) -> float:
+    """KiB of server RSS per idle authenticated connection."""
+    warm = await open_clients(server, 50, lambda i: i)
+    await close_all(warm)
+    await asyncio.sleep(1.0)
+    before = rss_kib(server.proc.pid)
+    clients = await open_clients(server, count, lambda i: 1000 + i)
+    await asyncio.sleep(2.0)
+    after = rss_kib(server.proc.pid)
+    await close_all(clients)
+    return (after - before) / count
+
+
+def event(n: int) -> bytes:
+    frame = {
+        "type": "TASK_PROGRESS",
+        "userId": "bench",
+        "sessionId": "sess_bench",
+        "messageId": f"ev_{n}",
+        "correlationId": "msg_bench",
+        "payload": {"step": "execute", "percent": n % 100, "message": f"{time.perf_counter():.9f}"},
+    }
+    return json.dumps(frame, separators=(",", ":")).encode()
+
+
+class Receivers:
+    def __init__(self, clients: list[ClientConnection]) -> None:
+        self.latencies: list[float] = []
+        self.count = 0
+        self.record = True
+        self.tasks = [asyncio.create_task(self._run(c)) for c in clients]
+
+    async def _run(self, ws: ClientConnection) -> None:
+        try:
+            async for message in ws:
+                now = time.perf_counter()
+                self.count += 1
+                if self.record:
+                    sent = float(json.loads(message)["payload"]["message"])
+                    self.latencies.append(now - sent)
+        except Exception:
+            pass
+
+    async def wait_for(self, total: int, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while self.count < total:
+            if time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(0.002)
+        return True
+
+    def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+
+
+async def relay(server: Server, connections: int, events: int, rate: float, burst: int) -> dict[str, float]:
+    clients = await open_clients(server, connections, lambda i: -1)  # one user, many sockets
+    receivers = Receivers(clients)
+    if server.settings is not None:
+        http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}")
+
+        async def publish(body: bytes) -> None:
+            r = await http.post("/internal/push", content=body, headers=signing.sign(PUSH_SECRET, body))
+            r.raise_for_status()
+    else:
+        publisher = await connect(server.ws_url, compression=None, ping_interval=None)
+        await publisher.send(json.dumps({"role": "publisher"}))
+        await publisher.recv()
+
+        async def publish(body: bytes) -> None:
+            await publisher.send(body.decode())
+
+    pid = server.proc.pid
+    # Latency: one event at a time, at a steady rate.
+    cpu0 = cpu_s(pid)
+    for n in range(events):
+        await publish(event(n))
+        await asyncio.sleep(1 / rate)
+    ok = await receivers.wait_for(events * connections, timeout=60)
+    paced_cpu = cpu_s(pid) - cpu0
+    latencies = sorted(receivers.latencies)
+    # Throughput: a burst, as fast as the publisher goes; deliveries per second.
+    receivers.record = False
+    base = receivers.count
+    started, cpu1 = time.perf_counter(), cpu_s(pid)
+    # Pushes come from many jobs at once: up to 8 in flight (a websocket publisher never waits anyway).
+    sem = asyncio.Semaphore(8)
+
+    async def publish_one(n: int) -> None:
+        async with sem:
+            await publish(event(events + n))
+
+    await asyncio.gather(*(publish_one(n) for n in range(burst)))
+    ok = await receivers.wait_for(base + burst * connections, timeout=120) and ok
+    elapsed = time.perf_counter() - started
+    burst_cpu = cpu_s(pid) - cpu1
+    receivers.stop()
+    if server.settings is not None:
+        await http.aclose()
+    else:
+        await publisher.close()
+    await close_all(clients)
+    return {
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "deliveries_per_s": (receivers.count - base) / elapsed,
+        # Server CPU per delivered event: stable under a noisy shared machine, unlike wall time.
+        "cpu_us_per_delivery": (paced_cpu + burst_cpu) * 1e6 / max(1, receivers.count),
+        "complete": float(ok),
+    }
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x" if b else "n/a"
+
+
+async def run(args: argparse.Namespace) -> int:
+    raise_fd_limit()
+    if args.pin and hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+        os.sched_setaffinity(0, {1})
+    results: dict[str, dict[str, float]] = {}
+    for name, starter in (
+        ("bare", lambda: start_bare(args.pin)),
+        ("hub", lambda: start_hub(args.pin, max(args.relay, 10))),
+    ):
+        with starter() as server:
+            per_conn = await idle(server, args.idle)
+            stats = await relay(server, args.relay, args.events, args.rate, args.burst)
+            results[name] = {"kib_per_conn": per_conn, **stats}
+            print(
+                f"{server.name:>16}: {per_conn:6.1f} KiB/idle conn; relay p50 {stats['p50_ms']:.2f} ms, "
+                f"p99 {stats['p99_ms']:.2f} ms, {stats['deliveries_per_s']:,.0f} deliveries/s, "
+                f"{stats['cpu_us_per_delivery']:.1f} CPU us/delivery"
+                + ("" if stats["complete"] else "  (INCOMPLETE: some events were not delivered)"),
+                flush=True,
+            )
+    hub, bare = results["hub"], results["bare"]
+    print()
+    print(
+        f"idle connections: {args.idle}; relay: {args.relay} connections, {args.events} paced events "
+        f"at {args.rate:g}/s, burst of {args.burst}"
+    )
+    print(
+        f"memory per idle connection: hub {hub['kib_per_conn']:.1f} KiB vs bare "
+        f"{bare['kib_per_conn']:.1f} KiB = {ratio(hub['kib_per_conn'], bare['kib_per_conn'])} (target: hub < 40 KiB)"
+    )
+    print(
+        f"relay latency p50: {ratio(hub['p50_ms'], bare['p50_ms'])}, "
+        f"p99: {ratio(hub['p99_ms'], bare['p99_ms'])} (target <= 1.5x)"
+    )
+    print(
+        f"relay throughput: hub {ratio(hub['deliveries_per_s'], bare['deliveries_per_s'])} of bare "
+        f"(target >= 0.67x)"
+    )
+    print(
+        f"server CPU per delivery: {ratio(hub['cpu_us_per_delivery'], bare['cpu_us_per_delivery'])} "
+        f"(the steadiest figure on a shared machine; target <= 1.5x)"
+    )
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--idle", type=int, default=2000, help="idle connections (full: 10000)")
+    parser.add_argument("--relay", type=int, default=200, help="relay connections (full: 1000)")
+    parser.add_argument("--events", type=int, default=100, help="paced events for latency")
+    parser.add_argument("--rate", type=float, default=50.0, help="paced events per second")
+    parser.add_argument("--burst", type=int, default=100, help="events in the throughput burst")
+    parser.add_argument("--full", action="store_true", help="10,000 idle and 1,000 relay connections")
+    parser.add_argument("--no-pin", dest="pin", action="store_false", help="do not pin server/client CPUs")
+    parser.add_argument("--json", action="store_true", help="also print the raw numbers as JSON")
+    args = parser.parse_args()
+    if args.full:
+        args.idle, args.relay = max(args.idle, 10_000), max(args.relay, 1_000)
+    sys.exit(asyncio.run(run(args)))
+
+
+if __name__ == "__main__":
+    main()
