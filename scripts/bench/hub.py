@@ -376,7 +376,8 @@ async def run(args: argparse.Namespace) -> int:
     )
     print(
         f"memory per idle connection: hub {hub['kib_per_conn']:.1f} KiB vs bare "
-        f"{bare['kib_per_conn']:.1f} KiB = {ratio(hub['kib_per_conn'], bare['kib_per_conn'])} (target: hub < 40 KiB)"
+        f"{bare['kib_per_conn']:.1f} KiB = {ratio(hub['kib_per_conn'], bare['kib_per_conn'])} "
+        "(target: hub < 40 KiB)"
     )
     print(
         f"relay latency p50: {ratio(hub['p50_ms'], bare['p50_ms'])}, "
