@@ -34,6 +34,22 @@ SEED_REQUEST = "Create a Twitter post about AI"  # the seed's example USER_REQUE
 HUB_PORT = int(os.environ.get("HUB_PORT") or 8002)
 
 
+def load_dotenv(path: Path = REPO_ROOT / ".env") -> None:
+    """KEY=VALUE lines of .env, for settings not already in the environment."""
+    if not path.is_file():
+        return
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        if value:
+            os.environ.setdefault(key.strip(), value)
+
+
 def _say(message: str) -> None:
     print(message, flush=True)
 
@@ -224,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     p_demo.add_argument("request", nargs="?", default=SEED_REQUEST)
     p_demo.add_argument("--user", default="demo")
     args = parser.parse_args(argv)
+    load_dotenv()
     if args.command in (None, "start"):
         if args.command is None:
             args.port, args.no_hub = None, False

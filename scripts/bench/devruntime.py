@@ -5,7 +5,7 @@ the same run, calls the same 10 main()s directly in one process. Prints per-step
 ratio (flow time per step / direct call per step), plus a plain `python -c pass` process start
 for scale: the runtime, like a Windmill worker, starts one process per step.
 
-    uv run python scripts/bench/devruntime.py [--runs 5]
+    uv run python scripts/bench/devruntime.py [--runs 5] [--plain]
 """
 
 from __future__ import annotations
@@ -81,11 +81,14 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=5, help="flow runs to average (default 5)")
+    parser.add_argument("--plain", action="store_true", help="a fresh interpreter per job instead of forking")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "bundle"
         write_bundle(root)
-        settings = Settings(port=0, bundle_root=root, db_path=Path(tmp) / "bench.sqlite3")
+        settings = Settings(
+            port=0, bundle_root=root, db_path=Path(tmp) / "bench.sqlite3", fork=not args.plain
+        )
         with DevServer(settings) as server:
             client = httpx.Client(
                 base_url=f"{server.base_url}/api/w/{settings.workspace}",
@@ -108,7 +111,8 @@ def main() -> None:
         direct = direct_per_call(root)
     flow_step = sum(durations) / len(durations) / STEPS
     proc = process_start()
-    print(f"steps per flow            : {STEPS} (runs: {args.runs})")
+    mode = "fresh interpreter per job" if args.plain else "forked from the warm fork server"
+    print(f"steps per flow            : {STEPS} (runs: {args.runs}, jobs {mode})")
     print(f"dev runtime, per step     : {flow_step * 1000:9.2f} ms")
     print(f"direct main(), per call   : {direct * 1e6:9.3f} us")
     print(f"bare python process start : {proc * 1000:9.2f} ms (what any per-job process pays)")
