@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_FILE = REPO_ROOT / "var" / "hub_jwt_secret"
@@ -78,6 +78,11 @@ class Settings(BaseModel):
     question_ttl_s: int = Field(default=86400, ge=1)
 
     chat_dir: Path = REPO_ROOT / "apps" / "chat"
+
+    @field_validator("jwt_issuer", "jwt_audience", mode="before")
+    @classmethod
+    def _dash_means_unchecked(cls, value: object) -> object:
+        return None if value == "-" else value
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
