@@ -30,7 +30,8 @@ steps:
 References (a string starting with `$`; `$$` at the start escapes a literal `$`):
 `$user_id`, `$request`, `$intent` (its name), `$entities.<field>` (platform, topic, time, timezone,
 dataset, extra.<key>), `$context.<key>` (load_context's result, e.g. `$context.timezone`),
-`$steps.<id>.<field>` (a field of an earlier step's result, dotted paths allowed).
+`$steps.<id>.<field>` (a field of an earlier step's result, dotted paths allowed; `$steps.<id>` is
+the whole result).
 `{from: <reference without $>, default: <literal or reference>}` gives a fallback. An argument that
 resolves to nothing and has no default is left out, so the script's own default applies; a path in
 `requires` that resolves to nothing makes `plan()` report it as missing (the flow asks the person).
@@ -50,7 +51,7 @@ import yaml
 
 from f.openanalyst.lib.protocol import Expectation, PlanStep
 
-_STEP_REF_RE = re.compile(r"^\$steps\.([a-z][a-z0-9_]*)\.(.+)$")
+_STEP_REF_RE = re.compile(r"^\$steps\.([a-z][a-z0-9_]*)(?:\.(.+))?$")
 _MISSING = object()
 
 
@@ -201,7 +202,7 @@ def resolve_step_refs(args: dict[str, Any], results: dict[str, Any]) -> dict[str
     for key, value in args.items():
         m = _STEP_REF_RE.match(value) if isinstance(value, str) else None
         if m:
-            found = _lookup({"steps": results}, f"steps.{m[1]}.{m[2]}")
+            found = _lookup({"steps": results}, f"steps.{m[1]}" + (f".{m[2]}" if m[2] else ""))
             if found is _MISSING:
                 raise WorkflowError(f"argument {key!r}: {value} is not in the result of step {m[1]!r}")
             out[key] = found
