@@ -195,3 +195,40 @@ def _clear_schema_cache():
 
     plan_rules.script_schema.cache_clear()
     yield
+
+
+def test_unsure_intent_is_refined_by_the_model_and_rules_keep_what_they_saw(model_env, respx_mock):
+    from f.openanalyst.brain import analyze_intent
+
+    refined = bodies.json_message(
+        {
+            "name": "create_post",
+            "confidence": 0.8,
+            "entities": {
+                "platform": "twitter",
+                "topic": "our new API",
+                "time_phrase": "friday 3pm",
+                "dataset": None,
+            },
+        },
+        model=bodies.JUDGE_MODEL,
+        input_tokens=240,
+        output_tokens=40,
+    )
+    route = respx_mock.post(MESSAGES_URL).mock(return_value=httpx.Response(200, json=refined))
+    out = analyze_intent.main(
+        "alice", "thoughts for my linkedin people re our new API", {"timezone": "Europe/Paris"}
+    )
+    assert out["name"] == "create_post" and out["source"] == "model"
+    assert out["entities"]["platform"] == "linkedin"  # seen by the rules, not overridden
+    assert out["entities"]["topic"] == "our new API"
+    assert out["entities"]["time"].endswith("T15:00:00+01:00")
+    assert out["tokens"]["calls"] == 1
+    assert json.loads(route.calls[0].request.content)["model"] == bodies.JUDGE_MODEL
+
+
+def test_confident_rules_spend_no_tokens(model_env, respx_mock):
+    from f.openanalyst.brain import analyze_intent
+
+    out = analyze_intent.main("alice", REQUEST, {"timezone": "Europe/Paris"})
+    assert out["name"] == "create_and_schedule" and out["tokens"]["calls"] == 0  # respx: no call

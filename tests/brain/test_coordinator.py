@@ -1,0 +1,55 @@
+"""A request spanning two skills: the coordinator team delegates, then returns one plan."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from f.openanalyst.lib import llm, planner
+from tests.brain import anthropic_bodies as bodies
+from tests.brain.conftest import MESSAGES_URL, skill_value
+
+FETCH = "f/openanalyst/analytics/fetch_metrics"
+CREATE = "f/openanalyst/social/create_post"
+
+
+def test_the_coordinator_delegates_and_combines_one_validated_plan(model_env, respx_mock):
+    combined = bodies.plan_message(
+        [
+            bodies.step("metrics", FETCH, {"source": "history"}, required=["rows"]),
+            bodies.step(
+                "draft",
+                CREATE,
+                {"platform": "linkedin", "topic": "what our Q3 numbers say"},
+                required=["content"],
+            ),
+        ],
+        rationale="fetch the numbers, then write about them",
+    )
+    route = respx_mock.post(MESSAGES_URL).mock(
+        side_effect=[
+            httpx.Response(
+                200, json=bodies.delegate_message("analytics-planner", "Plan fetching Q3 metrics")
+            ),
+            httpx.Response(200, json=bodies.text_message(f"Call {FETCH} with source=history.")),
+            httpx.Response(200, json=combined),
+        ]
+    )
+    usage = llm.Usage()
+    plan = planner.plan_with_model(
+        llm.load_config(),
+        skill_value("SOCIAL_MEDIA"),
+        "alice",
+        "Analyse our Q3 engagement and write a LinkedIn post about it",
+        usage,
+        extra_skills={"ANALYTICS": skill_value("ANALYTICS")},
+    )
+    assert [s.script for s in plan.steps] == [FETCH, CREATE]
+    assert all(s.args["user_id"] == "alice" for s in plan.steps)
+    leader_first, member, leader_last = (json.loads(c.request.content) for c in route.calls)
+    assert "OpenAnalyst coordinator" in json.dumps(leader_first["system"])
+    assert any(t["name"] == "delegate_task_to_member" for t in leader_first["tools"])
+    assert FETCH in json.dumps(member["system"])  # the member plans with its own skill's context
+    assert leader_last["output_config"]["format"]["type"] == "json_schema"
+    assert usage.calls == 3
