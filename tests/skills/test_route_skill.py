@@ -1,0 +1,158 @@
+"""f/openanalyst/brain/route_skill: against a mocked Windmill (respx) and on the dev runtime."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import wmill.client
+import yaml
+
+from f.openanalyst.brain import route_skill
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = "http://windmill.test"
+LIST_URL = f"{BASE}/api/w/openanalyst/resources/list"
+BAKERY = {
+    "name": "bakery-orders",
+    "description": "Take cake and bread orders for the bakery and confirm pickup times.",
+    "triggers": ["cake order", "bread order"],
+    "scripts": ["u/alice/scripts/take_order", "f/openanalyst/social/create_post", "f/openanalyst/admin/x"],
+    "system_prompt": "You take bakery orders.",
+}
+
+
+def listable(path: str, value: Any) -> dict[str, Any]:
+    """A ListableResource as the Windmill REST spec (1.743) describes it."""
+    return {
+        "workspace_id": "openanalyst",
+        "path": path,
+        "description": "",
+        "resource_type": "openanalyst_skill",
+        "value": value,
+        "is_oauth": False,
+        "extra_perms": {},
+        "is_expired": False,
+        "is_linked": False,
+        "is_refreshed": False,
+        "account": None,
+        "created_by": "admin",
+        "edited_at": "2026-11-21T06:00:00.000Z",
+    }
+
+
+def shared_resources() -> list[dict[str, Any]]:
+    out = []
+    for file in sorted((ROOT / "f" / "openanalyst" / "skills").glob("*.resource.yaml")):
+        doc = yaml.safe_load(file.read_text())
+        out.append(listable(f"f/openanalyst/skills/{file.name.removesuffix('.resource.yaml')}", doc["value"]))
+    return out
+
+
+@pytest.fixture
+def windmill_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BASE_INTERNAL_URL", BASE)
+    monkeypatch.setenv("WM_TOKEN", "job-token")
+    monkeypatch.setenv("WM_WORKSPACE", "openanalyst")
+    monkeypatch.setattr(wmill.client, "_client", None)
+
+
+def mock_lists(respx_mock, user_items: list[dict[str, Any]]) -> tuple[Any, Any]:
+    shared = respx_mock.get(LIST_URL, params__contains={"path_start": "f/openanalyst/skills/"}).mock(
+        return_value=httpx.Response(200, json=shared_resources())
+    )
+    user = respx_mock.get(LIST_URL, params__contains={"path_start": "u/alice/skills/"}).mock(
+        return_value=httpx.Response(200, json=user_items)
+    )
+    return shared, user
+
+
+def test_seed_request_routes_to_social_media_with_its_context(respx_mock, windmill_env) -> None:
+    shared, user = mock_lists(respx_mock, [])
+    out = route_skill.main(
+        "alice", "Write a LinkedIn post about our Q3 launch and schedule it for Tuesday 9am", None
+    )
+    assert out["skill"] == "SOCIAL_MEDIA" and out["confidence"] > 0.1
+    ctx = out["skill_context"]
+    assert "f/openanalyst/social/schedule_post" in ctx["scripts"]
+    assert "create-and-schedule-post" in ctx["workflows"] and ctx["system_prompt"]
+    request = shared.calls.last.request
+    assert request.headers["authorization"] == "Bearer job-token"
+    assert request.url.params["resource_type"] == "openanalyst_skill"
+    assert user.called
+
+
+def test_custom_skill_routes_for_its_owner_only_and_foreign_rows_are_ignored(
+    respx_mock, windmill_env
+) -> None:
+    rogue = {**BAKERY, "name": "bob-secret", "description": "Bob's private skill: cake order handling."}
+    mock_lists(
+        respx_mock,
+        [
+            listable("u/alice/skills/bakery_orders", BAKERY),
+            # A token that sees too much must not widen routing: rows outside the prefix are dropped.
+            listable("u/bob/skills/bob_secret", rogue),
+            listable("u/alice/skills/broken", {"name": "broken"}),
+        ],
+    )
+    out = route_skill.main("alice", "a cake order for saturday: two sourdough loaves")
+    assert out["skill"] == "bakery-orders"
+    assert out["skill_context"]["source"] == "custom"
+    # A custom skill may call its owner's scripts and scripts shared skills allow, nothing else.
+    assert out["skill_context"]["scripts"] == [
+        "u/alice/scripts/take_order",
+        "f/openanalyst/social/create_post",
+    ]
+    assert all(a["skill"] != "bob-secret" for a in out["alternatives"])
+    assert any("broken" in w and "description" in w for w in out["warnings"])
+
+
+def test_value_missing_from_the_list_is_fetched(respx_mock, windmill_env) -> None:
+    mock_lists(respx_mock, [listable("u/alice/skills/bakery_orders", None)])
+    get = respx_mock.get(
+        f"{BASE}/api/w/openanalyst/resources/get_value_interpolated/u/alice/skills/bakery_orders"
+    )
+    get.mock(return_value=httpx.Response(200, json=BAKERY))
+    assert route_skill.main("alice", "/bakery-orders please")["skill"] == "bakery-orders"
+
+
+def test_nothing_fits_but_the_intent_names_one_skill(respx_mock, windmill_env) -> None:
+    mock_lists(respx_mock, [])
+    out = route_skill.main("alice", "zzz qqq", {"name": "status", "entities": {}})
+    assert out["skill"] == "CORE" and "intent" in out["reason"]
+    plain = route_skill.main("alice", "zzz qqq")
+    assert plain["skill"] is None and plain["skill_context"] is None
+
+
+def test_bad_input_is_refused_before_any_call(windmill_env) -> None:
+    with pytest.raises(ValueError, match="invalid user id"):
+        route_skill.main("../bob", "hello")
+    with pytest.raises(ValueError, match="empty"):
+        route_skill.main("alice", "   ")
+
+
+def test_on_the_dev_runtime(dev_runtime) -> None:
+    dev_runtime.set_resource(
+        "u/carol/skills/plant_care",
+        {
+            "name": "plant-care",
+            "description": "Watering and repotting schedules for Carol's house plants.",
+            "triggers": ["water the plants", "repot"],
+        },
+        resource_type="openanalyst_skill",
+    )
+    job = dev_runtime.run_script(
+        "f/openanalyst/brain/route_skill", {"user_id": "carol", "request": "when should I repot the fern?"}
+    )
+    out = dev_runtime.wait(job, timeout=120)
+    assert out["skill"] == "plant-care" and out["skill_context"]["source"] == "custom"
+    job = dev_runtime.run_script(
+        "f/openanalyst/brain/route_skill", {"user_id": "dave", "request": "when should I repot the fern?"}
+    )
+    assert dev_runtime.wait(job, timeout=120)["skill"] != "plant-care"
+    job = dev_runtime.run_script(
+        "f/openanalyst/brain/route_skill", {"user_id": "dave", "request": "Draft a tweet about our launch"}
+    )
+    assert dev_runtime.wait(job, timeout=120)["skill"] == "SOCIAL_MEDIA"
