@@ -282,9 +282,9 @@ class Runtime:
             "WM_STATE_PATH": state_path,
             "WM_FLOW_STEP_ID": step,
         }
-        if doc.get("parent_job"):
+        if doc.get("is_flow_step") and doc.get("parent_job"):
+            # Only flow steps belong to a flow; a job started by a job just has a parent_job.
             env["WM_FLOW_JOB_ID"] = doc["parent_job"]
-        if doc.get("root_job") or doc.get("parent_job"):
             env["WM_ROOT_FLOW_JOB_ID"] = doc.get("root_job") or doc["parent_job"]
         if flow_path:
             env["WM_FLOW_PATH"] = flow_path
@@ -426,11 +426,15 @@ class Runtime:
         suspend step wait in the queue, as Windmill keeps early resumes."""
         live = self.live.get(job_id)
         if live is not None and live.resume_queue is not None:
+            if live.doc.get("completed"):
+                raise BadRequest(f"flow {job_id} is already completed")
             for other in self.live.values():
                 if other.waiting_step_job and other.doc.get("root_job") == job_id:
                     return other
             return live
         doc = self.get_job(job_id)
+        if doc.get("job_kind") == "flow":
+            raise BadRequest(f"flow {job_id} is not running")
         parent = self.live.get(doc.get("parent_job") or "")
         if parent is not None and parent.resume_queue is not None and not parent.doc.get("completed"):
             return parent
