@@ -32,7 +32,7 @@ def main(
     execution: dict,
     phase: Literal["loop", "research", "answers"] = "loop",
     attempt: int = 1,
-    max_attempts: int = MAX_ATTEMPTS,
+    max_attempts: int = 3,
     research: dict | None = None,
     session_id: str | None = None,
     message_id: str | None = None,
