@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -167,11 +168,24 @@ def templates_module() -> str:
     )
 
 
+def _formatted(path: Path, text: str) -> str:
+    """`text` as `ruff format` leaves it, so formatting the tree never makes the modules stale."""
+    run = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--stdin-filename", str(path), "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    return run.stdout
+
+
 def outputs() -> dict[Path, str]:
     out = {TEMPLATES_OUT: templates_module()}
     if SPEC.exists():
         out[OPENFLOW_OUT] = openflow_module()
-    return out
+    return {path: _formatted(path, text) for path, text in out.items()}
 
 
 def main() -> int:

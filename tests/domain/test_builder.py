@@ -4,7 +4,10 @@ validated before anything is created; path attacks refused with a clear error.""
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import json
 
+import httpx
 import pytest
 
 from f.openanalyst.builder import create_app, create_flow, create_schedule, create_script, create_skill
@@ -53,6 +56,8 @@ def test_create_script_infers_the_form_and_posts_a_conforming_request(windmill):
         "kind": "script",
         "action": "created",
         "schema": out["schema"],
+        "mode": "given",
+        "notes": [],
     }
     assert out["schema"]["required"] == ["topic"]
     assert out["schema"]["properties"]["tone"]["enum"] == ["a", "b"]
@@ -80,7 +85,7 @@ def test_create_script_infers_the_form_and_posts_a_conforming_request(windmill):
         ("def helper():\n    pass\n", "needs a top-level `def main"),
         ("def main(:\n", "does not parse"),
         ("from u.bob.secrets import key\n\ndef main():\n    return key\n", "belongs to another person"),
-        ("   ", "empty"),
+        ("   ", "or a description of what it must do"),
     ],
 )
 def test_invalid_scripts_are_refused(windmill, content, message):
@@ -89,14 +94,79 @@ def test_invalid_scripts_are_refused(windmill, content, message):
     assert windmill.writes() == []
 
 
+ANTHROPIC = "https://api.anthropic.com/v1/messages"
+
+
+def anthropic_reply(text: str) -> dict:
+    return {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-haiku-5-5",
+        "content": [{"type": "text", "text": text}],
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 50, "output_tokens": 80},
+    }
+
+
+def with_model(windmill) -> None:
+    windmill.items["resource"]["f/openanalyst/anthropic"] = {
+        "path": "f/openanalyst/anthropic",
+        "resource_type": "anthropic",
+        "value": {"apiKey": "sk-ant-test"},
+    }
+    windmill.variables["f/openanalyst/writer_model"] = "claude-haiku-5-5"
+
+
+def test_a_script_from_a_description_offline_is_a_typed_starter(windmill):
+    out = create_script.main("alice", "Word counter", description="Count the words of a text")
+    assert out["path"] == "u/alice/scripts/word_counter" and out["mode"] == "starter"
+    assert "offline" in out["notes"][0]
+    code = windmill.items["script"]["u/alice/scripts/word_counter"]["content"]
+    namespace: dict = {}
+    exec(compile(code, "starter", "exec"), namespace)
+    assert namespace["main"]("three little words") == {"text": "three little words", "count": 1, "words": 3}
+
+
+def test_a_script_from_a_description_with_a_model_is_validated(windmill):
+    with_model(windmill)
+    bad = "```python\ndef helper():\n    pass\n```"
+    good = (
+        '```python\ndef main(text: str) -> dict:\n    """Upper-case."""\n'
+        '    return {"text": text.upper()}\n```'
+    )
+    route = windmill.router.post(ANTHROPIC).mock(
+        side_effect=[
+            httpx.Response(200, json=anthropic_reply(bad)),
+            httpx.Response(200, json=anthropic_reply(good)),
+        ]
+    )
+    out = create_script.main("alice", "shout", description="Upper-case a text")
+    assert out["mode"] == "model" and out["schema"]["required"] == ["text"]
+    assert (
+        "needs a top-level `def main" in json.loads(route.calls[1].request.content)["messages"][0]["content"]
+    )
+
+
 # ------------------------------------------------------------------------------- flows
+
+
+def test_a_flow_from_a_description_needs_a_model_or_steps(windmill):
+    with pytest.raises(BuildError, match="no flow steps given and no model"):
+        create_flow.main("alice", "digest", description="Every week, write a post about my stats")
+    with_model(windmill)
+    reply = "```json\n" + json.dumps(FLOW) + "\n```"
+    windmill.router.post(ANTHROPIC).mock(return_value=httpx.Response(200, json=anthropic_reply(reply)))
+    out = create_flow.main("alice", "digest", description="Write a LinkedIn post then run my digest")
+    assert out["mode"] == "model" and windmill.items["flow"]["u/alice/flows/digest"]["value"] == FLOW
 
 
 def test_create_flow_validates_against_openflow_and_creates(windmill):
     out = create_flow.main(
         "alice", "post_flow", FLOW, summary="Post", schema={"type": "object", "properties": {}}
     )
-    assert out == {"path": "u/alice/flows/post_flow", "kind": "flow", "action": "created"}
+    assert out == {"path": "u/alice/flows/post_flow", "kind": "flow", "action": "created", "mode": "given"}
     [(_, template, body)] = windmill.writes()
     assert template == "/w/{workspace}/flows/create" and body["value"] == FLOW
 
@@ -181,6 +251,31 @@ def test_an_app_calling_someone_elses_script_is_refused(windmill):
 # --------------------------------------------------------------------------- schedules
 
 
+def test_schedules_from_words_and_the_workflow_argument_names(windmill):
+    out = create_schedule.main(
+        "alice",
+        "Monday digest",
+        cron="every monday at 9am",
+        target="u/alice/flows/digest",
+        is_flow=True,
+        timezone="Europe/Paris",
+    )
+    assert out["schedule_path"] == "u/alice/schedules/monday_digest" and out["cron"] == "0 0 9 * * 1"
+    nxt = dt.datetime.fromisoformat(out["next_run"])
+    assert nxt.weekday() == 0 and (nxt.hour, nxt.minute) == (9, 0) and nxt > dt.datetime.now(dt.UTC)
+    assert (
+        create_schedule.main("alice", "nightly", "0 30 2 * * *", "u/alice/flows/x")["cron"] == "0 30 2 * * *"
+    )
+    assert create_schedule.main("alice", "std", "15 8 * * 1-5", "u/alice/flows/x")["cron"] == "0 15 8 * * 1-5"
+
+
+def test_an_app_from_a_description_starts_from_the_dashboard(windmill):
+    out = create_app.main("alice", "Sales board", description="My sales board")
+    assert out["path"] == "u/alice/apps/sales_board" and out["mode"] == "template"
+    app = windmill.items["app"]["u/alice/apps/sales_board"]["value"]
+    assert app["grid"][0]["data"]["componentInput"]["value"] == "My sales board"
+
+
 def test_create_schedule_sets_every_field_lint_requires(windmill):
     out = create_schedule.main(
         "alice",
@@ -206,7 +301,8 @@ def test_create_schedule_sets_every_field_lint_requires(windmill):
 @pytest.mark.parametrize(
     ("cron", "target", "tz", "message"),
     [
-        ("0 9 * * *", "u/alice/flows/x", "UTC", "has 5 fields"),
+        ("0 9 * *", "u/alice/flows/x", "UTC", "could not read"),
+        ("whenever", "u/alice/flows/x", "UTC", "could not read"),
         ("0 0 25 * * *", "u/alice/flows/x", "UTC", "hour '25' is out of range"),
         ("0 0 9 * * *", "u/bob/flows/x", "UTC", "belongs to another person"),
         ("0 0 9 * * *", "u/alice/flows/x", "Mars/Base", "unknown timezone"),
@@ -259,7 +355,6 @@ ATTACK_NAMES = [
     "ｓcript",  # full-width s
     "café",
     "script\u200b",  # zero-width space
-    "Script",
     "a" * 65,
     "x" * 500,
     "a/b/c/d/e",

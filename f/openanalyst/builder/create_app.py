@@ -14,8 +14,9 @@ from f.openanalyst.lib import builder
 def main(
     user_id: str,
     name: str,
-    value: dict,
+    value: dict | None = None,
     summary: str = "",
+    description: str = "",
     execution_mode: Literal["viewer", "publisher"] = "viewer",
     overwrite: bool = False,
 ) -> dict[str, Any]:
@@ -24,11 +25,16 @@ def main(
     Args:
         user_id: the person; the app is created in their folder only.
         name: a plain name, e.g. "sales_dashboard".
-        value: the app definition: grid of components, subgrids, css, ...
+        value: the app definition: grid of components, subgrids, css, ... Empty: a copy of the
+            person's dashboard (title, scheduled-posts chart and table) titled with the summary.
+        description: what the app is for (its title when there is no summary).
         summary: the app's title.
         execution_mode: viewer (runs as whoever views it) or publisher.
         overwrite: replace an existing different app.
     """
-    body = builder.app_body(user_id, name, summary, value, execution_mode)
+    mode = "given"
+    if not value:
+        value, mode = builder.starter_app(user_id, summary or description or name), "template"
+    body = builder.app_body(user_id, name, summary or description[:80], value, execution_mode)
     result = builder.ensure("app", body, overwrite)
-    return result | {"url_path": f"/apps/get/{body['path']}"}
+    return result | {"url_path": f"/apps/get/{body['path']}", "mode": mode}

@@ -14,7 +14,7 @@ from f.openanalyst.lib import builder
 def main(
     user_id: str,
     name: str,
-    value: dict,
+    value: dict | None = None,
     summary: str = "",
     description: str = "",
     schema: dict | None = None,
@@ -25,11 +25,18 @@ def main(
     Args:
         user_id: the person; the flow is created in their folder only.
         name: a plain name, e.g. "weekly_report".
-        value: the OpenFlow value: {"modules": [...], ...}.
+        value: the OpenFlow value: {"modules": [...], ...}. Empty: composed by the model from the
+            description (validated) when one is configured.
         summary: a short title.
         description: what it does.
         schema: the flow's input JSON schema (type object).
         overwrite: replace an existing different flow.
     """
-    body = builder.flow_body(user_id, name, summary, value, schema, description)
-    return builder.ensure("flow", body, overwrite)
+    mode = "given"
+    if not value:
+        if not description.strip():
+            raise builder.BuildError("give the flow's value (modules), or a description of its steps")
+        value, _ = builder.draft_flow(user_id, description)
+        mode = "model"
+    body = builder.flow_body(user_id, name, summary or description[:80], value, schema, description)
+    return builder.ensure("flow", body, overwrite) | {"mode": mode}

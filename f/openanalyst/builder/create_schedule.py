@@ -7,27 +7,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from f.openanalyst.lib import builder
+from f.openanalyst.lib import builder, schedules
 
 
 def main(
     user_id: str,
     name: str,
-    schedule: str,
-    script_path: str,
+    schedule: str = "",
+    script_path: str = "",
     timezone: str = "UTC",
     is_flow: bool = False,
     args: dict | None = None,
     enabled: bool = True,
     summary: str = "",
     overwrite: bool = False,
+    cron: str | None = None,
+    target: str | None = None,
 ) -> dict[str, Any]:
     """Create u/<user_id>/schedules/<name> running `script_path` on `schedule`.
 
     Args:
         user_id: the person; the schedule is created in their folder only.
         name: a plain name, e.g. "monday_digest".
-        schedule: 6-field cron, seconds first: "0 0 9 * * 1" = Mondays 09:00:00.
+        schedule: 6-field cron, seconds first ("0 0 9 * * 1" = Mondays 09:00:00), a 5-field cron,
+            or words: "every day at 9am", "weekdays at 8:30", "every 15 minutes".
         script_path: what to run: u/<user_id>/... or f/openanalyst/...
         timezone: IANA timezone the cron is read in, e.g. "Europe/Paris".
         is_flow: true when script_path is a flow.
@@ -35,8 +38,25 @@ def main(
         enabled: start enabled.
         summary: a short description.
         overwrite: replace an existing different schedule.
+        cron: same as schedule (the name the skills' workflows use).
+        target: same as script_path (the name the skills' workflows use).
     """
+    expression = schedule or cron or ""
+    if not expression.strip():
+        raise builder.BuildError("say when it runs: a cron or words like 'every monday at 9am'")
+    try:
+        expression = schedules.recurrence_to_cron(expression)
+    except ValueError as exc:
+        raise builder.BuildError(str(exc)) from exc
+    path = script_path or target or ""
     body = builder.schedule_item(
-        user_id, name, schedule, script_path, timezone, args or {}, is_flow, enabled, summary
+        user_id, name, expression, path, timezone, args or {}, is_flow, enabled, summary
     )
-    return builder.ensure("schedule", body, overwrite)
+    done = builder.ensure("schedule", body, overwrite)
+    upcoming = schedules.next_run(body["schedule"], timezone)
+    return done | {
+        "schedule_path": body["path"],
+        "cron": body["schedule"],
+        "timezone": timezone,
+        "next_run": upcoming.isoformat() if upcoming else None,
+    }

@@ -1,9 +1,10 @@
 """Create a script in the person's folder (u/<user>/scripts/<name>), validated first.
 
-Python code must parse and define `main()`; its input schema is inferred from main's signature
-so the Windmill UI shows a form. Imports of workspace code may only name the person's own
-scripts or shared OpenAnalyst code. An existing script is left alone when identical, replaced
-(as a new version) only with overwrite=true.
+Without code, the model writes it from the description (validated; a typed starter when no model
+is configured, and `mode` says which). Python code must parse and define `main()`; its input
+schema is inferred from main's signature so the Windmill UI shows a form. Imports of workspace
+code may only name the person's own scripts or shared OpenAnalyst code. An existing script is
+left alone when identical, replaced (as a new version) only with overwrite=true.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from f.openanalyst.lib import builder
 def main(
     user_id: str,
     name: str,
-    content: str,
+    content: str = "",
     language: Literal["python3", "bun", "deno", "bash", "postgresql"] = "python3",
     summary: str = "",
     description: str = "",
@@ -27,11 +28,25 @@ def main(
     Args:
         user_id: the person; the script is created in their folder only.
         name: a plain name (a-z, 0-9, '_'; up to 4 '/'-separated segments), e.g. "weekly_digest".
-        content: the source code; Python needs a `def main(...)`.
+        content: the source code; Python needs a `def main(...)`. Empty: written from the
+            description by the model when one is configured, else a typed starter to fill in.
         language: python3, bun, deno, bash or postgresql.
         summary: a short title shown in Windmill.
         description: what it does.
         overwrite: replace an existing different script with this version.
     """
-    body = builder.script_body(user_id, name, content, language, summary, description)
-    return builder.ensure("script", body, overwrite) | {"schema": body.get("schema")}
+    mode, notes = "given", []
+    if not content.strip():
+        if language != "python3":
+            raise builder.BuildError(
+                "give the script's content (only Python can be drafted from a description)"
+            )
+        if not description.strip():
+            raise builder.BuildError("give the script's content, or a description of what it must do")
+        content, mode, notes = builder.draft_script(user_id, name, description)
+    body = builder.script_body(user_id, name, content, language, summary or description[:80], description)
+    return builder.ensure("script", body, overwrite) | {
+        "schema": body.get("schema"),
+        "mode": mode,
+        "notes": notes,
+    }

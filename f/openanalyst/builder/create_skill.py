@@ -43,7 +43,7 @@ def main(
     value = {
         "description": description,
         "triggers": list(triggers or []),
-        "body": body,
+        "body": body or description,
         "system_prompt": system_prompt,
         "scripts": list(scripts or []),
         "platforms": list(platforms or []),

@@ -27,6 +27,9 @@ LANGUAGES = ("python3", "bun", "deno", "bash", "postgresql")
 SKILL_RESOURCE_TYPE = "openanalyst_skill"
 
 
+_HUMAN_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _-]*")
+
+
 class BuildError(ValueError):
     """A request the builder refuses; nothing was created."""
 
@@ -47,6 +50,8 @@ def item_path(user_id: str, kind: str, name: str) -> str:
         )
     if unicodedata.normalize("NFKC", name) != name or not name.isascii():
         raise BuildError(f"name {name[:64]!r} has non-ASCII or look-alike characters: use a-z, 0-9 and '_'")
+    if _HUMAN_NAME_RE.fullmatch(name):  # "Weekly sales report" -> weekly_sales_report
+        name = re.sub(r"_+", "_", re.sub(r"[ -]+", "_", name.strip().lower())).strip("_")
     if kind not in KINDS:
         raise BuildError(f"unknown kind {kind!r}")
     try:
@@ -393,7 +398,10 @@ def skill_body(user_id: str, name: str, value: dict[str, Any], description: str 
     from jsonschema import Draft202012Validator
 
     path = item_path(user_id, "skills", name)
+    name = path.rsplit("/", 1)[1]
     value = {**value, "name": name, "source": "custom"}
+    if value.get("triggers") == [""] or not value.get("triggers"):
+        value["triggers"] = [name.replace("_", " ")]
     errors = sorted(
         Draft202012Validator(skill_schema()).iter_errors(value), key=lambda e: list(e.absolute_path)
     )
@@ -461,3 +469,104 @@ def ensure(
     else:
         windmill_rest.update_resource(path, body)
     return {"path": path, "kind": kind, "action": "updated"}
+
+
+# ---------------------------------------------------------------- drafts from a description
+
+_CODE_RE = re.compile(r"```(?:python|json)?\s*\n(.*?)```", re.S)
+SHARED_SCRIPTS = (
+    "f/openanalyst/social/create_post",
+    "f/openanalyst/social/schedule_post",
+    "f/openanalyst/social/publish_post",
+    "f/openanalyst/social/analyze_engagement",
+    "f/openanalyst/analytics/fetch_metrics",
+    "f/openanalyst/analytics/generate_report",
+    "f/openanalyst/core/log_activity",
+)
+
+
+def _extract(text: str) -> str:
+    m = _CODE_RE.search(text)
+    return (m.group(1) if m else text).strip() + "\n"
+
+
+def starter_script(name: str, description: str) -> str:
+    """A runnable, typed starting point when no model can write the code (mode "starter")."""
+    doc = " ".join(description.split())[:300].replace("\\", "/").replace('"', "'") or f"{name} script"
+    return (
+        f'"""{doc}"""\n\n\n'
+        'def main(text: str = "", count: int = 1) -> dict:\n'
+        f'    """{doc}\n\n'
+        '    A starter created without a model: replace the body with the logic you need.\n    """\n'
+        '    return {"text": text, "count": count, "words": len(text.split())}\n'
+    )
+
+
+def draft_script(user_id: str, name: str, description: str) -> tuple[str, str, list[str]]:
+    """(code, mode, notes): model-written and validated when a model is configured, else a starter."""
+    from f.openanalyst.lib.writer_model import ModelUnavailable, complete
+
+    system = (
+        "You write Windmill Python scripts. Exactly one top-level `def main(...)` with a typed signature "
+        "(str, int, float, bool, dict, list[str], Literal[...] for choices; never Enum), a docstring, and a "
+        "JSON-serialisable return value. Use only the standard library, `wmill` and `httpx`. Answer with one "
+        "```python code block and nothing else."
+    )
+    prompt = f"Script name: {name}\nWhat it must do: {description}"
+    notes: list[str] = []
+    try:
+        for _ in range(2):
+            code = _extract(complete(system, prompt, max_tokens=4096).text)
+            try:
+                script_body(user_id, name, code, "python3", name)
+                return code, "model", notes
+            except BuildError as exc:
+                prompt += f"\n\nYour code was refused: {exc}. Fix it."
+        notes.append("the model's code failed validation twice; created a starter instead")
+    except ModelUnavailable as exc:
+        notes.append(f"offline: {exc}; created a starter to fill in")
+    return starter_script(name, description), "starter", notes
+
+
+def draft_flow(user_id: str, description: str) -> tuple[dict[str, Any], list[str]]:
+    """An OpenFlow value written by the model from `description`, validated (one retry)."""
+    from f.openanalyst.lib.writer_model import ModelUnavailable, complete
+
+    system = (
+        "You compose Windmill flows. Answer with one ```json block holding an OpenFlow value: "
+        '{"modules": [{"id": "snake_case", "value": {"type": "script", "path": "<script path>", '
+        '"input_transforms": {"<arg>": {"type": "static", "value": ...} | {"type": "javascript", "expr": '
+        '"flow_input.x or results.<id>.<field>"}}}}]}. Use only these scripts: '
+        + ", ".join(SHARED_SCRIPTS)
+        + f", or the person's own under u/{user_id}/. Pass user_id as the static value {user_id!r}."
+    )
+    prompt = f"The flow must: {description}"
+    try:
+        for _ in range(2):
+            text = _extract(complete(system, prompt, max_tokens=4096).text)
+            try:
+                value = json.loads(text)
+                validate_flow_value(user_id, value)
+                return value, []
+            except (ValueError, BuildError) as exc:
+                prompt += f"\n\nYour flow was refused: {str(exc)[:300]}. Fix it."
+        raise BuildError(
+            "the model could not write a valid flow from this description; list the steps instead"
+        )
+    except ModelUnavailable as exc:
+        raise BuildError(
+            f"no flow steps given and no model to compose them ({exc}): pass `value` with the modules, "
+            "e.g. one script step per action"
+        ) from exc
+
+
+def starter_app(user_id: str, title: str) -> dict[str, Any]:
+    """The person's dashboard app (from the templates), titled `title`: a working starting point."""
+    from f.openanalyst.lib.user_templates import render
+
+    app = next(t for t in render(user_id) if t["kind"] == "app")["value"]
+    for item in app["grid"]:
+        if item["data"]["type"] == "textcomponent":
+            item["data"]["componentInput"]["value"] = " ".join(title.split())[:120]
+            break
+    return app

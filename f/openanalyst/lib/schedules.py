@@ -6,10 +6,11 @@ NewSchedule also requires path and args. `schedule_body` always sets all of them
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
-from f.openanalyst.lib.timeparse import zone
+from f.openanalyst.lib.timeparse import parse_clock, zone
 
 _FIELDS = (  # name, min, max, names
     ("second", 0, 59, None),
@@ -84,3 +85,89 @@ def schedule_body(
     if description:
         body["description"] = description
     return body
+
+
+# ------------------------------------------------------------------ recurrence and next run
+
+_CRONISH_RE = re.compile(r"^[\d*/,a-z-]+(\s+[\d*/,a-z-]+){4,5}$")
+_DAY_NAMES = {
+    d: i for i, d in enumerate(["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"])
+}
+
+
+def recurrence_to_cron(text: str) -> str:
+    """Windmill's 6-field cron from a cron expression (5 fields get seconds prepended) or from
+    plain words: "every day at 9am", "weekdays at 8:30", "every monday and friday at 17:00",
+    "every 15 minutes", "hourly", "every month on the 1st at 9". Raises InvalidSchedule."""
+    raw = (text or "").strip().lower()
+    if _CRONISH_RE.match(raw) and not re.search(r"[a-z]{4,}", raw):
+        fields = raw.split()
+        return validate_cron(" ".join(["0", *fields]) if len(fields) == 5 else raw)
+    if m := re.search(r"every\s+(\d{1,2})\s+min(?:ute)?s?", raw):
+        n = int(m.group(1))
+        if not 1 <= n <= 59:
+            raise InvalidSchedule("every N minutes needs N between 1 and 59")
+        return f"0 */{n} * * * *"
+    if m := re.search(r"every\s+(\d{1,2})\s+hours?", raw):
+        return f"0 0 */{int(m.group(1))} * * *"
+    if re.search(r"\b(hourly|every hour)\b", raw):
+        return "0 0 * * * *"
+    h, minute = parse_clock(raw) or (9, 0)
+    days = [i for name, i in _DAY_NAMES.items() if re.search(rf"\b{name[:3]}(?:{name[3:]})?s?\b", raw)]
+    if re.search(r"\bweekdays?\b|\bevery work ?day\b", raw):
+        return f"0 {minute} {h} * * 1-5"
+    if re.search(r"\bweekends?\b", raw):
+        return f"0 {minute} {h} * * 0,6"
+    if days:
+        return f"0 {minute} {h} * * {','.join(map(str, sorted(days)))}"
+    if re.search(r"\b(monthly|every month)\b", raw):
+        m = re.search(r"\b(\d{1,2})(?:st|nd|rd|th)\b", raw)
+        return f"0 {minute} {h} {int(m.group(1)) if m else 1} * *"
+    if re.search(r"\b(weekly|every week)\b", raw):
+        return f"0 {minute} {h} * * 1"
+    if re.search(r"\b(daily|every day|each day|every (morning|evening|night|afternoon))\b", raw):
+        return f"0 {minute} {h} * * *"
+    raise InvalidSchedule(
+        f"could not read {text[:80]!r} as a schedule: say e.g. 'every day at 9am', 'weekdays at 8:30', "
+        "'every monday at 17:00', 'every 15 minutes', or give a cron like '0 0 9 * * *'"
+    )
+
+
+def _expand(part: str, lo: int, hi: int, names: list[str] | None, field: str) -> set[int]:
+    out: set[int] = set()
+    for atom in part.split(","):
+        m = _ATOM_RE.match(atom)
+        assert m is not None  # validated before
+        base, step = m.group(1), int(m.group(2) or 1)
+        if base == "*":
+            first, last = lo, hi
+        else:
+            bounds = [_value(t, lo, hi, names, field) for t in base.split("-")]
+            first, last = bounds[0], bounds[-1] if len(bounds) == 2 else (hi if m.group(2) else bounds[0])
+        out.update(range(first, last + 1, step))
+    return out
+
+
+def next_run(cron: str, timezone: str, after: dt.datetime | None = None) -> dt.datetime | None:
+    """The first time after `after` that `cron` fires in `timezone` (within a year), else None."""
+    parts = validate_cron(cron).split()
+    sets = [_expand(p, lo, hi, names, f) for p, (f, lo, hi, names) in zip(parts, _FIELDS, strict=True)]
+    seconds, minutes, hours, mdays, months, wdays = sets
+    wdays = {d % 7 for d in wdays}
+    dom_any, dow_any = parts[3] == "*", parts[5] == "*"
+    tz = zone(timezone)
+    now = (after or dt.datetime.now(dt.UTC)).astimezone(tz)
+    day = now.date()
+    for _ in range(370):
+        dom_ok, dow_ok = day.day in mdays, (day.weekday() + 1) % 7 in wdays
+        # Vixie cron: with both day fields restricted, either may match.
+        day_ok = (dom_ok and dow_ok) if (dom_any or dow_any) else (dom_ok or dow_ok)
+        if day.month in months and day_ok:
+            for h in sorted(hours):
+                for mi in sorted(minutes):
+                    for sec in sorted(seconds):
+                        candidate = dt.datetime(day.year, day.month, day.day, h, mi, sec, tzinfo=tz)
+                        if candidate > now:
+                            return candidate
+        day += dt.timedelta(days=1)
+    return None

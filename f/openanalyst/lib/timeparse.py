@@ -87,6 +87,21 @@ def _month_index(word: str) -> int:
     return _MONTHS.index(word[:3]) + 1
 
 
+def parse_clock(text: str) -> tuple[int, int] | None:
+    """The time of day named in `text` ("9am", "14:30", "at 5", "noon", "evening"), or None."""
+    low = text.lower()
+    if m := _TIME_RE.search(low):
+        if m.group(3):
+            return _hour(int(m.group(1)), int(m.group(2) or 0), m.group(3).replace(".", ""))
+        return int(m.group(4)), int(m.group(5))
+    if (m := _BARE_HOUR_RE.search(low)) and 0 <= int(m.group(1)) <= 23:
+        h = int(m.group(1))
+        return (h + 12 if 1 <= h <= 6 else h, 0)
+    if m := _PART_RE.search(low):
+        return _PARTS_OF_DAY[m.group(1)], 0
+    return None
+
+
 def find_time(text: str, timezone: str = "UTC", now: dt.datetime | None = None) -> Resolved | None:
     """The first time expression in `text` resolved in `timezone`, or None if there is none."""
     tz = zone(timezone)
