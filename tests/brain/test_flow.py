@@ -5,124 +5,25 @@ offline, and a prompt injection. The Anthropic API is a loopback server serving 
 from __future__ import annotations
 
 import re
-import time
-import uuid
-from typing import Any
 
 import pytest
 
-from f.openanalyst.lib.protocol import AssistantResponsePayload
 from f.openanalyst.lib.store import open_store
 from tests.brain import anthropic_bodies as bodies
-
-FLOW = "f/openanalyst/handle_request"
-SEED = "Create a Twitter post about AI trends and schedule it for tomorrow"
-CREATE = "f/openanalyst/social/create_post"
-SCHEDULE = "f/openanalyst/social/schedule_post"
-POST = (
-    "AI trends to watch: small models running on phones, and agents that check their own work "
-    "before you do. Which one changes your week first? #AI #MachineLearning"
+from tests.brain.scenarios import (
+    CREATE,
+    POST,
+    SCHEDULE,
+    SEED,
+    answer_questions,
+    finish,
+    run_request,
+    script,
+    scripts_run,
+    steps_in_order,
 )
-TIMEOUT = 240
 
 pytestmark = pytest.mark.timeout(600)
-
-
-def run_request(rt, request: str, user: str = "alice", answers: dict | None = None) -> tuple[str, str]:
-    message_id = f"msg_{uuid.uuid4().hex[:12]}"
-    args: dict[str, Any] = {
-        "user_id": user,
-        "session_id": "sess_1",
-        "message_id": message_id,
-        "request": request,
-    }
-    if answers:
-        args["answers"] = answers
-    return rt.run_flow(FLOW, args), message_id
-
-
-def finish(rt, job: str) -> dict[str, Any]:
-    result = rt.wait(job, timeout=TIMEOUT)
-    AssistantResponsePayload.model_validate(result)
-    return result
-
-
-def plan_body(criteria: str = "Engaging, about AI trends, no invented facts") -> dict[str, Any]:
-    return bodies.plan_message(
-        [
-            bodies.step(
-                "draft",
-                CREATE,
-                {"platform": "twitter", "topic": "AI trends", "tone": "casual"},
-                required=["content"],
-                max_chars={"content": 280},
-                criteria=criteria,
-            ),
-            bodies.step(
-                "schedule",
-                SCHEDULE,
-                {
-                    "platform": "twitter",
-                    "content": "$steps.draft.content",
-                    "when": "tomorrow 9am",
-                    "timezone": "UTC",
-                },
-                required=["schedule_path", "cron"],
-            ),
-        ]
-    )
-
-
-def script(judge: list[bool], research: bool = False) -> dict[str, list[dict[str, Any]]]:
-    out = {
-        "planner": [plan_body()],
-        "writer": [bodies.text_message(POST, input_tokens=180, output_tokens=52, cache_write=96)],
-        "judge": [
-            bodies.judge_message(ok, [] if ok else ["The hook is generic; name one concrete trend first"])
-            for ok in judge
-        ],
-    }
-    if research:
-        out["researcher"] = [
-            bodies.web_search_message(
-                [
-                    "Lead with one concrete, named trend in the first 80 characters",
-                    "Use one or two hashtags; more lowers engagement",
-                ],
-                [
-                    ("https://business.x.com/en/basics/what-to-tweet", "What to Tweet - X Business"),
-                    ("https://sproutsocial.com/insights/twitter-best-practices/", "Twitter best practices"),
-                ],
-            )
-        ]
-    return out
-
-
-def jobs_of(rt, root: str) -> list[dict[str, Any]]:
-    """The flow job and every job started under it (steps, loop iterations, child jobs)."""
-    jobs = rt.client.get(f"{rt.api}/jobs/list", params={"per_page": 1000}).json()
-    family = {root}
-    grew = True
-    while grew:
-        grew = False
-        for job in jobs:
-            if job["id"] not in family and (job.get("parent_job") in family or job.get("root_job") in family):
-                family.add(job["id"])
-                grew = True
-    return [j for j in jobs if j["id"] in family]
-
-
-def scripts_run(rt, root: str) -> list[str]:
-    return [j.get("script_path") for j in jobs_of(rt, root) if j.get("job_kind") == "script"]
-
-
-def steps_in_order(frames: list[dict[str, Any]]) -> list[str]:
-    seen: list[str] = []
-    for frame in frames:
-        step = frame["payload"]["step"]
-        if not seen or seen[-1] != step:
-            seen.append(step)
-    return seen
 
 
 # ---------------------------------------------------------------------------- scenarios
@@ -176,19 +77,8 @@ def test_research_does_not_help_so_the_person_is_asked_and_the_answer_resumes_th
 ):
     api = model_api(script(judge=[False, False, False, False, True], research=True))
     job, message_id = run_request(dev_runtime, SEED)
-    deadline = time.monotonic() + TIMEOUT
-    while not hub.of_type("ASSISTANT_RESPONSE", message_id):
-        assert time.monotonic() < deadline, "no questions were pushed"
-        assert dev_runtime.get_job(job).get("type") != "CompletedJob", dev_runtime.get_job(job).get("result")
-        time.sleep(0.5)
-    asked = hub.of_type("ASSISTANT_RESPONSE", message_id)[0]["payload"]
+    asked = answer_questions(dev_runtime, hub, job, message_id, {"details": "Open with on-device models"})
     assert asked["done"] is False and asked["resumeJobId"] == job and asked["questions"]
-    clarify = next(
-        j for j in jobs_of(dev_runtime, job) if j.get("script_path") == "f/openanalyst/brain/clarify"
-    )
-    urls = dev_runtime.wait(clarify["id"])["resume_urls"]
-    answers = {"details": "Open with on-device models, keep it upbeat"}
-    dev_runtime.client.post(urls["resume"], json={"answers": answers}).raise_for_status()
     result = finish(dev_runtime, job)
     assert result["metadata"]["attempts"] == 5 and "content" in result
     assert "on-device models" in str(api.calls("planner")[-1]["messages"])

@@ -11,6 +11,7 @@ from typing import Any
 
 from f.openanalyst.lib import outcome
 from f.openanalyst.lib.log import bind
+from f.openanalyst.lib.progress import report
 from f.openanalyst.lib.users import validate_user_id
 
 
@@ -19,6 +20,7 @@ def main(
     attempts: list,
     planned: dict | None = None,
     token_parts: list | None = None,
+    session_id: str | None = None,
     message_id: str | None = None,
 ) -> dict[str, Any]:
     """Conclude from `attempts` (evaluate results, in order; other values are ignored).
@@ -28,10 +30,14 @@ def main(
         attempts: the eval loop's results followed by the recovery branches' results.
         planned: the first plan step's result (decides alone when no attempt ran: CORE or refused).
         token_parts: token usage of steps outside the attempts (analyze_intent, the first plan).
-        message_id: the request's message id, for logs.
+        session_id: the chat session, for progress events.
+        message_id: the request's message id, for progress events.
     """
     validate_user_id(user_id)
     with bind(user_id=user_id, message_id=message_id):
+        report(
+            "conclude", 95, "Wrapping up", user_id=user_id, session_id=session_id, correlation_id=message_id
+        )
         found = outcome.outcomes_of(attempts) or [outcome.from_plan(planned or {})]
         return outcome.conclude(found, [p for p in token_parts or [] if isinstance(p, dict)], _elapsed_ms())
 
