@@ -177,7 +177,12 @@ def make_plan(
             "tokens": usage.as_dict(),
         }
     except offline.NoWorkflow as exc:
-        plan, missing, problems = Plan(skill=skill_name, mode="offline"), [], [str(exc)]
+        # Offline, nothing else can serve this intent: retrying cannot help, asking the person can.
+        plan, missing, problems = (
+            Plan(skill=skill_name, mode="offline"),
+            ["what to do (" + str(exc) + ")"],
+            [str(exc)],
+        )
     return {
         **base,
         "plan": _dump(plan),
