@@ -112,6 +112,18 @@ def test_provisioning_flow_twice_gives_the_same_folder(rt: DevRuntime):
     )
     assert second["created"] == [] and sorted(second["unchanged"]) == sorted(first["created"])
 
+    # The provisioned scripts run as the person's own jobs.
+    post = dev_runtime.wait(
+        dev_runtime.run_script("u/erin/scripts/social_post", {"topic": "AI"}), timeout=120
+    )
+    assert post["mode"] == "offline" and post["platform"] == "linkedin"
+    args = {"user_id": "erin", "platform": "twitter", "content": "Hi #AI", "when": "in 2 hours"}
+    dev_runtime.wait(dev_runtime.run_script("f/openanalyst/social/schedule_post", args))
+    rows = dev_runtime.wait(dev_runtime.run_script("u/erin/scripts/scheduler", {}), timeout=120)
+    assert [(r["platform"], r["post"], r["status"]) for r in rows] == [("twitter", "Hi #AI", "scheduled")]
+    chart = dev_runtime.wait(dev_runtime.run_script("u/erin/scripts/dashboard_data", {}), timeout=120)
+    assert chart == {"labels": ["twitter"], "data": [1]}
+
 
 def test_path_attacks_fail_the_job_and_create_nothing(rt: DevRuntime):
     dev_runtime = rt
