@@ -62,6 +62,15 @@ def test_bad_uploads_say_what_to_fix(windmill, data, kwargs, message):
         fetch_metrics.main("alice", source="upload", data=data, **kwargs)
 
 
+def test_grouped_numbers_and_percentages_are_numbers(windmill):
+    out = fetch_metrics.main("alice", data='month,revenue,margin\nJan,"1,234.50",12.5%\nFeb,"2,000",10%\n')
+    assert out["numeric_columns"] == ["revenue", "margin"]
+    assert (
+        out["summary"]["revenue"]["sum"] == pytest.approx(3234.5)
+        and out["summary"]["margin"]["mean"] == 11.25
+    )
+
+
 def test_row_limit_truncates_and_says_so(windmill):
     out = fetch_metrics.main("alice", data=ANSCOMBE, max_rows=5)
     assert out["row_count"] == 5 and out["truncated"] is True

@@ -22,6 +22,9 @@ MAX_ROWS = 100_000
 MAX_COLUMNS = 200
 _INT_RE = re.compile(r"^[+-]?\d+$")
 _FLOAT_RE = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
+# "1,234" / "1,234.5" (thousands separators) and "12.5%" (kept in percent units).
+_GROUPED_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_PERCENT_RE = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))\s?%$")
 
 
 class DatasetError(ValueError):
@@ -62,7 +65,7 @@ def decode(data: str, encoding: str = "text") -> str:
 
 
 def typed(value: Any) -> Any:
-    """'42' -> 42, '3.5' -> 3.5, '' -> None; other values unchanged."""
+    """'42' -> 42, '3.5' -> 3.5, '1,234' -> 1234, '12.5%' -> 12.5, '' -> None; others unchanged."""
     if not isinstance(value, str):
         return value
     s = value.strip()
@@ -72,6 +75,11 @@ def typed(value: Any) -> Any:
         return int(s)
     if _FLOAT_RE.match(s):
         return float(s)
+    if _GROUPED_RE.match(s):
+        plain = s.replace(",", "")
+        return float(plain) if "." in plain else int(plain)
+    if m := _PERCENT_RE.match(s):
+        return float(m.group(1))
     return s
 
 

@@ -12,7 +12,7 @@ import statistics
 from collections import defaultdict
 from typing import Any, Literal
 
-from f.openanalyst.lib import datasets
+from f.openanalyst.lib import datasets, platforms
 from f.openanalyst.lib.users import validate_user_id
 
 INTERACTIONS = {
@@ -102,11 +102,9 @@ def main(
 
     rows, skipped = [], 0
     for i, r in enumerate(posts):
-        if (
-            platform != "all"
-            and plat_col
-            and str(r.get(plat_col, "")).lower() not in (platform, "x" if platform == "twitter" else platform)
-        ):
+        row_platform = str(r.get(plat_col) or "").lower() if plat_col else ""
+        row_platform = platforms.ALIASES.get(row_platform, row_platform)
+        if platform != "all" and plat_col and row_platform != platform:
             continue
         posted = _when(r.get(time_col)) if time_col else None
         if start is not None and (posted is None or posted.date() < start):
@@ -120,7 +118,7 @@ def main(
         rows.append(
             {
                 "index": i,
-                "platform": str(r.get(plat_col)).lower() if plat_col else None,
+                "platform": row_platform or None,
                 "posted_at": posted,
                 "text": str(r.get(text_col))[:140] if text_col and r.get(text_col) else None,
                 "interactions": total,
