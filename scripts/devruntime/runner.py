@@ -11,6 +11,8 @@ Everything the script prints goes to stdout/stderr, which become the job's logs.
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import inspect
 import json
@@ -20,6 +22,65 @@ import traceback
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+
+class WorkspaceImporter(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Windmill's loader: `import u.alice.lib` / `from f.x.y import z` fetches the script from
+    `scripts/raw/p/<path>.py` when it is not on disk (scripts created through the API)."""
+
+    def find_spec(
+        self, fullname: str, path: Any = None, target: Any = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        parts = fullname.split(".")
+        if parts[0] not in ("u", "f"):
+            return None
+        path = "/".join(parts)
+        code = self._get(f"scripts/raw/p/{path}.py") if len(parts) >= 3 else None
+        self._code[fullname] = code
+        if (
+            code is None
+            and len(parts) >= 3
+            and self._get(f"scripts/list?path_start={path}/&per_page=1") in (None, "[]")
+        ):
+            return None  # neither a script nor a folder holding scripts: ModuleNotFoundError
+        if code is None:  # a folder level: a namespace package
+            spec = importlib.machinery.ModuleSpec(fullname, None, is_package=True)
+            spec.submodule_search_locations = []
+            return spec
+        return importlib.machinery.ModuleSpec(fullname, self, origin=f"windmill:{'/'.join(parts)}.py")
+
+    def _get(self, endpoint: str) -> str | None:
+        import os
+        import urllib.error
+        import urllib.request
+
+        base = os.environ.get("BASE_INTERNAL_URL") or os.environ.get("WM_BASE_URL")
+        workspace = os.environ.get("WM_WORKSPACE")
+        if not base or not workspace:
+            return None
+        request = urllib.request.Request(
+            f"{base}/api/w/{workspace}/{endpoint}",
+            headers={"Authorization": f"Bearer {os.environ.get('WM_TOKEN', '')}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.read().decode("utf-8")
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                return None
+            raise
+
+    def __init__(self) -> None:
+        self._code: dict[str, str | None] = {}
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
+        return None
+
+    def exec_module(self, module: ModuleType) -> None:
+        code = self._code.get(module.__name__)
+        if code is None:
+            raise ImportError(f"script {module.__name__} not found in the workspace")
+        exec(compile(code, module.__name__.replace(".", "/") + ".py", "exec"), module.__dict__)
 
 
 def _load(spec: dict[str, Any]) -> ModuleType:
@@ -63,6 +124,8 @@ def _dump(value: Any) -> str:
 
 def run(spec: dict[str, Any]) -> int:
     result_path = Path(spec["result_path"])
+    # After the path finders: scripts on disk import as files, the others come from the workspace.
+    sys.meta_path.append(WorkspaceImporter())
     try:
         module = _load(spec)
         main = getattr(module, "main", None)

@@ -221,3 +221,32 @@ def test_whoami_and_tokens(dev_runtime: DevRuntime) -> None:
         f"{dev_runtime.base_url}/api/users/whoami", headers={"Authorization": f"Bearer {r.text}"}
     )
     assert other.status_code == 200
+
+
+def test_scripts_created_through_the_api_import_each_other(dev_runtime: DevRuntime) -> None:
+    api, client = dev_runtime.api, dev_runtime.client
+    suffix = uuid.uuid4().hex[:8]
+    lib = {
+        "path": f"u/admin/lib_{suffix}",
+        "summary": "lib",
+        "language": "python3",
+        "content": "def double(x: int) -> int:\n    return 2 * x\n",
+    }
+    user = {
+        "path": f"u/admin/use_{suffix}",
+        "summary": "uses lib",
+        "language": "python3",
+        "content": f"from u.admin.lib_{suffix} import double\n\ndef main(x: int):\n    return double(x)\n",
+    }
+    for script in (lib, user):
+        assert client.post(f"{api}/scripts/create", json=script).status_code == 201
+    assert dev_runtime.wait(dev_runtime.run_script(user["path"], {"x": 21})) == 42
+    missing = {
+        "path": f"u/admin/broken_{suffix}",
+        "summary": "broken",
+        "language": "python3",
+        "content": "from u.admin.nothing_here import x\n\ndef main():\n    return x\n",
+    }
+    assert client.post(f"{api}/scripts/create", json=missing).status_code == 201
+    job = dev_runtime.wait_job(dev_runtime.run_script(missing["path"], {}))
+    assert job["success"] is False and "nothing_here" in job["result"]["error"]["message"]
