@@ -194,6 +194,16 @@ POSTS = "platform,posted_at,likes,comments,shares,impressions\ntwitter,2026-11-0
             lambda r: r["path"] == "u/fay/flows/digest" and r["action"] == "created",
         ),
         (
+            "f/openanalyst/builder/create_script",
+            {"user_id": "fay", "name": "Word count", "description": "Count the words of a text"},
+            lambda r: r["path"] == "u/fay/scripts/word_count" and r["mode"] == "starter",
+        ),
+        (
+            "f/openanalyst/builder/create_app",
+            {"user_id": "fay", "name": "board", "description": "My board"},
+            lambda r: r["url_path"] == "/apps/get/u/fay/apps/board" and r["action"] == "created",
+        ),
+        (
             "f/openanalyst/builder/create_skill",
             {
                 "user_id": "fay",
