@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import sys
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -24,10 +25,41 @@ if TYPE_CHECKING:
     import numpy as np
 
 # One query is a few tiny matrix products: OpenBLAS threads only add contention (measured 50x
-# slower with 2 threads on a busy 2-core machine). Takes effect if numpy is not imported yet;
-# an explicit setting in the environment wins.
+# slower with 2 threads on a busy 2-core machine). The environment works if numpy is not imported
+# yet; otherwise single_thread_blas() asks the loaded OpenBLAS. An explicit setting wins.
+_BLAS_EXPLICIT = "OPENBLAS_NUM_THREADS" in os.environ
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
+_blas_done = False
+
+
+def single_thread_blas() -> None:
+    """Limit an already loaded OpenBLAS (numpy's wheel build) to one thread, once per process."""
+    global _blas_done
+    if _blas_done or _BLAS_EXPLICIT or "numpy" not in sys.modules:
+        _blas_done = True
+        return
+    _blas_done = True
+    import ctypes
+
+    import numpy
+
+    libs = Path(numpy.__file__).resolve().parent.parent / "numpy.libs"
+    for lib in sorted(libs.glob("*openblas*")):
+        try:
+            handle = ctypes.CDLL(str(lib))
+        except OSError:
+            continue
+        for symbol in (
+            "scipy_openblas_set_num_threads64_",
+            "openblas_set_num_threads64_",
+            "openblas_set_num_threads",
+        ):
+            setter = getattr(handle, symbol, None)
+            if setter is not None:
+                setter(ctypes.c_int(1))
+                return
+
 
 MODEL_ID = "all-MiniLM-L6-v2"
 DIM = 384
@@ -86,6 +118,7 @@ class Encoder:
     """all-MiniLM-L6-v2 forward pass in numpy (float32)."""
 
     def __init__(self, model_dir: Path) -> None:
+        single_thread_blas()
         import numpy as np
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer

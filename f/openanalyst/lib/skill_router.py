@@ -46,6 +46,8 @@ MAX_ALTERNATIVES = 3
 DESCRIPTION_CHARS = 600  # long, keyword-stuffed descriptions attract wrong matches: cap them
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
+_WORD_RE = _TOKEN_RE
+_LITERAL_RE = re.compile(r"(?<![\w/-])[A-Za-z0-9][A-Za-z0-9_-]*")
 _SLASH_RE = re.compile(r"(?<![\w/])/([A-Za-z][A-Za-z0-9_-]{0,63})\b")
 
 
@@ -53,11 +55,18 @@ _SLASH_RE = re.compile(r"(?<![\w/])/([A-Za-z][A-Za-z0-9_-]{0,63})\b")
 class _Index:
     """Everything routing needs for one scope, built once."""
 
-    skills: list[Skill]
+    skills: list[Skill]  # the routable ones (model-invocable)
     bm25: Any = None
     vocab: dict[str, int] = field(default_factory=dict)
-    trigger_res: list[re.Pattern[str] | None] = field(default_factory=list)
-    name_res: list[re.Pattern[str] | None] = field(default_factory=list)
+    # Whole-phrase lookups: space-joined lower-case words -> indices into `skills`.
+    triggers: dict[str, list[int]] = field(default_factory=dict)
+    name_words: dict[str, list[int]] = field(default_factory=dict)
+    max_phrase: int = 1
+    priorities: Any = None  # numpy array
+    # Explicit mentions (over every skill of the scope, for `/name` also the non-invocable ones).
+    by_slash: dict[str, Skill] = field(default_factory=dict)
+    by_literal: dict[str, Skill] = field(default_factory=dict)
+    by_phrase: dict[str, Skill] = field(default_factory=dict)
     vectors: Any = None  # numpy (n, 384) or None
     embed_texts: list[str] = field(default_factory=list)
 
@@ -157,31 +166,34 @@ class SkillRegistry:
         if user_id is not None:
             validate_user_id(user_id)
         request = (request or "").strip()
-        candidates = self.skills(user_id)
-        if not request or not candidates:
-            return SkillMatch(
-                skill=None, confidence=0.0, reason="empty request" if not request else "no skills"
-            )
-        explicit = self._explicit(request, candidates)
-        if explicit is not None:
-            return explicit
         scope = user_id if user_id in self._custom else None
         index = self._index(scope)
-        return self._score(index, request)
+        if not request or not index.by_slash:
+            reason = "empty request" if not request else "no skills"
+            return SkillMatch(skill=None, confidence=0.0, reason=reason)
+        words = _WORD_RE.findall(request.lower())
+        explicit = self._explicit(index, request, words)
+        if explicit is not None:
+            return explicit
+        return self._score(index, request, words)
 
-    def _explicit(self, request: str, candidates: list[Skill]) -> SkillMatch | None:
-        by_key = {normalize_name(s.name): s for s in candidates}
+    def _explicit(self, index: _Index, request: str, words: list[str]) -> SkillMatch | None:
         for m in _SLASH_RE.finditer(request):
-            skill = by_key.get(normalize_name(m[1]))
+            skill = index.by_slash.get(normalize_name(m[1]))
             if skill is not None:
                 return SkillMatch(skill=skill.name, confidence=1.0, reason=f"explicit /{m[1]}")
-        best: tuple[int, Skill] | None = None
-        for skill in candidates:
-            for pattern in _mention_patterns(skill.name):
-                if pattern.search(request) and (best is None or len(pattern.pattern) > best[0]):
-                    best = (len(pattern.pattern), skill)
-        if best is not None:
-            return SkillMatch(skill=best[1].name, confidence=1.0, reason="skill named in the request")
+        found: list[tuple[int, Skill]] = []
+        for token in _LITERAL_RE.findall(request):
+            skill = index.by_literal.get(token.rstrip("-_"))
+            if skill is not None:
+                found.append((len(token), skill))
+        for phrase in _ngrams(words, index.max_phrase, min_n=2):
+            skill = index.by_phrase.get(phrase)
+            if skill is not None:
+                found.append((len(phrase), skill))
+        if found:
+            best = max(found, key=lambda f: f[0])[1]
+            return SkillMatch(skill=best.name, confidence=1.0, reason="skill named in the request")
         return None
 
     def _index(self, scope: str | None) -> _Index:
@@ -190,22 +202,42 @@ class SkillRegistry:
             with self._lock:
                 index = self._indexes.get(scope)
                 if index is None:
-                    index = self._build([s for s in self.skills(scope) if s.model_invocable])
+                    index = self._build(self.skills(scope))
                     self._indexes[scope] = index
         return index
 
-    def _build(self, skills: list[Skill]) -> _Index:
+    def _build(self, every: list[Skill]) -> _Index:
         import bm25s
+        import numpy as np
 
+        embeddings.single_thread_blas()
+        skills = [s for s in every if s.model_invocable]
         index = _Index(skills=skills)
+        for skill in every:
+            index.by_slash.setdefault(normalize_name(skill.name), skill)
+        for skill in skills:
+            literal, phrase = _mention_forms(skill.name)
+            if literal:
+                index.by_literal.setdefault(literal, skill)
+            if phrase:
+                index.by_phrase.setdefault(phrase, skill)
         if not skills:
             return index
         corpus = [tokenize(lexical_text(s)) for s in skills]
         index.bm25 = bm25s.BM25()
         index.bm25.index(corpus, show_progress=False)
         index.vocab = dict(index.bm25.vocab_dict)
-        index.trigger_res = [_phrase_re(s.triggers) for s in skills]
-        index.name_res = [_phrase_re([w for w in name_words(s.name) if len(w) > 2]) for s in skills]
+        for i, skill in enumerate(skills):
+            for trigger in skill.triggers:
+                phrase = " ".join(_WORD_RE.findall(trigger.lower()))
+                if len(phrase) > 1 and i not in index.triggers.get(phrase, []):
+                    index.triggers.setdefault(phrase, []).append(i)
+            for word in name_words(skill.name):
+                if len(word) > 2 and i not in index.name_words.get(word, []):
+                    index.name_words.setdefault(word, []).append(i)
+        phrases = [*index.triggers, *index.by_phrase]
+        index.max_phrase = max((p.count(" ") + 1 for p in phrases), default=1)
+        index.priorities = np.array([s.priority for s in skills], dtype=np.float64)
         index.embed_texts = [semantic_text(s) for s in skills]
         return index
 
@@ -219,59 +251,70 @@ class SkillRegistry:
     def scores(self, request: str, user_id: str | None = None) -> dict[str, Any]:
         """The raw per-skill signals (for calibration and debugging)."""
         index = self._index(user_id if user_id in self._custom else None)
-        lexical, bonus, _ = self._lexical(index, request)
-        out: dict[str, Any] = {"names": [s.name for s in index.skills], "bm25": lexical, "bonus": bonus}
+        lexical, bonus, _ = self._lexical(index, request, _WORD_RE.findall(request.lower()))
+        out: dict[str, Any] = {
+            "names": [s.name for s in index.skills],
+            "bm25": lexical.tolist(),
+            "bonus": bonus.tolist(),
+        }
         if self.embeddings_enabled and index.skills:
             vec = embeddings.get_encoder().encode_query(request)  # type: ignore[union-attr]
-            out["cos"] = [float(x) for x in self._vectors(index) @ vec]
+            out["cos"] = (self._vectors(index) @ vec).tolist()
         return out
 
-    def _lexical(self, index: _Index, request: str) -> tuple[list[float], list[float], list[bool]]:
-        ids = [index.vocab[t] for t in tokenize(request) if t in index.vocab]
-        n = len(index.skills)
-        raw = [float(x) for x in index.bm25.get_scores_from_ids(ids)] if ids else [0.0] * n
-        lexical = [s / (s + BM25_HALF) for s in raw]
-        hits = [bool(p and p.search(request)) for p in index.trigger_res]
-        name_hits = [bool(p and p.search(request)) for p in index.name_res]
-        bonus = [TRIGGER_BONUS if h else 0.0 for h in hits]
-        return lexical, bonus, [h or nh for h, nh in zip(hits, name_hits, strict=True)]
+    def _lexical(self, index: _Index, request: str, words: list[str]) -> tuple[Any, Any, Any]:
+        """(BM25 on a 0..1 scale, trigger bonus, whole trigger-or-name-word hit) per skill."""
+        import numpy as np
 
-    def _score(self, index: _Index, request: str) -> SkillMatch:
+        n = len(index.skills)
+        ids = [index.vocab[t] for t in tokenize(request) if t in index.vocab]
+        raw = index.bm25.get_scores_from_ids(ids).astype(np.float64) if ids else np.zeros(n)
+        lexical = raw / (raw + BM25_HALF)
+        trigger_hit = np.zeros(n, dtype=bool)
+        for phrase in _ngrams(words, index.max_phrase):
+            for i in index.triggers.get(phrase, ()):
+                trigger_hit[i] = True
+        hit = trigger_hit.copy()
+        for word in words:
+            for i in index.name_words.get(word, ()):
+                hit[i] = True
+        return lexical, trigger_hit * TRIGGER_BONUS, hit
+
+    def _score(self, index: _Index, request: str, words: list[str]) -> SkillMatch:
+        import numpy as np
+
         if not index.skills:
             return SkillMatch(skill=None, confidence=0.0, reason="no routable skills")
-        lexical, bonus, phrase_hit = self._lexical(index, request)
-        order = sorted(range(len(lexical)), key=lambda i: -lexical[i])
-        top = order[0]
-        second = lexical[order[1]] if len(order) > 1 else 0.0
-        decisive = lexical[top] >= FAST_MIN and second < FAST_RATIO * lexical[top] and phrase_hit[top]
+        lexical, bonus, phrase_hit = self._lexical(index, request, words)
+        top = int(lexical.argmax())
+        second = float(np.partition(lexical, -2)[-2]) if len(lexical) > 1 else 0.0
+        decisive = bool(lexical[top] >= FAST_MIN and second < FAST_RATIO * lexical[top] and phrase_hit[top])
         encoder = None
         if self.can_embed() and not (self.fast_path and decisive):
             encoder = embeddings.get_encoder()  # None when the install is broken: BM25 alone
-        use_embeddings = encoder is not None
         if encoder is not None:
-            vec = encoder.encode_query(request)
-            cos = [float(x) for x in self._vectors(index) @ vec]
-            final = [0.7 * c + 0.3 * lex + b for c, lex, b in zip(cos, lexical, bonus, strict=True)]
+            cos = self._vectors(index) @ encoder.encode_query(request)
+            final = 0.7 * cos + 0.3 * lexical + bonus
             how = "hybrid"
         else:
-            final = [lex + b for lex, b in zip(lexical, bonus, strict=True)]
+            final = lexical + bonus
             how = "bm25 (decisive)" if decisive and self.can_embed() else "bm25"
-        ranked = sorted(range(len(final)), key=lambda i: -final[i])
+        ranked = [int(i) for i in np.argsort(-final, kind="stable")[: 2 + MAX_ALTERNATIVES + 8]]
         best = ranked[0]
         # Priority breaks ties among near-equal scores.
         tied = [i for i in ranked if final[best] - final[i] <= TIE_EPS]
         if len(tied) > 1:
-            best = max(tied, key=lambda i: (index.skills[i].priority, final[i]))
+            best = max(tied, key=lambda i: (index.priorities[i], final[i]))
             ranked = [best] + [i for i in ranked if i != best]
-        confidence = _clamp(final[best])
+        confidence = _clamp(float(final[best]))
         alternatives = [
-            SkillCandidate(skill=index.skills[i].name, confidence=_clamp(final[i]))
+            SkillCandidate(skill=index.skills[i].name, confidence=_clamp(float(final[i])))
             for i in ranked[1 : 1 + MAX_ALTERNATIVES]
             if final[i] > 0
         ]
         threshold = self._threshold
         if threshold is None:
-            threshold = HYBRID_THRESHOLD if use_embeddings else BM25_THRESHOLD
+            threshold = HYBRID_THRESHOLD if encoder is not None else BM25_THRESHOLD
         if confidence < threshold:
             candidate = SkillCandidate(skill=index.skills[best].name, confidence=confidence)
             return SkillMatch(
@@ -325,25 +368,21 @@ def semantic_text(skill: Skill) -> str:
     return f"{' '.join(name_words(skill.name))}. {skill.description}"
 
 
-def _mention_patterns(name: str) -> list[re.Pattern[str]]:
-    """Name mentions that count as explicit: the distinctive literal name (has `-`/`_`, internal
-    capitals, or is ALL CAPS), and the phrase of a multi-word name."""
-    out: list[re.Pattern[str]] = []
-    words = name_words(name)
-    distinctive = bool(re.search(r"[-_]", name)) or bool(re.search(r"[a-z][A-Z]|[A-Z]{2}[a-z]", name))
+def _mention_forms(name: str) -> tuple[str | None, str | None]:
+    """(literal, phrase): the distinctive literal name that counts as a mention when written as is
+    (has `-`/`_`, internal capitals, or is ALL CAPS: `skill-creator`, `USMetrics`, `CORE`), and the
+    lower-case word phrase of a multi-word name ("workflow builder"). Plain words like `linear` or
+    `Research` are neither: they appear in ordinary requests."""
+    distinctive = bool(re.search(r"[-_]", name) or re.search(r"[a-z][A-Z]|[A-Z]{2}[a-z]", name))
     distinctive |= name.isupper() and len(name) >= 3
-    if distinctive:
-        out.append(re.compile(rf"(?<![\w/-]){re.escape(name)}(?![\w-])"))
-    if len(words) >= 2:
-        out.append(re.compile(r"(?<![\w-])" + r"[\s_-]+".join(map(re.escape, words)) + r"(?![\w-])", re.I))
-    return out
+    words = name_words(name)
+    return (name if distinctive else None), (" ".join(words) if len(words) >= 2 else None)
 
 
-def _phrase_re(phrases: list[str]) -> re.Pattern[str] | None:
-    words = sorted({p.strip().lower() for p in phrases if len(p.strip()) > 1}, key=len, reverse=True)
-    if not words:
-        return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.I)
+def _ngrams(words: list[str], max_n: int, min_n: int = 1) -> Iterable[str]:
+    for n in range(min_n, min(max_n, len(words)) + 1):
+        for i in range(len(words) - n + 1):
+            yield " ".join(words[i : i + n])
 
 
 def _clamp(x: float) -> float:
