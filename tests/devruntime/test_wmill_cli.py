@@ -28,17 +28,17 @@ def _wmill(dev_runtime: DevRuntime, tmp_path: Path, *args: str) -> subprocess.Co
         text=True,
         env=env,
         cwd=tmp_path,
-        timeout=120,
+        timeout=300,
     )
 
 
 def test_cli_whoami_and_listings(dev_runtime: DevRuntime, tmp_path: Path) -> None:
     who = _wmill(dev_runtime, tmp_path, "workspace", "whoami")
     assert who.returncode == 0, who.stderr
-    assert "admin@openanalyst.dev" in who.stdout
+    assert "admin@openanalyst.dev" in who.stdout, who.stdout + who.stderr
     flows = _wmill(dev_runtime, tmp_path, "flow", "list")
     assert flows.returncode == 0, flows.stderr
-    assert "f/devtest/all_kinds" in flows.stdout
+    assert "f/devtest/all_kinds" in flows.stdout, flows.stdout + flows.stderr
 
 
 def test_cli_with_a_wrong_token_fails(dev_runtime: DevRuntime, tmp_path: Path) -> None:
@@ -59,6 +59,6 @@ def test_cli_with_a_wrong_token_fails(dev_runtime: DevRuntime, tmp_path: Path) -
         text=True,
         env=env,
         cwd=tmp_path,
-        timeout=120,
+        timeout=300,
     )
     assert r.returncode != 0
