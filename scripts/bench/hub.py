@@ -37,6 +37,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
@@ -290,49 +291,24 @@ class Receivers:
 async def relay(server: Server, connections: int, events: int, rate: float, burst: int) -> dict[str, float]:
     clients = await open_clients(server, connections, lambda i: -1)  # one user, many sockets
     receivers = Receivers(clients)
-    if server.settings is not None:
-        http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}")
-
-        async def publish(body: bytes) -> None:
-            r = await http.post("/internal/push", content=body, headers=signing.sign(PUSH_SECRET, body))
-            r.raise_for_status()
-    else:
-        publisher = await connect(server.ws_url, compression=None, ping_interval=None)
-        await publisher.send(json.dumps({"role": "publisher"}))
-        await publisher.recv()
-
-        async def publish(body: bytes) -> None:
-            await publisher.send(body.decode())
-
+    kind = "hub" if server.settings is not None else "bare"
     pid = server.proc.pid
-    # Latency: one event at a time, at a steady rate.
+    # Latency: one event at a time, at a steady rate, from a separate publisher process (as flows
+    # push from their own workers); perf_counter is CLOCK_MONOTONIC, shared by the processes.
     cpu0 = cpu_s(pid)
-    for n in range(events):
-        await publish(event(n))
-        await asyncio.sleep(1 / rate)
+    await run_publisher(kind, server.port, 0, events, rate, 1)
     ok = await receivers.wait_for(events * connections, timeout=60)
     paced_cpu = cpu_s(pid) - cpu0
     latencies = sorted(receivers.latencies)
-    # Throughput: a burst, as fast as the publisher goes; deliveries per second.
+    # Throughput: a burst as fast as the publisher goes (pushes: 8 in flight); deliveries per second.
     receivers.record = False
     base = receivers.count
-    started, cpu1 = time.perf_counter(), cpu_s(pid)
-    # Pushes come from many jobs at once: up to 8 in flight (a websocket publisher never waits anyway).
-    sem = asyncio.Semaphore(8)
-
-    async def publish_one(n: int) -> None:
-        async with sem:
-            await publish(event(events + n))
-
-    await asyncio.gather(*(publish_one(n) for n in range(burst)))
+    cpu1 = cpu_s(pid)
+    started = await run_publisher(kind, server.port, events, burst, 0, 8)
     ok = await receivers.wait_for(base + burst * connections, timeout=120) and ok
     elapsed = time.perf_counter() - started
     burst_cpu = cpu_s(pid) - cpu1
     receivers.stop()
-    if server.settings is not None:
-        await http.aclose()
-    else:
-        await publisher.close()
     await close_all(clients)
     return {
         "p50_ms": statistics.median(latencies) * 1000,
@@ -342,6 +318,59 @@ async def relay(server: Server, connections: int, events: int, rate: float, burs
         "cpu_us_per_delivery": (paced_cpu + burst_cpu) * 1e6 / max(1, receivers.count),
         "complete": float(ok),
     }
+
+
+async def run_publisher(kind: str, port: int, start: int, count: int, rate: float, concurrency: int) -> float:
+    """Run a publisher process; returns the perf_counter time it started publishing (after its imports)."""
+    spec = json.dumps(
+        {"kind": kind, "port": port, "start": start, "count": count, "rate": rate, "concurrency": concurrency}
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--publisher", spec, stdout=asyncio.subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    started = float((await proc.stdout.readline()).decode() or "nan")
+    await proc.stdout.read()
+    if await proc.wait() != 0:
+        raise RuntimeError("publisher failed")
+    return started
+
+
+async def publisher_main(spec: dict[str, Any]) -> None:
+    """Publish `count` events to one server: signed pushes to the hub, or frames to the bare server."""
+    kind, port, start, count = spec["kind"], spec["port"], spec["start"], spec["count"]
+    rate, concurrency = spec["rate"], spec["concurrency"]
+    if kind == "hub":
+        http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=httpx.Limits(max_connections=16))
+
+        async def publish(body: bytes) -> None:
+            r = await http.post("/internal/push", content=body, headers=signing.sign(PUSH_SECRET, body))
+            r.raise_for_status()
+    else:
+        ws = await connect(f"ws://127.0.0.1:{port}/", compression=None, ping_interval=None)
+        await ws.send(json.dumps({"role": "publisher"}))
+        await ws.recv()
+
+        async def publish(body: bytes) -> None:
+            await ws.send(body.decode())
+
+    print(time.perf_counter(), flush=True)
+    if rate:
+        for n in range(start, start + count):
+            await publish(event(n))
+            await asyncio.sleep(1 / rate)
+    else:
+        sem = asyncio.Semaphore(concurrency)
+
+        async def one(n: int) -> None:
+            async with sem:
+                await publish(event(n))
+
+        await asyncio.gather(*(one(n) for n in range(start, start + count)))
+    if kind == "hub":
+        await http.aclose()
+    else:
+        await ws.close()
 
 
 def ratio(a: float, b: float) -> str:
@@ -397,13 +426,21 @@ async def run(args: argparse.Namespace) -> int:
 
 
 def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--publisher":
+        asyncio.run(publisher_main(json.loads(sys.argv[2])))
+        return
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--idle", type=int, default=2000, help="idle connections (full: 10000)")
     parser.add_argument("--relay", type=int, default=200, help="relay connections (full: 1000)")
     parser.add_argument("--events", type=int, default=100, help="paced events for latency")
-    parser.add_argument("--rate", type=float, default=50.0, help="paced events per second")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="paced events per second (default: 10,000 deliveries/s in all)",
+    )
     parser.add_argument("--burst", type=int, default=100, help="events in the throughput burst")
     parser.add_argument("--full", action="store_true", help="10,000 idle and 1,000 relay connections")
     parser.add_argument("--no-pin", dest="pin", action="store_false", help="do not pin server/client CPUs")
@@ -411,6 +448,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.full:
         args.idle, args.relay = max(args.idle, 10_000), max(args.relay, 1_000)
+    if args.rate is None:
+        # Keep the clients' load the same at any size, so latency measures the servers, not the clients.
+        args.rate = 10_000 / args.relay
     sys.exit(asyncio.run(run(args)))
 
 
