@@ -54,6 +54,18 @@ def test_offline_posts_fit_the_platform(windmill, platform, tone):
     assert "AI trends in retail analytics" in out["content"] or "Ai trends" in out["content"]
 
 
+@pytest.mark.parametrize(
+    ("topic", "count", "tags"),
+    [
+        ("AI trends", 2, ["AITrends", "AI"]),
+        ("data engineering tips", 2, ["DataEngineering", "Engineering"]),
+        ("Windmill workflows for Python developers", 3, ["Windmill", "Python", "Developers"]),
+    ],
+)
+def test_suggested_hashtags_are_specific(topic, count, tags):
+    assert create_post.suggest_hashtags(topic, count) == tags
+
+
 def test_offline_twitter_post_of_a_long_topic_is_cut_at_a_word_and_keeps_hashtags(windmill):
     topic = "the long history of open source data tooling across decades, industries and continents " * 3
     out = create_post.main("alice", "x", topic[:290], max_chars=120)

@@ -111,14 +111,38 @@ def _camel(words: list[str]) -> str:
     return "".join(w[:1].upper() + w[1:] for w in words)
 
 
+_GENERIC = frozenset(
+    (
+        "trends",
+        "trend",
+        "tips",
+        "ideas",
+        "news",
+        "update",
+        "updates",
+        "things",
+        "ways",
+        "guide",
+        "thoughts",
+        "future",
+    )
+)
+
+
 def suggest_hashtags(topic: str, count: int) -> list[str]:
-    """Hashtags from the topic's words: the whole topic in CamelCase, then its key words."""
+    """Hashtags from the topic: the short topic in CamelCase, then acronyms and names as written,
+    then the longest remaining words; generic words ("trends", "tips") never stand alone."""
     words = [w for w in re.findall(r"[A-Za-z0-9]+", topic) if w.lower() not in _STOP]
+    core = [w for w in words if w.lower() not in _GENERIC]
     tags: list[str] = []
-    if 1 < len(words) <= 3:
+    if 1 < len(core) <= 3:
+        tags.append(_camel(core))
+    elif 1 < len(words) <= 3:  # "AI trends" -> AITrends
         tags.append(_camel(words))
-    for w in sorted(words, key=len, reverse=True):
-        tag = w.upper() if len(w) <= 3 else w[:1].upper() + w[1:]
+    named = [w for w in words if w[:1].isupper() or w.isupper()]
+    rest = sorted((w for w in words if w not in named and w.lower() not in _GENERIC), key=len, reverse=True)
+    for w in [*named, *rest]:
+        tag = w if w[:1].isupper() else w[:1].upper() + w[1:]
         if tag.lower() not in {t.lower() for t in tags}:
             tags.append(tag)
     return tags[:count]
