@@ -106,6 +106,8 @@ def test_custom_skill_routes_for_its_owner_only_and_foreign_rows_are_ignored(
         "f/openanalyst/social/create_post",
     ]
     assert all(a["skill"] != "bob-secret" for a in out["alternatives"])
+    names = [s["name"] for s in out["catalog"]]
+    assert "bakery-orders" in names and "SOCIAL_MEDIA" in names and "bob-secret" not in names
     assert any("broken" in w and "description" in w for w in out["warnings"])
 
 

@@ -76,7 +76,9 @@ def main(user_id: str, request: str, intent: dict | None = None) -> dict:
     """Pick the skill for `request`.
 
     Returns the SkillMatch (`skill`, `confidence`, `alternatives`, `reason`) plus `skill_context`:
-    the chosen skill's compiled value (system prompt, allowed scripts, workflows, body), or None.
+    the chosen skill's compiled value (system prompt, allowed scripts, workflows, body), or None;
+    `catalog`: name, description, triggers and source of every skill the person can use;
+    `embeddings`: whether the local embedding model was available; `warnings`: unusable skills.
     When nothing scores above the threshold but the intent analyser named an intent that exactly
     one skill's workflows serve, that skill is chosen (reason says so).
     """
@@ -101,6 +103,7 @@ def main(user_id: str, request: str, intent: dict | None = None) -> dict:
             )
     result: dict[str, Any] = match.model_dump(mode="json")
     result["skill_context"] = registry.get(match.skill, user_id).to_value() if match.skill else None
+    result["catalog"] = registry.catalog(user_id)  # tier 1 of every skill the person can use
     result["embeddings"] = registry.can_embed()
     result["warnings"] = warnings
     return result
