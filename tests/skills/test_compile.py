@@ -49,3 +49,11 @@ def test_every_shipped_skill_has_a_resource_matching_the_type() -> None:
         assert all(p.startswith("f/openanalyst/") for p in again.scripts)
     core = yaml.safe_load((RESOURCE_DIR / "core.resource.yaml").read_text())["value"]
     assert core["requires_windmill"] is False and core["scripts"] == []
+
+
+def test_shipped_skills_allow_only_scripts_that_exist() -> None:
+    skills, _ = load_skills_dir(ROOT / "skills")
+    for skill in skills:
+        for path in skill.scripts:
+            assert (ROOT / f"{path}.py").exists(), f"{skill.name} allows {path}, which is not in the bundle"
+            assert (ROOT / f"{path}.script.yaml").exists()
