@@ -20,6 +20,7 @@ shared skill already allows.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Iterable
@@ -209,6 +210,8 @@ class SkillRegistry:
     def _build(self, every: list[Skill]) -> _Index:
         import bm25s
         import numpy as np
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
         embeddings.single_thread_blas()
         skills = [s for s in every if s.model_invocable]
