@@ -220,7 +220,7 @@ def calls(root: Path) -> Problems:
 
 
 def lint(root: Path) -> Problems:
-    """`wmill lint` from the pinned windmill-cli passes."""
+    """`wmill lint --locks-required` from the pinned windmill-cli passes."""
     result = wmill_cli.lint(root)
     return [] if result.ok else result.problems
 

@@ -58,8 +58,9 @@ class LintResult:
 
 
 def lint(root: Path) -> LintResult:
-    """`wmill lint --json` on `root`: flows, schedules and triggers against the CLI's schemas."""
-    proc = run(["lint", "--json"], cwd=root)
+    """`wmill lint --json --locks-required` on `root`: flows, schedules and triggers against the
+    CLI's schemas, and a lock for every Python script and flow step."""
+    proc = run(["lint", "--json", "--locks-required"], cwd=root)
     try:
         report: dict[str, Any] = json.loads(proc.stdout[proc.stdout.index("{") :])
     except ValueError:

@@ -53,3 +53,10 @@ def test_wmill_lint_fails_on_a_schedule_without_timezone(wmill: Path, mini_repo:
     (mini_repo / "f/openanalyst/nightly.schedule.yaml").write_text(BROKEN_SCHEDULE)
     problems = checks.lint(mini_repo)
     assert any("timezone" in p for p in problems), problems
+
+
+def test_wmill_lint_fails_on_a_script_without_lock(wmill: Path, mini_repo: Path) -> None:
+    assert checks.lint(mini_repo) == []
+    (mini_repo / "f/openanalyst/lib/users.script.lock").unlink()
+    problems = checks.lint(mini_repo)
+    assert any(p.startswith("f/openanalyst/lib/users.script.yaml: Missing lock") for p in problems), problems
