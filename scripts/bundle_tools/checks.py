@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from . import import_probe, imports, locks, openflow, references, repo, wmill_cli
+from . import import_probe, imports, locks, openflow, references, repo, resources, wmill_cli
 
 Problems = list[str]
 NOT_SYNCED = ("hub", "tests", "scripts")  # top-level folders that must never reach the workspace
@@ -219,6 +219,11 @@ def calls(root: Path) -> Problems:
     return references.problems(root)
 
 
+def resource_files(root: Path) -> Problems:
+    """Resources match their types, types are valid JSON schemas, no secret is committed."""
+    return resources.problems(root)
+
+
 def lint(root: Path) -> Problems:
     """`wmill lint --locks-required` from the pinned windmill-cli passes."""
     result = wmill_cli.lint(root)
@@ -306,6 +311,7 @@ CHECKS: tuple[Check, ...] = (
     Check("imports", importable),
     Check("flows", flows),
     Check("calls", calls),
+    Check("resources", resource_files),
     Check("lint", lint, needs_cli=True),
     Check("deploy-workflow", deploy_workflow),
     Check("ruff", ruff),
