@@ -99,19 +99,18 @@ def test_ruff_check_fails_on_unused_import(mini_repo: Path, write: WriteFile) ->
 
 
 def test_check_command_reports_and_exits_1_on_failure(mini_repo: Path, write: WriteFile) -> None:
-    command = [sys.executable, str(ROOT / "scripts/bundle.py"), "--root", str(mini_repo), "check"]
-    good = subprocess.run(
-        [*command, "--only", "wmill-config,layout"], capture_output=True, text=True, check=False
-    )
+    def check(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, str(ROOT / "scripts/bundle.py"), "--root", str(mini_repo), "check", *args]
+        return subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
+
+    good = check("--only", "wmill-config,layout")
     assert good.returncode == 0, good.stdout
     assert "2/2 checks passed" in good.stdout
 
     write("f/openanalyst/tests/test_x.py", "X = 1\n")
     write("f/openanalyst/lib/ok.py", "X = 1\n")
-    bad = subprocess.run([*command, "--only", "layout"], capture_output=True, text=True, check=False)
+    bad = check("--only", "layout")
     assert bad.returncode == 1
     assert "FAIL layout" in bad.stdout and "f/openanalyst/tests: a tests/ folder" in bad.stdout
-    narrowed = subprocess.run(
-        [*command, "--only", "layout", "f/openanalyst/lib"], capture_output=True, text=True, check=False
-    )
+    narrowed = check("--only", "layout", "f/openanalyst/lib")
     assert narrowed.returncode == 0, narrowed.stdout  # problems elsewhere are not reported
