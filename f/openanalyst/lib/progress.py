@@ -28,7 +28,13 @@ def report(
 ) -> dict[str, Any]:
     """Report `percent` (0-100) done for `step`; returns what happened to each channel."""
     percent = max(0, min(100, int(percent)))
-    job_id = job_id or os.environ.get("WM_FLOW_JOB_ID") or os.environ.get("WM_JOB_ID")
+    # The job the person is waiting on: the root flow (what the hub started), else this job.
+    job_id = (
+        job_id
+        or os.environ.get("WM_ROOT_FLOW_JOB_ID")
+        or os.environ.get("WM_FLOW_JOB_ID")
+        or os.environ.get("WM_JOB_ID")
+    )
     outcome: dict[str, Any] = {"step": step, "percent": percent, "windmill": False, "hub": None}
     if os.environ.get("WM_JOB_ID") and windmill_rest.configured():
         try:
