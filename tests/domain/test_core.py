@@ -106,6 +106,16 @@ def test_progress_sets_windmill_progress_and_pushes_task_progress(windmill, monk
     }
 
 
+def test_progress_inside_a_flow_names_the_root_flow_job(windmill, monkeypatch):
+    monkeypatch.setenv("WM_JOB_ID", "step-job")
+    monkeypatch.setenv("WM_FLOW_JOB_ID", "subflow-job")
+    monkeypatch.setenv("WM_ROOT_FLOW_JOB_ID", "root-flow-job")
+    configure_hub(windmill)
+    frames = hub_route(windmill)
+    progress.report("execute", 70, "Running step 2 of 3", user_id="alice", session_id="s1")
+    assert frames[0]["payload"]["jobId"] == "root-flow-job"
+
+
 def test_progress_never_raises(windmill, monkeypatch):
     monkeypatch.setenv("WM_JOB_ID", "job-1")
     configure_hub(windmill)
