@@ -15,7 +15,7 @@ from hub.backend import job_id_for
 from tests.hub.conftest import PUSH_SECRET, REPO, RunningHub, make_settings, serve_in_thread
 from tests.hub.fake_windmill import SUSPEND, FakeWindmill, answer_result, default_stages, module
 from tests.support.devruntime import DevRuntime
-from tests.support.services import in_ci
+from tests.support.services import in_ci, unavailable
 
 pytestmark = pytest.mark.browser
 
@@ -83,6 +83,34 @@ def test_chat_page_sends_a_request_and_shows_the_answer(runtime: DevRuntime, bro
         assert image is not None and image.evaluate("img => img.complete && img.naturalWidth") == 320
         assert "SOCIAL_MEDIA" in done.query_selector(".meta").inner_text()
         assert page.inner_text("#status") == "connected as alice"
+        assert page.js_errors == []  # type: ignore[attr-defined]
+
+
+def test_chat_page_runs_the_seed_example_through_handle_request(runtime: DevRuntime, browser_page):
+    flow = runtime.client.get(f"{runtime.api}/flows/get/f/openanalyst/handle_request")
+    if flow.status_code != 200:
+        unavailable("the handle_request flow on the dev runtime", f"HTTP {flow.status_code}")
+    page = browser_page
+    settings = make_settings(
+        backend="local",
+        windmill_url=runtime.base_url,
+        windmill_token=runtime.token,
+        poll_interval_s=0.2,
+        backend_timeout_s=10,
+    )
+    with serve_in_thread(settings) as hub:
+        runtime.set_variable("f/openanalyst/hub_url", hub.http)
+        runtime.set_variable("f/openanalyst/hub_push_secret", PUSH_SECRET, is_secret=True)
+        page.goto(f"{hub.http}/#token={hub.token('alice')}")
+        page.wait_for_selector("#status.online", timeout=10_000)
+        page.fill("#input", SEED)
+        page.click("#send")
+        page.wait_for_selector(".message.assistant .progress:not([hidden])", timeout=30_000)
+        done = page.wait_for_selector(".message.assistant.done, .message.assistant.failed", timeout=240_000)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "hub-chat-seed.png"), full_page=True)
+        assert "done" in (done.get_attribute("class") or ""), done.inner_text()
+        assert done.query_selector(".markdown").inner_text().strip()
         assert page.js_errors == []  # type: ignore[attr-defined]
 
 
