@@ -27,6 +27,7 @@ CLOSE_FORBIDDEN = 4003
 CLOSE_TOO_MANY_CONNECTIONS = 4008
 CLOSE_SLOW_CONSUMER = 4009
 CLOSE_GOING_AWAY = 1001
+CLOSE_RECONNECT = 1012  # "service restart": reconnect with the last event id
 
 
 class AuthError(Exception):

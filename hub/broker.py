@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import secrets
 import time
 from abc import ABC, abstractmethod
@@ -50,6 +51,9 @@ class Broker(ABC):
         self.history_ttl_s = history_ttl_s
         self.epoch = ""
         self._sinks: dict[str, set[Sink]] = {}
+        # Called when live delivery had a gap (events may have been missed): the hub then asks
+        # its clients to reconnect with their last event id, so history fills the gap.
+        self.on_gap: Callable[[], None] | None = None
 
     # -- local fan-out
     def attach(self, user_id: str, sink: Sink) -> None:
@@ -110,11 +114,26 @@ class InProcessBroker(Broker):
         self._seq: dict[str, int] = {}
         self._questions: dict[tuple[str, str], tuple[str, float]] = {}
         self._rate: dict[str, tuple[int, int]] = {}
+        self._last_publish: dict[str, float] = {}
+        self._publishes = 0
 
     async def ping(self) -> str:
         return "in-process"
 
+    def _prune(self, now: float) -> None:
+        """Forget the history of users with no event for history_ttl_s (memory stays bounded)."""
+        for user_id, last in list(self._last_publish.items()):
+            if now - last > self.history_ttl_s:
+                del self._last_publish[user_id]
+                self._history.pop(user_id, None)
+                self._rate.pop(user_id, None)
+
     async def publish(self, user_id: str, data: str) -> str:
+        now = time.time()
+        self._publishes += 1
+        if self._publishes % 1000 == 0:
+            self._prune(now)
+        self._last_publish[user_id] = now
         seq = self._seq.get(user_id, 0) + 1
         self._seq[user_id] = seq
         history = self._history.get(user_id)
@@ -123,7 +142,7 @@ class InProcessBroker(Broker):
         history.append((seq, data))
         self.metrics.events.inc()
         event_id = f"{self.epoch}:{seq}"
-        self._deliver(user_id, event_id, data, time.time())
+        self._deliver(user_id, event_id, data, now)
         return event_id
 
     async def replay(self, user_id: str, last_event_id: str) -> list[tuple[str, str]] | None:
@@ -184,7 +203,11 @@ class RedisBroker(Broker):
         import redis.asyncio as aioredis
 
         self.url = url
-        self.redis = aioredis.Redis.from_url(url, decode_responses=True, health_check_interval=30)
+        # Named, so an operator (or a test) can tell this process's connections apart.
+        self.client_name = f"oa-hub-{os.getpid()}-{secrets.token_hex(3)}"
+        self.redis = aioredis.Redis.from_url(
+            url, decode_responses=True, health_check_interval=30, client_name=self.client_name
+        )
         self._script = self.redis.register_script(_PUBLISH_LUA)
         self._listener: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
@@ -210,18 +233,23 @@ class RedisBroker(Broker):
 
     async def _listen(self) -> None:
         delay = 0.2
+        interrupted = False
         while not self._closing:
             pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(self.CHANNEL)
                 self._subscribed.set()
                 delay = 0.2
+                if interrupted and self.on_gap is not None:
+                    interrupted = False
+                    self.on_gap()
                 async for message in pubsub.listen():
                     if message.get("type") == "message":
                         self._on_message(message["data"])
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # a Redis restart or network error: resubscribe
+                interrupted = True
                 log(logger, 30, "redis pub/sub lost; resubscribing", error=str(exc), retry_in_s=delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)

@@ -8,7 +8,7 @@ from typing import Any
 
 from f.openanalyst.lib.log import get_logger
 from f.openanalyst.lib.protocol import _Frame
-from hub.auth import TokenVerifier
+from hub.auth import CLOSE_RECONNECT, TokenVerifier
 from hub.backend import WindmillBackend
 from hub.broker import Broker, InProcessBroker, RedisBroker
 from hub.connection import Connection
@@ -41,6 +41,13 @@ class Hub:
         self.connections: dict[str, set[Connection]] = {}
         self.following: set[str] = set()  # job ids this process relays
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.broker.on_gap = self._on_gap
+
+    def _on_gap(self) -> None:
+        """Live events may have been lost: every client reconnects and recovers from history."""
+        for conns in list(self.connections.values()):
+            for conn in list(conns):
+                conn.fail(CLOSE_RECONNECT, "event stream interrupted: reconnect with your lastEventId")
 
     async def start(self) -> None:
         await self.broker.start()

@@ -9,6 +9,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from tests.hub.conftest import JWT_SECRET, PUSH_SECRET, RunningHub, done_for, hub_process
 from tests.support.devruntime import DevRuntime
@@ -132,3 +133,38 @@ def _recent_done(hub: RunningHub, user: str) -> bool:
         return any('"TASK_COMPLETE"' in fields["d"] for _, fields in entries)
     finally:
         client.close()
+
+
+def test_a_lost_redis_subscription_makes_clients_recover_from_history(redis_url: str, fake_windmill):
+    """No silent gaps: after the pub/sub link drops, sockets are told to reconnect and resume."""
+    import redis
+
+    from hub.auth import CLOSE_RECONNECT
+    from tests.hub.conftest import make_settings, serve_in_thread
+
+    user = new_user()
+    with serve_in_thread(make_settings(redis_url=redis_url)) as hub:
+        broker = hub.hub.broker  # type: ignore[union-attr]
+
+        async def scenario() -> tuple[int | None, dict, list[dict]]:
+            client = await hub.connect(user)
+            await client.request("hello", "msg_gap")
+            seen = await client.until(lambda f: f["type"] == "ASSISTANT_TYPING")
+            admin = redis.Redis.from_url(redis_url, decode_responses=True)
+            for info in admin.client_list(_type="pubsub"):
+                if info["name"] == broker.client_name:
+                    admin.client_kill_filter(_id=info["id"])
+            admin.close()
+            with pytest.raises(ConnectionClosed):
+                while True:
+                    await client.recv(timeout=10)
+            again = await hub.connect(user, last_event_id=seen[-1]["eventId"])
+            rest = await again.until(done_for("msg_gap"), timeout=20)
+            await again.close()
+            return client.ws.close_code, again.connected, rest
+
+        code, connected, rest = asyncio.run(scenario())
+    assert code == CLOSE_RECONNECT
+    assert connected["payload"]["recovered"] is True
+    assert rest[-1]["type"] == "TASK_COMPLETE" and rest[-1]["correlationId"] == "msg_gap"
+    assert "ASSISTANT_TYPING" not in [f["type"] for f in rest]
