@@ -12,7 +12,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from hub.auth import CLOSE_TOKEN_EXPIRED, CLOSE_UNAUTHORIZED, AuthError, TokenVerifier
+from hub.auth import CLOSE_FORBIDDEN, CLOSE_TOKEN_EXPIRED, CLOSE_UNAUTHORIZED, AuthError, TokenVerifier
 from tests.hub.conftest import JWT_SECRET, RunningHub, done_for, make_settings
 from tests.hub.fake_windmill import FakeWindmill
 
@@ -242,3 +242,16 @@ def _metrics(hub: RunningHub) -> str:
     import httpx
 
     return httpx.get(f"{hub.http}/metrics").text
+
+
+def test_a_refresh_token_for_another_user_closes_the_connection(hub_server: RunningHub):
+    async def scenario() -> tuple[int | None, str | None]:
+        client = await hub_server.connect("alice")
+        await client.send(
+            {"type": "AUTH", "sessionId": "auth", "payload": {"token": hub_server.token("bob")}}
+        )
+        with pytest.raises(ConnectionClosed):
+            await client.recv()
+        return client.ws.close_code, client.ws.close_reason
+
+    assert asyncio.run(scenario()) == (CLOSE_FORBIDDEN, "a refreshed token must be for the same user")

@@ -244,3 +244,34 @@ def _push(hub: RunningHub, frame: dict) -> httpx.Response:
     body = json.dumps(frame).encode()
     headers = {"content-type": "application/json", **signing.sign(PUSH_SECRET, body)}
     return httpx.post(f"{hub.http}/internal/push", content=body, headers=headers)
+
+
+def test_reconnecting_with_the_last_event_id_replays_what_was_missed(hub_server: RunningHub, fake_windmill):
+    async def scenario() -> tuple[list[dict], dict, list[dict], dict, dict]:
+        first = await hub_server.connect("alice")
+        await first.request(SEED, "msg_gone")
+        before = await first.until(lambda f: f["type"] == "ASSISTANT_TYPING")
+        await first.close()  # the socket dies; the relay goes on for the user
+        for _ in range(200):
+            if not hub_server.hub.following:  # type: ignore[union-attr]
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.1)
+        again = await hub_server.connect("alice", last_event_id=before[-1]["eventId"])
+        missed = await again.until(done_for("msg_gone"))
+        await again.close()
+        unknown = await hub_server.connect(
+            "alice", last_event_id=f"{before[-1]['eventId'].split(':')[0]}:9999"
+        )
+        await unknown.close()
+        malformed = await hub_server.connect("alice", last_event_id="garbage")
+        await malformed.close()
+        return before, again.connected, missed, unknown.connected, malformed.connected
+
+    before, connected, missed, unknown, malformed = asyncio.run(scenario())
+    assert connected["payload"]["recovered"] is True
+    types = [f["type"] for f in missed]
+    assert types[0] == "TASK_PROGRESS" and types[-2:] == ["ASSISTANT_RESPONSE", "TASK_COMPLETE"]
+    offsets = [int(f["eventId"].split(":")[1]) for f in [before[-1], *missed]]
+    assert offsets == list(range(offsets[0], offsets[0] + len(offsets)))  # no gap, no duplicate
+    assert unknown["payload"]["recovered"] is False and malformed["payload"]["recovered"] is False
