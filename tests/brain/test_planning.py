@@ -232,3 +232,18 @@ def test_confident_rules_spend_no_tokens(model_env, respx_mock):
 
     out = analyze_intent.main("alice", REQUEST, {"timezone": "Europe/Paris"})
     assert out["name"] == "create_and_schedule" and out["tokens"]["calls"] == 0  # respx: no call
+
+
+def test_core_status_lists_recent_tasks_with_their_outcome(offline_env):
+    context = {
+        **CONTEXT,
+        "recent_tasks": [
+            {"request": "Post about our launch", "status": "success", "created_at": "2026-11-20T10:02:03Z"},
+            {"request": "Analyse sales.csv", "status": "failure", "created_at": "2026-11-19T08:00:00Z"},
+        ],
+    }
+    answer = run_plan(
+        request="status", intent={"name": "status", "entities": {}}, route=route_for("CORE"), context=context
+    )["plan"]["answer"]
+    assert "- Post about our launch (done, 2026-11-20 10:02)" in answer
+    assert "- Analyse sales.csv (needs attention, 2026-11-19 08:00)" in answer

@@ -30,7 +30,7 @@ def questions_for(outcome: dict[str, Any]) -> list[ClarificationQuestion]:
         )
     if "topic" in text:
         questions["topic"] = ClarificationQuestion(id="topic", question="What should the post be about?")
-    if "time" in text or "when" in text or "schedule" in text:
+    if "entities.time" in text or "time" in text.replace("times", "") or "when " in text:
         questions["time"] = ClarificationQuestion(
             id="time", question="When should it go out? (for example: tomorrow 9am)"
         )

@@ -124,7 +124,7 @@ def make_plan(
             "tokens": usage.as_dict(),
         }
 
-    if skill_name == offline.CORE_SKILL or (not allowed and not skill.get("requires_windmill", True)):
+    if skill_name == offline.CORE_SKILL:
         answer = offline.core_answer(str(intent.get("name") or "help"), _catalog(route), context)
         core = Plan(skill=skill_name, rationale="answered directly", mode="offline", answer=answer)
         return {

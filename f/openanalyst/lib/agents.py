@@ -180,7 +180,9 @@ def coordinator(config: ModelConfig, members: dict[str, str]) -> Team:
 def run_checked(
     runner: Agent | Team, prompt: str, usage: Usage, schema: type[BaseModel] | None = None
 ) -> Any:
-    """Run and return the content; count tokens; raise AgentFailed on error or bad output."""
+    """Run once, count its tokens into `usage`, and return the validated content when a schema is
+    given (else the whole RunOutput, whose citations the researcher needs). Raises AgentFailed on
+    an API error (agno reports it as a status, not an exception) or output that misses the schema."""
     out = runner.run(prompt)
     usage.add_run(out)
     if out.status == RunStatus.error:

@@ -29,8 +29,10 @@ def core_answer(intent_name: str, skills: Sequence[Mapping[str, Any]], context: 
             return "You have no recent tasks yet. Ask me to write a post, analyse data or build a dashboard."
         lines = []
         for task in tasks:
-            state = "done" if task.get("success") else "needs attention"
-            lines.append(f"- {str(task.get('request') or task.get('summary') or 'task')[:80]} ({state})")
+            ok = task.get("status") == "success" or task.get("success") is True
+            when = f", {task['created_at'][:16].replace('T', ' ')}" if task.get("created_at") else ""
+            what = str(task.get("request") or task.get("summary") or "task")[:80]
+            lines.append(f"- {what} ({'done' if ok else 'needs attention'}{when})")
         return "Your recent tasks:\n" + "\n".join(lines)
     described = [
         f"- **{s.get('name')}**: {' '.join(str(s.get('description') or '').split())[:160]}"
