@@ -196,9 +196,11 @@ def _follow(client: httpx.Client, job_id: str) -> int:
                     if seen.get(key) != label and kind != "WaitingForPriorSteps":
                         seen[key] = label
                         _say(f"  [{kind:>16}] {key}" + label[len(kind) :])
-                    if kind == "WaitingForEvents" and not asked:
-                        asked = True
-                        _answer(client, job_id, state["flow_status"])
+                # A suspended step may sit in a branch or loop: the flow job's `suspend` tells.
+                waiting = "flow_status" in event and not event.get("completed") and not asked
+                if waiting and _suspended(client, job_id):
+                    asked = True
+                    _answer(client, job_id, state["flow_status"])
                 if event.get("completed"):
                     job = event.get("job") or {}
                     _say("")
@@ -215,13 +217,22 @@ def _follow(client: httpx.Client, job_id: str) -> int:
         # the stream timed out (TIMEOUT_SSE_STREAM): reconnect and go on
 
 
+def _suspended(client: httpx.Client, job_id: str) -> bool:
+    job = client.get(f"/jobs_u/get/{job_id}", params={"no_logs": "true"}).json()
+    return (job.get("suspend") or 0) > 0
+
+
 def _answer(client: httpx.Client, job_id: str, flow_status: dict[str, Any]) -> None:
+    """Ask the person the flow's questions (on a terminal) and resume the flow with the answers."""
     questions = _questions(client, flow_status)
     _say("  the flow asks:")
-    for q in questions:
-        _say(f"    - {q.get('question', q) if isinstance(q, dict) else q}")
-    answer = input("  your answer: ") if sys.stdin.isatty() else ""
-    payload = {"answers": {"text": answer}}
+    answers: dict[str, str] = {}
+    for n, q in enumerate(questions):
+        text = q.get("question", q) if isinstance(q, dict) else q
+        key = str(q.get("id", n)) if isinstance(q, dict) else str(n)
+        _say(f"    - {text}")
+        answers[key] = input("      > ") if sys.stdin.isatty() else ""
+    payload = {"answers": answers}
     client.post(f"/jobs_u/flow/resume_suspended/{job_id}", json={"payload": payload, "approved": True})
 
 

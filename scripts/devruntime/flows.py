@@ -476,6 +476,8 @@ class FlowRunner:
                     if stop.get("error_message") is not None:
                         return self._stop(stop, results[-1], mid)
                     break
+        # Like Windmill, later steps can read the loop's inner steps by id (last iteration).
+        scope.results.update({k: v for k, v in carried.items() if k not in scope.results})
         after = module.get("stop_after_all_iters_if")
         if after and evaluate(after["expr"], scope.js(result=results, **extra)):
             return self._stop(after, results, mid)

@@ -62,6 +62,18 @@ class Violations:
     items: list[str] = field(default_factory=list)
 
 
+DEFAULT_PER_PAGE = 30  # Windmill's default page size for list endpoints
+MAX_PER_PAGE = 1000
+
+
+def paginate(call: Call, items: list[Any]) -> list[Any]:
+    """`page` (from 1) and `per_page` (default 30) as Windmill's list endpoints apply them."""
+    page = max(1, int(call.query.get("page") or 1))
+    per_page = min(MAX_PER_PAGE, max(1, int(call.query.get("per_page") or DEFAULT_PER_PAGE)))
+    start = (page - 1) * per_page
+    return items[start : start + per_page]
+
+
 def text(value: str, status: int = 200) -> Response:
     return PlainTextResponse(value, status_code=status)
 

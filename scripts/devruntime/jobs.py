@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -27,6 +28,21 @@ if TYPE_CHECKING:
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+_ITEM_PATH = re.compile(r"^(u|f)/[A-Za-z0-9_-]+(/[A-Za-z0-9_.-]+)+$")
+
+
+def check_item_path(path: object) -> str:
+    """A Windmill item path (`u/<user>/...` or `f/<folder>/...`); anything else is a 400."""
+    if (
+        not isinstance(path, str)
+        or not _ITEM_PATH.match(path)
+        or "/../" in f"/{path}/"
+        or "/./" in f"/{path}/"
+    ):
+        raise BadRequest(f"invalid path {path!r}: use u/<user>/<name> or f/<folder>/<name>")
+    return path
 
 
 class NotFound(Exception):

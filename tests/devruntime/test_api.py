@@ -43,6 +43,13 @@ def test_bad_input_never_crashes_the_server(dev_runtime: DevRuntime) -> None:
     assert client.post(f"{api}/jobs/run/p/../../etc/passwd", json={}).status_code in (400, 404)
     assert client.get("/api/w/other_workspace/variables/list").status_code == 404
     assert client.get("/api/not/a/route").status_code == 404
+    bad_path = {"path": "../../etc/x", "summary": "s", "content": "def main(): pass", "language": "python3"}
+    r = client.post(f"{api}/scripts/create", json=bad_path)
+    assert r.status_code == 400 and "invalid path" in r.text
+    r = client.post(
+        f"{api}/variables/create", json={"path": "nope", "value": "", "is_secret": False, "description": ""}
+    )
+    assert r.status_code == 400
     assert client.get(f"{api}/users/whoami").status_code == 200  # still serving
 
 
@@ -250,3 +257,16 @@ def test_scripts_created_through_the_api_import_each_other(dev_runtime: DevRunti
     assert client.post(f"{api}/scripts/create", json=missing).status_code == 201
     job = dev_runtime.wait_job(dev_runtime.run_script(missing["path"], {}))
     assert job["success"] is False and "nothing_here" in job["result"]["error"]["message"]
+
+
+def test_lists_page_like_windmill(dev_runtime: DevRuntime) -> None:
+    api, client = dev_runtime.api, dev_runtime.client
+    prefix = f"u/admin/page_{uuid.uuid4().hex[:6]}_"
+    for i in range(35):
+        dev_runtime.set_variable(f"{prefix}{i:02d}", str(i))
+    first = client.get(f"{api}/variables/list", params={"path_start": prefix}).json()
+    second = client.get(f"{api}/variables/list", params={"path_start": prefix, "page": 2}).json()
+    assert len(first) == 30 and len(second) == 5  # default page size 30
+    assert {v["path"] for v in first + second} == {f"{prefix}{i:02d}" for i in range(35)}
+    everything = client.get(f"{api}/variables/list", params={"path_start": prefix, "per_page": 100}).json()
+    assert len(everything) == 35

@@ -12,8 +12,8 @@ from typing import Any
 from starlette.responses import Response
 
 from scripts.devruntime.bundle import load_yaml
-from scripts.devruntime.http import Call, Op, js, text
-from scripts.devruntime.jobs import BadRequest, NotFound, now_iso
+from scripts.devruntime.http import Call, Op, js, paginate, text
+from scripts.devruntime.jobs import BadRequest, NotFound, check_item_path, now_iso
 
 _EPOCH = "2026-01-01T00:00:00Z"
 
@@ -61,6 +61,7 @@ def _api_script(call: Call, doc: dict[str, Any]) -> dict[str, Any]:
 
 async def script_create(call: Call) -> Response:
     body = call.json()
+    check_item_path(body["path"])
     content = body["content"]
     digest = hashlib.sha256(f"{body['path']}\n{content}".encode()).hexdigest()[:16]
     doc = {
@@ -110,7 +111,7 @@ async def script_list(call: Call) -> Response:
         if (exact and path != exact) or not path.startswith(start):
             continue
         out.append(_api_script(call, _script_doc(call, path)))
-    return js(out)
+    return js(paginate(call, out))
 
 
 # ---- flows
@@ -145,6 +146,7 @@ def _save_flow(call: Call, path: str, body: dict[str, Any]) -> None:
 
 async def flow_create(call: Call) -> Response:
     body = call.json()
+    check_item_path(body["path"])
     if call.runtime.store.get("flow", body["path"]) is not None:
         raise BadRequest(f"flow {body['path']} already exists")
     _save_flow(call, body["path"], body)
@@ -176,7 +178,7 @@ async def flow_list(call: Call) -> Response:
     rt = call.runtime
     start = call.query.get("path_start") or ""
     paths = sorted({d["path"] for d in rt.store.list("flow")} | set(rt.bundle.flows()))
-    return js([_flow_doc(call, p) for p in paths if p.startswith(start)])
+    return js(paginate(call, [_flow_doc(call, p) for p in paths if p.startswith(start)]))
 
 
 # ---- apps
@@ -211,6 +213,7 @@ def _save_app(call: Call, path: str, body: dict[str, Any], previous: dict[str, A
 
 async def app_create(call: Call) -> Response:
     body = call.json()
+    check_item_path(body["path"])
     if call.runtime.store.get("app", body["path"]) is not None:
         raise BadRequest(f"app {body['path']} already exists")
     _save_app(call, body["path"], body, None)
@@ -251,7 +254,7 @@ async def app_list(call: Call) -> Response:
         "raw_app",
     )
     docs = call.runtime.store.list("app", call.query.get("path_start"))
-    return js([{k: d[k] for k in keys} for d in docs])
+    return js(paginate(call, [{k: d[k] for k in keys} for d in docs]))
 
 
 # ---- schedules
@@ -280,6 +283,7 @@ def _save_schedule(call: Call, path: str, body: dict[str, Any], previous: dict[s
 
 async def schedule_create(call: Call) -> Response:
     body = call.json()
+    check_item_path(body["path"])
     if call.runtime.store.get("schedule", body["path"]) is not None:
         raise BadRequest(f"schedule {body['path']} already exists")
     _save_schedule(call, body["path"], body, None)
@@ -307,7 +311,7 @@ async def schedule_list(call: Call) -> Response:
         docs = [d for d in docs if d.get("script_path") == q["path"]]
     if q.get("is_flow") in ("true", "false"):
         docs = [d for d in docs if bool(d.get("is_flow")) == (q["is_flow"] == "true")]
-    return js(docs)
+    return js(paginate(call, docs))
 
 
 # ---- folders
@@ -344,7 +348,7 @@ async def folder_exists(call: Call) -> Response:
 
 
 async def folder_list(call: Call) -> Response:
-    return js(call.runtime.store.list("folder"))
+    return js(paginate(call, call.runtime.store.list("folder")))
 
 
 OPS = [

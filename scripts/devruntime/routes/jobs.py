@@ -12,7 +12,7 @@ from urllib.parse import quote
 from starlette.responses import Response, StreamingResponse
 
 from scripts.devruntime.flows import ResumeEvent
-from scripts.devruntime.http import Call, Op, js, text
+from scripts.devruntime.http import Call, Op, js, paginate, text
 from scripts.devruntime.jobs import BadRequest, LiveJob, NotFound
 
 _QUEUED_KEYS = (
@@ -252,7 +252,6 @@ async def list_jobs(call: Call) -> Response:
     q = call.query
     rt = call.runtime
     out = []
-    per_page = int(q.get("per_page") or 1000)
     kinds = set((q.get("job_kinds") or "").split(",")) - {""}
     for doc in [lv.doc for lv in rt.live.values() if not lv.doc.get("completed")] + list(
         rt.store.iter_jobs()
@@ -278,9 +277,7 @@ async def list_jobs(call: Call) -> Response:
         ):
             continue
         out.append(doc)
-        if len(out) >= per_page:
-            break
-    return js([api_job(d, None) for d in out])
+    return js(paginate(call, [api_job(d, None) for d in out]))
 
 
 async def root_job_id(call: Call) -> Response:

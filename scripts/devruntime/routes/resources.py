@@ -6,8 +6,8 @@ from typing import Any
 
 from starlette.responses import Response
 
-from scripts.devruntime.http import Call, Op, js, text
-from scripts.devruntime.jobs import BadRequest, NotFound
+from scripts.devruntime.http import Call, Op, js, paginate, text
+from scripts.devruntime.jobs import BadRequest, NotFound, check_item_path
 from scripts.devruntime.values import Missing, interpolate
 
 
@@ -51,6 +51,7 @@ async def variable_exists(call: Call) -> Response:
 
 async def variable_create(call: Call) -> Response:
     body = call.json()
+    check_item_path(body["path"])
     store = call.runtime.store
     if store.get("variable", body["path"]) is not None:
         raise BadRequest(f"variable {body['path']} already exists")
@@ -83,7 +84,7 @@ async def variable_update(call: Call) -> Response:
 
 async def variable_list(call: Call) -> Response:
     items = call.runtime.store.list("variable", call.query.get("path_start"))
-    return js([_listable_variable(call, v, not v.get("is_secret")) for v in items])
+    return js(paginate(call, [_listable_variable(call, v, not v.get("is_secret")) for v in items]))
 
 
 # ---- resources
@@ -124,6 +125,7 @@ async def resource_exists(call: Call) -> Response:
 
 async def resource_create(call: Call) -> Response:
     body = call.json()
+    check_item_path(body["path"])
     store = call.runtime.store
     if store.get("resource", body["path"]) is not None and not call.flag("update_if_exists"):
         raise BadRequest(f"resource {body['path']} already exists")
@@ -171,7 +173,7 @@ async def resource_list(call: Call) -> Response:
         for r in items
         if (not types or r.get("resource_type") in types) and r.get("resource_type") not in excluded
     ]
-    return js(out)
+    return js(paginate(call, out))
 
 
 async def resource_type_list(call: Call) -> Response:
