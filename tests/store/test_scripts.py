@@ -236,3 +236,21 @@ def test_record_history_takes_the_conclude_steps_shapes(
             findings = tx.one("SELECT query, findings FROM research")
         assert errors == ["schedule_post: missing schedule_path", "attempt 2 failed"]
         assert findings is not None and '"searched":true' in findings["findings"]
+
+
+def test_record_history_applies_a_preference_change(respx_mock: respx.MockRouter, windmill_env: Path) -> None:
+    respx_mock.get(RESOURCE_URL).mock(return_value=not_found())
+    load_context.main("alice")
+    recorded = record_history.main(
+        **history_args(
+            request="set my timezone to Europe/Berlin and stop using emoji",
+            skill="CORE",
+            context_update={"timezone": "Europe/Berlin", "preferences": {"emoji": False}},
+        )
+    )
+    assert recorded["context_updated"]
+    context = load_context.main("alice")
+    assert context["timezone"] == "Europe/Berlin" and context["preferences"] == {"emoji": False}
+    with pytest.raises(InvalidInput, match="unknown timezone"):
+        record_history.main(**history_args(message_id="msg_2", context_update={"timezone": "EST-ish"}))
+    assert [t["message_id"] for t in load_context.main("alice")["recent_tasks"]] == ["msg_1"]

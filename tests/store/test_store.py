@@ -504,3 +504,26 @@ def test_the_sqlite_file_is_created_on_first_use_and_private(tmp_path: Path) -> 
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         with store.transaction("alice", write=False) as tx:
             assert tx.one("PRAGMA journal_mode") == {"journal_mode": "wal"}
+
+
+def test_a_context_change_is_recorded_with_its_request_or_not_at_all(store: Store, alice: str) -> None:
+    store.set_context(alice, preferences={"tone": "casual"})
+    recorded = store.record_history(
+        alice,
+        entry("m1", context_update={"timezone": "Europe/Berlin", "preferences": {"emoji": False}}),
+    )
+    assert recorded["context_updated"]
+    context = store.get_context(alice)
+    assert context["timezone"] == "Europe/Berlin"
+    assert context["preferences"] == {"tone": "casual", "emoji": False}
+
+    before = store.counts(alice)
+    with pytest.raises(InvalidInput, match="unknown timezone"):
+        store.record_history(alice, entry("m2", context_update={"timezone": "EST5EDT-ish"}))
+    with pytest.raises(InvalidInput, match="not valid JSON"):
+        store.record_history(alice, entry("m3", context_update={"preferences": "{not json"}))
+    assert store.counts(alice) == before
+    assert store.get_context(alice) == context
+
+    store.record_history(alice, entry("m4", context_update={"preferences": '{"emoji": true}'}))
+    assert store.get_context(alice)["preferences"] == {"tone": "casual", "emoji": True}

@@ -81,11 +81,12 @@ def main(
     tokens: dict | None = None,
     duration_ms: int = 0,
     answer: str | None = None,
+    context_update: dict | None = None,
 ) -> dict[str, Any]:
     """Record one answered request in the person's history.
 
-    Returns {task_id, status, replaced, failures, learnings, research, session_id, message_id,
-    backend}.
+    Returns {task_id, status, replaced, context_updated, failures, learnings, research,
+    session_id, message_id, backend}.
 
     Args:
         user_id: the person (a Windmill username); must already be known (load_context registers).
@@ -104,6 +105,9 @@ def main(
         duration_ms: milliseconds from request to answer.
         answer: the answer text shown to the person (default: `result["content"]`); it becomes the
             assistant message and the task's summary.
+        context_update: a change the request made to the person's context, applied with the
+            history: {preferences?: {...} (merged), timezone?: IANA name, custom_instructions?,
+            merge?: true}. Refused (with nothing recorded) when a value is invalid.
     """
     validate_user_id(user_id)
     entry = validate_entry(
@@ -123,6 +127,7 @@ def main(
             "tokens": tokens or {},
             "duration_ms": duration_ms,
             "answer": answer,
+            "context_update": context_update,
         }
     )
     with (

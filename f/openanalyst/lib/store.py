@@ -209,28 +209,37 @@ class Store(ABC):
             check_timezone(timezone)
         with self.transaction(user_id) as tx:
             self._require_user(tx, user_id)
-            current = self._context(tx, user_id)
-            if prefs is not None and merge:
-                prefs = {**current["preferences"], **prefs}
-            new_prefs = prefs if prefs is not None else current["preferences"]
-            encoded = encode_json(new_prefs, "preferences")
-            parse_preferences(encoded)  # the merged object is held to the same size limit
-            tx.execute(
-                "INSERT INTO user_context (user_id, preferences, custom_instructions, timezone, updated_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET "
-                "preferences = excluded.preferences, custom_instructions = excluded.custom_instructions, "
-                "timezone = excluded.timezone, updated_at = excluded.updated_at",
-                (
-                    user_id,
-                    self._json(encoded),
-                    custom_instructions
-                    if custom_instructions is not None
-                    else current["custom_instructions"],
-                    timezone if timezone is not None else current["timezone"],
-                    self._ts(datetime.now(UTC)),
-                ),
-            )
+            self._apply_context(tx, user_id, prefs, custom_instructions, timezone, merge)
             return self._context(tx, user_id)
+
+    def _apply_context(
+        self,
+        tx: Tx,
+        user_id: str,
+        prefs: dict[str, Any] | None,
+        custom_instructions: str | None,
+        timezone: str | None,
+        merge: bool,
+    ) -> None:
+        current = self._context(tx, user_id)
+        if prefs is not None and merge:
+            prefs = {**current["preferences"], **prefs}
+        new_prefs = prefs if prefs is not None else current["preferences"]
+        encoded = encode_json(new_prefs, "preferences")
+        parse_preferences(encoded)  # the merged object is held to the same size limit
+        tx.execute(
+            "INSERT INTO user_context (user_id, preferences, custom_instructions, timezone, updated_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET "
+            "preferences = excluded.preferences, custom_instructions = excluded.custom_instructions, "
+            "timezone = excluded.timezone, updated_at = excluded.updated_at",
+            (
+                user_id,
+                self._json(encoded),
+                custom_instructions if custom_instructions is not None else current["custom_instructions"],
+                timezone if timezone is not None else current["timezone"],
+                self._ts(datetime.now(UTC)),
+            ),
+        )
 
     # ------------------------------------------------------------------ conversations
 
@@ -478,9 +487,15 @@ class Store(ABC):
             "VALUES (?, ?, ?, ?, ?)",
             term_rows,
         )
+        update = e.context_update
+        if update is not None:
+            self._apply_context(
+                tx, user_id, update.preferences, update.custom_instructions, update.timezone, update.merge
+            )
         return {
             "task_id": task_id,
             "status": status,
+            "context_updated": update is not None,
             "session_id": e.session_id,
             "message_id": e.message_id,
             "replaced": existing is not None,

@@ -126,6 +126,32 @@ class ResearchIn(_In):
     applied: bool = False
 
 
+class ContextUpdate(_In):
+    """A change of the person's context made by a request ("set my timezone to Europe/Berlin"),
+    applied in the same transaction as its history. `merge` merges preferences into the stored ones.
+    """
+
+    preferences: dict[str, Any] | None = None
+    custom_instructions: str | None = None
+    timezone: str | None = None
+    merge: bool = True
+
+    @field_validator("preferences", mode="before")
+    @classmethod
+    def _preferences(cls, value: Any) -> dict[str, Any] | None:  # a dict, or JSON text of one
+        return None if value is None else parse_preferences(value)
+
+    @field_validator("custom_instructions")
+    @classmethod
+    def _instructions(cls, value: str | None) -> str | None:
+        return None if value is None else check_instructions(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        return None if value is None else check_timezone(value)
+
+
 class HistoryEntry(_In):
     """Everything recorded about one request once the flow has answered it."""
 
@@ -146,6 +172,7 @@ class HistoryEntry(_In):
     )
     tokens: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     duration_ms: Annotated[int, Field(ge=0)] = 0
+    context_update: ContextUpdate | None = None
 
     @field_validator("result")
     @classmethod
