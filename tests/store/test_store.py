@@ -527,3 +527,26 @@ def test_a_context_change_is_recorded_with_its_request_or_not_at_all(store: Stor
 
     store.record_history(alice, entry("m4", context_update={"preferences": '{"emoji": true}'}))
     assert store.get_context(alice)["preferences"] == {"tone": "casual", "emoji": True}
+
+
+def test_forget_user_removes_everything_of_that_person_only(store: Store, alice: str, bob: str) -> None:
+    for person in (alice, bob):
+        store.set_context(person, preferences={"tone": "dry"})
+        store.record_history(
+            person,
+            entry(
+                "m1",
+                success=False,
+                failures=[{"error": "x"}],
+                learnings=[{"content": "twitter learning", "tags": ["twitter"]}],
+                research=[{"query": "q"}],
+            ),
+        )
+        store.record_history(person, entry("m2"))
+    bobs = store.counts(bob)
+    removed = store.forget_user(alice)
+    assert removed["tasks"] == 2 and removed["learning_terms"] > 0
+    assert store.counts(alice) == dict.fromkeys(user_tables(), 0)
+    assert store.counts(bob) == bobs
+    with pytest.raises(UnknownUser):
+        store.forget_user(alice)

@@ -160,6 +160,14 @@ class Store(ABC):
             row["created_at"] = self._ts_out(row["created_at"])
         return row
 
+    def forget_user(self, user_id: str) -> dict[str, int]:
+        """Delete the person and everything stored about them; returns the rows removed per table."""
+        removed = self.counts(user_id)
+        with self.transaction(user_id) as tx:
+            self._require_user(tx, user_id)
+            tx.execute("DELETE FROM users WHERE id = ?", (user_id,))  # every table cascades from users
+        return removed
+
     def _require_user(self, tx: Tx, user_id: str) -> None:
         if tx.one("SELECT 1 AS known FROM users WHERE id = ?", (user_id,)) is None:
             raise UnknownUser(
