@@ -43,7 +43,9 @@ def finish(rt, job: str) -> dict[str, Any]:
     return result
 
 
-def plan_body(criteria: str = "Engaging, about AI trends, no invented facts") -> dict[str, Any]:
+def plan_body(
+    criteria: str = "Engaging, about AI trends, no invented facts", **usage_kw: Any
+) -> dict[str, Any]:
     return bodies.plan_message(
         [
             bodies.step(
@@ -65,14 +67,17 @@ def plan_body(criteria: str = "Engaging, about AI trends, no invented facts") ->
                 },
                 required=["schedule_path", "cron"],
             ),
-        ]
+        ],
+        **usage_kw,
     )
 
 
 def script(judge: list[bool], research: bool = False) -> dict[str, list[dict[str, Any]]]:
     out = {
-        "planner": [plan_body()],
-        "writer": [bodies.text_message(POST, input_tokens=180, output_tokens=52, cache_write=96)],
+        # The first plan writes the cached prefix (instructions + skill context); re-plans read it.
+        "planner": [plan_body(cache_write=1450), plan_body(cache_write=0, cache_read=1450)],
+        # The writer's short system prompt is below the minimum cacheable length: no cache.
+        "writer": [bodies.text_message(POST, input_tokens=180, output_tokens=52)],
         "judge": [
             bodies.judge_message(ok, [] if ok else ["The hook is generic; name one concrete trend first"])
             for ok in judge
