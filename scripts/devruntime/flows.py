@@ -159,8 +159,15 @@ class FlowRunner:
         return Outcome(True, scope.previous_result)
 
     async def run_subflow(
-        self, parent: LiveJob, modules: list[dict[str, Any]], scope: Scope, step_id: str, args: dict[str, Any]
+        self,
+        parent: LiveJob,
+        modules: list[dict[str, Any]],
+        scope: Scope,
+        step_id: str,
+        args: dict[str, Any],
+        mstatus: dict[str, Any],
     ) -> tuple[Outcome, str]:
+        """Run `modules` as a child flow job, listed in mstatus.flow_jobs as soon as it exists."""
         child = self.rt.new_job(
             kind="flow",
             path=self.path,
@@ -171,6 +178,8 @@ class FlowRunner:
             is_flow_step=True,
             language=None,
         )
+        mstatus.setdefault("flow_jobs", []).append(child.doc["id"])
+        self.rt.touch(parent)
         self.rt.mark_started(child)
         child.doc["flow_status"] = {
             "step": 0,
@@ -429,7 +438,7 @@ class FlowRunner:
             it_input = {**scope.flow_input, "iter": {"value": item, "index": index}}
             it_scope = scope.child(flow_input=it_input, results=carry)
             outcome, job_id = await self.run_subflow(
-                flow_live, body, it_scope, mid, {"iter": it_input["iter"]}
+                flow_live, body, it_scope, mid, {"iter": it_input["iter"]}, mstatus
             )
             return outcome, job_id, it_scope.results
 
@@ -446,9 +455,9 @@ class FlowRunner:
                     return await one(index, item, dict(scope.results))
 
             outs = await asyncio.gather(*(limited(i, item) for i, item in enumerate(items)))
-            for index, (outcome, job_id, _) in enumerate(outs):
-                mstatus["flow_jobs"].append(job_id)
-                mstatus["flow_jobs_success"].append(outcome.success)
+            ok = {job_id: outcome.success for outcome, job_id, _ in outs}
+            mstatus["flow_jobs_success"] = [ok[j] for j in mstatus["flow_jobs"]]
+            for index, (outcome, _job_id, _) in enumerate(outs):
                 mstatus["iterator"]["index"] = index
                 if not outcome.success and not value.get("skip_failures"):
                     return outcome
@@ -460,8 +469,7 @@ class FlowRunner:
                 mstatus["iterator"]["index"] = index
                 if is_while:
                     mstatus["iterator"]["itered_len"] = index + 1
-                outcome, job_id, inner = await one(index, item, dict(carried))
-                mstatus["flow_jobs"].append(job_id)
+                outcome, _job_id, inner = await one(index, item, dict(carried))
                 mstatus["flow_jobs_success"].append(outcome.success)
                 self.rt.touch(flow_live)
                 if not outcome.success and not value.get("skip_failures"):
@@ -506,8 +514,7 @@ class FlowRunner:
         if not modules:
             return Outcome(True, scope.previous_result)
         inner = scope.child()
-        outcome, job_id = await self.run_subflow(flow_live, modules, inner, mid, {})
-        mstatus["flow_jobs"].append(job_id)
+        outcome, _job_id = await self.run_subflow(flow_live, modules, inner, mid, {}, mstatus)
         mstatus["flow_jobs_success"].append(outcome.success)
         scope.results.update({k: v for k, v in inner.results.items() if k not in scope.results})
         return outcome
@@ -525,16 +532,18 @@ class FlowRunner:
         mstatus.update(type="InProgress", flow_jobs=[], flow_jobs_success=[])
 
         async def one(i: int, branch: dict[str, Any]) -> tuple[Outcome, str]:
-            return await self.run_subflow(flow_live, branch.get("modules") or [], scope.child(), mid, {})
+            return await self.run_subflow(
+                flow_live, branch.get("modules") or [], scope.child(), mid, {}, mstatus
+            )
 
         if value.get("parallel"):
             outs = await asyncio.gather(*(one(i, b) for i, b in enumerate(branches)))
         else:
             outs = [await one(i, b) for i, b in enumerate(branches)]
         results = []
-        for i, (outcome, job_id) in enumerate(outs):
-            mstatus["flow_jobs"].append(job_id)
-            mstatus["flow_jobs_success"].append(outcome.success)
+        ok = {job_id: outcome.success for outcome, job_id in outs}
+        mstatus["flow_jobs_success"] = [ok[j] for j in mstatus["flow_jobs"]]
+        for i, (outcome, _job_id) in enumerate(outs):
             mstatus["branchall"] = {"branch": i, "len": len(branches)}
             if not outcome.success and not branches[i].get("skip_failure"):
                 return outcome

@@ -103,3 +103,47 @@ def test_cancel_reports_cancelled_and_kills_the_running_step(dev_runtime: DevRun
     assert "user asked" in job["result"]["error"]["message"]
     step = dev_runtime.wait_job(step_job, timeout=10)
     assert step["canceled"] is True and step["success"] is False
+
+
+def test_a_suspend_inside_a_branch_resumes_through_the_root_flow(dev_runtime: DevRuntime) -> None:
+    ask = {
+        "id": "ask",
+        "value": {
+            "type": "rawscript",
+            "language": "python3",
+            "content": (
+                "import wmill\n\ndef main():\n"
+                "    return {'questions': ['why?'], 'urls': wmill.get_resume_urls()}\n"
+            ),
+            "input_transforms": {},
+        },
+        "suspend": {"required_events": 1, "timeout": 60},
+    }
+    use = {
+        "id": "use",
+        "value": {
+            "type": "rawscript",
+            "language": "python3",
+            "content": "def main(answers: dict):\n    return answers\n",
+            "input_transforms": {"answers": {"type": "javascript", "expr": "resume.answers"}},
+        },
+    }
+    branch = {"type": "branchone", "branches": [{"expr": "true", "modules": [ask, use]}], "default": []}
+    dev_runtime.create_flow(
+        "u/admin/nested_ask", {"summary": "nested", "value": {"modules": [{"id": "b", "value": branch}]}}
+    )
+    job_id = dev_runtime.run_flow("u/admin/nested_ask", {})
+    deadline = time.monotonic() + 60
+    while (dev_runtime.get_job(job_id).get("suspend") or 0) == 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    module = dev_runtime.get_job(job_id)["flow_status"]["modules"][0]
+    assert module["type"] == "InProgress" and module["branch_chosen"] == {"type": "branch", "branch": 0}
+    sub = dev_runtime.get_job(module["flow_jobs"][0])  # listed while it runs
+    assert sub["type"] == "QueuedJob" and sub["flow_status"]["modules"][0]["type"] == "WaitingForEvents"
+    r = dev_runtime.client.post(
+        f"{dev_runtime.api}/jobs_u/flow/resume_suspended/{job_id}",
+        json={"payload": {"answers": {"why": "because"}}, "approved": True},
+    )
+    assert r.status_code == 201, r.text
+    assert dev_runtime.wait(job_id) == {"why": "because"}
