@@ -127,9 +127,11 @@ def steps_in_order(frames: list[dict[str, Any]]) -> list[str]:
 
 
 def answer_questions(
-    rt, hub, job: str, message_id: str, answers: dict[str, Any], timeout: float = TIMEOUT
+    rt, hub, job: str, message_id: str, answers: dict[str, Any], timeout: float = TIMEOUT, via: str = "url"
 ) -> dict:
-    """Wait for the clarification push, then resume the suspended flow with `answers`."""
+    """Wait for the clarification push, then resume the suspended flow with `answers`: through the
+    signed resume URL the clarify step returned (`via="url"`), or as the hub does, with an
+    authenticated `resume_suspended` on the job the push named (`via="hub"`)."""
     deadline = time.monotonic() + timeout
     while not hub.of_type("ASSISTANT_RESPONSE", message_id):
         if time.monotonic() > deadline:
@@ -139,6 +141,12 @@ def answer_questions(
             raise AssertionError(f"the flow ended without asking: {doc.get('result')}")
         time.sleep(0.5)
     asked = hub.of_type("ASSISTANT_RESPONSE", message_id)[0]["payload"]
+    if via == "hub":
+        body = {"payload": {"answers": answers}, "approved": True}
+        rt.client.post(
+            f"{rt.api}/jobs_u/flow/resume_suspended/{asked['resumeJobId']}", json=body
+        ).raise_for_status()
+        return asked
     clarify = next(j for j in jobs_of(rt, job) if j.get("script_path") == "f/openanalyst/brain/clarify")
     urls = rt.wait(clarify["id"])["resume_urls"]
     rt.client.post(urls["resume"], json={"answers": answers}).raise_for_status()

@@ -80,7 +80,9 @@ def test_research_does_not_help_so_the_person_is_asked_and_the_answer_resumes_th
 ):
     api = model_api(script(judge=[False, False, False, False, True], research=True))
     job, message_id = run_request(dev_runtime, SEED)
-    asked = answer_questions(dev_runtime, hub, job, message_id, {"details": "Open with on-device models"})
+    asked = answer_questions(
+        dev_runtime, hub, job, message_id, {"details": "Open with on-device models"}, via="hub"
+    )
     assert asked["done"] is False and asked["resumeJobId"] == job and asked["questions"]
     result = finish(dev_runtime, job)
     assert result["metadata"]["attempts"] == 5 and "content" in result
