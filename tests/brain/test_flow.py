@@ -31,7 +31,7 @@ pytestmark = pytest.mark.timeout(600)
 
 def test_success_on_the_first_attempt(dev_runtime, hub, model_api):
     api = model_api(script(judge=[True]))
-    job, _ = run_request(dev_runtime, SEED)
+    job, message_id = run_request(dev_runtime, SEED)
     result = finish(dev_runtime, job)
     meta = result["metadata"]
     assert meta["attempts"] == 1 and meta["researchApplied"] is False and meta["skill"] == "SOCIAL_MEDIA"
@@ -44,6 +44,12 @@ def test_success_on_the_first_attempt(dev_runtime, hub, model_api):
     assert ran.count(CREATE) == 1 and ran.count(SCHEDULE) == 1
     planner_request = api.calls("planner")[0]
     assert all(block.get("cache_control") for block in planner_request["system"])
+    assert "u/alice/schedules/" in result["content"]
+    with open_store() as store:
+        task = store.recent_tasks("alice")[0]
+    assert task["message_id"] == message_id and task["status"] == "success" and task["attempts"] == 1
+    order = steps_in_order(hub.of_type("TASK_PROGRESS", message_id))
+    assert order[:2] == ["analyze_intent", "plan"] and order[-1] == "respond", order
 
 
 def test_fails_twice_then_passes_with_differences_fed_to_the_next_plan(dev_runtime, hub, model_api):
