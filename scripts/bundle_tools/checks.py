@@ -42,6 +42,8 @@ def wmill_config(root: Path) -> Problems:
         for pattern in config.get(key) or []:
             if not str(pattern).startswith("f/"):
                 problems.append(f"wmill.yaml: {key} pattern {pattern!r} reaches outside f/")
+    if config.get("skipSecrets", True) is not True:
+        problems.append("wmill.yaml: skipSecrets must stay true (secret values are set in the workspace)")
     for key in ("includeSchedules", "includeTriggers"):
         if config.get(key) is not True:
             problems.append(

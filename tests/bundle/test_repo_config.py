@@ -28,6 +28,7 @@ def test_wmill_yaml(repo_root: Path) -> None:
         ({"extraIncludes": ["scripts/**"]}, "extraIncludes pattern 'scripts/**' reaches outside f/"),
         ({"includeSchedules": False}, "includeSchedules must be true"),
         ({"includeTriggers": None}, "includeTriggers must be true"),
+        ({"skipSecrets": False}, "skipSecrets must stay true"),
     ],
 )
 def test_a_wrong_wmill_yaml_fails(mini_repo: Path, change: dict[str, object], expected: str) -> None:
