@@ -53,3 +53,56 @@ def test_the_coordinator_delegates_and_combines_one_validated_plan(model_env, re
     assert FETCH in json.dumps(member["system"])  # the member plans with its own skill's context
     assert leader_last["output_config"]["format"]["type"] == "json_schema"
     assert usage.calls == 3
+
+
+def test_a_close_runner_up_skill_brings_in_the_coordinator_from_the_plan_step(
+    model_env, monkeypatch, respx_mock
+):
+    from f.openanalyst.brain import plan as plan_step
+    from f.openanalyst.lib import plan_rules
+    from tests.brain.conftest import route_for
+
+    api = "http://windmill.test/api/w/openanalyst"
+    monkeypatch.setenv("BASE_INTERNAL_URL", "http://windmill.test")
+    monkeypatch.setenv("WM_TOKEN", "wm-token")
+    monkeypatch.setattr("wmill.client._client", None, raising=False)
+    monkeypatch.setattr(plan_rules, "script_schema", plan_rules._local_schema)  # schemas from the bundle
+    respx_mock.get(f"{api}/resources/get_value_interpolated/f/openanalyst/skills/analytics").mock(
+        return_value=httpx.Response(200, json=skill_value("ANALYTICS"))
+    )
+    respx_mock.get(
+        url__regex=rf"{api}/(resources|variables)/get_value(_interpolated)?/f/openanalyst/(anthropic|\w+_model)"
+    ).mock(return_value=httpx.Response(404, text="not found"))
+    combined = bodies.plan_message(
+        [
+            bodies.step("metrics", FETCH, {"source": "history"}, required=["rows"]),
+            bodies.step(
+                "draft", CREATE, {"platform": "linkedin", "topic": "our Q3 engagement"}, required=["content"]
+            ),
+        ]
+    )
+    respx_mock.post(MESSAGES_URL).mock(
+        side_effect=[
+            httpx.Response(
+                200, json=bodies.delegate_message("analytics-planner", "Plan fetching Q3 metrics")
+            ),
+            httpx.Response(200, json=bodies.text_message(f"Call {FETCH} with source=history.")),
+            httpx.Response(200, json=combined),
+        ]
+    )
+    route = {
+        **route_for("SOCIAL_MEDIA", 0.62),
+        "alternatives": [{"skill": "ANALYTICS", "confidence": 0.58}, {"skill": "CORE", "confidence": 0.6}],
+    }
+    out = plan_step.main(
+        "alice",
+        "Analyse our Q3 engagement and write a LinkedIn post about it",
+        route,
+        intent={"name": "create_post", "entities": {"platform": "linkedin"}},
+    )
+    assert [s["script"] for s in out["plan"]["steps"]] == [FETCH, CREATE]
+    assert out["extra_scripts"] == [
+        "f/openanalyst/analytics/fetch_metrics",
+        "f/openanalyst/analytics/generate_report",
+    ]
+    assert out["tokens"]["calls"] == 3 and out["mode"] == "model"
