@@ -213,6 +213,17 @@ def test_builder_items_create_get_list_exists(dev_runtime: DevRuntime) -> None:
     assert client.get(f"{api}/schedules/exists/{schedule['path']}").json() is True
     listed = client.get(f"{api}/schedules/list", params={"path_start": "u/admin/"}).json()
     assert schedule["path"] in [s["path"] for s in listed]
+    r = client.post(f"{api}/schedules/setenabled/{schedule['path']}", json={"enabled": False})
+    assert r.status_code == 200, r.text
+    assert client.get(f"{api}/schedules/get/{schedule['path']}").json()["enabled"] is False
+
+    assert client.delete(f"{api}/schedules/delete/{schedule['path']}").status_code == 200
+    assert client.get(f"{api}/schedules/exists/{schedule['path']}").json() is False
+    assert client.delete(f"{api}/flows/delete/{flow_path}").status_code == 200
+    assert client.get(f"{api}/flows/exists/{flow_path}").json() is False
+    assert client.post(f"{api}/scripts/delete/p/{script_path}").status_code == 200
+    assert client.post(f"{api}/scripts/delete/p/f/devtest/echo").status_code == 400  # bundle file
+    assert client.delete(f"{api}/apps/delete/{app['path']}").status_code == 200
 
     folder = f"f_{suffix}"
     assert client.post(f"{api}/folders/create", json={"name": folder}).status_code == 200

@@ -296,6 +296,14 @@ async def schedule_update(call: Call) -> Response:
     return text(previous["path"])
 
 
+async def schedule_setenabled(call: Call) -> Response:
+    doc = _schedule(call, call.params["path"])
+    doc["enabled"] = bool((call.json() or {})["enabled"])
+    doc["edited_at"] = now_iso()
+    call.runtime.store.put("schedule", doc["path"], doc)
+    return text(f"schedule {doc['path']} enabled: {doc['enabled']}")
+
+
 async def schedule_get(call: Call) -> Response:
     return js({**_schedule(call, call.params["path"]), "is_draft": False})
 
@@ -369,6 +377,7 @@ OPS = [
     Op("GET", "/w/{workspace}/apps/list", app_list),
     Op("POST", "/w/{workspace}/schedules/create", schedule_create),
     Op("POST", "/w/{workspace}/schedules/update/{path}", schedule_update),
+    Op("POST", "/w/{workspace}/schedules/setenabled/{path}", schedule_setenabled),
     Op("GET", "/w/{workspace}/schedules/get/{path}", schedule_get),
     Op("GET", "/w/{workspace}/schedules/exists/{path}", schedule_exists),
     Op("GET", "/w/{workspace}/schedules/list", schedule_list),
