@@ -298,8 +298,9 @@ class Runtime:
             "WM_STATE_PATH": state_path,
             "WM_FLOW_STEP_ID": step,
         }
-        if doc.get("is_flow_step") and doc.get("parent_job"):
-            # Only flow steps belong to a flow; a job started by a job just has a parent_job.
+        if doc.get("parent_job"):
+            # As a worker does from the job row: a job started from a flow step with
+            # parent_job/root_job (wmill.run_script_by_path) stays in that flow's hierarchy.
             env["WM_FLOW_JOB_ID"] = doc["parent_job"]
             env["WM_ROOT_FLOW_JOB_ID"] = doc.get("root_job") or doc["parent_job"]
         if flow_path:

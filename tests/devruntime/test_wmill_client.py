@@ -27,6 +27,13 @@ def test_wmill_client_calls_work_inside_a_flow_step(dev_runtime: DevRuntime) -> 
     job = dev_runtime.get_job(job_id)
     assert job["flow_status"]["modules"][0]["progress"] == 40  # set_progress reached the flow status
     assert job["flow_status"]["user_states"] == {"seen": {"by": "client_calls"}}
+    # The child job run_script_by_path started hangs under the step and the flow.
+    step_job = job["flow_status"]["modules"][0]["job"]
+    api = dev_runtime.api
+    children = dev_runtime.client.get(f"{api}/jobs/list", params={"parent_job": step_job}).json()
+    assert [c["script_path"] for c in children] == ["f/devtest/echo"]
+    root = dev_runtime.client.get(f"{api}/jobs_u/get_root_job_id/{children[0]['id']}").json()
+    assert root == job_id
 
 
 def test_state_persists_between_runs_of_the_same_step(dev_runtime: DevRuntime) -> None:
