@@ -63,7 +63,7 @@ class Violations:
 
 
 DEFAULT_PER_PAGE = 30  # Windmill's default page size for list endpoints
-MAX_PER_PAGE = 1000
+MAX_PER_PAGE = 100  # the spec: "default 30, max 100"
 
 
 def paginate(call: Call, items: list[Any]) -> list[Any]:
