@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SPEC_PATH = REPO_ROOT.parent / "shared" / "windmill-spec" / "backend" / "windmill-api" / "openapi.yaml"
+# Windmill's REST spec (1.743), vendored with the OpenFlow spec its $refs point to (SOURCE.txt).
+SPEC_PATH = Path(__file__).resolve().parent / "windmill_spec" / "backend" / "windmill-api" / "openapi.yaml"
 
 
 def _bool(value: str | None, default: bool = False) -> bool:

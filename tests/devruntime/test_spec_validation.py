@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from starlette.requests import Request
@@ -55,3 +56,15 @@ def test_a_wrong_request_is_reported_with_its_field() -> None:
         {"workspace": "openanalyst", "id": str(uuid.uuid4())},
     )
     assert errors and "log_offset" in errors[0]
+
+
+def test_the_vendored_spec_is_the_recorded_upstream_copy() -> None:
+    folder = SPEC_PATH.parents[2]
+    recorded = {
+        line.split()[1]: line.split()[0]
+        for line in (folder / "SOURCE.txt").read_text().splitlines()
+        if len(line.split()) == 2 and len(line.split()[0]) == 64
+    }
+    assert set(recorded) == {"backend/windmill-api/openapi.yaml", "openflow.openapi.yaml"}
+    for name, digest in recorded.items():
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
