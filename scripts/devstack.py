@@ -82,7 +82,15 @@ def start(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if args.port is not None:
         settings.port = args.port
-    server = DevServer(settings).start()
+    try:
+        server = DevServer(settings).start()
+    except OSError as exc:
+        print(
+            f"scripts/dev: cannot listen on {settings.host}:{settings.port} ({exc.strerror}); "
+            "stop what uses it or pick another port (--port or OPENANALYST_DEV_PORT)",
+            file=sys.stderr,
+        )
+        return 1
     hub: subprocess.Popen[bytes] | None = None
     try:
         with _api(server) as client:

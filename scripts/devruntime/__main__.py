@@ -32,7 +32,13 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"dev runtime: token (set OPENANALYST_DEV_TOKEN to choose one): {settings.token}", file=sys.stderr
         )
-    serve_forever(settings)
+    try:
+        serve_forever(settings)
+    except OSError as exc:
+        print(
+            f"dev runtime: cannot listen on {settings.host}:{settings.port} ({exc.strerror})", file=sys.stderr
+        )
+        sys.exit(1)
 
 
 if __name__ == "__main__":
