@@ -1,0 +1,51 @@
+"""scripts/dev's subcommands: token, .env loading, demo's streaming follower."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+import jwt
+import pytest
+
+from scripts import devstack
+from tests.support.devruntime import DevRuntime
+
+
+def test_token_prints_a_hub_jwt_for_the_user(capsys: pytest.CaptureFixture[str]) -> None:
+    assert devstack.main(["token", "alice"]) == 0
+    token = capsys.readouterr().out.strip()
+    assert jwt.decode(token, options={"verify_signature": False})["sub"] == "alice"
+    assert devstack.main(["token", "Not A User!"]) == 2
+    assert "invalid user id" in capsys.readouterr().err
+
+
+def test_dotenv_fills_only_unset_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("# comment\nOPENANALYST_DEV_PORT=9100\nOPENANALYST_DEV_WORKSPACE='other'\nEMPTY=\n")
+    monkeypatch.setenv("OPENANALYST_DEV_PORT", "9000")
+    monkeypatch.delenv("OPENANALYST_DEV_WORKSPACE", raising=False)
+    monkeypatch.delenv("EMPTY", raising=False)
+    devstack.load_dotenv(env_file)
+    assert os.environ["OPENANALYST_DEV_PORT"] == "9000"  # the environment wins
+    assert os.environ["OPENANALYST_DEV_WORKSPACE"] == "other"
+    assert "EMPTY" not in os.environ
+    monkeypatch.delenv("OPENANALYST_DEV_WORKSPACE")
+
+
+def test_follow_prints_steps_answers_questions_and_the_result(
+    dev_runtime: DevRuntime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client = httpx.Client(
+        base_url=f"{dev_runtime.base_url}{dev_runtime.api}",
+        headers={"Authorization": f"Bearer {dev_runtime.token}"},
+        timeout=60,
+    )
+    job_id = dev_runtime.run_flow("f/devtest/approval", {"question": "Which platform?"})
+    assert devstack._follow(client, job_id) == 0
+    out = capsys.readouterr().out
+    assert "WaitingForEvents] ask" in out and "Success] use_answers" in out
+    assert "the flow asks:" in out
+    assert '"question": "Which platform?"' in out  # the final result is printed
+    client.close()
