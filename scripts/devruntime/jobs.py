@@ -88,14 +88,20 @@ class Runtime:
         self.job_tokens: dict[str, str] = {}
         self._resume_secret = secrets.token_bytes(32)
         self._stopping = False
+        self._scheduler: asyncio.Task[None] | None = None
 
     # ---- lifecycle
     def start(self) -> None:
+        from scripts.devruntime.scheduler import Scheduler
+
         self.sync_bundle()
         self.recover()
+        self._scheduler = asyncio.get_running_loop().create_task(Scheduler(self).run())
 
     async def stop(self) -> None:
         self._stopping = True
+        if self._scheduler is not None:
+            self._scheduler.cancel()
         for live in list(self.live.values()):
             if live.task is not None and not live.task.done():
                 live.task.cancel()

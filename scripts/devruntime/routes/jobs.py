@@ -37,6 +37,7 @@ _QUEUED_KEYS = (
     "visible_to_owner",
     "tag",
     "suspend",
+    "schedule_path",
 )
 _COMPLETED_KEYS = (
     "workspace_id",
@@ -63,6 +64,7 @@ _COMPLETED_KEYS = (
     "email",
     "visible_to_owner",
     "tag",
+    "schedule_path",
 )
 
 
