@@ -341,12 +341,13 @@ class Runtime:
         job_id: str | None = None,
         parent_job: str | None = None,
         root_job: str | None = None,
+        scheduled_for: datetime | None = None,
     ) -> LiveJob:
         source = self.find_script(path)
         live = self.new_job(
             kind="script", path=path, args=args, job_id=job_id, parent_job=parent_job, root_job=root_job
         )
-        self.spawn(live, self._guard(live, self.execute_script(live, source)))
+        self.spawn(live, self._guard(live, self.execute_script(live, source), scheduled_for))
         return live
 
     def run_flow_job(
@@ -356,6 +357,7 @@ class Runtime:
         job_id: str | None = None,
         parent_job: str | None = None,
         root_job: str | None = None,
+        scheduled_for: datetime | None = None,
     ) -> LiveJob:
         from scripts.devruntime.flows import FlowRunner
 
@@ -370,12 +372,17 @@ class Runtime:
             language=None,
         )
         runner = FlowRunner(self, live, flow)
-        self.spawn(live, self._guard(live, runner.run()))
+        self.spawn(live, self._guard(live, runner.run(), scheduled_for))
         return live
 
-    async def _guard(self, live: LiveJob, coro: Any) -> None:
-        """A job's task never dies silently: an internal error fails the job with its message."""
+    async def _guard(self, live: LiveJob, coro: Any, scheduled_for: datetime | None = None) -> None:
+        """A job's task never dies silently: an internal error fails the job with its message.
+        A job scheduled for later waits in the queue (running: false) until then."""
         try:
+            if scheduled_for is not None:
+                live.doc["scheduled_for"] = scheduled_for.isoformat().replace("+00:00", "Z")
+                self.touch(live)
+                await asyncio.sleep(max(0.0, (scheduled_for - datetime.now(UTC)).total_seconds()))
             await coro
         except asyncio.CancelledError:
             if self._stopping and not live.doc.get("canceled"):

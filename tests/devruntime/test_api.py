@@ -281,3 +281,17 @@ def test_lists_page_like_windmill(dev_runtime: DevRuntime) -> None:
     assert {v["path"] for v in first + second} == {f"{prefix}{i:02d}" for i in range(35)}
     everything = client.get(f"{api}/variables/list", params={"path_start": prefix, "per_page": 100}).json()
     assert len(everything) == 35
+
+
+def test_scheduled_in_secs_delays_the_start(dev_runtime: DevRuntime) -> None:
+    r = dev_runtime.client.post(
+        f"{dev_runtime.api}/jobs/run/p/f/devtest/echo",
+        params={"scheduled_in_secs": 2},
+        json={"value": "later"},
+    )
+    assert r.status_code == 201
+    job = dev_runtime.get_job(r.text)
+    assert job["type"] == "QueuedJob" and job["running"] is False and "scheduled_for" in job
+    time.sleep(1)
+    assert dev_runtime.get_job(r.text)["type"] == "QueuedJob"  # still waiting
+    assert dev_runtime.wait(r.text) == {"value": "later"}

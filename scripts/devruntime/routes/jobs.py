@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -38,6 +39,7 @@ _QUEUED_KEYS = (
     "tag",
     "suspend",
     "schedule_path",
+    "scheduled_for",
 )
 _COMPLETED_KEYS = (
     "workspace_id",
@@ -94,9 +96,19 @@ async def _run(call: Call, kind: str) -> LiveJob:
         raise BadRequest("the body must be a JSON object of arguments")
     parent = call.query.get("parent_job") or None
     root = call.query.get("root_job") or None
-    if kind == "flow":
-        return rt.run_flow_job(path, args, job_id=_job_id_param(call), parent_job=parent, root_job=root)
-    return rt.run_script_job(path, args, job_id=_job_id_param(call), parent_job=parent, root_job=root)
+    when = _scheduled_for(call)
+    run = rt.run_flow_job if kind == "flow" else rt.run_script_job
+    return run(path, args, job_id=_job_id_param(call), parent_job=parent, root_job=root, scheduled_for=when)
+
+
+def _scheduled_for(call: Call) -> datetime | None:
+    """`scheduled_for` (date-time) or `scheduled_in_secs`: start the job later, as Windmill does."""
+    if call.query.get("scheduled_for"):
+        when = datetime.fromisoformat(call.query["scheduled_for"].replace("Z", "+00:00"))
+        return when if when.tzinfo else when.replace(tzinfo=UTC)
+    if call.query.get("scheduled_in_secs"):
+        return datetime.now(UTC) + timedelta(seconds=int(call.query["scheduled_in_secs"]))
+    return None
 
 
 async def run_script(call: Call) -> Response:
