@@ -13,33 +13,29 @@ import importlib
 import io
 import json
 import os
+import select
+import signal
 import sys
-import threading
 
 from scripts.devruntime import runner
 
 _children: dict[int, str] = {}
-_lock = threading.Lock()
-_have_children = threading.Event()
 
 
 def _send(out_fd: int, message: dict[str, object]) -> None:
-    # One os.write per message (< PIPE_BUF): atomic, and no Python-level lock a fork could copy.
     os.write(out_fd, (json.dumps(message) + "\n").encode())
 
 
 def _reap(out_fd: int) -> None:
-    while True:
-        _have_children.wait()
+    """Collect every child that has exited and report it."""
+    while _children:
         try:
-            pid, status = os.waitpid(-1, 0)
+            pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            with _lock:
-                if not _children:
-                    _have_children.clear()
-            continue
-        with _lock:
-            job = _children.pop(pid, None)
+            return
+        if pid == 0:
+            return
+        job = _children.pop(pid, None)
         if job is not None:
             _send(out_fd, {"exited": job, "code": os.waitstatus_to_exitcode(status)})
 
@@ -81,20 +77,44 @@ def main() -> None:
             print(f"forkserver: cannot preload {name}: {exc}", file=sys.stderr)
     out_fd = os.dup(1)
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # stray prints must not corrupt the protocol
-    threading.Thread(target=_reap, args=(out_fd,), daemon=True).start()
+    # Single-threaded on purpose (forking a threaded process is unsafe): SIGCHLD wakes select().
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    in_fd = sys.stdin.fileno()
+    pending = b""
     _send(out_fd, {"ready": True})
-    for line in sys.stdin:
-        if not line.strip():
+    while True:
+        try:
+            readable, _, _ = select.select([in_fd, wake_r], [], [])
+        except InterruptedError:
             continue
-        request = json.loads(line)
-        sys.stderr.flush()
-        with _lock:
+        if wake_r in readable:
+            os.read(wake_r, 4096)
+            _reap(out_fd)
+        if in_fd not in readable:
+            continue
+        chunk = os.read(in_fd, 65536)
+        if not chunk:
+            return  # the runtime closed the pipe: stop (running jobs finish on their own)
+        pending += chunk
+        while b"\n" in pending:
+            line, pending = pending.split(b"\n", 1)
+            if not line.strip():
+                continue
+            request = json.loads(line)
+            sys.stderr.flush()
             pid = os.fork()
             if pid == 0:
+                os.close(wake_r)
+                os.close(wake_w)
+                signal.set_wakeup_fd(-1)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 _child(request, out_fd)
             _children[pid] = str(request["job"])
-            _have_children.set()
-        _send(out_fd, {"started": request["job"], "pid": pid})
+            _send(out_fd, {"started": request["job"], "pid": pid})
+        _reap(out_fd)
 
 
 if __name__ == "__main__":
