@@ -147,3 +147,36 @@ def test_a_suspend_inside_a_branch_resumes_through_the_root_flow(dev_runtime: De
     )
     assert r.status_code == 201, r.text
     assert dev_runtime.wait(job_id) == {"why": "because"}
+
+
+def _waiting_flow(timeout_s: int, continue_on_timeout: bool) -> dict[str, Any]:
+    suspend: dict[str, Any] = {"required_events": 1, "timeout": timeout_s}
+    if continue_on_timeout:
+        suspend["continue_on_disapprove_timeout"] = True
+    return {
+        "summary": "waits",
+        "value": {
+            "modules": [
+                {
+                    "id": "wait",
+                    "value": {
+                        "type": "script",
+                        "path": "f/devtest/echo",
+                        "input_transforms": {"value": {"type": "static", "value": "asked"}},
+                    },
+                    "suspend": suspend,
+                },
+                {"id": "after", "value": {"type": "identity"}},
+            ]
+        },
+    }
+
+
+def test_a_suspend_that_times_out_fails_the_flow_unless_told_to_continue(dev_runtime: DevRuntime) -> None:
+    dev_runtime.create_flow("u/admin/times_out", _waiting_flow(1, continue_on_timeout=False))
+    job = dev_runtime.wait_job(dev_runtime.run_flow("u/admin/times_out", {}), timeout=30)
+    assert job["success"] is False and job["result"]["error"]["name"] == "SuspendTimeout"
+    dev_runtime.create_flow("u/admin/times_out_ok", _waiting_flow(1, continue_on_timeout=True))
+    assert dev_runtime.wait(dev_runtime.run_flow("u/admin/times_out_ok", {}), timeout=30) == {
+        "value": "asked"
+    }
