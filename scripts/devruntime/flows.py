@@ -71,6 +71,7 @@ class Outcome:
     result: Any
     stopped: bool = False
     skipped: bool = False
+    failed_step: str | None = None
 
 
 def _error(name: str, message: str, step_id: str | None = None) -> dict[str, Any]:
@@ -126,6 +127,8 @@ class FlowRunner:
         module = self.value["failure_module"]
         status = self.live.doc["flow_status"]["failure_module"]
         error = (failed.result or {}).get("error") if isinstance(failed.result, dict) else failed.result
+        if isinstance(error, dict):
+            error = {**error, "step_id": error.get("step_id") or failed.failed_step}
         fscope = scope.child()
         fscope.flow_input = dict(scope.flow_input)
         await self.run_module(self.live, module, status, fscope, extra={"error": error})
@@ -144,6 +147,7 @@ class FlowRunner:
             outcome = await self.run_module(flow_live, module, mstatus, scope)
             mid = module.get("id", f"step{index}")
             if not outcome.success:
+                outcome.failed_step = outcome.failed_step or mid
                 if module.get("continue_on_error"):
                     scope.results[mid] = outcome.result
                     scope.previous_result = outcome.result

@@ -99,3 +99,42 @@ def test_javascript_errors_name_the_expression(dev_runtime: DevRuntime) -> None:
     assert job["success"] is False
     assert "flow_input.nope.deeper" in job["result"]["error"]["message"]
     assert "TypeError" in job["result"]["error"]["message"]
+
+
+def test_the_failure_module_runs_with_the_error(dev_runtime: DevRuntime) -> None:
+    flow = {
+        "summary": "failure handler",
+        "value": {
+            "modules": [
+                {
+                    "id": "boom",
+                    "value": {
+                        "type": "script",
+                        "path": "f/devtest/echo",
+                        "input_transforms": {
+                            "value": {"type": "static", "value": "y"},
+                            "fail": {"type": "static", "value": True},
+                        },
+                    },
+                }
+            ],
+            "failure_module": {
+                "id": "failure",
+                "value": {
+                    "type": "rawscript",
+                    "language": "python3",
+                    "content": "def main(message: str, step_id: str):\n    return f'{step_id}: {message}'\n",
+                    "input_transforms": {
+                        "message": {"type": "javascript", "expr": "error.message"},
+                        "step_id": {"type": "javascript", "expr": "error.step_id"},
+                    },
+                },
+            },
+        },
+    }
+    dev_runtime.create_flow("u/admin/with_failure_module", flow)
+    job = dev_runtime.wait_job(dev_runtime.run_flow("u/admin/with_failure_module", {}))
+    assert job["success"] is False and job["result"]["error"]["name"] == "ValueError"
+    handler = job["flow_status"]["failure_module"]
+    assert handler["type"] == "Success"
+    assert dev_runtime.wait(handler["job"]) == "boom: asked to fail with 'y'"
