@@ -32,6 +32,14 @@ def test_every_module_kind_runs_to_the_right_result(dev_runtime: DevRuntime, tmp
     assert len(by_id["flaky"]["failed_retries"]) == 2
     assert status["retry"]["fail_count"] == 3
     assert by_id["skipped"].get("skipped") is True
+    api, client = dev_runtime.api, dev_runtime.client
+    assert client.get(f"{api}/jobs/result_by_id/{job_id}/route").json() == "sum=6"
+    assert client.get(f"{api}/jobs/result_by_id/{job_id}/double").json() == [2, 4, 6]
+    assert client.get(f"{api}/jobs/result_by_id/{job_id}/right").json() == "sum=6"  # inside a branch
+    assert client.get(f"{api}/jobs/result_by_id/{job_id}/nope").status_code == 404
+    assert client.get(f"{api}/jobs_u/get_args/{job_id}").json()["items"] == [1, 2, 3]
+    all_logs = client.get(f"{api}/jobs_u/get_flow_all_logs/{job_id}").text
+    assert "echo [1, 2, 3]" in all_logs and "attempt 1 fails on purpose" in all_logs
     # Each step is a job of its own, child of the flow, with the step id.
     step = dev_runtime.get_job(by_id["prep"]["job"])
     assert step["parent_job"] == job_id and step["script_path"] == "f/devtest/echo"

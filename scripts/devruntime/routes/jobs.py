@@ -253,6 +253,53 @@ async def get_logs(call: Call) -> Response:
     return text(call.runtime.job_logs(call.runtime.get_job(call.params["id"])["id"]))
 
 
+async def get_args(call: Call) -> Response:
+    return js(call.runtime.get_job(call.params["id"]).get("args") or {})
+
+
+def _descendants(call: Call, job_id: str) -> list[dict[str, Any]]:
+    """The job and, in flow order, every job under it (steps, iterations, branches)."""
+    rt = call.runtime
+    doc = rt.get_job(job_id)
+    out = [doc]
+    for module in (doc.get("flow_status") or {}).get("modules") or []:
+        retried = list(module.get("failed_retries") or [])
+        final = [module["job"]] if module.get("job") and module["job"] not in retried else []
+        for child in retried + final + list(module.get("flow_jobs") or []):
+            try:
+                out += _descendants(call, child)
+            except NotFound:
+                continue
+    return out
+
+
+async def get_flow_all_logs(call: Call) -> Response:
+    rt = call.runtime
+    parts = []
+    for doc in _descendants(call, call.params["id"]):
+        logs = rt.job_logs(doc["id"])
+        if logs:
+            parts.append(
+                f"==> {doc.get('flow_step_id') or doc.get('script_path') or doc['id']} ({doc['id']})\n{logs}"
+            )
+    return text("\n".join(parts))
+
+
+async def result_by_id(call: Call) -> Response:
+    """The result of step `node_id` of a flow, searched through its branches and loops."""
+    rt = call.runtime
+    node = call.params["node_id"]
+    for doc in _descendants(call, call.params["flow_job_id"]):
+        for module in (doc.get("flow_status") or {}).get("modules") or []:
+            if module.get("id") != node:
+                continue
+            if module.get("job"):
+                return js(rt.get_job(module["job"]).get("result"))
+            subs = [rt.get_job(j).get("result") for j in module.get("flow_jobs") or []]
+            return js(subs if "iterator" in module else (subs[-1] if subs else None))
+    raise NotFound(f"no step {node} in flow {call.params['flow_job_id']}")
+
+
 async def cancel(call: Call) -> Response:
     body = call.json() or {}
     job_id = call.params["id"]
@@ -404,6 +451,9 @@ OPS = [
     Op("GET", "/w/{workspace}/jobs_u/completed/get_result/{id}", get_result),
     Op("GET", "/w/{workspace}/jobs_u/completed/get_result_maybe/{id}", get_result_maybe),
     Op("GET", "/w/{workspace}/jobs_u/get_logs/{id}", get_logs),
+    Op("GET", "/w/{workspace}/jobs_u/get_args/{id}", get_args),
+    Op("GET", "/w/{workspace}/jobs_u/get_flow_all_logs/{id}", get_flow_all_logs),
+    Op("GET", "/w/{workspace}/jobs/result_by_id/{flow_job_id}/{node_id}", result_by_id),
     Op("POST", "/w/{workspace}/jobs_u/queue/cancel/{id}", cancel),
     Op("GET", "/w/{workspace}/jobs_u/get_root_job_id/{id}", root_job_id),
     Op("POST", "/w/{workspace}/job_metrics/set_progress/{id}", set_progress),
