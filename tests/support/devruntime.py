@@ -12,7 +12,10 @@ during it broke the REST spec.
         dev_runtime.set_variable("f/openanalyst/hub_url", "http://127.0.0.1:9")
         with dev_runtime.use_env(monkeypatch): main(...)   # wmill in-process talks to it
 
-Jobs run in their own processes: respx mocks in the test process do not reach them.
+Jobs run in their own processes: respx mocks in the test process do not reach them. Each job
+gets the test process's OPENANALYST_* and ANTHROPIC_API_KEY as they are when it starts, so
+`monkeypatch.setenv("OPENANALYST_...", ...)` reaches the jobs a test starts. The server is shared
+by the session: variables/resources a test sets stay set for later tests.
 """
 
 from __future__ import annotations
