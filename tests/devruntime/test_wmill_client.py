@@ -54,3 +54,40 @@ def test_main_in_process_uses_the_runtime_through_env(dev_runtime: DevRuntime, m
     wmill.set_variable("f/devtest/in_process", "value-2")
     assert wmill.get_variable("f/devtest/in_process") == "value-2"
     assert wmill.run_script_by_path("f/devtest/echo", args={"value": "x"}, timeout=60) == {"value": "x"}
+
+
+def test_jobs_get_the_worker_env_and_the_passthrough_settings(dev_runtime: DevRuntime, monkeypatch) -> None:
+    monkeypatch.setenv("OPENANALYST_TEST_MARKER", "from-the-test")
+    monkeypatch.setenv("UNRELATED_SECRET", "must-not-leak")
+    code = (
+        "import os\n\ndef main():\n"
+        "    keys = ['OPENANALYST_TEST_MARKER', 'UNRELATED_SECRET', 'WM_WORKSPACE',\n"
+        "            'WM_JOB_PATH', 'WM_FLOW_STEP_ID']\n"
+        "    return {k: os.environ.get(k) for k in keys} | {'token': bool(os.environ.get('WM_TOKEN'))}\n"
+    )
+    flow = {
+        "summary": "env",
+        "value": {
+            "modules": [
+                {
+                    "id": "show_env",
+                    "value": {
+                        "type": "rawscript",
+                        "language": "python3",
+                        "content": code,
+                        "input_transforms": {},
+                    },
+                }
+            ]
+        },
+    }
+    dev_runtime.create_flow("u/admin/env_check", flow)
+    env = dev_runtime.wait(dev_runtime.run_flow("u/admin/env_check", {}))
+    assert env == {
+        "OPENANALYST_TEST_MARKER": "from-the-test",
+        "UNRELATED_SECRET": None,
+        "WM_WORKSPACE": "openanalyst",
+        "WM_JOB_PATH": "u/admin/env_check/show_env",
+        "WM_FLOW_STEP_ID": "show_env",
+        "token": True,
+    }
