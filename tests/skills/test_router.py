@@ -153,21 +153,23 @@ def test_importing_the_router_does_not_import_numpy_or_tokenizers() -> None:
     assert out.stdout.strip() == "[]"
 
 
-# Measured on tests/data/routing (README section `skills`): hybrid 0.921, BM25 0.864 top-1 over
-# all 228 rows. The floors leave room for small changes without hiding a real regression.
-HYBRID_FLOOR = 0.88
-BM25_FLOOR = 0.82
+# Measured on tests/data/routing (README section `skills`): over all 228 rows hybrid 0.921, BM25
+# 0.864 top-1; on the 74 shipped-skill rows alone hybrid 0.878, BM25 0.838. The public corpora sit
+# in ../shared, so a clone without it measures the shipped set only: each scope has its own floor.
+# The floors leave room for small changes without hiding a real regression.
+FLOORS = {"all": {"hybrid": 0.88, "bm25": 0.82}, "shipped": {"hybrid": 0.85, "bm25": 0.80}}
 
 
 def test_dev_set_accuracy_stays_above_the_floor() -> None:
-    from scripts.skills import evaluate
+    from scripts.skills import CORPUS_DIR, evaluate
 
+    scope = "all" if CORPUS_DIR.is_dir() else "shipped"
     bm25 = evaluate(bm25_only=True)
-    assert bm25["all"]["top1"] >= BM25_FLOOR, bm25["all"]
+    assert bm25["all"]["top1"] >= FLOORS[scope]["bm25"], bm25["all"]
     if not embeddings.available():
         pytest.skip("embedding model not installed: hybrid not measured")
     hybrid = evaluate(bm25_only=False)
-    assert hybrid["all"]["top1"] >= HYBRID_FLOOR, hybrid["all"]
+    assert hybrid["all"]["top1"] >= FLOORS[scope]["hybrid"], hybrid["all"]
     assert hybrid["all"]["top1"] > bm25["all"]["top1"]
     for name, res in hybrid.items():
         if name != "all":
