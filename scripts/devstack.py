@@ -30,7 +30,7 @@ import httpx  # noqa: E402
 from scripts.devruntime.config import Settings  # noqa: E402
 from scripts.devruntime.server import DevServer  # noqa: E402
 
-SEED_REQUEST = "Create a Twitter post about AI"  # the seed's example USER_REQUEST
+SEED_REQUEST = "Create a Twitter post about AI trends and schedule it for tomorrow"  # seed 4.1
 HUB_PORT = int(os.environ.get("HUB_PORT") or 8002)
 
 

@@ -5,6 +5,8 @@ offline, and a prompt injection. The Anthropic API is a loopback server serving 
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -124,6 +126,9 @@ def test_seed_example_offline_end_to_end(dev_runtime, hub, no_model):
     with open_store() as store:
         tasks = store.recent_tasks("alice")
     assert tasks[0]["message_id"] == message_id and tasks[0]["status"] in ("success", "succeeded", "done")
+    # the answer the person read is the task's summary (record_history gets conclude's text)
+    assert tasks[0]["summary"] and result["content"].startswith(tasks[0]["summary"])
+    assert post.group(2)[:40] in tasks[0]["summary"]
     progress = hub.of_type("TASK_PROGRESS", message_id)
     order = steps_in_order(progress)
     expected = ["analyze_intent", "plan", "execute", "evaluate", "respond"]
@@ -143,3 +148,26 @@ def test_prompt_injection_is_refused_and_nothing_runs(dev_runtime, hub, no_model
     assert result["metadata"]["windmillJobs"] == []
     ran = scripts_run(dev_runtime, job)
     assert all(path.startswith("f/openanalyst/brain/") for path in ran), ran
+
+
+def test_a_preference_change_is_applied_and_the_next_request_uses_it(dev_runtime, hub, no_model):
+    job, message_id = run_request(dev_runtime, "set my timezone to Europe/Paris", user="carol")
+    result = finish(dev_runtime, job)
+    assert "timezone: UTC -> Europe/Paris" in result["content"] and result["metadata"]["skill"] == "CORE"
+    with open_store() as store:
+        task = store.recent_tasks("carol")[0]
+    assert task["message_id"] == message_id and task["summary"] == result["content"]
+
+    job, _ = run_request(dev_runtime, f"{SEED} 9am", user="carol")
+    result = finish(dev_runtime, job)
+    scheduled = re.search(r"Scheduled for (\S+) \(Europe/Paris\)", result["content"])
+    assert scheduled, result["content"]
+    when = datetime.fromisoformat(scheduled.group(1))
+    assert (when.hour, when.minute) == (9, 0)
+    assert when.utcoffset() == when.replace(tzinfo=ZoneInfo("Europe/Paris")).utcoffset()
+
+    job, _ = run_request(dev_runtime, "I prefer a casual tone", user="carol")
+    assert "tone: not set -> casual" in finish(dev_runtime, job)["content"]
+    with open_store() as store:
+        context = store.load_context("carol", "", None, 5, 5)
+    assert context["timezone"] == "Europe/Paris" and context["preferences"]["tone"] == "casual"

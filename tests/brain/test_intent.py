@@ -64,3 +64,75 @@ def test_model_refinement_only_fills_what_rules_left_open():
     assert merged.name == "create_post" and merged.source == "model"
     assert merged.entities.platform == "linkedin"  # the rules saw it; the model does not override
     assert merged.entities.topic == "followers"
+
+
+# ---------------------------------------------------------------- one parser (timeparse)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # timeparse's forms the old intent parser missed
+        ("tomorrow evening", "2026-11-22T18:00:00-05:00"),
+        ("in an hour", "2026-11-21T16:30:00-05:00"),
+        ("next week", "2026-11-23T09:00:00-05:00"),
+        ("Dec 3 at 14:30", "2026-12-03T14:30:00-05:00"),
+        ("2026-12-01T09:00:00Z", "2026-12-01T04:00:00-05:00"),
+        # the old intent parser's rule, now in timeparse: today's weekday once past means next week
+        ("saturday 10am", "2026-11-28T10:00:00-05:00"),
+        ("saturday 6pm", "2026-11-21T18:00:00-05:00"),
+    ],
+)
+def test_intent_and_schedule_post_read_times_alike(text, expected):
+    from f.openanalyst.lib import timeparse
+
+    assert intent.resolve_time(text, "America/New_York", NOW).isoformat() == expected
+    assert timeparse.resolve(text, "America/New_York", NOW).when.isoformat() == expected
+
+
+def test_relative_times_are_to_the_minute():
+    now = NOW.replace(second=41)
+    assert (
+        intent.resolve_time("in 2 hours", "America/New_York", now).isoformat() == "2026-11-21T17:30:00-05:00"
+    )
+
+
+def test_an_unreadable_time_in_a_request_is_no_time_not_an_error():
+    assert intent.resolve_time("tomorrow 13pm", "UTC", NOW) is None
+    found = intent.extract("Create a Twitter post about the 13pm myth", "UTC", NOW)
+    assert found.name == "create_post" and found.entities.time is None
+
+
+def test_a_part_of_the_day_alone_in_a_request_is_a_topic_not_a_time():
+    found = intent.extract("Create a Twitter post about evening routines", "UTC", NOW)
+    assert (found.name, found.entities.time) == ("create_post", None)
+    later = intent.extract("Create a Twitter post about AI and schedule it for tomorrow evening", "UTC", NOW)
+    assert later.entities.time == "2026-11-22T18:00:00+00:00"
+
+
+# ------------------------------------------------------------------------- preferences
+
+
+@pytest.mark.parametrize(
+    ("text", "update"),
+    [
+        ("set my timezone to Europe/Paris", {"timezone": "Europe/Paris"}),
+        ("My timezone is america/new_york.", {"timezone": "America/New_York"}),
+        ("I prefer a casual tone", {"preferences": {"tone": "casual"}}),
+        ("set my default platform to LinkedIn", {"preferences": {"platform": "linkedin"}}),
+        (
+            "remember that I write for a B2B audience",
+            {"custom_instructions": "I write for a B2B audience"},
+        ),
+    ],
+)
+def test_preference_requests_carry_the_context_update(text, update):
+    found = intent.extract(text, "UTC", NOW)
+    assert found.name == "preferences"
+    assert found.entities.extra["context_update"] == update
+
+
+def test_an_unknown_timezone_is_a_problem_not_an_update():
+    found = intent.extract("set my timezone to Mars/Olympus", "UTC", NOW)
+    assert found.name == "preferences" and "context_update" not in found.entities.extra
+    assert "Mars/Olympus" in found.entities.extra["preference_problems"][0]

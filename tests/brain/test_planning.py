@@ -247,3 +247,38 @@ def test_core_status_lists_recent_tasks_with_their_outcome(offline_env):
     )["plan"]["answer"]
     assert "- Post about our launch (done, 2026-11-20 10:02)" in answer
     assert "- Analyse sales.csv (needs attention, 2026-11-19 08:00)" in answer
+
+
+def test_a_preference_change_is_answered_by_core_with_the_context_update(offline_env):
+    from f.openanalyst.brain import conclude
+    from f.openanalyst.lib import intent as intents
+
+    request = "remember that I write for a B2B audience, and I prefer a formal tone"
+    found = intents.extract(request, "Europe/Paris").model_dump(mode="json")
+    # the router found SOCIAL_MEDIA in the words; preferences are CORE's all the same
+    result = run_plan(request=request, intent=found, route=route_for("SOCIAL_MEDIA"))
+    update = result["context_update"]
+    assert result["skill"] == "CORE" and result["plan"]["steps"] == []
+    assert update == {
+        "preferences": {"tone": "formal"},
+        "custom_instructions": "I write for a B2B audience, and I prefer a formal tone",
+    }
+    assert "- tone: casual -> formal" in result["plan"]["answer"]
+    concluded = conclude.main("alice", [None, None, None], result)
+    assert concluded["success"] and concluded["context_update"] == update
+
+
+def test_an_unchanged_or_unknown_timezone_updates_nothing(offline_env):
+    for request, says in (
+        ("set my timezone to Europe/Paris", "Your preferences:"),
+        ("set my timezone to Mars/Olympus", "unknown timezone 'Mars/Olympus'"),
+    ):
+        found = intents_extract(request)
+        result = run_plan(request=request, intent=found, route=route_for("CORE"))
+        assert result["context_update"] is None and says in result["plan"]["answer"]
+
+
+def intents_extract(request: str) -> dict:
+    from f.openanalyst.lib import intent as intents
+
+    return intents.extract(request, "Europe/Paris").model_dump(mode="json")

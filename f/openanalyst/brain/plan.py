@@ -124,15 +124,23 @@ def make_plan(
             "tokens": usage.as_dict(),
         }
 
-    if skill_name == offline.CORE_SKILL:
-        answer = offline.core_answer(str(intent.get("name") or "help"), _catalog(route), context)
-        core = Plan(skill=skill_name, rationale="answered directly", mode="offline", answer=answer)
+    intent_name = str(intent.get("name") or "help")
+    if skill_name == offline.CORE_SKILL or intent_name == "preferences":
+        # Preferences are CORE's whatever skill the words resembled ("remember that I post...").
+        extra_entities = (intent.get("entities") or {}).get("extra") or {}
+        update = offline.context_update(extra_entities.get("context_update"), context)
+        problems = [str(p) for p in extra_entities.get("preference_problems") or []]
+        answer = offline.core_answer(intent_name, _catalog(route), context, update, problems)
+        core = Plan(skill=offline.CORE_SKILL, rationale="answered directly", mode="offline", answer=answer)
         return {
             **base,
+            "skill": offline.CORE_SKILL,
             "plan": _dump(core),
             "mode": "offline",
             "model": llm.OFFLINE,
             "tokens": usage.as_dict(),
+            # applied by record_history with the history (through conclude)
+            "context_update": update or None,
         }
 
     if config.online:

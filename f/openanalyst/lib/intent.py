@@ -8,13 +8,14 @@ person's timezone. Rules first (no tokens); the model only refines what the rule
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from f.openanalyst.lib import timeparse
 from f.openanalyst.lib.protocol import Entities, Intent
 
 # A time given as a day without an hour ("tomorrow") is scheduled at this local hour.
-DEFAULT_HOUR = 9
+DEFAULT_HOUR = timeparse.DEFAULT_HOUR
 WINDMILL_PATH_RE = re.compile(r"(?<![\w/])(?:f|u)/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+")
 
 _PLATFORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -42,14 +43,19 @@ _TOPIC_RE = re.compile(
 _DATASET_RE = re.compile(r"\b[\w.-]+\.(?:csv|xlsx|xls|json|parquet|tsv)\b", re.I)
 _TONE_RE = re.compile(r"\b(professional|casual|funny|humorous|formal|friendly|inspirational|bold)\b", re.I)
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_CLOCK_RE = re.compile(r"\b(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b|\bat\s+(\d{1,2}):(\d{2})\b", re.I)
-_DAY_RE = re.compile(
-    r"\b(today|tonight|tomorrow|day after tomorrow|(?:next|this|on)?\s*(" + "|".join(_WEEKDAYS) + r"))\b",
+_PREFS_RE = re.compile(r"\b(my (preferences|settings)|preferences|settings)\b", re.I)
+_ZONE_NAME = r"([A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2})"
+_TZ_SET_RE = re.compile(
+    r"\b(?:(?:set|change|update|switch)\s+my\s+time\s?zone\s+to|my\s+time\s?zone\s+is)\s+" + _ZONE_NAME,
     re.I,
 )
-_IN_RE = re.compile(r"\bin\s+(\d{1,3})\s+(minute|min|hour|day|week)s?\b", re.I)
-_ISO_RE = re.compile(r"\b(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::\d{2})?)?\b")
+_TONE_PREF_RE = re.compile(
+    r"\b(?:i\s+prefer|i\s+like|i\s+want|always\s+use|use)\s+(?:a|an)?\s*([a-z]+)\s+tone\b"
+    r"|\b(?:set|change)\s+my\s+(?:default\s+)?tone\s+to\s+(?:a|an)?\s*([a-z]+)\b",
+    re.I,
+)
+_PLATFORM_PREF_RE = re.compile(r"\bmy\s+default\s+platform\s+(?:to|is)\s+(\w+)", re.I)
+_REMEMBER_RE = re.compile(r"\b(?:remember\s+that|custom\s+instructions?\s*:)\s+(.+)$", re.I)
 
 
 def timezone_of(name: str | None) -> ZoneInfo:
@@ -62,60 +68,71 @@ def timezone_of(name: str | None) -> ZoneInfo:
 
 def resolve_time(text: str, tz: str | None = None, now: datetime | None = None) -> datetime | None:
     """The moment `text` names ("tomorrow 9am", "next friday", "in 2 hours", "2026-12-01 14:00"),
-    aware, in the person's timezone; None when the text names no time."""
-    zone = timezone_of(tz)
-    now = (now or datetime.now(zone)).astimezone(zone)
-    if m := _ISO_RE.search(text):
-        day = datetime.fromisoformat(m.group(1)).date()
-        clock = time.fromisoformat(m.group(2)) if m.group(2) else time(DEFAULT_HOUR)
-        return datetime.combine(day, clock, zone)
-    if m := _IN_RE.search(text):
-        amount, unit = int(m.group(1)), m.group(2).lower()
-        delta = {
-            "minute": timedelta(minutes=amount),
-            "min": timedelta(minutes=amount),
-            "hour": timedelta(hours=amount),
-            "day": timedelta(days=amount),
-            "week": timedelta(weeks=amount),
-        }[unit]
-        return (now + delta).replace(second=0, microsecond=0)
-    clock = _clock(text)
-    day_match = _DAY_RE.search(text)
-    if not day_match and clock is None:
+    aware, in the person's timezone (UTC when unknown); None when the text names no time.
+
+    The one parser is `timeparse` (schedule_post uses it too); a request is free text, so an
+    unreadable time ("13pm") is no time rather than an error.
+    """
+    try:
+        found = timeparse.find_time(text, str(timezone_of(tz)), now)
+    except timeparse.TimeParseError:
         return None
-    date = now.date()
-    if day_match:
-        word = day_match.group(1).lower().strip()
-        if word == "tomorrow":
-            date += timedelta(days=1)
-        elif word == "day after tomorrow":
-            date += timedelta(days=2)
-        elif word == "tonight" and clock is None:
-            clock = time(20)
-        elif day_match.group(2):
-            target = _WEEKDAYS.index(day_match.group(2).lower())
-            ahead = (target - now.weekday()) % 7
-            if ahead == 0 or word.startswith("next"):
-                ahead = ahead or 7
-            date += timedelta(days=ahead)
-    moment = datetime.combine(date, clock or time(DEFAULT_HOUR), zone)
-    if moment <= now and not day_match:
-        moment += timedelta(days=1)  # "at 9am" after 9am means tomorrow
-    return moment
+    return found.when if found else None
 
 
-def _clock(text: str) -> time | None:
-    m = _CLOCK_RE.search(text)
-    if not m:
+def _request_time(text: str, tz: str | None, now: datetime | None) -> datetime | None:
+    """The time a whole request names; a lone part of the day ("evening") is a topic word there."""
+    try:
+        found = timeparse.find_time(text, str(timezone_of(tz)), now)
+    except timeparse.TimeParseError:
         return None
-    if m.group(3):
-        hour, minute = int(m.group(1)) % 12, int(m.group(2) or 0)
-        hour += 12 if m.group(3).lower() == "pm" else 0
-    else:
-        hour, minute = int(m.group(4)), int(m.group(5))
-    if hour > 23 or minute > 59:
+    if found is None or timeparse.is_part_of_day(found.text):
         return None
-    return time(hour, minute)
+    return found.when
+
+
+def _zone_name(raw: str) -> str | None:
+    """An IANA zone name as written or in its usual capitalisation ("europe/paris"), if it exists."""
+    for candidate in (
+        raw,
+        "/".join(
+            p if p.isupper() else "_".join(w.capitalize() for w in p.split("_")) for p in raw.split("/")
+        ),
+    ):
+        try:
+            ZoneInfo(candidate)
+            return candidate
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+    return None
+
+
+def preference_change(text: str) -> tuple[dict[str, object], list[str]]:
+    """The change of context a request asks for ("set my timezone to Europe/Paris", "I prefer a
+    casual tone", "remember that ...") as record_history's `context_update`, and what could not
+    be understood (an unknown timezone)."""
+    update: dict[str, object] = {}
+    problems: list[str] = []
+    if m := _TZ_SET_RE.search(text):
+        raw = m.group(1).rstrip(".,;!?")
+        if zone := _zone_name(raw):
+            update["timezone"] = zone
+        else:
+            problems.append(
+                f"unknown timezone {raw!r}: use an IANA name such as 'Europe/Paris' or 'America/New_York'"
+            )
+    preferences: dict[str, object] = {}
+    if m := _TONE_PREF_RE.search(text):
+        preferences["tone"] = (m.group(1) or m.group(2)).lower()
+    if (m := _PLATFORM_PREF_RE.search(text)) and (
+        platform := next((n for n, p in _PLATFORMS if p.fullmatch(m.group(1))), None)
+    ):
+        preferences["platform"] = platform
+    if preferences:
+        update["preferences"] = preferences
+    if m := _REMEMBER_RE.search(text):
+        update["custom_instructions"] = m.group(1).strip()[:2000]
+    return update, problems
 
 
 def _topic(text: str) -> str | None:
@@ -131,8 +148,13 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     """Rules-only intent and entities for `request` (seed 4.1)."""
     text = " ".join(request.split())
     platform = next((name for name, pattern in _PLATFORMS if pattern.search(text)), None)
-    when = resolve_time(text, timezone, now)
+    when = _request_time(text, timezone, now)
     extra: dict[str, object] = {}
+    update, problems = preference_change(text)
+    if update:
+        extra["context_update"] = update
+    if problems:
+        extra["preference_problems"] = problems
     if paths := WINDMILL_PATH_RE.findall(text):
         extra["scripts_named"] = sorted(set(paths))
     if tone := _TONE_RE.search(text):
@@ -141,7 +163,9 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     wants_schedule = bool(_SCHEDULE_RE.search(text)) or (when is not None and platform is not None)
     wants_post = bool(_CREATE_RE.search(text) and (_POST_NOUN_RE.search(text) or platform))
 
-    if _HELP_RE.search(text):
+    if update or problems:
+        name, confidence = "preferences", 0.9
+    elif _HELP_RE.search(text):
         name, confidence = "help", 0.95
     elif _STATUS_RE.search(text):
         name, confidence = "status", 0.9
@@ -153,6 +177,8 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         name, confidence = "schedule_post", 0.8
     elif wants_post:
         name, confidence = "create_post", 0.85
+    elif _PREFS_RE.search(text):
+        name, confidence = "preferences", 0.8
     elif _ANALYZE_RE.search(text) or dataset:
         name, confidence = "analyze", 0.75
     else:

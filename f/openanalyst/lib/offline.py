@@ -21,8 +21,66 @@ class NoWorkflow(LookupError):
     """The skill declares no workflow for this intent."""
 
 
-def core_answer(intent_name: str, skills: Sequence[Mapping[str, Any]], context: Mapping[str, Any]) -> str:
-    """Help and status, answered from what is known (no job, no model)."""
+def context_update(asked: Any, context: Mapping[str, Any]) -> dict[str, Any]:
+    """record_history's `context_update` for the change a request asked for: only real changes,
+    and a new custom instruction added to the stored ones rather than replacing them."""
+    if not isinstance(asked, Mapping):
+        return {}
+    update: dict[str, Any] = {}
+    if asked.get("timezone") and asked["timezone"] != context.get("timezone"):
+        update["timezone"] = str(asked["timezone"])
+    stored = dict(context.get("preferences") or {})
+    changed = {k: v for k, v in dict(asked.get("preferences") or {}).items() if stored.get(k) != v}
+    if changed:
+        update["preferences"] = changed
+    if instruction := str(asked.get("custom_instructions") or "").strip():
+        old = str(context.get("custom_instructions") or "").strip()
+        if instruction not in old:
+            update["custom_instructions"] = f"{old}\n{instruction}".strip()
+    return update
+
+
+def _preferences_answer(
+    context: Mapping[str, Any], update: Mapping[str, Any], problems: Sequence[str]
+) -> str:
+    lines: list[str] = []
+    if update.get("timezone"):
+        lines.append(f"- timezone: {context.get('timezone') or 'UTC'} -> {update['timezone']}")
+    stored = dict(context.get("preferences") or {})
+    for key, value in dict(update.get("preferences") or {}).items():
+        lines.append(f"- {key}: {stored.get(key) or 'not set'} -> {value}")
+    if update.get("custom_instructions"):
+        lines.append(f"- custom instructions: {update['custom_instructions']}")
+    text = ("Updated your preferences:\n" + "\n".join(lines)) if lines else ""
+    if problems:
+        text += ("\n\n" if text else "") + "I could not change: " + "; ".join(problems) + "."
+    if text:
+        return text
+    shown = {
+        "timezone": context.get("timezone") or "UTC",
+        **{str(k): v for k, v in dict(context.get("preferences") or {}).items()},
+    }
+    listing = "\n".join(f"- {k}: {v}" for k, v in shown.items())
+    instructions = context.get("custom_instructions")
+    return (
+        f"Your preferences:\n{listing}"
+        + (f"\n- custom instructions: {instructions}" if instructions else "")
+        + '\n\nTo change one, say e.g. "set my timezone to Europe/Paris" or "I prefer a casual tone".'
+    )
+
+
+def core_answer(
+    intent_name: str,
+    skills: Sequence[Mapping[str, Any]],
+    context: Mapping[str, Any],
+    update: Mapping[str, Any] | None = None,
+    problems: Sequence[str] = (),
+) -> str:
+    """Help, status and preferences, answered from what is known (no job, no model).
+
+    `update` is the context change a preferences request makes (applied by record_history)."""
+    if intent_name == "preferences":
+        return _preferences_answer(context, update or {}, problems)
     if intent_name == "status":
         tasks = list(context.get("recent_tasks") or [])[:5]
         if not tasks:

@@ -67,6 +67,7 @@ def from_plan(planned: Mapping[str, Any]) -> dict[str, Any]:
         "jobs": [],
         "tokens": {},
         "research": None,
+        "context_update": planned.get("context_update") if success else None,
     }
 
 
@@ -161,6 +162,8 @@ def conclude(
         "model": models[-1] if models else OFFLINE,
         "mode": final.get("mode") or "offline",
         "duration_ms": duration_ms,
+        # a change of the person's context (CORE preferences), applied by record_history
+        "context_update": (final.get("context_update") or None) if final.get("success") else None,
         "result": {
             "plan": final.get("plan"),
             "outputs": {r.get("step_id"): r.get("result") for r in final.get("results") or []},

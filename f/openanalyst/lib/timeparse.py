@@ -102,6 +102,12 @@ def parse_clock(text: str) -> tuple[int, int] | None:
     return None
 
 
+def is_part_of_day(text: str) -> bool:
+    """Whether `text` is only a part of the day ("evening"): in a whole request such a word is
+    more often a topic ("a post about evening routines") than a time."""
+    return bool(_PART_RE.fullmatch(text.strip().lower()))
+
+
 def find_time(text: str, timezone: str = "UTC", now: dt.datetime | None = None) -> Resolved | None:
     """The first time expression in `text` resolved in `timezone`, or None if there is none."""
     tz = zone(timezone)
@@ -125,10 +131,13 @@ def find_time(text: str, timezone: str = "UTC", now: dt.datetime | None = None) 
         count = 1 if n in ("a", "an", "one") else int(n)
         unit = m.group(2)
         value = now + dt.timedelta(seconds=count * _UNITS[unit])
-        return Resolved(value.replace(microsecond=0), m.group(0), True)
+        # Minute precision: "in 2 hours" at 10:30:41 is 12:30, a time a person would write.
+        return Resolved(value.replace(second=0, microsecond=0), m.group(0), True)
 
     spans: list[str] = []
     day: dt.date | None = None
+    # A bare weekday naming today ("friday" on a Friday) means next week once its time has passed.
+    weekday_today = False
     if m := _DAY_RE.search(low):
         spans.append(m.group(0))
         word = m.group(1)
@@ -147,6 +156,7 @@ def find_time(text: str, timezone: str = "UTC", now: dt.datetime | None = None) 
             ahead = (target - now.weekday()) % 7
             if m.group(2) == "next" and ahead == 0:
                 ahead = 7
+            weekday_today = ahead == 0 and m.group(2) != "this"
             day = now.date() + dt.timedelta(days=ahead)
     elif m := _MONTHDAY_RE.search(low):
         spans.append(m.group(0))
@@ -186,6 +196,8 @@ def find_time(text: str, timezone: str = "UTC", now: dt.datetime | None = None) 
         if (h, minute) <= (now.hour, now.minute):
             day += dt.timedelta(days=1)
     value = dt.datetime(day.year, day.month, day.day, h, minute, tzinfo=tz)
+    if weekday_today and value <= now:
+        value += dt.timedelta(days=7)
     return Resolved(value, " ".join(spans), explicit)
 
 
