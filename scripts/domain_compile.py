@@ -2,7 +2,7 @@
 
 Only `f/**` is synced to the workspace, so two inputs reach the workers as generated modules:
 - `f/openanalyst/lib/openflow_schema.py`: the OpenFlow JSON schema from the vendored spec
-  (vendored in scripts/bundle_tools/windmill_spec/), with OpenAPI's `nullable` turned into JSON
+  (vendored in scripts/windmill_spec/), with OpenAPI's `nullable` turned into JSON
   Schema types, so the builder validates flows with jsonschema and $ref resolution at run time;
 - `f/openanalyst/lib/user_templates.py`: a person's starting folder, from `u_templates/`
   (scripts, flows) and `apps/dashboard/` (the dashboard app), for provisioning.
@@ -25,8 +25,10 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-# The spec vendored byte-for-byte by the bundle tooling (same file as ../shared/windmill-spec/).
-SPEC = ROOT / "scripts/bundle_tools/windmill_spec/openflow.openapi.yaml"
+sys.path.insert(0, str(ROOT))  # `uv run python scripts/domain_compile.py` runs from anywhere
+
+from scripts.windmill_spec import OPENFLOW_SPEC as SPEC  # noqa: E402
+
 OPENFLOW_OUT = ROOT / "f/openanalyst/lib/openflow_schema.py"
 TEMPLATES_OUT = ROOT / "f/openanalyst/lib/user_templates.py"
 TEMPLATES_DIR = ROOT / "u_templates"
@@ -182,9 +184,7 @@ def _formatted(path: Path, text: str) -> str:
 
 
 def outputs() -> dict[Path, str]:
-    out = {TEMPLATES_OUT: templates_module()}
-    if SPEC.exists():
-        out[OPENFLOW_OUT] = openflow_module()
+    out = {TEMPLATES_OUT: templates_module(), OPENFLOW_OUT: openflow_module()}
     return {path: _formatted(path, text) for path, text in out.items()}
 
 

@@ -1,4 +1,4 @@
-"""Validate `flow.yaml` files against Windmill's OpenFlow spec (vendored in windmill_spec/).
+"""Validate `flow.yaml` files against Windmill's OpenFlow spec (vendored in scripts/windmill_spec/).
 
 The spec is OpenAPI 3.0, so we validate with openapi-schema-validator's OAS30Validator (a
 `jsonschema` validator that knows `nullable` and `discriminator`) and resolve the spec's `$ref`s
@@ -19,7 +19,9 @@ from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-SPEC_PATH = Path(__file__).parent / "windmill_spec" / "openflow.openapi.yaml"
+from scripts.windmill_spec import OPENFLOW_SPEC
+
+SPEC_PATH = OPENFLOW_SPEC
 SPEC_URI = "urn:windmill:openflow.openapi.yaml"
 # Keys that belong on a flow module (beside id/value), never inside its `value` (REFERENCE 1.8):
 # `wmill lint` accepts them there and Windmill then silently ignores them.

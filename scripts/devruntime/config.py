@@ -7,9 +7,11 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scripts.windmill_spec import REST_SPEC
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# Windmill's REST spec (1.743), vendored with the OpenFlow spec its $refs point to (SOURCE.txt).
-SPEC_PATH = Path(__file__).resolve().parent / "windmill_spec" / "backend" / "windmill-api" / "openapi.yaml"
+# Windmill's REST spec (1.743), vendored with the OpenFlow spec its $refs point to (scripts/windmill_spec/).
+SPEC_PATH = REST_SPEC
 
 
 def _bool(value: str | None, default: bool = False) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -84,12 +83,6 @@ def test_an_empty_description_fails(mini_repo: Path) -> None:
     document["description"] = ""
     _write_flow(mini_repo, document)
     assert checks.flows(mini_repo) == ["f/openanalyst/analyze__flow/flow.yaml: empty description"]
-
-
-def test_the_vendored_spec_is_the_recorded_upstream_file() -> None:
-    source = (openflow.SPEC_PATH.parent / "SOURCE.txt").read_text()
-    digest = hashlib.sha256(openflow.SPEC_PATH.read_bytes()).hexdigest()
-    assert f"{digest}  openflow.openapi.yaml" in source
 
 
 def test_a_flow_pyyaml_cannot_read_fails(mini_repo: Path) -> None:

@@ -7,6 +7,7 @@ import uuid
 
 from starlette.requests import Request
 
+from scripts import windmill_spec
 from scripts.devruntime.config import SPEC_PATH
 from scripts.devruntime.spec import SpecValidator
 
@@ -59,12 +60,14 @@ def test_a_wrong_request_is_reported_with_its_field() -> None:
 
 
 def test_the_vendored_spec_is_the_recorded_upstream_copy() -> None:
-    folder = SPEC_PATH.parents[2]
-    recorded = {
-        line.split()[1]: line.split()[0]
-        for line in (folder / "SOURCE.txt").read_text().splitlines()
-        if len(line.split()) == 2 and len(line.split()[0]) == 64
-    }
+    # The one checksum test of scripts/windmill_spec/: against the shared copy it was taken from
+    # when ../shared/windmill-spec exists, and always against the sha256 SOURCE.txt records.
+    recorded = windmill_spec.recorded_sha256()
     assert set(recorded) == {"backend/windmill-api/openapi.yaml", "openflow.openapi.yaml"}
+    assert windmill_spec.REST_SPEC == SPEC_PATH
     for name, digest in recorded.items():
-        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
+        data = (windmill_spec.SPEC_DIR / name).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == digest, name
+        shared = windmill_spec.SHARED_DIR / name
+        if shared.exists():
+            assert shared.read_bytes() == data, f"{name} differs from {shared}"

@@ -54,7 +54,7 @@ class FakeWindmill:
 
     # ---------------------------------------------------------------------- the handler
     def handle(self, request: httpx.Request) -> httpx.Response:
-        template = restspec.spec().check(request) if restspec.available() else request.url.path
+        template = restspec.spec().check(request)
         body = json.loads(request.content) if request.content else None
         self.calls.append((request.method, template, body))
         path = request.url.path.removeprefix(f"/api/w/{WS}/")

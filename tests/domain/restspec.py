@@ -11,20 +11,15 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
 
-SPEC_DIR = Path(__file__).resolve().parents[3] / "shared" / "windmill-spec"
-REST_SPEC = SPEC_DIR / "backend" / "windmill-api" / "openapi.yaml"
+from scripts.windmill_spec import OPENFLOW_SPEC, REST_SPEC
+
 REST_URI = "urn:windmill:backend/windmill-api/openapi.yaml"
 FLOW_URI = "urn:windmill:openflow.openapi.yaml"
-
-
-def available() -> bool:
-    return REST_SPEC.exists()
 
 
 def _fix(node: Any) -> Any:
@@ -50,7 +45,7 @@ class RestSpec:
 
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         self.rest = _fix(yaml.load(REST_SPEC.read_text(), Loader=loader))
-        flow = _fix(yaml.load((SPEC_DIR / "openflow.openapi.yaml").read_text(), Loader=loader))
+        flow = _fix(yaml.load(OPENFLOW_SPEC.read_text(), Loader=loader))
         self.registry = Registry().with_resources(
             [
                 (REST_URI, Resource(contents=self.rest, specification=DRAFT202012)),

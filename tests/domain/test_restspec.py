@@ -7,9 +7,6 @@ import pytest
 
 from tests.domain import restspec
 
-pytestmark = pytest.mark.skipif(
-    not restspec.available(), reason=f"Windmill REST spec not found at {restspec.REST_SPEC}"
-)
 API = "http://windmill.test/api/w/openanalyst"
 
 
