@@ -4,7 +4,8 @@ Windmill). Model and hub are not configured there: offline mode, pushes skipped.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -24,20 +25,17 @@ def exists(dev_runtime: DevRuntime, kind: str, path: str) -> bool:
     return dev_runtime.client.get(f"{dev_runtime.api}/{url}/{path}").json() is True
 
 
-@pytest.fixture
-def rt(dev_runtime: DevRuntime) -> Iterator[DevRuntime]:
-    """The dev runtime, forgiving exactly one known gap of its owner's: the items its */get/*
-    endpoints return lack the spec's required `is_draft`. Any other response violation still fails."""
-    yield dev_runtime
-    dev_runtime.server.violations[:] = [v for v in dev_runtime.server.violations if "'is_draft'" not in v]
-
-
 def get_schedule(dev_runtime: DevRuntime, path: str) -> dict:
     return dev_runtime.client.get(f"{dev_runtime.api}/schedules/get/{path}").json()
 
 
-def test_create_then_schedule_then_publish_a_post(rt: DevRuntime):
-    dev_runtime = rt
+def fired_by(dev_runtime: DevRuntime, script_path: str, schedule_path: str) -> list[dict]:
+    params = {"script_path_exact": script_path, "per_page": 100}
+    jobs = dev_runtime.client.get(f"{dev_runtime.api}/jobs/list", params=params).json()
+    return [j for j in jobs if j.get("schedule_path") == schedule_path]
+
+
+def test_create_then_schedule_then_publish_a_post(dev_runtime: DevRuntime):
     post = dev_runtime.wait(
         dev_runtime.run_script(
             "f/openanalyst/social/create_post",
@@ -62,15 +60,39 @@ def test_create_then_schedule_then_publish_a_post(rt: DevRuntime):
     assert stored["script_path"] == "f/openanalyst/social/publish_post" and stored["enabled"] is True
     published = dev_runtime.wait(dev_runtime.run_script("f/openanalyst/social/publish_post", stored["args"]))
     assert published["status"] == "due" and exists(dev_runtime, "resource", published["outbox_path"])
-    if published["schedule_disabled"]:
-        assert get_schedule(dev_runtime, sched["schedule_path"])["enabled"] is False
-    else:  # the dev runtime has no POST schedules/setenabled yet: publish_post reports it, never fails
-        assert "setenabled" in published["schedule_note"]
-        pytest.xfail("dev runtime lacks POST /schedules/setenabled (one-shot disable not exercised here)")
+    assert published["schedule_disabled"] is True and "schedule_note" not in published
+    assert get_schedule(dev_runtime, sched["schedule_path"])["enabled"] is False
 
 
-def test_report_and_hub_push_as_jobs(rt: DevRuntime):
-    dev_runtime = rt
+def test_a_one_shot_post_schedule_fires_once_then_is_disabled(dev_runtime: DevRuntime):
+    """The runtime itself fires the schedule schedule_post made; publish_post then disables it."""
+    api, client = dev_runtime.api, dev_runtime.client
+    args = {"user_id": "dana", "platform": "twitter", "content": "Fires once #AI", "when": "in 2 hours"}
+    made = dev_runtime.wait(dev_runtime.run_script("f/openanalyst/social/schedule_post", args))
+    path = made["schedule_path"]
+    stored = get_schedule(dev_runtime, path)
+    # Bring the one-shot cron forward to a few seconds from now (same form: one date, seconds first).
+    soon = datetime.now(UTC) + timedelta(seconds=4)
+    cron = f"{soon.second} {soon.minute} {soon.hour} {soon.day} {soon.month} *"
+    edit = {"schedule": cron, "timezone": "UTC", "args": stored["args"]}
+    assert client.post(f"{api}/schedules/update/{path}", json=edit).status_code == 200
+    deadline = time.monotonic() + 30
+    while not fired_by(dev_runtime, "f/openanalyst/social/publish_post", path):
+        assert time.monotonic() < deadline, "the enabled schedule never fired"
+        time.sleep(0.2)
+    (job,) = fired_by(dev_runtime, "f/openanalyst/social/publish_post", path)
+    result = dev_runtime.wait(job["id"], timeout=120)
+    assert result["status"] == "due" and result["schedule_disabled"] is True
+    assert get_schedule(dev_runtime, path)["enabled"] is False
+    # Disabled, it must not fire even on a cron that matches every second (an edit keeps it off).
+    every_second = {"schedule": "* * * * * *", "timezone": "UTC", "args": stored["args"]}
+    assert client.post(f"{api}/schedules/update/{path}", json=every_second).status_code == 200
+    time.sleep(2)
+    assert len(fired_by(dev_runtime, "f/openanalyst/social/publish_post", path)) == 1
+    assert get_schedule(dev_runtime, path)["enabled"] is False
+
+
+def test_report_and_hub_push_as_jobs(dev_runtime: DevRuntime):
     report = dev_runtime.wait(
         dev_runtime.run_script(
             "f/openanalyst/analytics/generate_report",
@@ -98,8 +120,7 @@ def test_report_and_hub_push_as_jobs(rt: DevRuntime):
     assert pushed["delivered"] is False and "unreachable" in pushed["reason"]
 
 
-def test_provisioning_flow_twice_gives_the_same_folder(rt: DevRuntime):
-    dev_runtime = rt
+def test_provisioning_flow_twice_gives_the_same_folder(dev_runtime: DevRuntime):
     first = dev_runtime.wait(
         dev_runtime.run_flow("f/openanalyst/provision_user", {"user_id": "erin"}), timeout=180
     )
@@ -125,8 +146,7 @@ def test_provisioning_flow_twice_gives_the_same_folder(rt: DevRuntime):
     assert chart == {"labels": ["twitter"], "data": [1]}
 
 
-def test_path_attacks_fail_the_job_and_create_nothing(rt: DevRuntime):
-    dev_runtime = rt
+def test_path_attacks_fail_the_job_and_create_nothing(dev_runtime: DevRuntime):
     job = dev_runtime.run_script(
         "f/openanalyst/builder/create_script",
         {"user_id": "erin", "name": "../../f/openanalyst/evil", "content": "def main():\n    return 1\n"},
@@ -215,5 +235,5 @@ POSTS = "platform,posted_at,likes,comments,shares,impressions\ntwitter,2026-11-0
         ),
     ],
 )
-def test_each_script_runs_as_a_job(rt: DevRuntime, script, args, check):
-    assert check(rt.wait(rt.run_script(script, args), timeout=120))
+def test_each_script_runs_as_a_job(dev_runtime: DevRuntime, script, args, check):
+    assert check(dev_runtime.wait(dev_runtime.run_script(script, args), timeout=120))
