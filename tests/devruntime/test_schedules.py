@@ -49,3 +49,44 @@ def test_an_enabled_schedule_runs_its_script_until_disabled(dev_runtime: DevRunt
     count = len(fired())
     time.sleep(2)
     assert len(fired()) == count  # disabled: no more runs
+
+
+def test_setenabled_turns_a_schedule_back_on_and_rejects_bad_calls(dev_runtime: DevRuntime) -> None:
+    api, client = dev_runtime.api, dev_runtime.client
+    path = f"u/admin/off_at_first_{uuid.uuid4().hex[:6]}"
+    body = {
+        "path": path,
+        "schedule": "* * * * * *",
+        "timezone": "UTC",
+        "script_path": "f/devtest/echo",
+        "is_flow": False,
+        "args": {"value": path},
+        "enabled": False,
+    }
+    assert client.post(f"{api}/schedules/create", json=body).status_code == 201
+
+    def fired() -> list[dict]:
+        jobs = client.get(
+            f"{api}/jobs/list", params={"script_path_exact": "f/devtest/echo", "per_page": 100}
+        ).json()
+        return [j for j in jobs if j.get("schedule_path") == path]
+
+    time.sleep(2)
+    assert fired() == []  # created disabled: never fires
+    r = client.post(f"{api}/schedules/setenabled/{path}", json={"enabled": True})
+    assert r.status_code == 200, r.text
+    assert client.get(f"{api}/schedules/get/{path}").json()["enabled"] is True
+    deadline = time.monotonic() + 20
+    while not fired():
+        assert time.monotonic() < deadline, "the re-enabled schedule never fired"
+        time.sleep(0.2)
+    assert client.post(f"{api}/schedules/setenabled/{path}", json={"enabled": False}).status_code == 200
+    for job in fired():
+        dev_runtime.wait(job["id"])
+
+    missing = client.post(f"{api}/schedules/setenabled/u/admin/no_such_schedule", json={"enabled": True})
+    assert missing.status_code == 404 and "no_such_schedule" in missing.text
+    for bad in ({}, {"enabled": "yes"}):
+        r = client.post(f"{api}/schedules/setenabled/{path}", json=bad)
+        assert r.status_code == 400 and "enabled" in r.text, r.text
+    assert client.get(f"{api}/schedules/get/{path}").json()["enabled"] is False
