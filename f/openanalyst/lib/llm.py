@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from f.openanalyst.lib.log import get_logger, log
+from f.openanalyst.lib import windmill_rest
 
 if TYPE_CHECKING:
     from agno.models.anthropic import Claude
@@ -36,11 +36,9 @@ MODEL_ENV: dict[Role, str] = {
 }
 OFFLINE = "offline"
 
-_logger = get_logger(__name__)
-
 
 class ModelUnavailable(RuntimeError):
-    """No key or model id is configured for a role (the caller falls back to offline mode)."""
+    """No key or model id is configured, or a model call failed (the caller falls back to offline)."""
 
 
 @dataclass(frozen=True)
@@ -66,41 +64,12 @@ class ModelConfig:
         return (self.model_id(role) or OFFLINE) if self.online else OFFLINE
 
 
-def _windmill_configured() -> bool:
-    return bool(os.environ.get("BASE_INTERNAL_URL") or os.environ.get("WM_BASE_URL"))
-
-
-def _windmill_resource(path: str) -> dict[str, Any] | None:
-    if not _windmill_configured():
-        return None
-    try:
-        import wmill
-
-        value = wmill.get_resource(path, none_if_undefined=True)
-    except Exception as exc:  # a workspace without the resource, or unreachable: use env
-        log(_logger, 20, "model resource not readable", path=path, error=type(exc).__name__)
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _windmill_variable(path: str) -> str | None:
-    if not _windmill_configured():
-        return None
-    try:
-        import wmill
-
-        value = wmill.get_variable(path)
-    except Exception:
-        return None
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
 def load_config(env: Mapping[str, str] | None = None) -> ModelConfig:
     """Read the key, base URL and model ids (Windmill first, then environment)."""
     env = os.environ if env is None else env
     if env.get("OPENANALYST_OFFLINE", "").lower() in {"1", "true", "yes"}:
         return ModelConfig(reason="OPENANALYST_OFFLINE is set")
-    resource = _windmill_resource(RESOURCE_PATH) or {}
+    resource = windmill_rest.resource(RESOURCE_PATH) or {}
     api_key = resource.get("apiKey") or resource.get("api_key") or env.get("ANTHROPIC_API_KEY") or None
     # OPENANALYST_ANTHROPIC_BASE_URL reaches job processes the dev runtime starts (it passes
     # OPENANALYST_* through), so tests can point every job at a loopback mock of the API.
@@ -112,8 +81,8 @@ def load_config(env: Mapping[str, str] | None = None) -> ModelConfig:
         or None
     )
     models: dict[str, str | None] = {
-        role: _windmill_variable(MODEL_VARIABLES[role]) or (env.get(MODEL_ENV[role]) or "").strip() or None
-        for role in MODEL_VARIABLES
+        role: (windmill_rest.variable(path) or env.get(MODEL_ENV[role]) or "").strip() or None
+        for role, path in MODEL_VARIABLES.items()
     }
     try:
         max_retries = max(0, int(env.get("OPENANALYST_MODEL_MAX_RETRIES", "2")))

@@ -13,12 +13,9 @@ import os
 from dataclasses import dataclass, field
 
 from f.openanalyst.lib import llm, windmill_rest
+from f.openanalyst.lib.llm import ModelUnavailable
 
 WRITER_MODEL_VARIABLE = "f/openanalyst/writer_model"
-
-
-class ModelUnavailable(RuntimeError):
-    """No key or no model id configured, or the API call failed; the message says which."""
 
 
 @dataclass
