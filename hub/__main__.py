@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 
 import uvicorn
 
@@ -12,8 +13,12 @@ from hub.settings import Settings
 
 
 def uvicorn_options(settings: Settings) -> dict[str, object]:
-    """The websocket settings that matter (REFERENCE 8.3): small frames, heartbeat, no deflate."""
+    """The settings that matter (REFERENCE 8.2/8.3): uvloop, small frames, heartbeat, no deflate."""
+    fast = importlib.util.find_spec("uvloop") is not None
     return {
+        # uvloop and httptools (the hub group) cut the event loop's and the push endpoint's CPU.
+        "loop": "uvloop" if fast else "asyncio",
+        "http": "httptools" if importlib.util.find_spec("httptools") is not None else "h11",
         "ws": "websockets-sansio",
         "ws_max_size": settings.max_frame_bytes,
         "ws_ping_interval": settings.ping_interval_s or None,

@@ -9,15 +9,18 @@ from typing import Any
 
 from pydantic import ValidationError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from f.openanalyst.lib import signing
 from f.openanalyst.lib.log import get_logger, log
 from f.openanalyst.lib.protocol import AssistantResponse, parse_frame
+from hub.connection import SERVER_SEND
 from hub.core import Hub
 from hub.metrics import CONTENT_TYPE_LATEST
 from hub.relay import Relay
@@ -30,6 +33,22 @@ logger = get_logger("hub.app")
 PUSHABLE = frozenset(
     {"ASSISTANT_TYPING", "ASSISTANT_RESPONSE", "TASK_PROGRESS", "TASK_COMPLETE", "TASK_ERROR"}
 )
+
+
+class ServerSend:
+    """Keep the server's own `send` in a websocket's scope (`hub.connection.SERVER_SEND`).
+
+    Outermost user middleware, so `send` is still uvicorn's (Starlette's ServerErrorMiddleware
+    passes websocket scopes through untouched); connections write events with it directly.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            scope[SERVER_SEND] = send
+        await self.app(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Starlette:
@@ -115,6 +134,6 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Star
     ]
     if settings.chat_dir.is_dir():
         routes.append(Mount("/", StaticFiles(directory=settings.chat_dir, html=True), name="chat"))
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(ServerSend)])
     app.state.hub = hub
     return app
