@@ -55,6 +55,7 @@ class Connection:
         self._queued = 0
         self._drain: asyncio.Task[None] | None = None
         self.done = asyncio.Event()
+        self.failed = False  # = done.is_set(), read without a method call on every delivery
         self.close_code = 1000
         self.close_reason = ""
         # While recovering, live events wait here until the replayed history has been queued.
@@ -67,7 +68,7 @@ class Connection:
 
     def send(self, text: str) -> bool:
         """Deliver or queue `text`; False (and the connection failed) when the client is too slow."""
-        if self.done.is_set():
+        if self.failed:
             return False
         if self._drain is None and not self._queue:
             coro = self._send({"type": "websocket.send", "text": text})
@@ -91,7 +92,7 @@ class Connection:
     async def _drain_queue(self, coro: Coroutine[Any, Any, Any], yielded: Any) -> None:
         try:
             await _finish(coro, yielded)
-            while self._queue and not self.done.is_set():
+            while self._queue and not self.failed:
                 text = self._queue.popleft()
                 self._queued -= len(text)
                 message: Message = {"type": "websocket.send", "text": text}
@@ -126,8 +127,9 @@ class Connection:
         self._replayed = seen
 
     def fail(self, code: int, reason: str) -> None:
-        if self.done.is_set():
+        if self.failed:
             return
+        self.failed = True
         self.close_code, self.close_reason = code, reason
         self._queue.clear()
         self._queued = 0
