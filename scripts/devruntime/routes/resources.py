@@ -19,6 +19,21 @@ def _get(call: Call, kind: str) -> dict[str, Any]:
 
 
 # ---- variables
+def _update(call: Call, kind: str, fields: tuple[str, ...]) -> Response:
+    """Apply the body's `fields` to a variable or resource, moving it when `path` changes."""
+    item = _get(call, kind)
+    body = call.json() or {}
+    for key in fields:
+        if key in body:
+            item[key] = body[key]
+    new_path = body.get("path") or item["path"]
+    if new_path != item["path"]:
+        call.runtime.store.delete(kind, item["path"])
+        item["path"] = new_path
+    call.runtime.store.put(kind, new_path, item)
+    return text(new_path)
+
+
 def _listable_variable(call: Call, var: dict[str, Any], with_value: bool) -> dict[str, Any]:
     out = {
         "workspace_id": call.runtime.settings.workspace,
@@ -69,17 +84,7 @@ async def variable_create(call: Call) -> Response:
 
 
 async def variable_update(call: Call) -> Response:
-    var = _get(call, "variable")
-    body = call.json() or {}
-    for key in ("value", "is_secret", "description"):
-        if key in body:
-            var[key] = body[key]
-    new_path = body.get("path") or var["path"]
-    if new_path != var["path"]:
-        call.runtime.store.delete("variable", var["path"])
-        var["path"] = new_path
-    call.runtime.store.put("variable", new_path, var)
-    return text(new_path)
+    return _update(call, "variable", ("value", "is_secret", "description"))
 
 
 async def variable_list(call: Call) -> Response:
@@ -143,17 +148,7 @@ async def resource_create(call: Call) -> Response:
 
 
 async def resource_update(call: Call) -> Response:
-    res = _get(call, "resource")
-    body = call.json() or {}
-    for key in ("value", "description", "resource_type"):
-        if key in body:
-            res[key] = body[key]
-    new_path = body.get("path") or res["path"]
-    if new_path != res["path"]:
-        call.runtime.store.delete("resource", res["path"])
-        res["path"] = new_path
-    call.runtime.store.put("resource", new_path, res)
-    return text(new_path)
+    return _update(call, "resource", ("value", "description", "resource_type"))
 
 
 async def resource_update_value(call: Call) -> Response:
