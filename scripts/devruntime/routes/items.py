@@ -144,11 +144,17 @@ def _save_flow(call: Call, path: str, body: dict[str, Any]) -> None:
     call.runtime.store.put("flow", path, doc)
 
 
-async def flow_create(call: Call) -> Response:
+def _new_item(call: Call, kind: str) -> dict[str, Any]:
+    """The create body of a script-like item, its path checked and not yet taken."""
     body = call.json()
     check_item_path(body["path"])
-    if call.runtime.store.get("flow", body["path"]) is not None:
-        raise BadRequest(f"flow {body['path']} already exists")
+    if call.runtime.store.get(kind, body["path"]) is not None:
+        raise BadRequest(f"{kind} {body['path']} already exists")
+    return body
+
+
+async def flow_create(call: Call) -> Response:
+    body = _new_item(call, "flow")
     _save_flow(call, body["path"], body)
     return text(body["path"], 201)
 
@@ -212,10 +218,7 @@ def _save_app(call: Call, path: str, body: dict[str, Any], previous: dict[str, A
 
 
 async def app_create(call: Call) -> Response:
-    body = call.json()
-    check_item_path(body["path"])
-    if call.runtime.store.get("app", body["path"]) is not None:
-        raise BadRequest(f"app {body['path']} already exists")
+    body = _new_item(call, "app")
     _save_app(call, body["path"], body, None)
     return text(body["path"], 201)
 
@@ -282,10 +285,7 @@ def _save_schedule(call: Call, path: str, body: dict[str, Any], previous: dict[s
 
 
 async def schedule_create(call: Call) -> Response:
-    body = call.json()
-    check_item_path(body["path"])
-    if call.runtime.store.get("schedule", body["path"]) is not None:
-        raise BadRequest(f"schedule {body['path']} already exists")
+    body = _new_item(call, "schedule")
     _save_schedule(call, body["path"], body, None)
     return text(body["path"], 201)
 

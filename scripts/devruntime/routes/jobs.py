@@ -412,22 +412,21 @@ def _signed_event(call: Call, approved: bool) -> tuple[str, ResumeEvent]:
     return job_id, ResumeEvent(resume_id, payload, approved, approver or "anonymous")
 
 
-async def resume_signed(call: Call) -> Response:
+def _deliver_signed(call: Call, approved: bool) -> Response:
     try:
-        job_id, event = _signed_event(call, True)
+        job_id, event = _signed_event(call, approved)
     except PermissionError as exc:
         return text(str(exc), 401)
     call.runtime.resume(job_id, event)
     return text("ok", 201)
+
+
+async def resume_signed(call: Call) -> Response:
+    return _deliver_signed(call, True)
 
 
 async def cancel_signed(call: Call) -> Response:
-    try:
-        job_id, event = _signed_event(call, False)
-    except PermissionError as exc:
-        return text(str(exc), 401)
-    call.runtime.resume(job_id, event)
-    return text("ok", 201)
+    return _deliver_signed(call, False)
 
 
 async def resume_suspended(call: Call) -> Response:
