@@ -28,10 +28,11 @@ def main(argv: list[str] | None = None) -> None:
         f"dev runtime: Windmill API on {settings.base_url}/api, workspace {settings.workspace}",
         file=sys.stderr,
     )
-    if settings.token_generated:
-        print(
-            f"dev runtime: token (set OPENANALYST_DEV_TOKEN to choose one): {settings.token}", file=sys.stderr
-        )
+    # The operator token is never printed (logs and terminals keep it): it goes to a 0600 file.
+    print(
+        f"dev runtime: operator token in {settings.token_file} (set OPENANALYST_DEV_TOKEN to choose one)",
+        file=sys.stderr,
+    )
     try:
         serve_forever(settings)
     except OSError as exc:

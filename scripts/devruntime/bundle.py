@@ -17,7 +17,12 @@ import yaml
 _ITEM_DIRS = ("f", "u")
 
 
-class _InlineLoader(yaml.SafeLoader):
+# libyaml's loader when PyYAML has it: the compiled skills resources are megabytes of YAML, which
+# the pure-Python loader took over 2 s of every start to read.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _InlineLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     """SafeLoader that also accepts an unquoted `!inline file` tag."""
 
 

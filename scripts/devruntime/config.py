@@ -41,14 +41,47 @@ class Settings:
     # fork: start jobs from a warm fork server (fast); else a fresh interpreter per job.
     fork: bool = True
     # modules the fork server imports once, comma-separated
-    preload: str = "wmill,httpx,pydantic,yaml"
-    # Environment names passed through to jobs besides WM_* (prefix match on the first).
-    passthrough_prefixes: tuple[str, ...] = ("OPENANALYST_",)
-    passthrough_names: tuple[str, ...] = ("ANTHROPIC_API_KEY", "PATH", "HOME", "LANG", "TZ", "CI")
+    preload: str = "wmill,httpx,pydantic,pydantic.main,pydantic.fields,pydantic.types,yaml"
+    # third-party modules it imports when idle, after it is ready (the fork server runs OpenBLAS
+    # with one thread, so numpy may be loaded before a fork: no thread is running then)
+    preload_idle: str = "jsonschema,frontmatter,anthropic,agno.agent,agno.team,agno.models.anthropic"
+    # preload_bundle: while idle, it also imports the bundle's own modules (`f/**.py`: the shared
+    # lib first, then the steps); before each fork it checks their files, and when one changed it
+    # forgets them all, so a job always runs the code on disk. Off: every job imports them itself.
+    preload_bundle: bool = True
+    # The environment a job gets besides WM_*: an allow-list, like a Windmill worker's
+    # WHITELIST_ENVS (https://github.com/windmill-labs/windmill/blob/main/backend/windmill-worker/src/worker.rs).
+    # Settings the bundle's scripts read; never the operator token or other dev runtime settings.
+    passthrough_names: tuple[str, ...] = (
+        "PATH", "HOME", "LANG", "TZ", "CI",
+        "OPENANALYST_ANTHROPIC_BASE_URL", "OPENANALYST_DB_APP_ROLE", "OPENANALYST_DB_OWNER_ROLE",
+        "OPENANALYST_DB_SCHEMA", "OPENANALYST_EMBEDDINGS", "OPENANALYST_EMBED_CACHE", "OPENANALYST_HUB_URL",
+        "OPENANALYST_JUDGE_MODEL", "OPENANALYST_LOG_LEVEL", "OPENANALYST_MODEL_MAX_RETRIES",
+        "OPENANALYST_MODEL_TIMEOUT_S", "OPENANALYST_OFFLINE", "OPENANALYST_PLANNER_MODEL",
+        "OPENANALYST_PUSH_TIMEOUT_S", "OPENANALYST_RESEARCHER_MODEL", "OPENANALYST_SQLITE_PATH",
+        "OPENANALYST_WRITER_MODEL",
+    )  # fmt: skip
+    # Operator secrets only jobs running as an admin get (the platform's own flows); a person's
+    # job never sees them.
+    admin_env_names: tuple[str, ...] = ("ANTHROPIC_API_KEY",)
 
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    def person_store(self, username: str) -> Path:
+        """The embedded store a non-admin user's jobs get: theirs alone, beside the runtime's state."""
+        return self.db_path.with_name(self.db_path.stem + ".people") / f"{username}.sqlite3"
+
+    @property
+    def store_sqlite_path(self) -> Path:
+        """The bundle's embedded memory store (SQLite) a job opens when f/openanalyst/db is unset."""
+        return self.db_path.resolve().parent / "openanalyst.sqlite3"
+
+    @property
+    def token_file(self) -> Path:
+        """Where the operator token is written (0600) for the dev tools; never printed."""
+        return self.db_path.with_name(self.db_path.name + ".token")
 
     @property
     def script_roots(self) -> list[Path]:
@@ -77,5 +110,7 @@ class Settings:
         settings.strict = _bool(env.get("OPENANALYST_DEV_STRICT"), settings.strict)
         settings.fork = _bool(env.get("OPENANALYST_DEV_FORK"), settings.fork)
         settings.preload = env.get("OPENANALYST_DEV_PRELOAD", settings.preload)
+        settings.preload_idle = env.get("OPENANALYST_DEV_PRELOAD_IDLE", settings.preload_idle)
+        settings.preload_bundle = _bool(env.get("OPENANALYST_DEV_PRELOAD_BUNDLE"), settings.preload_bundle)
         settings.sse_timeout_s = float(env.get("TIMEOUT_SSE_STREAM", settings.sse_timeout_s))
         return settings

@@ -25,12 +25,12 @@ class ProcessResult:
 
 
 def job_env(settings: Settings, env: dict[str, str]) -> dict[str, str]:
-    """The base environment of a job: pass-through settings, PYTHONPATH, then the WM_* values."""
-    out = {
-        k: v
-        for k, v in os.environ.items()
-        if k in settings.passthrough_names or k.startswith(settings.passthrough_prefixes)
-    }
+    """The base environment of a job: allow-listed settings, PYTHONPATH, then the job's own values."""
+    out = {k: v for k, v in os.environ.items() if k in settings.passthrough_names}
+    # The embedded store: the dev runtime names a SQLite file beside its own database, so the
+    # bundle's store opens SQLite here. A Windmill worker names none (its job directory is
+    # deleted after every job), and there the store needs the resource f/openanalyst/db.
+    out.setdefault("OPENANALYST_SQLITE_PATH", str(settings.store_sqlite_path))
     roots = [str(REPO_ROOT), *(str(r) for r in settings.script_roots)]
     out["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(roots))
     out["PYTHONUNBUFFERED"] = "1"
@@ -83,6 +83,13 @@ class Executor:
             if source.file is None:
                 code_file.write_text(source.content, encoding="utf-8")
             spec["file"] = str(code_file)
+            # Windmill runs a script as the module of its path (f/x/y -> f.x.y), so its relative
+            # imports resolve against its folder: `from .z import main` is f/x/z.
+            # https://github.com/windmill-labs/windmill/blob/main/backend/windmill-worker/src/python_executor.rs
+            # (case: backend/tests/python_jobs.rs, test_relative_imports_python)
+            parts = source.path.split("/")
+            if len(parts) >= 3 and all(p.isidentifier() for p in parts):
+                spec["module_name"] = ".".join(parts)
         (workdir / "job.json").write_text(json.dumps(spec), encoding="utf-8")
         env = job_env(self.settings, env)
         try:
@@ -179,11 +186,31 @@ class Executor:
         finally:
             self._waiters.pop(job_id, None)
 
+    async def warm(self) -> None:
+        """Start the fork server now, so the first job does not wait for it."""
+        if self.settings.fork:
+            try:
+                await self._forkserver()
+            except Exception as exc:  # the first job will try again and report it
+                print(f"devruntime: the job fork server did not start: {exc}", file=sys.stderr)
+
     async def _forkserver(self) -> asyncio.subprocess.Process:
         async with self._fork_lock:
             if self._fork_proc is not None and self._fork_proc.returncode is None:
                 return self._fork_proc
-            env = job_env(self.settings, {"OPENANALYST_DEV_PRELOAD": self.settings.preload})
+            env = job_env(
+                self.settings,
+                {
+                    "OPENANALYST_DEV_PRELOAD": self.settings.preload,
+                    "OPENANALYST_DEV_PRELOAD_IDLE": self.settings.preload_idle,
+                    "OPENANALYST_DEV_PRELOAD_BUNDLE": ",".join(bundle_modules(self.settings.bundle_root))
+                    if self.settings.preload_bundle
+                    else "",
+                    # One OpenBLAS thread: numpy loaded here starts no thread, so forking stays safe
+                    # (a job's routing math is a few tiny products, where threads only contend).
+                    **{name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")},
+                },
+            )
             proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
@@ -248,6 +275,19 @@ class Executor:
     def kill_all(self) -> None:
         for job_id in list(self._pids):
             self.kill(job_id)
+
+
+def bundle_modules(root: Path) -> list[str]:
+    """The dotted names of the bundle's modules under `root/f`: the request's steps first (they
+    import the shared lib they use), then the lib, then the rest; flows' inline steps are not
+    modules."""
+    names: list[str] = []
+    for path in sorted((root / "f").rglob("*.py")):
+        relative = path.relative_to(root).with_suffix("")
+        if any("__" in part for part in relative.parts):  # __flow folders, __pycache__, __init__
+            continue
+        names.append(".".join(relative.parts))
+    return sorted(names, key=lambda name: (".brain." not in name, ".lib." not in name))
 
 
 def _error(name: str, message: str) -> dict[str, Any]:

@@ -1,5 +1,7 @@
 """A warm job launcher: one long-lived process with the common imports done, forking a fresh
 child process per job (each job still runs in its own process, as on a Windmill worker).
+While idle it also imports the bundle's own modules; a job is never forked with one whose file
+changed since (they are all forgotten first and the job imports them from disk).
 
 Protocol (JSON lines): the executor writes {"job": id, "spec": job.json, "log": file, "env": {...},
 "cwd": dir} on stdin; this process answers {"started": id, "pid": n} then {"exited": id,
@@ -69,12 +71,63 @@ def _child(request: dict[str, object], out_fd: int) -> None:
     os._exit(code)
 
 
+def _preload(name: str) -> None:
+    try:
+        importlib.import_module(name.strip())
+    except Exception as exc:  # a bad preload only costs speed
+        print(f"forkserver: cannot preload {name}: {exc}", file=sys.stderr)
+
+
+def _names(variable: str) -> list[str]:
+    return [n.strip() for n in (os.environ.get(variable) or "").split(",") if n.strip()]
+
+
+# The bundle's modules this process imported, by file: (mtime_ns, size) when imported.
+_BUNDLE_TOP = ("f", "u")
+_bundle_files: dict[str, tuple[int, int]] = {}
+
+
+def _is_bundle(name: str) -> bool:
+    return name.split(".", 1)[0] in _BUNDLE_TOP
+
+
+def _stamp(file: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(file)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def _record_bundle() -> None:
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if file and _is_bundle(name) and file not in _bundle_files:
+            stamp = _stamp(file)
+            if stamp is not None:
+                _bundle_files[file] = stamp
+
+
+def _forget_stale_bundle() -> bool:
+    """If a file of an imported bundle module changed (or went), forget every bundle module, so
+    the next job imports them from disk. True when it did."""
+    if not any(_stamp(file) != stamp for file, stamp in _bundle_files.items()):
+        return False
+    for name in [n for n in sys.modules if _is_bundle(n)]:
+        del sys.modules[name]
+    importlib.invalidate_caches()
+    _bundle_files.clear()
+    return True
+
+
 def main() -> None:
-    for name in filter(None, (os.environ.get("OPENANALYST_DEV_PRELOAD") or "").split(",")):
-        try:
-            importlib.import_module(name.strip())
-        except Exception as exc:  # a bad preload only costs speed
-            print(f"forkserver: cannot preload {name}: {exc}", file=sys.stderr)
+    for name in _names("OPENANALYST_DEV_PRELOAD"):
+        _preload(name)
+    _record_bundle()
+    # Heavy libraries (the model SDKs: seconds each) are imported only while no job is waiting:
+    # a job forked before they are loaded imports them itself, as it would without a fork server.
+    bundle = _names("OPENANALYST_DEV_PRELOAD_BUNDLE")
+    idle = bundle + _names("OPENANALYST_DEV_PRELOAD_IDLE")
     out_fd = os.dup(1)
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # stray prints must not corrupt the protocol
     # Single-threaded on purpose (forking a threaded process is unsafe): SIGCHLD wakes select().
@@ -87,8 +140,12 @@ def main() -> None:
     _send(out_fd, {"ready": True})
     while True:
         try:
-            readable, _, _ = select.select([in_fd, wake_r], [], [])
+            readable, _, _ = select.select([in_fd, wake_r], [], [], 0 if idle else None)
         except InterruptedError:
+            continue
+        if not readable:
+            _preload(idle.pop(0))
+            _record_bundle()
             continue
         if wake_r in readable:
             os.read(wake_r, 4096)
@@ -104,6 +161,8 @@ def main() -> None:
             if not line.strip():
                 continue
             request = json.loads(line)
+            if _forget_stale_bundle():
+                idle = bundle + [n for n in idle if n not in bundle]  # import them again when idle
             sys.stderr.flush()
             pid = os.fork()
             if pid == 0:

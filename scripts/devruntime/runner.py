@@ -2,6 +2,7 @@
 
 Usage: python -m scripts.devruntime.runner <job.json>
 job.json = {"module": dotted name or null, "file": path or null, "content": code or null,
+            "module_name": the dotted name a file runs as (its Windmill path) or null,
             "args": {...}, "result_path": where to write the JSON result}
 It imports the script, calls main(**args) with the arguments main() declares (as Windmill's
 Python wrapper does), and writes the result, or {"error": {message, name, stack}}, as JSON.
@@ -89,11 +90,13 @@ def _load(spec: dict[str, Any]) -> ModuleType:
     file = spec.get("file")
     if not file:
         raise ValueError("job has neither module nor file")
-    module_spec = importlib.util.spec_from_file_location("__wm_script__", file)
+    # Named after its Windmill path when it has one (f.x.y), so `from .z import ...` is f.x.z.
+    name = spec.get("module_name") or "__wm_script__"
+    module_spec = importlib.util.spec_from_file_location(name, file)
     if module_spec is None or module_spec.loader is None:
         raise ImportError(f"cannot load {file}")
     module = importlib.util.module_from_spec(module_spec)
-    sys.modules["__wm_script__"] = module
+    sys.modules[name] = module
     module_spec.loader.exec_module(module)
     return module
 

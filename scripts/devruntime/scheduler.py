@@ -64,7 +64,10 @@ class Scheduler:
         rt = self.runtime
         run = rt.run_flow_job if schedule.get("is_flow") else rt.run_script_job
         try:
-            live = run(schedule["script_path"], dict(schedule.get("args") or {}))
+            # It runs as the schedule's owner (Windmill: the schedule's permissioned_as), never as
+            # the platform: https://github.com/windmill-labs/windmill/blob/main/backend/windmill-queue/src/schedule.rs
+            owner = str(schedule.get("permissioned_as") or f"u/{rt.settings.username}").removeprefix("u/")
+            live = run(schedule["script_path"], dict(schedule.get("args") or {}), as_user=owner)
         except Exception as exc:  # e.g. the target script was deleted
             log.warning(
                 "schedule %s could not start %s: %s", schedule["path"], schedule.get("script_path"), exc

@@ -15,8 +15,12 @@ from scripts.devruntime.config import Settings
 
 
 def bind(settings: Settings) -> socket.socket:
-    """Bind the listening socket first, so port 0 picks a free port jobs can be told about."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    """Bind the listening socket first, so port 0 picks a free port jobs can be told about.
+
+    The protocol is named (IPPROTO_TCP) because asyncio sets TCP_NODELAY only on accepted sockets
+    whose `proto` says TCP: with proto 0 Nagle's algorithm stayed on and every keep-alive reply
+    waited about 40 ms for the client's delayed ACK."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((settings.host, settings.port))
     settings.port = sock.getsockname()[1]

@@ -2,16 +2,22 @@
 scripts, flows, apps, schedules, folders, resource types, tokens).
 
 One connection guarded by a lock; WAL so a crash or restart never loses a committed row.
+The database is readable by its owner only (0600), and the values of secret variables are
+encrypted at rest with a key kept in a 0600 file beside it, as Windmill encrypts secrets with a
+workspace key (https://github.com/windmill-labs/windmill/blob/main/backend/windmill-common/src/variables.rs).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -33,8 +39,13 @@ class Store:
     """Key-value style tables; values are JSON documents."""
 
     def __init__(self, path: Path | str) -> None:
+        self._fernet = Fernet(Fernet.generate_key())
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # SQLite gives its -wal and -shm files the mode of the database file.
+            os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+            os.chmod(path, 0o600)
+            self._fernet = Fernet(_key(Path(f"{path}.key")))
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -76,6 +87,9 @@ class Store:
 
     # items
     def put(self, kind: str, path: str, data: dict[str, Any]) -> None:
+        if kind == "variable" and data.get("is_secret") and data.get("value") is not None:
+            sealed = self._fernet.encrypt(json.dumps(data["value"]).encode()).decode()
+            data = {**{k: v for k, v in data.items() if k != "value"}, "value_encrypted": sealed}
         with self._lock:
             self._db.execute(
                 "INSERT INTO items (kind, path, data) VALUES (?, ?, ?) "
@@ -83,12 +97,21 @@ class Store:
                 (kind, path, json.dumps(data)),
             )
 
+    def _open(self, data: dict[str, Any]) -> dict[str, Any]:
+        sealed = data.pop("value_encrypted", None)
+        if sealed is not None:
+            try:
+                data["value"] = json.loads(self._fernet.decrypt(sealed.encode()))
+            except InvalidToken:
+                data["value"] = None  # sealed with a key that is gone: the value must be set again
+        return data
+
     def get(self, kind: str, path: str) -> dict[str, Any] | None:
         with self._lock:
             row = self._db.execute(
                 "SELECT data FROM items WHERE kind = ? AND path = ?", (kind, path)
             ).fetchone()
-        return json.loads(row[0]) if row else None
+        return self._open(json.loads(row[0])) if row else None
 
     def delete(self, kind: str, path: str) -> bool:
         with self._lock:
@@ -103,4 +126,15 @@ class Store:
             args += [len(path_start), path_start]
         with self._lock:
             rows = self._db.execute(query + " ORDER BY path", args).fetchall()
-        return [json.loads(data) for (data,) in rows]
+        return [self._open(json.loads(data)) for (data,) in rows]
+
+
+def _key(path: Path) -> bytes:
+    """The encryption key of a store, created 0600 on first use."""
+    if path.exists():
+        return path.read_bytes().strip()
+    key = Fernet.generate_key()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(key)
+    return key

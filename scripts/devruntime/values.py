@@ -3,6 +3,7 @@ arguments and in `resources/get_value_interpolated`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from scripts.devruntime.store import Store
@@ -14,33 +15,39 @@ class Missing(LookupError):
     """A `$var:`/`$res:` reference names nothing."""
 
 
-def interpolate(store: Store, value: Any, depth: int = 0) -> Any:
+def interpolate(
+    store: Store, value: Any, depth: int = 0, readable: Callable[[str], bool] | None = None
+) -> Any:
+    """`readable(path)`: whether whoever the value is resolved for may read that item (Windmill
+    resolves with the job's or caller's rights, so an unreadable one is simply not found)."""
     if depth > _MAX_DEPTH:
         raise Missing("resource references nest too deeply (a cycle?)")
     if isinstance(value, str):
         if value.startswith("$var:"):
             var = store.get("variable", value[5:])
-            if var is None:
+            if var is None or (readable is not None and not readable(value[5:])):
                 raise Missing(f"variable {value[5:]} not found")
             return var["value"]
         if value.startswith("$res:"):
             res = store.get("resource", value[5:])
-            if res is None:
+            if res is None or (readable is not None and not readable(value[5:])):
                 raise Missing(f"resource {value[5:]} not found")
-            return interpolate(store, res["value"], depth + 1)
+            return interpolate(store, res["value"], depth + 1, readable)
         return value
     if isinstance(value, dict):
-        return {k: interpolate(store, v, depth) for k, v in value.items()}
+        return {k: interpolate(store, v, depth, readable) for k, v in value.items()}
     if isinstance(value, list):
-        return [interpolate(store, v, depth) for v in value]
+        return [interpolate(store, v, depth, readable) for v in value]
     return value
 
 
-def interpolate_args(store: Store, args: dict[str, Any]) -> dict[str, Any]:
+def interpolate_args(
+    store: Store, args: dict[str, Any], readable: Callable[[str], bool] | None = None
+) -> dict[str, Any]:
     """Top-level `$var:`/`$res:` arguments become their values (Windmill does this per job)."""
     from scripts.devruntime.jobs import NotFound
 
     try:
-        return {k: interpolate(store, v) if isinstance(v, str) else v for k, v in args.items()}
+        return {k: interpolate(store, v, 0, readable) if isinstance(v, str) else v for k, v in args.items()}
     except Missing as exc:
         raise NotFound(str(exc)) from None

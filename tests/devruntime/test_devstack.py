@@ -45,7 +45,24 @@ def test_follow_prints_steps_answers_questions_and_the_result(
     job_id = dev_runtime.run_flow("f/devtest/approval", {"question": "Which platform?"})
     assert devstack._follow(client, job_id) == 0
     out = capsys.readouterr().out
-    assert "WaitingForEvents] ask" in out and "Success] use_answers" in out
+    assert "ask              waiting for your answers" in out and "use_answers      done" in out
     assert "the flow asks:" in out
     assert '"question": "Which platform?"' in out  # the final result is printed
+    client.close()
+
+
+def test_follow_prints_only_the_steps_that_ran(
+    dev_runtime: DevRuntime, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    client = httpx.Client(
+        base_url=f"{dev_runtime.base_url}{dev_runtime.api}",
+        headers={"Authorization": f"Bearer {dev_runtime.token}"},
+        timeout=60,
+    )
+    job_id = dev_runtime.run_flow("f/devtest/all_kinds", {"items": [1, 2, 3], "tmp": str(tmp_path)})
+    assert devstack._follow(client, job_id) == 0
+    lines = capsys.readouterr().out.splitlines()
+    steps = [line.split("]", 1)[1].split() for line in lines if line.startswith("[") and "]   " in line]
+    assert ["final", "done"] in steps and ["route", "done"] in steps
+    assert not any(step[0] == "skipped" for step in steps)  # skip_if held: it never ran
     client.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,9 +13,13 @@ from tests.support.devruntime import DevRuntime, JobFailed
 def test_every_module_kind_runs_to_the_right_result(dev_runtime: DevRuntime, tmp_path: Path) -> None:
     job_id = dev_runtime.run_flow("f/devtest/all_kinds", {"items": [1, 2, 3], "tmp": str(tmp_path)})
     result = dev_runtime.wait(job_id, timeout=120)
+    # skip_failures: the failed iteration's result is its error, as Windmill lists every
+    # iteration job's result (worker_flow.rs `retrieve_flow_jobs_results`).
+    assert result["letters"][1]["error"]["message"] == "b is skipped"
+    result["letters"][1] = None
     assert result == {
         "double": [2, 4, 6],
-        "letters": ["0:A", None, "2:C"],  # skip_failures: the failed iteration is null
+        "letters": ["0:A", None, "2:C"],
         "last_count": {"i": 3, "acc": 6},  # state carried through results.step_acc
         "iterations": 4,  # stop_after_if on the inner step ended the while loop at i == 3
         "route": "sum=6",
@@ -142,7 +147,39 @@ def test_the_failure_module_runs_with_the_error(dev_runtime: DevRuntime) -> None
     }
     dev_runtime.create_flow("u/admin/with_failure_module", flow)
     job = dev_runtime.wait_job(dev_runtime.run_flow("u/admin/with_failure_module", {}))
-    assert job["success"] is False and job["result"]["error"]["name"] == "ValueError"
+    # Windmill completes the flow with the failure module's result, as a failure unless that
+    # result says `recover: true` (worker_flow.rs `result_has_recover_true`).
+    assert job["success"] is False and job["result"] == "boom: asked to fail with 'y'"
     handler = job["flow_status"]["failure_module"]
-    assert handler["type"] == "Success"
+    assert handler["type"] == "Success" and handler["parent_module"] == "boom"
     assert dev_runtime.wait(handler["job"]) == "boom: asked to fail with 'y'"
+
+
+def test_results_of_an_empty_branch_throw_and_unknown_steps_read_null(dev_runtime: DevRuntime) -> None:
+    """Windmill keeps the nil job for a branchone whose chosen branch is empty, so `results.<id>`
+    throws (worker_flow.rs EmptyInnerFlows, js_eval_quickjs.rs results proxy); an id that never
+    ran reads null; the previous result passes through the empty branch."""
+
+    def step(mid: str, expr: str) -> dict[str, Any]:
+        return {
+            "id": mid,
+            "value": {
+                "type": "rawscript",
+                "language": "python3",
+                "content": "def main(v):\n    return v\n",
+                "input_transforms": {"v": {"type": "javascript", "expr": expr}},
+            },
+        }
+
+    empty = {"id": "b", "value": {"type": "branchone", "branches": [], "default": []}}
+    passes = {
+        "summary": "t",
+        "value": {"modules": [step("a", "41"), empty, step("c", "[previous_result, results.nope]")]},
+    }
+    dev_runtime.create_flow("u/admin/empty_branch_ok", passes)
+    assert dev_runtime.wait(dev_runtime.run_flow("u/admin/empty_branch_ok", {})) == [41, None]
+    throws = {"summary": "t", "value": {"modules": [step("a", "41"), empty, step("c", "results.b")]}}
+    dev_runtime.create_flow("u/admin/empty_branch_throws", throws)
+    job = dev_runtime.wait_job(dev_runtime.run_flow("u/admin/empty_branch_throws", {}))
+    assert job["success"] is False
+    assert "Failed to fetch result for step 'b'" in job["result"]["error"]["message"]

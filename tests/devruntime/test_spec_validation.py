@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 
 from starlette.requests import Request
 
 from scripts import windmill_spec
+from scripts.devruntime import spec
 from scripts.devruntime.config import SPEC_PATH
-from scripts.devruntime.spec import SpecValidator
+from scripts.devruntime.spec import SpecValidator, read_spec
 
 
 def _request(method: str, path: str, query: bytes = b"") -> Request:
@@ -71,3 +73,23 @@ def test_the_vendored_spec_is_the_recorded_upstream_copy() -> None:
         shared = windmill_spec.SHARED_DIR / name
         if shared.exists():
             assert shared.read_bytes() == data, f"{name} differs from {shared}"
+
+
+def test_the_vendored_rest_spec_is_valid_openapi() -> None:
+    # Validated here, once, instead of at every start of the dev runtime (it takes seconds).
+    from openapi_spec_validator import validate
+
+    validate(read_spec(SPEC_PATH), base_uri=SPEC_PATH.absolute().as_uri())
+
+
+def test_the_spec_is_read_from_its_compiled_copy_of_the_same_content(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(spec, "CACHE_DIR", tmp_path)
+    first = read_spec(SPEC_PATH)
+    (compiled,) = tmp_path.glob("openapi-*.json")
+    assert json.loads(compiled.read_text()) == first
+    compiled.write_text(json.dumps({"openapi": "3.0.3", "marker": True}))
+    assert read_spec(SPEC_PATH)["marker"] is True  # the compiled copy is what is read
+    other = tmp_path / "openapi.yaml"
+    other.write_bytes(SPEC_PATH.read_bytes() + b"\n# changed\n")
+    assert read_spec(other) == first  # new content, new compiled copy
+    assert len(list(tmp_path.glob("openapi-*.json"))) == 2

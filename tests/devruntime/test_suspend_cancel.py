@@ -105,15 +105,18 @@ def test_cancel_reports_cancelled_and_kills_the_running_step(dev_runtime: DevRun
     assert step["canceled"] is True and step["success"] is False
 
 
-def test_a_suspend_inside_a_branch_resumes_through_the_root_flow(dev_runtime: DevRuntime) -> None:
+def _nested_ask(dev_runtime: DevRuntime, path: str) -> tuple[str, str, dict[str, str]]:
+    """Start a flow whose suspend sits inside a branch: (root id, the branch's flow job id, the
+    step's signed resume URLs). The step reports the ids a Windmill worker gives it."""
     ask = {
         "id": "ask",
         "value": {
             "type": "rawscript",
             "language": "python3",
             "content": (
-                "import wmill\n\ndef main():\n"
-                "    return {'questions': ['why?'], 'urls': wmill.get_resume_urls()}\n"
+                "import os\nimport wmill\n\ndef main():\n"
+                "    return {'urls': wmill.get_resume_urls(), 'flow': os.environ['WM_FLOW_JOB_ID'],\n"
+                "            'root': os.environ['WM_ROOT_FLOW_JOB_ID']}\n"
             ),
             "input_transforms": {},
         },
@@ -129,24 +132,63 @@ def test_a_suspend_inside_a_branch_resumes_through_the_root_flow(dev_runtime: De
         },
     }
     branch = {"type": "branchone", "branches": [{"expr": "true", "modules": [ask, use]}], "default": []}
-    dev_runtime.create_flow(
-        "u/admin/nested_ask", {"summary": "nested", "value": {"modules": [{"id": "b", "value": branch}]}}
-    )
-    job_id = dev_runtime.run_flow("u/admin/nested_ask", {})
+    dev_runtime.create_flow(path, {"summary": "nested", "value": {"modules": [{"id": "b", "value": branch}]}})
+    job_id = dev_runtime.run_flow(path, {})
     deadline = time.monotonic() + 60
     while (dev_runtime.get_job(job_id).get("suspend") or 0) == 0:
         assert time.monotonic() < deadline
         time.sleep(0.05)
     module = dev_runtime.get_job(job_id)["flow_status"]["modules"][0]
     assert module["type"] == "InProgress" and module["branch_chosen"] == {"type": "branch", "branch": 0}
-    sub = dev_runtime.get_job(module["flow_jobs"][0])  # listed while it runs
+    sub = dev_runtime.get_job(module["job"])  # a branchone's sub-flow, listed while it runs
     assert sub["type"] == "QueuedJob" and sub["flow_status"]["modules"][0]["type"] == "WaitingForEvents"
-    r = dev_runtime.client.post(
-        f"{dev_runtime.api}/jobs_u/flow/resume_suspended/{job_id}",
-        json={"payload": {"answers": {"why": "because"}}, "approved": True},
-    )
+    step = dev_runtime.get_job(sub["flow_status"]["modules"][0]["job"])["result"]
+    assert step["flow"] == sub["id"] and step["root"] == job_id
+    return job_id, sub["id"], step["urls"]
+
+
+def test_a_suspend_inside_a_branch_is_resumed_by_the_branch_flow_not_the_root(
+    dev_runtime: DevRuntime,
+) -> None:
+    """Windmill's resume_suspended needs the flow whose current module waits (get_suspended_flow_info):
+    the root's current module is the branch, so resuming the root is refused."""
+    job_id, waiting, _urls = _nested_ask(dev_runtime, "u/admin/nested_ask")
+    body = {"payload": {"answers": {"why": "because"}}, "approved": True}
+    r = dev_runtime.client.post(f"{dev_runtime.api}/jobs_u/flow/resume_suspended/{job_id}", json=body)
+    assert r.status_code == 400 and "not in a suspended state" in r.text
+    assert dev_runtime.get_job(job_id)["type"] == "QueuedJob"
+    r = dev_runtime.client.post(f"{dev_runtime.api}/jobs_u/flow/resume_suspended/{waiting}", json=body)
     assert r.status_code == 201, r.text
     assert dev_runtime.wait(job_id) == {"why": "because"}
+    # Once the flow went on, the same id is no longer waiting.
+    r = dev_runtime.client.post(f"{dev_runtime.api}/jobs_u/flow/resume_suspended/{waiting}", json=body)
+    assert r.status_code == 400
+
+
+def test_the_steps_signed_resume_url_resumes_a_nested_suspend(dev_runtime: DevRuntime) -> None:
+    job_id, _waiting, urls = _nested_ask(dev_runtime, "u/admin/nested_ask_signed")
+    assert httpx.post(urls["resume"], json={"answers": {"why": "signed"}}).status_code == 201
+    assert dev_runtime.wait(job_id) == {"why": "signed"}
+
+
+def test_a_signed_url_for_a_finished_or_unrelated_job_is_refused(dev_runtime: DevRuntime) -> None:
+    """get_flow_info_for_resume: the job's flow must still be in the queue."""
+    job_id, _waiting, urls = _nested_ask(dev_runtime, "u/admin/nested_ask_done")
+    assert httpx.post(urls["resume"], json={"answers": {"why": "once"}}).status_code == 201
+    dev_runtime.wait(job_id)
+    r = httpx.post(urls["resume"], json={"answers": {"why": "twice"}})
+    assert r.status_code == 400 and "not in queue" in r.text
+
+
+def test_only_an_owner_of_the_path_may_resume_as_owner(dev_runtime: DevRuntime, people) -> None:
+    job_id, waiting, _urls = _nested_ask(dev_runtime, "u/admin/nested_ask_owner")
+    r = people.alice.post(f"/jobs/flow/resume/{waiting}", json={"answers": {"why": "alice"}})
+    assert r.status_code == 403 and "owner" in r.text
+    r = dev_runtime.client.post(
+        f"{dev_runtime.api}/jobs/flow/resume/{waiting}", json={"answers": {"why": "x"}}
+    )
+    assert r.status_code == 201, r.text
+    assert dev_runtime.wait(job_id) == {"why": "x"}
 
 
 def _waiting_flow(timeout_s: int, continue_on_timeout: bool) -> dict[str, Any]:
@@ -175,7 +217,7 @@ def _waiting_flow(timeout_s: int, continue_on_timeout: bool) -> dict[str, Any]:
 def test_a_suspend_that_times_out_fails_the_flow_unless_told_to_continue(dev_runtime: DevRuntime) -> None:
     dev_runtime.create_flow("u/admin/times_out", _waiting_flow(1, continue_on_timeout=False))
     job = dev_runtime.wait_job(dev_runtime.run_flow("u/admin/times_out", {}), timeout=30)
-    assert job["success"] is False and job["result"]["error"]["name"] == "SuspendTimeout"
+    assert job["success"] is False and job["result"]["error"]["name"] == "SuspendedTimedOut"
     dev_runtime.create_flow("u/admin/times_out_ok", _waiting_flow(1, continue_on_timeout=True))
     assert dev_runtime.wait(dev_runtime.run_flow("u/admin/times_out_ok", {}), timeout=30) == {
         "value": "asked"

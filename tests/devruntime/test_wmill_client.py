@@ -57,11 +57,15 @@ def test_main_in_process_uses_the_runtime_through_env(dev_runtime: DevRuntime, m
 
 
 def test_jobs_get_the_worker_env_and_the_passthrough_settings(dev_runtime: DevRuntime, monkeypatch) -> None:
-    monkeypatch.setenv("OPENANALYST_TEST_MARKER", "from-the-test")
+    monkeypatch.setenv("OPENANALYST_LOG_LEVEL", "from-the-test")
     monkeypatch.setenv("UNRELATED_SECRET", "must-not-leak")
+    # OPENANALYST_* is an allow-list: the operator token and other runtime settings stay out.
+    monkeypatch.setenv("OPENANALYST_DEV_TOKEN", "operator-secret")
+    monkeypatch.setenv("OPENANALYST_SOMETHING_NEW", "not-listed")
     code = (
         "import os\n\ndef main():\n"
-        "    keys = ['OPENANALYST_TEST_MARKER', 'UNRELATED_SECRET', 'WM_WORKSPACE',\n"
+        "    keys = ['OPENANALYST_LOG_LEVEL', 'UNRELATED_SECRET', 'OPENANALYST_DEV_TOKEN',\n"
+        "            'OPENANALYST_SOMETHING_NEW', 'WM_WORKSPACE',\n"
         "            'WM_JOB_PATH', 'WM_FLOW_STEP_ID']\n"
         "    return {k: os.environ.get(k) for k in keys} | {'token': bool(os.environ.get('WM_TOKEN'))}\n"
     )
@@ -84,8 +88,10 @@ def test_jobs_get_the_worker_env_and_the_passthrough_settings(dev_runtime: DevRu
     dev_runtime.create_flow("u/admin/env_check", flow)
     env = dev_runtime.wait(dev_runtime.run_flow("u/admin/env_check", {}))
     assert env == {
-        "OPENANALYST_TEST_MARKER": "from-the-test",
+        "OPENANALYST_LOG_LEVEL": "from-the-test",
         "UNRELATED_SECRET": None,
+        "OPENANALYST_DEV_TOKEN": None,
+        "OPENANALYST_SOMETHING_NEW": None,
         "WM_WORKSPACE": "openanalyst",
         "WM_JOB_PATH": "u/admin/env_check/show_env",
         "WM_FLOW_STEP_ID": "show_env",

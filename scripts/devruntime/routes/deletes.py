@@ -13,7 +13,8 @@ from scripts.devruntime.jobs import BadRequest, NotFound
 def _deleter(kind: str, as_json: bool = False) -> Callable[[Call], Awaitable[Response]]:
     async def delete(call: Call) -> Response:
         path = call.params["path"]
-        if call.runtime.store.delete(kind, path):
+        call.require_write(path)
+        if call.runtime.store.get(kind, path) is not None and call.runtime.store.delete(kind, path):
             message = f"{kind} {path} deleted"
             return js(message) if as_json else text(message)
         bundle = call.runtime.bundle

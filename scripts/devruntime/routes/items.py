@@ -1,7 +1,11 @@
 """Scripts, flows, apps, schedules and folders: create, update, get, exists, list.
 
 Items created through the API live in SQLite; the bundle's own scripts and flows are read from
-disk (so edits show at once). Created items win over bundle files at the same path.
+disk (so edits show at once). Created items win over bundle files at the same path, so writing is
+checked as Windmill checks it: `u/<user>/` is its owner's, `f/<folder>/` needs write access to the
+folder (only admins may write `f/openanalyst/`); reading, listing and `exists` show only what the
+caller may read (scripts.rs, flows.rs, folders.rs in
+https://github.com/windmill-labs/windmill/tree/main/backend/windmill-api/src).
 """
 
 from __future__ import annotations
@@ -11,11 +15,19 @@ from typing import Any
 
 from starlette.responses import Response
 
+from scripts.devruntime.acl import Forbidden
 from scripts.devruntime.bundle import load_yaml
-from scripts.devruntime.http import Call, Op, js, paginate, text
+from scripts.devruntime.http import Call, NotSupported, Op, js, paginate, text
 from scripts.devruntime.jobs import BadRequest, NotFound, check_item_path, now_iso
 
 _EPOCH = "2026-01-01T00:00:00Z"
+
+
+def _on_behalf_of(call: Call, body: dict[str, Any]) -> str | None:
+    """Who a script or flow runs as (see acl.py): None (the caller of each run) or an email."""
+    return call.runtime.acl.resolve_on_behalf_of_email(
+        call.who, body.get("on_behalf_of_email"), body.get("preserve_on_behalf_of")
+    )
 
 
 # ---- scripts
@@ -62,6 +74,7 @@ def _api_script(call: Call, doc: dict[str, Any]) -> dict[str, Any]:
 async def script_create(call: Call) -> Response:
     body = call.json()
     check_item_path(body["path"])
+    call.require_write(body["path"])
     content = body["content"]
     digest = hashlib.sha256(f"{body['path']}\n{content}".encode()).hexdigest()[:16]
     doc = {
@@ -74,7 +87,8 @@ async def script_create(call: Call) -> Response:
         "schema": body.get("schema"),
         "lock": body.get("lock"),
         "hash": digest,
-        "created_by": call.identity.username if call.identity else "admin",
+        "on_behalf_of_email": _on_behalf_of(call, body),
+        "created_by": call.who.username,
         "created_at": now_iso(),
     }
     doc = {k: v for k, v in doc.items() if v is not None}
@@ -83,6 +97,7 @@ async def script_create(call: Call) -> Response:
 
 
 async def script_get(call: Call) -> Response:
+    call.require_read(call.params["path"])
     return js({**_api_script(call, _script_doc(call, call.params["path"])), "is_draft": False})
 
 
@@ -90,10 +105,13 @@ async def script_raw(call: Call) -> Response:
     path = call.params["path"]
     for suffix in (".py", ".ts"):
         path = path.removesuffix(suffix)
+    call.require_read(path)
     return text(_script_doc(call, path)["content"])
 
 
 async def script_exists(call: Call) -> Response:
+    if not call.can_read(call.params["path"]):
+        return js(False)
     try:
         _script_doc(call, call.params["path"])
     except NotFound:
@@ -108,7 +126,7 @@ async def script_list(call: Call) -> Response:
     paths = sorted({d["path"] for d in rt.store.list("script")} | set(rt.bundle.scripts()))
     out = []
     for path in paths:
-        if (exact and path != exact) or not path.startswith(start):
+        if (exact and path != exact) or not path.startswith(start) or not call.can_read(path):
             continue
         out.append(_api_script(call, _script_doc(call, path)))
     return js(paginate(call, out))
@@ -128,6 +146,7 @@ def _flow_doc(call: Call, path: str) -> dict[str, Any]:
         "edited_at": flow.get("edited_at") or _EPOCH,
         "archived": False,
         "extra_perms": {},
+        **({"on_behalf_of_email": flow["on_behalf_of_email"]} if flow.get("on_behalf_of_email") else {}),
     }
 
 
@@ -138,16 +157,19 @@ def _save_flow(call: Call, path: str, body: dict[str, Any]) -> None:
         "description": body.get("description") or "",
         "value": body["value"],
         "schema": body.get("schema") or {},
-        "edited_by": call.identity.username if call.identity else "admin",
+        "edited_by": call.who.username,
         "edited_at": now_iso(),
+        "visible_to_runner_only": bool(body.get("visible_to_runner_only")),
+        "on_behalf_of_email": _on_behalf_of(call, body),
     }
-    call.runtime.store.put("flow", path, doc)
+    call.runtime.store.put("flow", path, {k: v for k, v in doc.items() if v is not None})
 
 
 def _new_item(call: Call, kind: str) -> dict[str, Any]:
     """The create body of a script-like item, its path checked and not yet taken."""
     body = call.json()
     check_item_path(body["path"])
+    call.require_write(body["path"])
     if call.runtime.store.get(kind, body["path"]) is not None:
         raise BadRequest(f"{kind} {body['path']} already exists")
     return body
@@ -161,7 +183,11 @@ async def flow_create(call: Call) -> Response:
 
 async def flow_update(call: Call) -> Response:
     body = call.json()
+    call.require_write(call.params["path"])
     call.runtime.find_flow(call.params["path"])
+    if body.get("path"):
+        check_item_path(body["path"])
+        call.require_write(body["path"])
     if body.get("path") and body["path"] != call.params["path"]:
         call.runtime.store.delete("flow", call.params["path"])
     _save_flow(call, body.get("path") or call.params["path"], body)
@@ -169,10 +195,13 @@ async def flow_update(call: Call) -> Response:
 
 
 async def flow_get(call: Call) -> Response:
+    call.require_read(call.params["path"])
     return js({**_flow_doc(call, call.params["path"]), "is_draft": False})
 
 
 async def flow_exists(call: Call) -> Response:
+    if not call.can_read(call.params["path"]):
+        return js(False)
     try:
         call.runtime.find_flow(call.params["path"])
     except NotFound:
@@ -184,15 +213,31 @@ async def flow_list(call: Call) -> Response:
     rt = call.runtime
     start = call.query.get("path_start") or ""
     paths = sorted({d["path"] for d in rt.store.list("flow")} | set(rt.bundle.flows()))
-    return js(paginate(call, [_flow_doc(call, p) for p in paths if p.startswith(start)]))
+    return js(paginate(call, [_flow_doc(call, p) for p in paths if p.startswith(start) and call.can_read(p)]))
 
 
 # ---- apps
 def _app(call: Call, path: str) -> dict[str, Any]:
+    call.require_read(path)
     doc = call.runtime.store.get("app", path)
     if doc is None:
         raise NotFound(f"app {path} not found")
     return doc
+
+
+def _app_policy(call: Call, body: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
+    """An app's components run as the viewer, or (publisher mode) as the policy's `on_behalf_of`:
+    the caller, unless an admin or deployer preserves the one given (apps.rs, `should_preserve`)."""
+    policy = dict(body.get("policy") or (previous or {}).get("policy") or {})
+    who = call.who
+    named = policy.get("on_behalf_of")
+    if named and body.get("preserve_on_behalf_of") and call.runtime.acl.can_preserve(who):
+        call.runtime.acl.resolve_permissioned_as(who, named, True)
+        user = call.runtime.acl.user(str(named).removeprefix("u/")) or {}
+        policy.update(on_behalf_of=named, on_behalf_of_email=user.get("email"))
+    else:
+        policy.update(on_behalf_of=who.permissioned_as, on_behalf_of_email=who.email)
+    return policy
 
 
 def _save_app(call: Call, path: str, body: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
@@ -203,10 +248,10 @@ def _save_app(call: Call, path: str, body: dict[str, Any], previous: dict[str, A
         "path": path,
         "summary": body.get("summary", (previous or {}).get("summary", "")),
         "value": body.get("value", (previous or {}).get("value")),
-        "policy": body.get("policy", (previous or {}).get("policy") or {}),
+        "policy": _app_policy(call, body, previous),
         "version": version,
         "versions": [*((previous or {}).get("versions") or []), version],
-        "created_by": call.identity.username if call.identity else "admin",
+        "created_by": call.who.username,
         "created_at": (previous or {}).get("created_at") or now_iso(),
         "edited_at": now_iso(),
         "execution_mode": (body.get("policy") or {}).get("execution_mode", "publisher"),
@@ -224,9 +269,11 @@ async def app_create(call: Call) -> Response:
 
 
 async def app_update(call: Call) -> Response:
+    call.require_write(call.params["path"])
     previous = _app(call, call.params["path"])
     body = call.json() or {}
-    new_path = body.get("path") or previous["path"]
+    new_path = check_item_path(body.get("path") or previous["path"])
+    call.require_write(new_path)
     if new_path != previous["path"]:
         call.runtime.store.delete("app", previous["path"])
     _save_app(call, new_path, body, previous)
@@ -241,6 +288,8 @@ async def app_get(call: Call) -> Response:
 
 
 async def app_exists(call: Call) -> Response:
+    if not call.can_read(call.params["path"]):
+        return js(False)
     return js(call.runtime.store.get("app", call.params["path"]) is not None)
 
 
@@ -256,12 +305,15 @@ async def app_list(call: Call) -> Response:
         "execution_mode",
         "raw_app",
     )
-    docs = call.runtime.store.list("app", call.query.get("path_start"))
+    docs = [
+        d for d in call.runtime.store.list("app", call.query.get("path_start")) if call.can_read(d["path"])
+    ]
     return js(paginate(call, [{k: d[k] for k in keys} for d in docs]))
 
 
 # ---- schedules
 def _schedule(call: Call, path: str) -> dict[str, Any]:
+    call.require_read(path)
     doc = call.runtime.store.get("schedule", path)
     if doc is None:
         raise NotFound(f"schedule {path} not found")
@@ -269,16 +321,26 @@ def _schedule(call: Call, path: str) -> dict[str, Any]:
 
 
 def _save_schedule(call: Call, path: str, body: dict[str, Any], previous: dict[str, Any] | None) -> None:
-    s = call.runtime.settings
+    who = call.who
+    call.require_write(path)
+    asked = {k: body.pop(k, None) for k in ("permissioned_as", "preserve_permissioned_as")}
     doc = {**(previous or {}), **{k: v for k, v in body.items() if v is not None}}
+    # A schedule runs as its last editor (schedule.rs sets permissioned_as to the caller on create and
+    # update), unless an admin or deployer preserves the identity it names
+    # (https://github.com/windmill-labs/windmill/blob/main/backend/tests/folder_default_permissioned_as.rs).
+    call.require_read(check_item_path(doc["script_path"]))
+    runs_as = call.runtime.acl.resolve_permissioned_as(
+        who, asked["permissioned_as"], asked["preserve_permissioned_as"]
+    )
+    owner = call.runtime.acl.user(runs_as.removeprefix("u/")) or {}
     doc.update(
         path=path,
-        edited_by=call.identity.username if call.identity else s.username,
+        edited_by=who.username,
         edited_at=now_iso(),
         enabled=bool(doc.get("enabled", True)),
         extra_perms={},
-        email=s.email,
-        permissioned_as=f"u/{s.username}",
+        email=owner.get("email") or who.email,
+        permissioned_as=runs_as,
     )
     doc.setdefault("args", {})
     call.runtime.store.put("schedule", path, doc)
@@ -298,6 +360,7 @@ async def schedule_update(call: Call) -> Response:
 
 async def schedule_setenabled(call: Call) -> Response:
     doc = _schedule(call, call.params["path"])
+    call.require_write(doc["path"])
     doc["enabled"] = bool((call.json() or {})["enabled"])
     doc["edited_at"] = now_iso()
     call.runtime.store.put("schedule", doc["path"], doc)
@@ -309,12 +372,14 @@ async def schedule_get(call: Call) -> Response:
 
 
 async def schedule_exists(call: Call) -> Response:
+    if not call.can_read(call.params["path"]):
+        return js(False)
     return js(call.runtime.store.get("schedule", call.params["path"]) is not None)
 
 
 async def schedule_list(call: Call) -> Response:
     q = call.query
-    docs = call.runtime.store.list("schedule", q.get("path_start"))
+    docs = [d for d in call.runtime.store.list("schedule", q.get("path_start")) if call.can_read(d["path"])]
     if q.get("path"):
         docs = [d for d in docs if d.get("script_path") == q["path"]]
     if q.get("is_flow") in ("true", "false"):
@@ -325,7 +390,7 @@ async def schedule_list(call: Call) -> Response:
 # ---- folders
 def _folder(call: Call, name: str) -> dict[str, Any]:
     doc = call.runtime.store.get("folder", name)
-    if doc is None:
+    if doc is None or (not call.runtime.acl.folder_access(call.who, name) and not call.who.is_admin):
         raise NotFound(f"folder {name} not found")
     return doc
 
@@ -334,17 +399,43 @@ async def folder_create(call: Call) -> Response:
     body = call.json()
     if call.runtime.store.get("folder", body["name"]) is not None:
         raise BadRequest(f"folder {body['name']} already exists")
-    owner = f"u/{call.runtime.settings.username}"
+    if call.who.kind == "job" and not call.who.is_admin:
+        raise Forbidden("a job of a non-admin user cannot create folders")
+    # The creator owns the new folder (Windmill's folders.rs).
+    owner = call.who.permissioned_as
     doc = {
         "name": body["name"],
         "summary": body.get("summary") or "",
         "owners": body.get("owners") or [owner],
         "extra_perms": body.get("extra_perms") or {owner: True},
-        "created_by": call.runtime.settings.username,
+        "created_by": call.who.username,
         "edited_at": now_iso(),
     }
     call.runtime.store.put("folder", body["name"], doc)
     return text(f"created folder {body['name']}")
+
+
+async def folder_update(call: Call) -> Response:
+    """`folders/update/{name}`: summary, owners, extra_perms, labels, by an admin or an owner of
+    the folder (Windmill's folders.rs). Folder `default_permissioned_as` rules (the identity new
+    items deployed in the folder run as) are refused: the dev runtime does not apply them
+    (backend/tests/folder_default_permissioned_as.rs)."""
+    name = call.params["name"]
+    doc = _folder(call, name)
+    body = call.json() or {}
+    if "default_permissioned_as" in body:
+        raise NotSupported(
+            "folder default_permissioned_as rules (who items deployed in a folder run as)"
+            " are not supported by the dev runtime"
+        )
+    if not call.who.is_admin and call.runtime.acl.folder_access(call.who, name) != "owner":
+        raise Forbidden(f"only an admin or an owner of folder {name} may change it")
+    for key in ("summary", "owners", "extra_perms", "labels"):
+        if key in body:
+            doc[key] = body[key]
+    doc["edited_at"] = now_iso()
+    call.runtime.store.put("folder", name, doc)
+    return text(f"updated folder {name}")
 
 
 async def folder_get(call: Call) -> Response:
@@ -352,14 +443,52 @@ async def folder_get(call: Call) -> Response:
 
 
 async def folder_exists(call: Call) -> Response:
-    return js(call.runtime.store.get("folder", call.params["name"]) is not None)
+    name = call.params["name"]
+    visible = call.who.is_admin or bool(call.runtime.acl.folder_access(call.who, name))
+    return js(visible and call.runtime.store.get("folder", name) is not None)
 
 
 async def folder_list(call: Call) -> Response:
-    return js(paginate(call, call.runtime.store.list("folder")))
+    who = call.who
+    docs = [
+        f
+        for f in call.runtime.store.list("folder")
+        if who.is_admin or call.runtime.acl.folder_access(who, f["name"])
+    ]
+    return js(paginate(call, docs))
+
+
+# ---- granular ACLs: an item shared with a user or group
+async def acl_get(call: Call) -> Response:
+    call.require_read(call.params["path"])
+    return js(call.runtime.acl.item_perms(call.params["path"]))
+
+
+def _acl_change(call: Call) -> tuple[str, dict[str, bool], dict[str, Any]]:
+    path = call.params["path"]
+    if not call.runtime.acl.is_owner_of_path(call.who, path):
+        raise Forbidden(f"only an owner of {path} (or an admin) may share it")
+    return path, call.runtime.acl.item_perms(path), call.json() or {}
+
+
+async def acl_add(call: Call) -> Response:
+    path, perms, body = _acl_change(call)
+    perms[str(body["owner"])] = bool(body.get("write"))
+    call.runtime.store.put("acl", path, {"path": path, "extra_perms": perms})
+    return text(f"acl added to {path}")
+
+
+async def acl_remove(call: Call) -> Response:
+    path, perms, body = _acl_change(call)
+    perms.pop(str(body["owner"]), None)
+    call.runtime.store.put("acl", path, {"path": path, "extra_perms": perms})
+    return text(f"acl removed from {path}")
 
 
 OPS = [
+    Op("GET", "/w/{workspace}/acls/get/{kind}/{path}", acl_get),
+    Op("POST", "/w/{workspace}/acls/add/{kind}/{path}", acl_add),
+    Op("POST", "/w/{workspace}/acls/remove/{kind}/{path}", acl_remove),
     Op("POST", "/w/{workspace}/scripts/create", script_create),
     Op("GET", "/w/{workspace}/scripts/get/p/{path}", script_get),
     Op("GET", "/w/{workspace}/scripts/raw/p/{path}", script_raw),
@@ -382,6 +511,7 @@ OPS = [
     Op("GET", "/w/{workspace}/schedules/exists/{path}", schedule_exists),
     Op("GET", "/w/{workspace}/schedules/list", schedule_list),
     Op("POST", "/w/{workspace}/folders/create", folder_create),
+    Op("POST", "/w/{workspace}/folders/update/{name}", folder_update),
     Op("GET", "/w/{workspace}/folders/get/{name}", folder_get),
     Op("GET", "/w/{workspace}/folders/exists/{name}", folder_exists),
     Op("GET", "/w/{workspace}/folders/list", folder_list),

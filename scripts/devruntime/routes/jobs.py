@@ -12,9 +12,11 @@ from urllib.parse import quote
 
 from starlette.responses import Response, StreamingResponse
 
+from scripts.devruntime.acl import Forbidden, scope_allows
+from scripts.devruntime.bundle import ScriptSource
 from scripts.devruntime.flows import ResumeEvent
-from scripts.devruntime.http import Call, Op, js, paginate, text
-from scripts.devruntime.jobs import BadRequest, LiveJob, NotFound
+from scripts.devruntime.http import Call, NotSupported, Op, js, paginate, text
+from scripts.devruntime.jobs import BadRequest, LiveJob, NotFound, check_item_path
 
 _QUEUED_KEYS = (
     "workspace_id",
@@ -83,6 +85,47 @@ def api_job(doc: dict[str, Any], logs: str | None) -> dict[str, Any]:
     return out
 
 
+def visible_job(call: Call, job_id: str) -> dict[str, Any]:
+    """The job, if the caller may see it: 404 when it does not exist, 403 when it is someone else's.
+    A token scoped to run runnables (no `jobs:read`) sees only the runs it started of those
+    runnables and their steps, and nothing else exists for it (404).
+    Windmill: https://github.com/windmill-labs/windmill/blob/main/backend/tests/jobs_read_auth.rs"""
+    rt, who = call.runtime, call.who
+    if call.query.get("view_token"):
+        raise NotSupported("job share links (view_token) are not supported by the dev runtime")
+    doc = rt.get_job(job_id)
+    if who.scopes is not None and not scope_allows(who.scopes, "jobs", "read", None, None):
+        if not _started_under_run_scope(call, doc):
+            raise NotFound(f"job {job_id} not found")
+        return doc
+    if not rt.acl.can_read_job(who, doc, rt.store.load_job):
+        raise Forbidden(f"you cannot see run {job_id}; ask its owner for a share link")
+    return doc
+
+
+def _started_under_run_scope(call: Call, doc: dict[str, Any]) -> bool:
+    """The job, or a flow above it, was started by the token's user and runs a runnable one of
+    the token's `jobs:run:<kind>:<path>` scopes names (a step's own path is the inner script's,
+    so the scope is met through its ancestor)."""
+    who, rt = call.who, call.runtime
+    scopes = who.scopes or ()
+    seen: set[str] = set()
+    current: dict[str, Any] | None = doc
+    while current is not None and current["id"] not in seen:
+        seen.add(current["id"])
+        kind = "flows" if current.get("job_kind") == "flow" else "scripts"
+        path = current.get("script_path")
+        if (
+            current.get("created_by") == who.username
+            and path
+            and scope_allows(scopes, "jobs", "run", kind, path)
+        ):
+            return True
+        parent = current.get("parent_job")
+        current = rt.store.load_job(parent) if parent else None
+    return False
+
+
 def _job_id_param(call: Call) -> str | None:
     value = call.query.get("job_id")
     return value or None
@@ -91,14 +134,50 @@ def _job_id_param(call: Call) -> str | None:
 async def _run(call: Call, kind: str) -> LiveJob:
     rt = call.runtime
     path = call.params["path"]
+    # Windmill runs only what the caller may read, as the caller (its `permissioned_as`).
+    call.require_read(path)
     args = call.json()
     if not isinstance(args, dict):
         raise BadRequest("the body must be a JSON object of arguments")
     parent = call.query.get("parent_job") or None
     root = call.query.get("root_job") or None
     when = _scheduled_for(call)
-    run = rt.run_flow_job if kind == "flow" else rt.run_script_job
-    return run(path, args, job_id=_job_id_param(call), parent_job=parent, root_job=root, scheduled_for=when)
+    who = call.who
+    common: dict[str, Any] = {
+        "job_id": _job_id_param(call),
+        "parent_job": parent,
+        "root_job": root,
+        "scheduled_for": when,
+        "as_user": who.username,
+        "created_by": who.username,
+    }
+    if kind == "flow":
+        return rt.run_flow_job(path, args, invisible_to_owner=call.flag("invisible_to_owner"), **common)
+    return rt.run_script_job(path, args, **common)
+
+
+async def run_preview(call: Call) -> Response:
+    """Run code that is not deployed (`jobs/run/preview`), as the caller, at the `path` it names.
+    Windmill refuses previews to operators (`run_preview_script` in
+    https://github.com/windmill-labs/windmill/blob/main/backend/windmill-api/src/jobs.rs)."""
+    rt, who = call.runtime, call.who
+    body = call.json()
+    if not isinstance(body, dict) or not isinstance(body.get("args"), dict):
+        raise BadRequest("the body must be a Preview object with `args`")
+    if body.get("kind") not in (None, "code"):
+        raise BadRequest(f"preview kind {body['kind']!r} is not supported by the dev runtime")
+    user = rt.acl.user(who.username) or {}
+    if user.get("operator"):
+        raise Forbidden("operators cannot run preview jobs")
+    path = body.get("path") or f"u/{who.username}/preview"
+    check_item_path(path)
+    source = ScriptSource(
+        path=path, content=str(body.get("content") or ""), language=body.get("language") or ""
+    )
+    live = rt.run_preview_job(
+        source, body["args"], job_id=_job_id_param(call), as_user=who.username, created_by=who.username
+    )
+    return text(live.doc["id"], 201)
 
 
 def _scheduled_for(call: Call) -> datetime | None:
@@ -135,14 +214,14 @@ async def run_wait_flow(call: Call) -> Response:
 
 async def get_job(call: Call) -> Response:
     rt = call.runtime
-    doc = rt.get_job(call.params["id"])
+    doc = visible_job(call, call.params["id"])
     logs = None if call.flag("no_logs") else rt.job_logs(doc["id"])
     return js(api_job(doc, logs))
 
 
 async def get_completed(call: Call) -> Response:
     rt = call.runtime
-    doc = rt.get_job(call.params["id"])
+    doc = visible_job(call, call.params["id"])
     if not doc.get("completed"):
         raise NotFound(f"job {doc['id']} is not completed")
     return js(api_job(doc, rt.job_logs(doc["id"])))
@@ -163,7 +242,7 @@ def _update(call: Call, doc: dict[str, Any], log_offset: int, with_logs: bool) -
 
 
 async def getupdate(call: Call) -> Response:
-    doc = call.runtime.get_job(call.params["id"])
+    doc = visible_job(call, call.params["id"])
     offset = int(call.query.get("log_offset") or 0)
     return js(_update(call, doc, offset, not call.flag("no_logs")))
 
@@ -178,8 +257,8 @@ async def getupdate_sse(call: Call) -> Response:
 
     async def events() -> AsyncIterator[str]:
         try:
-            rt.get_job(job_id)
-        except NotFound:
+            visible_job(call, job_id)
+        except (NotFound, Forbidden):
             yield _sse({"type": "notfound"})
             return
         loop = asyncio.get_running_loop()
@@ -230,14 +309,14 @@ def _sse(payload: dict[str, Any]) -> str:
 
 
 async def get_result(call: Call) -> Response:
-    doc = call.runtime.get_job(call.params["id"])
+    doc = visible_job(call, call.params["id"])
     if not doc.get("completed"):
         raise NotFound(f"job {doc['id']} is not completed yet")
     return js(doc.get("result"))
 
 
 async def get_result_maybe(call: Call) -> Response:
-    doc = call.runtime.get_job(call.params["id"])
+    doc = visible_job(call, call.params["id"])
     completed = bool(doc.get("completed"))
     out: dict[str, Any] = {
         "completed": completed,
@@ -250,11 +329,11 @@ async def get_result_maybe(call: Call) -> Response:
 
 
 async def get_logs(call: Call) -> Response:
-    return text(call.runtime.job_logs(call.runtime.get_job(call.params["id"])["id"]))
+    return text(call.runtime.job_logs(visible_job(call, call.params["id"])["id"]))
 
 
 async def get_args(call: Call) -> Response:
-    return js(call.runtime.get_job(call.params["id"]).get("args") or {})
+    return js(visible_job(call, call.params["id"]).get("args") or {})
 
 
 def _descendants(call: Call, job_id: str) -> list[dict[str, Any]]:
@@ -276,6 +355,7 @@ def _descendants(call: Call, job_id: str) -> list[dict[str, Any]]:
 async def get_flow_all_logs(call: Call) -> Response:
     rt = call.runtime
     parts = []
+    visible_job(call, call.params["id"])
     for doc in _descendants(call, call.params["id"]):
         logs = rt.job_logs(doc["id"])
         if logs:
@@ -289,6 +369,7 @@ async def result_by_id(call: Call) -> Response:
     """The result of step `node_id` of a flow, searched through its branches and loops."""
     rt = call.runtime
     node = call.params["node_id"]
+    visible_job(call, call.params["flow_job_id"])
     for doc in _descendants(call, call.params["flow_job_id"]):
         for module in (doc.get("flow_status") or {}).get("modules") or []:
             if module.get("id") != node:
@@ -303,7 +384,9 @@ async def result_by_id(call: Call) -> Response:
 async def cancel(call: Call) -> Response:
     body = call.json() or {}
     job_id = call.params["id"]
-    by = call.identity.username if call.identity else "anonymous"
+    # Windmill gates cancel by the same read access (jobs_read_auth.rs).
+    visible_job(call, job_id)
+    by = call.who.username
     if call.runtime.cancel(job_id, body.get("reason"), by):
         return text(f"{job_id} canceled")
     return text(f"{job_id} is already completed")
@@ -318,6 +401,8 @@ async def list_jobs(call: Call) -> Response:
         rt.store.iter_jobs()
     ):
         if any(d["id"] == doc["id"] for d in out):
+            continue
+        if not rt.acl.can_read_job(call.who, doc, rt.store.load_job):
             continue
         if q.get("script_path_exact") and doc.get("script_path") != q["script_path_exact"]:
             continue
@@ -342,22 +427,24 @@ async def list_jobs(call: Call) -> Response:
 
 
 async def root_job_id(call: Call) -> Response:
+    visible_job(call, call.params["id"])
     return js(call.runtime.root_job_id(call.params["id"]))
 
 
 async def set_progress(call: Call) -> Response:
     body = call.json() or {}
+    visible_job(call, call.params["id"])
     call.runtime.set_progress(call.params["id"], int(body.get("percent") or 0), body.get("flow_job_id"))
     return js(None)
 
 
 async def get_progress(call: Call) -> Response:
-    return js(call.runtime.get_job(call.params["id"]).get("progress") or 0)
+    return js(visible_job(call, call.params["id"]).get("progress") or 0)
 
 
 async def set_user_state(call: Call) -> Response:
     rt = call.runtime
-    doc = rt.get_job(call.params["id"])
+    doc = visible_job(call, call.params["id"])
     if doc.get("job_kind") != "flow":
         raise NotFound(f"job {doc['id']} is not a flow")
     status = doc.setdefault(
@@ -373,7 +460,7 @@ async def set_user_state(call: Call) -> Response:
 
 
 async def get_user_state(call: Call) -> Response:
-    doc = call.runtime.get_job(call.params["id"])
+    doc = visible_job(call, call.params["id"])
     if doc.get("job_kind") != "flow":
         raise NotFound(f"job {doc['id']} is not a flow")
     return js(((doc.get("flow_status") or {}).get("user_states") or {}).get(call.params["key"]))
@@ -382,6 +469,7 @@ async def get_user_state(call: Call) -> Response:
 async def resume_urls(call: Call) -> Response:
     rt = call.runtime
     job_id = call.params["id"]
+    visible_job(call, job_id)
     resume_id = int(call.params["resume_id"])
     approver = call.query.get("approver") or None
     sig = rt.resume_signature(job_id, resume_id, approver)
@@ -413,11 +501,13 @@ def _signed_event(call: Call, approved: bool) -> tuple[str, ResumeEvent]:
 
 
 def _deliver_signed(call: Call, approved: bool) -> Response:
+    """A signed URL is a capability: no token needed, no approval rule checked (Windmill's
+    `resume_suspended_job`); it resumes only the flow its job id leads to."""
     try:
         job_id, event = _signed_event(call, approved)
     except PermissionError as exc:
         return text(str(exc), 401)
-    call.runtime.resume(job_id, event)
+    call.runtime.resume(call.runtime.signed_target(job_id), event)
     return text("ok", 201)
 
 
@@ -430,29 +520,46 @@ async def cancel_signed(call: Call) -> Response:
 
 
 async def resume_suspended(call: Call) -> Response:
+    """Resume (or cancel) by the id of the flow job whose current step waits.
+    Windmill (`resume_suspended`): https://github.com/windmill-labs/windmill/blob/main/backend/windmill-api-jobs/src/jobs.rs
+    Any logged-in member may resume when the step sets no approval conditions (as on Windmill
+    Community Edition): knowing the waiting job's id is the key, and only who can read the run
+    (its owner, an admin) can learn it."""
     body = call.json() or {}
-    approver = call.identity.username if call.identity else "anonymous"
-    event = ResumeEvent(0, body.get("payload"), bool(body.get("approved", True)), approver)
-    call.runtime.resume(call.params["job_id"], event)
+    flow, _step = call.runtime.waiting_flow(call.params["job_id"])
+    event = ResumeEvent(0, body.get("payload"), bool(body.get("approved", True)), call.who.username)
+    call.runtime.resume(flow, event)
+    return text("ok", 201)
+
+
+async def resume_as_owner(call: Call) -> Response:
+    """`jobs/flow/resume/{id}`: only an owner of the flow's path (or an admin) may resume this way.
+    Windmill (`resume_suspended_flow_as_owner`): same file as above."""
+    flow, _step = call.runtime.waiting_flow(call.params["id"])
+    path = str(flow.doc.get("script_path") or "")
+    if not call.runtime.acl.is_owner_of_path(call.who, path):
+        raise Forbidden(f"only an owner of {path} may resume this flow as owner")
+    call.runtime.resume(flow, ResumeEvent(0, call.json(), True, call.who.username))
     return text("ok", 201)
 
 
 OPS = [
     Op("POST", "/w/{workspace}/jobs/run/p/{path}", run_script),
     Op("POST", "/w/{workspace}/jobs/run/f/{path}", run_flow),
+    Op("POST", "/w/{workspace}/jobs/run/preview", run_preview),
     Op("POST", "/w/{workspace}/jobs/run_wait_result/p/{path}", run_wait_script),
     Op("POST", "/w/{workspace}/jobs/run_wait_result/f/{path}", run_wait_flow),
     Op("GET", "/w/{workspace}/jobs/list", list_jobs),
-    Op("GET", "/w/{workspace}/jobs_u/get/{id}", get_job),
-    Op("GET", "/w/{workspace}/jobs_u/completed/get/{id}", get_completed),
-    Op("GET", "/w/{workspace}/jobs_u/getupdate/{id}", getupdate),
-    Op("GET", "/w/{workspace}/jobs_u/getupdate_sse/{id}", getupdate_sse),
-    Op("GET", "/w/{workspace}/jobs_u/completed/get_result/{id}", get_result),
-    Op("GET", "/w/{workspace}/jobs_u/completed/get_result_maybe/{id}", get_result_maybe),
-    Op("GET", "/w/{workspace}/jobs_u/get_logs/{id}", get_logs),
-    Op("GET", "/w/{workspace}/jobs_u/get_args/{id}", get_args),
-    Op("GET", "/w/{workspace}/jobs_u/get_flow_all_logs/{id}", get_flow_all_logs),
-    Op("GET", "/w/{workspace}/jobs/result_by_id/{flow_job_id}/{node_id}", result_by_id),
+    Op("GET", "/w/{workspace}/jobs_u/get/{id}", get_job, job_read=True),
+    Op("GET", "/w/{workspace}/jobs_u/completed/get/{id}", get_completed, job_read=True),
+    Op("GET", "/w/{workspace}/jobs_u/getupdate/{id}", getupdate, job_read=True),
+    Op("GET", "/w/{workspace}/jobs_u/getupdate_sse/{id}", getupdate_sse, job_read=True),
+    Op("GET", "/w/{workspace}/jobs_u/completed/get_result/{id}", get_result, job_read=True),
+    Op("GET", "/w/{workspace}/jobs_u/completed/get_result_maybe/{id}", get_result_maybe, job_read=True),
+    Op("GET", "/w/{workspace}/jobs_u/get_logs/{id}", get_logs, job_read=True),
+    Op("GET", "/w/{workspace}/jobs_u/get_args/{id}", get_args, job_read=True),
+    Op("GET", "/w/{workspace}/jobs_u/get_flow_all_logs/{id}", get_flow_all_logs, job_read=True),
+    Op("GET", "/w/{workspace}/jobs/result_by_id/{flow_job_id}/{node_id}", result_by_id, job_read=True),
     Op("POST", "/w/{workspace}/jobs_u/queue/cancel/{id}", cancel),
     Op("GET", "/w/{workspace}/jobs_u/get_root_job_id/{id}", root_job_id),
     Op("POST", "/w/{workspace}/job_metrics/set_progress/{id}", set_progress),
@@ -465,4 +572,5 @@ OPS = [
     Op("POST", "/w/{workspace}/jobs_u/cancel/{id}/{resume_id}/{signature}", cancel_signed, public=True),
     Op("GET", "/w/{workspace}/jobs_u/cancel/{id}/{resume_id}/{signature}", cancel_signed, public=True),
     Op("POST", "/w/{workspace}/jobs_u/flow/resume_suspended/{job_id}", resume_suspended),
+    Op("POST", "/w/{workspace}/jobs/flow/resume/{id}", resume_as_owner),
 ]

@@ -1,4 +1,9 @@
-"""Variables, resources and resource types."""
+"""Variables, resources and resource types.
+
+Reading a variable or resource (its value above all) needs read access to its path, writing needs
+write access, as Windmill's variables.rs and resources.rs check through the folder ACLs
+(https://github.com/windmill-labs/windmill/tree/main/backend/windmill-api/src).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from scripts.devruntime.values import Missing, interpolate
 
 
 def _get(call: Call, kind: str) -> dict[str, Any]:
+    if kind != "resource_type":
+        call.require_read(call.params["path"])
     item = call.runtime.store.get(kind, call.params["path"])
     if item is None:
         raise NotFound(f"{kind} {call.params['path']} not found")
@@ -22,7 +29,11 @@ def _get(call: Call, kind: str) -> dict[str, Any]:
 def _update(call: Call, kind: str, fields: tuple[str, ...]) -> Response:
     """Apply the body's `fields` to a variable or resource, moving it when `path` changes."""
     item = _get(call, kind)
+    call.require_write(item["path"])
     body = call.json() or {}
+    if body.get("path"):
+        check_item_path(body["path"])
+        call.require_write(body["path"])
     for key in fields:
         if key in body:
             item[key] = body[key]
@@ -61,12 +72,15 @@ async def variable_get(call: Call) -> Response:
 
 
 async def variable_exists(call: Call) -> Response:
+    if not call.can_read(call.params["path"]):
+        return js(False)
     return js(call.runtime.store.get("variable", call.params["path"]) is not None)
 
 
 async def variable_create(call: Call) -> Response:
     body = call.json()
     check_item_path(body["path"])
+    call.require_write(body["path"])
     store = call.runtime.store
     if store.get("variable", body["path"]) is not None:
         raise BadRequest(f"variable {body['path']} already exists")
@@ -88,7 +102,11 @@ async def variable_update(call: Call) -> Response:
 
 
 async def variable_list(call: Call) -> Response:
-    items = call.runtime.store.list("variable", call.query.get("path_start"))
+    items = [
+        v
+        for v in call.runtime.store.list("variable", call.query.get("path_start"))
+        if call.can_read(v["path"])
+    ]
     return js(paginate(call, [_listable_variable(call, v, not v.get("is_secret")) for v in items]))
 
 
@@ -119,18 +137,21 @@ async def resource_get_value(call: Call) -> Response:
 async def resource_get_value_interpolated(call: Call) -> Response:
     res = _get(call, "resource")
     try:
-        return js(interpolate(call.runtime.store, res.get("value")))
+        return js(interpolate(call.runtime.store, res.get("value"), 0, call.can_read))
     except Missing as exc:
         raise NotFound(str(exc)) from None
 
 
 async def resource_exists(call: Call) -> Response:
+    if not call.can_read(call.params["path"]):
+        return js(False)
     return js(call.runtime.store.get("resource", call.params["path"]) is not None)
 
 
 async def resource_create(call: Call) -> Response:
     body = call.json()
     check_item_path(body["path"])
+    call.require_write(body["path"])
     store = call.runtime.store
     if store.get("resource", body["path"]) is not None and not call.flag("update_if_exists"):
         raise BadRequest(f"resource {body['path']} already exists")
@@ -153,6 +174,7 @@ async def resource_update(call: Call) -> Response:
 
 async def resource_update_value(call: Call) -> Response:
     res = _get(call, "resource")
+    call.require_write(res["path"])
     res["value"] = (call.json() or {}).get("value")
     call.runtime.store.put("resource", res["path"], res)
     return text(res["path"])
@@ -160,7 +182,7 @@ async def resource_update_value(call: Call) -> Response:
 
 async def resource_list(call: Call) -> Response:
     q = call.query
-    items = call.runtime.store.list("resource", q.get("path_start"))
+    items = [r for r in call.runtime.store.list("resource", q.get("path_start")) if call.can_read(r["path"])]
     types = set((q.get("resource_type") or "").split(",")) - {""}
     excluded = set((q.get("resource_type_exclude") or "").split(",")) - {""}
     out = [

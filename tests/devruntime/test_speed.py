@@ -1,0 +1,61 @@
+"""What the dev runtime costs a caller: replies on a kept-alive connection come at once, and jobs
+start with the bundle preloaded but always run the code on disk."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+from tests.support.devruntime import DevRuntime, start_dev_server
+
+
+def test_keep_alive_replies_are_not_held_back_by_nagle(dev_runtime: DevRuntime) -> None:
+    # With Nagle's algorithm on, every reply on a reused connection waited ~40 ms for the
+    # client's delayed ACK (a simple GET took 48 ms instead of ~2 ms).
+    client = dev_runtime.client
+    client.get("/api/version").raise_for_status()  # open the connection
+    times = []
+    for _ in range(15):
+        start = time.perf_counter()
+        client.get("/api/version").raise_for_status()
+        times.append(time.perf_counter() - start)
+    # Linux delays an ACK at least 40 ms, so with Nagle on no reply can come in under that; a loaded
+    # machine makes a reply take 2-25 ms, so 35 ms tells the two apart.
+    assert statistics.median(times) < 0.035, [round(t * 1000, 1) for t in times]
+
+
+_SHARED = 'import os\n\nVALUE = "{value}"\nIMPORTED_IN = os.getpid()\n'
+_READ = (
+    "import os\n\nimport f.speedcheck.shared as shared\n\n\n"
+    "def main() -> dict:\n"
+    '    return {"value": shared.VALUE, "preloaded": shared.IMPORTED_IN != os.getpid()}\n'
+)
+
+
+def _until_preloaded(runtime: DevRuntime, timeout: float = 60.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = runtime.wait(runtime.run_script("f/speedcheck/read", {}))
+        if result["preloaded"] or time.monotonic() > deadline:
+            return result
+        time.sleep(0.2)
+
+
+def test_a_job_runs_the_bundle_code_on_disk_although_the_fork_server_preloaded_it(tmp_path: Path) -> None:
+    # The fork server imports the bundle's modules while idle, so a job starts with them loaded;
+    # a module whose file changed must not outlive the change.
+    folder = tmp_path / "bundle" / "f" / "speedcheck"
+    folder.mkdir(parents=True)
+    (folder / "shared.py").write_text(_SHARED.format(value="first"))
+    (folder / "read.py").write_text(_READ)
+    server = start_dev_server(tmp_path / "runtime", bundle_root=tmp_path / "bundle")
+    runtime = DevRuntime(server)
+    try:
+        assert _until_preloaded(runtime) == {"value": "first", "preloaded": True}
+        (folder / "shared.py").write_text(_SHARED.format(value="second"))
+        assert runtime.wait(runtime.run_script("f/speedcheck/read", {}))["value"] == "second"
+        assert _until_preloaded(runtime) == {"value": "second", "preloaded": True}
+    finally:
+        runtime.client.close()
+        server.stop()
