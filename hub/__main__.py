@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import sys
 
 import uvicorn
+from pydantic import ValidationError
 
 from f.openanalyst.lib.log import setup
 from hub.app import create_app
-from hub.settings import Settings
+from hub.settings import Settings, explain
 
 
 def uvicorn_options(settings: Settings) -> dict[str, object]:
@@ -37,7 +39,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, help="port (HUB_PORT, default 8002)")
     args = parser.parse_args(argv)
     overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
-    settings = Settings.from_env(**overrides)
+    try:
+        settings = Settings.from_env(**overrides)
+    except ValidationError as exc:
+        sys.exit(f"hub: cannot start: {explain(exc)}")
     setup()
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, **uvicorn_options(settings))
 

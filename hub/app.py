@@ -17,15 +17,17 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from f.openanalyst.lib import signing
+import f.openanalyst.lib.signing as signing
 from f.openanalyst.lib.log import get_logger, log
 from f.openanalyst.lib.protocol import AssistantResponse, parse_frame
+from hub import cancel, history
 from hub.connection import SERVER_SEND
 from hub.core import Hub
 from hub.metrics import CONTENT_TYPE_LATEST
 from hub.relay import Relay
 from hub.session import Session
 from hub.settings import Settings
+from hub.takeover import keep_following
 
 logger = get_logger("hub.app")
 
@@ -54,6 +56,8 @@ class ServerSend:
 def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Starlette:
     settings = settings or (hub.settings if hub else Settings.from_env())
     hub = hub or Hub(settings)
+    if settings.store and hub.history is None:
+        hub.history = history.History.from_setting(settings.store)
 
     async def websocket_endpoint(websocket: WebSocket) -> None:
         await Session(hub, websocket).run()
@@ -77,6 +81,12 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Star
             hub.metrics.pushes.labels(result="bad_signature").inc()
             log(logger, 30, "push refused", reason=str(exc))
             return JSONResponse({"error": f"bad signature: {exc}"}, status_code=401)
+        # A valid signature is accepted once: the same body and signature again is a replay.
+        signature = request.headers.get(signing.SIGNATURE_HEADER, "")
+        if not await hub.broker.first_time(f"push:{signature}", 2 * signing.MAX_SKEW_S):
+            hub.metrics.pushes.labels(result="replay").inc()
+            log(logger, 30, "push refused", reason="replay")
+            return JSONResponse({"error": "this push was already delivered (replay)"}, status_code=409)
         try:
             frame = parse_frame(bytes(body))
         except ValidationError as exc:
@@ -93,6 +103,9 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Star
         if isinstance(frame, AssistantResponse):
             await Relay(hub).remember_question(frame.user_id, frame)
         event_id = await hub.emit(frame.user_id, frame)
+        if event_id is None:  # reached this process's sockets only, not the history
+            hub.metrics.pushes.labels(result="local_only").inc()
+            return JSONResponse({"error": "the hub's broker is unavailable; try again"}, status_code=503)
         hub.metrics.pushes.labels(result="delivered").inc()
         return JSONResponse({"delivered": True, "eventId": event_id}, status_code=202)
 
@@ -120,17 +133,22 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Star
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await hub.start()
+        hub.spawn(keep_following(hub), name="follow-leases")
         log(logger, 20, "hub started", backend=settings.backend, broker=type(hub.broker).__name__)
         try:
             yield
         finally:
             await hub.stop()
+            if hub.history is not None:
+                await hub.history.close()
 
     routes: list[Any] = [
         WebSocketRoute("/ws", websocket_endpoint),
         Route("/internal/push", push, methods=["POST"]),
         Route("/health", health),
         Route("/metrics", metrics),
+        *history.routes(hub, hub.history),
+        *cancel.routes(hub),
     ]
     if settings.chat_dir.is_dir():
         routes.append(Mount("/", StaticFiles(directory=settings.chat_dir, html=True), name="chat"))

@@ -15,12 +15,19 @@ serves the same API); they differ only in defaults (see Settings).
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
+from httpx_sse import aconnect_sse
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
 
 from f.openanalyst.lib.log import get_logger, log
 from hub.metrics import Metrics
@@ -45,6 +52,10 @@ class BackendError(Exception):
         super().__init__(message)
         self.retryable = retryable
         self.kind = kind
+
+
+class _Retry(Exception):
+    """An attempt that failed in a way worth retrying; the message says how."""
 
 
 def _retryable_status(status: int) -> bool:
@@ -83,6 +94,10 @@ class WindmillBackend:
             base_url=settings.backend_url + "/api",
             headers=headers,
             timeout=httpx.Timeout(settings.backend_timeout_s),
+            # httpx's default of 100 would queue the 101st followed job's stream until a timeout.
+            limits=httpx.Limits(
+                max_connections=settings.backend_max_connections, max_keepalive_connections=100
+            ),
             transport=transport,
         )
 
@@ -100,6 +115,21 @@ class WindmillBackend:
         s = self.settings
         return min(s.backend_backoff_s * (2**attempt), s.backend_backoff_max_s)
 
+    async def _attempt(self, method: str, path: str, what: str, kwargs: dict[str, Any]) -> httpx.Response:
+        """One call; a failure worth retrying (transport, timeout, 429, 5xx) raises _Retry."""
+        try:
+            response = await self.client.request(method, path, **kwargs)
+        except httpx.TimeoutException:
+            self.metrics.backend_errors.labels(kind="timeout").inc()
+            raise _Retry(f"{what}: timed out") from None
+        except httpx.TransportError as exc:
+            self.metrics.backend_errors.labels(kind="unreachable").inc()
+            raise _Retry(f"{what}: {type(exc).__name__}") from None
+        if _retryable_status(response.status_code):
+            self.metrics.backend_errors.labels(kind=f"http_{response.status_code}").inc()
+            raise _Retry(f"{what}: HTTP {response.status_code}")
+        return response
+
     async def _request(
         self,
         method: str,
@@ -110,26 +140,11 @@ class WindmillBackend:
         **kwargs: Any,
     ) -> httpx.Response:
         """One call with retries on transport errors, 429 and 5xx; other statuses are returned."""
-        attempt = 0
-        while True:
-            try:
-                response = await self.client.request(method, path, **kwargs)
-                if not _retryable_status(response.status_code):
-                    return response
-                problem = f"{what}: HTTP {response.status_code}"
-                self.metrics.backend_errors.labels(kind=f"http_{response.status_code}").inc()
-            except httpx.TimeoutException:
-                problem = f"{what}: timed out"
-                self.metrics.backend_errors.labels(kind="timeout").inc()
-            except httpx.TransportError as exc:
-                problem = f"{what}: {type(exc).__name__}"
-                self.metrics.backend_errors.labels(kind="unreachable").inc()
-            if attempt >= self.settings.backend_retries:
-                raise BackendError(
-                    f"{self.name} backend unavailable ({problem})", retryable=True, kind="unavailable"
-                )
-            delay = self._delay(attempt)
-            attempt += 1
+
+        async def report(state: RetryCallState) -> None:
+            problem = str(state.outcome.exception()) if state.outcome else what
+            delay = state.next_action.sleep if state.next_action else 0.0
+            attempt = state.attempt_number
             log(
                 logger,
                 30,
@@ -140,7 +155,21 @@ class WindmillBackend:
             )
             if on_retry is not None:
                 await on_retry(attempt, delay, problem)
-            await asyncio.sleep(delay)
+
+        s = self.settings
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(s.backend_retries + 1),
+            wait=wait_exponential(multiplier=s.backend_backoff_s, max=s.backend_backoff_max_s),
+            retry=retry_if_exception_type(_Retry),
+            before_sleep=report,
+            reraise=True,
+        )
+        try:
+            return await retrying(self._attempt, method, path, what, kwargs)
+        except _Retry as exc:
+            raise BackendError(
+                f"{self.name} backend unavailable ({exc})", retryable=True, kind="unavailable"
+            ) from None
 
     # ------------------------------------------------------------------ runs
 
@@ -193,9 +222,11 @@ class WindmillBackend:
         )
         if response.status_code >= 400:
             self.metrics.backend_errors.labels(kind=f"http_{response.status_code}").inc()
+            # 400/5xx: Windmill refuses a flow that is not waiting (yet); 401/403/404: never will.
             raise BackendError(
                 f"could not resume the flow (HTTP {response.status_code}: {response.text[:200]})",
                 retryable=response.status_code >= 500,
+                kind="refused" if response.status_code in (401, 403, 404) else "not_waiting",
             )
 
     async def result(self, job_id: str) -> dict[str, Any]:
@@ -227,21 +258,21 @@ class WindmillBackend:
     async def _sse(self, job_id: str, state: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         """Yield parsed SSE events of one `getupdate_sse` connection until it ends."""
         params = {**self._update_params(state), "fast": "true"}
-        async with self.client.stream(
+        async with aconnect_sse(
+            self.client,
             "GET",
             self._w(f"jobs_u/getupdate_sse/{job_id}"),
             params=params,
-            headers={"Accept": "text/event-stream"},
             timeout=httpx.Timeout(self.settings.backend_timeout_s, read=120.0),
-        ) as response:
-            if response.status_code != 200:
-                await response.aread()
-                raise BackendError(f"getupdate_sse: HTTP {response.status_code}", retryable=True, kind="sse")
-            async for line in response.aiter_lines():
-                if not line.startswith("data:"):
-                    continue
+        ) as source:
+            if source.response.status_code != 200:
+                await source.response.aread()
+                raise BackendError(
+                    f"getupdate_sse: HTTP {source.response.status_code}", retryable=True, kind="sse"
+                )
+            async for sse in source.aiter_sse():
                 try:
-                    event = json.loads(line[5:].strip())
+                    event = sse.json()
                 except ValueError:
                     continue
                 if isinstance(event, dict):

@@ -95,15 +95,12 @@ class Broker(ABC):
         """[(event_id, text)] after `last_event_id`, or None when that cannot be done exactly."""
 
     @abstractmethod
-    async def put_question(self, user_id: str, question_id: str, job_id: str, ttl_s: int) -> None:
-        """Remember which suspended job a clarification question belongs to."""
-
-    @abstractmethod
-    async def get_question(self, user_id: str, question_id: str) -> str | None: ...
-
-    @abstractmethod
     async def allow_request(self, user_id: str, per_minute: int) -> bool:
         """Count one request for the user in the current minute; False when over the limit."""
+
+    @abstractmethod
+    async def first_time(self, key: str, ttl_s: int) -> bool:
+        """True the first time `key` is seen within `ttl_s` (shared by every hub on one Redis)."""
 
 
 class InProcessBroker(Broker):
@@ -112,8 +109,9 @@ class InProcessBroker(Broker):
         self.epoch = secrets.token_hex(4)
         self._history: dict[str, deque[tuple[int, str]]] = {}
         self._seq: dict[str, int] = {}
-        self._questions: dict[tuple[str, str], tuple[str, float]] = {}
         self._rate: dict[str, tuple[int, int]] = {}
+        self._seen: dict[str, float] = {}
+        self._prune_seen_at = 1000  # size at which expired entries are dropped (then doubles)
         self._last_publish: dict[str, float] = {}
         self._publishes = 0
 
@@ -160,20 +158,6 @@ class InProcessBroker(Broker):
                 out.append((event_id, with_event_id(data, event_id)))
         return out
 
-    async def put_question(self, user_id: str, question_id: str, job_id: str, ttl_s: int) -> None:
-        now = time.time()
-        # Drop expired entries as we go so the map stays small.
-        for key, (_, expires) in list(self._questions.items()):
-            if expires < now:
-                del self._questions[key]
-        self._questions[(user_id, question_id)] = (job_id, now + ttl_s)
-
-    async def get_question(self, user_id: str, question_id: str) -> str | None:
-        entry = self._questions.get((user_id, question_id))
-        if entry is None or entry[1] < time.time():
-            return None
-        return entry[0]
-
     async def allow_request(self, user_id: str, per_minute: int) -> bool:
         minute = int(time.time() // 60)
         window, count = self._rate.get(user_id, (minute, 0))
@@ -182,6 +166,17 @@ class InProcessBroker(Broker):
         count += 1
         self._rate[user_id] = (minute, count)
         return count <= per_minute
+
+    async def first_time(self, key: str, ttl_s: int) -> bool:
+        now = time.monotonic()
+        if len(self._seen) > self._prune_seen_at:  # amortised: not a full scan on every call
+            self._seen = {k: expires for k, expires in self._seen.items() if expires > now}
+            self._prune_seen_at = max(1000, 2 * len(self._seen))
+        expires = self._seen.get(key)
+        if expires is not None and expires > now:
+            return False
+        self._seen[key] = now + ttl_s
+        return True
 
 
 _PUBLISH_LUA = """
@@ -193,33 +188,52 @@ return id
 
 
 class RedisBroker(Broker):
-    CHANNEL = "oa:hub:events"
-    EPOCH_KEY = "oa:hub:epoch"
-
     def __init__(
-        self, url: str, metrics: Metrics, history_size: int = 300, history_ttl_s: int = 86400
+        self,
+        url: str,
+        metrics: Metrics,
+        history_size: int = 300,
+        history_ttl_s: int = 86400,
+        *,
+        prefix: str = "oa:hub",
+        max_connections: int = 50,
+        pool_timeout_s: float = 10.0,
     ) -> None:
         super().__init__(metrics, history_size, history_ttl_s)
         import redis.asyncio as aioredis
 
         self.url = url
+        self.prefix = prefix
+        self.channel = f"{prefix}:events"
         # Named, so an operator (or a test) can tell this process's connections apart.
         self.client_name = f"oa-hub-{os.getpid()}-{secrets.token_hex(3)}"
-        self.redis = aioredis.Redis.from_url(
-            url, decode_responses=True, health_check_interval=30, client_name=self.client_name
+        # A blocking pool: in a burst, callers wait up to pool_timeout_s for a free connection
+        # instead of failing at once (redis-py's default pool raises when it is exhausted).
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=max_connections,
+            timeout=pool_timeout_s,
+            decode_responses=True,
+            health_check_interval=30,
+            client_name=self.client_name,
         )
+        self.redis = aioredis.Redis(connection_pool=pool)
         self._script = self.redis.register_script(_PUBLISH_LUA)
         self._listener: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
         self._closing = False
 
-    @staticmethod
-    def _stream(user_id: str) -> str:
-        return f"oa:hub:u:{user_id}:events"
+    def key(self, *parts: str) -> str:
+        """A Redis key under this hub deployment's prefix."""
+        return ":".join((self.prefix, *parts))
+
+    def _stream(self, user_id: str) -> str:
+        return self.key("u", user_id, "events")
 
     async def start(self) -> None:
-        await self.redis.set(self.EPOCH_KEY, secrets.token_hex(4), nx=True)
-        self.epoch = await self.redis.get(self.EPOCH_KEY) or ""
+        epoch_key = self.key("epoch")
+        await self.redis.set(epoch_key, secrets.token_hex(4), nx=True)
+        self.epoch = await self.redis.get(epoch_key) or ""
         self._listener = asyncio.create_task(self._listen(), name="redis-broker-listener")
         await asyncio.wait_for(self._subscribed.wait(), timeout=10)
 
@@ -230,6 +244,7 @@ class RedisBroker(Broker):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._listener
         await self.redis.aclose()
+        await self.redis.connection_pool.aclose()
 
     async def _listen(self) -> None:
         delay = 0.2
@@ -237,7 +252,7 @@ class RedisBroker(Broker):
         while not self._closing:
             pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.subscribe(self.CHANNEL)
+                await pubsub.subscribe(self.channel)
                 self._subscribed.set()
                 delay = 0.2
                 if interrupted and self.on_gap is not None:
@@ -277,7 +292,7 @@ class RedisBroker(Broker):
                 self.history_size,
                 data,
                 self.history_ttl_s,
-                self.CHANNEL,
+                self.channel,
                 user_id,
                 int(time.time() * 1000),
             ],
@@ -303,16 +318,13 @@ class RedisBroker(Broker):
             out.append((event_id, with_event_id(fields["d"], event_id)))
         return out
 
-    async def put_question(self, user_id: str, question_id: str, job_id: str, ttl_s: int) -> None:
-        await self.redis.set(f"oa:hub:u:{user_id}:q:{question_id}", job_id, ex=ttl_s)
-
-    async def get_question(self, user_id: str, question_id: str) -> str | None:
-        return await self.redis.get(f"oa:hub:u:{user_id}:q:{question_id}")
-
     async def allow_request(self, user_id: str, per_minute: int) -> bool:
-        key = f"oa:hub:u:{user_id}:rate:{int(time.time() // 60)}"
+        key = self.key("u", user_id, "rate", str(int(time.time() // 60)))
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.incr(key)
             pipe.expire(key, 120)
             count, _ = await pipe.execute()
         return int(count) <= per_minute
+
+    async def first_time(self, key: str, ttl_s: int) -> bool:
+        return bool(await self.redis.set(self.key("once", key), "1", nx=True, ex=ttl_s))

@@ -4,24 +4,52 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from f.openanalyst.lib.log import get_logger
-from f.openanalyst.lib.protocol import _Frame
+from f.openanalyst.lib.log import get_logger, log
+from f.openanalyst.lib.protocol import WSMessage
+from hub.answers import Answers, InProcessAnswers, RedisAnswers
 from hub.auth import CLOSE_RECONNECT, TokenVerifier
 from hub.backend import WindmillBackend
 from hub.broker import Broker, InProcessBroker, RedisBroker
 from hub.connection import Connection
+from hub.follows import Follows, InProcessFollows, RedisFollows
 from hub.metrics import Metrics
 from hub.settings import Settings
 
+if TYPE_CHECKING:
+    from hub.history import History
+
 logger = get_logger("hub")
+
+# Events kept in the person's conversation history (hub/history.py).
+KEPT = frozenset({"ASSISTANT_RESPONSE", "TASK_ERROR"})
 
 
 def make_broker(settings: Settings, metrics: Metrics) -> Broker:
     if settings.redis_url:
-        return RedisBroker(settings.redis_url, metrics, settings.history_size, settings.history_ttl_s)
+        return RedisBroker(
+            settings.redis_url,
+            metrics,
+            settings.history_size,
+            settings.history_ttl_s,
+            prefix=settings.redis_prefix,
+            max_connections=settings.redis_max_connections,
+            pool_timeout_s=settings.redis_pool_timeout_s,
+        )
     return InProcessBroker(metrics, settings.history_size, settings.history_ttl_s)
+
+
+def make_follows(settings: Settings, broker: Broker) -> Follows:
+    if isinstance(broker, RedisBroker):
+        return RedisFollows(broker.redis, broker.prefix, settings.follow_lease_s, settings.history_ttl_s)
+    return InProcessFollows(settings.follow_lease_s, settings.history_ttl_s)
+
+
+def make_answers(settings: Settings, broker: Broker) -> Answers:
+    if isinstance(broker, RedisBroker):
+        return RedisAnswers(broker.redis, broker.prefix, settings.follow_lease_s, settings.history_ttl_s)
+    return InProcessAnswers(settings.follow_lease_s, settings.history_ttl_s)
 
 
 class Hub:
@@ -38,9 +66,13 @@ class Hub:
         self.verifier = TokenVerifier(settings)
         self.broker = broker or make_broker(settings, self.metrics)
         self.backend = backend or WindmillBackend(settings, self.metrics)
+        self.follows = make_follows(settings, self.broker)
+        self.answers = make_answers(settings, self.broker)
+        self.delivering: set[str] = set()  # pending clarification answers this process delivers
         self.connections: dict[str, set[Connection]] = {}
         self.following: set[str] = set()  # job ids this process relays
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.history: History | None = None  # set by hub.app when HUB_STORE is configured
         self.broker.on_gap = self._on_gap
 
     def _on_gap(self) -> None:
@@ -53,6 +85,16 @@ class Hub:
         await self.broker.start()
 
     async def stop(self) -> None:
+        # Hand the jobs this process follows to the other hubs at once (they would wait a lease).
+        try:
+            await self.follows.release(self.following)
+        except Exception as exc:
+            log(
+                logger,
+                30,
+                "could not release followed jobs; others take over after the lease",
+                error=str(exc),
+            )
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
@@ -95,7 +137,22 @@ class Hub:
 
     # ------------------------------------------------------------------ events
 
-    async def emit(self, user_id: str, frame: _Frame) -> str:
-        """Publish a frame to every socket of `user_id` (and to its recovery history)."""
+    async def emit(self, user_id: str, frame: WSMessage) -> str | None:
+        """Publish a frame to every socket of `user_id` (and to its recovery history); its event id.
+
+        When the broker cannot take it (Redis unreachable even after waiting for a connection),
+        the frame still reaches this process's sockets of that user, without an event id."""
         frame.user_id = user_id
-        return await self.broker.publish(user_id, frame.model_dump_json(exclude_none=True))
+        data = frame.model_dump_json(exclude_none=True)
+        event_id: str | None = None
+        try:
+            event_id = await self.broker.publish(user_id, data)
+        except Exception as exc:
+            self.metrics.publish_failures.inc()
+            log(logger, 40, "could not publish; delivered to this process's sockets only", error=str(exc))
+            for conn in list(self.connections.get(user_id, ())):
+                conn.send(data)
+        if self.history is not None and frame.type in KEPT:
+            # Kept before the relay goes on to TASK_COMPLETE: a page reloaded then finds the answer.
+            await self.history.record_event(user_id, frame)
+        return event_id

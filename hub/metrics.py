@@ -31,6 +31,11 @@ class Metrics:
         self.backend_errors = Counter(
             "hub_backend_errors", "Errors talking to Windmill or the dev runtime", ["kind"], registry=r
         )
+        self.publish_failures = Counter(
+            "hub_publish_failures",
+            "Events the broker could not take (sent to local sockets only)",
+            registry=r,
+        )
         self.pushes = Counter("hub_pushes", "POST /internal/push by result", ["result"], registry=r)
 
     def render(self) -> bytes:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import from_json
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from f.openanalyst.lib.log import bind, get_logger, log
@@ -27,6 +27,8 @@ from f.openanalyst.lib.protocol import (
     ErrorPayload,
     Ping,
     Pong,
+    TaskError,
+    TaskErrorPayload,
     UserRequest,
     parse_frame,
 )
@@ -41,7 +43,7 @@ from hub.auth import (
 )
 from hub.connection import Connection
 from hub.core import Hub
-from hub.relay import Relay
+from hub.relay import ACTION_SEND_AGAIN_SOON, Relay
 
 logger = get_logger("hub.session")
 
@@ -54,7 +56,8 @@ def describe_error(exc: ValidationError) -> tuple[str | None, str]:
     err = exc.errors(include_url=False)[0]
     kind = err.get("type", "")
     if kind == "json_invalid":
-        return None, "frame is not valid JSON"
+        reason = (err.get("ctx") or {}).get("error")
+        return None, f"frame is not valid JSON ({reason})" if reason else "frame is not valid JSON"
     if kind in ("union_tag_not_found", "union_tag_invalid", "model_attributes_type"):
         return "type", f"unknown or missing frame type; clients send {', '.join(sorted(CLIENT_TYPES))}"
     loc = [str(part) for part in err.get("loc", ())]
@@ -217,7 +220,11 @@ class Session:
             if not self._count_frame():
                 conn.fail(CLOSE_TOO_MANY_CONNECTIONS, "too many frames: slow down")
                 return
-            await self._on_text(conn, text)
+            try:
+                await self._on_text(conn, text)
+            except Exception as exc:  # one frame's failure must not end the connection (1011)
+                log(logger, 40, "frame handling failed", error=f"{type(exc).__name__}: {exc}")
+                conn.send(self._error_text("internal", "the hub could not handle this frame; send it again"))
 
     def _count_frame(self) -> bool:
         minute = int(time.time() // 60)
@@ -266,7 +273,25 @@ class Session:
         elif isinstance(frame, Auth):
             await self._refresh(conn, frame)
         elif isinstance(frame, UserRequest):
-            if not await hub.broker.allow_request(conn.user_id, hub.settings.requests_per_minute):
+            try:
+                allowed = await hub.broker.allow_request(conn.user_id, hub.settings.requests_per_minute)
+            except Exception as exc:  # the broker is unreachable: say so on this socket, never drop it
+                log(logger, 40, "could not count the request; refused", error=f"{type(exc).__name__}: {exc}")
+                hub.metrics.requests.labels(outcome="not_started").inc()
+                refused = TaskError(
+                    session_id=frame.session_id,
+                    user_id=conn.user_id,
+                    correlation_id=frame.message_id,
+                    payload=TaskErrorPayload(
+                        error="the hub could not accept the request right now",
+                        code="unavailable",
+                        retryable=True,
+                        action=ACTION_SEND_AGAIN_SOON,
+                    ),
+                )
+                conn.send(refused.model_dump_json(exclude_none=True))
+                return
+            if not allowed:
                 hub.metrics.requests.labels(outcome="rate_limited").inc()
                 conn.send(
                     self._error_text(
@@ -278,6 +303,8 @@ class Session:
                     )
                 )
                 return
+            if hub.history is not None:
+                await hub.history.record_request(conn.user_id, frame)
             await self.relay.handle_request(conn.user_id, frame)
 
     async def _refresh(self, conn: Connection, frame: Auth) -> None:
@@ -304,7 +331,8 @@ class Session:
 def _message_id_of(text: str) -> str | None:
     """The messageId of an invalid frame, when there is a usable one, to correlate the error."""
     try:
-        data: Any = json.loads(text)
+        # pydantic's parser stops at a depth limit; json.loads would raise RecursionError deep down.
+        data: Any = from_json(text)
     except ValueError:
         return None
     value = data.get("messageId") if isinstance(data, dict) else None

@@ -58,6 +58,7 @@ class RunningHub:
     settings: Settings
     port: int
     hub: Hub | None = None
+    process: subprocess.Popen[bytes] | None = None  # when it runs as `python -m hub`
 
     @property
     def http(self) -> str:
@@ -211,8 +212,9 @@ def hub_process(env: dict[str, str], log_path: Path) -> Iterator[RunningHub]:
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.1)
-            settings = Settings.from_env(full_env)
-            yield RunningHub(settings, port)
+            # What the clients need to know of the process's settings: how to sign tokens, the Redis.
+            settings = make_settings(jwt_secret=env["HUB_JWT_SECRET"], redis_url=env.get("REDIS_URL"))
+            yield RunningHub(settings, port, process=proc)
         finally:
             proc.terminate()
             try:

@@ -8,14 +8,22 @@ A stage may be a suspension: the job then waits until `resume_suspended` is call
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
+import time
 import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import respx
+import uvicorn
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 BASE = "http://windmill.test"
 WS = "openanalyst"
@@ -61,6 +69,7 @@ class Job:
     suspended: bool = False
     resumed_with: list[Any] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
+    advanced_at: float = field(default_factory=time.monotonic)
 
     @property
     def finished(self) -> bool:
@@ -77,6 +86,8 @@ class FakeWindmill:
         self.result_for: Any = lambda args: answer_result(f"Here is your answer to: {args['request']}")
         self.stages_for: Any = lambda args: default_stages()
         self.success_for: Any = lambda args: True
+        self.stage_s = 0.0  # a job moves at most one stage per stage_s seconds (a job that takes time)
+        self.down_until = 0.0  # until then (monotonic) job lookups fail to connect: Windmill restarting
         self._lock = threading.Lock()
         api = f"{base}/api"
         router.get(f"{api}/version").mock(side_effect=lambda r: httpx.Response(200, text="CE v1.743.0"))
@@ -140,6 +151,10 @@ class FakeWindmill:
             return self._advance_unlocked(job)
 
     def _advance_unlocked(self, job: Job) -> dict[str, Any]:
+        now = time.monotonic()
+        if self.stage_s and now - job.advanced_at < self.stage_s:
+            return {}
+        job.advanced_at = now
         if job.finished:
             if job.state.get("completed"):
                 return {}
@@ -158,7 +173,27 @@ class FakeWindmill:
         job.state.update(changed)
         return changed
 
+    def _check_up(self, request: httpx.Request) -> None:
+        if time.monotonic() < self.down_until:
+            raise httpx.ConnectError("connection refused", request=request)
+
+    def restart(self, job_id: str, down_s: float) -> None:
+        """Windmill (or the dev runtime) goes away for down_s and comes back having failed the job,
+        as the dev runtime fails the jobs that were running when it stopped."""
+        with self._lock:
+            job = self.jobs[job_id]
+            job.position = len(job.stages)
+            job.success = False
+            job.result = {
+                "error": {
+                    "name": "RuntimeRestarted",
+                    "message": "the dev runtime restarted while this job ran; run it again",
+                }
+            }
+            self.down_until = time.monotonic() + down_s
+
     def _sse(self, request: httpx.Request, job: str) -> httpx.Response:
+        self._check_up(request)
         self.sse_calls += 1
         found = self.jobs.get(job)
         if found is None:
@@ -178,6 +213,7 @@ class FakeWindmill:
         return _sse_response(events)
 
     def _poll(self, request: httpx.Request, job: str) -> httpx.Response:
+        self._check_up(request)
         found = self.jobs.get(job)
         if found is None:
             return httpx.Response(404, text="not found")
@@ -190,6 +226,7 @@ class FakeWindmill:
         return httpx.Response(200, json=body)
 
     def _result_maybe(self, request: httpx.Request, job: str) -> httpx.Response:
+        self._check_up(request)
         found = self.jobs.get(job)
         if found is None:
             return httpx.Response(404, text="not found")
@@ -220,3 +257,64 @@ def _sse_response(events: list[dict[str, Any]]) -> httpx.Response:
         content=body.encode(),
         headers={"content-type": "text/event-stream", "x-accel-buffering": "no"},
     )
+
+
+async def _stream(fake: FakeWindmill, job: Job) -> AsyncIterator[str]:
+    yield f"data: {json.dumps({'type': 'ping'})}\n\n"
+    if job.state.get("completed"):
+        yield f"data: {json.dumps({'type': 'update', **job.state})}\n\n"
+        return
+    while True:
+        changed = fake._advance(job)
+        if changed:
+            yield f"data: {json.dumps({'type': 'update', **changed})}\n\n"
+        if job.state.get("completed"):
+            return
+        # Wake when the next stage is due (a suspended job is checked every 50 ms).
+        await asyncio.sleep(max(job.advanced_at + fake.stage_s - time.monotonic(), 0.05))
+
+
+@contextmanager
+def serve_fake_windmill() -> Iterator[FakeWindmill]:
+    """The fake Windmill as a real HTTP server on loopback, for hubs running as processes.
+
+    Its `base` is the server's URL. A getupdate_sse stream stays open and sends each change as
+    it happens, as Windmill's does, until the job completes."""
+    router = respx.Router(assert_all_mocked=False)
+    port_holder: dict[str, int] = {}
+    fake: FakeWindmill | None = None
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        body = await request.body()
+        if "/getupdate_sse/" in request.url.path and fake is not None:
+            job = fake.jobs.get(request.url.path.rsplit("/", 1)[-1])
+            if job is not None:
+                await StreamingResponse(_stream(fake, job), media_type="text/event-stream")(
+                    scope, receive, send
+                )
+                return
+        mocked = router.handler(
+            httpx.Request(request.method, f"{BASE}{request.url.path}?{request.url.query}", content=body)
+        )
+        await Response(mocked.content, mocked.status_code, headers=dict(mocked.headers))(scope, receive, send)
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the fake Windmill did not start")
+        time.sleep(0.01)
+    port_holder["port"] = server.servers[0].sockets[0].getsockname()[1]
+    fake = FakeWindmill(router)
+    fake.base = f"http://127.0.0.1:{port_holder['port']}"
+    try:
+        yield fake
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from f.openanalyst.lib import signing
+import f.openanalyst.lib.signing as signing
 from hub.backend import job_id_for
 from tests.hub.conftest import PUSH_SECRET, REPO, RunningHub, make_settings, serve_in_thread
-from tests.hub.fake_windmill import SUSPEND, FakeWindmill, answer_result, default_stages, module
+from tests.hub.fake_windmill import BASE, SUSPEND, FakeWindmill, answer_result, default_stages, module
 from tests.support.devruntime import DevRuntime
 from tests.support.services import in_ci, unavailable
 
@@ -22,6 +26,31 @@ pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"
 SEED = "Create a Twitter post about AI trends and schedule it for tomorrow"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def chromium() -> Iterator[object]:
+    """A headless Debian Chromium (playwright's Browser), for tests that open several pages."""
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        if in_ci():
+            pytest.fail("chromium is not installed (CI=true: required)")
+        pytest.skip("Debian chromium not installed: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 @pytest.fixture
@@ -155,7 +184,7 @@ def test_chat_page_answers_a_clarification_question(
         "messageId": "msg_q_browser",
         "correlationId": request_id,
         "payload": {
-            "content": "When should it go out?",
+            "content": "Before I go on, I need a little more from you:\n- When?",  # as clarify says it
             "done": False,
             "resumeJobId": job_id_for("alice", request_id),
             "questions": [{"id": "when", "question": "When?", "choices": ["9:00", "18:00"]}],
@@ -169,6 +198,8 @@ def test_chat_page_answers_a_clarification_question(
         == 202
     )
     page.wait_for_selector("form.questions", timeout=10_000)
+    asked = page.inner_text(f".message.assistant[data-correlation-id='{request_id}']")
+    assert asked.count("When?") == 1 and "a little more from you" in asked  # the question once, in the form
     page.check("input[name=when][value='18:00']")
     page.click("form.questions button")
     done = page.wait_for_selector(
@@ -181,3 +212,257 @@ def test_chat_page_answers_a_clarification_question(
     job = fake_windmill.jobs[job_id_for("alice", request_id)]
     assert job.resumed_with == [{"payload": {"answers": {"when": "18:00"}}, "approved": True}]
     assert page.js_errors == []  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- history, cancel, accessibility
+
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def chart_data_url() -> str:
+    """A small real chart (PNG data URL), as the analytics answers carry them."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(3.2, 1.8), dpi=100)
+    ax.bar(["Mon", "Tue"], [120, 180], color="#1f5bc4")
+    ax.set_title("Likes")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+RICH_ANSWER = (
+    "# Weekly report\n\nEngagement rose **12 %**; see [the docs](https://example.org/docs).\n\n"
+    "![Likes per day]({chart})\n\n"
+    "| day | posts | likes |\n|---|---|---|\n| Mon | 3 | 120 |\n| Tue | 2 | 180 |\n\n"
+    "```python\nprint('hello')\n```\n\n"
+    '<a href="javascript:alert(1)" onclick="alert(2)">x</a><script>alert(3)</script>'
+)
+
+
+def screenshots_dir() -> Path:
+    """Where the screenshots go (outside the repo): OA_SCREENSHOTS, else a folder in the temp dir."""
+    folder = Path(os.environ.get("OA_SCREENSHOTS") or Path(tempfile.gettempdir()) / "openanalyst-chat")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def open_page(browser, url: str, viewport: dict[str, int] = DESKTOP):
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors
+    page.goto(url)
+    return page
+
+
+def axe_findings(page) -> list[dict]:
+    """axe-core's serious and critical violations on the page as it is (WCAG 2.x A and AA)."""
+    if not AXE.exists():
+        pytest.fail("node_modules/axe-core is missing: run ./scripts/setup")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def local_hub_settings(runtime: DevRuntime, store: Path, flow: str):
+    return make_settings(
+        backend="local",
+        windmill_url=runtime.base_url,
+        windmill_token=runtime.token,
+        flow_path=flow,
+        poll_interval_s=0.2,
+        backend_timeout_s=10,
+        store=str(store),
+    )
+
+
+def test_reload_and_another_device_keep_the_conversation(runtime: DevRuntime, chromium, tmp_path: Path):
+    settings = local_hub_settings(runtime, tmp_path / "store.sqlite3", "f/hubtest/handle_request")
+    with serve_in_thread(settings) as hub:
+        runtime.set_variable("f/openanalyst/hub_url", hub.http)
+        runtime.set_variable("f/openanalyst/hub_push_secret", PUSH_SECRET, is_secret=True)
+        page = open_page(chromium, f"{hub.http}/#token={hub.token('alice')}")
+        page.wait_for_selector("#status.online", timeout=10_000)
+        page.fill("#input", SEED)
+        page.press("#input", "Enter")
+        page.wait_for_selector(".message.assistant.done", timeout=60_000)
+        assert page.locator("#conversations li").count() == 1
+
+        page.reload()
+        page.wait_for_selector("#status.online", timeout=10_000)
+        done = page.wait_for_selector(".message.assistant.done", timeout=10_000)
+        assert page.inner_text(".message.user").endswith(SEED)
+        assert done.query_selector(".markdown h3").inner_text() == "Draft ready"
+        image = done.query_selector("img.report")  # the chart, kept beside the text
+        assert image.evaluate("img => img.complete && img.naturalWidth") == 320
+        assert page.inner_text("#conversations li button") == SEED
+        assert page.get_attribute("#conversations li button", "aria-current") == "true"
+
+        # A new conversation starts empty; the old one is one click away.
+        page.click("#new-conversation")
+        assert page.locator("#messages li").count() == 0
+        page.click("#conversations li button")
+        page.wait_for_selector(".message.assistant.done", timeout=10_000)
+
+        # Another device: a fresh browser profile with the same person's token.
+        other = open_page(chromium, f"{hub.http}/#token={hub.token('alice')}", PHONE)
+        other.wait_for_selector("#status.online", timeout=10_000)
+        assert other.locator("#messages li").count() == 0  # a new device starts a new conversation
+        other.click("#menu")
+        other.click("#conversations li button")
+        other.wait_for_selector(".message.assistant.done .markdown h3", timeout=10_000)
+        assert SEED in other.inner_text(".message.user")
+        # Someone else sees nothing of it.
+        bob = open_page(chromium, f"{hub.http}/#token={hub.token('bob')}")
+        bob.wait_for_selector("#status.online", timeout=10_000)
+        bob.wait_for_timeout(500)
+        assert bob.locator("#conversations li").count() == 0
+        assert page.js_errors == [] and other.js_errors == []
+
+
+def test_stop_cancels_the_run_in_the_dev_runtime(runtime: DevRuntime, chromium, tmp_path: Path):
+    settings = local_hub_settings(runtime, tmp_path / "store.sqlite3", "f/hubtest/slow_request")
+    with serve_in_thread(settings) as hub:
+        page = open_page(chromium, f"{hub.http}/#token={hub.token('alice')}")
+        page.wait_for_selector("#status.online", timeout=10_000)
+        page.fill("#input", "work on this slowly")
+        page.press("#input", "Enter")
+        # The step's wmill.set_progress(20) is 10 % of the two-step flow.
+        bar = page.wait_for_selector(".message.assistant .progress[aria-valuenow='10']", timeout=60_000)
+        assert page.inner_text(".message.assistant .step") == "Running work (20%)"
+        request_id = page.get_attribute(".message.assistant", "data-correlation-id")
+        job_id = job_id_for("alice", request_id)
+        assert runtime.get_job(job_id)["running"] is True
+        assert bar.get_attribute("role") == "progressbar"
+        page.focus(".message.assistant .stop")  # by keyboard: focus, then Enter
+        page.keyboard.press("Enter")
+        stopped = page.wait_for_selector(".message.assistant.stopped", timeout=30_000)
+        assert "You stopped this request." in stopped.inner_text()
+        job = runtime.get_job(job_id)
+        assert job["type"] == "CompletedJob" and job["canceled"] is True and job["success"] is False
+        page.reload()  # the stop is kept in the conversation too
+        page.wait_for_selector(".message.assistant.stopped", timeout=10_000)
+        assert page.js_errors == []
+
+
+def test_accessibility_audit_and_screenshots(fake_hub: RunningHub, fake_windmill: FakeWindmill, chromium):
+    rich = RICH_ANSWER.replace("{chart}", chart_data_url())
+    fake_windmill.result_for = lambda args: answer_result(rich)
+    shots = screenshots_dir()
+    login = open_page(chromium, f"{fake_hub.http}/")
+    login.wait_for_selector("#login:not([hidden])")
+    assert login.is_hidden("#composer")  # nothing of the chat before signing in
+    assert axe_findings(login) == []
+    login.screenshot(path=str(shots / "login-desktop.png"))
+
+    page = open_page(chromium, f"{fake_hub.http}/#token={fake_hub.token('alice')}")
+    page.wait_for_selector("#status.online", timeout=10_000)
+    assert page.get_attribute("#log", "role") == "log"
+    assert page.evaluate("document.getElementById('input').labels[0].textContent") == "Message to OpenAnalyst"
+    # Keyboard only: the message box has the focus once connected; the skip link leads back to
+    # it; Enter sends.
+    assert page.evaluate("document.activeElement.id") == "input"
+    page.focus(".skip")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "input"
+    page.keyboard.type("weekly report of my posts")
+    page.keyboard.press("Enter")
+    done = page.wait_for_selector(".message.assistant.done", timeout=20_000)
+    assert done.query_selector(".markdown h2").inner_text() == "Weekly report"
+    assert done.query_selector(".table-wrap table td").inner_text() == "Mon"
+    assert done.query_selector(".code-wrap button.copy") is not None
+    # The answer links to its run in Windmill's UI (the hub's WINDMILL_URL, backend windmill).
+    job_id = job_id_for("alice", done.get_attribute("data-correlation-id"))
+    run_link = done.query_selector(".meta a")
+    assert run_link.get_attribute("href") == f"{BASE}/run/{job_id}?workspace=openanalyst"
+    assert run_link.inner_text() == "run in Windmill"
+    link = done.query_selector(".markdown a")
+    assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
+    # The sanitizer removed the script and the event handler.
+    assert done.query_selector("script") is None
+    assert done.query_selector("[onclick]") is None and done.query_selector("a[href^=javascript]") is None
+    chart = done.query_selector("img.report[alt='Likes per day']")
+    assert chart.evaluate("img => img.complete && img.naturalWidth") == 320
+    # An offline answer says so, in words distinct from the connection status.
+    assert page.is_visible("#model-badge") and page.inner_text("#model-badge") == "no model configured"
+    assert page.inner_text("#status") == "connected as alice"
+    assert "No model is configured" in page.inner_text("#model-hint")
+    findings = axe_findings(page)
+    assert findings == [], findings
+    page.screenshot(path=str(shots / "chat-desktop.png"), full_page=True)
+
+    phone = open_page(chromium, f"{fake_hub.http}/#token={fake_hub.token('alice')}", PHONE)
+    phone.wait_for_selector("#status.online", timeout=10_000)
+    phone.fill("#input", "weekly report of my posts")
+    phone.click("#send")
+    phone.wait_for_selector(".message.assistant.done", timeout=20_000)
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the page scrolls sideways at phone width ({width} px)"
+    assert phone.is_hidden("#sidebar")
+    findings = axe_findings(phone)
+    assert findings == [], findings
+    phone.screenshot(path=str(shots / "chat-phone.png"), full_page=True)
+    phone.click("#menu")
+    assert phone.is_visible("#sidebar") and phone.get_attribute("#menu", "aria-expanded") == "true"
+    phone.screenshot(path=str(shots / "chat-phone-menu.png"))
+    assert page.js_errors == [] and phone.js_errors == []
+
+
+def test_a_dropped_connection_resends_the_request_with_its_message_id(
+    runtime: DevRuntime, chromium, tmp_path: Path
+):
+    settings = local_hub_settings(runtime, tmp_path / "store.sqlite3", "f/hubtest/handle_request")
+    with serve_in_thread(settings) as hub:
+        runtime.set_variable("f/openanalyst/hub_url", hub.http)
+        runtime.set_variable("f/openanalyst/hub_push_secret", PUSH_SECRET, is_secret=True)
+        context = chromium.new_context(viewport=DESKTOP)
+        page = context.new_page()
+        sent: list[dict] = []
+        sockets: list[tuple[object, object]] = []
+
+        def relay(ws) -> None:  # a proxy between the page and the hub, to drop the line at will
+            server = ws.connect_to_server()
+            sockets.append((ws, server))
+
+            def from_page(message) -> None:
+                sent.append(json.loads(message))
+                server.send(message)
+
+            ws.on_message(from_page)
+
+        page.route_web_socket("**/ws", relay)
+        page.goto(f"{hub.http}/#token={hub.token('alice')}")
+        page.wait_for_selector("#status.online", timeout=10_000)
+        page.fill("#input", SEED)
+        page.press("#input", "Enter")
+        page.wait_for_selector(".message.assistant.pending")
+        first = next(f for f in sent if f["type"] == "USER_REQUEST")
+        page_side, server_side = sockets[0]
+        page_side.close(code=4000, reason="network dropped")  # the hub keeps the job running
+        server_side.close()
+        page.wait_for_selector("#status:text('not connected · retrying')", timeout=5_000)
+        done = page.wait_for_selector(".message.assistant.done", timeout=60_000)
+        resent = [f for f in sent if f["type"] == "USER_REQUEST"]
+        assert len(sockets) >= 2 and len(resent) == 2
+        assert resent[1]["messageId"] == first["messageId"] and resent[1]["payload"] == first["payload"]
+        assert done.query_selector(".markdown h3").inner_text() == "Draft ready"
+        assert page.locator(".message.assistant").count() == 1  # one answer, shown once
+        job = runtime.get_job(job_id_for("alice", first["messageId"]))  # one job ran for both sends
+        assert job["success"] is True
+        context.close()

@@ -11,7 +11,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from f.openanalyst.lib import signing
+import f.openanalyst.lib.signing as signing
 from hub.auth import CLOSE_SLOW_CONSUMER, CLOSE_TOO_MANY_CONNECTIONS
 from tests.hub.conftest import PUSH_SECRET, RunningHub, done_for
 
@@ -204,6 +204,32 @@ def test_push_requires_a_valid_fresh_signature_and_reaches_only_that_user(hub_se
     assert delivered["type"] == "TASK_PROGRESS" and delivered["messageId"] == "push_1"
     assert delivered["eventId"] == responses[-1].json()["eventId"]
     assert bob_got_it is False
+
+
+def test_an_exact_push_replay_is_refused(hub_server: RunningHub):
+    """A captured push (body and signature) sent again inside the signature window is refused."""
+
+    async def scenario() -> tuple[list[int], list[dict]]:
+        alice = await hub_server.connect("alice")
+        body = json.dumps(progress_push("alice", 7)).encode()
+        headers = {"content-type": "application/json", **signing.sign(PUSH_SECRET, body)}
+        statuses = []
+        for _ in range(2):
+            response = await asyncio.to_thread(
+                httpx.post, f"{hub_server.http}/internal/push", content=body, headers=headers
+            )
+            statuses.append(response.status_code)
+        fresh = await asyncio.to_thread(push, hub_server, progress_push("alice", 8))
+        statuses.append(fresh.status_code)
+        received = [await alice.recv(), await alice.recv()]
+        with pytest.raises(TimeoutError):
+            await alice.recv(timeout=0.5)
+        await alice.close()
+        return statuses, received
+
+    statuses, received = asyncio.run(scenario())
+    assert statuses == [202, 409, 202]
+    assert [f["messageId"] for f in received] == ["push_7", "push_8"]
 
 
 def test_push_is_disabled_without_a_secret(hub_factory):

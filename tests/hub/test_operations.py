@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -29,6 +30,18 @@ def test_issue_dev_token_is_accepted_by_a_hub_with_the_same_environment(monkeypa
     monkeypatch.setenv("HUB_JWT_SECRET", "another-secret-of-at-least-32-bytes-0")
     with pytest.raises(AuthError, match="bad signature"):
         TokenVerifier(Settings.from_env()).verify(token)
+
+
+@pytest.mark.parametrize("secret", ["x", "short-secret-of-31-bytes-000000"])
+def test_a_short_jwt_secret_is_refused_at_start_up(secret: str):
+    env = {**os.environ, "HUB_JWT_SECRET": secret, "HUB_PORT": "0"}
+    done = subprocess.run(
+        [sys.executable, "-m", "hub"], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode != 0
+    assert "HUB_JWT_SECRET" in done.stderr and "at least 32" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(secret) < 8 or secret not in done.stderr  # the secret itself is never printed
 
 
 @pytest.fixture

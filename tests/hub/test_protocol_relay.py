@@ -7,6 +7,7 @@ import json
 import uuid
 
 import httpx
+import pytest
 
 from hub.backend import JOB_NAMESPACE, job_id_for
 from tests.hub.conftest import RunningHub, done_for
@@ -52,19 +53,27 @@ def test_request_gets_typing_progress_response_complete_in_order(hub_server: Run
 
 
 def test_a_resent_request_never_runs_twice(hub_server: RunningHub, fake_windmill: FakeWindmill):
-    async def scenario() -> list[dict]:
+    """A resend of an answered request (e.g. after a reconnect) runs nothing and answers nothing
+    again: the answer is in the history a reconnecting client replays."""
+
+    async def scenario() -> tuple[list[dict], list[dict], list[dict]]:
         client = await hub_server.connect("alice")
         await client.request(SEED, "msg_dup")
         first = await client.until(done_for("msg_dup"))
         await client.request(SEED, "msg_dup")  # e.g. resent after a reconnect
-        second = await client.until(done_for("msg_dup"))
+        with pytest.raises(TimeoutError):
+            await client.recv(timeout=1.0)
         await client.close()
-        return first + second
+        again = await hub_server.connect("alice", last_event_id=first[0]["eventId"])
+        replayed = await again.until(done_for("msg_dup"))
+        await again.close()
+        return first, client.seen, replayed
 
-    frames = asyncio.run(scenario())
+    first, seen, replayed = asyncio.run(scenario())
     assert len(fake_windmill.jobs) == 1
-    assert len(fake_windmill.run_calls) == 2  # the second start got 400: already exists
-    assert [f["type"] for f in frames].count("TASK_COMPLETE") == 2
+    assert len(fake_windmill.run_calls) == 1  # the resend did not even try to start it again
+    assert [f["type"] for f in seen].count("TASK_COMPLETE") == 1
+    assert replayed[-1]["eventId"] == first[-1]["eventId"]
     assert job_id_for("alice", "msg_dup") in fake_windmill.jobs
 
 
@@ -126,6 +135,40 @@ def test_a_failed_flow_gives_task_error_with_its_message(hub_server, fake_windmi
     assert not any(f["type"] == "ASSISTANT_RESPONSE" for f in frames)
 
 
+def test_after_a_runtime_restart_the_advice_is_what_works(hub_factory, fake_windmill: FakeWindmill):
+    """Windmill goes away mid-flow for longer than the start retries and comes back having failed
+    the job. The hub waits the outage out, and the person is told to send a new message: resending
+    the same one does nothing (it never runs or is answered twice), a new message is answered."""
+    hub = hub_factory(backend_retries=2, backend_backoff_s=0.05, backend_backoff_max_s=0.2)
+    fake_windmill.stage_s = 0.3  # the job takes about a second
+
+    async def scenario() -> tuple[list[dict], list[dict], list[dict]]:
+        client = await hub.connect("alice")
+        await client.request(SEED, "msg_restart")
+        await client.until(lambda f: f["type"] == "TASK_PROGRESS")
+        fake_windmill.restart(job_id_for("alice", "msg_restart"), down_s=1.5)
+        first = await client.until(done_for("msg_restart"), timeout=15)
+        seen_before = len(client.seen)
+        await client.request(SEED, "msg_restart")  # the same message again
+        with pytest.raises(TimeoutError):
+            await client.recv(timeout=1.0)
+        same = client.seen[seen_before:]
+        await client.request(SEED, "msg_restart_new")  # what the advice says
+        new = await client.until(done_for("msg_restart_new"), timeout=15)
+        await client.close()
+        return first, same, new
+
+    first, same, new = asyncio.run(scenario())
+    error = first[-1]
+    assert error["type"] == "TASK_ERROR", error
+    assert "RuntimeRestarted" in error["payload"]["error"]
+    assert "new message" in error["payload"]["action"]
+    assert "reattach" not in error["payload"]["action"] and error["payload"]["retryable"] is False
+    assert same == []
+    assert new[-1]["type"] == "TASK_COMPLETE"
+    assert len(fake_windmill.jobs) == 2  # the resend did not run again
+
+
 def test_malformed_frames_get_an_error_naming_the_field_and_the_connection_stays(hub_server: RunningHub):
     async def scenario() -> list[dict]:
         client = await hub_server.connect("alice")
@@ -157,6 +200,28 @@ def test_malformed_frames_get_an_error_naming_the_field_and_the_connection_stays
     assert frames[1]["correlationId"] == "m1"
     assert "binary" in frames[6]["payload"]["message"]
     assert frames[7]["correlationId"] == "ping_1"
+
+
+def test_deeply_nested_json_gets_an_error_frame_and_the_connection_stays(hub_server: RunningHub):
+    """JSON nested thousands deep is a bad frame like any other, not a crash of the reader (1011)."""
+
+    async def scenario() -> list[dict]:
+        client = await hub_server.connect("alice")
+        frames = []
+        for depth in (1_000, 20_000):
+            nested = "[" * depth + "]" * depth
+            frame = f'{{"type":"USER_REQUEST","sessionId":"s","messageId":"deep","payload":{nested}}}'
+            await client.ws.send(frame)
+            frames.append(await client.recv())
+        await client.send({"type": "PING", "sessionId": "s", "messageId": "ping_after"})
+        frames.append(await client.recv())
+        await client.close()
+        return frames
+
+    frames = asyncio.run(scenario())
+    assert [f["type"] for f in frames] == ["ERROR", "ERROR", "PONG"]
+    assert all(f["payload"]["code"] == "bad_frame" for f in frames[:2])
+    assert frames[2]["correlationId"] == "ping_after"
 
 
 def test_a_clarification_question_is_relayed_and_the_answer_resumes_the_flow(hub_server, fake_windmill):
@@ -226,7 +291,7 @@ def test_a_clarification_question_is_relayed_and_the_answer_resumes_the_flow(hub
     frames, bob_frames, resumed_with = asyncio.run(scenario())
     question = next(f for f in frames if f["type"] == "ASSISTANT_RESPONSE")
     assert question["messageId"] == question_id and question["payload"]["questions"][0]["id"] == "when"
-    assert bob_frames[-1]["type"] == "TASK_ERROR" and bob_frames[-1]["payload"]["code"] == "unknown_question"
+    assert bob_frames[-1]["type"] == "TASK_ERROR" and bob_frames[-1]["payload"]["code"] == "question_unknown"
     assert resumed_with == [{"payload": {"answers": {"when": "9:00"}}, "approved": True}]
     typing_for_answer = [
         f for f in frames if f["type"] == "ASSISTANT_TYPING" and f["correlationId"] == "msg_answer"
@@ -238,7 +303,7 @@ def test_a_clarification_question_is_relayed_and_the_answer_resumes_the_flow(hub
 
 
 def _push(hub: RunningHub, frame: dict) -> httpx.Response:
-    from f.openanalyst.lib import signing
+    import f.openanalyst.lib.signing as signing
     from tests.hub.conftest import PUSH_SECRET
 
     body = json.dumps(frame).encode()

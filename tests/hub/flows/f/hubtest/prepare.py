@@ -4,7 +4,7 @@ import time
 
 import wmill
 
-from f.openanalyst.lib import hub_push
+import f.openanalyst.lib.windmill.hub_push as hub_push
 
 
 def main(user_id: str, session_id: str, message_id: str, request: str) -> dict:
