@@ -7,15 +7,16 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from f.openanalyst.lib import datasets, windmill_rest
-from f.openanalyst.lib.progress import report
+import f.openanalyst.lib.datasets as datasets
+import f.openanalyst.lib.windmill.rest as windmill_rest
 from f.openanalyst.lib.users import is_in_user_space, validate_user_id
+from f.openanalyst.lib.windmill.progress import report
 
 
 def _history(user_id: str, limit: int) -> dict[str, Any]:
     """The person's recent tasks and success rates, or why they are not available."""
     try:
-        from f.openanalyst.lib.store import open_store_from_windmill
+        from f.openanalyst.lib.store.connect import open_store_from_windmill
     except ImportError:
         return {"available": False, "reason": "the store is not deployed"}
     try:

@@ -1,3 +1,5 @@
+# extra_requirements:
+# matplotlib
 """Generate a report from a table: statistics computed from the values, charts rendered as PNG
 images (matplotlib, Agg), a markdown version and a self-contained HTML version that prints
 cleanly to PDF (charts embedded as data URIs, print CSS).
@@ -15,9 +17,9 @@ import itertools
 import json
 from typing import Any, Literal
 
-from f.openanalyst.lib import datasets
-from f.openanalyst.lib.progress import report
+import f.openanalyst.lib.datasets as datasets
 from f.openanalyst.lib.users import validate_user_id
+from f.openanalyst.lib.windmill.progress import report
 
 MAX_SERIES = 6
 MAX_BAR_CATEGORIES = 40
@@ -194,6 +196,23 @@ def _markdown(
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _chat_message(
+    title: str, findings: list[str], summary: dict[str, Any], x: str | None, charts: list[dict[str, Any]]
+) -> str:
+    """What the chat shows: the charts as images with the key numbers beside them."""
+    lines = [f"**{title}**", ""]
+    lines += [f"- {f}" for f in findings[:6]]
+    for column, stats in list(summary.items())[:4]:
+        if column != x and stats.get("count"):
+            lines.append(
+                f"- {column}: total {_fmt(stats.get('sum', 0))}, mean {_fmt(stats['mean'])}, "
+                f"min {_fmt(stats['min'])}, max {_fmt(stats['max'])}"
+            )
+    for c in charts:
+        lines += ["", f"![{c['alt']}](data:image/png;base64,{c['png_base64']})", f"*{c['title']}*"]
+    return "\n".join(lines).strip()
+
+
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#111827;max-width:900px;
   margin:2rem auto;padding:0 1rem;line-height:1.5}
@@ -332,6 +351,7 @@ def main(
     )
     return {
         "title": title,
+        "message": _chat_message(title, findings, summary, x, charts),
         "markdown": md,
         "html": page,
         "charts": charts,

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+import logging
 
-from f.openanalyst.lib import intent as intents
-from f.openanalyst.lib import llm
+import f.openanalyst.lib.ai.llm as llm
+import f.openanalyst.lib.contracts as contracts
+import f.openanalyst.lib.planning.understanding as intents
+from f.openanalyst.lib.contracts import Entities, Intent
 from f.openanalyst.lib.log import bind, get_logger, log
-from f.openanalyst.lib.progress import report
-from f.openanalyst.lib.protocol import Entities, Intent
 from f.openanalyst.lib.users import validate_user_id
+from f.openanalyst.lib.windmill.progress import report
 
 # Below this confidence the rules are unsure and the model (if any) refines them.
 REFINE_BELOW = 0.6
 _logger = get_logger(__name__)
 
 
+@contracts.step
 def main(
     user_id: str,
     request: str,
-    context: dict | None = None,
+    context: contracts.Context | None = None,
     session_id: str | None = None,
     message_id: str | None = None,
-) -> dict[str, Any]:
+) -> contracts.Intent:
     """Extract the intent (create_post, create_and_schedule, analyze, build, help, status...) and
     entities (platform, topic, time resolved in the person's timezone, dataset) of `request`.
 
@@ -43,31 +45,32 @@ def main(
             session_id=session_id,
             correlation_id=message_id,
         )
-        timezone = (context or {}).get("timezone") or ((context or {}).get("preferences") or {}).get(
-            "timezone"
-        )
+        timezone = context.timezone or context.preferences.get("timezone") if context else None
         found = intents.extract(request, timezone)
         usage = llm.Usage()
         config = llm.load_config()
         if config.online and found.confidence < REFINE_BELOW:
             found = _refine(config, request, found, timezone, usage)
-        log(_logger, 20, "intent", intent=found.name, confidence=found.confidence, source=found.source)
-        return {
-            **found.model_dump(mode="json", by_alias=False),
-            "tokens": usage.as_dict(),
-            "model": config.label("judge"),
-        }
+        log(
+            _logger,
+            logging.INFO,
+            "intent",
+            intent=found.name,
+            confidence=found.confidence,
+            source=found.source,
+        )
+        return found.model_copy(update={"tokens": usage.as_dict(), "model": config.label("judge")})
 
 
 def _refine(
     config: llm.ModelConfig, request: str, found: Intent, timezone: str | None, usage: llm.Usage
 ) -> Intent:
-    from f.openanalyst.lib import agents
+    import f.openanalyst.lib.ai.agents as agents
 
     try:
         refined = agents.run_checked(agents.intent_refiner(config), request, usage, agents.RefinedIntent)
     except agents.AgentFailed as exc:  # the rules' answer stands
-        log(_logger, 30, "intent refinement failed", error=str(exc)[:200])
+        log(_logger, logging.WARNING, "intent refinement failed", error=str(exc)[:200])
         return found
     when = (
         intents.resolve_time(refined.entities.time_phrase, timezone) if refined.entities.time_phrase else None

@@ -7,26 +7,31 @@ ASSISTANT_RESPONSE carrying `questions` and `resumeJobId`.
 
 from __future__ import annotations
 
+import logging
 import os
-from typing import Any
+from typing import get_args
 
-from f.openanalyst.lib import hub_push
+import wmill
+
+import f.openanalyst.lib.contracts as contracts
+import f.openanalyst.lib.windmill.hub_push as hub_push
 from f.openanalyst.lib.log import bind, get_logger, log
-from f.openanalyst.lib.progress import report
+from f.openanalyst.lib.planning.outcome import outcomes_of
+from f.openanalyst.lib.platforms import Platform
 from f.openanalyst.lib.protocol import AssistantResponsePayload, ClarificationQuestion, ResponseMetadata
 from f.openanalyst.lib.users import validate_user_id
+from f.openanalyst.lib.windmill.progress import report
 
-PLATFORMS = ["twitter", "linkedin", "instagram", "facebook"]
 _logger = get_logger(__name__)
 
 
-def questions_for(outcome: dict[str, Any]) -> list[ClarificationQuestion]:
+def questions_for(outcome: contracts.Outcome) -> list[ClarificationQuestion]:
     """Concrete questions for what is missing or failing; a general one otherwise."""
     questions: dict[str, ClarificationQuestion] = {}
-    text = " ".join([*(outcome.get("missing") or []), *(outcome.get("differences") or [])]).lower()
+    text = " ".join([*outcome.missing, *outcome.differences]).lower()
     if "platform" in text:
         questions["platform"] = ClarificationQuestion(
-            id="platform", question="Which platform is it for?", choices=PLATFORMS
+            id="platform", question="Which platform is it for?", choices=list(get_args(Platform))
         )
     if "topic" in text:
         questions["topic"] = ClarificationQuestion(id="topic", question="What should the post be about?")
@@ -38,31 +43,34 @@ def questions_for(outcome: dict[str, Any]) -> list[ClarificationQuestion]:
         questions["length"] = ClarificationQuestion(
             id="max_chars", question="How long may it be, in characters?", choices=["140", "200", "280"]
         )
-    if not questions or not outcome.get("missing"):
-        problems = "; ".join((outcome.get("differences") or [])[:3]) or "the result did not meet the checks"
+    if not questions or not outcome.missing:
+        problems = "; ".join(outcome.differences[:3]) or "the result did not meet the checks"
         questions["details"] = ClarificationQuestion(
             id="details", question=f"I could not finish this ({problems}). What should I change or know?"
         )
     return list(questions.values())
 
 
+@contracts.step
 def main(
     user_id: str,
     session_id: str,
     message_id: str,
-    request: str,
-    outcome: dict,
-) -> dict[str, Any]:
-    """Return {questions, resume_urls, content} and push the questions to the person.
+    attempts: list[dict],
+) -> contracts.Clarification:
+    """Ask the person what only they can say, and push the questions to their chat.
 
     Args:
         user_id: the person asking.
         session_id: the chat session the questions go to.
         message_id: the request's message id (the questions' correlation id).
-        request: what they asked.
-        outcome: the latest evaluate result (what is missing or failing).
+        attempts: the attempts so far, latest last (what is missing or failing); non-outcomes are ignored.
     """
     validate_user_id(user_id)
+    found = outcomes_of(attempts)
+    if not found:
+        raise ValueError("no attempt to ask about: clarify follows an attempt")
+    outcome = found[-1]
     with bind(user_id=user_id, message_id=message_id):
         report(
             "clarify",
@@ -73,10 +81,10 @@ def main(
             correlation_id=message_id,
         )
         questions = questions_for(outcome)
-        import wmill
-
         resume_urls = wmill.get_resume_urls()
-        flow_job = os.environ.get("WM_ROOT_FLOW_JOB_ID") or os.environ.get("WM_FLOW_JOB_ID")
+        # The flow job that waits is this step's own flow (the `ask` branch), not the root: Windmill
+        # resumes only the flow whose current module is suspended (resume_suspended).
+        flow_job = os.environ.get("WM_FLOW_JOB_ID") or os.environ.get("WM_ROOT_FLOW_JOB_ID")
         content = "Before I go on, I need a little more from you:\n" + "\n".join(
             f"- {q.question}" for q in questions
         )
@@ -87,20 +95,27 @@ def main(
             questions=questions,
             resume_job_id=flow_job,
             metadata=ResponseMetadata(
-                skill=outcome.get("skill"),
-                attempts=int(outcome.get("attempt") or 0),
-                model=str(outcome.get("model") or "offline"),
-                windmill_jobs=list(outcome.get("jobs") or []),
+                skill=outcome.skill,
+                attempts=outcome.attempt,
+                model=outcome.model,
+                windmill_jobs=outcome.jobs,
             ),
         )
         pushed = hub_push.push(
             user_id, session_id, "ASSISTANT_RESPONSE", payload.model_dump(mode="json"), message_id
         )
-        log(_logger, 20, "asked", questions=[q.id for q in questions], delivered=pushed.get("delivered"))
-        return {
-            "questions": [q.model_dump(mode="json") for q in questions],
-            "resume_urls": resume_urls,
-            "resume_job_id": flow_job,
-            "content": content,
-            "delivered": bool(pushed.get("delivered")),
-        }
+        log(
+            _logger,
+            logging.INFO,
+            "asked",
+            questions=[q.id for q in questions],
+            delivered=pushed.get("delivered"),
+        )
+        return contracts.Clarification(
+            outcome=outcome,
+            questions=[q.model_dump(mode="json") for q in questions],
+            resume_urls=resume_urls,
+            resume_job_id=flow_job,
+            content=content,
+            delivered=bool(pushed.get("delivered")),
+        )

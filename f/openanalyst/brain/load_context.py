@@ -11,26 +11,26 @@ OPENANALYST_SQLITE_PATH (default var/openanalyst.sqlite3).
 
 from __future__ import annotations
 
-from typing import Any
+import logging
 
-from f.openanalyst.lib.log import bind, get_logger
-from f.openanalyst.lib.store import UnknownUser, open_store_from_windmill
+import f.openanalyst.lib.contracts as contracts
+from f.openanalyst.lib.log import bind, get_logger, log
+from f.openanalyst.lib.store.connect import open_store_from_windmill
+from f.openanalyst.lib.store.models import UnknownUser
 from f.openanalyst.lib.users import validate_user_id
 
-log = get_logger("openanalyst.load_context")
+_logger = get_logger(__name__)
 
 
+@contracts.step
 def main(
     user_id: str,
     request: str = "",
     skill: str | None = None,
     recent_limit: int = 5,
     learnings_limit: int = 5,
-) -> dict[str, Any]:
+) -> contracts.Context:
     """Load the person's preferences, recent tasks and relevant learnings for planning.
-
-    Returns {user_id, preferences, custom_instructions, timezone, recent_tasks, learnings,
-    skill_stats, new_user, backend}.
 
     Args:
         user_id: the person (a Windmill username).
@@ -48,15 +48,13 @@ def main(
             store.register_user(user_id)
             new_user = True
             context = store.load_context(user_id, request, skill, recent_limit, learnings_limit)
-        log.info(
+        log(
+            _logger,
+            logging.INFO,
             "context loaded",
-            extra={
-                "fields": {
-                    "backend": store.backend,
-                    "new_user": new_user,
-                    "recent_tasks": len(context["recent_tasks"]),
-                    "learnings": len(context["learnings"]),
-                }
-            },
+            backend=store.backend,
+            new_user=new_user,
+            recent_tasks=len(context["recent_tasks"]),
+            learnings=len(context["learnings"]),
         )
-        return {**context, "new_user": new_user, "backend": store.backend}
+        return contracts.Context(**context, new_user=new_user, backend=store.backend)

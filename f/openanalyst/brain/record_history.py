@@ -5,9 +5,9 @@ input, output, skill, attempts, duration, tokens), updates the session and conve
 records the success or the failures, the learnings and the research, all in one transaction.
 Recording the same message id again (a retried step) replaces what was recorded for it.
 
-Shapes of the list arguments:
+The conclusion's lists as the store takes them:
   learnings: [{content, source?="eval", tags?=[], skill?, sources?=[{url, title}]}]
-  failures:  [{error, attempt?=0, details?={}}]; the eval loop's {attempt, phase, differences}
+  failures:  [{error, attempt?=0, details?={}}]; an attempt's {attempt, phase, differences}
              also works (error = the differences; other keys are kept in details)
   research:  [{query, findings?=[], applied?=false}]; the research step's result
              {query, learnings, sources, ...} also works (kept whole as findings)
@@ -15,15 +15,17 @@ Shapes of the list arguments:
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
-from f.openanalyst.lib.log import bind, get_logger
-from f.openanalyst.lib.store import open_store_from_windmill
-from f.openanalyst.lib.store_models import InvalidInput, validate_entry
+import f.openanalyst.lib.contracts as contracts
+from f.openanalyst.lib.log import bind, get_logger, log
+from f.openanalyst.lib.store.connect import open_store_from_windmill
+from f.openanalyst.lib.store.models import InvalidInput, validate_entry
 from f.openanalyst.lib.users import validate_user_id
 
-log = get_logger("openanalyst.record_history")
+_logger = get_logger(__name__)
 
 _FAILURE_KEYS = ("error", "attempt", "details")
 _MAX_ERROR_CHARS = 4_000
@@ -65,23 +67,13 @@ def _research(item: Any) -> Any:
     }
 
 
+@contracts.step
 def main(
     user_id: str,
     session_id: str,
     message_id: str,
     request: str,
-    skill: str | None,
-    success: bool,
-    result: dict,
-    attempts: int = 0,
-    research: list[dict] | None = None,
-    learnings: list[dict] | None = None,
-    failures: list[dict] | None = None,
-    windmill_jobs: list[str] | None = None,
-    tokens: dict | None = None,
-    duration_ms: int = 0,
-    answer: str | None = None,
-    context_update: dict | None = None,
+    conclusion: contracts.Conclusion,
 ) -> dict[str, Any]:
     """Record one answered request in the person's history.
 
@@ -93,21 +85,7 @@ def main(
         session_id: the websocket session (= conversation) id.
         message_id: the request's message id; recording it again replaces the earlier record.
         request: the request text.
-        skill: the skill that handled it, if any.
-        success: whether the evaluation accepted the result.
-        result: the final answer payload (its `content` becomes the assistant message).
-        attempts: how many plan/execute attempts were made.
-        research: web research rounds.
-        learnings: what was learned, recalled by later requests.
-        failures: the failed attempts.
-        windmill_jobs: ids of the Windmill jobs the plan ran.
-        tokens: model token usage, e.g. {"input": 1200, "output": 300}.
-        duration_ms: milliseconds from request to answer.
-        answer: the answer text shown to the person (default: `result["content"]`); it becomes the
-            assistant message and the task's summary.
-        context_update: a change the request made to the person's context, applied with the
-            history: {preferences?: {...} (merged), timezone?: IANA name, custom_instructions?,
-            merge?: true}. Refused (with nothing recorded) when a value is invalid.
+        conclusion: conclude's result: success, answer, attempts, failures, research, learnings, cost.
     """
     validate_user_id(user_id)
     entry = validate_entry(
@@ -115,19 +93,19 @@ def main(
             "session_id": session_id,
             "message_id": message_id,
             "request": request,
-            "skill": skill,
-            "success": success,
-            "result": result,
-            "attempts": attempts,
-            "research": [_research(r) for r in research or []],
-            "learnings": learnings or [],
-            "failures": [_failure(f) for f in failures or []],
-            "windmill_jobs": windmill_jobs or [],
+            "skill": conclusion.skill,
+            "success": conclusion.success,
+            "result": conclusion.result,
+            "attempts": conclusion.attempts,
+            "research": [_research(r) for r in conclusion.research],
+            "learnings": conclusion.learnings,
+            "failures": [_failure(f) for f in conclusion.failures],
+            "windmill_jobs": conclusion.windmill_jobs,
             "windmill_job_id": os.environ.get("WM_ROOT_FLOW_JOB_ID") or os.environ.get("WM_FLOW_JOB_ID"),
-            "tokens": tokens or {},
-            "duration_ms": duration_ms,
-            "answer": answer,
-            "context_update": context_update,
+            "tokens": conclusion.tokens,
+            "duration_ms": conclusion.duration_ms,
+            "answer": conclusion.content,
+            "context_update": conclusion.context_update,
         }
     )
     with (
@@ -135,5 +113,5 @@ def main(
         open_store_from_windmill() as store,
     ):
         recorded = store.record_history(user_id, entry)
-        log.info("history recorded", extra={"fields": {"backend": store.backend, **recorded}})
+        log(_logger, logging.INFO, "history recorded", backend=store.backend, **recorded)
         return {**recorded, "backend": store.backend}

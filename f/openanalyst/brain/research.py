@@ -1,4 +1,4 @@
-"""Research after the eval loop failed: web search for what fixes the failures (seed 7.3).
+"""Research after the eval loop failed: web search for what fixes the failures.
 
 The researcher agent uses Anthropic's server-side web search (at most 3 searches) and answers
 with cited learnings; the next plan applies them and record_history stores them. Offline (no
@@ -7,32 +7,32 @@ model configured) it returns no learnings and says why.
 
 from __future__ import annotations
 
-from typing import Any
+import logging
 
-from f.openanalyst.lib import llm
-from f.openanalyst.lib import research as researching
+import f.openanalyst.lib.ai.llm as llm
+import f.openanalyst.lib.contracts as contracts
+import f.openanalyst.lib.planning.findings as findings
 from f.openanalyst.lib.log import bind, get_logger, log
-from f.openanalyst.lib.progress import report
 from f.openanalyst.lib.users import validate_user_id
+from f.openanalyst.lib.windmill.progress import report
 
 _logger = get_logger(__name__)
 
 
+@contracts.step
 def main(
     user_id: str,
     request: str,
-    outcomes: list[dict],
-    skill: str | None = None,
+    outcome: contracts.Outcome,
     session_id: str | None = None,
     message_id: str | None = None,
-) -> dict[str, Any]:
-    """Search the web for how to fix the failures of `outcomes` (the eval loop's attempts).
+) -> contracts.Research:
+    """Search the web for how to fix what still fails after the eval loop.
 
     Args:
         user_id: the person asking.
-        request: what they asked.
-        outcomes: the evaluate results of the failed attempts (their differences drive the search).
-        skill: the chosen skill's name (a tag on the learnings).
+        request: what they asked, in plain language.
+        outcome: the last attempt's outcome: every difference so far drives the search.
         session_id: the chat session, for progress events.
         message_id: the request's message id, for progress events.
     """
@@ -46,19 +46,21 @@ def main(
             session_id=session_id,
             correlation_id=message_id,
         )
-        differences = list(dict.fromkeys(d for o in outcomes or [] for d in o.get("differences") or []))
+        differences = list(dict.fromkeys([*outcome.feedback, *outcome.differences]))
         usage = llm.Usage()
         config = llm.load_config()
         try:
-            found = researching.research(config, request, skill, differences[:10], usage)
+            found = findings.research(config, request, outcome.skill, differences[:10], usage)
         except Exception as exc:  # research is a best effort: the flow goes on to ask the person
-            log(_logger, 30, "research failed", error=str(exc)[:300])
+            log(_logger, logging.WARNING, "research failed", error=str(exc)[:300])
             found = {
-                "query": researching.query_for(request, skill, differences),
+                "query": findings.query_for(request, outcome.skill, differences),
                 "learnings": [],
                 "sources": [],
                 "searched": False,
                 "reason": f"research failed: {type(exc).__name__}",
             }
-        log(_logger, 20, "researched", learnings=len(found["learnings"]), searched=found["searched"])
-        return {**found, "tokens": usage.as_dict(), "model": config.label("researcher")}
+        log(
+            _logger, logging.INFO, "researched", learnings=len(found["learnings"]), searched=found["searched"]
+        )
+        return contracts.Research(**found, tokens=usage.as_dict(), model=config.label("researcher"))

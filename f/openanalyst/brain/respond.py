@@ -7,22 +7,22 @@ relays it, so this step only reports the last progress event.
 
 from __future__ import annotations
 
-from typing import Any
-
+import f.openanalyst.lib.contracts as contracts
 from f.openanalyst.lib.log import bind
-from f.openanalyst.lib.progress import report
 from f.openanalyst.lib.protocol import AssistantResponsePayload, ResponseMetadata, TokenUsage
 from f.openanalyst.lib.users import validate_user_id
+from f.openanalyst.lib.windmill.progress import report
 
 
+@contracts.step
 def main(
     user_id: str,
-    conclusion: dict,
+    conclusion: contracts.Conclusion,
     session_id: str | None = None,
     message_id: str | None = None,
     history: dict | None = None,
-) -> dict[str, Any]:
-    """Build the ASSISTANT_RESPONSE payload from conclude's result.
+) -> AssistantResponsePayload:
+    """Build the ASSISTANT_RESPONSE payload the person reads from conclude's result.
 
     Args:
         user_id: the person asking.
@@ -33,31 +33,31 @@ def main(
     """
     validate_user_id(user_id)
     with bind(user_id=user_id, message_id=message_id):
-        tokens = conclusion.get("tokens") or {}
+        tokens = conclusion.tokens
         payload = AssistantResponsePayload(
             message_id=message_id,
-            content=str(conclusion.get("content") or "Done."),
+            content=conclusion.content or "Done.",
             done=True,
             metadata=ResponseMetadata(
-                skill=conclusion.get("skill"),
-                duration=int(conclusion.get("duration_ms") or 0),
-                windmill_jobs=list(conclusion.get("windmill_jobs") or []),
-                attempts=int(conclusion.get("attempts") or 0),
-                research_applied=bool(conclusion.get("research_applied")),
-                model=str(conclusion.get("model") or "offline"),
+                skill=conclusion.skill,
+                duration=conclusion.duration_ms,
+                windmill_jobs=conclusion.windmill_jobs,
+                attempts=conclusion.attempts,
+                research_applied=conclusion.research_applied,
+                model=conclusion.model,
                 tokens=TokenUsage(
                     **{k: int(tokens.get(k) or 0) for k in ("input", "output", "cache_read", "cache_write")}
                 ),
-                mode=conclusion.get("mode") if conclusion.get("mode") in ("model", "offline") else None,
+                mode=conclusion.mode,
                 calls=int(tokens.get("calls") or 0),
             ),
         )
         report(
             "respond",
             100,
-            "Done" if conclusion.get("success") else "Finished with problems",
+            "Done" if conclusion.success else "Finished with problems",
             user_id=user_id,
             session_id=session_id,
             correlation_id=message_id,
         )
-        return payload.model_dump(mode="json")
+        return payload

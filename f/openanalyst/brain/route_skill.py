@@ -1,8 +1,10 @@
 """Route a request to a skill: the shared skills plus the person's own, read from Windmill.
 
-Step `route_skill` of f/openanalyst/handle_request. No model call: explicit `/skill-name` or a
-named skill wins, else the hybrid BM25 + local-embedding score (BM25 alone when the embedding
-model is not installed on the worker), else no skill.
+Step `route_skill` of f/openanalyst/handle_request. Explicit `/skill-name` or a named skill wins,
+else the hybrid BM25 + static-embedding score with the calibrated skill / no-skill decision. The
+embedding table is the compiled `f/openanalyst/skills/embedding_table` resource, so a worker routes
+exactly as a local process does (BM25 alone if the resource is missing). With a model configured, a
+request in the grey band is settled by one small cached model call (f.openanalyst.lib.skills.judge).
 """
 
 from __future__ import annotations
@@ -11,16 +13,20 @@ from typing import Any
 
 import wmill
 
+import f.openanalyst.lib.ai.llm as llm
+import f.openanalyst.lib.contracts as contracts
+import f.openanalyst.lib.skills.judge as route_judge
+import f.openanalyst.lib.skills.static_embeddings as static_embeddings
 from f.openanalyst.lib.log import get_logger
-from f.openanalyst.lib.skill_loader import Skill, SkillError
-from f.openanalyst.lib.skill_router import SkillRegistry
-from f.openanalyst.lib.skill_workflows import select_workflow, skill_workflows
+from f.openanalyst.lib.skills.loader import Skill, SkillError
+from f.openanalyst.lib.skills.router import SkillRegistry
+from f.openanalyst.lib.skills.workflows import select_workflow, skill_workflows
 from f.openanalyst.lib.users import user_folder, validate_user_id
 
 RESOURCE_TYPE = "openanalyst_skill"
 SHARED_PREFIX = "f/openanalyst/skills/"
 PER_PAGE = 500
-log = get_logger(__name__)
+_logger = get_logger(__name__)
 
 
 def list_skill_resources(client: Any, path_start: str) -> list[dict[str, Any]]:
@@ -53,10 +59,25 @@ def list_skill_resources(client: Any, path_start: str) -> list[dict[str, Any]]:
         page += 1
 
 
-def build_registry(client: Any, user_id: str) -> tuple[SkillRegistry, list[str]]:
+def load_table(client: Any) -> tuple[static_embeddings.StaticTable | None, str | None]:
+    """The compiled embedding table from the workspace, or (None, why) to route by BM25 alone."""
+    try:
+        value = client.get_resource(static_embeddings.RESOURCE_PATH, none_if_undefined=True)
+    except Exception as exc:  # an unreadable table must not stop routing
+        return None, f"embedding table unreadable ({type(exc).__name__}): routing by BM25 alone"
+    if not isinstance(value, dict):
+        return None, "embedding table not deployed: routing by BM25 alone"
+    try:
+        return static_embeddings.StaticTable.from_value(value), None
+    except (KeyError, ValueError, TypeError) as exc:
+        return None, f"embedding table malformed ({exc}): routing by BM25 alone"
+
+
+def build_registry(client: Any, user_id: str, judge: Any = None) -> tuple[SkillRegistry, list[str]]:
     """The registry of shared skills + `user_id`'s custom skills, and warnings about bad ones."""
-    registry = SkillRegistry()
-    warnings: list[str] = []
+    table, problem = load_table(client)
+    registry = SkillRegistry(table=table, use_embeddings=None if table is not None else False, judge=judge)
+    warnings: list[str] = [problem] if problem else []
     for item in list_skill_resources(client, SHARED_PREFIX):
         try:
             registry.add(Skill.from_value(item["value"], source="shared", location=item["path"]))
@@ -72,25 +93,36 @@ def build_registry(client: Any, user_id: str) -> tuple[SkillRegistry, list[str]]
     return registry, warnings + registry.warnings
 
 
-def main(user_id: str, request: str, intent: dict | None = None) -> dict:
-    """Pick the skill for `request`.
+@contracts.step
+def main(user_id: str, request: str, intent: contracts.Intent | None = None) -> contracts.Route:
+    """Pick the skill for `request`, and what it may run.
 
-    Returns the SkillMatch (`skill`, `confidence`, `alternatives`, `reason`) plus `skill_context`:
-    the chosen skill's compiled value (system prompt, allowed scripts, workflows, body), or None;
-    `catalog`: name, description, triggers and source of every skill the person can use;
-    `embeddings`: whether the local embedding model was available; `warnings`: unusable skills.
-    When nothing scores above the threshold but the intent analyser named an intent that exactly
-    one skill's workflows serve, that skill is chosen (reason says so).
+    The route is the match (`skill`, `confidence`, `alternatives`, `reason`) plus the chosen
+    skill's compiled value (`skill_context`), the person's catalog, and whether embeddings and a
+    model call (grey band only, with a model configured) were used. When nothing scores above the
+    threshold but the intent names an intent that exactly one skill's workflows serve, that skill
+    is chosen (the reason says so).
+
+    Args:
+        user_id: the person asking; their own skills route too.
+        request: what they asked, in plain language.
+        intent: analyze_intent's result (its name settles a request the router abstains on).
     """
     validate_user_id(user_id)
     if not isinstance(request, str) or not request.strip():
         raise ValueError("request is empty: nothing to route")
     client = wmill.Windmill()
-    registry, warnings = build_registry(client, user_id)
+    try:
+        judge = route_judge.judge_from_config(llm.load_config())
+    except ValueError as exc:
+        _logger.warning("routing without a model: %s", exc)
+        judge = None
+    calls_before = route_judge.STATS.calls
+    registry, warnings = build_registry(client, user_id, judge)
     for warning in warnings:
-        log.warning("skill not usable: %s", warning)
+        _logger.warning("skill not usable: %s", warning)
     match = registry.route(request, user_id)
-    intent_name = (intent or {}).get("name") if isinstance(intent, dict) else None
+    intent_name = intent.name if intent else None
     if match.skill is None and intent_name and intent_name != "unknown":
         serving = [
             s
@@ -101,9 +133,11 @@ def main(user_id: str, request: str, intent: dict | None = None) -> dict:
             match = match.model_copy(
                 update={"skill": serving[0].name, "reason": f"intent {intent_name!r} (router abstained)"}
             )
-    result: dict[str, Any] = match.model_dump(mode="json")
-    result["skill_context"] = registry.get(match.skill, user_id).to_value() if match.skill else None
-    result["catalog"] = registry.catalog(user_id)  # tier 1 of every skill the person can use
-    result["embeddings"] = registry.can_embed()
-    result["warnings"] = warnings
-    return result
+    return contracts.Route(
+        **match.model_dump(),
+        skill_context=registry.get(match.skill, user_id).to_value() if match.skill else None,
+        catalog=registry.catalog(user_id),  # tier 1 of every skill the person can use
+        embeddings=registry.can_embed(),
+        model_calls=route_judge.STATS.calls - calls_before,
+        warnings=warnings,
+    )

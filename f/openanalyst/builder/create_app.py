@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from f.openanalyst.lib import builder
+from f.openanalyst.lib.builder.apps import app_body
+from f.openanalyst.lib.builder.create import ensure
+from f.openanalyst.lib.builder.drafts import starter_app
 
 
 def main(
@@ -34,7 +36,7 @@ def main(
     """
     mode = "given"
     if not value:
-        value, mode = builder.starter_app(user_id, summary or description or name), "template"
-    body = builder.app_body(user_id, name, summary or description[:80], value, execution_mode)
-    result = builder.ensure("app", body, overwrite)
+        value, mode = starter_app(user_id, summary or description or name), "template"
+    body = app_body(user_id, name, summary or description[:80], value, execution_mode)
+    result = ensure("app", body, overwrite)
     return result | {"url_path": f"/apps/get/{body['path']}", "mode": mode}

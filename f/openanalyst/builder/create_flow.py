@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from f.openanalyst.lib import builder
+from f.openanalyst.lib.builder.create import ensure
+from f.openanalyst.lib.builder.drafts import draft_flow
+from f.openanalyst.lib.builder.flows import flow_body
+from f.openanalyst.lib.builder.paths import BuildError
 
 
 def main(
@@ -35,8 +38,8 @@ def main(
     mode = "given"
     if not value:
         if not description.strip():
-            raise builder.BuildError("give the flow's value (modules), or a description of its steps")
-        value, _ = builder.draft_flow(user_id, description)
+            raise BuildError("give the flow's value (modules), or a description of its steps")
+        value, _ = draft_flow(user_id, description)
         mode = "model"
-    body = builder.flow_body(user_id, name, summary or description[:80], value, schema, description)
-    return builder.ensure("flow", body, overwrite) | {"mode": mode}
+    body = flow_body(user_id, name, summary or description[:80], value, schema, description)
+    return ensure("flow", body, overwrite) | {"mode": mode}

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from f.openanalyst.lib import builder, schedules
+import f.openanalyst.lib.schedules as schedules
+from f.openanalyst.lib.builder.create import ensure
+from f.openanalyst.lib.builder.paths import BuildError
+from f.openanalyst.lib.builder.schedules import schedule_item
 
 
 def main(
@@ -29,8 +32,7 @@ def main(
     Args:
         user_id: the person; the schedule is created in their folder only.
         name: a plain name, e.g. "monday_digest".
-        schedule: 6-field cron, seconds first ("0 0 9 * * 1" = Mondays 09:00:00), a 5-field cron,
-            or words: "every day at 9am", "weekdays at 8:30", "every 15 minutes".
+        schedule: a cron (6 fields, seconds first, or 5 fields) or words ("weekdays at 8:30").
         script_path: what to run: u/<user_id>/... or f/openanalyst/...
         timezone: IANA timezone the cron is read in, e.g. "Europe/Paris".
         is_flow: true when script_path is a flow.
@@ -43,16 +45,14 @@ def main(
     """
     expression = schedule or cron or ""
     if not expression.strip():
-        raise builder.BuildError("say when it runs: a cron or words like 'every monday at 9am'")
+        raise BuildError("say when it runs: a cron or words like 'every monday at 9am'")
     try:
         expression = schedules.recurrence_to_cron(expression)
     except ValueError as exc:
-        raise builder.BuildError(str(exc)) from exc
+        raise BuildError(str(exc)) from exc
     path = script_path or target or ""
-    body = builder.schedule_item(
-        user_id, name, expression, path, timezone, args or {}, is_flow, enabled, summary
-    )
-    done = builder.ensure("schedule", body, overwrite)
+    body = schedule_item(user_id, name, expression, path, timezone, args or {}, is_flow, enabled, summary)
+    done = ensure("schedule", body, overwrite)
     upcoming = schedules.next_run(body["schedule"], timezone)
     return done | {
         "schedule_path": body["path"],

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from f.openanalyst.lib import builder
+from f.openanalyst.lib.builder.create import ensure
+from f.openanalyst.lib.builder.drafts import draft_script
+from f.openanalyst.lib.builder.paths import BuildError
+from f.openanalyst.lib.builder.scripts import script_body
 
 
 def main(
@@ -38,14 +41,12 @@ def main(
     mode, notes = "given", []
     if not content.strip():
         if language != "python3":
-            raise builder.BuildError(
-                "give the script's content (only Python can be drafted from a description)"
-            )
+            raise BuildError("give the script's content (only Python can be drafted from a description)")
         if not description.strip():
-            raise builder.BuildError("give the script's content, or a description of what it must do")
-        content, mode, notes = builder.draft_script(user_id, name, description)
-    body = builder.script_body(user_id, name, content, language, summary or description[:80], description)
-    return builder.ensure("script", body, overwrite) | {
+            raise BuildError("give the script's content, or a description of what it must do")
+        content, mode, notes = draft_script(user_id, name, description)
+    body = script_body(user_id, name, content, language, summary or description[:80], description)
+    return ensure("script", body, overwrite) | {
         "schema": body.get("schema"),
         "mode": mode,
         "notes": notes,

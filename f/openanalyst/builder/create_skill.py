@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from f.openanalyst.lib import builder
+from f.openanalyst.lib.builder.create import ensure
+from f.openanalyst.lib.builder.paths import BuildError
+from f.openanalyst.lib.builder.skills import skill_body
 
 
 def main(
@@ -52,5 +54,5 @@ def main(
         "requires_windmill": requires_windmill,
     }
     if not description.strip():
-        raise builder.BuildError("a skill needs a description: say what it does and when to use it")
-    return builder.ensure("resource", builder.skill_body(user_id, name, value, description), overwrite)
+        raise BuildError("a skill needs a description: say what it does and when to use it")
+    return ensure("resource", skill_body(user_id, name, value, description), overwrite)

@@ -1,5 +1,4 @@
-"""Record what happened for a person (an audit line): a structured log line, and a row in the
-platform store when the store offers an activity log.
+"""Record what happened for a person: a structured audit line in the job's log.
 
 Details are redacted (tokens, secrets, keys) before they are written anywhere.
 """
@@ -7,32 +6,14 @@ Details are redacted (tokens, secrets, keys) before they are written anywhere.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 from typing import Any, Literal
 
 from f.openanalyst.lib.log import bind, get_logger, log, redact
 from f.openanalyst.lib.users import validate_user_id
 
-_logger = get_logger("openanalyst.activity")
+_logger = get_logger(__name__)
 _LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
-
-
-def _store_activity(entry: dict[str, Any]) -> bool:
-    """Write to the store's activity log if the store module provides one (optional dependency)."""
-    try:
-        store = importlib.import_module("f.openanalyst.lib.store")
-    except Exception:
-        return False
-    record = getattr(store, "record_activity", None)
-    if not callable(record):
-        return False
-    try:
-        record(**entry)
-        return True
-    except Exception as exc:
-        log(_logger, logging.WARNING, "activity not stored", error=exc.__class__.__name__)
-        return False
 
 
 def main(
@@ -59,7 +40,4 @@ def main(
     at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     with bind(user_id=user_id, session_id=session_id):
         log(_logger, _LEVELS[level], action, activity=action, details=safe_details)
-    stored = _store_activity(
-        {"user_id": user_id, "action": action, "details": safe_details, "level": level, "at": at}
-    )
-    return {"logged": True, "stored": stored, "action": action, "level": level, "at": at}
+    return {"logged": True, "action": action, "level": level, "at": at}

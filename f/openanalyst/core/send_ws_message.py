@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from f.openanalyst.lib import hub_push
+import f.openanalyst.lib.windmill.hub_push as hub_push
 from f.openanalyst.lib.users import validate_user_id
 
 

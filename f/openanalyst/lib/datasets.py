@@ -1,3 +1,5 @@
+# extra_requirements:
+# psycopg[binary]
 """Tables a person provides: CSV or JSON uploads (text or base64) and read-only PostgreSQL
 queries, parsed into one shape `{"columns": [...], "rows": [{col: value}]}` with numbers typed,
 plus descriptive statistics computed from the values (never estimated).

@@ -1,7 +1,8 @@
-"""The OpenAnalyst protocol: websocket frames and the models the flow's steps pass along.
+"""The OpenAnalyst wire protocol: the websocket frames between the chat, the hub and the flows.
 
-One definition used by the Windmill scripts and by the hub. Frames follow the seed's
-`WSMessage` (section 4.2) with camelCase keys on the wire; Python code uses snake_case.
+One definition used by the Windmill scripts and by the hub. What the brain's steps hand each
+other is in `lib/contracts.py`. Frames are `WSMessage`
+objects with camelCase keys on the wire; Python code uses snake_case.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ MAX_REQUEST_CHARS = 8_000
 
 UserId = Annotated[str, StringConstraints(pattern=rf"^{USER_ID_PATTERN}$")]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,128}$")]
-WindmillPath = Annotated[str, StringConstraints(pattern=r"^(f|u)/[a-z0-9_]+(/[a-z0-9_]+)+$")]
 
 
 def now_ms() -> int:
@@ -39,6 +39,9 @@ class Model(BaseModel):
         validate_by_alias=True,
         serialize_by_alias=True,
         extra="forbid",
+        # Build each model's validator on first use: a step uses a few of these models, and
+        # building all of them cost every job's process ~40 ms at import.
+        defer_build=True,
     )
 
 
@@ -147,7 +150,9 @@ class ErrorPayload(Model):
 # ----------------------------------------------------------------------------- frames
 
 
-class _Frame(Model):
+class Frame(Model):
+    """Fields every frame carries."""
+
     user_id: UserId | None = None  # set by the hub from the token, never trusted from a client
     session_id: Identifier
     timestamp: int = Field(default_factory=now_ms)
@@ -157,58 +162,58 @@ class _Frame(Model):
     event_id: str | None = None
 
 
-class UserRequest(_Frame):
+class UserRequest(Frame):
     type: Literal["USER_REQUEST"] = "USER_REQUEST"
     payload: UserRequestPayload
 
 
-class AssistantTyping(_Frame):
+class AssistantTyping(Frame):
     type: Literal["ASSISTANT_TYPING"] = "ASSISTANT_TYPING"
     payload: AssistantTypingPayload = Field(default_factory=AssistantTypingPayload)
 
 
-class AssistantResponse(_Frame):
+class AssistantResponse(Frame):
     type: Literal["ASSISTANT_RESPONSE"] = "ASSISTANT_RESPONSE"
     payload: AssistantResponsePayload
 
 
-class TaskProgress(_Frame):
+class TaskProgress(Frame):
     type: Literal["TASK_PROGRESS"] = "TASK_PROGRESS"
     payload: TaskProgressPayload
 
 
-class TaskComplete(_Frame):
+class TaskComplete(Frame):
     type: Literal["TASK_COMPLETE"] = "TASK_COMPLETE"
     payload: TaskCompletePayload
 
 
-class TaskError(_Frame):
+class TaskError(Frame):
     type: Literal["TASK_ERROR"] = "TASK_ERROR"
     payload: TaskErrorPayload
 
 
-class Ping(_Frame):
+class Ping(Frame):
     type: Literal["PING"] = "PING"
     payload: EmptyPayload = Field(default_factory=EmptyPayload)
 
 
-class Pong(_Frame):
+class Pong(Frame):
     type: Literal["PONG"] = "PONG"
     payload: EmptyPayload = Field(default_factory=EmptyPayload)
 
 
-class Auth(_Frame):
+class Auth(Frame):
     type: Literal["AUTH"] = "AUTH"
     session_id: Identifier = "auth"
     payload: AuthPayload
 
 
-class Connected(_Frame):
+class Connected(Frame):
     type: Literal["CONNECTED"] = "CONNECTED"
     payload: ConnectedPayload
 
 
-class Error(_Frame):
+class Error(Frame):
     type: Literal["ERROR"] = "ERROR"
     payload: ErrorPayload
 
@@ -243,7 +248,7 @@ MessageType = Literal[
 # Frames a client may send; the rest only flow from server to client.
 CLIENT_TYPES: frozenset[str] = frozenset({"USER_REQUEST", "PING", "PONG", "AUTH"})
 
-_frame_adapter: TypeAdapter[WSMessage] = TypeAdapter(WSMessage)
+_frame_adapter: TypeAdapter[WSMessage] = TypeAdapter(WSMessage, config=ConfigDict(defer_build=True))
 
 
 def parse_frame(raw: str | bytes) -> WSMessage:
@@ -253,79 +258,3 @@ def parse_frame(raw: str | bytes) -> WSMessage:
 
 def parse_frame_obj(data: Any) -> WSMessage:
     return _frame_adapter.validate_python(data)
-
-
-# ------------------------------------------------------------- orchestration models
-
-Platform = Literal["twitter", "linkedin", "instagram", "facebook"]
-
-
-class Entities(Model):
-    platform: Platform | None = None
-    topic: str | None = None
-    time: str | None = Field(default=None, description="ISO 8601 with offset, in the person's timezone")
-    timezone: str | None = None
-    dataset: str | None = None
-    extra: dict[str, Any] = Field(default_factory=dict)
-
-
-class Intent(Model):
-    name: str = Field(description="e.g. create_post, create_and_schedule, analyze, build, help, unknown")
-    entities: Entities = Field(default_factory=Entities)
-    confidence: float = Field(default=0.0, ge=0.0, le=1.0)
-    source: Literal["rules", "model"] = "rules"
-
-
-class SkillCandidate(Model):
-    skill: str
-    confidence: float = Field(ge=0.0, le=1.0)
-
-
-class SkillMatch(Model):
-    skill: str | None
-    confidence: float = Field(ge=0.0, le=1.0)
-    alternatives: list[SkillCandidate] = Field(default_factory=list)
-    reason: str = ""
-
-
-class Expectation(Model):
-    """What a step's output must satisfy; checked deterministically before any judge."""
-
-    required_fields: list[str] = Field(default_factory=list)
-    non_empty: list[str] = Field(default_factory=list)
-    max_chars: dict[str, int] = Field(default_factory=dict)
-    equals: dict[str, Any] = Field(default_factory=dict)
-    criteria: str | None = Field(default=None, description="free-text criterion for the judge")
-
-
-class PlanStep(Model):
-    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
-    script: WindmillPath
-    args: dict[str, Any] = Field(default_factory=dict)
-    expected: Expectation = Field(default_factory=Expectation)
-    description: str = ""
-
-
-class Plan(Model):
-    skill: str
-    steps: list[PlanStep] = Field(default_factory=list, max_length=10)
-    rationale: str = ""
-    mode: Literal["model", "offline"] = "offline"
-    answer: str | None = Field(default=None, description="a direct answer when no step is needed")
-
-
-class StepResult(Model):
-    step_id: str
-    script: str
-    job_id: str | None = None
-    success: bool
-    result: Any = None
-    error: str | None = None
-    duration_ms: int = 0
-
-
-class EvalResult(Model):
-    success: bool
-    differences: list[str] = Field(default_factory=list)
-    score: float = Field(default=0.0, ge=0.0, le=1.0)
-    judged_by: Literal["rules", "model"] = "rules"

@@ -1,9 +1,14 @@
+# extra_requirements:
+# dateparser
 """Resolve the times people write ("tomorrow 9am", "next friday at 14:30", "in 2 hours",
-ISO 8601) into timezone-aware datetimes in the person's timezone, and turn one moment into
-Windmill's 6-field cron (seconds first).
+ISO 8601, "yesterday at 3pm", "demain à 9h") into timezone-aware datetimes in the person's
+timezone, and turn one moment into Windmill's 6-field cron (seconds first).
 
 Used by `social/schedule_post` and by the brain's intent step (`find_time` scans a whole
-request). Pure standard library (zoneinfo; tzdata supplies the zones where the OS has none).
+request). The common English forms are matched by the rules below (they decide what a bare
+"tomorrow" or "at 5" means); everything else (past times, other languages, written-out dates)
+goes to dateparser (https://dateparser.readthedocs.io), searched in the person's timezone. A
+time in the past is returned as such (`Resolved.past`): callers question it, never move it.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ class Resolved:
     when: dt.datetime  # aware, in the person's timezone
     text: str  # the part of the input that named the time
     explicit_time: bool  # False when a default hour was assumed
+    past: bool = False  # the time has already passed (to be questioned, never moved)
 
 
 def zone(name: str) -> ZoneInfo:
@@ -108,10 +114,88 @@ def is_part_of_day(text: str) -> bool:
     return bool(_PART_RE.fullmatch(text.strip().lower()))
 
 
+# Words that point back in time: the rules below only look ahead, so these go to dateparser.
+_PAST_RE = re.compile(r"\b(yesterday|ago|last\s+(?:week|night|month|" + _WEEKDAY_RE + r"))\b", re.I)
+# Languages dateparser may read a request in (English first); more cost more time per search.
+LANGUAGES = ["en", "fr", "de", "es", "it", "pt", "nl"]
+# dateparser reads many words as dates ("set" = September, "Sam" = Saturday, "by 30%"): in free
+# text a span counts only when it names a day in words people use for one, or a clock time.
+_DAY_WORDS = {
+    "yesterday",
+    "ago",
+    "last",
+    "demain",
+    "après-demain",
+    "aujourd'hui",
+    "hier",
+    "morgen",
+    "übermorgen",
+    "heute",
+    "gestern",
+    "mañana",
+    "hoy",
+    "ayer",
+    "domani",
+    "oggi",
+    "ieri",
+    "amanhã",
+    "hoje",
+    "ontem",
+    "vandaag",
+    "gisteren",
+}
+_CLOCK_RE = re.compile(r"\d{1,2}\s*(?:h|uhr|heures?|am|pm)\b|\b\d{1,2}:\d{2}\b", re.I)
+
+
+def _names_a_time(span: str) -> bool:
+    words = set(re.findall(r"[\w'-]+", span.lower()))
+    return bool(words & _DAY_WORDS or _CLOCK_RE.search(span))
+
+
+def _dateparser_time(text: str, tz: ZoneInfo, now: dt.datetime) -> Resolved | None:
+    """dateparser's search over `text` in the person's timezone: the first span that names a
+    day or an hour (not a lone number or word such as "now")."""
+    settings = {
+        "TIMEZONE": str(tz),
+        "TO_TIMEZONE": str(tz),
+        "RETURN_AS_TIMEZONE_AWARE": True,
+        "PREFER_DATES_FROM": "future",
+        "RELATIVE_BASE": now.replace(tzinfo=None),
+    }
+    if not _names_a_time(text):
+        return None  # no part of it could pass the filter below: no need to load dateparser
+    # Imported here: loading dateparser's language data costs a process 0.3-0.6 s, and the rules
+    # above answer the common requests without it.
+    from dateparser.search import search_dates
+
+    try:
+        found = search_dates(text, languages=LANGUAGES, settings=settings) or []
+    except Exception:  # dateparser gives up on odd input; a request without a time is fine
+        return None
+    for span, value in found:
+        if not _names_a_time(span):
+            continue
+        when = value.astimezone(tz).replace(microsecond=0)
+        # dateparser fills a missing hour with the current one: a day alone means the start
+        # of the working day, as in the rules above.
+        explicit = bool(re.search(r"\d", span)) and (when.hour, when.minute) != (now.hour, now.minute)
+        if not explicit:
+            when = when.replace(hour=DEFAULT_HOUR, minute=0, second=0)
+        return Resolved(when, span, explicit, past=when < now)
+    return None
+
+
 def find_time(text: str, timezone: str = "UTC", now: dt.datetime | None = None) -> Resolved | None:
     """The first time expression in `text` resolved in `timezone`, or None if there is none."""
     tz = zone(timezone)
     now = (now or dt.datetime.now(dt.UTC)).astimezone(tz)
+    found = _rules_time(text, tz, now) if not _PAST_RE.search(text) else None
+    if found is None:
+        found = _dateparser_time(text, tz, now)
+    return found
+
+
+def _rules_time(text: str, tz: ZoneInfo, now: dt.datetime) -> Resolved | None:
     low = text.lower()
 
     if m := _ISO_RE.search(text):
@@ -124,7 +208,7 @@ def find_time(text: str, timezone: str = "UTC", now: dt.datetime | None = None) 
         if not has_time:
             value = value.replace(hour=DEFAULT_HOUR)
         value = value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
-        return Resolved(value, m.group(0), has_time)
+        return Resolved(value, m.group(0), has_time, past=value < now)
 
     if m := _RELATIVE_RE.search(low):
         n = m.group(1)

@@ -17,7 +17,7 @@ _USER_ID_RE = re.compile(USER_ID_PATTERN, re.ASCII)
 _SEGMENT_RE = re.compile(r"[a-z0-9][a-z0-9_]{0,63}", re.ASCII)
 MAX_DEPTH = 4
 
-# The sub-folders of a person's space (seed section 3.3, plus schedules and skills).
+# The sub-folders of a person's space.
 KINDS = ("scripts", "flows", "apps", "schedules", "skills", "resources")
 
 

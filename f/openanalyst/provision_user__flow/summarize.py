@@ -1,6 +1,6 @@
 """Provisioning step 3: what was created, what was already there, and where the dashboard is."""
 
-from f.openanalyst.lib.progress import report
+from f.openanalyst.lib.windmill.progress import report
 
 
 def main(user_id: str, folder: str, results: list, session_id: str | None = None) -> dict:

@@ -12,7 +12,8 @@ import statistics
 from collections import defaultdict
 from typing import Any, Literal
 
-from f.openanalyst.lib import datasets, platforms
+import f.openanalyst.lib.datasets as datasets
+import f.openanalyst.lib.platforms as platforms
 from f.openanalyst.lib.users import validate_user_id
 
 INTERACTIONS = {

@@ -11,9 +11,9 @@ import hashlib
 import re
 from typing import Any, Literal
 
-from f.openanalyst.lib import platforms
+import f.openanalyst.lib.platforms as platforms
+from f.openanalyst.lib.ai.writer import ModelUnavailable, complete
 from f.openanalyst.lib.users import validate_user_id
-from f.openanalyst.lib.writer_model import ModelUnavailable, complete
 
 Tone = Literal["professional", "casual", "enthusiastic", "informative", "witty"]
 MAX_TOPIC_CHARS = 300

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from typing import Any, Literal
 
 import httpx
 
-from f.openanalyst.lib import platforms, windmill_rest
+import f.openanalyst.lib.platforms as platforms
+import f.openanalyst.lib.windmill.rest as windmill_rest
 from f.openanalyst.lib.log import get_logger, log
 from f.openanalyst.lib.users import is_in_user_space, user_path, validate_user_id
 
@@ -164,7 +166,7 @@ def main(
             published = PUBLISHERS[platform](cred, content, media_url)
             result |= {"status": "published", **published, "message": f"published on {platform}"}
         except PublishError as exc:
-            log(_logger, 30, "publish failed", platform=platform, error=str(exc))
+            log(_logger, logging.WARNING, "publish failed", platform=platform, error=str(exc))
             outbox = _keep_due(user_id, platform, content, scheduled_for, media_url, str(exc))
             result |= {
                 "status": "due",

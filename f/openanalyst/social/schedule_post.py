@@ -12,7 +12,9 @@ import datetime as dt
 import hashlib
 from typing import Any, Literal
 
-from f.openanalyst.lib import platforms, windmill_rest
+import f.openanalyst.lib.platforms as platforms
+import f.openanalyst.lib.windmill.rest as windmill_rest
+from f.openanalyst.lib.builder.owner import run_as_owner
 from f.openanalyst.lib.schedules import schedule_body
 from f.openanalyst.lib.timeparse import resolve, to_cron
 from f.openanalyst.lib.users import user_path, validate_user_id
@@ -83,5 +85,6 @@ def main(
         summary=f"{platforms.RULES[platform].name} post at {at:%Y-%m-%d %H:%M} {timezone}",
         description=content[:500],
     )
-    windmill_rest.create("schedule", body)
+    # It runs as the person, with their resources only, never as the platform (lib/builder/owner.py).
+    windmill_rest.create("schedule", run_as_owner("schedule", body))
     return {**result, "created": True, "message": f"scheduled for {at:%a %d %b %Y %H:%M %Z}"}

@@ -1,0 +1,202 @@
+"""Offline mode: plans from the skill's declared workflows, answers from templates, no model.
+
+Used when no key is configured (and for CORE requests, which never need a model). The skill's
+workflows (`skills/<SKILL>/workflows/*.md`, parsed by `skill_workflows`) say which scripts run
+for an intent and where each argument comes from; the domain scripts fill the content from
+their own templates. Every plan made here says `mode: offline`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import f.openanalyst.lib.skills.workflows as skill_workflows
+from f.openanalyst.lib.contracts import Plan
+
+CORE_SKILL = "CORE"
+
+
+class NoWorkflow(LookupError):
+    """The skill declares no workflow for this intent."""
+
+
+def context_update(asked: Any, context: Mapping[str, Any]) -> dict[str, Any]:
+    """record_history's `context_update` for the change a request asked for: only real changes,
+    and a new custom instruction added to the stored ones rather than replacing them."""
+    if not isinstance(asked, Mapping):
+        return {}
+    update: dict[str, Any] = {}
+    if asked.get("timezone") and asked["timezone"] != context.get("timezone"):
+        update["timezone"] = str(asked["timezone"])
+    stored = dict(context.get("preferences") or {})
+    changed = {k: v for k, v in dict(asked.get("preferences") or {}).items() if stored.get(k) != v}
+    if changed:
+        update["preferences"] = changed
+    if instruction := str(asked.get("custom_instructions") or "").strip():
+        old = str(context.get("custom_instructions") or "").strip()
+        if instruction not in old:
+            update["custom_instructions"] = f"{old}\n{instruction}".strip()
+    return update
+
+
+def _preferences_answer(
+    context: Mapping[str, Any], update: Mapping[str, Any], problems: Sequence[str]
+) -> str:
+    lines: list[str] = []
+    if update.get("timezone"):
+        lines.append(f"- timezone: {context.get('timezone') or 'UTC'} -> {update['timezone']}")
+    stored = dict(context.get("preferences") or {})
+    for key, value in dict(update.get("preferences") or {}).items():
+        lines.append(f"- {key}: {stored.get(key) or 'not set'} -> {value}")
+    if update.get("custom_instructions"):
+        lines.append(f"- custom instructions: {update['custom_instructions']}")
+    text = ("Updated your preferences:\n" + "\n".join(lines)) if lines else ""
+    if problems:
+        text += ("\n\n" if text else "") + "I could not change: " + "; ".join(problems) + "."
+    if text:
+        return text
+    shown = {
+        "timezone": context.get("timezone") or "UTC",
+        **{str(k): v for k, v in dict(context.get("preferences") or {}).items()},
+    }
+    listing = "\n".join(f"- {k}: {v}" for k, v in shown.items())
+    instructions = context.get("custom_instructions")
+    return (
+        f"Your preferences:\n{listing}"
+        + (f"\n- custom instructions: {instructions}" if instructions else "")
+        + '\n\nTo change one, say e.g. "set my timezone to Europe/Paris" or "I prefer a casual tone".'
+    )
+
+
+EXAMPLES = (
+    "Create a Twitter post about AI trends and schedule it for tomorrow",
+    "Make a chart of this CSV: date,visitors ...",
+    "Every Monday at 8am run my analytics report",
+)
+
+
+def out_of_scope_answer() -> str:
+    """A short, honest reply to a request no skill serves, with example requests."""
+    examples = "\n".join(f'- "{e}"' for e in EXAMPLES)
+    return (
+        "That is outside what I can do here. I write and schedule social media posts, analyse data "
+        "you paste or attach, and build scripts, schedules and dashboards in your own folder. "
+        f"For example:\n{examples}"
+    )
+
+
+def _clip(text: str, limit: int = 160) -> str:
+    """`text` cut at a word boundary (never mid-word)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "..."
+
+
+def core_answer(
+    intent_name: str,
+    skills: Sequence[Mapping[str, Any]],
+    context: Mapping[str, Any],
+    update: Mapping[str, Any] | None = None,
+    problems: Sequence[str] = (),
+) -> str:
+    """Help, status and preferences, answered from what is known (no job, no model).
+
+    `update` is the context change a preferences request makes (applied by record_history)."""
+    if intent_name == "preferences":
+        return _preferences_answer(context, update or {}, problems)
+    if intent_name not in ("help", "greeting", "status"):
+        return out_of_scope_answer()
+    if intent_name == "status":
+        tasks = list(context.get("recent_tasks") or [])[:5]
+        if not tasks:
+            return "You have no recent tasks yet. Ask me to write a post, analyse data or build a dashboard."
+        lines = []
+        for task in tasks:
+            ok = task.get("status") == "success" or task.get("success") is True
+            when = f", {task['created_at'][:16].replace('T', ' ')}" if task.get("created_at") else ""
+            what = str(task.get("request") or task.get("summary") or "task")[:80]
+            lines.append(f"- {what} ({'done' if ok else 'needs attention'}{when})")
+        return "Your recent tasks:\n" + "\n".join(lines)
+    described = [
+        f"- **{s.get('name')}**: {_clip(str(s.get('description') or ''))}"
+        for s in skills
+        if s.get("name") and s.get("name") != CORE_SKILL
+    ]
+    catalog = "\n".join(described) or (
+        "- social media posts (write, schedule, publish, engagement)\n- data analysis and reports\n"
+        "- building dashboards and workflows in your Windmill folder"
+    )
+    return (
+        "I'm OpenAnalyst, your AI analyst. Ask in plain language and I plan the work, run it as "
+        "Windmill jobs in your own folder, check the result and report back. I can help with:\n"
+        f"{catalog}\n\nFor example:\n" + "\n".join(f'- "{e}"' for e in EXAMPLES)
+    )
+
+
+def plan_from_workflows(
+    skill: Mapping[str, Any],
+    user_id: str,
+    request: str,
+    intent: Mapping[str, Any] | None,
+    context: Mapping[str, Any] | None,
+    answers: Mapping[str, Any] | None = None,
+) -> tuple[Plan, list[str]]:
+    """The skill's workflow for this intent, with arguments filled; also the `requires` paths
+    that resolved to nothing (the flow asks the person for them). Raises NoWorkflow."""
+    intent = dict(intent or {})
+    if answers:
+        intent = with_answers(intent, answers)
+    workflows = skill_workflows.skill_workflows(
+        dict(skill.get("workflows") or {}), list(skill.get("scripts") or [])
+    )
+    workflow = skill_workflows.select_workflow(workflows, intent.get("name"))
+    if workflow is None and skill.get("source") == "user" and len(workflows) == 1:
+        workflow = workflows[0]  # a person's own skill with one workflow: that is what it does
+    if workflow is None and not workflows and skill.get("source") == "user":
+        answer = (
+            f"Your skill {skill.get('name')} has no steps I can run without a model. Add a workflow to "
+            "it, or ask again once an Anthropic key is configured."
+        )
+        return Plan(
+            skill=str(skill.get("name")), rationale="offline: no workflow", mode="offline", answer=answer
+        ), []
+    if workflow is None and intent.get("name") in ("unknown", "help", "greeting"):
+        plan = Plan(
+            skill=str(skill.get("name") or "unknown"),
+            rationale="offline: no skill serves this request",
+            mode="offline",
+            answer=out_of_scope_answer(),
+        )
+        return plan, []
+    if workflow is None:
+        names = ", ".join(w.name for w in workflows) or "none"
+        raise NoWorkflow(
+            f"skill {skill.get('name')} has no workflow for '{intent.get('name')}' (workflows: {names})"
+        )
+    steps, missing = workflow.plan(
+        user_id=user_id, request=request, intent=intent, context=dict(context or {})
+    )
+    plan = Plan(
+        skill=str(skill.get("name") or "unknown"),
+        steps=steps,
+        rationale=f"offline: workflow '{workflow.name}' of skill {skill.get('name')}",
+        mode="offline",
+    )
+    return plan, missing
+
+
+def with_answers(intent: Mapping[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The intent with the person's answers filled in (answers win over what was guessed)."""
+    entities = dict(intent.get("entities") or {})
+    extra = dict(entities.get("extra") or {})
+    for key, value in answers.items():
+        if value in (None, ""):
+            continue
+        if key in {"platform", "topic", "time", "timezone", "dataset"}:
+            entities[key] = value
+        else:
+            extra[key] = value
+    entities["extra"] = extra
+    return {**intent, "entities": entities}

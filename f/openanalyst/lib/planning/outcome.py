@@ -1,0 +1,166 @@
+"""The end of a request: which attempt counts, what it cost, and the answer a person reads.
+
+The flow's attempts arrive as `contracts.Outcome`s (evaluate's results: the eval loop's, then the
+one after research, then the one with the person's answers). The last one decides; the others are
+history (failures, research, job ids, tokens).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from f.openanalyst.lib.ai.llm import OFFLINE, total_usage
+from f.openanalyst.lib.contracts import MAX_ATTEMPTS, Conclusion, Outcome, Planned
+
+
+def progress_band(phase: str, attempt: int = 1) -> tuple[int, int]:
+    """The percent range an attempt's plan -> execute -> evaluate reports in, so progress only
+    grows: loop attempts 25-69, research 70-79, clarification 80-84, answers 85-94."""
+    if phase in ("research",):
+        return 70, 79
+    if phase in ("answers",):
+        return 85, 94
+    start = 25 + 15 * (max(1, min(attempt, MAX_ATTEMPTS)) - 1)
+    return start, start + 14
+
+
+OFFLINE_NOTE = "(Offline mode: no model is configured, so I used the skill's workflow and templates.)"
+
+
+def outcomes_of(candidates: Iterable[Any]) -> list[Outcome]:
+    """The attempts among `candidates` (steps' results, in order), each once.
+
+    A skipped attempt step repeats the result before it, and a branch that did not run passes its
+    input on (the flow's input): only outcomes count, each (phase, attempt) once.
+    """
+    found: dict[tuple[str, int], Outcome] = {}
+    for item in candidates:
+        if isinstance(item, Mapping) and item.get("kind") == "outcome":
+            item = Outcome.model_validate(item)
+        if isinstance(item, Outcome):
+            found.setdefault((item.phase, item.attempt), item)
+    return list(found.values())
+
+
+def from_plan(planned: Planned) -> Outcome:
+    """The outcome of a request decided at planning (a direct answer or a refusal): no job ran."""
+    success = bool(planned.plan.answer) and not planned.refused
+    differences = [f"refused: {r}" for r in planned.refused] or (
+        [] if success else ["the plan had nothing to run"]
+    )
+    return Outcome(
+        phase="plan",
+        success=success,
+        refused=bool(planned.refused),
+        refusals=planned.refused,
+        differences=differences,
+        score=1.0 if success else 0.0,
+        skill=planned.skill or planned.plan.skill,
+        mode=planned.mode,
+        model=planned.model,
+        plan=planned.plan,
+        context_update=planned.context_update if success else None,
+    )
+
+
+def _describe(step_result: Mapping[str, Any]) -> list[str]:
+    output = step_result.get("result")
+    if not isinstance(output, Mapping):
+        return [f"{step_result.get('script')}: {json.dumps(output, default=str)[:300]}"] if output else []
+    lines: list[str] = []
+    if output.get("charts") and isinstance(output.get("message"), str) and output["message"].strip():
+        # a report's own chat text: its charts as images with the key numbers beside them
+        return [output["message"].strip()]
+    if isinstance(output.get("content"), str) and output["content"].strip():
+        platform = output.get("platform")
+        head = f"Here is your {platform} post" if platform else "Here is the result"
+        chars = f" ({output['chars']} characters)" if output.get("chars") else ""
+        lines.append(f"{head}{chars}:\n\n{output['content'].strip()}")
+    if output.get("schedule_path"):
+        when = output.get("next_run") or output.get("when") or "the requested time"
+        zone = f" ({output['timezone']})" if output.get("timezone") else ""
+        lines.append(f"Scheduled for {when}{zone} as `{output['schedule_path']}`.")
+    for key in ("summary", "report", "message", "url", "path", "app_path", "flow_path", "script_path"):
+        value = output.get(key)
+        if isinstance(value, str) and value and not lines:
+            lines.append(f"{key.replace('_', ' ').capitalize()}: {value}")
+    if not lines:
+        keys = ", ".join(list(output)[:8])
+        lines.append(f"`{step_result.get('script')}` finished ({keys}).")
+    return lines
+
+
+def answer_text(final: Outcome, attempts: int, research_applied: bool) -> str:
+    """What the person reads, from the deciding outcome."""
+    if final.refused:
+        reasons = "; ".join(final.refusals) or "the plan named scripts it may not run"
+        return (
+            f"I can't do that: {reasons}. I only run the scripts of the {final.skill or 'chosen'} "
+            "skill and scripts in your own folder, and nothing was run."
+        )
+    if final.success and final.plan is not None and final.plan.answer:
+        text = final.plan.answer
+    elif final.success:
+        parts = [line for result in final.results for line in _describe(result.model_dump(mode="json"))]
+        text = "\n\n".join(parts) or "Done."
+        if attempts > 1:
+            text += (
+                f"\n\n(It took {attempts} attempts"
+                + (", with web research." if research_applied else ".")
+                + ")"
+            )
+    else:
+        differences = final.differences or ["the result did not meet the checks"]
+        text = (
+            "I could not complete this request. What still fails:\n"
+            + "\n".join(f"- {d}" for d in differences[:6])
+            + "\n\nYou can rephrase the request with the missing details, or ask me for `help`."
+        )
+    if final.mode == "offline" and (final.results or not final.success):
+        text += f"\n\n{OFFLINE_NOTE}"
+    return text
+
+
+def conclude(
+    outcomes: list[Outcome],
+    token_parts: Iterable[Mapping[str, Any] | None] = (),
+    duration_ms: int = 0,
+) -> Conclusion:
+    """Everything record_history and respond need, from the attempts of one request."""
+    if not outcomes:
+        raise ValueError("no attempt was evaluated; the flow has nothing to answer with")
+    final = outcomes[-1]
+    research = [o.research for o in outcomes if o.research]
+    learnings = [item for r in research for item in r.get("learnings") or []]
+    research_applied = any(o.phase == "research" for o in outcomes) and bool(learnings)
+    usage = total_usage([*token_parts, *(o.tokens for o in outcomes)])
+    models = [o.model for o in outcomes if o.model != OFFLINE]
+    return Conclusion(
+        success=final.success,
+        refused=final.refused,
+        skill=final.skill,
+        content=answer_text(final, len(outcomes), research_applied),
+        attempts=len(outcomes),
+        research_applied=research_applied,
+        research=research,
+        learnings=learnings,
+        failures=[
+            {"attempt": o.attempt, "phase": o.phase, "differences": o.differences}
+            for o in outcomes
+            if not o.success
+        ],
+        windmill_jobs=list(dict.fromkeys(j for o in outcomes for j in o.jobs)),
+        tokens=usage.as_dict(),
+        model=models[-1] if models else OFFLINE,
+        mode=final.mode,
+        duration_ms=duration_ms,
+        # a change of the person's context (CORE preferences), applied by record_history
+        context_update=(final.context_update or None) if final.success else None,
+        result={
+            "plan": final.plan.model_dump(mode="json") if final.plan else None,
+            "outputs": {r.step_id: r.result for r in final.results},
+            "differences": final.differences,
+        },
+    )

@@ -1,0 +1,219 @@
+"""Retries that change the plan: the differences of a failed attempt decide what the next one does.
+
+Offline (no model to re-think the plan), rules read each difference (which step, what was expected,
+what came back) and change the plan: a result over a length limit asks the step for a tighter
+`max_chars` (a smaller step); a step that failed on one of its arguments runs without that
+argument when it is optional (its default applies), or, when the argument is required, the person
+is asked for it now instead of after two more identical attempts (an early question). A plan
+equal to one already tried is never run again: the person is asked instead.
+
+The plans tried in one flow run are kept in the flow's user state (Windmill's per-flow key-value
+store, `wmill.set_flow_user_state`), as the evaluate step keeps the differences there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import f.openanalyst.lib.planning.rules as rules
+from f.openanalyst.lib.contracts import Plan
+from f.openanalyst.lib.log import get_logger, log
+
+TRIED_STATE_KEY = "oa_tried_plans"
+# A tighter limit than the one exceeded, so the next draft fits with room to spare.
+SHRINK = 0.85
+_logger = get_logger(__name__)
+
+_TOO_LONG = re.compile(
+    r"^step '(?P<step>[^']+)': field '(?P<field>[^']+)' has (?P<n>\d+) characters; "
+    r"the limit is (?P<limit>\d+)"
+)
+# "topic is 420 characters; keep it under 300": an argument over a script's own limit.
+_ARG_TOO_LONG = re.compile(r"\b(?P<name>[a-z_]+) is (?P<n>\d+) characters; keep it under (?P<limit>\d+)")
+_FAILED = re.compile(r"^step '(?P<step>[^']+)' \((?P<script>[^)]+)\) failed: (?P<error>.*)$", re.S)
+
+
+@dataclass
+class Revision:
+    """What the rules made of the differences: a changed plan, or what to ask the person."""
+
+    plan: Plan | None
+    changes: list[str] = field(default_factory=list)
+    ask: list[str] = field(default_factory=list)
+
+
+def fingerprint(plan: Plan | Mapping[str, Any]) -> str:
+    """The identity of a plan: its steps' scripts and arguments (ids and wording aside)."""
+    model = plan if isinstance(plan, Plan) else Plan.model_validate(plan)
+    body = [[step.script, step.args] for step in model.steps] + [model.answer]
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _schema_properties(schema: Mapping[str, Any] | None) -> tuple[dict[str, Any], set[str]]:
+    schema = schema or {}
+    return dict(schema.get("properties") or {}), set(schema.get("required") or [])
+
+
+def _implicated(args: Mapping[str, Any], error: str) -> list[str]:
+    """Arguments a step's error names, by name or by quoting their value."""
+    lowered = error.lower()
+    found = []
+    for name, value in args.items():
+        if name == "user_id":
+            continue
+        named = re.search(rf"\b{re.escape(name.lower())}\b", lowered) is not None
+        quoted = isinstance(value, str) and len(value) >= 3 and value.lower() in lowered
+        if named or quoted:
+            found.append(name)
+    return found
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to whole sentences (else whole words) within `limit` characters."""
+    if len(text) <= limit:
+        return text
+    kept = ""
+    for sentence in re.split(r"(?<=[.!?])\s+", text.strip()):
+        if len(kept) + len(sentence) + 1 > limit:
+            break
+        kept = f"{kept} {sentence}".strip()
+    if not kept:
+        kept = text[:limit].rsplit(" ", 1)[0].rstrip(",;:-")
+    return kept
+
+
+def revise(
+    plan: Plan,
+    differences: Iterable[str],
+    schemas: Mapping[str, Mapping[str, Any] | None],
+) -> Revision:
+    """The plan changed by what each difference says, or the questions to ask instead.
+
+    `schemas`: each step script's argument schema (`rules.script_schema`), to know which arguments
+    a script takes and which it requires."""
+    revised = plan.model_copy(deep=True)
+    steps = {step.id: step for step in revised.steps}
+    changes: list[str] = []
+    ask: list[str] = []
+    for difference in differences:
+        if match := _TOO_LONG.match(difference):
+            step = steps.get(match["step"])
+            props, _ = _schema_properties(schemas.get(step.script) if step else None)
+            if step is not None and "max_chars" in props:
+                limit = int(int(match["limit"]) * SHRINK)
+                current = step.args.get("max_chars")
+                if not isinstance(current, int) or current > limit:
+                    step.args["max_chars"] = limit
+                    changes.append(
+                        f"step '{step.id}': max_chars {current} -> {limit} ({match['n']} > {match['limit']})"
+                    )
+            continue
+        if match := _FAILED.match(difference):
+            step = steps.get(match["step"])
+            if step is None:
+                continue
+            props, required = _schema_properties(schemas.get(step.script))
+            over = _ARG_TOO_LONG.search(match["error"])
+            value = step.args.get(over["name"]) if over else None
+            if over and isinstance(value, str) and len(value) > int(over["limit"]):
+                # A smaller step: the argument cut to what the script takes.
+                step.args[over["name"]] = shorten(value, int(over["limit"]) - 1)
+                changes.append(
+                    f"step '{step.id}': {over['name']} shortened to {len(step.args[over['name']])} characters"
+                )
+                continue
+            for name in _implicated(step.args, match["error"]):
+                if name in required:
+                    what = "time" if name in ("when", "time", "scheduled_for", "at") else name
+                    ask.append(f"{what} (step '{step.id}': {match['error'][:200]})")
+                elif name in props or not props:
+                    step.args.pop(name, None)
+                    changes.append(f"step '{step.id}': without {name} (its default applies)")
+    if ask:
+        return Revision(plan=None, changes=changes, ask=ask)
+    return Revision(plan=revised if changes else None, changes=changes)
+
+
+# ---------------------------------------------------------------- the plans tried in this flow run
+
+
+def _in_flow() -> bool:
+    return bool(
+        os.environ.get("WM_JOB_ID") and (os.environ.get("BASE_INTERNAL_URL") or os.environ.get("WM_BASE_URL"))
+    )
+
+
+def tried_plans() -> dict[str, Any]:
+    """{"fingerprints": [...], "last": plan dict | None} of this flow run (empty outside a flow)."""
+    if not _in_flow():
+        return {"fingerprints": [], "last": None}
+    try:
+        import wmill
+
+        value = wmill.get_flow_user_state(TRIED_STATE_KEY)
+    except Exception as exc:
+        log(_logger, 30, "flow user state not readable", error=type(exc).__name__)
+        return {"fingerprints": [], "last": None}
+    if not isinstance(value, dict):
+        return {"fingerprints": [], "last": None}
+    return {"fingerprints": list(value.get("fingerprints") or []), "last": value.get("last")}
+
+
+def remember_plan(plan: Plan | Mapping[str, Any]) -> None:
+    """Add `plan` to the plans tried in this flow run (it is about to run)."""
+    if not _in_flow():
+        return
+    tried = tried_plans()
+    model = plan if isinstance(plan, Plan) else Plan.model_validate(plan)
+    prints = [*tried["fingerprints"], fingerprint(model)][-10:]
+    try:
+        import wmill
+
+        wmill.set_flow_user_state(
+            TRIED_STATE_KEY, {"fingerprints": prints, "last": model.model_dump(mode="json", by_alias=False)}
+        )
+    except Exception as exc:
+        log(_logger, 30, "flow user state not writable", error=type(exc).__name__)
+
+
+def next_attempt(
+    result: dict[str, Any],
+    feedback: list[str],
+    tried: Mapping[str, Any],
+    allowed: list[str],
+    user_id: str,
+) -> dict[str, Any]:
+    """An offline re-plan (`plan` step's result) made to differ from every plan already tried.
+
+    A fresh plan that differs from them runs as it is. One that repeats an earlier plan is changed
+    by the rules (from the last plan tried and its differences); when the rules change nothing new,
+    the attempt is not run: the person is asked (`missing`, which the flow turns into questions)."""
+    plan = Plan.model_validate(result.get("plan") or {})
+    prints = list(tried.get("fingerprints") or [])
+    if not plan.steps or result.get("refused") or result.get("missing") or fingerprint(plan) not in prints:
+        return result
+    base = Plan.model_validate(tried["last"]) if tried.get("last") else plan
+    revision = revise(base, feedback, {step.script: rules.script_schema(step.script) for step in base.steps})
+    if revision.plan is not None and fingerprint(revision.plan) not in prints:
+        try:
+            checked, problems = rules.check_plan(revision.plan, allowed, user_id)
+        except rules.PlanRefused:
+            checked, problems = None, []
+        if checked is not None:
+            log(_logger, 20, "plan changed by the differences", changes=revision.changes)
+            return {
+                **result,
+                "plan": checked.model_dump(mode="json", by_alias=False),
+                "problems": [*(result.get("problems") or []), *problems],
+                "revisions": revision.changes,
+            }
+    shown = "; ".join(feedback[:2]) or "the same plan failed before"
+    ask = revision.ask or [f"what to change: {shown}"]
+    log(_logger, 20, "would repeat a plan already tried; asking instead", ask=ask)
+    return {**result, "missing": ask, "revisions": revision.changes, "repeat_avoided": True}

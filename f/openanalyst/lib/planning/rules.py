@@ -1,0 +1,206 @@
+"""What a plan may do: the scripts it may call and the arguments those scripts accept.
+
+A step may call a script its skill lists, or a script in the person's own folder `u/<user>/`.
+Anything else (another person's folder, a script the skill does not list, the brain itself) is
+refused before any step runs, whoever proposed it: the model, a workflow or the request text.
+Arguments are validated against the script's own JSON schema (Windmill `scripts/get/p/{path}`,
+or the bundle's `<path>.script.yaml` when no server is configured). `user_id` is never the
+model's choice: it is always set to the person the request came from.
+
+Steps pass results along with references: an argument whose whole value is the string
+`$steps.<step_id>.<field>` receives that field of an earlier step's output at run time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import yaml
+from jsonschema import Draft202012Validator
+
+import f.openanalyst.lib.windmill.rest as windmill_rest
+from f.openanalyst.lib.contracts import Plan, PlanStep
+from f.openanalyst.lib.planning.checks import MISSING, field_value
+from f.openanalyst.lib.skills.workflows import STEP_REF_RE
+from f.openanalyst.lib.users import is_in_user_space, owner_of
+
+# Never callable from a plan, even if a skill lists them: the orchestration itself.
+FORBIDDEN_PREFIXES = ("f/openanalyst/brain/", "f/openanalyst/handle_request", "f/openanalyst/core/")
+REPO_ROOT = Path(__file__).resolve().parents[4]
+
+SchemaLookup = Callable[[str], dict[str, Any] | None]
+
+
+class PlanRefused(ValueError):
+    """A plan (or request) names a script outside what the person and the skill allow."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+def is_allowed(path: str, skill_scripts: Iterable[str], user_id: str) -> bool:
+    """True for a script the skill lists or one in the person's own folder."""
+    if any(path.startswith(prefix) for prefix in FORBIDDEN_PREFIXES):
+        return False
+    if path in set(skill_scripts):
+        return True
+    return owner_of(path) == user_id and is_in_user_space(path, user_id)
+
+
+def refusal_reason(path: str, skill_scripts: Iterable[str], user_id: str) -> str | None:
+    if is_allowed(path, skill_scripts, user_id):
+        return None
+    owner = owner_of(path)
+    if owner is not None and owner != user_id:
+        return f"'{path}' belongs to another person's folder"
+    if path.startswith("u/"):
+        return f"'{path}' is not a valid path in your folder"
+    return f"'{path}' is not one of the scripts this skill may run"
+
+
+def refusals(plan: Plan, skill_scripts: Iterable[str], user_id: str, named: Iterable[str] = ()) -> list[str]:
+    """Why `plan` (or the scripts the request named explicitly) may not run; empty if it may."""
+    scripts = list(skill_scripts)
+    reasons = [refusal_reason(step.script, scripts, user_id) for step in plan.steps]
+    reasons += [refusal_reason(path, scripts, user_id) for path in named]
+    return list(dict.fromkeys(r for r in reasons if r))
+
+
+# ----------------------------------------------------------------------------- schemas
+
+
+def _local_schema(path: str) -> dict[str, Any] | None:
+    file = REPO_ROOT / f"{path}.script.yaml"
+    if not file.is_file():
+        return None
+    data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    schema = data.get("schema")
+    return schema if isinstance(schema, dict) else None
+
+
+def _windmill_schema(path: str) -> dict[str, Any] | None:
+    response = windmill_rest.windmill().client.get(
+        f"/w/{os.environ.get('WM_WORKSPACE', 'openanalyst')}/scripts/get/p/{quote(path, safe='/')}"
+    )
+    if response.status_code == 404:
+        return None
+    response.raise_for_status()
+    schema = response.json().get("schema")
+    return schema if isinstance(schema, dict) else None
+
+
+@cache
+def script_schema(path: str) -> dict[str, Any] | None:
+    """The JSON schema of a script's main(): from Windmill when a server is configured, else
+    from the bundle; None when the script does not exist."""
+    if windmill_rest.configured():
+        return _windmill_schema(path)
+    return _local_schema(path)
+
+
+def schema_summary(path: str, schema: dict[str, Any] | None) -> str:
+    """One line per argument, for the planner's prompt."""
+    if not schema:
+        return f"- {path}: (schema unknown)"
+    required = set(schema.get("required") or [])
+    parts = []
+    for name, prop in (schema.get("properties") or {}).items():
+        if name == "user_id":  # bound to the person by bind_user, never the planner's choice
+            continue
+        kind = prop.get("type") or "any"
+        if enum := prop.get("enum"):
+            kind = "|".join(map(str, enum))
+        parts.append(f"{name}: {kind}{'' if name in required else '?'}")
+    return f"- {path}({', '.join(parts)})"
+
+
+# ------------------------------------------------------------------------------- args
+
+
+def is_ref(value: Any) -> bool:
+    return isinstance(value, str) and STEP_REF_RE.match(value) is not None
+
+
+def resolve_refs(args: Mapping[str, Any], outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Replace `$steps.<id>.<field>` values with the outputs of earlier steps."""
+    resolved: dict[str, Any] = {}
+    for name, value in args.items():
+        m = STEP_REF_RE.match(value) if isinstance(value, str) else None
+        if m is None:
+            resolved[name] = value
+            continue
+        step_id, dotted = m.groups()
+        if step_id not in outputs:
+            raise ValueError(f"argument '{name}' refers to step '{step_id}', which has not run")
+        found = outputs[step_id] if dotted is None else field_value(outputs[step_id], dotted)
+        if found is MISSING:
+            raise ValueError(f"argument '{name}': step '{step_id}' returned no field '{dotted}'")
+        resolved[name] = found
+    return resolved
+
+
+def arg_errors(path: str, args: Mapping[str, Any], schema: dict[str, Any] | None) -> list[str]:
+    """Problems of `args` against `schema`; references are checked for presence, not type."""
+    if schema is None:
+        return [f"script '{path}' was not found"]
+    properties = schema.get("properties") or {}
+    errors = [
+        f"'{path}' has no argument '{name}' (it takes: {', '.join(properties) or 'nothing'})"
+        for name in args
+        if name not in properties
+    ]
+    concrete = {k: v for k, v in args.items() if not is_ref(v) and k in properties}
+    required = [name for name in schema.get("required") or [] if name not in args]
+    errors += [f"'{path}' needs argument '{name}'" for name in required]
+    check = {**schema, "required": [r for r in schema.get("required") or [] if r in concrete]}
+    check.pop("$schema", None)
+    for error in Draft202012Validator(check).iter_errors(concrete):
+        where = ".".join(str(p) for p in error.absolute_path) or "args"
+        errors.append(f"'{path}' argument {where}: {error.message[:200]}")
+    return errors
+
+
+def bind_user(step: PlanStep, schema: dict[str, Any] | None, user_id: str) -> PlanStep:
+    """The step with `user_id` set to the requesting person when the script takes one."""
+    if schema and "user_id" in (schema.get("properties") or {}):
+        return step.model_copy(update={"args": {**step.args, "user_id": user_id}})
+    return step
+
+
+def check_plan(
+    plan: Plan,
+    skill_scripts: Iterable[str],
+    user_id: str,
+    lookup: SchemaLookup = script_schema,
+) -> tuple[Plan, list[str]]:
+    """Bind `user_id`, then validate every step's arguments and references.
+
+    Raises PlanRefused when a step names a script that may not run. Returns the bound plan and
+    the argument problems (a plan with problems is sent back to the planner, never run).
+    """
+    if reasons := refusals(plan, skill_scripts, user_id):
+        raise PlanRefused(reasons)
+    problems: list[str] = []
+    seen: set[str] = set()
+    steps: list[PlanStep] = []
+    for step in plan.steps:
+        if step.id in seen:
+            problems.append(f"step id '{step.id}' is used twice")
+        schema = lookup(step.script)
+        step = bind_user(step, schema, user_id)
+        problems += [f"step '{step.id}': {e}" for e in arg_errors(step.script, step.args, schema)]
+        for name, value in step.args.items():
+            m = STEP_REF_RE.match(value) if isinstance(value, str) else None
+            if m and m.group(1) not in seen:
+                problems.append(
+                    f"step '{step.id}': argument '{name}' refers to '{m.group(1)}', not an earlier step"
+                )
+        seen.add(step.id)
+        steps.append(step)
+    return plan.model_copy(update={"steps": steps}), problems

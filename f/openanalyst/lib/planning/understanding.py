@@ -1,0 +1,358 @@
+"""Deterministic intent extraction: what is wanted, for which platform, about what, and when.
+
+Seed section 4.1: "Create a Twitter post about AI trends and schedule it for tomorrow" gives
+intent `create_and_schedule`, platform `twitter`, topic `AI trends`, and a time resolved in the
+person's timezone. Rules first (no tokens); the model only refines what the rules left open.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import f.openanalyst.lib.timeparse as timeparse
+from f.openanalyst.lib.contracts import Entities, Intent
+
+# A time given as a day without an hour ("tomorrow") is scheduled at this local hour.
+DEFAULT_HOUR = timeparse.DEFAULT_HOUR
+WINDMILL_PATH_RE = re.compile(r"(?<![\w/])(?:f|u)/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+")
+
+_PLATFORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("twitter", re.compile(r"\b(twitter|tweet(s|ed)?|x\.com|x post)\b|\b(?:on|for|to) X\b", re.I)),
+    ("linkedin", re.compile(r"\blinked ?in\b", re.I)),
+    ("instagram", re.compile(r"\b(instagram|insta|ig)\b", re.I)),
+    ("facebook", re.compile(r"\b(facebook|fb)\b", re.I)),
+)
+_HELP_RE = re.compile(
+    r"^\s*(help|\?|what can you do|how (do|can) i use (you|this)|commands|hi|hello)\b", re.I
+)
+_STATUS_RE = re.compile(r"^\s*(status|what('?s| is) (running|the status)|my (tasks|jobs|history))\b", re.I)
+_CREATE_RE = re.compile(
+    r"\b(create|write|draft|compose|make|generate|post|tweet|share|announce|publish)\b", re.I
+)
+_POST_NOUN_RE = re.compile(r"\b(post|tweet|thread|caption|update|content)\b", re.I)
+_SCHEDULE_RE = re.compile(r"\b(schedule|publish|queue|post it|send it|on the schedule)\b", re.I)
+_PUBLISH_NOW_RE = re.compile(
+    r"\b(?:publish|post) (?:it|this)\b.*\bnow\b|\b(?:publish|post)\b[^.:]*\bnow\s*[:.!]", re.I
+)
+_ENGAGEMENT_RE = re.compile(
+    r"\b(engagement|how did (?:these|my|our) posts|posts? (?:do|perform)|best time (?:for me )?to post)\b",
+    re.I,
+)
+_RUN_RE = re.compile(r"\b(run|fetch|send|check|email|script|flow)\b", re.I)
+_RECURRING_RE = re.compile(r"\b(every|each|daily|weekly|hourly|weekdays?|cron)\b", re.I)
+_URL_RE = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s<>\"')]+", re.I)
+_ANALYZE_RE = re.compile(
+    r"\b(analy[sz]e|analysis|metrics|report|trend(s)? in|compare|chart|insights?)\b", re.I
+)
+_BUILD_RE = re.compile(
+    r"\b(build|create|make|write|set up)\b(?:\s+(?:me|us))?\s+(?:a|an|my|the|new)?\s*(?:[\w-]+\s+){0,2}?"
+    r"(dashboard|app|workflow|script|automation|flow|skill)\b",
+    re.I,
+)
+# Where a post's topic starts: "about X", "post: X", "a caption for X", "for launching X",
+# "that X", "announcing X" (strongest first).
+_TOPIC_STARTS = (
+    re.compile(r"\b(?:about|on the topic of|regarding|covering)\s+(?P<t>.+)", re.I),
+    re.compile(r"\b(?:post|tweet|caption|update|thread)\b[^:\n]{0,40}:\s*(?P<t>.+)", re.I),
+    re.compile(r"\bnow:\s*(?P<t>.+)", re.I),
+    re.compile(r"\bfor\s+(?P<t>(?:launching|announcing|celebrating|introducing)\b.+)", re.I),
+    re.compile(r"\b(?:caption|post|tweet|update)\s+(?:for|on)\s+(?P<t>(?:our|my|the|a|an)\b.+)", re.I),
+    re.compile(r"\b(?:that|announcing|inviting|celebrating|introducing|launching|sharing)\s+(?P<t>.+)", re.I),
+)
+# Where a topic ends: scheduling, tone, platform and call-to-action clauses.
+_TOPIC_ENDS = re.compile(
+    r"\s*(?:,(?!\d)|;|\band\s+(?:then\s+)?(?:schedule|post|publish|send|end|share)\b|\bthen\b|"
+    r"\bkeep it\b|\bmake it\b|\bin an?\s+\w+\s+tone\b|\bwith hashtags\b|\bon the schedule\b|"
+    r"\b(?:on|for|to)\s+(?:twitter|linkedin|instagram|facebook|x)\b|\bend with\b|\n).*$",
+    re.I | re.S,
+)
+_TRAILING_WORDS_RE = re.compile(r"(?:\s+(?:for|at|on|in|by|to|and|this|next|the))+\s*$", re.I)
+_CTA_RE = re.compile(r"\b(?:end|finish|close)\s+with:?\s*['\"]?(?P<cta>[^'\"\n]+?)['\"]?\s*$", re.I)
+_AUDIENCE_RE = re.compile(
+    r"\bfor\s+(?P<a>(?:CTOs?|CEOs?|founders|developers|engineers|marketers|"
+    r"data \w+|[A-Z]{2,5}s))\b"
+)
+_DATASET_RE = re.compile(r"\b[\w.-]+\.(?:csv|xlsx|xls|json|parquet|tsv)\b", re.I)
+_TONE_RE = re.compile(
+    r"\b(professional|casual|funny|humorous|formal|friendly|inspirational|bold|witty|enthusiastic|"
+    r"excited|informative|playful|serious|upbeat|relaxed)\b",
+    re.I,
+)
+# The tones create_post writes in, for the words people use.
+TONES = {
+    "professional": "professional",
+    "formal": "professional",
+    "serious": "professional",
+    "casual": "casual",
+    "friendly": "casual",
+    "relaxed": "casual",
+    "funny": "witty",
+    "humorous": "witty",
+    "witty": "witty",
+    "playful": "witty",
+    "enthusiastic": "enthusiastic",
+    "excited": "enthusiastic",
+    "inspirational": "enthusiastic",
+    "bold": "enthusiastic",
+    "upbeat": "enthusiastic",
+    "informative": "informative",
+}
+
+_PREFS_RE = re.compile(r"\b(my (preferences|settings)|preferences|settings)\b", re.I)
+_ZONE_NAME = r"([A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2})"
+_TZ_SET_RE = re.compile(
+    r"\b(?:(?:set|change|update|switch)\s+my\s+time\s?zone\s+to|my\s+time\s?zone\s+is)\s+" + _ZONE_NAME,
+    re.I,
+)
+_TONE_PREF_RE = re.compile(
+    r"\b(?:i\s+prefer|i\s+like|i\s+want|always\s+use|use)\s+(?:a|an)?\s*([a-z]+)\s+tone\b"
+    r"|\b(?:set|change)\s+my\s+(?:default\s+)?tone\s+to\s+(?:a|an)?\s*([a-z]+)\b",
+    re.I,
+)
+_PLATFORM_PREF_RE = re.compile(r"\bmy\s+default\s+platform\s+(?:to|is)\s+(\w+)", re.I)
+_REMEMBER_RE = re.compile(r"\b(?:remember\s+that|custom\s+instructions?\s*:)\s+(.+)$", re.I)
+
+
+def timezone_of(name: str | None) -> ZoneInfo:
+    """The person's zone, or UTC when unset or unknown."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def resolve_time(text: str, tz: str | None = None, now: datetime | None = None) -> datetime | None:
+    """The moment `text` names ("tomorrow 9am", "next friday", "in 2 hours", "2026-12-01 14:00"),
+    aware, in the person's timezone (UTC when unknown); None when the text names no time.
+
+    The one parser is `timeparse` (schedule_post uses it too); a request is free text, so an
+    unreadable time ("13pm") is no time rather than an error.
+    """
+    try:
+        found = timeparse.find_time(text, str(timezone_of(tz)), now)
+    except timeparse.TimeParseError:
+        return None
+    return found.when if found else None
+
+
+def _zone_name(raw: str) -> str | None:
+    """An IANA zone name as written or in its usual capitalisation ("europe/paris"), if it exists."""
+    for candidate in (
+        raw,
+        "/".join(
+            p if p.isupper() else "_".join(w.capitalize() for w in p.split("_")) for p in raw.split("/")
+        ),
+    ):
+        try:
+            ZoneInfo(candidate)
+            return candidate
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+    return None
+
+
+def preference_change(text: str) -> tuple[dict[str, object], list[str]]:
+    """The change of context a request asks for ("set my timezone to Europe/Paris", "I prefer a
+    casual tone", "remember that ...") as record_history's `context_update`, and what could not
+    be understood (an unknown timezone)."""
+    update: dict[str, object] = {}
+    problems: list[str] = []
+    if m := _TZ_SET_RE.search(text):
+        raw = m.group(1).rstrip(".,;!?")
+        if zone := _zone_name(raw):
+            update["timezone"] = zone
+        else:
+            problems.append(
+                f"unknown timezone {raw!r}: use an IANA name such as 'Europe/Paris' or 'America/New_York'"
+            )
+    preferences: dict[str, object] = {}
+    if m := _TONE_PREF_RE.search(text):
+        word = (m.group(1) or m.group(2)).lower()
+        preferences["tone"] = tone_of(word) or word
+    if (m := _PLATFORM_PREF_RE.search(text)) and (
+        platform := next((n for n, p in _PLATFORMS if p.fullmatch(m.group(1))), None)
+    ):
+        preferences["platform"] = platform
+    if preferences:
+        update["preferences"] = preferences
+    if m := _REMEMBER_RE.search(text):
+        update["custom_instructions"] = m.group(1).strip()[:2000]
+    return update, problems
+
+
+def tone_of(word: str | None) -> str | None:
+    """create_post's tone for a word a person used ("formal" -> professional), or None."""
+    return TONES.get((word or "").strip().lower())
+
+
+def _topic(text: str, time_text: str | None = None) -> str | None:
+    """What a post is about, however it is phrased; None when the request does not say."""
+    for pattern in _TOPIC_STARTS:
+        m = pattern.search(text)
+        if not m:
+            continue
+        topic = _TOPIC_ENDS.sub("", m.group("t"))
+        if time_text:
+            cut = _time_start(topic, time_text)
+            topic = topic[:cut] if cut is not None else topic
+        topic = _TRAILING_WORDS_RE.sub("", topic.strip()).strip(" '\".:!?")
+        # "on twitter" names a platform, not a topic.
+        if topic and not any(p.fullmatch(topic) for _, p in _PLATFORMS):
+            return topic[:200]
+    return None
+
+
+def _time_start(topic: str, time_text: str) -> int | None:
+    """Where the time phrase starts inside a topic ("webinar for Thursday at noon")."""
+    low = topic.lower()
+    if time_text.lower() in low:
+        return low.index(time_text.lower())
+    starts = [low.find(word) for word in time_text.lower().split() if len(word) > 2 and word in low]
+    starts = [i for i in starts if i >= 0]
+    return min(starts) if starts else None
+
+
+_CSV_LINE_RE = re.compile(r"^[^,;\t\n]+(?:([,;\t])[^,;\t\n]*)+$")
+
+
+def pasted_data(text: str) -> tuple[str, str] | None:
+    """(the request without it, the data) when the request carries a CSV or JSON table."""
+    for opener, closer in (("[", "]"), ("{", "}")):
+        start, end = text.find(opener), text.rfind(closer)
+        if 0 <= start < end:
+            candidate = text[start : end + 1]
+            try:
+                value = json.loads(candidate)
+            except ValueError:
+                continue
+            if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+                return (text[:start] + text[end + 1 :]).strip(), candidate
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        m = _CSV_LINE_RE.match(line.strip())
+        if not m:
+            continue
+        sep = m.group(1)
+        width = line.count(sep)
+        block = [line.strip()]
+        for nxt in lines[i + 1 :]:
+            if nxt.strip() and nxt.count(sep) == width:
+                block.append(nxt.strip())
+            else:
+                break
+        if len(block) >= 3:
+            rest = "\n".join(lines[:i] + lines[i + len(block) :])
+            return rest.strip(), "\n".join(block)
+    return None
+
+
+def extract(request: str, timezone: str | None = None, now: datetime | None = None) -> Intent:
+    """Rules-only intent and entities for `request`."""
+    extra: dict[str, object] = {}
+    pasted = pasted_data(request)
+    if pasted:
+        request, extra["data"] = pasted
+    text = " ".join(request.split())
+    platform = next((name for name, pattern in _PLATFORMS if pattern.search(text)), None)
+    urls = _URL_RE.findall(text)
+    found = _found_time(text, timezone, now)
+    update, problems = preference_change(text)
+    if update:
+        extra["context_update"] = update
+    if problems:
+        extra["preference_problems"] = problems
+    if paths := WINDMILL_PATH_RE.findall(_URL_RE.sub(" ", text)):
+        extra["scripts_named"] = sorted(set(paths))
+    if (tone := _TONE_RE.search(text)) and not update:
+        extra["tone"] = tone_of(tone.group(1))
+    if cta := _CTA_RE.search(text):
+        extra["call_to_action"] = cta.group("cta").strip()
+    if audience := _AUDIENCE_RE.search(text):
+        extra["audience"] = audience.group("a")
+    if urls:
+        extra["urls"] = urls
+    bare = _CTA_RE.sub("", text)
+    topic = _topic(bare, found.text if found else None)
+    whole = _topic(bare)
+    if found and whole and found.text.split()[0] in whole.lower() and not _SCHEDULE_RE.search(text):
+        found, topic = None, whole  # "about friday pizza": a day inside the topic is part of it
+    when = found.when if found and not found.past else None
+    if found and found.past:
+        extra["past_time"] = found.text
+    dataset = _DATASET_RE.search(text)
+    wants_schedule = bool(_SCHEDULE_RE.search(text)) or (found is not None and platform is not None)
+    wants_post = bool(_POST_NOUN_RE.search(text) and (_CREATE_RE.search(text) or platform)) or bool(
+        platform and _CREATE_RE.search(text)
+    )
+
+    if update or problems:
+        name, confidence = "preferences", 0.9
+    elif _HELP_RE.search(text):
+        name, confidence = "help", 0.95
+    elif _STATUS_RE.search(text):
+        name, confidence = "status", 0.9
+    elif _RECURRING_RE.search(text) and (urls or _BUILD_RE.search(text) or _RUN_RE.search(text)):
+        name, confidence = "build", 0.85
+    elif _BUILD_RE.search(text):
+        name, confidence = "build", 0.8
+    elif pasted and _ENGAGEMENT_RE.search(text):
+        name, confidence = "analyze_engagement", 0.85
+    elif wants_post and _PUBLISH_NOW_RE.search(text):
+        name, confidence = "publish_post", 0.85
+    elif wants_post and wants_schedule:
+        name, confidence = "create_and_schedule", 0.9
+    elif wants_schedule and (platform or _POST_NOUN_RE.search(text)):
+        name, confidence = "schedule_post", 0.8
+    elif wants_post:
+        name, confidence = "create_post", 0.85
+    elif _PREFS_RE.search(text):
+        name, confidence = "preferences", 0.8
+    elif _ANALYZE_RE.search(text) or dataset or pasted:
+        name, confidence = "analyze", 0.75 if not pasted else 0.85
+    else:
+        name, confidence = "unknown", 0.2
+    entities = Entities(
+        platform=platform,
+        topic=topic if name in POST_INTENTS else _topic(text),
+        time=when.isoformat() if when else None,
+        timezone=str(timezone_of(timezone)),
+        dataset=dataset.group(0) if dataset else None,
+        extra=extra,
+    )
+    return Intent(name=name, entities=entities, confidence=confidence, source="rules")
+
+
+POST_INTENTS = ("create_post", "create_and_schedule", "schedule_post", "publish_post")
+
+
+def _found_time(text: str, tz: str | None, now: datetime | None) -> timeparse.Resolved | None:
+    """The time a whole request names; a lone part of the day ("evening") is a topic word there."""
+    try:
+        found = timeparse.find_time(text, str(timezone_of(tz)), now)
+    except timeparse.TimeParseError:
+        return None
+    if found is None or timeparse.is_part_of_day(found.text):
+        return None
+    return found
+
+
+def merge(rules: Intent, refined: Intent) -> Intent:
+    """Keep what the rules found for certain (platform, time, named scripts) and take the
+    model's answer only where the rules were unsure or silent."""
+    entities = rules.entities.model_copy()
+    for name in ("platform", "topic", "dataset"):
+        if getattr(entities, name) is None and getattr(refined.entities, name) is not None:
+            setattr(entities, name, getattr(refined.entities, name))
+    if entities.time is None and refined.entities.time:
+        entities.time = refined.entities.time
+    entities.extra = {**refined.entities.extra, **entities.extra}
+    take_model = rules.confidence < 0.6 and refined.name != "unknown"
+    return Intent(
+        name=refined.name if take_model else rules.name,
+        entities=entities,
+        confidence=max(rules.confidence, refined.confidence if take_model else rules.confidence),
+        source="model" if take_model else "rules",
+    )

@@ -1,0 +1,194 @@
+# extra_requirements:
+# numpy
+# pyyaml
+"""Static sentence vectors: a table of one vector per WordPiece token, distilled from MiniLM.
+
+Routing embeds every new request. Running the six MiniLM layers costs milliseconds and needs the
+model package (which declares torch) on the worker; a static table costs microseconds and needs
+only numpy. The table is built at compile time (`scripts/skills.py compile`, with
+`embeddings.distill_static_table`) the way model2vec distils a sentence encoder
+(https://github.com/MinishLab/model2vec): each vocabulary token is run through MiniLM on its own,
+the outputs are centred and reduced by PCA, and each row is weighted down by how frequent the token
+is (SIF weighting, https://openreview.net/forum?id=SyK00v5xx). A sentence vector is the normalised
+sum of its tokens' rows. It ships as the `f/openanalyst/skills/embedding_table` resource, so a
+Windmill worker and a local process route with the very same numbers.
+
+Tokenisation is BERT's uncased WordPiece, written here in plain Python over the table's own
+vocabulary (no `tokenizers` on the worker).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+RESOURCE_TYPE = "openanalyst_embedding_table"
+RESOURCE_PATH = "f/openanalyst/skills/embedding_table"
+_REPO_FILE = Path(__file__).resolve().parents[4] / f"{RESOURCE_PATH}.resource.yaml"
+_MAX_WORD_CHARS = 100
+_SPLIT_RE = re.compile(r"\s+")
+
+
+def _is_punct(ch: str) -> bool:
+    cp = ord(ch)
+    # BERT treats every non-alphanumeric ASCII character as punctuation, plus Unicode P*.
+    if 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126:
+        return True
+    return unicodedata.category(ch).startswith("P")
+
+
+def basic_words(text: str) -> list[str]:
+    """BERT's uncased basic tokenisation: lower-case, strip accents, split on space and punctuation."""
+    text = unicodedata.normalize("NFD", text.lower())
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+    out: list[str] = []
+    for chunk in _SPLIT_RE.split(text):
+        word = ""
+        for ch in chunk:
+            if _is_punct(ch):
+                if word:
+                    out.append(word)
+                    word = ""
+                out.append(ch)
+            elif unicodedata.category(ch)[0] != "C":
+                word += ch
+        if word:
+            out.append(word)
+    return out
+
+
+@dataclass
+class StaticTable:
+    """token -> row of int8 vectors with a per-row scale; `encode()` gives unit sentence vectors."""
+
+    tokens: list[str]
+    vectors: Any  # numpy int8 (n, dim)
+    scales: Any  # numpy float32 (n,)
+    fingerprint: str = ""
+    _ids: dict[str, int] = field(default_factory=dict, repr=False)
+    _word_cache: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._ids = {t: i for i, t in enumerate(self.tokens)}
+
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.shape[1])
+
+    # ------------------------------------------------------------ (de)serialise
+
+    def to_value(self) -> dict[str, Any]:
+        return {
+            "model": "all-MiniLM-L6-v2 (static, distilled)",
+            "fingerprint": self.fingerprint,
+            "dim": self.dim,
+            "tokens": "\n".join(self.tokens),
+            "scales": base64.b64encode(self.scales.astype("<f4").tobytes()).decode("ascii"),
+            "vectors": base64.b64encode(self.vectors.astype("i1").tobytes()).decode("ascii"),
+        }
+
+    @classmethod
+    def from_value(cls, value: dict[str, Any]) -> StaticTable:
+        import numpy as np
+
+        tokens = str(value["tokens"]).split("\n")
+        dim = int(value["dim"])
+        vectors = np.frombuffer(base64.b64decode(value["vectors"]), dtype="i1").reshape(len(tokens), dim)
+        scales = np.frombuffer(base64.b64decode(value["scales"]), dtype="<f4")
+        if scales.shape != (len(tokens),):
+            raise ValueError("embedding table: scales do not match the tokens")
+        return cls(
+            tokens=tokens, vectors=vectors, scales=scales, fingerprint=str(value.get("fingerprint", ""))
+        )
+
+    @classmethod
+    def from_float(cls, tokens: list[str], matrix: Any, fingerprint: str = "") -> StaticTable:
+        """Quantise a float matrix to int8 rows (symmetric, one scale per row)."""
+        import numpy as np
+
+        peak = np.abs(matrix).max(axis=1)
+        scales = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
+        vectors = np.round(matrix / scales[:, None]).astype(np.int8)
+        return cls(tokens=tokens, vectors=vectors, scales=scales, fingerprint=fingerprint)
+
+    # ------------------------------------------------------------------ encode
+
+    def token_ids(self, text: str) -> list[int]:
+        """WordPiece ids of `text` (greedy longest match); words it cannot spell are left out."""
+        out: list[int] = []
+        cache = self._word_cache
+        for word in basic_words(text):
+            ids = cache.get(word)
+            if ids is None:
+                ids = self._wordpiece(word)
+                if len(cache) < 50_000:
+                    cache[word] = ids
+            out.extend(ids)
+        return out
+
+    def _wordpiece(self, word: str) -> tuple[int, ...]:
+        if len(word) > _MAX_WORD_CHARS:
+            return ()
+        pieces: list[int] = []
+        start = 0
+        while start < len(word):
+            end = len(word)
+            found = None
+            while start < end:
+                piece = word[start:end] if start == 0 else "##" + word[start:end]
+                found = self._ids.get(piece)
+                if found is not None:
+                    break
+                end -= 1
+            if found is None:
+                return ()  # BERT maps the whole word to [UNK]: it carries no meaning here
+            pieces.append(found)
+            start = end
+        return tuple(pieces)
+
+    def encode_ids(self, ids: list[int]) -> np.ndarray:
+        import numpy as np
+
+        if not ids:
+            return np.zeros(self.dim, dtype=np.float32)
+        rows = self.vectors[ids].astype(np.float32) * self.scales[ids, None]
+        vec = rows.sum(axis=0)
+        norm = float(np.sqrt(vec @ vec))
+        return vec / norm if norm > 0 else vec
+
+    def encode(self, text: str) -> np.ndarray:
+        """The unit vector of `text` (zeros when no token is known)."""
+        return self.encode_ids(self.token_ids(text))
+
+
+_default: StaticTable | None = None
+_default_missing = False
+
+
+def repo_table_file() -> Path:
+    """The compiled resource in a checkout of the repo (absent on a Windmill worker)."""
+    return _REPO_FILE
+
+
+def default_table() -> StaticTable | None:
+    """The table compiled into this checkout (loaded once), or None when the file is missing:
+    on a worker the caller reads the resource and passes the table in."""
+    global _default, _default_missing
+    if _default is None and not _default_missing:
+        if not _REPO_FILE.is_file():
+            _default_missing = True
+            return None
+        import yaml
+
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        with _REPO_FILE.open(encoding="utf-8") as f:
+            doc = yaml.load(f, Loader=loader)  # a SafeLoader (the C build when present)
+        _default = StaticTable.from_value(doc["value"])
+    return _default

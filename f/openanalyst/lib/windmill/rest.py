@@ -1,0 +1,232 @@
+"""Windmill REST calls the domain scripts make: variables, resources, exists/create of items.
+
+Uses the `wmill` client's authenticated httpx client (base URL, token and workspace come from
+the job's WM_* environment), so the same code runs on a Windmill worker and on the dev runtime.
+Errors become `WindmillError` with the status and Windmill's message, so a script can say what
+went wrong instead of dumping a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+from typing import Any, Literal
+from urllib.parse import quote
+
+import httpx
+import wmill
+from wmill import client as wmill_client
+
+ItemKind = Literal["script", "flow", "app", "schedule", "resource", "variable"]
+
+# GET .../<exists endpoint>/<path> -> true | false (REST spec: */exists/*).
+_EXISTS = {
+    "script": "scripts/exists/p/{path}",
+    "flow": "flows/exists/{path}",
+    "app": "apps/exists/{path}",
+    "schedule": "schedules/exists/{path}",
+    "resource": "resources/exists/{path}",
+    "variable": "variables/exists/{path}",
+}
+_CREATE = {
+    "script": "scripts/create",
+    "flow": "flows/create",
+    "app": "apps/create",
+    "schedule": "schedules/create",
+    "resource": "resources/create",
+    "variable": "variables/create",
+}
+_GET = {
+    "script": "scripts/get/p/{path}",
+    "flow": "flows/get/{path}",
+    "app": "apps/get/p/{path}",
+    "schedule": "schedules/get/{path}",
+    "resource": "resources/get/{path}",
+    "variable": "variables/get/{path}",
+}
+
+
+class WindmillError(RuntimeError):
+    """A Windmill API call that failed; `status` is the HTTP status (0 when unreachable)."""
+
+    def __init__(self, message: str, status: int = 0, detail: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.detail = detail  # Windmill's answer (truncated), for a message in the caller's terms
+
+
+def configured() -> bool:
+    """True when the job environment names a Windmill server (a worker or the dev runtime)."""
+    return bool(os.environ.get("BASE_INTERNAL_URL") or os.environ.get("WM_BASE_URL"))
+
+
+def workspace() -> str:
+    return os.environ.get("WM_WORKSPACE") or "openanalyst"
+
+
+def _client() -> httpx.Client:
+    if not configured():
+        raise WindmillError("no Windmill server configured (BASE_INTERNAL_URL / WM_BASE_URL unset)")
+    return windmill().client
+
+
+# One client per server, token and workspace in a process, sharing one TLS context: each
+# `wmill.Windmill()` builds an httpx client, and each httpx client loads the CA bundle again
+# (10-30 ms, three times per job before), and opens a new connection.
+_clients: dict[tuple[str | None, ...], wmill.Windmill] = {}
+_tls: list[ssl.SSLContext] = []
+
+
+def tls() -> ssl.SSLContext:
+    """The process's TLS context, as httpx builds it by default (certifi, SSL_CERT_FILE)."""
+    if not _tls:
+        _tls.append(httpx.create_ssl_context())
+    return _tls[0]
+
+
+def windmill() -> wmill.Windmill:
+    """The job's `wmill.Windmill` client, made once per server, token and workspace. The first one
+    also becomes the client of wmill's module functions (`wmill.get_variable`, `set_progress`),
+    which would otherwise build a client of their own."""
+    key = tuple(
+        os.environ.get(name)
+        for name in ("BASE_INTERNAL_URL", "WM_BASE_URL", "WM_TOKEN", "WM_WORKSPACE", "WM_MOCKED_API_FILE")
+    )
+    client = _clients.get(key)
+    if client is None:
+        client = _clients[key] = wmill.Windmill(verify=tls())
+        if wmill_client._client is None:
+            wmill_client._client = client
+    return client
+
+
+def _p(path: str) -> str:
+    # Windmill paths are '/'-separated and already validated; keep the slashes, quote the rest.
+    return quote(path, safe="/")
+
+
+def request(method: str, endpoint: str, **kwargs: Any) -> httpx.Response:
+    """`method /api/w/{ws}/{endpoint}`; raises WindmillError on transport errors or status >= 400."""
+    url = f"/w/{workspace()}/{endpoint.lstrip('/')}"
+    try:
+        resp = _client().request(method, url, **kwargs)
+    except httpx.HTTPError as exc:
+        raise WindmillError(f"Windmill unreachable: {type(exc).__name__}: {exc}") from exc
+    if resp.status_code >= 400:
+        raise WindmillError(
+            f"{method} {url} -> {resp.status_code}: {resp.text[:300]}",
+            status=resp.status_code,
+            detail=resp.text[:300],
+        )
+    return resp
+
+
+def exists(kind: ItemKind, path: str) -> bool:
+    resp = request("GET", _EXISTS[kind].format(path=_p(path)))
+    return resp.json() is True
+
+
+def get(kind: ItemKind, path: str) -> dict[str, Any] | None:
+    """The item at `path`, or None when there is none (404)."""
+    try:
+        return request("GET", _GET[kind].format(path=_p(path))).json()
+    except WindmillError as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def create(kind: ItemKind, body: dict[str, Any]) -> str:
+    """Create an item; returns Windmill's text answer (path, hash or id)."""
+    return request("POST", _CREATE[kind], json=body).text
+
+
+def update_flow(path: str, body: dict[str, Any]) -> str:
+    return request("POST", f"flows/update/{_p(path)}", json=body).text
+
+
+def update_app(path: str, body: dict[str, Any]) -> str:
+    return request("POST", f"apps/update/{_p(path)}", json=body).text
+
+
+def update_schedule(path: str, body: dict[str, Any]) -> str:
+    return request("POST", f"schedules/update/{_p(path)}", json=body).text
+
+
+def update_resource(path: str, body: dict[str, Any]) -> str:
+    return request("POST", f"resources/update/{_p(path)}", json=body).text
+
+
+def set_schedule_enabled(path: str, enabled: bool) -> str:
+    return request("POST", f"schedules/setenabled/{_p(path)}", json={"enabled": enabled}).text
+
+
+def list_resources(resource_type: str | None = None, path_start: str | None = None) -> list[dict[str, Any]]:
+    params = {k: v for k, v in {"resource_type": resource_type, "path_start": path_start}.items() if v}
+    return request("GET", "resources/list", params=params).json()
+
+
+def variable(path: str, default: str | None = None) -> str | None:
+    """A variable's value, or `default` when it is unset, empty or Windmill is unreachable."""
+    try:
+        reachable = configured() or os.environ.get("WM_MOCKED_API_FILE")
+        value = windmill().get_variable(path) if reachable else None
+    except Exception:  # wmill raises a bare Exception for a missing variable (404)
+        return default
+    return value if value else default
+
+
+def read_resource(path: str) -> Any:
+    """A resource's value (interpolated); None when it is not defined (404) or when the job has
+    no Windmill server and token. Raises WindmillError when it exists but cannot be read."""
+    if os.environ.get("WM_MOCKED_API_FILE"):
+        return windmill().get_resource(path, none_if_undefined=True)
+    if not (configured() and os.environ.get("WM_TOKEN")):
+        return None
+    try:
+        return request("GET", f"resources/get_value_interpolated/{_p(path)}").json()
+    except WindmillError as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def resource(path: str) -> dict[str, Any] | None:
+    """A resource's value (interpolated), or None when it does not exist or cannot be read."""
+    try:
+        value = read_resource(path)
+    except Exception:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+class JobFailed(RuntimeError):
+    """A child job that ended without success; the message carries its error."""
+
+
+def run_script_and_wait(path: str, args: dict[str, Any], job_id: str, timeout_s: float) -> Any:
+    """Run the script `path` as a child of this job, with the id `job_id`, and return its result.
+
+    One request that Windmill's server answers when the job ends: `run_wait_result` checks for the
+    result every 50 ms for its first 2 s, then every 200 ms, and cancels the job if the caller goes
+    away (`run_wait_result_internal` in
+    https://github.com/windmill-labs/windmill/blob/main/backend/windmill-api-jobs/src/execution.rs).
+    `wmill`'s `wait_job` sleeps 0.5 s between polls, at least half a second per child job.
+    """
+    params = {"job_id": job_id}
+    if os.environ.get("WM_JOB_ID"):
+        params["parent_job"] = os.environ["WM_JOB_ID"]
+    url = f"/w/{workspace()}/jobs/run_wait_result/p/{_p(path)}"
+    try:
+        resp = _client().post(url, params=params, json=args, timeout=timeout_s)
+    except httpx.HTTPError as exc:
+        raise WindmillError(f"Windmill unreachable: {type(exc).__name__}: {exc}") from exc
+    if resp.status_code < 400:
+        return resp.json() if resp.content else None
+    try:
+        body = resp.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):  # not a job's error result: the call itself failed
+        raise WindmillError(f"POST {url} -> {resp.status_code}: {resp.text[:300]}", resp.status_code)
+    raise JobFailed(f"Job {job_id} was not successful: {body.get('error') or body}")
