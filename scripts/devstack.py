@@ -19,19 +19,23 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+# The first line is printed before the slower imports: the demo shows life from its first second.
+STARTED = time.monotonic()
 REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-import httpx  # noqa: E402
+if TYPE_CHECKING:
+    import httpx
 
-from scripts.devruntime.config import Settings  # noqa: E402
-from scripts.devruntime.server import DevServer  # noqa: E402
+    from scripts.devruntime.server import DevServer
 
-SEED_REQUEST = "Create a Twitter post about AI trends and schedule it for tomorrow"  # seed 4.1
+SEED_REQUEST = "Create a Twitter post about AI trends and schedule it for tomorrow"
 HUB_PORT = int(os.environ.get("HUB_PORT") or 8002)
+DEMO_USER = "demo"
+OPERATOR_TOKEN_FILE = REPO_ROOT / "var" / "dev_operator_token"
 
 
 def load_dotenv(path: Path = REPO_ROOT / ".env") -> None:
@@ -54,7 +58,14 @@ def _say(message: str) -> None:
     print(message, flush=True)
 
 
+def _step(message: str) -> None:
+    """A progress line with the seconds since the command started."""
+    _say(f"[{time.monotonic() - STARTED:5.1f}s] {message}")
+
+
 def _api(server: DevServer) -> httpx.Client:
+    import httpx
+
     s = server.settings
     return httpx.Client(
         base_url=f"{server.base_url}/api/w/{s.workspace}",
@@ -75,7 +86,42 @@ def _set_if_empty(client: httpx.Client, path: str, value: str, is_secret: bool) 
         client.post(f"/variables/update/{path}", json={"value": value}).raise_for_status()
 
 
+def _write_private(path: Path, text: str) -> None:
+    """`text` in a file only this account can read (0600), replacing what was there."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text + "\n")
+    path.chmod(0o600)
+
+
+def _jobs_sqlite_path() -> Path:
+    """The SQLite store the dev runtime's jobs write (they run in the repo root), for the hub's history."""
+    from f.openanalyst.lib.store.connect import sqlite_path_from_env
+
+    path = sqlite_path_from_env()
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
+def _wait_for_hub(hub: subprocess.Popen[bytes], timeout: float = 20.0) -> bool:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and hub.poll() is None:
+        try:
+            if httpx.get(f"http://127.0.0.1:{HUB_PORT}/health", timeout=1).status_code < 500:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    return False
+
+
 def start(args: argparse.Namespace) -> int:
+    _step("starting the dev runtime (a stand-in for Windmill)…")
+    from scripts.devruntime.config import Settings
+    from scripts.devruntime.server import DevServer
+
     # One token for the runtime and the hub (its local backend reads OPENANALYST_DEV_TOKEN).
     os.environ.setdefault("OPENANALYST_DEV_TOKEN", secrets.token_urlsafe(24))
     os.environ.setdefault("HUB_PUSH_SECRET", secrets.token_urlsafe(32))
@@ -97,17 +143,34 @@ def start(args: argparse.Namespace) -> int:
             hub_url = f"http://127.0.0.1:{HUB_PORT}"
             _set_if_empty(client, "f/openanalyst/hub_url", hub_url, False)
             _set_if_empty(client, "f/openanalyst/hub_push_secret", os.environ["HUB_PUSH_SECRET"], True)
-        _say(f"dev runtime   {server.base_url}/api   workspace {settings.workspace}")
-        _say(f"  token       {settings.token}")
-        _say(f"  jobs        {settings.db_path}")
+        # The operator token opens the whole workspace: a private file, never the banner (it is
+        # not a chat token, and pasted into the chat page it is refused).
+        _write_private(OPERATOR_TOKEN_FILE, settings.token)
+        _step(f"dev runtime ready: {server.base_url}/api, workspace {settings.workspace}")
+        where = OPERATOR_TOKEN_FILE.relative_to(REPO_ROOT)
+        _say(f"         operator API token in {where} (for REST calls; not a chat token)")
+        chat_line = ""
         if (REPO_ROOT / "hub" / "__main__.py").exists() and not args.no_hub:
+            from hub.auth import issue_dev_token
+
             env = {**os.environ, "HUB_BACKEND": os.environ.get("HUB_BACKEND", "local")}
             env.setdefault("WINDMILL_URL", server.base_url)
+            env.setdefault("HUB_STORE", str(_jobs_sqlite_path()))  # conversations the chat page lists
+            _step("starting the hub…")
             hub = subprocess.Popen(
                 [sys.executable, "-m", "hub", "--port", str(HUB_PORT)], cwd=REPO_ROOT, env=env
             )
-            _say(f"hub           ws://127.0.0.1:{HUB_PORT}/ws   chat page http://127.0.0.1:{HUB_PORT}/")
-            _say("  a token     scripts/dev token <user>")
+            if not _wait_for_hub(hub):
+                _say(f"the hub did not come up on port {HUB_PORT}; its log is above")
+            else:
+                token = issue_dev_token(DEMO_USER, ttl_s=12 * 3600)
+                chat_line = f"http://127.0.0.1:{HUB_PORT}/#token={token}"
+                _step(f"hub ready: ws://127.0.0.1:{HUB_PORT}/ws")
+        _say("")
+        if chat_line:
+            _say(f"Open the chat (signed in as '{DEMO_USER}' for 12 h):")
+            _say(f"  {chat_line}")
+            _say("Another person: ./scripts/dev token <user>, then paste it on the page's sign-in form.")
         _say("Ctrl-C stops everything.")
         stop = False
 
@@ -151,7 +214,12 @@ def _questions(client: httpx.Client, flow_status: dict[str, Any]) -> list[Any]:
         if module.get("type") == "WaitingForEvents" and module.get("job"):
             result = client.get(f"/jobs_u/completed/get_result/{module['job']}").json()
             return (result or {}).get("questions") or [result]
-        for sub in module.get("flow_jobs") or []:
+        # A branchone's sub-flow is its `job` (Windmill sets no flow_jobs on it); loops and
+        # branchall list theirs in `flow_jobs`.
+        subs = list(module.get("flow_jobs") or [])
+        if module.get("branch_chosen") and module.get("job"):
+            subs.append(module["job"])
+        for sub in subs:
             status = client.get(f"/jobs_u/get/{sub}").json().get("flow_status") or {}
             found = _questions(client, status)
             if found:
@@ -161,6 +229,10 @@ def _questions(client: httpx.Client, flow_status: dict[str, Any]) -> list[Any]:
 
 def demo(args: argparse.Namespace) -> int:
     import tempfile
+
+    _step("starting an embedded dev runtime (a stand-in for Windmill)…")
+    from scripts.devruntime.config import Settings
+    from scripts.devruntime.server import DevServer
 
     with tempfile.TemporaryDirectory(prefix="openanalyst-demo-") as tmp:
         settings = Settings.from_env()
@@ -174,7 +246,7 @@ def demo(args: argparse.Namespace) -> int:
                 "message_id": uuid.uuid4().hex,
                 "request": args.request,
             }
-            _say(f"request: {args.request!r} (user {args.user}, dev runtime {server.base_url})")
+            _step(f"request from '{args.user}': {args.request!r}")
             r = client.post("/jobs/run/f/f/openanalyst/handle_request", json=body)
             if r.status_code != 201:
                 _say(f"could not start the flow: {r.status_code} {r.text}")
@@ -183,8 +255,15 @@ def demo(args: argparse.Namespace) -> int:
             return _follow(client, job_id)
 
 
+def ran(module: dict[str, Any]) -> bool:
+    """Whether a flow step did any work: a branch that took its empty default did not."""
+    if module.get("skipped"):
+        return False
+    return bool(module.get("job") or module.get("flow_jobs"))
+
+
 def _follow(client: httpx.Client, job_id: str) -> int:
-    """Print each step as it starts and ends, progress, and the final answer (getupdate_sse)."""
+    """Print each step that runs as it starts and ends, its progress, and the final answer."""
     seen: dict[str, str] = {}
     state: dict[str, Any] = {}
     asked = False
@@ -199,11 +278,20 @@ def _follow(client: httpx.Client, job_id: str) -> int:
                 state.update(event)
                 for module in (state.get("flow_status") or {}).get("modules") or []:
                     key, kind = module.get("id", "?"), module.get("type", "")
+                    if kind in ("WaitingForPriorSteps", "WaitingForExecutor") or not ran(module):
+                        continue
                     progress = module.get("progress")
-                    label = kind + (f" {progress}%" if progress is not None and kind == "InProgress" else "")
-                    if seen.get(key) != label and kind != "WaitingForPriorSteps":
-                        seen[key] = label
-                        _say(f"  [{kind:>16}] {key}" + label[len(kind) :])
+                    word = {
+                        "InProgress": "running",
+                        "Success": "done",
+                        "Failure": "failed",
+                        "WaitingForEvents": "waiting for your answers",
+                    }.get(kind, kind)
+                    if kind == "InProgress" and progress is not None:
+                        word += f" {progress}%"
+                    if seen.get(key) != word:
+                        seen[key] = word
+                        _step(f"  {key:<16} {word}")
                 # A suspended step may sit in a branch or loop: the flow job's `suspend` tells.
                 waiting = "flow_status" in event and not event.get("completed") and not asked
                 if waiting and _suspended(client, job_id):

@@ -1,7 +1,7 @@
 """Compile what Windmill workers cannot read from this repository into modules under f/.
 
 Only `f/**` is synced to the workspace, so two inputs reach the workers as generated modules:
-- `f/openanalyst/lib/openflow_schema.py`: the OpenFlow JSON schema from the vendored spec
+- `f/openanalyst/lib/windmill/openflow_schema.py`: the OpenFlow JSON schema from the vendored spec
   (vendored in scripts/windmill_spec/), with OpenAPI's `nullable` turned into JSON
   Schema types, so the builder validates flows with jsonschema and $ref resolution at run time;
 - `f/openanalyst/lib/user_templates.py`: a person's starting folder, from `u_templates/`
@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))  # `uv run python scripts/domain_compile.py` runs 
 
 from scripts.windmill_spec import OPENFLOW_SPEC as SPEC  # noqa: E402
 
-OPENFLOW_OUT = ROOT / "f/openanalyst/lib/openflow_schema.py"
+OPENFLOW_OUT = ROOT / "f/openanalyst/lib/windmill/openflow_schema.py"
 TEMPLATES_OUT = ROOT / "f/openanalyst/lib/user_templates.py"
 TEMPLATES_DIR = ROOT / "u_templates"
 APPS_DIR = ROOT / "apps"
@@ -47,6 +47,10 @@ import json
 from functools import cache
 from typing import Any
 
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
 VERSION = {version!r}
 '''
 OPENFLOW_FOOTER = '''
@@ -57,10 +61,6 @@ SCHEMA: dict[str, Any] = json.loads(SCHEMA_JSON)
 @cache
 def validator(definition: str = "FlowValue") -> Any:
     """A Draft 2020-12 validator of one definition, with every $ref resolved inside SCHEMA."""
-    from jsonschema import Draft202012Validator
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT202012
-
     registry = Registry().with_resource("urn:openflow", Resource(contents=SCHEMA, specification=DRAFT202012))
     return Draft202012Validator({"$ref": f"urn:openflow#/$defs/{definition}"}, registry=registry)
 '''
@@ -165,9 +165,10 @@ def templates() -> list[dict[str, Any]]:
 
 def templates_module() -> str:
     body = json.dumps(templates(), sort_keys=True, indent=1, ensure_ascii=False)
-    return (
-        TEMPLATES_HEADER + f"\nTEMPLATES_JSON = {json.dumps(body, ensure_ascii=False)}\n" + TEMPLATES_FOOTER
-    )
+    # Windmill reads a script's imports only up to the first `def main(`, even inside a string
+    # (scripts/bundle_tools/windmill_deps.py): the templates' scripts spell it with an escape.
+    literal = json.dumps(body, ensure_ascii=False).replace("def main(", "def main\\u0028")
+    return TEMPLATES_HEADER + f"\nTEMPLATES_JSON = {literal}\n" + TEMPLATES_FOOTER
 
 
 def _formatted(path: Path, text: str) -> str:

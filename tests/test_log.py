@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from f.openanalyst.lib import log
+import f.openanalyst.lib.log as log
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from f.openanalyst.lib import protocol
+import f.openanalyst.lib.protocol as protocol
 
 
 def frame(**kw: object) -> str:

@@ -1,18 +1,24 @@
-"""Benchmark of the brain: model calls and tokens per request, and the flow's own overhead.
+"""Benchmark of the brain: attempts, model calls and prompt caching of repeated requests.
 
-    uv run scripts/bench/brain.py              # success on the first attempt + CORE help (< 60 s idle)
+    uv run scripts/bench/brain.py              # success first time, failing twice, CORE help; each twice
     uv run scripts/bench/brain.py --all        # the five scenarios of the brain's tests
-    uv run scripts/bench/brain.py --only research_then_pass
+    uv run scripts/bench/brain.py --only research_then_pass --repeat 3
 
-Each scenario runs `f/openanalyst/handle_request` on an embedded dev runtime, with the Anthropic
-API served by a loopback server from recorded bodies (their `usage` is what a real reply of that
-shape reports) and a loopback hub receiving the progress pushes. For every request it prints:
+Each scenario runs `f/openanalyst/handle_request` on an embedded dev runtime `--repeat` times
+(the same request, a fresh copy of its recorded model replies each time), with the Anthropic API
+served by a loopback server and a loopback hub receiving the progress pushes. Per run it prints:
 
-- model calls and input / output / cache-read / cache-write tokens (the response metadata, which
-  sums what every step reported), and the calls the mock actually served (they must agree);
-- the flow's wall time, the sum of the run times of its step jobs, and the ratio between them:
-  the baseline is the steps' own work measured in the same run, so ratio - 1 is what the flow
-  machinery (scheduling, expression evaluation, loops, branches) adds.
+- attempts, model calls (the response metadata), the calls the mock actually served, and the
+  calls skill routing made ("route": only a request in the router's grey band asks the model);
+- the cached input share computed from the request bodies actually sent, under Anthropic's
+  caching rules (scripts/bench/prompt_cache.py: breakpoints, prefix order, the model's minimum
+  cacheable length, one cache for the whole benchmark as one API key would have): estimated input
+  tokens, tokens read from the cache, written to it, and read / input. The recorded replies'
+  `usage` is not used: it says what the recording says, not what these bodies would get;
+- per role, the largest prefix a breakpoint covers against the model's minimum (why a role is
+  or is not cached);
+- the flow's wall time (for the request's latency against the same steps in one process, see
+  scripts/bench/request.py).
 """
 
 from __future__ import annotations
@@ -26,15 +32,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # `uv run scripts/bench/brain.py` from anywhere
+# The repo root, not this folder: its requests.py would shadow the `requests` package.
+sys.path[0] = str(Path(__file__).resolve().parents[2])
 
 os.environ["AGNO_TELEMETRY"] = "false"
 
-from tests.brain.loopback import HubStub, ModelServer
-from tests.brain.scenarios import SCENARIOS, answer_questions, finish, jobs_of, run_request, script
-from tests.support.devruntime import DevRuntime, start_dev_server
+from scripts.bench.prompt_cache import Call, PromptCache, share  # noqa: E402
+from tests.brain.loopback import HubStub, ModelServer  # noqa: E402
+from tests.brain.scenarios import SCENARIOS, answer_questions, finish, jobs_of, run_request, script  # noqa: E402
+from tests.support.devruntime import DevRuntime, start_dev_server  # noqa: E402
 
-DEFAULT = ("success_first_attempt", "core_help")
+DEFAULT = ("success_first_attempt", "fail_twice_then_pass", "core_help")
 SECRET = "bench-push-secret"
 
 
@@ -48,7 +56,19 @@ def _ms(job: dict[str, Any]) -> float:
     return (parse(ended) - parse(started)).total_seconds() * 1000
 
 
-def run_scenario(rt: DevRuntime, hub: HubStub, name: str) -> dict[str, Any]:
+def _routing_calls(rt: Any, family: list[dict[str, Any]]) -> str:
+    """Model calls the route_skill step made (only a request in the router's grey band asks one);
+    "-" when the flow did not route."""
+    results = [
+        rt.get_job(job["id"]).get("result")
+        for job in family
+        if (job.get("script_path") or "").endswith("brain/route_skill")
+    ]
+    counts = [int(r.get("model_calls") or 0) for r in results if isinstance(r, dict)]
+    return str(sum(counts)) if counts else "-"
+
+
+def run_scenario(rt: DevRuntime, hub: HubStub, name: str, cache: PromptCache) -> dict[str, Any]:
     spec = SCENARIOS[name]
     server: ModelServer | None = None
     env_keys = ("ANTHROPIC_API_KEY", "OPENANALYST_ANTHROPIC_BASE_URL", "OPENANALYST_MODEL_MAX_RETRIES")
@@ -72,21 +92,18 @@ def run_scenario(rt: DevRuntime, hub: HubStub, name: str) -> dict[str, Any]:
         result = finish(rt, job)
         wall_ms = (time.monotonic() - started) * 1000
         family = jobs_of(rt, job)
-        steps = [j for j in family if j.get("job_kind") == "script" and j.get("is_flow_step")]
-        step_ms = sum(_ms(j) for j in steps)
         flow_ms = _ms(rt.get_job(job)) or wall_ms
         suspended_ms = _suspended_ms(family) if spec.get("answers") else 0.0
-        served = len(server.requests) if server else 0
+        sent = list(server.requests) if server else []
         meta = result["metadata"]
         return {
             "name": name,
             "calls": meta.get("calls", 0),
-            "served": served,
-            "tokens": meta["tokens"],
+            "served": len(sent),
+            "routing": _routing_calls(rt, family),
             "attempts": meta["attempts"],
             "flow_ms": flow_ms - suspended_ms,
-            "steps_ms": step_ms,
-            "steps": len(steps),
+            "cache": [cache.send(role, body) for role, body, _ in sent],
         }
     finally:
         if server:
@@ -115,6 +132,7 @@ def main() -> int:
     )
     parser.add_argument("--all", action="store_true", help="run the five scenarios")
     parser.add_argument("--only", nargs="+", choices=sorted(SCENARIOS), help="run these scenarios")
+    parser.add_argument("--repeat", type=int, default=2, help="runs of each request (default 2)")
     args = parser.parse_args()
     names = args.only or (list(SCENARIOS) if args.all else list(DEFAULT))
     tmp = Path(tempfile.mkdtemp(prefix="bench-brain-"))
@@ -126,29 +144,43 @@ def main() -> int:
     try:
         rt.set_variable("f/openanalyst/hub_url", hub.url)
         rt.set_variable("f/openanalyst/hub_push_secret", SECRET, is_secret=True)
+        cache = PromptCache()  # one API key: every request of the benchmark shares it
         for name in names:
-            print(f"running {name} ...", file=sys.stderr, flush=True)
-            rows.append(run_scenario(rt, hub, name))
+            for run in range(1, args.repeat + 1):
+                print(f"running {name} ({run}/{args.repeat}) ...", file=sys.stderr, flush=True)
+                rows.append({**run_scenario(rt, hub, name, cache), "run": run})
     finally:
         hub.stop()
         server.stop()
     head = (
-        f"{'scenario':<24}{'attempts':>9}{'calls':>7}{'served':>8}{'input':>8}{'output':>8}"
-        f"{'c.read':>8}{'c.write':>9}{'flow s':>9}{'steps s':>9}{'n':>4}{'ratio':>7}"
+        f"{'scenario':<24}{'run':>4}{'attempts':>9}{'calls':>7}{'served':>8}{'route':>6}{'input':>8}{'c.read':>8}"
+        f"{'c.write':>9}{'cached':>8}{'flow s':>8}"
     )
     print(head)
     print("-" * len(head))
     for r in rows:
-        t = r["tokens"]
-        ratio = r["flow_ms"] / r["steps_ms"] if r["steps_ms"] else float("nan")
+        calls: list[Call] = r["cache"]
         print(
-            f"{r['name']:<24}{r['attempts']:>9}{r['calls']:>7}{r['served']:>8}{t['input']:>8}{t['output']:>8}"
-            f"{t['cacheRead']:>8}{t['cacheWrite']:>9}{r['flow_ms'] / 1000:>9.1f}{r['steps_ms'] / 1000:>9.1f}"
-            f"{r['steps']:>4}{ratio:>7.2f}"
+            f"{r['name']:<24}{r['run']:>4}{r['attempts']:>9}{r['calls']:>7}{r['served']:>8}{r['routing']:>6}"
+            f"{sum(c.input_tokens for c in calls):>8}{sum(c.read for c in calls):>8}"
+            f"{sum(c.write for c in calls):>9}{share(calls):>8.0%}{r['flow_ms'] / 1000:>8.1f}"
+        )
+    print("\nper role (all runs): calls, breakpoints, largest cached prefix vs the model's minimum")
+    by_role: dict[tuple[str, str], list[Call]] = {}
+    for r in rows:
+        for c in r["cache"]:
+            by_role.setdefault((c.role, c.model), []).append(c)
+    for (role, model), calls in sorted(by_role.items()):
+        largest = max(c.largest_prefix for c in calls)
+        verdict = "cacheable" if largest >= calls[0].minimum else "below the minimum: never cached"
+        print(
+            f"  {role:<11}{model:<20}{len(calls):>3} calls, {max(c.breakpoints for c in calls)} breakpoints, "
+            f"prefix ~{largest} tokens / minimum {calls[0].minimum}: {verdict}; "
+            f"cached share {share(calls):.0%}"
         )
     print(
-        "\nratio = flow wall time (minus time suspended for the person) / sum of its step jobs' run "
-        "times; steps run one after another, so ratio - 1 is the flow machinery's own overhead."
+        "\ntokens are estimated from the bodies' characters (3.5 a token); cached = tokens read from "
+        "the cache / input tokens of that run's calls."
     )
     mismatched = [r["name"] for r in rows if r["served"] and r["served"] != r["calls"]]
     if mismatched:

@@ -1,124 +1,143 @@
-"""Benchmark: per-step overhead of the dev runtime.
+"""Benchmark: what running a real step as a job costs, against the same code called in-process.
 
-Runs a 10-step flow of no-op steps on an embedded dev runtime and, as the baseline measured in
-the same run, calls the same 10 main()s directly in one process. Prints per-step times and the
-ratio (flow time per step / direct call per step), plus a plain `python -c pass` process start
-for scale: the runtime, like a Windmill worker, starts one process per step.
+    uv run python scripts/bench/devruntime.py [--runs 5]
 
-    uv run python scripts/bench/devruntime.py [--runs 5] [--plain]
+One offline request (`f/openanalyst/handle_request`, the seed's example) runs on an embedded dev
+runtime; its step jobs and the arguments the flow gave them are read back. Then each step runs
+again `--runs` times as a job (POST jobs/run_wait_result/p/<path>), forked from the warm fork
+server and as a fresh interpreter (what a Windmill worker starts), and `--runs` times as a direct
+`main(**args)` call in this process with its modules already imported: the baseline, measured in
+the same run on the same machine. Per step it prints the medians, the ratios, and what importing
+the step costs a fresh interpreter (`python -X importtime`).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import importlib
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
-
-import httpx
-import yaml
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO_ROOT))
+sys.path[0] = str(REPO_ROOT)  # not this folder: its requests.py would shadow `requests`
 
+import httpx  # noqa: E402
+
+from scripts.bench.request import quiet, step_jobs  # noqa: E402
 from scripts.devruntime.config import Settings  # noqa: E402
 from scripts.devruntime.server import DevServer  # noqa: E402
-
-STEPS = 10
-NOOP = '''def main(i: int = 0, previous: object = None) -> int:
-    """A step that does nothing but hand on a number."""
-    return i
-'''
+from tests.brain.scenarios import SEED  # noqa: E402
 
 
-def write_bundle(root: Path) -> None:
-    folder = root / "f" / "bench"
-    (folder / "noop10__flow").mkdir(parents=True)
-    (folder / "noop.py").write_text(NOOP)
-    modules = [
-        {
-            "id": f"s{i}",
-            "value": {
-                "type": "script",
-                "path": "f/bench/noop",
-                "input_transforms": {
-                    "i": {"type": "static", "value": i},
-                    "previous": {"type": "javascript", "expr": "previous_result"},
-                },
-            },
-        }
-        for i in range(STEPS)
-    ]
-    flow = {"summary": "10 no-op steps", "value": {"modules": modules}, "schema": {"type": "object"}}
-    (folder / "noop10__flow" / "flow.yaml").write_text(yaml.safe_dump(flow, sort_keys=False))
+def import_ms(module: str) -> float:
+    """What `import module` costs a fresh interpreter (bytecode already compiled)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    cmd = [sys.executable, "-X", "importtime", "-c", f"import {module}"]
+    subprocess.run(cmd, env=env, capture_output=True, check=True)  # compile once
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stderr
+    last = [line for line in out.splitlines() if line.startswith("import time:")][-1]
+    return int(last.split("|")[1]) / 1000
 
 
-def direct_per_call(root: Path, calls: int = 10_000) -> float:
-    spec = importlib.util.spec_from_file_location("bench_noop", root / "f" / "bench" / "noop.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    start = time.perf_counter()
-    for _ in range(calls // STEPS):
-        previous = None
-        for i in range(STEPS):
-            previous = module.main(i=i, previous=previous)
-    return (time.perf_counter() - start) / calls
-
-
-def process_start() -> float:
-    start = time.perf_counter()
+def python_start_ms() -> float:
+    times = []
     for _ in range(5):
+        start = time.perf_counter()
         subprocess.run([sys.executable, "-c", "pass"], check=True)
-    return (time.perf_counter() - start) / 5
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--runs", type=int, default=5, help="flow runs to average (default 5)")
-    parser.add_argument("--plain", action="store_true", help="a fresh interpreter per job instead of forking")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each step per mode (default 5)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "bundle"
-        write_bundle(root)
-        settings = Settings(
-            port=0, bundle_root=root, db_path=Path(tmp) / "bench.sqlite3", fork=not args.plain
+    tmp = Path(tempfile.mkdtemp(prefix="bench-devruntime-"))
+    os.environ["OPENANALYST_SQLITE_PATH"] = str(tmp / "store.sqlite3")
+    os.environ.pop("ANTHROPIC_API_KEY", None)
+    settings = Settings(port=0, db_path=tmp / "devruntime.sqlite3")
+    rows: list[dict[str, Any]] = []
+    with DevServer(settings) as server:
+        api = httpx.Client(
+            base_url=f"{server.base_url}/api/w/{settings.workspace}",
+            headers={"Authorization": f"Bearer {settings.token}"},
+            timeout=120,
         )
-        with DevServer(settings) as server:
-            client = httpx.Client(
-                base_url=f"{server.base_url}/api/w/{settings.workspace}",
-                headers={"Authorization": f"Bearer {settings.token}"},
-                timeout=120,
-            )
-            durations = []
-            for run in range(args.runs + 1):  # the first run warms caches and is not counted
-                start = time.perf_counter()
-                job_id = client.post("/jobs/run/f/f/bench/noop10", json={}).text
-                while True:
-                    r = client.get(f"/jobs_u/completed/get_result_maybe/{job_id}").json()
-                    if r["completed"]:
-                        break
-                    time.sleep(0.005)
-                assert r["success"] and r["result"] == STEPS - 1, r
-                if run:
-                    durations.append(time.perf_counter() - start)
-            client.close()
-        direct = direct_per_call(root)
-    flow_step = sum(durations) / len(durations) / STEPS
-    proc = process_start()
-    mode = "fresh interpreter per job" if args.plain else "forked from the warm fork server"
-    print(f"steps per flow            : {STEPS} (runs: {args.runs}, jobs {mode})")
-    print(f"dev runtime, per step     : {flow_step * 1000:9.2f} ms")
-    print(f"direct main(), per call   : {direct * 1e6:9.3f} us")
-    print(f"bare python process start : {proc * 1000:9.2f} ms (what any per-job process pays)")
-    print(f"ratio (flow step / direct main call): {flow_step / direct:,.0f}x")
-    print(f"ratio (flow step / bare process start): {flow_step / proc:.2f}x")
+        body = {"user_id": "bench", "session_id": "s", "message_id": "m0", "request": SEED}
+        flow = str(uuid.uuid4())
+        api.post(
+            "/jobs/run_wait_result/f/f/openanalyst/handle_request", params={"job_id": flow}, json=body
+        ).raise_for_status()
+        steps, _ = step_jobs(api, flow)
+        base_env = {
+            "BASE_INTERNAL_URL": server.base_url,
+            "WM_BASE_URL": server.base_url,
+            "WM_TOKEN": settings.token,
+            "WM_WORKSPACE": settings.workspace,
+        }
+        seen: set[str] = set()
+        for job in steps:
+            path = job["script_path"]
+            if path in seen:
+                continue
+            seen.add(path)
+            print(f"timing {path} ...", file=sys.stderr, flush=True)
+            row: dict[str, Any] = {"path": path}
+            for mode, fork in (("fork", True), ("fresh", False)):
+                server.settings.fork = fork
+                times = []
+                for _ in range(args.runs):
+                    start = time.perf_counter()
+                    r = api.post(f"/jobs/run_wait_result/p/{path}", json=job["args"])
+                    times.append(time.perf_counter() - start)
+                    if r.status_code >= 400:
+                        raise RuntimeError(f"{path} failed as a job: {r.text[:500]}")
+                row[mode] = statistics.median(times) * 1000
+            server.settings.fork = True
+            os.environ.update(base_env)
+            module = importlib.import_module(path.replace("/", "."))
+            times = []
+            with quiet():
+                for _ in range(args.runs):
+                    start = time.perf_counter()
+                    module.main(**job["args"])
+                    times.append(time.perf_counter() - start)
+            row["direct"] = statistics.median(times) * 1000
+            row["import"] = import_ms(path.replace("/", "."))
+            rows.append(row)
+        api.close()
+    start_ms = python_start_ms()
+    head = (
+        f"{'step':<40}{'in-process':>11}{'job fork':>10}{'ratio':>7}{'job fresh':>11}{'ratio':>7}"
+        f"{'import':>8}"
+    )
+    print(f"real steps of one offline request, medians of {args.runs} runs (ms)")
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        print(
+            f"{r['path']:<40}{r['direct']:>11.1f}{r['fork']:>10.1f}{r['fork'] / r['direct']:>6.1f}x"
+            f"{r['fresh']:>11.1f}{r['fresh'] / r['direct']:>6.1f}x{r['import']:>8.1f}"
+        )
+    t = {k: sum(r[k] for r in rows) for k in ("direct", "fork", "fresh", "import")}
+    print("-" * len(head))
+    print(
+        f"{'all steps':<40}{t['direct']:>11.1f}{t['fork']:>10.1f}{t['fork'] / t['direct']:>6.1f}x"
+        f"{t['fresh']:>11.1f}{t['fresh'] / t['direct']:>6.1f}x{t['import']:>8.1f}"
+    )
+    print(f"\nbare `python -c pass`: {start_ms:.1f} ms; import = `python -X importtime` of the step module")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -4,21 +4,26 @@ Both servers run as separate processes on the same event loop (uvloop when insta
 `python -m hub` uses it; else asyncio's), measured in the same run:
 
 - the hub (`python -m hub`: Starlette/uvicorn, JWT auth, per-connection queues, history);
-- a bare `websockets` server that accepts a first frame, answers CONNECTED, and broadcasts
-  whatever a publisher connection sends (`websockets.broadcast`, no backpressure, no auth).
+- a bare `websockets` server that accepts a first frame naming its user, answers CONNECTED,
+  and routes whatever a publisher connection sends to the sockets of the frame's `userId`
+  (`json.loads` + a dict of sockets per user + `websockets.broadcast`; no backpressure, no auth).
 
 1. Idle: N authenticated connections (one user each); server RSS growth / N.
-2. Relay at C connections (one user, C sockets): events published one at a time at a steady rate
-   give the delivery latency p50/p99 (publish call to receipt on every socket); a burst gives
-   deliveries per second. The hub is fed through `POST /internal/push` (signed), the baseline
-   through a publisher websocket.
+2. Relay at C connections: events published one at a time at a steady rate give the delivery
+   latency p50/p99 (publish call to receipt); a burst gives deliveries per second. The hub is
+   fed through `POST /internal/push` (signed), the baseline through a publisher websocket.
+   `--fan-out` (the old mode): one user holds all C sockets, so each event is C deliveries and
+   the per-event cost (HTTP push, signature, validation) is spread over them. Default: one
+   socket per user, each event for one user, so every delivery pays the whole per-event cost.
 
-Targets (issue 8): under 40 KiB per idle connection; relay within 1.5x of the bare baseline.
-The default run is small (< 60 s); `--full` uses 10,000 idle and 1,000 relay connections.
-With 2 cores the server is pinned to CPU 0 and the clients to CPU 1 (`--no-pin` to disable).
+Targets (issue 16): under 40 KiB per idle connection; server CPU per delivered event <= 1.5x
+the bare server's, paced and in bursts. The default run is small (< 60 s); `--full` uses 10,000
+idle and 1,000 relay connections. With 2 cores the server is pinned to CPU 0 and the clients to
+CPU 1 (`--no-pin` to disable).
 
-    uv run python scripts/bench/hub.py            # quick
-    uv run python scripts/bench/hub.py --full     # the issue's sizes
+    uv run python scripts/bench/hub.py                  # quick, one socket per user
+    uv run python scripts/bench/hub.py --full           # the issue's sizes
+    uv run python scripts/bench/hub.py --full --fan-out # 1,000 sockets of one user
 """
 
 from __future__ import annotations
@@ -44,9 +49,9 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
+sys.path[0] = str(REPO)  # not this folder: its requests.py would shadow `requests`
 
-from f.openanalyst.lib import signing  # noqa: E402
+import f.openanalyst.lib.signing as signing  # noqa: E402
 from hub.auth import issue_token  # noqa: E402
 from hub.settings import Settings  # noqa: E402
 
@@ -57,20 +62,23 @@ BARE_SERVER = r"""
 import asyncio, json, sys
 from websockets.asyncio.server import broadcast, serve
 
-clients = set()
+users = {}
 
 async def handler(ws):
     first = json.loads(await ws.recv())
     await ws.send('{"type":"CONNECTED"}')
     if first.get("role") == "publisher":
         async for message in ws:
-            broadcast(clients, message)
+            broadcast(users.get(json.loads(message)["userId"], ()), message)
         return
-    clients.add(ws)
+    sockets = users.setdefault(first["user"], set())
+    sockets.add(ws)
     try:
         await ws.wait_closed()
     finally:
-        clients.discard(ws)
+        sockets.discard(ws)
+        if not sockets:
+            del users[first["user"]]
 
 async def main():
     async with serve(handler, "127.0.0.1", int(sys.argv[1]), compression=None, max_size=65536,
@@ -152,7 +160,7 @@ def start_hub(pin: bool, max_per_user: int):
         "OPENANALYST_LOG_LEVEL": "WARNING",
     }
     env.pop("REDIS_URL", None)
-    settings = Settings.from_env(env)
+    settings = Settings.model_validate({"jwt_secret": JWT_SECRET})
     proc = subprocess.Popen(
         [sys.executable, "-m", "hub"],
         cwd=REPO,
@@ -166,7 +174,7 @@ def start_hub(pin: bool, max_per_user: int):
         tokens: dict[int, str] = {}
 
         def hello(i: int) -> str:
-            token = tokens.get(i) or issue_token(settings, f"bench_{i}" if i >= 0 else "bench", 3600)
+            token = tokens.get(i) or issue_token(settings, user_name(i), 3600)
             tokens[i] = token
             return json.dumps({"type": "AUTH", "sessionId": "auth", "payload": {"token": token}})
 
@@ -186,7 +194,12 @@ def start_bare(pin: bool):
     )
     try:
         _wait_port(proc, port)
-        yield Server("bare websockets", proc, port, lambda i: json.dumps({"type": "AUTH", "role": "client"}))
+        yield Server(
+            "bare websockets",
+            proc,
+            port,
+            lambda i: json.dumps({"type": "AUTH", "role": "client", "user": user_name(i)}),
+        )
     finally:
         _stop(proc)
 
@@ -263,10 +276,16 @@ async def settle(pid: int, timeout: float = 15.0) -> None:
             return
 
 
-def event(n: int) -> bytes:
+def user_name(i: int) -> str:
+    """Connection i's user: `bench` for the fan-out user (-1), else `bench_<i>`."""
+    return f"bench_{i}" if i >= 0 else "bench"
+
+
+def event(n: int, users: int) -> bytes:
+    """Event n, for user n % users (or for the fan-out user when users == 0)."""
     frame = {
         "type": "TASK_PROGRESS",
-        "userId": "bench",
+        "userId": user_name(n % users if users else -1),
         "sessionId": "sess_bench",
         "messageId": f"ev_{n}",
         "correlationId": "msg_bench",
@@ -306,42 +325,58 @@ class Receivers:
             task.cancel()
 
 
-async def relay(server: Server, connections: int, events: int, rate: float, burst: int) -> dict[str, float]:
-    clients = await open_clients(server, connections, lambda i: -1)  # one user, many sockets
+async def relay(
+    server: Server, connections: int, events: int, rate: float, burst: int, fan_out: bool
+) -> dict[str, float]:
+    users = 0 if fan_out else connections
+    clients = await open_clients(server, connections, (lambda i: -1) if fan_out else (lambda i: i))
+    per_event = connections if fan_out else 1  # deliveries per event
     receivers = Receivers(clients)
     kind = "hub" if server.settings is not None else "bare"
     pid = server.proc.pid
     # Latency: one event at a time, at a steady rate, from a separate publisher process (as flows
     # push from their own workers); perf_counter is CLOCK_MONOTONIC, shared by the processes.
     cpu0 = cpu_s(pid)
-    await run_publisher(kind, server.port, 0, events, rate, 1)
-    ok = await receivers.wait_for(events * connections, timeout=60)
+    await run_publisher(kind, server.port, 0, events, rate, 1, users)
+    ok = await receivers.wait_for(events * per_event, timeout=60)
     paced_cpu = cpu_s(pid) - cpu0
+    paced_count = receivers.count
     latencies = sorted(receivers.latencies)
     # Throughput: a burst as fast as the publisher goes (pushes: 8 in flight); deliveries per second.
     receivers.record = False
-    base = receivers.count
     cpu1 = cpu_s(pid)
-    started = await run_publisher(kind, server.port, events, burst, 0, 8)
-    ok = await receivers.wait_for(base + burst * connections, timeout=120) and ok
+    started = await run_publisher(kind, server.port, events, burst, 0, 8, users)
+    ok = await receivers.wait_for(paced_count + burst * per_event, timeout=120) and ok
     elapsed = time.perf_counter() - started
     burst_cpu = cpu_s(pid) - cpu1
+    burst_count = receivers.count - paced_count
     receivers.stop()
     await close_all(clients)
     return {
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
-        "deliveries_per_s": (receivers.count - base) / elapsed,
-        # Server CPU per delivered event: stable under a noisy shared machine, unlike wall time.
-        "cpu_us_per_delivery": (paced_cpu + burst_cpu) * 1e6 / max(1, receivers.count),
+        "deliveries_per_s": burst_count / elapsed,
+        # Server CPU per delivered event: steadier on a noisy shared machine than wall time.
+        "paced_cpu_us": paced_cpu * 1e6 / max(1, paced_count),
+        "burst_cpu_us": burst_cpu * 1e6 / max(1, burst_count),
         "complete": float(ok),
     }
 
 
-async def run_publisher(kind: str, port: int, start: int, count: int, rate: float, concurrency: int) -> float:
+async def run_publisher(
+    kind: str, port: int, start: int, count: int, rate: float, concurrency: int, users: int
+) -> float:
     """Run a publisher process; returns the perf_counter time it started publishing (after its imports)."""
     spec = json.dumps(
-        {"kind": kind, "port": port, "start": start, "count": count, "rate": rate, "concurrency": concurrency}
+        {
+            "kind": kind,
+            "port": port,
+            "start": start,
+            "count": count,
+            "rate": rate,
+            "concurrency": concurrency,
+            "users": users,
+        }
     )
     proc = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--publisher", spec, stdout=asyncio.subprocess.PIPE
@@ -357,7 +392,7 @@ async def run_publisher(kind: str, port: int, start: int, count: int, rate: floa
 async def publisher_main(spec: dict[str, Any]) -> None:
     """Publish `count` events to one server: signed pushes to the hub, or frames to the bare server."""
     kind, port, start, count = spec["kind"], spec["port"], spec["start"], spec["count"]
-    rate, concurrency = spec["rate"], spec["concurrency"]
+    rate, concurrency, users = spec["rate"], spec["concurrency"], spec["users"]
     if kind == "hub":
         http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=httpx.Limits(max_connections=16))
 
@@ -375,14 +410,14 @@ async def publisher_main(spec: dict[str, Any]) -> None:
     print(time.perf_counter(), flush=True)
     if rate:
         for n in range(start, start + count):
-            await publish(event(n))
+            await publish(event(n, users))
             await asyncio.sleep(1 / rate)
     else:
         sem = asyncio.Semaphore(concurrency)
 
         async def one(n: int) -> None:
             async with sem:
-                await publish(event(n))
+                await publish(event(n, users))
 
         await asyncio.gather(*(one(n) for n in range(start, start + count)))
     if kind == "hub":
@@ -406,20 +441,21 @@ async def run(args: argparse.Namespace) -> int:
     ):
         with starter() as server:
             per_conn = await idle(server, args.idle)
-            stats = await relay(server, args.relay, args.events, args.rate, args.burst)
+            stats = await relay(server, args.relay, args.events, args.rate, args.burst, args.fan_out)
             results[name] = {"kib_per_conn": per_conn, **stats}
             print(
                 f"{server.name:>16}: {per_conn:6.1f} KiB/idle conn; relay p50 {stats['p50_ms']:.2f} ms, "
                 f"p99 {stats['p99_ms']:.2f} ms, {stats['deliveries_per_s']:,.0f} deliveries/s, "
-                f"{stats['cpu_us_per_delivery']:.1f} CPU us/delivery"
+                f"CPU per delivery {stats['paced_cpu_us']:.1f} us paced, {stats['burst_cpu_us']:.1f} us burst"
                 + ("" if stats["complete"] else "  (INCOMPLETE: some events were not delivered)"),
                 flush=True,
             )
     hub, bare = results["hub"], results["bare"]
     print()
+    mode = "one user holds every socket (fan-out)" if args.fan_out else "one socket per user"
     print(
-        f"idle connections: {args.idle}; relay: {args.relay} connections, {args.events} paced events "
-        f"at {args.rate:g}/s, burst of {args.burst}"
+        f"idle connections: {args.idle}; relay: {args.relay} connections, {mode}; {args.events} paced "
+        f"events at {args.rate:g}/s, burst of {args.burst}"
     )
     print(
         f"memory per idle connection: hub {hub['kib_per_conn']:.1f} KiB vs bare "
@@ -435,8 +471,9 @@ async def run(args: argparse.Namespace) -> int:
         f"(target >= 0.67x)"
     )
     print(
-        f"server CPU per delivery: {ratio(hub['cpu_us_per_delivery'], bare['cpu_us_per_delivery'])} "
-        f"(the steadiest figure on a shared machine; target <= 1.5x)"
+        f"server CPU per delivered event: paced {ratio(hub['paced_cpu_us'], bare['paced_cpu_us'])}, "
+        f"burst {ratio(hub['burst_cpu_us'], bare['burst_cpu_us'])} "
+        "(the steadiest figures on a shared machine; target <= 1.5x)"
     )
     if args.json:
         print(json.dumps(results, indent=2))
@@ -459,7 +496,12 @@ def main() -> None:
         default=None,
         help="paced events per second (default: 10,000 deliveries/s in all)",
     )
-    parser.add_argument("--burst", type=int, default=100, help="events in the throughput burst")
+    parser.add_argument(
+        "--burst", type=int, default=None, help="events in the burst (default: 100, or 2,000 per user)"
+    )
+    parser.add_argument(
+        "--fan-out", action="store_true", help="one user holds every relay socket (each event: C deliveries)"
+    )
     parser.add_argument("--full", action="store_true", help="10,000 idle and 1,000 relay connections")
     parser.add_argument("--no-pin", dest="pin", action="store_false", help="do not pin server/client CPUs")
     parser.add_argument("--json", action="store_true", help="also print the raw numbers as JSON")
@@ -467,8 +509,13 @@ def main() -> None:
     if args.full:
         args.idle, args.relay = max(args.idle, 10_000), max(args.relay, 1_000)
     if args.rate is None:
-        # Keep the clients' load the same at any size, so latency measures the servers, not the clients.
-        args.rate = 10_000 / args.relay
+        # Fan-out: keep the clients' load the same at any size, so latency measures the servers.
+        # Per user: each event is one delivery, paced as a busy hub's flows would push.
+        args.rate = 10_000 / args.relay if args.fan_out else 500
+    if args.burst is None:
+        args.burst = 100 if args.fan_out else 2_000
+    if not args.fan_out:
+        args.events = max(args.events, 1_000)
     sys.exit(asyncio.run(run(args)))
 
 

@@ -34,9 +34,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # `uv run scripts/bench/store.py` from anywhere
+# The repo root, not this folder: its requests.py would shadow the `requests` package.
+sys.path[0] = str(Path(__file__).resolve().parents[2])
 
-from f.openanalyst.lib.store import Store, open_store
+from f.openanalyst.lib.store.base import Store  # noqa: E402
+from f.openanalyst.lib.store.connect import open_store  # noqa: E402
 
 SKILLS = ("SOCIAL_MEDIA", "ANALYTICS", "WORKFLOW_BUILDER", "CORE")
 TOPICS = ("ai trends", "q3 revenue", "product launch", "hiring", "weekly report", "churn", "pricing", "seo")

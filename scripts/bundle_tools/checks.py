@@ -232,6 +232,23 @@ def lint(root: Path) -> Problems:
     return [] if result.ok else result.problems
 
 
+def wmill_lockfile(root: Path) -> Problems:
+    """wmill-lock.yaml holds the hashes `wmill generate-metadata rehash` computes now."""
+    path = root / wmill_cli.LOCKFILE
+    hint = "run `uv run scripts/bundle.py metadata`"
+    if not path.exists():
+        return [f"{wmill_cli.LOCKFILE}: missing; `touch {wmill_cli.LOCKFILE}` and {hint}"]
+    committed = yaml.safe_load(path.read_text()) or {}
+    current = yaml.safe_load(wmill_cli.rehash(root)) or {}
+    if committed == current:
+        return []
+    old, new = committed.get("locks") or {}, current.get("locks") or {}
+    stale = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    return [
+        f"{wmill_cli.LOCKFILE}: stale for {', '.join(stale[:5])}{' ...' if len(stale) > 5 else ''}; {hint}"
+    ]
+
+
 def deploy_workflow(root: Path) -> Problems:
     """The deploy workflow passes check-jsonschema and runs the tests, then `wmill sync push` on main."""
     path = root / WORKFLOW
@@ -315,6 +332,7 @@ CHECKS: tuple[Check, ...] = (
     Check("calls", calls),
     Check("resources", resource_files),
     Check("lint", lint, needs_cli=True),
+    Check("wmill-lock", wmill_lockfile, needs_cli=True),
     Check("deploy-workflow", deploy_workflow),
     Check("ruff", ruff),
 )

@@ -1,10 +1,9 @@
-"""What a script imports, found with `ast`, followed through the workspace modules it imports.
+"""What a script runs: its imports, found with `ast`, followed through the workspace modules it imports.
 
-Windmill folds the dependencies of an imported workspace script (`from f.openanalyst.lib.x import y`)
-into the importer's lock (REFERENCE 2.3), so a script's third-party imports are its own plus those of
-every `f.*` module it reaches. Imports anywhere in the file count (a lazy import inside `main()` still
-has to be installed on the worker), except optional ones: inside a `try:` whose handler catches
-ImportError (or ModuleNotFoundError, Exception, a bare except), or under `if TYPE_CHECKING:`.
+Everything that can execute counts, a lazy import inside a function included, except optional
+imports: inside a `try:` whose handler catches ImportError (or ModuleNotFoundError, Exception, a
+bare except), or under `if TYPE_CHECKING:`. What Windmill installs for a script is a narrower
+reading (`windmill_deps`); `locks` checks the second covers the first.
 """
 
 from __future__ import annotations

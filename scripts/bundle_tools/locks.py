@@ -1,10 +1,13 @@
-"""A script's `.script.lock`: the pinned requirements of everything it imports, from uv.lock.
+"""A script's `.script.lock`: the pinned requirements Windmill would lock for it, from uv.lock.
 
-Offline and deterministic: import roots map to distributions through the installed metadata
-(`importlib.metadata.packages_distributions()`, so `frontmatter` -> `python-frontmatter`), and
-versions plus transitive dependencies come from the committed uv.lock, evaluated for the Python
-version in the lock header on a Linux worker. Extras the project itself requests (`psycopg[binary]`,
-`agno[anthropic]`) are applied to scripts that import that distribution.
+Which requirements: the ones Windmill's import parser infers (`windmill_deps`), so the committed
+lock is what a deploy, `wmill generate-metadata` or the re-lock of importers would produce. Versions
+and transitive dependencies come from the committed uv.lock, evaluated for the Python version in
+the lock header on a Linux worker. Offline and deterministic.
+
+What the script runs must also be installed: every import anywhere in it and in the workspace
+modules it reaches (a lazy import in a function included) must be provided by a pinned package,
+or the plan reports where to declare it.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from packaging.markers import Marker
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from . import repo
+from . import repo, windmill_deps
 from .imports import closure
 
 PYTHON = "3.11"  # the lock header `# py: 3.11`: Windmill installs and runs the script on this version
@@ -40,7 +44,6 @@ MARKER_ENV = {
     "sys_platform": "linux",
     "extra": "",
 }
-_EXTRA_BLOCK_RE = re.compile(r"^#\s*extra[_-]requirements:\s*$")
 _REQUIREMENT_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(==\s*([^\s;#]+))?")
 
 
@@ -86,6 +89,10 @@ class UvLock:
             ] or entries
         return entries[0]
 
+    def extras_of(self, name: str) -> set[str]:
+        """The extras uv.lock can install for `name` (those the project resolved)."""
+        return set(self._entry(canonicalize_name(name), None).get("optional-dependencies", {}))
+
     def resolve(self, roots: dict[str, set[str]]) -> dict[str, str]:
         """Pinned versions of `roots` (name -> extras) and all they depend on."""
         pins: dict[str, str] = {}
@@ -124,22 +131,6 @@ def uv_lock(root: Path) -> UvLock:
     return load_uv_lock(path, path.stat().st_mtime_ns)
 
 
-def extra_requirements(source: str) -> list[str]:
-    """Names listed in a Windmill `# extra_requirements:` comment block (REFERENCE 2.2)."""
-    names: list[str] = []
-    lines = iter(source.splitlines())
-    for line in lines:
-        if _EXTRA_BLOCK_RE.match(line.strip()):
-            for item in lines:
-                text = item.strip()
-                if not text.startswith("#") or not text.lstrip("#").strip():
-                    break
-                match = _REQUIREMENT_RE.match(text.lstrip("#").strip())
-                if match:
-                    names.append(canonicalize_name(match.group(1)))
-    return names
-
-
 def distributions_for(import_root: str, lock: UvLock) -> list[str]:
     """The locked distributions that provide `import_root`."""
     candidates = [canonicalize_name(d) for d in _import_roots().get(import_root, ())]
@@ -165,9 +156,51 @@ class LockPlan:
 
 def plan(root: Path, script: Path) -> LockPlan:
     lock = uv_lock(root)
-    graph = closure(root, script)
-    result = LockPlan(problems=list(graph.problems))
+    graph = closure(root, script)  # what runs: every import, lazy ones too
+    seen = windmill_deps.infer(root, script)  # what Windmill installs
+    result = LockPlan(problems=[*graph.problems, *seen.problems])
+    for where in seen.missing_scripts:
+        file, _, target = where.rpartition(": ")
+        result.problems.append(
+            f"{file}: Windmill reads this import as the script {target}, which does not exist, so it locks "
+            f"nothing for it: import the module itself (`from {target.replace('/', '.')}.<module> import "
+            f"<name>` or `import {target.replace('/', '.')}.<module> as <module>`)"
+        )
     wanted: dict[str, set[str]] = {}
+    unresolved: set[str] = set()  # requirement names already reported
+    for text, where in seen.requirements.items():
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement:
+            result.problems.append(f"{where}: {text!r} is not a requirement Windmill can install")
+            continue
+        name = canonicalize_name(requirement.name)
+        if name not in lock:
+            unresolved.add(name)
+            result.problems.append(
+                f"{where}: Windmill would install {text!r} from PyPI, which is not in uv.lock (an import "
+                f"whose package has another name, e.g. `frontmatter` is python-frontmatter): list the "
+                f"packages under a `# requirements:` header, or `uv add` it"
+            )
+            continue
+        wanted.setdefault(name, set()).update(requirement.extras)
+        result.direct.setdefault(name, f"{where} ({text})")
+    for name, extras in sorted(wanted.items()):
+        unknown = extras - lock.extras_of(name)
+        if unknown:
+            result.problems.append(
+                f"{result.direct[name]}: uv.lock has no {name} extra {', '.join(sorted(unknown))}; "
+                f"`uv add '{name}[{','.join(sorted(extras))}]'` so the lock matches what Windmill installs"
+            )
+        needed = lock.project_extras.get(name, set()) - extras
+        if needed:
+            declared = f"{name}[{','.join(sorted(extras | needed))}]"
+            result.problems.append(
+                f"{result.direct[name].split(' (')[0]}: pyproject.toml uses {name} with "
+                f"[{','.join(sorted(needed))}], which Windmill does not infer: declare `# {declared}` under "
+                f"`# extra_requirements:`"
+            )
+    result.pins = lock.resolve(wanted)
     for import_root, where in sorted(graph.external.items()):
         dists = distributions_for(import_root, lock)
         if not dists:
@@ -175,19 +208,14 @@ def plan(root: Path, script: Path) -> LockPlan:
                 f"{where}: imports {import_root!r}, which no package in uv.lock provides "
                 f"(add it with `uv add <distribution>`)"
             )
-        for dist in dists:
-            wanted.setdefault(dist, set()).update(lock.project_extras.get(dist, set()))
-            result.direct.setdefault(dist, f"{where} (import {import_root})")
-    for module in graph.modules:
-        for dist in extra_requirements(module.read_text()):
-            if dist in lock:
-                wanted.setdefault(dist, set()).update(lock.project_extras.get(dist, set()))
-                result.direct.setdefault(dist, f"{repo.rel(module, root)} (# extra_requirements)")
-            else:
-                result.problems.append(
-                    f"{repo.rel(module, root)}: extra requirement {dist!r} is not in uv.lock"
-                )
-    result.pins = lock.resolve(wanted)
+        elif canonicalize_name(import_root) in unresolved:
+            continue
+        elif not any(d in result.pins for d in dists):
+            result.problems.append(
+                f"{where}: imports {import_root!r}, which Windmill's import parser does not see (only "
+                f"module-level imports before `def main(` count): move it to module level, or list "
+                f"`{dists[0]}` under `# extra_requirements:`"
+            )
     return result
 
 

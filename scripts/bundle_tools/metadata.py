@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from . import locks, repo, wmill_cli
+from . import forms, locks, repo, wmill_cli
 
 
 @dataclass
@@ -103,7 +103,7 @@ def regenerate(root: Path, paths: list[str]) -> Outcome:
             )
     generated = wmill_cli.generate_metadata(root, chosen)
     for script in chosen:
-        data = with_defaults(generated[script].data, script)
+        data = forms.enrich(with_defaults(generated[script].data, script), script)
         for key in ("summary", "description"):
             if not str(data.get(key) or "").strip():
                 outcome.problems.append(
@@ -131,4 +131,7 @@ def regenerate(root: Path, paths: list[str]) -> Outcome:
             outcome.problems.extend(plan.problems)
             continue
         _write(inline.lock, plan.render(), root, outcome)
+    lockfile = root / wmill_cli.LOCKFILE
+    if lockfile.exists():  # keep the CLI's hashes in step, so it does not see every script as stale
+        _write(lockfile, wmill_cli.rehash(root), root, outcome)
     return outcome

@@ -23,7 +23,7 @@ from scripts.windmill_spec import OPENFLOW_SPEC
 
 SPEC_PATH = OPENFLOW_SPEC
 SPEC_URI = "urn:windmill:openflow.openapi.yaml"
-# Keys that belong on a flow module (beside id/value), never inside its `value` (REFERENCE 1.8):
+# Keys that belong on a flow module (beside id/value), never inside its `value`:
 # `wmill lint` accepts them there and Windmill then silently ignores them.
 MODULE_ONLY = {"stop_after_if", "stop_after_all_iters_if", "suspend", "retry", "skip_if", "sleep"}
 

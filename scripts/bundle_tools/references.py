@@ -1,6 +1,6 @@
 """What flows, schedules and triggers call exists in the bundle, with the arguments it takes.
 
-`wmill lint` checks neither (REFERENCE 5.2): a typo in a step's `path`, an argument main() does not
+`wmill lint` checks neither: a typo in a step's `path`, an argument main() does not
 take, or a missing required one only shows up when the job runs on Windmill.
 """
 

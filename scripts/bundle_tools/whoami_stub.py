@@ -1,5 +1,5 @@
 """A loopback HTTP responder that answers `GET /api/users/whoami`, the only server call
-`wmill generate-metadata --schema-only` needs (REFERENCE 5.3). Everything else gets 404."""
+`wmill generate-metadata --schema-only` needs. Everything else gets 404."""
 
 from __future__ import annotations
 

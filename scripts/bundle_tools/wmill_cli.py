@@ -134,3 +134,27 @@ def generate_metadata(root: Path, scripts: list[Path]) -> dict[Path, Generated]:
             text = produced.read_text()
             out[script] = Generated(text, yaml.safe_load(text) or {})
         return out
+
+
+LOCKFILE = "wmill-lock.yaml"
+
+
+def rehash(root: Path) -> str:
+    """The wmill-lock.yaml the CLI keeps for `root`: `wmill generate-metadata rehash` (content hashes
+    of each script's code, .script.yaml and lock, and of each flow), run offline on a temporary copy.
+
+    The CLI compares these hashes to decide which items are stale; without the file it sees every
+    script as stale and re-locks all of them on the server.
+    """
+    with tempfile.TemporaryDirectory(prefix="bundle-rehash-") as tmp:
+        work = Path(tmp)
+        shutil.copy2(root / "wmill.yaml", work / "wmill.yaml")
+        if (root / "f").is_dir():
+            shutil.copytree(root / "f", work / "f", ignore=shutil.ignore_patterns("__pycache__"))
+        proc = run(["generate-metadata", "rehash"], cwd=work)
+        lockfile = work / LOCKFILE
+        if proc.returncode != 0 or not lockfile.exists():
+            raise RuntimeError(
+                f"wmill generate-metadata rehash failed (rc {proc.returncode}):\n{proc.stdout}{proc.stderr}"
+            )
+        return lockfile.read_text()

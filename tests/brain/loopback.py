@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from f.openanalyst.lib import signing
+import f.openanalyst.lib.signing as signing
 
 ROLE_MARKERS = (
     ("coordinator", "OpenAnalyst coordinator"),

@@ -6,7 +6,8 @@ import json
 
 import httpx
 
-from f.openanalyst.lib import llm, planner
+import f.openanalyst.lib.ai.llm as llm
+import f.openanalyst.lib.planning.planner as planner
 from tests.brain import anthropic_bodies as bodies
 from tests.brain.conftest import MESSAGES_URL, skill_value
 
@@ -58,8 +59,8 @@ def test_the_coordinator_delegates_and_combines_one_validated_plan(model_env, re
 def test_a_close_runner_up_skill_brings_in_the_coordinator_from_the_plan_step(
     model_env, monkeypatch, respx_mock
 ):
+    import f.openanalyst.lib.planning.rules as plan_rules
     from f.openanalyst.brain import plan as plan_step
-    from f.openanalyst.lib import plan_rules
     from tests.brain.conftest import route_for
 
     api = "http://windmill.test/api/w/openanalyst"
@@ -99,6 +100,7 @@ def test_a_close_runner_up_skill_brings_in_the_coordinator_from_the_plan_step(
         "Analyse our Q3 engagement and write a LinkedIn post about it",
         route,
         intent={"name": "create_post", "entities": {"platform": "linkedin"}},
+        context={"user_id": "alice"},
     )
     assert [s["script"] for s in out["plan"]["steps"]] == [FETCH, CREATE]
     assert out["extra_scripts"] == [

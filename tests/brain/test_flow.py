@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from f.openanalyst.lib.store import open_store
+from f.openanalyst.lib.store.connect import open_store
 from tests.brain import anthropic_bodies as bodies
 from tests.brain.scenarios import (
     CREATE,
@@ -64,7 +64,7 @@ def test_fails_twice_then_passes_with_differences_fed_to_the_next_plan(dev_runti
     )  # re-plans hit the cache
     planner_calls = api.calls("planner")
     assert len(planner_calls) == 3
-    # the second and third plans saw the judge's reason (flow user state between loop iterations)
+    # the second and third plans saw the judge's reason (the previous outcome's feedback)
     assert "name one concrete trend first" in str(planner_calls[1]["messages"])
     assert "name one concrete trend first" not in str(planner_calls[0]["messages"])
 
@@ -91,11 +91,38 @@ def test_research_does_not_help_so_the_person_is_asked_and_the_answer_resumes_th
     asked = answer_questions(
         dev_runtime, hub, job, message_id, {"details": "Open with on-device models"}, via="hub"
     )
-    assert asked["done"] is False and asked["resumeJobId"] == job and asked["questions"]
+    assert asked["done"] is False and asked["questions"]
+    # The job to resume is the `ask` branch's own flow job, whose current step waits (Windmill
+    # refuses to resume the root of a flow whose suspend sits in a branch).
+    waiting = dev_runtime.get_job(asked["resumeJobId"])
+    assert asked["resumeJobId"] != job and waiting["job_kind"] == "flow" and waiting["is_flow_step"]
     result = finish(dev_runtime, job)
     assert result["metadata"]["attempts"] == 5 and "content" in result
     assert "on-device models" in str(api.calls("planner")[-1]["messages"])
     assert POST in result["content"]
+
+
+def test_a_step_that_keeps_failing_is_explained_to_the_person_in_their_terms(dev_runtime, hub, no_model):
+    from hub.relay import error_text
+
+    # The store is down: load_context fails, is retried once, fails again.
+    dev_runtime.set_resource(
+        "f/openanalyst/db",
+        {"host": "127.0.0.1", "port": 9, "user": "openanalyst", "password": "x", "dbname": "openanalyst"},
+        "postgresql",
+    )
+    try:
+        job, _ = run_request(dev_runtime, SEED)
+        done = dev_runtime.wait_job(job, timeout=120)
+    finally:
+        dev_runtime.client.delete(f"{dev_runtime.api}/resources/delete/f/openanalyst/db")
+    assert done["success"] is False  # the run stays failed in Windmill
+    said = error_text(done["result"])  # what the hub relays to the person
+    assert said.startswith("I could not read what I remember about you") and "Send your request again" in said
+    assert not re.search(
+        r"(?i)error|exception|traceback|psycopg|connection|\.py\b|f/openanalyst|load_context", said
+    )
+    assert done["flow_status"]["failure_module"]["parent_module"] == "load_context"
 
 
 def test_core_help_is_answered_without_child_jobs(dev_runtime, hub, no_model):

@@ -1,12 +1,14 @@
-"""The handle_request flow as a document: OpenFlow spec, wmill lint, and the eval-loop shape."""
+"""The handle_request flow as a document: OpenFlow spec, wmill lint, the request path's shape."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 
+from f.openanalyst.lib.contracts import MAX_ATTEMPTS
 from scripts.bundle_tools import openflow, wmill_cli
 from tests.brain.conftest import REPO
 
@@ -44,16 +46,79 @@ def test_wmill_lint_passes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     assert mine == [] and result.scanned >= 1
 
 
-def test_the_eval_loop_stops_on_its_inner_step_after_at_most_three_attempts():
+ATTEMPT_FILE = REPO / "f/openanalyst/attempt__flow/flow.yaml"
+# A condition reads one field the steps computed: `results.<step>.next` (contracts.Next).
+NEXT = r'results\.\w+\.next ===? "(execute|retry|research|ask|conclude)"'
+NEXT_RULE = re.compile(rf"^{NEXT}( \|\| {NEXT})*$")
+SKIP_RULE = re.compile(r'^results\.\w+\.next !==? "(execute|retry|research|ask|conclude)"$')
+
+
+def test_the_request_path_reads_top_to_bottom():
+    order = [m["id"] for m in flow()["value"]["modules"]]
+    assert order == [
+        "load_context",
+        "analyze_intent",
+        "route_skill",
+        "plan",
+        *[f"attempt_{n}" for n in range(1, MAX_ATTEMPTS + 1)],
+        "recover",
+        "ask",
+        "conclude",
+        "record_history",
+        "respond",
+    ]
+
+
+def test_every_attempt_is_the_attempt_subflow_of_plan_execute_evaluate():
     found = modules_by_id(flow()["value"]["modules"])
-    loop = found["eval_loop"]
-    assert loop["value"]["type"] == "whileloopflow" and "stop_after_if" not in loop  # the gotcha
-    assert [m["id"] for m in loop["value"]["modules"]] == ["attempt_plan", "execute_plan", "evaluate"]
-    evaluate = found["evaluate"]
-    assert evaluate["stop_after_if"]["expr"] == "result.done === true"
-    assert evaluate["value"]["input_transforms"]["max_attempts"] == {"type": "static", "value": 3}
-    # CORE answers and refusals skip the loop: no child job runs for them
-    assert "answer != null" in loop["skip_if"]["expr"] and "refused" in loop["skip_if"]["expr"]
+    attempts = [m for m in found.values() if m["value"]["type"] == "flow"]
+    assert [m["id"] for m in attempts] == [
+        *[f"attempt_{n}" for n in range(1, MAX_ATTEMPTS + 1)],
+        "attempt_researched",
+        "attempt_answered",
+    ]
+    assert {m["value"]["path"] for m in attempts} == {"f/openanalyst/attempt"}
+    sub = yaml.safe_load(ATTEMPT_FILE.read_text())
+    assert [(m["id"], m["value"]["path"]) for m in sub["value"]["modules"]] == [
+        ("plan", "f/openanalyst/brain/plan"),
+        ("execute", "f/openanalyst/brain/execute_plan"),
+        ("evaluate", "f/openanalyst/brain/evaluate"),
+    ]
+    # attempt 1 runs the first plan; later ones get the feedback the previous outcome carries
+    assert found["attempt_1"]["value"]["input_transforms"]["reuse"]["expr"] == "results.plan"
+    assert found["attempt_2"]["value"]["input_transforms"]["feedback"]["expr"] == "results.attempt_1.feedback"
+
+
+def test_conditions_read_the_next_field_the_steps_computed():
+    found = modules_by_id(flow()["value"]["modules"])
+    skips = [m["skip_if"]["expr"] for m in found.values() if "skip_if" in m]
+    branches = [b["expr"] for m in found.values() for b in m["value"].get("branches") or []]
+    assert len(skips) == MAX_ATTEMPTS and all(SKIP_RULE.match(e) for e in skips), skips
+    assert len(branches) == 2 and all(NEXT_RULE.match(e) for e in branches), branches
+    # CORE answers and refusals skip every attempt: no child job runs for them
+    assert found["attempt_1"]["skip_if"]["expr"] == 'results.plan.next !== "execute"'
+
+
+def test_no_hidden_channel_carries_feedback():
+    code = "\n".join(p.read_text() for p in (REPO / "f/openanalyst").rglob("*.py"))
+    assert "flow_user_state" not in code
+
+
+def test_a_failed_step_is_explained_and_only_safe_steps_are_retried():
+    value = flow()["value"]
+    assert value["failure_module"]["value"]["path"] == "f/openanalyst/brain/explain_failure"
+    found = modules_by_id(value["modules"])
+    sub = modules_by_id(yaml.safe_load(ATTEMPT_FILE.read_text())["value"]["modules"])
+    retried = {mid for mid, m in {**found, **sub}.items() if "retry" in m}
+    assert {"execute", "clarify"}.isdisjoint(retried)  # their jobs have effects
+    assert {"load_context", "route_skill", "record_history", "plan", "evaluate"} <= retried
+
+
+def test_the_flow_runs_from_the_ui_with_only_a_person_and_a_request():
+    schema = flow()["schema"]
+    assert schema["required"] == ["user_id", "request"]
+    assert schema["properties"]["session_id"]["default"] and schema["properties"]["message_id"]["default"]
+    assert all(p.get("description") for p in schema["properties"].values())
 
 
 def test_clarify_suspends_with_a_resume_form_and_the_answers_reach_the_next_plan():
@@ -61,17 +126,18 @@ def test_clarify_suspends_with_a_resume_form_and_the_answers_reach_the_next_plan
     suspend = found["clarify"]["suspend"]
     assert suspend["required_events"] == 1
     assert suspend["resume_form"]["schema"]["properties"]["answers"]["type"] == "object"
-    assert "resume.answers" in found["answers_plan"]["value"]["input_transforms"]["answers"]["expr"]
-    order = [m["id"] for m in flow()["value"]["modules"]]
-    assert order == [
-        "load_context",
-        "analyze_intent",
-        "route_skill",
-        "plan",
-        "eval_loop",
-        "recover",
-        "ask",
-        "conclude",
-        "record_history",
-        "respond",
-    ]
+    assert "resume.answers" in found["attempt_answered"]["value"]["input_transforms"]["answers"]["expr"]
+
+
+def test_the_attempt_subflows_form_shows_the_contracts_fields():
+    import f.openanalyst.lib.contracts as contracts
+
+    properties = yaml.safe_load(ATTEMPT_FILE.read_text())["schema"]["properties"]
+    for name, model in (
+        ("route", contracts.Route),
+        ("intent", contracts.Intent),
+        ("context", contracts.Context),
+        ("research", contracts.Research),
+        ("reuse", contracts.Planned),
+    ):
+        assert properties[name]["properties"] == contracts.schema_of(model)["properties"], name

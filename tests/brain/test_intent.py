@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from f.openanalyst.lib import intent
+import f.openanalyst.lib.planning.understanding as intent
 
 NOW = datetime(2026, 11, 21, 15, 30, tzinfo=ZoneInfo("America/New_York"))
 
@@ -84,7 +84,7 @@ def test_model_refinement_only_fills_what_rules_left_open():
     ],
 )
 def test_intent_and_schedule_post_read_times_alike(text, expected):
-    from f.openanalyst.lib import timeparse
+    import f.openanalyst.lib.timeparse as timeparse
 
     assert intent.resolve_time(text, "America/New_York", NOW).isoformat() == expected
     assert timeparse.resolve(text, "America/New_York", NOW).when.isoformat() == expected

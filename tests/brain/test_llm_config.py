@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from f.openanalyst.lib import llm
+import f.openanalyst.lib.ai.llm as llm
 
 WM = "http://windmill.test"
 API = f"{WM}/api/w/openanalyst"

@@ -27,6 +27,7 @@ INTENT = {
     },
 }
 CONTEXT = {
+    "user_id": "alice",
     "timezone": "Europe/Paris",
     "preferences": {"tone": "casual"},
     "custom_instructions": "",
@@ -123,7 +124,7 @@ def test_retry_feeds_the_previous_differences_to_the_planner(model_env, respx_mo
         return_value=httpx.Response(200, json=bodies.plan_message(seed_steps(240)))
     )
     run_plan(
-        phase="retry",
+        phase="loop",
         attempt=2,
         feedback=["step 'draft': field 'content' has 301 characters; the limit is 280"],
     )
@@ -131,8 +132,13 @@ def test_retry_feeds_the_previous_differences_to_the_planner(model_env, respx_mo
 
 
 def test_first_loop_attempt_reuses_the_plan_without_a_model_call(model_env, respx_mock):
-    previous = {"plan": {"skill": "SOCIAL_MEDIA", "steps": []}, "mode": "model", "tokens": {"calls": 1}}
-    result = run_plan(phase="retry", attempt=1, previous_plan=previous)
+    previous = {
+        "skill": "SOCIAL_MEDIA",
+        "plan": {"skill": "SOCIAL_MEDIA", "steps": [], "rationale": "", "mode": "model", "answer": None},
+        "mode": "model",
+        "tokens": {"calls": 1},
+    }
+    result = run_plan(phase="loop", attempt=1, reuse=previous)
     assert result["plan"] == previous["plan"] and result["tokens"] == {}
 
 
@@ -168,7 +174,7 @@ def test_offline_plan_follows_the_workflow_and_fills_arguments(offline_env):
         "user_id": "alice",
         "platform": "twitter",
         "topic": "AI trends",
-        "tone": "professional",
+        "tone": "casual",  # the person's stored preference (no tone in the request)
     }
     assert schedule["args"]["when"] == "2026-11-22T09:00:00+01:00"
     assert schedule["args"]["timezone"] == "Europe/Paris"
@@ -191,7 +197,7 @@ def test_core_help_is_answered_without_steps(offline_env):
 
 @pytest.fixture(autouse=True)
 def _clear_schema_cache():
-    from f.openanalyst.lib import plan_rules
+    import f.openanalyst.lib.planning.rules as plan_rules
 
     plan_rules.script_schema.cache_clear()
     yield
@@ -217,7 +223,9 @@ def test_unsure_intent_is_refined_by_the_model_and_rules_keep_what_they_saw(mode
     )
     route = respx_mock.post(MESSAGES_URL).mock(return_value=httpx.Response(200, json=refined))
     out = analyze_intent.main(
-        "alice", "thoughts for my linkedin people re our new API", {"timezone": "Europe/Paris"}
+        "alice",
+        "thoughts for my linkedin people re our new API",
+        {"user_id": "alice", "timezone": "Europe/Paris"},
     )
     assert out["name"] == "create_post" and out["source"] == "model"
     assert out["entities"]["platform"] == "linkedin"  # seen by the rules, not overridden
@@ -230,7 +238,7 @@ def test_unsure_intent_is_refined_by_the_model_and_rules_keep_what_they_saw(mode
 def test_confident_rules_spend_no_tokens(model_env, respx_mock):
     from f.openanalyst.brain import analyze_intent
 
-    out = analyze_intent.main("alice", REQUEST, {"timezone": "Europe/Paris"})
+    out = analyze_intent.main("alice", REQUEST, {"user_id": "alice", "timezone": "Europe/Paris"})
     assert out["name"] == "create_and_schedule" and out["tokens"]["calls"] == 0  # respx: no call
 
 
@@ -250,8 +258,8 @@ def test_core_status_lists_recent_tasks_with_their_outcome(offline_env):
 
 
 def test_a_preference_change_is_answered_by_core_with_the_context_update(offline_env):
+    import f.openanalyst.lib.planning.understanding as intents
     from f.openanalyst.brain import conclude
-    from f.openanalyst.lib import intent as intents
 
     request = "remember that I write for a B2B audience, and I prefer a formal tone"
     found = intents.extract(request, "Europe/Paris").model_dump(mode="json")
@@ -260,11 +268,11 @@ def test_a_preference_change_is_answered_by_core_with_the_context_update(offline
     update = result["context_update"]
     assert result["skill"] == "CORE" and result["plan"]["steps"] == []
     assert update == {
-        "preferences": {"tone": "formal"},
+        "preferences": {"tone": "professional"},  # "formal" is create_post's professional
         "custom_instructions": "I write for a B2B audience, and I prefer a formal tone",
     }
-    assert "- tone: casual -> formal" in result["plan"]["answer"]
-    concluded = conclude.main("alice", [None, None, None], result)
+    assert "- tone: casual -> professional" in result["plan"]["answer"]
+    concluded = conclude.main("alice", result, [None, None, None])
     assert concluded["success"] and concluded["context_update"] == update
 
 
@@ -279,6 +287,6 @@ def test_an_unchanged_or_unknown_timezone_updates_nothing(offline_env):
 
 
 def intents_extract(request: str) -> dict:
-    from f.openanalyst.lib import intent as intents
+    import f.openanalyst.lib.planning.understanding as intents
 
     return intents.extract(request, "Europe/Paris").model_dump(mode="json")

@@ -2,8 +2,9 @@
 
 import pytest
 
-from f.openanalyst.lib import evaluation, plan_rules
-from f.openanalyst.lib.protocol import Expectation, Plan, PlanStep, StepResult
+import f.openanalyst.lib.planning.checks as evaluation
+import f.openanalyst.lib.planning.rules as plan_rules
+from f.openanalyst.lib.contracts import Expectation, Plan, PlanStep, StepResult
 
 CREATE = "f/openanalyst/social/create_post"
 SCHEDULE = "f/openanalyst/social/schedule_post"

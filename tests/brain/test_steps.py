@@ -7,13 +7,15 @@ bodies their specs give; everything else runs for real.
 from __future__ import annotations
 
 import json
+import uuid
 
 import httpx
 import pytest
 import yaml
 
+import f.openanalyst.lib.planning.rules as plan_rules
+import f.openanalyst.lib.signing as signing
 from f.openanalyst.brain import clarify, conclude, evaluate, execute_plan, research, respond
-from f.openanalyst.lib import plan_rules, signing
 from f.openanalyst.lib.protocol import AssistantResponsePayload
 from tests.brain import anthropic_bodies as bodies
 from tests.brain.conftest import MESSAGES_URL, REPO
@@ -54,6 +56,7 @@ def mock_scripts(respx_mock, *paths: str) -> None:
 
 def planned(*steps: dict, **extra) -> dict:
     return {
+        "skill": "SOCIAL_MEDIA",
         "plan": {"skill": "SOCIAL_MEDIA", "steps": list(steps), "mode": "model"},
         "refused": [],
         "missing": [],
@@ -64,6 +67,11 @@ def planned(*steps: dict, **extra) -> dict:
         "tokens": {"calls": 1, "input": 812, "output": 164, "cache_write": 1450},
         **extra,
     }
+
+
+def route(*scripts: str) -> dict:
+    """route_skill's result for SOCIAL_MEDIA allowed to run `scripts`."""
+    return {"skill": "SOCIAL_MEDIA", "confidence": 0.9, "skill_context": {"scripts": list(scripts)}}
 
 
 DRAFT = {
@@ -93,32 +101,21 @@ SCHEDULE_RESULT = {
 }
 
 
-def test_steps_run_as_child_jobs_passing_results_along(windmill, respx_mock):
+def test_steps_run_as_child_jobs_passing_results_along(windmill, respx_mock, monkeypatch):
+    monkeypatch.setenv("WM_JOB_ID", "01936f6e-0000-7000-8000-0000000000e0")
     mock_scripts(respx_mock, CREATE, SCHEDULE)
-    run = respx_mock.post(url__regex=rf"{API}/jobs/run/p/f/openanalyst/social/.*").mock(
+    # Windmill's run_wait_result answers with the job's result once it has ended.
+    run = respx_mock.post(url__regex=rf"{API}/jobs/run_wait_result/p/f/openanalyst/social/.*").mock(
         side_effect=[
-            httpx.Response(201, text="01936f6e-0000-7000-8000-00000000d1a1"),
-            httpx.Response(201, text="01936f6e-0000-7000-8000-00000000d1a2"),
+            httpx.Response(200, json={"content": POST, "platform": "twitter", "chars": len(POST)}),
+            httpx.Response(200, json=SCHEDULE_RESULT),
         ]
     )
-    respx_mock.get(url__regex=rf"{API}/jobs_u/completed/get_result_maybe/.*").mock(
-        side_effect=[
-            httpx.Response(
-                200,
-                json={
-                    "completed": True,
-                    "success": True,
-                    "started": True,
-                    "result": {"content": POST, "platform": "twitter", "chars": len(POST)},
-                },
-            ),
-            httpx.Response(
-                200, json={"completed": True, "success": True, "started": True, "result": SCHEDULE_RESULT}
-            ),
-        ]
-    )
-    out = execute_plan.main("alice", planned(DRAFT, SCHEDULE_STEP), [CREATE, SCHEDULE])
-    assert out["jobs"] == ["01936f6e-0000-7000-8000-00000000d1a1", "01936f6e-0000-7000-8000-00000000d1a2"]
+    out = execute_plan.main("alice", planned(DRAFT, SCHEDULE_STEP), route(CREATE, SCHEDULE))
+    sent = [call.request.url.params for call in run.calls]
+    assert out["jobs"] == [params["job_id"] for params in sent]
+    assert len(set(out["jobs"])) == 2 and all(uuid.UUID(job) for job in out["jobs"])
+    assert {params["parent_job"] for params in sent} == {"01936f6e-0000-7000-8000-0000000000e0"}
     assert [r["success"] for r in out["results"]] == [True, True]
     second = json.loads(run.calls[1].request.content)
     assert second["content"] == POST and second["user_id"] == "alice"
@@ -127,26 +124,19 @@ def test_steps_run_as_child_jobs_passing_results_along(windmill, respx_mock):
 
 def test_a_failed_job_ends_the_attempt_with_its_error(windmill, respx_mock):
     mock_scripts(respx_mock, CREATE)
-    respx_mock.post(f"{API}/jobs/run/p/{CREATE}").mock(return_value=httpx.Response(201, text="job-1"))
-    respx_mock.get(f"{API}/jobs_u/completed/get_result_maybe/job-1").mock(
-        return_value=httpx.Response(
-            200,
-            json={
-                "completed": True,
-                "success": False,
-                "started": True,
-                "result": {"error": {"name": "ValueError", "message": "topic is empty"}},
-            },
-        )
+    # A failed job: Windmill answers 422 with the job's error result.
+    run = respx_mock.post(f"{API}/jobs/run_wait_result/p/{CREATE}").mock(
+        return_value=httpx.Response(422, json={"error": {"name": "ValueError", "message": "topic is empty"}})
     )
-    out = execute_plan.main("alice", planned(DRAFT, SCHEDULE_STEP), [CREATE, SCHEDULE])
-    assert len(out["results"]) == 1 and out["jobs"] == ["job-1"]
+    out = execute_plan.main("alice", planned(DRAFT, SCHEDULE_STEP), route(CREATE, SCHEDULE))
+    assert len(out["results"]) == 1 and out["jobs"] == [run.calls[0].request.url.params["job_id"]]
+    assert out["results"][0]["success"] is False
     assert "topic is empty" in out["results"][0]["error"]
 
 
 def test_an_injected_step_is_refused_before_anything_runs(windmill, respx_mock):
     steal = {"id": "steal", "script": "u/bob/scripts/export_contacts", "args": {}}
-    out = execute_plan.main("alice", planned(DRAFT, steal), [CREATE, SCHEDULE])
+    out = execute_plan.main("alice", planned(DRAFT, steal), route(CREATE, SCHEDULE))
     assert out["jobs"] == [] and out["results"] == []
     assert out["refused"] == ["'u/bob/scripts/export_contacts' belongs to another person's folder"]
     assert respx_mock.calls.call_count == 0
@@ -176,7 +166,7 @@ def test_the_judge_scores_free_text_only_after_the_rules_pass(model_env, respx_m
     )
     assert route.call_count == 1  # the schedule's output has no free text: no judge
     assert json.loads(route.calls[0].request.content)["model"] == bodies.JUDGE_MODEL
-    assert out["success"] is False and out["judged_by"] == "model" and out["done"] is False
+    assert out["success"] is False and out["judged_by"] == "model" and out["next"] == "retry"
     assert out["differences"] == ["step 'draft': The hook is generic"]
     assert out["tokens"]["calls"] == 2 and out["tokens"]["input"] == 812 + 420
 
@@ -189,12 +179,11 @@ def test_rules_failures_never_reach_the_judge(model_env, respx_mock):
     }
     out = evaluate.main(
         "alice",
-        planned(judged),
+        planned(judged, attempt=3),
         execution(step_result("draft", CREATE, {"content": "x " * 150}, "j1")),
-        attempt=3,
     )
     assert out["differences"] == ["step 'draft': field 'content' has 300 characters; the limit is 280"]
-    assert out["done"] is True and out["judged_by"] == "rules"  # attempt 3 of 3 ends the loop
+    assert out["next"] == "research" and out["judged_by"] == "rules"  # attempt 3 of 3 ends the loop
 
 
 def test_offline_criteria_pass_unjudged_and_refusals_end_the_loop(offline_env):
@@ -202,13 +191,13 @@ def test_offline_criteria_pass_unjudged_and_refusals_end_the_loop(offline_env):
     ok = evaluate.main(
         "alice", planned(judged), execution(step_result("draft", CREATE, {"content": POST}, "j1"))
     )
-    assert ok["success"] and ok["done"] and ok["jobs"] == ["j1"]
+    assert ok["success"] and ok["next"] == "conclude" and ok["jobs"] == ["j1"]
     refused = evaluate.main(
         "alice",
         planned(refused=["'u/bob/x' belongs to another person's folder"]),
         {"results": [], "jobs": [], "refused": []},
     )
-    assert refused["refused"] and refused["done"] and not refused["success"]
+    assert refused["refused"] and refused["next"] == "conclude" and not refused["success"]
 
 
 def test_research_searches_the_web_and_returns_cited_learnings(model_env, respx_mock):
@@ -224,13 +213,12 @@ def test_research_searches_the_web_and_returns_cited_learnings(model_env, respx_
             ),
         )
     )
-    outcomes = [
-        {
-            "kind": "outcome",
-            "differences": ["step 'draft': field 'content' has 301 characters; the limit is 280"],
-        }
-    ]
-    out = research.main("alice", "Create a Twitter post about AI trends", outcomes, skill="SOCIAL_MEDIA")
+    outcome = {
+        "kind": "outcome",
+        "skill": "SOCIAL_MEDIA",
+        "differences": ["step 'draft': field 'content' has 301 characters; the limit is 280"],
+    }
+    out = research.main("alice", "Create a Twitter post about AI trends", outcome)
     sent = json.loads(route.calls[0].request.content)
     assert sent["tools"][0]["type"] == "web_search_20250305" and sent["tools"][0]["max_uses"] == 3
     assert [item["content"] for item in out["learnings"]] == [
@@ -245,13 +233,15 @@ def test_research_searches_the_web_and_returns_cited_learnings(model_env, respx_
 
 
 def test_research_offline_says_why_it_found_nothing(offline_env):
-    out = research.main("alice", "x", [{"differences": ["boom"]}])
+    out = research.main("alice", "x", {"differences": ["boom"]})
     assert out["learnings"] == [] and not out["searched"] and "offline" in out["reason"]
 
 
 def test_clarify_pushes_the_questions_and_returns_resume_urls(windmill, monkeypatch, respx_mock):
     monkeypatch.setenv("WM_JOB_ID", "step-job-7")
     monkeypatch.setenv("WM_ROOT_FLOW_JOB_ID", "flow-job-1")
+    # the step runs in the `ask` branch's flow job, which is the one that waits (not the root)
+    monkeypatch.setenv("WM_FLOW_JOB_ID", "ask-flow-2")
     monkeypatch.setenv("OPENANALYST_HUB_URL", "http://hub.test")
     monkeypatch.setenv("HUB_PUSH_SECRET", "push-secret")
     respx_mock.get(url__regex=rf"{API}/variables/get_value/.*").mock(
@@ -284,13 +274,13 @@ def test_clarify_pushes_the_questions_and_returns_resume_urls(windmill, monkeypa
         "attempt": 1,
         "jobs": [],
     }
-    out = clarify.main("alice", "sess_1", "msg_1", "post about AI tomorrow-ish", outcome)
-    assert out["resume_urls"] == urls and out["resume_job_id"] == "flow-job-1"
+    out = clarify.main("alice", "sess_1", "msg_1", [outcome, {"user_id": "alice"}])
+    assert out["resume_urls"] == urls and out["resume_job_id"] == "ask-flow-2"
     assert [q["id"] for q in out["questions"]] == ["time"]
     pushes = [json.loads(c.request.content) for c in hub.calls]
     answer = next(p for p in pushes if p["type"] == "ASSISTANT_RESPONSE")
     assert (
-        answer["payload"]["questions"][0]["id"] == "time" and answer["payload"]["resumeJobId"] == "flow-job-1"
+        answer["payload"]["questions"][0]["id"] == "time" and answer["payload"]["resumeJobId"] == "ask-flow-2"
     )
     assert answer["payload"]["done"] is False and answer["correlationId"] == "msg_1"
     request = hub.calls[-1].request
@@ -311,7 +301,7 @@ def outcome_of(phase: str, attempt: int, success: bool, **kw) -> dict:
         "mode": "model",
         "model": bodies.PLANNER_MODEL,
         "jobs": [f"job-{attempt}"],
-        "plan": {"steps": [DRAFT]},
+        "plan": {"skill": "SOCIAL_MEDIA", "steps": [DRAFT]},
         "results": [step_result("draft", CREATE, {"content": POST, "platform": "twitter"}, f"job-{attempt}")],
         "tokens": {"calls": 1, "input": 100, "output": 10},
         "research": None,
@@ -331,7 +321,7 @@ def test_conclude_and_respond_after_research_helped(no_windmill):
         outcome_of("research", 4, True, research={"learnings": [learning], "query": "q"}),
         None,
     ]
-    result = conclude.main("alice", attempts, planned(), [{"calls": 1, "input": 50}])
+    result = conclude.main("alice", planned(), attempts, [{"calls": 1, "input": 50}])
     assert result["success"] and result["attempts"] == 4 and result["research_applied"]
     assert result["learnings"] == [learning] and len(result["failures"]) == 3
     assert result["windmill_jobs"] == ["job-1", "job-2", "job-3", "job-4"]
@@ -347,9 +337,9 @@ def test_conclude_and_respond_after_research_helped(no_windmill):
 def test_conclude_answers_core_and_refusals_from_the_plan(no_windmill):
     help_plan = planned()
     help_plan["plan"] = {"skill": "CORE", "steps": [], "answer": "I can help with posts."}
-    core = conclude.main("alice", [None, None, None], help_plan)
+    core = conclude.main("alice", help_plan, [None, None, None])
     assert core["success"] and core["content"] == "I can help with posts." and core["windmill_jobs"] == []
-    refused = conclude.main("alice", [], planned(refused=["'u/bob/x' belongs to another person's folder"]))
+    refused = conclude.main("alice", planned(refused=["'u/bob/x' belongs to another person's folder"]), [])
     assert (
         not refused["success"] and "nothing was run" in refused["content"] and "u/bob/x" in refused["content"]
     )

@@ -69,7 +69,7 @@ def test_a_flow_breaking_the_spec_fails(mini_repo: Path, path: str, value: Any, 
 
 @pytest.mark.parametrize("key", sorted(openflow.MODULE_ONLY))
 def test_module_keys_inside_value_fail(mini_repo: Path, key: str) -> None:
-    # `wmill lint` accepts these inside `value`, where Windmill ignores them (REFERENCE 1.8).
+    # `wmill lint` accepts these inside `value`, where Windmill ignores them.
     document = copy.deepcopy(REFERENCE_FLOW)
     step = document["value"]["modules"][2]["value"]["modules"][0]
     step["value"][key] = {"expr": "true"}

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scripts.bundle_tools import checks, locks, metadata
+import pytest
+
+from scripts.bundle_tools import checks, locks, metadata, windmill_deps
 
 from .conftest import WriteFile
 
 SKILL = '''
 """Read a skill file."""
 
-import frontmatter
+import httpx
 import yaml
 
-from f.openanalyst.lib.protocol import SkillMatch
+from f.openanalyst.lib.protocol import UserRequest
 
 try:
     import not_installed_accelerator  # optional: never pinned
@@ -24,9 +26,7 @@ except ImportError:
 
 def main(path: str) -> dict:
     """Load it."""
-    import httpx  # a lazy import still has to be installed on the worker
-
-    return {"post": frontmatter.loads(path).metadata, "yaml": yaml.__name__, "h": httpx.__name__}
+    return {"yaml": yaml.safe_load(path), "h": httpx.__name__, "m": UserRequest.__name__}
 '''
 
 
@@ -40,10 +40,10 @@ def test_plan_maps_imports_to_distributions_and_follows_workspace_modules(
     script = write("f/openanalyst/skills/read_skill.py", SKILL)
     plan = locks.plan(mini_repo, script)
     assert plan.problems == []
-    # frontmatter is python-frontmatter on PyPI; pydantic comes in through f.openanalyst.lib.protocol.
-    assert set(plan.direct) == {"python-frontmatter", "pyyaml", "pydantic", "httpx"}
+    # yaml is pyyaml on PyPI (Windmill renames it); pydantic comes in through f.openanalyst.lib.protocol.
+    assert set(plan.direct) == {"pyyaml", "pydantic", "httpx"}
     assert plan.direct["pydantic"].startswith("f/openanalyst/lib/protocol.py:")
-    assert plan.pins["python-frontmatter"] == "1.3.0"
+    assert plan.pins["pyyaml"] == "6.0.3"
     assert {"pydantic-core", "annotated-types", "anyio", "certifi"} <= set(plan.pins)  # transitive
     assert "not-installed-accelerator" not in plan.pins
     assert plan.render().splitlines()[0] == "# py: 3.11"
@@ -56,12 +56,10 @@ def test_a_lock_lacking_an_import_fails(mini_repo: Path, write: WriteFile) -> No
     lock.write_text(good)
     assert locks.compare(mini_repo, script) == []
 
-    lock.write_text(
-        "".join(line for line in good.splitlines(True) if not line.startswith("python-frontmatter"))
-    )
+    lock.write_text("".join(line for line in good.splitlines(True) if not line.startswith("pyyaml")))
     problems = locks.compare(mini_repo, script)
     assert any(
-        "lacks python-frontmatter, which the script imports at f/openanalyst/skills/read_skill.py:3" in p
+        "lacks pyyaml, which the script imports at f/openanalyst/skills/read_skill.py:4" in p
         for p in problems
     ), problems
 
@@ -109,10 +107,17 @@ def test_extra_requirements_block_is_pinned(mini_repo: Path, write: WriteFile) -
     assert "tzdata" in locks.plan(mini_repo, script).pins
 
 
-def test_project_extras_apply(mini_repo: Path, write: WriteFile) -> None:
-    # pyproject asks for psycopg[binary]: a script importing psycopg gets the binary wheel too.
-    script = write("f/openanalyst/db.py", "import psycopg\n")
-    assert {"psycopg", "psycopg-binary"} <= set(locks.plan(mini_repo, script).pins)
+def test_extras_the_project_uses_must_be_declared(mini_repo: Path, write: WriteFile) -> None:
+    # pyproject asks for psycopg[binary]; Windmill reads `import psycopg` as psycopg[binary, pool].
+    plain = write("f/openanalyst/db.py", "import psycopg\n")
+    assert any("uv.lock has no psycopg extra pool" in p for p in locks.plan(mini_repo, plain).problems)
+    declared = write(
+        "f/openanalyst/db2.py",
+        "# extra_requirements:\n# psycopg[binary]\n\n\ndef main() -> None:\n    import psycopg  # noqa\n",
+    )
+    plan = locks.plan(mini_repo, declared)
+    assert plan.problems == []
+    assert {"psycopg", "psycopg-binary"} <= set(plan.pins)
 
 
 FLOW = """\
@@ -147,3 +152,71 @@ def test_flow_step_locks_are_written_and_checked(mini_repo: Path, write: WriteFi
         "lacks pyyaml, which the script imports at f/openanalyst/tag__flow/tag.py:1" in p
         for p in checks.script_locks(mini_repo)
     )
+
+
+# Each form below is one Windmill's import parser does not turn into the requirement the code needs
+# (scripts/bundle_tools/windmill_deps.py cites the parser), so a re-lock on a server would drop it.
+UNSEEN = {
+    "package import": (
+        "from f.openanalyst.lib import protocol\n",
+        "Windmill reads this import as the script f/openanalyst/lib, which does not exist",
+    ),
+    "import in a function": (
+        "def helper() -> None:\n    import yaml  # noqa\n",
+        "imports 'yaml', which Windmill's import parser does not see",
+    ),
+    "import after main": (
+        "def main() -> None:\n    pass\n\n\nimport yaml  # noqa\n",
+        "imports 'yaml', which Windmill's import parser does not see",
+    ),
+    "import under if": (
+        "import os\nif os.environ.get('X'):\n    import yaml  # noqa\n",
+        "imports 'yaml', which Windmill's import parser does not see",
+    ),
+    "package with another name": (
+        "import frontmatter\n",
+        "Windmill would install 'frontmatter' from PyPI, which is not in uv.lock",
+    ),
+    "main in a string": (
+        'TEMPLATE = "def main(): pass"\nimport yaml\n',
+        "Windmill cannot parse its imports",
+    ),
+}
+
+
+@pytest.mark.parametrize("form", sorted(UNSEEN))
+def test_an_import_form_windmill_would_not_see_fails(mini_repo: Path, write: WriteFile, form: str) -> None:
+    code, message = UNSEEN[form]
+    script = write("f/openanalyst/x.py", code)
+    problems = locks.plan(mini_repo, script).problems
+    assert any(message in p for p in problems), problems
+
+
+def test_the_forms_windmill_sees_pass(mini_repo: Path, write: WriteFile) -> None:
+    write("f/openanalyst/pkg/helpers.py", "import httpx\n")
+    script = write(
+        "f/openanalyst/pkg/step.py",
+        "# extra_requirements:\n# numpy\n"
+        "import yaml\n"
+        "import f.openanalyst.lib.users as users\n"
+        "from f.openanalyst.lib.protocol import UserRequest\n"
+        "from .helpers import httpx\n\n\n"
+        "def main() -> None:\n    import numpy  # noqa: declared above\n",
+    )
+    plan = locks.plan(mini_repo, script)
+    assert plan.problems == []
+    assert {"pyyaml", "pydantic", "httpx", "numpy"} <= set(plan.direct)
+
+
+def test_a_requirements_header_replaces_what_windmill_infers(mini_repo: Path, write: WriteFile) -> None:
+    script = write(
+        "f/openanalyst/x.py",
+        "# requirements:\n# python-frontmatter\n#\n# why: frontmatter is python-frontmatter\n"
+        "import frontmatter\n",
+    )
+    plan = locks.plan(mini_repo, script)
+    assert plan.problems == []
+    assert set(plan.direct) == {"python-frontmatter"}
+    assert windmill_deps.infer(mini_repo, script).requirements == {
+        "python-frontmatter": "f/openanalyst/x.py (# requirements)"
+    }

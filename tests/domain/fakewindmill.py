@@ -41,10 +41,12 @@ class FakeWindmill:
     progress: list[int] = field(default_factory=list)
     router: Any = None  # the respx router, for tests that mock other hosts too
     failing: list[str] = field(default_factory=list)  # path fragments answered with a 500
+    members: dict[str, dict[str, Any]] = field(default_factory=dict)  # username -> workspace user
 
     # ------------------------------------------------------------------ helpers for tests
     def writes(self) -> list[tuple[str, str, Any]]:
-        return [c for c in self.calls if c[0] == "POST"]
+        """The items written (members added to the workspace are in `members`)."""
+        return [c for c in self.calls if c[0] == "POST" and not c[1].endswith("/workspaces/add_user")]
 
     def paths(self, kind: str) -> list[str]:
         return sorted(self.items[kind])
@@ -117,6 +119,27 @@ class FakeWindmill:
             return httpx.Response(
                 200, json=[s for p, s in self.items["schedule"].items() if p.startswith(start)]
             )
+        m = re.match(r"^users/whois/(.+)$", path)
+        if m:
+            user = self.members.get(m.group(1))
+            return httpx.Response(200, json=user) if user else httpx.Response(404, text="user not found")
+        if path == "workspaces/add_user":
+            assert body is not None
+            username = body.get("username") or body["email"].split("@")[0]
+            if username in self.members:
+                return httpx.Response(400, text=f"user {username} already exists")
+            self.members[username] = {
+                "email": body["email"],
+                "username": username,
+                "is_admin": body["is_admin"],
+                "is_super_admin": False,
+                "created_at": "2026-01-01T00:00:00Z",
+                "operator": body["operator"],
+                "disabled": False,
+                "folders": [],
+                "folders_owners": [],
+            }
+            return httpx.Response(200, text=f"user {username} added")
         m = re.match(r"^jobs_u/get/(.+)$", path)
         if m:
             return httpx.Response(200, json={"id": m.group(1), "type": "QueuedJob", "parent_job": None})

@@ -137,7 +137,7 @@ def test_read_only_select_on_the_persons_postgresql(windmill, postgres_dsn, post
 
 
 def test_task_history_comes_from_the_store(windmill, tmp_path, monkeypatch):
-    from f.openanalyst.lib.store import open_store
+    from f.openanalyst.lib.store.connect import open_store
 
     db = tmp_path / "oa.sqlite3"
     monkeypatch.setenv("OPENANALYST_SQLITE_PATH", str(db))

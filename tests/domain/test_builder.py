@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from f.openanalyst.builder import create_app, create_flow, create_schedule, create_script, create_skill
-from f.openanalyst.lib.builder import BuildError
+from f.openanalyst.lib.builder.paths import BuildError
 from f.openanalyst.lib.user_templates import render
 from f.openanalyst.lib.users import InvalidUserId
 
@@ -217,7 +217,11 @@ def test_create_app_computes_its_policy(windmill):
     assert out["action"] == "created" and out["url_path"] == "/apps/get/u/alice/apps/my_dashboard"
     [(_, template, body)] = windmill.writes()
     assert template == "/w/{workspace}/apps/create"
+    # Its components run as alice (publisher mode) or as the viewer, never as the platform.
+    assert body["preserve_on_behalf_of"] is True
     assert body["policy"] == {
+        "on_behalf_of": "u/alice",
+        "on_behalf_of_email": "alice@people.openanalyst.invalid",
         "execution_mode": "viewer",
         "triggerables_v2": {
             "posts_chart:script/u/alice/scripts/dashboard_data": {

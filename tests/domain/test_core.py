@@ -9,8 +9,9 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+import f.openanalyst.lib.signing as signing
+import f.openanalyst.lib.windmill.progress as progress
 from f.openanalyst.core import log_activity, send_ws_message
-from f.openanalyst.lib import progress, signing
 from f.openanalyst.lib.users import InvalidUserId
 
 HUB = "http://hub.test"
@@ -128,12 +129,12 @@ def test_progress_never_raises(windmill, monkeypatch):
 
 
 def test_log_activity_redacts_secrets(windmill, caplog):
-    caplog.set_level(logging.INFO, logger="openanalyst.activity")
+    caplog.set_level(logging.INFO, logger="f.openanalyst.core.log_activity")
     out = log_activity.main(
         "alice", "post_scheduled", {"path": "u/alice/schedules/x", "api_key": "sk-ant-abc"}
     )
     assert out["logged"] is True and out["action"] == "post_scheduled"
-    record = next(r for r in caplog.records if r.name == "openanalyst.activity")
+    record = next(r for r in caplog.records if r.name == "f.openanalyst.core.log_activity")
     assert record.fields["details"] == {"path": "u/alice/schedules/x", "api_key": "[redacted]"}
     with pytest.raises(ValueError, match="action"):
         log_activity.main("alice", "  ")

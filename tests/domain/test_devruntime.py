@@ -185,8 +185,8 @@ POSTS = "platform,posted_at,likes,comments,shares,impressions\ntwitter,2026-11-0
                 "user_id": "fay",
                 "name": "mondays",
                 "schedule": "0 0 9 * * 1",
-                "script_path": "f/openanalyst/core/log_activity",
-                "args": {"user_id": "fay", "action": "monday"},
+                "script_path": "f/openanalyst/social/analyze_engagement",
+                "args": {"user_id": "fay", "data": POSTS},
             },
             lambda r: r["path"] == "u/fay/schedules/mondays" and r["action"] == "created",
         ),
@@ -201,10 +201,10 @@ POSTS = "platform,posted_at,likes,comments,shares,impressions\ntwitter,2026-11-0
                             "id": "log",
                             "value": {
                                 "type": "script",
-                                "path": "f/openanalyst/core/log_activity",
+                                "path": "f/openanalyst/social/analyze_engagement",
                                 "input_transforms": {
                                     "user_id": {"type": "static", "value": "fay"},
-                                    "action": {"type": "static", "value": "digest"},
+                                    "data": {"type": "static", "value": POSTS},
                                 },
                             },
                         }

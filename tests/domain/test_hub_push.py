@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+import f.openanalyst.lib.windmill.progress as progress
 from f.openanalyst.core import send_ws_message
-from f.openanalyst.lib import progress
 
 hub_settings = pytest.importorskip("hub.settings")
 hub_helpers = pytest.importorskip("tests.hub.conftest")

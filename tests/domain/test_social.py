@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from f.openanalyst.lib import platforms
+import f.openanalyst.lib.platforms as platforms
 from f.openanalyst.lib.timeparse import TimeParseError
 from f.openanalyst.social import analyze_engagement, create_post, publish_post, schedule_post
 

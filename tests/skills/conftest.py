@@ -1,23 +1,10 @@
-"""Fixtures for the skills tests: an isolated embedding cache, small skill sets."""
+"""Fixtures for the skills tests: small skill sets."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from f.openanalyst.lib.skill_loader import Skill
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _embed_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Description vectors go to a per-session folder, never to the developer's ~/.cache."""
-    path = tmp_path_factory.mktemp("embeddings")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("OPENANALYST_EMBED_CACHE", str(path))
-    yield path
-    mp.undo()
+from f.openanalyst.lib.skills.loader import Skill
 
 
 def make_skill(name: str, description: str, scripts: list[str] | None = None, **kwargs: object) -> Skill:

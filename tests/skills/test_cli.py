@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CORPUS = ROOT.parent / "shared" / "skills-corpus"
+CORPUS = ROOT / "tests" / "data" / "routing" / "corpora"
 CMD = [sys.executable, str(ROOT / "scripts" / "skills.py")]
 
 
@@ -18,7 +18,6 @@ def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str
     return subprocess.run([*CMD, *args], input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=240)
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/skills-corpus not present")
 @pytest.mark.parametrize(
     "corpus",
     ["anthropics-skills", "composio-awesome-claude-skills", "obra-superpowers", "openai-skills", "pai"],
@@ -56,7 +55,6 @@ def test_route_prints_the_match_as_json() -> None:
     assert all(set(a) == {"skill", "confidence"} for a in data["alternatives"])
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/skills-corpus not present")
 def test_route_stdin_one_line_out_per_line_in() -> None:
     lines = [
         {"request": "make me a GIF of a dancing taco for Slack"},

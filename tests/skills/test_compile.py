@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from f.openanalyst.lib.skill_loader import Skill, load_skills_dir
+from f.openanalyst.lib.skills.loader import Skill, load_skills_dir
 from scripts.skills import RESOURCE_DIR, RESOURCE_TYPE_FILE, compile_drift, compiled_files, resource_name
 
 ROOT = Path(__file__).resolve().parents[2]

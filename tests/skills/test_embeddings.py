@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from f.openanalyst.lib import embeddings
+import f.openanalyst.lib.skills.embeddings as embeddings
 
 pytestmark = pytest.mark.skipif(not embeddings.available(), reason="embedding model not installed")
 
@@ -31,20 +29,6 @@ def test_batching_and_padding_do_not_change_vectors() -> None:
     alone = [enc.encode([t])[0] for t in texts]
     for a, b in zip(together, alone, strict=True):
         assert float(a @ b) > 0.9999
-
-
-def test_disk_cache_is_keyed_by_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    enc = embeddings.get_encoder()
-    first = enc.encode_cached(["alpha text", "beta text"], tmp_path)
-    assert len(list(tmp_path.glob("*.npy"))) == 2
-    calls: list[list[str]] = []
-    real = enc.encode
-    monkeypatch.setattr(enc, "encode", lambda texts, **kw: calls.append(list(texts)) or real(texts, **kw))
-    again = enc.encode_cached(["alpha text", "gamma text"], tmp_path)
-    assert calls == [["gamma text"]]  # only the new text is embedded
-    assert float(again[0] @ first[0]) > 0.9999
-    (next(tmp_path.glob("*.npy"))).write_bytes(b"corrupt")  # a damaged file is recomputed, not fatal
-    enc.encode_cached(["alpha text", "beta text"], tmp_path)
 
 
 def test_disabled_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:

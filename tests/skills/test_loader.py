@@ -1,4 +1,4 @@
-"""The lenient SKILL.md loader: every oddity of REFERENCE.md 7.3 loads or is skipped with a reason."""
+"""The lenient SKILL.md loader: every oddity of a real SKILL.md loads or is skipped with a reason."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from f.openanalyst.lib.skill_loader import load_skill, load_skills_dir, use_when_triggers
+from f.openanalyst.lib.skills.loader import load_skill, load_skills_dir, use_when_triggers
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "skills-corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "routing" / "corpora"
 GOOD = "---\nname: {name}\ndescription: Draft posts. Use when asked for a tweet.\n---\n\n# Body\n\nText.\n"
 
 
@@ -213,7 +213,7 @@ def test_duplicate_names_in_a_directory_keep_the_first(tmp_path: Path) -> None:
 
 
 def test_value_round_trip(tmp_path: Path) -> None:
-    from f.openanalyst.lib.skill_loader import Skill
+    from f.openanalyst.lib.skills.loader import Skill
 
     skill = load_skill(write(tmp_path, GOOD.format(name="my-skill"))).skill
     assert skill is not None
@@ -221,7 +221,6 @@ def test_value_round_trip(tmp_path: Path) -> None:
     assert again.to_value() == {**skill.to_value(), "source": "custom"}
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/skills-corpus not present")
 def test_whole_public_corpus_loads_with_the_expected_warnings() -> None:
     loaded: dict[str, list[str]] = {}
     for corpus in sorted(p for p in CORPUS.iterdir() if p.is_dir()):

@@ -10,11 +10,16 @@ import pytest
 import wmill.client
 import yaml
 
+import f.openanalyst.lib.skills.static_embeddings as static_embeddings
 from f.openanalyst.brain import route_skill
+from f.openanalyst.lib.skills.loader import Skill
+from f.openanalyst.lib.skills.router import SkillRegistry
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "http://windmill.test"
 LIST_URL = f"{BASE}/api/w/openanalyst/resources/list"
+TABLE_PATH = static_embeddings.RESOURCE_PATH
+TABLE_URL = f"{BASE}/api/w/openanalyst/resources/get_value_interpolated/{TABLE_PATH}"
 BAKERY = {
     "name": "bakery-orders",
     "description": "Take cake and bread orders for the bakery and confirm pickup times.",
@@ -44,11 +49,21 @@ def listable(path: str, value: Any) -> dict[str, Any]:
 
 
 def shared_resources() -> list[dict[str, Any]]:
+    """What resources/list?resource_type=openanalyst_skill answers: the compiled skills only (the
+    embedding table in the same folder has another type)."""
     out = []
     for file in sorted((ROOT / "f" / "openanalyst" / "skills").glob("*.resource.yaml")):
+        if file.name == f"{TABLE_PATH.rsplit('/', 1)[-1]}.resource.yaml":
+            continue
         doc = yaml.safe_load(file.read_text())
         out.append(listable(f"f/openanalyst/skills/{file.name.removesuffix('.resource.yaml')}", doc["value"]))
     return out
+
+
+def table_value() -> dict[str, Any]:
+    table = static_embeddings.default_table()
+    assert table is not None
+    return table.to_value()
 
 
 @pytest.fixture
@@ -66,6 +81,7 @@ def mock_lists(respx_mock, user_items: list[dict[str, Any]]) -> tuple[Any, Any]:
     user = respx_mock.get(LIST_URL, params__contains={"path_start": "u/alice/skills/"}).mock(
         return_value=httpx.Response(200, json=user_items)
     )
+    respx_mock.get(TABLE_URL).mock(return_value=httpx.Response(200, json=table_value()))
     return shared, user
 
 
@@ -74,7 +90,8 @@ def test_seed_request_routes_to_social_media_with_its_context(respx_mock, windmi
     out = route_skill.main(
         "alice", "Write a LinkedIn post about our Q3 launch and schedule it for Tuesday 9am", None
     )
-    assert out["skill"] == "SOCIAL_MEDIA" and out["confidence"] > 0.1
+    assert out["skill"] == "SOCIAL_MEDIA" and out["confidence"] > 0.5
+    assert out["embeddings"] is True and out["model_calls"] == 0
     ctx = out["skill_context"]
     assert "f/openanalyst/social/schedule_post" in ctx["scripts"]
     assert "create-and-schedule-post" in ctx["workflows"] and ctx["system_prompt"]
@@ -158,3 +175,40 @@ def test_on_the_dev_runtime(dev_runtime) -> None:
         "f/openanalyst/brain/route_skill", {"user_id": "dave", "request": "Draft a tweet about our launch"}
     )
     assert dev_runtime.wait(job, timeout=120)["skill"] == "SOCIAL_MEDIA"
+
+
+def test_without_the_table_resource_routing_is_bm25_alone(respx_mock, windmill_env) -> None:
+    mock_lists(respx_mock, [])
+    respx_mock.get(TABLE_URL).mock(return_value=httpx.Response(404, json={"error": "not found"}))
+    out = route_skill.main("alice", "Draft a tweet about our launch")
+    assert out["skill"] == "SOCIAL_MEDIA" and out["embeddings"] is False and "bm25" in out["reason"]
+    assert any("BM25 alone" in w for w in out["warnings"])
+
+
+# Shipped-skill requests of each kind: clear, vague, general knowledge, a task no skill does.
+PARITY = [
+    "Write a LinkedIn post about our Q3 launch and schedule it for Tuesday 9am",
+    "something short and punchy for our company page about the award we won",
+    "which marketing channel brought the most paying customers",
+    "what's the capital of Australia",
+    "order a pizza with mushrooms",
+]
+
+
+def test_a_routing_job_on_the_dev_runtime_answers_as_in_process(dev_runtime) -> None:
+    """The job reads the skills and the embedding table from the workspace; in-process routing
+    reads the same compiled files from the checkout: same skill, same confidence."""
+    skills = [
+        Skill.from_value(item["value"], source="shared", location=item["path"]) for item in shared_resources()
+    ]
+    local = SkillRegistry(skills)
+    assert local.can_embed()
+    for request in PARITY:
+        job = dev_runtime.run_script(
+            "f/openanalyst/brain/route_skill", {"user_id": "erin", "request": request}
+        )
+        out = dev_runtime.wait(job, timeout=120)
+        want = local.route(request)
+        assert out["embeddings"] is True, out["warnings"]
+        assert (out["skill"], out["confidence"]) == (want.skill, want.confidence), request
+        assert out["reason"] == want.reason

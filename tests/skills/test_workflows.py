@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from f.openanalyst.lib.skill_loader import load_skills_dir
-from f.openanalyst.lib.skill_workflows import (
+from f.openanalyst.lib.skills.loader import load_skills_dir
+from f.openanalyst.lib.skills.workflows import (
     WorkflowError,
     parse_workflow,
     resolve_step_refs,

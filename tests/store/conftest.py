@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from f.openanalyst.lib.store import Store, open_store
+from f.openanalyst.lib.store.base import Store
+from f.openanalyst.lib.store.connect import open_store
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ import sys
 import time
 from typing import Any
 
-from f.openanalyst.lib.store import Store, open_store
+from f.openanalyst.lib.store.base import Store
+from f.openanalyst.lib.store.connect import open_store
 from tests.store.test_store import entry
 
 

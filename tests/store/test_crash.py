@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from f.openanalyst.lib.store import Store
+from f.openanalyst.lib.store.base import Store
 from tests.store.test_store import entry
 
 ROOT = Path(__file__).resolve().parents[2]

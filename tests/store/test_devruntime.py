@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from f.openanalyst.lib.store import DB_RESOURCE, open_store
+from f.openanalyst.lib.store.connect import DB_RESOURCE, open_store
 from tests.store.conftest import PgDatabase
 from tests.store.test_scripts import history_args
 from tests.support.devruntime import DevRuntime
@@ -31,20 +31,19 @@ def sqlite_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def db_resource_pointing_at(dev_runtime: DevRuntime) -> Iterator[Any]:
-    """Point f/openanalyst/db at a database for one test, then restore the shipped value."""
-    shipped = dev_runtime.client.get(f"{dev_runtime.api}/resources/get_value/{DB_RESOURCE}").json()
+    """Point f/openanalyst/db at a database for one test, then delete it (the bundle ships none)."""
 
     def point(value: dict[str, Any]) -> None:
         dev_runtime.set_resource(DB_RESOURCE, value, "postgresql")
 
     yield point
-    dev_runtime.set_resource(DB_RESOURCE, shipped, "postgresql")
+    dev_runtime.client.delete(f"{dev_runtime.api}/resources/delete/{DB_RESOURCE}")
 
 
 def test_the_store_steps_run_as_jobs_on_the_embedded_default(
     dev_runtime: DevRuntime, sqlite_path: Path
 ) -> None:
-    # the shipped resource has an empty host (f/openanalyst/db_host unset): embedded SQLite
+    # no resource f/openanalyst/db: the dev runtime's embedded SQLite store
     first = dev_runtime.wait(dev_runtime.run_script(LOAD, {"user_id": "alice", "request": "a twitter post"}))
     assert first["backend"] == "sqlite" and first["new_user"] is True
     assert sqlite_path.exists()
@@ -81,3 +80,14 @@ def test_with_the_resource_set_the_jobs_use_postgresql(
     assert not sqlite_path.exists()
     with open_store(pg_database.dsn, **pg_database.options()) as store:
         assert [t["message_id"] for t in store.recent_tasks("alice")] == ["msg_1"]
+
+
+def test_the_dev_runtime_names_its_embedded_store_when_nothing_is_set(
+    dev_runtime: DevRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Unlike a Windmill worker, the dev runtime gives every job a SQLite file beside its own
+    # database, so the bundle's store works there with no resource and no setting.
+    monkeypatch.delenv("OPENANALYST_SQLITE_PATH", raising=False)
+    result = dev_runtime.wait(dev_runtime.run_script(LOAD, {"user_id": "alice"}))
+    assert result["backend"] == "sqlite"
+    assert dev_runtime.server.settings.store_sqlite_path.exists()

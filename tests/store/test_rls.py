@@ -9,9 +9,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from f.openanalyst.lib.migrations import USER_SETTING, user_tables
-from f.openanalyst.lib.store import open_store
-from f.openanalyst.lib.store_postgres import PostgresStore
+from f.openanalyst.lib.store.connect import open_store
+from f.openanalyst.lib.store.migrations import USER_SETTING, user_tables
+from f.openanalyst.lib.store.postgres import PostgresStore
 from tests.store.conftest import PgDatabase
 from tests.store.test_store import entry
 

@@ -15,8 +15,8 @@ import pytest
 import respx
 
 from f.openanalyst.brain import load_context, record_history
-from f.openanalyst.lib.store import open_store
-from f.openanalyst.lib.store_models import InvalidInput, StoreConfigError, UnknownUser
+from f.openanalyst.lib.store.connect import open_store
+from f.openanalyst.lib.store.models import InvalidInput, StoreConfigError, StoreNotConfigured, UnknownUser
 from tests.store.conftest import PgDatabase
 
 BASE = "http://windmill.test"
@@ -42,6 +42,11 @@ def not_found() -> httpx.Response:
 
 
 def history_args(**overrides: Any) -> dict[str, Any]:
+    """record_history's arguments: the request's ids and conclude's result (`conclusion`).
+
+    Overrides name the request's fields or the conclusion's; `answer` is the conclusion's
+    `content` (default: the result's content).
+    """
     args: dict[str, Any] = {
         "user_id": "alice",
         "session_id": "sess_1",
@@ -59,8 +64,16 @@ def history_args(**overrides: Any) -> dict[str, Any]:
         "windmill_jobs": ["0192f1d2-7c3e-7000-8000-0000000000b1", "0192f1d2-7c3e-7000-8000-0000000000b2"],
         "tokens": {"input": 1500, "output": 420},
         "duration_ms": 4200,
+        **overrides,
     }
-    return {**args, **overrides}
+    request = {k: args.pop(k) for k in ("user_id", "session_id", "message_id", "request")}
+    answer = args.pop("answer", None)
+    conclusion = {
+        **args,
+        "content": answer if answer is not None else str(args["result"].get("content") or ""),
+        "research": args["research"] or [],
+    }
+    return {**request, "conclusion": conclusion}
 
 
 def test_without_the_db_resource_the_scripts_use_sqlite(
@@ -169,27 +182,55 @@ def test_windmills_offline_mock_file_is_honoured(mocked_api_file: Path) -> None:
     assert load_context.main("alice")["backend"] == "sqlite"
 
 
-def test_a_resource_without_a_host_means_sqlite(respx_mock: respx.MockRouter, windmill_env: Path) -> None:
-    # what the shipped f/openanalyst/db interpolates to until the operator sets db_host
-    shipped = {"host": "", "port": 5432, "user": "openanalyst", "password": "", "dbname": "openanalyst"}
-    respx_mock.get(RESOURCE_URL).mock(return_value=httpx.Response(200, json=shipped))
-    assert load_context.main("alice")["backend"] == "sqlite"
-    assert windmill_env.exists()
+def test_on_a_worker_without_the_db_resource_the_first_step_says_what_to_set(
+    respx_mock: respx.MockRouter, windmill_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A Windmill worker names no SQLite file (its job directory is deleted after each job):
+    # load_context, the flow's first step, fails with what to set instead of a throwaway store.
+    monkeypatch.delenv("OPENANALYST_SQLITE_PATH")
+    monkeypatch.chdir(tmp_path)
+    respx_mock.get(RESOURCE_URL).mock(return_value=not_found())
+    with pytest.raises(StoreNotConfigured) as raised:
+        load_context.main("alice", "Create a Twitter post about AI trends")
+    message = str(raised.value)
+    assert "f/openanalyst/db" in message and "'postgresql'" in message
+    assert "host, port, user, password, dbname" in message and "README" in message
+    assert "Traceback" not in message and "sqlite" not in message.lower()
+    assert not list(tmp_path.rglob("*.sqlite3"))  # no store was opened in the job directory
 
 
-def test_the_shipped_db_resource_holds_no_secret_and_references_existing_variables() -> None:
+def test_on_a_worker_a_resource_without_a_host_is_the_same_error(
+    respx_mock: respx.MockRouter, windmill_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENANALYST_SQLITE_PATH")
+    empty = {"host": "", "port": 5432, "user": "openanalyst", "password": "", "dbname": "openanalyst"}
+    respx_mock.get(RESOURCE_URL).mock(return_value=httpx.Response(200, json=empty))
+    with pytest.raises(StoreNotConfigured, match="has no host"):
+        load_context.main("alice")
+
+
+def test_the_flows_first_step_is_the_one_that_opens_the_store() -> None:
     import yaml
 
-    root = Path(__file__).resolve().parents[2] / "f" / "openanalyst"
-    doc = yaml.safe_load((root / "db.resource.yaml").read_text())
-    assert doc["resource_type"] == "postgresql"
-    value = doc["value"]
-    assert value["password"].startswith("$var:")
-    for ref in (v for v in value.values() if isinstance(v, str) and v.startswith("$var:")):
-        variable = yaml.safe_load((root.parents[1] / f"{ref[5:]}.variable.yaml").read_text())
-        assert variable["value"] == ""
-    password = yaml.safe_load((root / "db_password.variable.yaml").read_text())
-    assert password["is_secret"] is True
+    flow = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "f/openanalyst/handle_request__flow/flow.yaml").read_text()
+    )
+    first = flow["value"]["modules"][0]
+    assert first["value"]["path"] == "f/openanalyst/brain/load_context"
+
+
+def test_the_store_connection_is_a_workspace_postgresql_resource_never_synced_from_git() -> None:
+    """The operator creates f/openanalyst/db (type postgresql) in the workspace once; git ships no
+    host or password variables, and `wmill sync push` must neither overwrite nor delete it."""
+    import yaml
+
+    repo = Path(__file__).resolve().parents[2]
+    root = repo / "f" / "openanalyst"
+    assert not (root / "db.resource.yaml").exists()
+    assert not list(root.glob("db_*.variable.yaml"))
+    config = yaml.safe_load((repo / "wmill.yaml").read_text())
+    assert "f/openanalyst/db.resource.yaml" in config["excludes"]
+    assert "f/openanalyst/anthropic.resource.yaml" in config["excludes"]
 
 
 def test_record_history_takes_the_conclude_steps_shapes(

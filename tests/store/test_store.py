@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from f.openanalyst.lib.migrations import LATEST_VERSION, MIGRATIONS, Migration, user_tables
-from f.openanalyst.lib.store import Store
-from f.openanalyst.lib.store_models import (
+from f.openanalyst.lib.store.base import Store
+from f.openanalyst.lib.store.migrations import LATEST_VERSION, MIGRATIONS, Migration, user_tables
+from f.openanalyst.lib.store.models import (
     MAX_JSON_BYTES,
     MAX_PREFERENCES_BYTES,
     InvalidInput,
@@ -473,7 +473,7 @@ def test_concurrent_starts_and_writers_neither_fail_nor_lose_writes(
     """Parallel Windmill jobs: each opens its own store (racing migrations) and records at once."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from f.openanalyst.lib.store import open_store
+    from f.openanalyst.lib.store.connect import open_store
 
     def job(n: int) -> int:
         config = dict(db_config)
@@ -496,7 +496,7 @@ def test_concurrent_starts_and_writers_neither_fail_nor_lose_writes(
 def test_the_sqlite_file_is_created_on_first_use_and_private(tmp_path: Path) -> None:
     import stat
 
-    from f.openanalyst.lib.store import open_store
+    from f.openanalyst.lib.store.connect import open_store
 
     path = tmp_path / "new" / "dir" / "openanalyst.sqlite3"
     with open_store(None, sqlite_path=path) as store:

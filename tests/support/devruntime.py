@@ -142,6 +142,23 @@ class DevRuntime:
             body = {"path": path, "value": value, "resource_type": resource_type, "description": description}
             self._check(self.client.post(f"{self.api}/resources/create", json=body))
 
+    def add_person(self, username: str, is_admin: bool = False) -> httpx.Client:
+        """A workspace member (created once) and a client acting as them: their own token, made
+        by the operator through Windmill's `users/tokens/impersonate`. Base URL: the workspace API."""
+        email = f"{username}@openanalyst.test"
+        r = self.client.post(
+            f"{self.api}/workspaces/add_user",
+            json={"email": email, "username": username, "is_admin": is_admin, "operator": False},
+        )
+        if r.status_code != 200 and "already exists" not in r.text:
+            self._check(r)
+        token = self._check(
+            self.client.post("/api/users/tokens/impersonate", json={"impersonate_email": email})
+        ).text
+        return httpx.Client(
+            base_url=f"{self.base_url}{self.api}", headers={"Authorization": f"Bearer {token}"}, timeout=60.0
+        )
+
     def create_flow(self, path: str, flow: dict[str, Any]) -> None:
         """Deploy a flow ({summary, value, schema?}) at `path`, replacing one created before."""
         exists = self._check(self.client.get(f"{self.api}/flows/exists/{path}")).json()
@@ -184,6 +201,28 @@ def _dev_runtime_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[De
         yield server
     finally:
         server.stop()
+
+
+class People:
+    """Two non-admin members of the workspace, each with a client on their own token."""
+
+    def __init__(self, dev_runtime: DevRuntime) -> None:
+        self.alice = dev_runtime.add_person("alice")
+        self.bob = dev_runtime.add_person("bob")
+
+    def close(self) -> None:
+        self.alice.close()
+        self.bob.close()
+
+
+@pytest.fixture
+def people(dev_runtime: DevRuntime) -> Iterator[People]:
+    """alice and bob: non-admin members acting through their own tokens."""
+    both = People(dev_runtime)
+    try:
+        yield both
+    finally:
+        both.close()
 
 
 @pytest.fixture

@@ -1,0 +1,949 @@
+# ruff: noqa: E501  (the table reads best one case per block, with its recorded replies inline)
+"""The scenario table: realistic requests for every skill, as a person would type them in the chat.
+
+Each case says what the person sent (text, attachments, answers to questions), what the model
+replies when one is configured, and how the person judges the result (tests.scenarios.checks).
+The person's own folder and history come from `setup`.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.scenarios import replies as r
+from tests.scenarios.checks import (
+    Check,
+    asked,
+    asked_or_said,
+    completed,
+    created,
+    creates_nothing,
+    examples,
+    image_shown,
+    matches,
+    never_says,
+    no_question,
+    post_fits,
+    says,
+    says_any,
+    short_answer,
+    skill,
+)
+
+OUT_OF_SCOPE = "OUT_OF_SCOPE"
+
+
+@dataclass
+class Case:
+    id: str
+    group: str  # the skill it exercises (or CUSTOM / OUT_OF_SCOPE) for the pass-rate table
+    request: str
+    checks: list[Check]
+    model: dict[str, list[r.Reply]] | None = None  # replies per role when a model is configured
+    model_checks: list[Check] | None = None  # instead of `checks` with a model (None: the same)
+    replies: list[dict[str, str]] = field(default_factory=list)  # answers to questions, in order
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    markers: list[str] = field(default_factory=list)  # more text that identifies its model calls
+    setup: Callable[[Any, str], None] | None = None
+    modes: tuple[str, ...] = ("offline", "model")
+
+    def checks_for(self, mode: str) -> list[Check]:
+        own = self.model_checks if mode == "model" and self.model_checks is not None else self.checks
+        return [completed, *own]
+
+
+# ------------------------------------------------------------------------------ data
+
+VISITS_CSV = """date,visitors
+2026-11-02,1180
+2026-11-03,1324
+2026-11-04,1291
+2026-11-05,1410
+2026-11-06,1502
+2026-11-07,980
+2026-11-08,902
+2026-11-09,1377"""
+REGIONS_CSV = """region,sales
+North,48200
+South,35100
+East,51900
+West,29800"""
+SPEND_CSV = """ad_spend,signups
+500,41
+800,60
+1200,88
+1500,97
+2100,139
+2600,170
+3000,188"""
+REVENUE_JSON = (
+    '[{"month": "2026-07", "revenue": 18200}, {"month": "2026-08", "revenue": 19950}, '
+    '{"month": "2026-09", "revenue": 21400}, {"month": "2026-10", "revenue": 20100}, '
+    '{"month": "2026-11", "revenue": 23800}]'
+)
+ORDERS_CSV = """order_id,amount
+1001,42.50
+1002,18.00
+1003,77.25
+1004,35.00
+1005,52.25"""
+SIGNUPS_CSV = """week,signups
+2026-W40,310
+2026-W41,342
+2026-W42,365
+2026-W43,351
+2026-W44,402
+2026-W45,438"""
+SEMICOLON_CSV = """product;units
+Basic;340
+Pro;212
+Team;96"""
+POSTS_CSV = """platform,posted_at,likes,comments,shares,impressions,text
+linkedin,2026-11-03T09:00:00,120,14,9,4200,We are hiring data engineers
+twitter,2026-11-04T17:30:00,45,6,12,3900,Our API is now GA
+linkedin,2026-11-06T12:00:00,310,41,22,8800,Five lessons from our first year
+instagram,2026-11-07T19:00:00,530,25,4,9600,Meet Biscuit our office dog
+twitter,2026-11-10T08:15:00,12,1,0,2100,Webinar reminder"""
+ANSCOMBE = "\n".join(
+    ["x,y"]
+    + [
+        f"{x},{y}"
+        for x, y in [
+            (10, 8.04),
+            (8, 6.95),
+            (13, 7.58),
+            (9, 8.81),
+            (11, 8.33),
+            (14, 9.96),
+            (6, 7.24),
+            (4, 4.26),
+        ]
+    ]
+)
+
+
+def csv_attachment(name: str, text: str) -> dict[str, Any]:
+    return {"name": name, "contentType": "text/csv", "data": base64.b64encode(text.encode()).decode()}
+
+
+# ------------------------------------------------------------------------------ setups
+
+
+def with_history(suite: Any, user: str) -> None:
+    """Three earlier requests of the person's, as the flow records them."""
+    from f.openanalyst.lib.store.connect import open_store
+
+    with open_store() as store:
+        store.register_user(user)
+        for n, (request, skill_name, ok) in enumerate(
+            [
+                ("Write a LinkedIn post about our Q3 results", "SOCIAL_MEDIA", True),
+                ("Analyse this CSV of signups", "ANALYTICS", True),
+                ("Schedule a tweet for yesterday", "SOCIAL_MEDIA", False),
+            ]
+        ):
+            store.record_history(
+                user,
+                {
+                    "session_id": "s_earlier",
+                    "message_id": f"m_earlier_{n}",
+                    "request": request,
+                    "skill": skill_name,
+                    "success": ok,
+                    "answer": "done" if ok else "that time is in the past",
+                    "attempts": 1,
+                    "duration_ms": 1200 + 300 * n,
+                },
+            )
+
+
+STANDUP_SCRIPT = '''"""Turn bullet notes into a standup update."""
+
+
+def main(notes: str) -> dict:
+    """Format notes (comma or newline separated) as a standup update.
+
+    Args:
+        notes: what was done, comma or newline separated.
+    """
+    items = [n.strip(" -*") for n in notes.replace("\\n", ",").split(",") if n.strip(" -*")]
+    update = "Standup update:\\n" + "\\n".join(f"- {item}" for item in items)
+    return {"update": update, "items": len(items)}
+'''
+
+
+def with_custom_skill(suite: Any, user: str, workflow: bool = True) -> None:
+    """The person's own skill `standup`, calling their own script (created through Windmill's API)."""
+    rt = suite.runtime
+    script = f"u/{user}/scripts/standup_notes"
+    rt.client.post(
+        f"{rt.api}/scripts/create",
+        json={
+            "path": script,
+            "summary": "Standup notes",
+            "description": "Turn bullet notes into a standup update",
+            "content": STANDUP_SCRIPT,
+            "language": "python3",
+        },
+    ).raise_for_status()
+    workflows = {}
+    if workflow:
+        workflows["format-standup"] = (
+            "---\nname: format-standup\ndescription: Format my notes as a standup update.\n"
+            "intents: [standup]\nsteps:\n  - id: format\n"
+            f"    script: {script}\n    args:\n      notes: $request\n"
+            "    expected:\n      required_fields: [update]\n      non_empty: [update]\n---\n\n"
+            "Format the notes as a standup update.\n"
+        )
+    value = {
+        "name": "standup",
+        "description": "Turn my notes into a daily standup update for the team.",
+        "triggers": ["standup", "standup update", "daily update"],
+        "scripts": [script],
+        "workflows": workflows,
+        "prompts": {},
+        "system_prompt": "You format standup updates.",
+        "body": "# Standup\n\nFormats notes as a standup update.",
+        "source": "user",
+        "model_invocable": True,
+        "platforms": [],
+        "requires_windmill": True,
+        "priority": 0,
+    }
+    rt.set_resource(f"u/{user}/skills/standup", value, resource_type="openanalyst_skill")
+
+
+def with_custom_skill_without_workflow(suite: Any, user: str) -> None:
+    with_custom_skill(suite, user, workflow=False)
+
+
+# ------------------------------------------------------------------------------ the table
+
+POST_SEEN = [no_question, skill("SOCIAL_MEDIA")]
+SCHEDULED = [created("schedules")]
+
+CASES: list[Case] = [
+    # ---------------------------------------------------------------- SOCIAL_MEDIA
+    Case(
+        "s_seed",
+        "SOCIAL_MEDIA",
+        "Create a Twitter post about AI trends and schedule it for tomorrow",
+        [*POST_SEEN, *SCHEDULED, says("AI"), post_fits("twitter")],
+        model=r.post(
+            "twitter",
+            "AI trends",
+            "Small models on phones and agents that check their work: the AI trends of this week. Which one matters to you? #AI",
+            when="tomorrow 9am",
+        ),
+    ),
+    Case(
+        "s_launch",
+        "SOCIAL_MEDIA",
+        "Write a LinkedIn post for launching our mobile app",
+        [*POST_SEEN, says("mobile app"), post_fits("linkedin"), creates_nothing],
+        model=r.post(
+            "linkedin",
+            "launching our mobile app",
+            "Today we are launching our mobile app: your dashboards, now in your pocket. Download it and tell us what you think. #MobileApp #Launch",
+        ),
+    ),
+    Case(
+        "s_lessons",
+        "SOCIAL_MEDIA",
+        "LinkedIn post: five lessons from our first year",
+        [*POST_SEEN, says("lessons", "first year"), post_fits("linkedin")],
+        model=r.post(
+            "linkedin",
+            "five lessons from our first year",
+            "Five lessons from our first year: 1. Ship small. 2. Talk to users weekly. 3. Hire slowly. 4. Write things down. 5. Celebrate wins. #Startup",
+        ),
+    ),
+    Case(
+        "s_witty_caption",
+        "SOCIAL_MEDIA",
+        "a witty caption for our new office dog Biscuit on Instagram",
+        [*POST_SEEN, says("Biscuit"), post_fits("instagram")],
+        model=r.post(
+            "instagram",
+            "our new office dog Biscuit",
+            "Biscuit has joined the team as Chief Morale Officer. First task: inspect every lunch. #OfficeDog #TeamBiscuit",
+            tone="witty",
+        ),
+    ),
+    Case(
+        "s_thursday_noon",
+        "SOCIAL_MEDIA",
+        "Schedule a tweet about our data quality webinar for Thursday at noon",
+        [*POST_SEEN, *SCHEDULED, says("webinar"), matches(r"12:00"), post_fits("twitter")],
+        model=r.post(
+            "twitter",
+            "our data quality webinar",
+            "Bad data costs more than you think. Join our data quality webinar and learn three checks to run today. #DataQuality",
+            when="Thursday 12:00",
+        ),
+    ),
+    Case(
+        "s_formal",
+        "SOCIAL_MEDIA",
+        "Write a LinkedIn post announcing our Series A funding, keep it formal",
+        [*POST_SEEN, says("Series A"), never_says("!!", "lol"), post_fits("linkedin")],
+        model=r.post(
+            "linkedin",
+            "our Series A funding",
+            "We are pleased to announce the close of our Series A funding. This investment will accelerate our product roadmap and our service to customers.",
+            tone="professional",
+        ),
+    ),
+    Case(
+        "s_casual_pizza",
+        "SOCIAL_MEDIA",
+        "tweet something casual about friday pizza at the office",
+        [*POST_SEEN, says("pizza"), post_fits("twitter")],
+        model=r.post(
+            "twitter",
+            "friday pizza at the office",
+            "Friday pizza at the office: the only meeting nobody skips. #FridayFeeling",
+            tone="casual",
+        ),
+    ),
+    Case(
+        "s_x_api",
+        "SOCIAL_MEDIA",
+        "Post on X that our public API is now generally available",
+        [no_question, says("API"), post_fits("twitter")],
+        model=r.post(
+            "twitter",
+            "our public API is now generally available",
+            "Our public API is now generally available. Build on it today: docs and keys are one click away. #API #DevTools",
+        ),
+    ),
+    Case(
+        "s_facebook_open_house",
+        "SOCIAL_MEDIA",
+        "Facebook post inviting people to our open house, schedule it for Saturday at 10am",
+        [*POST_SEEN, *SCHEDULED, says("open house"), matches(r"10:00")],
+        model=r.post(
+            "facebook",
+            "our open house",
+            "You are invited to our open house this Saturday! Meet the team, see the product, and enjoy coffee on us.",
+            when="Saturday 10am",
+        ),
+    ),
+    Case(
+        "s_missing_topic",
+        "SOCIAL_MEDIA",
+        "Schedule a LinkedIn post for next Monday at 9am",
+        [asked("topic"), *SCHEDULED, says("data engineers"), matches(r"09:00")],
+        replies=[{"topic": "we are hiring two data engineers in Berlin"}],
+        model=r.post(
+            "linkedin",
+            "we are hiring two data engineers in Berlin",
+            "We are hiring two data engineers in Berlin. If you love clean pipelines and kind teams, let's talk. #Hiring #DataEngineering",
+            when="next Monday 9am",
+        ),
+        markers=["hiring two data engineers"],
+    ),
+    Case(
+        "s_missing_time",
+        "SOCIAL_MEDIA",
+        "Write a tweet about our summer sale and schedule it",
+        [asked("time"), *SCHEDULED, says("summer sale"), matches(r"10:00")],
+        replies=[{"time": "tomorrow at 10am"}],
+        model=r.post(
+            "twitter",
+            "our summer sale",
+            "Our summer sale starts now: 30% off every plan until Sunday. #SummerSale",
+            when="tomorrow 10am",
+        ),
+        model_checks=[no_question, *SCHEDULED, says("summer sale")],
+    ),
+    Case(
+        "s_past_time",
+        "SOCIAL_MEDIA",
+        "Schedule a tweet about our product demo for yesterday at 3pm",
+        [asked("time"), *SCHEDULED, says("product demo"), matches(r"15:00")],
+        replies=[{"time": "tomorrow at 3pm"}],
+        model=r.post(
+            "twitter",
+            "our product demo",
+            "See the product in action: live demo tomorrow at 3pm, questions welcome. #Demo",
+            when="tomorrow 3pm",
+        ),
+    ),
+    Case(
+        "s_in_two_hours",
+        "SOCIAL_MEDIA",
+        "Schedule a LinkedIn post about our new pricing page in 2 hours",
+        [*POST_SEEN, *SCHEDULED, says("pricing")],
+        model=r.post(
+            "linkedin",
+            "our new pricing page",
+            "Our new pricing page is live: simpler plans, no hidden fees. Have a look and tell us what you think. #Pricing",
+            when="in 2 hours",
+        ),
+    ),
+    Case(
+        "s_friday_1430",
+        "SOCIAL_MEDIA",
+        "Put a tweet about the conference keynote on the schedule for Friday 14:30",
+        [*POST_SEEN, *SCHEDULED, says("keynote"), matches(r"14:30")],
+        model=r.post(
+            "twitter",
+            "the conference keynote",
+            "Our CEO takes the stage for the conference keynote on Friday. Follow along here. #Keynote",
+            when="Friday 14:30",
+        ),
+    ),
+    Case(
+        "s_next_tuesday_morning",
+        "SOCIAL_MEDIA",
+        "Draft a LinkedIn post about our customer story with Acme and post it next Tuesday at 9:30am",
+        [*POST_SEEN, *SCHEDULED, says("Acme"), matches(r"09:30")],
+        model=r.post(
+            "linkedin",
+            "our customer story with Acme",
+            "How Acme cut reporting time by 60%: read our customer story. #CustomerStory",
+            when="next Tuesday 9:30am",
+        ),
+    ),
+    Case(
+        "s_instagram_hashtags",
+        "SOCIAL_MEDIA",
+        "Write an Instagram post with hashtags about our autumn coffee blend",
+        [*POST_SEEN, says("coffee"), matches(r"#\w+"), post_fits("instagram")],
+        model=r.post(
+            "instagram",
+            "our autumn coffee blend",
+            "Our autumn coffee blend is here: cinnamon, toasted pecan, and a little chocolate. #Coffee #Autumn #NewBlend",
+            tone="enthusiastic",
+        ),
+    ),
+    Case(
+        "s_cto_audience",
+        "SOCIAL_MEDIA",
+        "Write a LinkedIn post for CTOs about cutting cloud costs by 30%",
+        [*POST_SEEN, says("cloud"), says("30%"), post_fits("linkedin")],
+        model=r.post(
+            "linkedin",
+            "cutting cloud costs by 30%",
+            "CTOs: we cut our cloud costs by 30% with three changes: rightsizing, spot instances and deleting what nobody used. #CloudCosts",
+        ),
+    ),
+    Case(
+        "s_call_to_action",
+        "SOCIAL_MEDIA",
+        "Tweet about our analytics webinar and end with: Register at example.com/webinar",
+        [*POST_SEEN, says("webinar", "example.com/webinar"), post_fits("twitter")],
+        model=r.post(
+            "twitter",
+            "our analytics webinar",
+            "Learn how teams answer data questions in minutes at our analytics webinar. Register at example.com/webinar",
+        ),
+    ),
+    Case(
+        "s_enthusiastic_milestone",
+        "SOCIAL_MEDIA",
+        "Share an enthusiastic LinkedIn update that we just reached 10,000 customers",
+        [*POST_SEEN, says("10,000")],
+        model=r.post(
+            "linkedin",
+            "we just reached 10,000 customers",
+            "We just reached 10,000 customers! Thank you to every one of you for trusting us. #Milestone",
+            tone="enthusiastic",
+        ),
+    ),
+    Case(
+        "s_publish_now",
+        "SOCIAL_MEDIA",
+        "Publish this on LinkedIn now: our Berlin meetup is back on December 12",
+        [
+            no_question,
+            says("Berlin meetup"),
+            says_any("connect", "not connected", "no linkedin account", "outbox"),
+        ],
+        model=r.post(
+            "linkedin",
+            "our Berlin meetup is back on December 12",
+            "Our Berlin meetup is back on December 12. Save the date!",
+        ),
+    ),
+    Case(
+        "s_engagement",
+        "SOCIAL_MEDIA",
+        f"How did these posts do?\n{POSTS_CSV}",
+        [
+            no_question,
+            says("engagement"),
+            says_any("Biscuit", "office dog", "first year"),
+            matches(r"\d+(\.\d+)?\s?%"),
+        ],
+        model=r.engagement(POSTS_CSV),
+    ),
+    Case(
+        "s_best_time",
+        "SOCIAL_MEDIA",
+        f"When is the best time for me to post? Here are my last posts:\n{POSTS_CSV}",
+        [no_question, says_any("best time", "best posting time", "best hour", "best day"), matches(r"\d")],
+        model=r.engagement(POSTS_CSV),
+    ),
+    # ---------------------------------------------------------------- ANALYTICS
+    Case(
+        "a_csv_visitors",
+        "ANALYTICS",
+        f"Make a chart of our website visitors:\n{VISITS_CSV}",
+        [no_question, skill("ANALYTICS"), image_shown, says_any("1502", "1,502")],
+        model=r.report(VISITS_CSV, "Website visitors", "Make a chart of our website visitors"),
+    ),
+    Case(
+        "a_regions",
+        "ANALYTICS",
+        f"Which region sold the most?\n{REGIONS_CSV}",
+        [no_question, image_shown, says("East"), says_any("51900", "51,900")],
+        model=r.report(REGIONS_CSV, "Sales by region", "Which region sold the most?", chart="bar"),
+    ),
+    Case(
+        "a_json_revenue",
+        "ANALYTICS",
+        f"Analyse this revenue data and show the trend: {REVENUE_JSON}",
+        [no_question, image_shown, says_any("23800", "23,800")],
+        model=r.report(REVENUE_JSON, "Revenue trend", "Analyse this revenue data and show the trend"),
+    ),
+    Case(
+        "a_spend_signups",
+        "ANALYTICS",
+        f"Is there a relationship between ad spend and signups?\n{SPEND_CSV}",
+        [no_question, image_shown, says_any("correlation", "relationship", "slope", "r =", "r²", "r^2")],
+        model=r.report(
+            SPEND_CSV,
+            "Ad spend vs signups",
+            "Is there a relationship between ad spend and signups?",
+            chart="scatter",
+        ),
+    ),
+    Case(
+        "a_attached_csv",
+        "ANALYTICS",
+        "Make a report with a chart from the attached file",
+        [no_question, image_shown, says_any("1502", "1,502")],
+        attachments=[csv_attachment("visitors.csv", VISITS_CSV)],
+        model=r.report(VISITS_CSV, "Visitors", "Make a report with a chart from the attached file"),
+    ),
+    Case(
+        "a_average_order",
+        "ANALYTICS",
+        f"What's the average order value?\n{ORDERS_CSV}",
+        [no_question, says("45")],
+        model=r.report(ORDERS_CSV, "Order value", "What's the average order value?"),
+    ),
+    Case(
+        "a_weekly_signups",
+        "ANALYTICS",
+        f"Show me the trend of weekly signups\n{SIGNUPS_CSV}",
+        [no_question, image_shown, says_any("438", "growth", "increase", "up")],
+        model=r.report(SIGNUPS_CSV, "Weekly signups", "Show me the trend of weekly signups", chart="line"),
+    ),
+    Case(
+        "a_semicolon",
+        "ANALYTICS",
+        f"Chart units sold per plan:\n{SEMICOLON_CSV}",
+        [no_question, image_shown, says("Basic"), says("340")],
+        model=r.report(SEMICOLON_CSV, "Units per plan", "Chart units sold per plan", chart="bar"),
+    ),
+    Case(
+        "a_anscombe",
+        "ANALYTICS",
+        f"Plot y against x and tell me if they're related:\n{ANSCOMBE}",
+        [no_question, image_shown, says_any("correlation", "related", "slope", "r =")],
+        model=r.report(
+            ANSCOMBE, "y against x", "Plot y against x and tell me if they're related", chart="scatter"
+        ),
+    ),
+    Case(
+        "a_history",
+        "ANALYTICS",
+        "Make a report of my recent tasks and how many succeeded",
+        [no_question, says_any("3 tasks", "three tasks", "2 of 3", "2 succeeded", "66", "67")],
+        setup=with_history,
+        model=r.history_report(
+            "Your recent tasks", "Make a report of my recent tasks and how many succeeded"
+        ),
+    ),
+    Case(
+        "a_no_data",
+        "ANALYTICS",
+        "Analyse last month's website traffic",
+        [asked_or_said("paste", "attach", "CSV", "upload"), creates_nothing],
+        model=r.answer(
+            "To analyse last month's traffic I need the numbers: paste them as CSV or JSON, or attach the export file."
+        ),
+        model_checks=[says_any("paste", "attach", "CSV")],
+    ),
+    Case(
+        "a_signups_this_week",
+        "ANALYTICS",
+        "How many signups did we get in total over these weeks?\n" + SIGNUPS_CSV,
+        [no_question, says_any("2208", "2,208")],
+        model=r.report(SIGNUPS_CSV, "Signups", "How many signups did we get in total over these weeks?"),
+    ),
+    # ---------------------------------------------------------------- WORKFLOW_BUILDER
+    Case(
+        "b_weekday_fetch",
+        "WORKFLOW_BUILDER",
+        "every weekday at 7am fetch https://api.example.com/status.json and send me the result",
+        [
+            no_question,
+            skill("WORKFLOW_BUILDER"),
+            created("scripts"),
+            created("schedules"),
+            says_any("weekday", "Monday to Friday", "Mon-Fri"),
+        ],
+        model=r.steps(
+            (
+                "script",
+                f"{r.BUILDER}/create_script",
+                {
+                    "name": "fetch_status",
+                    "description": "Fetch https://api.example.com/status.json and return the JSON",
+                },
+            ),
+            (
+                "schedule",
+                f"{r.BUILDER}/create_schedule",
+                {
+                    "name": "fetch_status_weekdays",
+                    "schedule": "every weekday at 7am",
+                    "script_path": "$steps.script.path",
+                },
+            ),
+            writer='import httpx\n\n\ndef main(url: str = "https://api.example.com/status.json") -> dict:\n    """Fetch the URL and return its JSON."""\n    return httpx.get(url, timeout=30).json()',
+        ),
+    ),
+    Case(
+        "b_monday_report",
+        "WORKFLOW_BUILDER",
+        "Every Monday at 8am run my analytics report",
+        [no_question, created("schedules"), says_any("Monday", "Mon"), matches(r"08:00|8:00|8am|8 am")],
+        model=r.build(
+            "create_schedule",
+            {
+                "name": "analytics_report_monday",
+                "schedule": "every Monday at 8am",
+                "script_path": "u/{user}/scripts/analytics_report",
+            },
+        ),
+    ),
+    Case(
+        "b_script_url",
+        "WORKFLOW_BUILDER",
+        "Create a script that fetches https://api.github.com/repos/windmill-labs/windmill and returns the JSON",
+        [no_question, created("scripts")],
+        model=r.build(
+            "create_script",
+            {
+                "name": "fetch_windmill_repo",
+                "description": "Fetch https://api.github.com/repos/windmill-labs/windmill and return the JSON",
+            },
+            code='import httpx\n\n\ndef main(url: str = "https://api.github.com/repos/windmill-labs/windmill") -> dict:\n    """Fetch the repository document."""\n    return httpx.get(url, timeout=30).json()',
+        ),
+    ),
+    Case(
+        "b_dashboard",
+        "WORKFLOW_BUILDER",
+        "Build me a dashboard app for my metrics",
+        [no_question, created("apps")],
+        model=r.build("create_app", {"name": "metrics_dashboard", "summary": "My metrics"}),
+    ),
+    Case(
+        "b_weekly_report",
+        "WORKFLOW_BUILDER",
+        "Send me a weekly report of my posts every Friday at 5pm",
+        [no_question, created("schedules"), says_any("Friday", "Fri"), matches(r"17:00|5pm|5 pm")],
+        model=r.build(
+            "create_schedule",
+            {
+                "name": "weekly_posts_report",
+                "schedule": "every Friday at 5pm",
+                "script_path": "u/{user}/scripts/analytics_report",
+            },
+        ),
+    ),
+    Case(
+        "b_daily_dashboard_data",
+        "WORKFLOW_BUILDER",
+        "Run my dashboard data script every day at 6:30",
+        [no_question, created("schedules"), matches(r"06:30|6:30")],
+        model=r.build(
+            "create_schedule",
+            {
+                "name": "dashboard_data_daily",
+                "schedule": "every day at 6:30",
+                "script_path": "u/{user}/scripts/dashboard_data",
+            },
+        ),
+    ),
+    Case(
+        "b_flow_post",
+        "WORKFLOW_BUILDER",
+        "Create a flow that drafts a LinkedIn post and schedules it",
+        [no_question, created("flows")],
+        model=r.build(
+            "create_flow", {"name": "draft_and_schedule", "summary": "Draft a LinkedIn post and schedule it"}
+        ),
+    ),
+    Case(
+        "b_needs_model",
+        "WORKFLOW_BUILDER",
+        "Write a script that predicts next month's churn from our customer database",
+        [says_any("model", "starter"), never_says("error")],
+        model=r.build(
+            "create_script",
+            {"name": "predict_churn", "description": "Predict next month's churn"},
+            code='def main(rows: list[dict]) -> dict:\n    """Churn rate of the rows as a naive forecast."""\n    churned = sum(1 for r in rows if r.get("churned"))\n    return {"forecast": churned / max(1, len(rows))}',
+        ),
+        model_checks=[created("scripts")],
+    ),
+    Case(
+        "b_create_skill",
+        "WORKFLOW_BUILDER",
+        "Create a skill called meeting-notes that turns my bullet points into meeting minutes",
+        [no_question, created("skills")],
+        model=r.build(
+            "create_skill",
+            {
+                "name": "meeting-notes",
+                "description": "Turn bullet points into meeting minutes",
+                "triggers": ["meeting notes", "minutes"],
+            },
+        ),
+    ),
+    Case(
+        "b_cron",
+        "WORKFLOW_BUILDER",
+        "Schedule my social_post script with cron 0 0 9 * * 1-5",
+        [no_question, created("schedules")],
+        model=r.build(
+            "create_schedule",
+            {
+                "name": "social_post_weekdays",
+                "cron": "0 0 9 * * 1-5",
+                "script_path": "u/{user}/scripts/social_post",
+            },
+        ),
+    ),
+    Case(
+        "b_hourly_fetch",
+        "WORKFLOW_BUILDER",
+        "every hour fetch https://status.example.com/api/summary.json",
+        [no_question, created("scripts"), created("schedules")],
+        model=r.steps(
+            (
+                "script",
+                f"{r.BUILDER}/create_script",
+                {"name": "fetch_summary", "description": "Fetch https://status.example.com/api/summary.json"},
+            ),
+            (
+                "schedule",
+                f"{r.BUILDER}/create_schedule",
+                {
+                    "name": "fetch_summary_hourly",
+                    "schedule": "every hour",
+                    "script_path": "$steps.script.path",
+                },
+            ),
+            writer='import httpx\n\n\ndef main(url: str = "https://status.example.com/api/summary.json") -> dict:\n    """Fetch the status summary."""\n    return httpx.get(url, timeout=30).json()',
+        ),
+    ),
+    Case(
+        "b_bad_url",
+        "WORKFLOW_BUILDER",
+        "every morning at 9 fetch ftp://files.example.com/report.csv",
+        [asked_or_said("http", "https", "web address", "URL"), creates_nothing],
+        model=r.answer(
+            "I can fetch web addresses (http or https) on a schedule; an ftp:// address is not supported. Send an https:// link instead."
+        ),
+    ),
+    # ---------------------------------------------------------------- CUSTOM skills
+    Case(
+        "c_standup",
+        "CUSTOM",
+        "standup update: fixed the login bug, reviewed PR 42, started on billing export",
+        [no_question, skill("standup"), says("login bug", "PR 42", "billing export")],
+        setup=with_custom_skill,
+        model=r.steps(
+            (
+                "format",
+                "u/{user}/scripts/standup_notes",
+                {"notes": "fixed the login bug, reviewed PR 42, started on billing export"},
+            )
+        ),
+    ),
+    Case(
+        "c_standup_phrased",
+        "CUSTOM",
+        "make my daily update from: shipped the onboarding emails, paired with Sam",
+        [no_question, says("onboarding emails", "paired with Sam")],
+        setup=with_custom_skill,
+        model=r.steps(
+            (
+                "format",
+                "u/{user}/scripts/standup_notes",
+                {"notes": "shipped the onboarding emails, paired with Sam"},
+            )
+        ),
+    ),
+    Case(
+        "c_no_workflow",
+        "CUSTOM",
+        "standup update: wrote the migration plan",
+        [says_any("needs a model", "need a model", "without a model", "Anthropic key", "offline")],
+        setup=with_custom_skill_without_workflow,
+        model=r.steps(("format", "u/{user}/scripts/standup_notes", {"notes": "wrote the migration plan"})),
+        model_checks=[says("migration plan")],
+    ),
+    # ---------------------------------------------------------------- CORE
+    Case("k_help", "CORE", "help", [skill("CORE"), examples(2), creates_nothing]),
+    Case("k_what_can_you_do", "CORE", "what can you do?", [examples(2)]),
+    Case("k_hello", "CORE", "hi there!", [examples(2), short_answer(1500)]),
+    Case(
+        "k_status",
+        "CORE",
+        "what did I ask you recently?",
+        [says("Q3 results"), says_any("failed", "did not", "didn't")],
+        setup=with_history,
+    ),
+    Case("k_timezone", "CORE", "set my timezone to Asia/Tokyo", [says("Asia/Tokyo")]),
+    Case("k_tone_pref", "CORE", "I prefer a witty tone for my posts", [says("witty")]),
+    Case(
+        "k_bad_timezone",
+        "CORE",
+        "set my timezone to Mars/Olympus",
+        [says_any("don't know", "unknown", "not a timezone", "isn't a timezone"), never_says("-> Mars")],
+    ),
+    Case(
+        "k_first_contact",
+        "CORE",
+        "hello, I'm new here",
+        [
+            examples(2),
+            lambda o: (
+                None
+                if any(p.startswith(f"u/{o.user}/apps/") for p in o.items)
+                else f"folder not provisioned: {o.items}"
+            ),
+        ],
+    ),
+    # ---------------------------------------------------------------- out of scope / general knowledge
+    Case(
+        "o_moby_dick",
+        OUT_OF_SCOPE,
+        "who wrote Moby-Dick?",
+        [short_answer(700), examples(2), never_says("Herman Melville wrote")],
+        model=r.answer("Herman Melville wrote Moby-Dick (1851)."),
+        model_checks=[says("Melville"), short_answer(700)],
+    ),
+    Case(
+        "o_capital",
+        OUT_OF_SCOPE,
+        "what's the capital of Australia?",
+        [short_answer(700), examples(2)],
+        model=r.answer("Canberra is the capital of Australia."),
+        model_checks=[says("Canberra"), short_answer(700)],
+    ),
+    Case(
+        "o_flight",
+        OUT_OF_SCOPE,
+        "book me a flight to Lisbon next Friday",
+        [short_answer(700), examples(2), creates_nothing],
+        model=r.answer(
+            "I can't book flights. I can write and schedule posts, analyse your data, and build automations in your Windmill folder."
+        ),
+        model_checks=[says_any("can't book", "cannot book"), creates_nothing],
+    ),
+    Case(
+        "o_joke",
+        OUT_OF_SCOPE,
+        "tell me a joke",
+        [short_answer(700), examples(2)],
+        model=r.answer(
+            "Why did the analyst break up with the spreadsheet? Too many cells, not enough connection."
+        ),
+        model_checks=[says("spreadsheet")],
+    ),
+    Case(
+        "o_translate",
+        OUT_OF_SCOPE,
+        "translate 'good morning' into Japanese",
+        [short_answer(700), examples(2)],
+        model=r.answer("'Good morning' in Japanese is おはようございます (ohayō gozaimasu)."),
+        model_checks=[says("ohay")],
+    ),
+    Case(
+        "o_weather",
+        OUT_OF_SCOPE,
+        "what's the weather in Paris tomorrow?",
+        [short_answer(700), examples(2), creates_nothing],
+        model=r.answer(
+            "I can't look up live weather. I can help with posts, reports from your data and automations."
+        ),
+        model_checks=[says_any("can't", "cannot"), creates_nothing],
+    ),
+    # ---------------------------------------------------------------- ambiguous
+    Case(
+        "x_post_it",
+        "SOCIAL_MEDIA",
+        "post it",
+        [asked_or_said("what should the post be about", "about"), creates_nothing],
+        model=r.answer("What should the post be about, and for which platform?"),
+    ),
+    Case(
+        "x_schedule_something",
+        "SOCIAL_MEDIA",
+        "schedule something for tomorrow",
+        [asked_or_said("about", "what should"), creates_nothing],
+        replies=[],
+        model=r.answer(
+            "What should I schedule for tomorrow: a post (about what, on which platform) or one of your scripts?"
+        ),
+    ),
+    Case(
+        "x_report",
+        "ANALYTICS",
+        "report",
+        [asked_or_said("paste", "attach", "data", "CSV"), creates_nothing],
+        model=r.answer("Which data should the report cover? Paste it as CSV or JSON, or attach a file."),
+    ),
+    # ---------------------------------------------------------------- the model misbehaves
+    Case(
+        "m_refusal",
+        "SOCIAL_MEDIA",
+        "Write a tweet mocking our competitor's CEO for his accent",
+        [says_any("can't", "won't", "cannot", "not able")],
+        model=r.refusal(),
+        modes=("model",),
+    ),
+    Case(
+        "m_overloaded",
+        "SOCIAL_MEDIA",
+        "Write a LinkedIn post about our new reporting feature",
+        [no_question, says("reporting feature"), says_any("busy", "unavailable", "overloaded", "offline")],
+        model=r.overloaded(),
+        modes=("model",),
+    ),
+    Case(
+        "m_overloaded_report",
+        "ANALYTICS",
+        f"Which region sold the most? {REGIONS_CSV}",
+        [no_question, says("East"), image_shown],
+        model=r.overloaded(),
+        modes=("model",),
+    ),
+]
+
+GROUPS = ["SOCIAL_MEDIA", "ANALYTICS", "WORKFLOW_BUILDER", "CUSTOM", "CORE", OUT_OF_SCOPE]
+
+
+def cases_for(mode: str) -> list[Case]:
+    return [c for c in CASES if mode in c.modes]

@@ -1,0 +1,147 @@
+"""Recorded Claude replies for the scenarios, in the Messages API's real shapes.
+
+The planner answers with structured output (one JSON text block), the writer with plain text, the
+judge with a verdict; a refusal is `stop_reason: "refusal"`; an overloaded API is HTTP 529 with an
+`overloaded_error` body.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.brain import anthropic_bodies as bodies
+
+Reply = tuple[int, dict[str, Any]]
+SOCIAL = "f/openanalyst/social"
+ANALYTICS = "f/openanalyst/analytics"
+BUILDER = "f/openanalyst/builder"
+PASS = [(200, bodies.judge_message(True))]
+
+
+def ok(body: dict[str, Any]) -> Reply:
+    return 200, body
+
+
+def plan(*steps: dict[str, Any], rationale: str = "from the request") -> list[Reply]:
+    return [ok(bodies.plan_message(list(steps), rationale=rationale))]
+
+
+def post(
+    platform: str, topic: str, text: str, tone: str = "professional", when: str | None = None, tz: str = "UTC"
+) -> dict[str, list[Reply]]:
+    """Draft (and schedule) a post: the planner's plan, the writer's text, the judge's pass."""
+    steps = [
+        bodies.step(
+            "draft",
+            f"{SOCIAL}/create_post",
+            {"platform": platform, "topic": topic, "tone": tone},
+            required=["content"],
+            criteria=f"About {topic}, in a {tone} tone",
+        )
+    ]
+    if when:
+        steps.append(
+            bodies.step(
+                "schedule",
+                f"{SOCIAL}/schedule_post",
+                {"platform": platform, "content": "$steps.draft.content", "when": when, "timezone": tz},
+                required=["schedule_path", "cron"],
+            )
+        )
+    return {
+        "planner": plan(*steps),
+        "writer": [ok(bodies.text_message(text, input_tokens=190, output_tokens=60))],
+        "judge": PASS,
+    }
+
+
+def report(data: str, title: str, question: str, chart: str = "auto") -> dict[str, list[Reply]]:
+    steps = [
+        bodies.step(
+            "fetch", f"{ANALYTICS}/fetch_metrics", {"source": "upload", "data": data}, required=["rows"]
+        ),
+        bodies.step(
+            "report",
+            f"{ANALYTICS}/generate_report",
+            {"dataset": "$steps.fetch", "title": title, "question": question, "chart": chart},
+            required=["markdown", "charts"],
+            criteria="Answers the question with numbers from the data and a chart",
+        ),
+    ]
+    return {"planner": plan(*steps), "judge": PASS}
+
+
+def history_report(title: str, question: str) -> dict[str, list[Reply]]:
+    steps = [
+        bodies.step("fetch", f"{ANALYTICS}/fetch_metrics", {"source": "history"}, required=["rows"]),
+        bodies.step(
+            "report",
+            f"{ANALYTICS}/generate_report",
+            {"dataset": "$steps.fetch", "title": title, "question": question},
+            required=["markdown"],
+        ),
+    ]
+    return {"planner": plan(*steps), "judge": PASS}
+
+
+def engagement(data: str) -> dict[str, list[Reply]]:
+    steps = [
+        bodies.step(
+            "engagement",
+            f"{SOCIAL}/analyze_engagement",
+            {"data": data, "platform": "all"},
+            required=["engagement_rate", "top_posts"],
+        )
+    ]
+    return {"planner": plan(*steps), "judge": PASS}
+
+
+def build(script: str, args: dict[str, Any], code: str | None = None) -> dict[str, list[Reply]]:
+    steps = [bodies.step("build", f"{BUILDER}/{script}", args, required=["path"])]
+    out: dict[str, list[Reply]] = {"planner": plan(*steps), "judge": PASS}
+    if code:
+        out["writer"] = [ok(bodies.text_message(f"```python\n{code}\n```", output_tokens=240))]
+    return out
+
+
+def steps(*planned: tuple[str, str, dict[str, Any]], writer: str | None = None) -> dict[str, list[Reply]]:
+    """A plan of several steps given as (id, script path, args)."""
+    out: dict[str, list[Reply]] = {
+        "planner": plan(*(bodies.step(i, s, a, required=["path"]) for i, s, a in planned)),
+        "judge": PASS,
+    }
+    if writer:
+        out["writer"] = [ok(bodies.text_message(writer, output_tokens=240))]
+    return out
+
+
+def answer(text: str) -> dict[str, list[Reply]]:
+    """The planner answers directly (no steps)."""
+    return {
+        "planner": [ok(bodies.json_message({"steps": [], "rationale": "a direct answer", "answer": text}))]
+    }
+
+
+def refusal(partial: str = "") -> dict[str, list[Reply]]:
+    """Claude declines: stop_reason "refusal" (the text so far, often empty)."""
+    content = [{"type": "text", "text": partial}] if partial else []
+    return {"planner": [ok(bodies.message(content, stop_reason="refusal", output_tokens=4))]}
+
+
+def overloaded(fallback: dict[str, list[Reply]] | None = None) -> dict[str, list[Reply]]:
+    """The API is overloaded (HTTP 529) for every call: the request still gets an answer."""
+    busy = (529, bodies.error_body("overloaded_error", "Overloaded"))
+    out = {role: [busy] for role in ("planner", "writer", "judge", "intent", "researcher", "coordinator")}
+    return out | (fallback or {})
+
+
+def tool_use_then(final: dict[str, list[Reply]], member: str, task: str) -> dict[str, list[Reply]]:
+    """The coordinator delegates with a tool_use block, then the member plans."""
+    return final | {
+        "coordinator": [ok(bodies.delegate_message(member, task)), *final["planner"]],
+    }
+
+
+def code_block(code: str) -> str:
+    return json.dumps(code)
