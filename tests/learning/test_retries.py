@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import f.openanalyst.lib.planning.revise as revise
 import f.openanalyst.lib.planning.rules as rules
-from f.openanalyst.lib.contracts import Plan, PlanStep
+from f.openanalyst.lib.contracts import Plan, Planned, PlanStep
 
 CREATE = "f/openanalyst/social/create_post"
 SCHEDULE = "f/openanalyst/social/schedule_post"
@@ -74,17 +74,20 @@ def test_an_optional_argument_a_step_failed_on_is_left_out_a_required_one_is_ask
 
 def test_a_plan_already_tried_is_not_run_again_the_person_is_asked():
     plan = plan_of(draft(topic="AI"))
-    result = {"plan": plan.model_dump(mode="json"), "refused": [], "missing": [], "problems": []}
-    tried = {"fingerprints": [revise.fingerprint(plan)], "last": plan.model_dump(mode="json")}
+    planned = Planned(skill="SOCIAL_MEDIA", plan=plan)
     # Nothing in the differences that a rule can act on: the same plan would run again.
-    out = revise.next_attempt(result, ["step 'draft': not engaging"], tried, [CREATE], "alice")
-    assert out["missing"] and out["repeat_avoided"] is True
+    out = revise.next_attempt(planned, ["step 'draft': not engaging"], [plan], [CREATE], "alice")
+    assert out.missing and out.repeated is True
     # A difference a rule acts on: a changed plan runs.
     changed = revise.next_attempt(
-        result,
+        planned,
         ["step 'draft': field 'content' has 300 characters; the limit is 280"],
-        tried,
+        [plan],
         [CREATE],
         "alice",
     )
-    assert not changed.get("missing") and changed["plan"]["steps"][0]["args"]["max_chars"] == 238
+    assert not changed.missing and changed.plan.steps[0].args["max_chars"] == 238
+    assert changed.revisions and not changed.repeated
+    # A plan that differs from every one tried runs as it is.
+    other = Planned(skill="SOCIAL_MEDIA", plan=plan_of(draft(topic="something else")))
+    assert revise.next_attempt(other, ["step 'draft': not engaging"], [plan], [CREATE], "alice") == other

@@ -14,6 +14,7 @@ import f.openanalyst.lib.ai.llm as llm
 import f.openanalyst.lib.contracts as contracts
 import f.openanalyst.lib.planning.offline as offline
 import f.openanalyst.lib.planning.planner as planner
+import f.openanalyst.lib.planning.revise as revise
 import f.openanalyst.lib.planning.rules as plan_rules
 import f.openanalyst.lib.planning.understanding as intents
 from f.openanalyst.lib.contracts import Plan
@@ -39,6 +40,7 @@ def main(
     phase: Literal["initial", "loop", "research", "answers"] = "initial",
     attempt: int = 1,
     feedback: list[str] | None = None,
+    tried: list[contracts.Plan | None] | None = None,
     research: contracts.Research | None = None,
     answers: dict | None = None,
     reuse: contracts.Planned | None = None,
@@ -56,6 +58,8 @@ def main(
         phase: the first plan, an eval-loop attempt, after research, or with the person's answers.
         attempt: 1-based attempt number.
         feedback: what failed in earlier attempts, for the planner to fix.
+        tried: the plans of earlier attempts, oldest first (null where one had none): offline, a
+            plan equal to one of them is changed by the differences, or the person is asked instead.
         research: the research step's result (learnings to apply).
         answers: the person's answers to clarification questions, keyed by question id.
         reuse: a plan already made: the first attempt runs the first plan as it is.
@@ -91,6 +95,12 @@ def main(
             research.model_dump(mode="json") if research else None,
             answers,
         )
+        earlier = [p for p in tried or [] if p is not None]
+        # Offline every step is deterministic: a plan already tried fails the same way again. A
+        # model's plan may repeat and still help (its writer drafts anew with the feedback).
+        if earlier and result.mode == "offline":
+            allowed = [*route.scripts, *result.extra_scripts]
+            result = revise.next_attempt(result, list(feedback or []), earlier, allowed, user_id)
         log(
             _logger,
             logging.INFO,
@@ -100,6 +110,8 @@ def main(
             mode=result.mode,
             steps=len(result.plan.steps),
             refused=len(result.refused),
+            revisions=result.revisions,
+            repeated=result.repeated,
         )
         return result.model_copy(update={"attempt": attempt, "phase": phase})
 

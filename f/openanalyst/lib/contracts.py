@@ -171,6 +171,12 @@ class Planned(Contract):
     missing: list[str] = Field(default_factory=list, description="what the person still has to say")
     problems: list[str] = Field(default_factory=list, description="problems met while planning")
     extra_scripts: list[str] = Field(default_factory=list, description="scripts of a second skill")
+    revisions: list[str] = Field(
+        default_factory=list, description="how the differences changed the plan last tried"
+    )
+    repeated: bool = Field(
+        default=False, description="the plan repeated one already tried, so the person is asked instead"
+    )
     tokens: Tokens = Field(default_factory=dict, description="model tokens spent planning")
     context_update: dict[str, Any] | None = Field(
         default=None, description="a preference change the request makes (CORE)"

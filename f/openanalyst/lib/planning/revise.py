@@ -7,25 +7,23 @@ argument when it is optional (its default applies), or, when the argument is req
 is asked for it now instead of after two more identical attempts (an early question). A plan
 equal to one already tried is never run again: the person is asked instead.
 
-The plans tried in one flow run are kept in the flow's user state (Windmill's per-flow key-value
-store, `wmill.set_flow_user_state`), as the evaluate step keeps the differences there.
+The plans already tried come in with the request's earlier attempts (each outcome carries its
+plan), so nothing is kept on the side.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import f.openanalyst.lib.planning.rules as rules
-from f.openanalyst.lib.contracts import Plan
+from f.openanalyst.lib.contracts import Plan, Planned
 from f.openanalyst.lib.log import get_logger, log
 
-TRIED_STATE_KEY = "oa_tried_plans"
 # A tighter limit than the one exceeded, so the next draft fits with room to spare.
 SHRINK = 0.85
 _logger = get_logger(__name__)
@@ -140,65 +138,23 @@ def revise(
     return Revision(plan=revised if changes else None, changes=changes)
 
 
-# ---------------------------------------------------------------- the plans tried in this flow run
-
-
-def _in_flow() -> bool:
-    return bool(
-        os.environ.get("WM_JOB_ID") and (os.environ.get("BASE_INTERNAL_URL") or os.environ.get("WM_BASE_URL"))
-    )
-
-
-def tried_plans() -> dict[str, Any]:
-    """{"fingerprints": [...], "last": plan dict | None} of this flow run (empty outside a flow)."""
-    if not _in_flow():
-        return {"fingerprints": [], "last": None}
-    try:
-        import wmill
-
-        value = wmill.get_flow_user_state(TRIED_STATE_KEY)
-    except Exception as exc:
-        log(_logger, 30, "flow user state not readable", error=type(exc).__name__)
-        return {"fingerprints": [], "last": None}
-    if not isinstance(value, dict):
-        return {"fingerprints": [], "last": None}
-    return {"fingerprints": list(value.get("fingerprints") or []), "last": value.get("last")}
-
-
-def remember_plan(plan: Plan | Mapping[str, Any]) -> None:
-    """Add `plan` to the plans tried in this flow run (it is about to run)."""
-    if not _in_flow():
-        return
-    tried = tried_plans()
-    model = plan if isinstance(plan, Plan) else Plan.model_validate(plan)
-    prints = [*tried["fingerprints"], fingerprint(model)][-10:]
-    try:
-        import wmill
-
-        wmill.set_flow_user_state(
-            TRIED_STATE_KEY, {"fingerprints": prints, "last": model.model_dump(mode="json", by_alias=False)}
-        )
-    except Exception as exc:
-        log(_logger, 30, "flow user state not writable", error=type(exc).__name__)
-
-
 def next_attempt(
-    result: dict[str, Any],
+    planned: Planned,
     feedback: list[str],
-    tried: Mapping[str, Any],
+    tried: list[Plan],
     allowed: list[str],
     user_id: str,
-) -> dict[str, Any]:
-    """An offline re-plan (`plan` step's result) made to differ from every plan already tried.
+) -> Planned:
+    """A re-plan made to differ from every plan already tried (`tried`, oldest first).
 
     A fresh plan that differs from them runs as it is. One that repeats an earlier plan is changed
     by the rules (from the last plan tried and its differences); when the rules change nothing new,
     the attempt is not run: the person is asked (`missing`, which the flow turns into questions)."""
-    plan = Plan.model_validate(result.get("plan") or {})
-    prints = list(tried.get("fingerprints") or [])
-    if not plan.steps or result.get("refused") or result.get("missing") or fingerprint(plan) not in prints:
-        return result
-    base = Plan.model_validate(tried["last"]) if tried.get("last") else plan
+    prints = {fingerprint(plan) for plan in tried}
+    fresh = fingerprint(planned.plan) not in prints
+    if fresh or not planned.plan.steps or planned.refused or planned.missing:
+        return planned
+    base = tried[-1]
     revision = revise(base, feedback, {step.script: rules.script_schema(step.script) for step in base.steps})
     if revision.plan is not None and fingerprint(revision.plan) not in prints:
         try:
@@ -207,13 +163,14 @@ def next_attempt(
             checked, problems = None, []
         if checked is not None:
             log(_logger, 20, "plan changed by the differences", changes=revision.changes)
-            return {
-                **result,
-                "plan": checked.model_dump(mode="json", by_alias=False),
-                "problems": [*(result.get("problems") or []), *problems],
-                "revisions": revision.changes,
-            }
+            return planned.model_copy(
+                update={
+                    "plan": checked,
+                    "problems": [*planned.problems, *problems],
+                    "revisions": revision.changes,
+                }
+            )
     shown = "; ".join(feedback[:2]) or "the same plan failed before"
     ask = revision.ask or [f"what to change: {shown}"]
     log(_logger, 20, "would repeat a plan already tried; asking instead", ask=ask)
-    return {**result, "missing": ask, "revisions": revision.changes, "repeat_avoided": True}
+    return planned.model_copy(update={"missing": ask, "revisions": revision.changes, "repeated": True})
