@@ -302,6 +302,8 @@ def test_reload_and_another_device_keep_the_conversation(runtime: DevRuntime, ch
         page.fill("#input", SEED)
         page.press("#input", "Enter")
         page.wait_for_selector(".message.assistant.done", timeout=60_000)
+        # The list is refreshed from the hub's history after the answer (a request of its own).
+        page.wait_for_selector("#conversations li", timeout=10_000)
         assert page.locator("#conversations li").count() == 1
 
         page.reload()
