@@ -343,3 +343,19 @@ def test_conclude_answers_core_and_refusals_from_the_plan(no_windmill):
     assert (
         not refused["success"] and "nothing was run" in refused["content"] and "u/bob/x" in refused["content"]
     )
+
+
+def test_an_answer_with_a_chart_fits_the_history_with_its_caption_and_text_kept():
+    """A report's chart (a data-URI image) made the answer too long for the history, and every
+    analytics request failed at its last step; the history keeps the text and the caption."""
+    from f.openanalyst.brain.record_history import kept_answer
+    from f.openanalyst.lib.store.models import MAX_ANSWER_CHARS
+
+    chart = "![bar chart of sales by region](data:image/png;base64," + "iVBORw0KGgo" * 4000 + ")"
+    answer = f"**Report**\n\n- East sold the most: 51,900.\n\n{chart}\n*Sales by region*"
+    kept = kept_answer(answer)
+    assert kept is not None and len(kept) <= MAX_ANSWER_CHARS
+    assert "East sold the most: 51,900." in kept and "*(chart: bar chart of sales by region)*" in kept
+    assert kept_answer("short answer") == "short answer"  # what fits is kept whole
+    endless = kept_answer("word " * 10_000)
+    assert endless is not None and len(endless) <= MAX_ANSWER_CHARS and endless.endswith("too long to keep)*")
