@@ -141,3 +141,11 @@ def test_the_attempt_subflows_form_shows_the_contracts_fields():
         ("reuse", contracts.Planned),
     ):
         assert properties[name]["properties"] == contracts.schema_of(model)["properties"], name
+
+
+def test_a_persons_runs_are_hidden_from_the_folders_other_readers():
+    """Everyone may run f/openanalyst's flows, so a run must be visible to its runner alone: what
+    that flag does on the dev runtime, as on Windmill, is tested in tests/devruntime/test_permissions.py
+    (test_a_runner_only_flow_hides_each_persons_runs_from_the_other_folder_readers)."""
+    for path in (REPO / "f/openanalyst/handle_request__flow/flow.yaml", ATTEMPT_FILE):
+        assert yaml.safe_load(path.read_text()).get("visible_to_runner_only") is True, path
