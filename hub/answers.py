@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
+from hub.leases import NOW_MS, LeaseTable
+
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
@@ -144,12 +146,10 @@ class InProcessAnswers(Answers):
         self._pending.pop(key, None)
 
 
-_NOW_MS = "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
-
 # KEYS: question, answered marker, leases (zset key -> expiry ms), owners (hash), pending (hash)
 # ARGV: pending key, pending JSON, owner, lease ms, seconds the answered marker is kept, answer id
 _ACCEPT = (
-    _NOW_MS
+    NOW_MS
     + """
 local previous = redis.call('GET', KEYS[2])
 if previous then
@@ -173,50 +173,15 @@ return 'accepted'
 """
 )
 
-_RENEW = (
-    _NOW_MS
-    + """
-for i = 3, #ARGV do
-  if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[1] then
-    redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[i])
-  end
-end
-return 0
-"""
-)
-
-_ORPHANS = (
-    _NOW_MS
-    + """
-local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
-local claimed = {}
-for _, key in ipairs(expired) do
-  local info = redis.call('HGET', KEYS[3], key)
-  if info then
-    redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), key)
-    redis.call('HSET', KEYS[2], key, ARGV[1])
-    table.insert(claimed, info)
-  else
-    redis.call('ZREM', KEYS[1], key)
-    redis.call('HDEL', KEYS[2], key)
-  end
-end
-return claimed
-"""
-)
-
 
 class RedisAnswers(Answers):
-    BATCH = 50
-
     def __init__(self, redis: Redis, prefix: str, lease_s: float, keep_s: int) -> None:
         super().__init__(lease_s, keep_s)
         self.redis = redis
         self.prefix = prefix
         self.keys = [f"{prefix}:answers:leases", f"{prefix}:answers:owners", f"{prefix}:answers:pending"]
         self._accept = redis.register_script(_ACCEPT)
-        self._renew = redis.register_script(_RENEW)
-        self._orphans = redis.register_script(_ORPHANS)
+        self.leases = LeaseTable(redis, self.keys, self.owner, lease_s)
 
     def _question_key(self, user_id: str, question_id: str) -> str:
         return f"{self.prefix}:u:{user_id}:question:{question_id}"
@@ -250,20 +215,17 @@ class RedisAnswers(Answers):
             pending.key,
             pending.model_dump_json(),
             self.owner,
-            int(self.lease_s * 1000),
+            self.leases.lease_ms,
             keep,
             pending.message_id,
         ]
         return Verdict(await self._accept(keys=keys, args=args))
 
     async def renew(self, keys: Iterable[str]) -> None:
-        ids = list(keys)
-        if ids:
-            await self._renew(keys=self.keys[:2], args=[self.owner, int(self.lease_s * 1000), *ids])
+        await self.leases.renew(keys)
 
     async def orphans(self) -> list[Pending]:
-        found = await self._orphans(keys=self.keys, args=[self.owner, int(self.lease_s * 1000), self.BATCH])
-        return [Pending.model_validate_json(info) for info in found]
+        return [Pending.model_validate_json(info) for info in await self.leases.orphans()]
 
     async def done(self, key: str) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:

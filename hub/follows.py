@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
+from hub.leases import NOW_MS, LeaseTable
+
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
@@ -107,10 +109,8 @@ class InProcessFollows(Follows):
 
 # KEYS: leases (zset job -> expiry ms), owners (hash job -> hub), jobs (hash job -> JSON), and for
 # one job's claim or finish its "reported" marker.
-_NOW_MS = "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
-
 _CLAIM = (
-    _NOW_MS
+    NOW_MS
     + """
 if redis.call('EXISTS', KEYS[4]) == 1 then
   return 0
@@ -123,38 +123,6 @@ redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[4])
 return 1
-"""
-)
-
-_RENEW = (
-    _NOW_MS
-    + """
-for i = 3, #ARGV do
-  if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[1] then
-    redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[i])
-  end
-end
-return 0
-"""
-)
-
-_ORPHANS = (
-    _NOW_MS
-    + """
-local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
-local claimed = {}
-for _, job in ipairs(expired) do
-  local info = redis.call('HGET', KEYS[3], job)
-  if info then
-    redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), job)
-    redis.call('HSET', KEYS[2], job, ARGV[1])
-    table.insert(claimed, info)
-  else
-    redis.call('ZREM', KEYS[1], job)
-    redis.call('HDEL', KEYS[2], job)
-  end
-end
-return claimed
 """
 )
 
@@ -180,39 +148,28 @@ return 0
 
 
 class RedisFollows(Follows):
-    # Jobs taken over per scan: a hub that comes back after an outage takes its share, not all.
-    BATCH = 50
-
     def __init__(self, redis: Redis, prefix: str, lease_s: float, reported_ttl_s: int) -> None:
         super().__init__(lease_s, reported_ttl_s)
         self.redis = redis
         self.prefix = prefix
         self.keys = [f"{prefix}:follow:leases", f"{prefix}:follow:owners", f"{prefix}:follow:jobs"]
         self._claim = redis.register_script(_CLAIM)
-        self._renew = redis.register_script(_RENEW)
-        self._orphans = redis.register_script(_ORPHANS)
+        self.leases = LeaseTable(redis, self.keys, self.owner, lease_s)
         self._finish = redis.register_script(_FINISH)
         self._release = redis.register_script(_RELEASE)
-
-    @property
-    def _lease_ms(self) -> int:
-        return int(self.lease_s * 1000)
 
     def _reported_key(self, job_id: str) -> str:
         return f"{self.prefix}:follow:reported:{job_id}"
 
     async def claim(self, job: FollowedJob) -> bool:
-        args = [job.job_id, self.owner, self._lease_ms, job.model_dump_json()]
+        args = [job.job_id, self.owner, self.leases.lease_ms, job.model_dump_json()]
         return bool(await self._claim(keys=[*self.keys, self._reported_key(job.job_id)], args=args))
 
     async def renew(self, job_ids: Iterable[str]) -> None:
-        ids = list(job_ids)
-        if ids:
-            await self._renew(keys=self.keys, args=[self.owner, self._lease_ms, *ids])
+        await self.leases.renew(job_ids)
 
     async def orphans(self) -> list[FollowedJob]:
-        found = await self._orphans(keys=self.keys, args=[self.owner, self._lease_ms, self.BATCH])
-        return [FollowedJob.model_validate_json(info) for info in found]
+        return [FollowedJob.model_validate_json(info) for info in await self.leases.orphans()]
 
     async def finish(self, job_id: str) -> bool:
         keys = [*self.keys, self._reported_key(job_id)]

@@ -18,7 +18,6 @@ also satisfies sqlite3's same-thread rule.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -29,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from f.openanalyst.lib.inline_images import moved_out
 from f.openanalyst.lib.log import get_logger, log
 from f.openanalyst.lib.protocol import (
     MAX_REQUEST_CHARS,
@@ -68,26 +68,6 @@ class MessageOut(_Wire):
     content: str
     created_at: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
-
-
-# Inline images (charts as data URLs) go to the message's metadata: the store keeps a message's
-# text to MAX_REQUEST_CHARS and its metadata to 256 KB. The page puts them back (`kept:N`).
-_DATA_IMAGE = re.compile(r"\(\s*(data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+)\s*\)")
-TRUNCATED = "\n\n*(the rest of this answer was too long to keep)*"
-
-
-def split_images(content: str) -> tuple[str, list[str]]:
-    """(text with `kept:N` in place of each data-URL image, the data URLs), text cut to fit."""
-    images: list[str] = []
-
-    def keep(match: re.Match[str]) -> str:
-        images.append(match.group(1))
-        return f"(kept:{len(images) - 1})"
-
-    text = _DATA_IMAGE.sub(keep, content)
-    if len(text) > MAX_REQUEST_CHARS:
-        text = text[: MAX_REQUEST_CHARS - len(TRUNCATED)] + TRUNCATED
-    return text, images
 
 
 def answer_id(request_id: str) -> str:
@@ -169,7 +149,8 @@ class History:
             if p.questions:
                 meta["questions"] = [q.model_dump(mode="json") for q in p.questions]
                 meta["questionId"] = frame.message_id
-            text, images = split_images(p.content)
+            # Charts go to the metadata (256 KB); the text keeps `kept:N` (the page puts them back).
+            text, images = moved_out(p.content, MAX_REQUEST_CHARS)
             if images:
                 meta["images"] = images
             await self._put(user_id, frame.session_id, answer_id(request_id), "assistant", text, meta)

@@ -20,10 +20,15 @@ import json
 import random
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scripts.devruntime.bundle import ScriptSource
-from scripts.devruntime.jobs import LiveJob, NotFound, Runtime
+from scripts.devruntime.errors import NotFound
+from scripts.devruntime.live import LiveJob
+
+if TYPE_CHECKING:
+    from scripts.devruntime.jobs import Runtime
+
 from scripts.devruntime.transforms import (
     NIL_RESULTS,
     ExpressionError,
@@ -35,14 +40,6 @@ from scripts.devruntime.transforms import (
 
 DEFAULT_SUSPEND_TIMEOUT_S = 1800
 _PLAIN = {"script", "rawscript", "identity", "flow"}
-
-
-@dataclass
-class ResumeEvent:
-    resume_id: int
-    payload: Any
-    approved: bool
-    approver: str
 
 
 @dataclass

@@ -16,7 +16,8 @@ from starlette.routing import Route
 
 from scripts.devruntime.acl import Forbidden, Identity, route_scope, scope_allows
 from scripts.devruntime.auth import authenticate, token_of
-from scripts.devruntime.jobs import BadRequest, NotFound, Runtime
+from scripts.devruntime.errors import BadRequest, NotFound
+from scripts.devruntime.jobs import Runtime
 from scripts.devruntime.spec import SpecValidator
 
 log = logging.getLogger("devruntime")

@@ -15,21 +15,20 @@ import re
 import secrets
 import time
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from f.openanalyst.lib.builder.paths import PERSON_CALLABLE
 from scripts.devruntime.acl import Acl, Forbidden
 from scripts.devruntime.bundle import Bundle, ScriptSource
 from scripts.devruntime.config import Settings
+from scripts.devruntime.errors import BadRequest, NotFound
 from scripts.devruntime.executor import Executor
+from scripts.devruntime.flows import FlowRunner
+from scripts.devruntime.live import LiveJob, ResumeEvent
 from scripts.devruntime.store import Store
 from scripts.devruntime.values import interpolate_args
-
-if TYPE_CHECKING:
-    from scripts.devruntime.flows import ResumeEvent
 
 
 def now_iso() -> str:
@@ -49,37 +48,6 @@ def check_item_path(path: object) -> str:
     ):
         raise BadRequest(f"invalid path {path!r}: use u/<user>/<name> or f/<folder>/<name>")
     return path
-
-
-class NotFound(Exception):
-    """The item or job does not exist (HTTP 404)."""
-
-
-class BadRequest(Exception):
-    """The request is well-formed but cannot be honoured (HTTP 400)."""
-
-
-@dataclass
-class LiveJob:
-    doc: dict[str, Any]
-    logs: list[str] = field(default_factory=list)
-    log_len: int = 0
-    done: asyncio.Event = field(default_factory=asyncio.Event)
-    task: asyncio.Task[Any] | None = None
-    token: str = ""
-    # suspended flows: resume events delivered by resume URLs / resume_suspended
-    resume_queue: asyncio.Queue[ResumeEvent] | None = None
-    waiting_step_job: str | None = None
-
-    def append_log(self, text: str) -> None:
-        self.logs.append(text)
-        self.log_len += len(text)
-
-    @property
-    def log_text(self) -> str:
-        if len(self.logs) > 1:
-            self.logs = ["".join(self.logs)]
-        return self.logs[0] if self.logs else ""
 
 
 class Runtime:
@@ -210,8 +178,6 @@ class Runtime:
 
     def _respawn(self, doc: dict[str, Any]) -> None:
         """Queue a stored root job again under its own id."""
-        from scripts.devruntime.flows import FlowRunner
-
         for key in ("running", "started_at", "suspend", "flow_status"):
             doc.pop(key, None)
         doc["running"] = False
@@ -548,8 +514,6 @@ class Runtime:
     ) -> LiveJob:
         """`invisible_to_owner` (a run option) or the flow's `visible_to_runner_only` hide the run
         from the flow's owners and folder readers: only who runs it (and admins) see it."""
-        from scripts.devruntime.flows import FlowRunner
-
         flow = self.find_flow(path)
         live = self.new_job(
             kind="flow",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from scripts.devruntime.errors import NotFound
 from scripts.devruntime.store import Store
 
 _MAX_DEPTH = 10
@@ -45,8 +46,6 @@ def interpolate_args(
     store: Store, args: dict[str, Any], readable: Callable[[str], bool] | None = None
 ) -> dict[str, Any]:
     """Top-level `$var:`/`$res:` arguments become their values (Windmill does this per job)."""
-    from scripts.devruntime.jobs import NotFound
-
     try:
         return {k: interpolate(store, v, 0, readable) if isinstance(v, str) else v for k, v in args.items()}
     except Missing as exc:

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from typing import Any
 
 import f.openanalyst.lib.contracts as contracts
+from f.openanalyst.lib.inline_images import captioned
 from f.openanalyst.lib.log import bind, get_logger, log
 from f.openanalyst.lib.store.connect import open_store_from_windmill
 from f.openanalyst.lib.store.models import MAX_ANSWER_CHARS, InvalidInput, validate_entry
@@ -68,23 +68,6 @@ def _research(item: Any) -> Any:
     }
 
 
-# A chart travels in the answer as a Markdown image with a data URI (generate_report): tens of
-# kilobytes the history cannot hold. The person saw it; the history keeps its caption.
-_INLINE_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\(data:image/[a-z+]+;base64,[A-Za-z0-9+/=\s]+\)")
-_CUT = "\n\n*(the rest of this answer was too long to keep)*"
-
-
-def kept_answer(answer: str | None) -> str | None:
-    """The answer as the history keeps it: whole when it fits, else without its inline images
-    (each becomes its caption) and, if still too long, cut with a note."""
-    if answer is None or len(answer) <= MAX_ANSWER_CHARS:
-        return answer
-    text = _INLINE_IMAGE.sub(lambda m: f"*(chart: {m['alt'] or 'image'})*", answer)
-    if len(text) > MAX_ANSWER_CHARS:
-        text = text[: MAX_ANSWER_CHARS - len(_CUT)] + _CUT
-    return text
-
-
 @contracts.step
 def main(
     user_id: str,
@@ -122,7 +105,8 @@ def main(
             "windmill_job_id": os.environ.get("WM_ROOT_FLOW_JOB_ID") or os.environ.get("WM_FLOW_JOB_ID"),
             "tokens": conclusion.tokens,
             "duration_ms": conclusion.duration_ms,
-            "answer": kept_answer(conclusion.content),
+            # The person saw the charts; the history keeps their captions.
+            "answer": None if conclusion.content is None else captioned(conclusion.content, MAX_ANSWER_CHARS),
             "context_update": conclusion.context_update,
         }
     )

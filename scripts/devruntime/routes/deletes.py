@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable
 
 from starlette.responses import Response
 
+from scripts.devruntime.errors import BadRequest, NotFound
 from scripts.devruntime.http import Call, Op, js, text
-from scripts.devruntime.jobs import BadRequest, NotFound
 
 
 def _deleter(kind: str, as_json: bool = False) -> Callable[[Call], Awaitable[Response]]:

@@ -17,8 +17,9 @@ from starlette.responses import Response
 
 from scripts.devruntime.acl import Forbidden
 from scripts.devruntime.bundle import load_yaml
+from scripts.devruntime.errors import BadRequest, NotFound
 from scripts.devruntime.http import Call, NotSupported, Op, js, paginate, text
-from scripts.devruntime.jobs import BadRequest, NotFound, check_item_path, now_iso
+from scripts.devruntime.jobs import check_item_path, now_iso
 
 _EPOCH = "2026-01-01T00:00:00Z"
 

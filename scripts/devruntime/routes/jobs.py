@@ -14,9 +14,10 @@ from starlette.responses import Response, StreamingResponse
 
 from scripts.devruntime.acl import Forbidden, scope_allows
 from scripts.devruntime.bundle import ScriptSource
-from scripts.devruntime.flows import ResumeEvent
+from scripts.devruntime.errors import BadRequest, NotFound
 from scripts.devruntime.http import Call, NotSupported, Op, js, paginate, text
-from scripts.devruntime.jobs import BadRequest, LiveJob, NotFound, check_item_path
+from scripts.devruntime.jobs import check_item_path
+from scripts.devruntime.live import LiveJob, ResumeEvent
 
 _QUEUED_KEYS = (
     "workspace_id",

@@ -11,8 +11,9 @@ from typing import Any
 
 from starlette.responses import Response
 
+from scripts.devruntime.errors import BadRequest, NotFound
 from scripts.devruntime.http import Call, Op, js, paginate, text
-from scripts.devruntime.jobs import BadRequest, NotFound, check_item_path
+from scripts.devruntime.jobs import check_item_path
 from scripts.devruntime.values import Missing, interpolate
 
 

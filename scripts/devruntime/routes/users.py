@@ -11,8 +11,9 @@ from starlette.responses import Response
 
 from scripts.devruntime.acl import USERNAME, Forbidden, Identity
 from scripts.devruntime.auth import new_token
+from scripts.devruntime.errors import BadRequest, NotFound
 from scripts.devruntime.http import Call, NotSupported, Op, js, text
-from scripts.devruntime.jobs import BadRequest, NotFound, now_iso
+from scripts.devruntime.jobs import now_iso
 
 VERSION = "v1.743.0-openanalyst-dev"
 
