@@ -255,11 +255,17 @@ def demo(args: argparse.Namespace) -> int:
             return _follow(client, job_id)
 
 
+# Windmill completes a branch that took an empty branch with the nil job id (`EmptyInnerFlows` in
+# https://github.com/windmill-labs/windmill/blob/main/backend/windmill-worker/src/worker_flow.rs).
+NIL_JOB = str(uuid.UUID(int=0))
+
+
 def ran(module: dict[str, Any]) -> bool:
-    """Whether a flow step did any work: a branch that took its empty default did not."""
+    """Whether a flow step did any work: a skipped step or a branch that took its empty default did not."""
     if module.get("skipped"):
         return False
-    return bool(module.get("job") or module.get("flow_jobs"))
+    job = module.get("job")
+    return bool((job and job != NIL_JOB) or module.get("flow_jobs"))
 
 
 def _follow(client: httpx.Client, job_id: str) -> int:

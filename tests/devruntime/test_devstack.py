@@ -66,3 +66,32 @@ def test_follow_prints_only_the_steps_that_ran(
     assert ["final", "done"] in steps and ["route", "done"] in steps
     assert not any(step[0] == "skipped" for step in steps)  # skip_if held: it never ran
     client.close()
+
+
+def test_follow_leaves_out_a_branch_that_took_its_empty_default(
+    dev_runtime: DevRuntime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo printed `recover done` and `ask done` for recovery branches that never ran."""
+    client = httpx.Client(
+        base_url=f"{dev_runtime.base_url}{dev_runtime.api}",
+        headers={"Authorization": f"Bearer {dev_runtime.token}"},
+        timeout=60,
+    )
+    step = {
+        "id": "answer",
+        "value": {
+            "type": "rawscript",
+            "language": "python3",
+            "content": "def main():\n    return 1\n",
+            "input_transforms": {},
+        },
+    }
+    recover = {"id": "recover", "value": {"type": "branchone", "branches": [], "default": []}}
+    dev_runtime.create_flow(
+        "u/admin/demo_empty_branch", {"summary": "t", "value": {"modules": [step, recover]}}
+    )
+    assert devstack._follow(client, dev_runtime.run_flow("u/admin/demo_empty_branch", {})) == 0
+    out = capsys.readouterr().out
+    assert "answer           done" in out
+    assert "recover" not in out
+    client.close()
