@@ -15,7 +15,8 @@ from hub.settings import Settings, explain
 
 
 def uvicorn_options(settings: Settings) -> dict[str, object]:
-    """The settings that matter (REFERENCE 8.2/8.3): uvloop, small frames, heartbeat, no deflate."""
+    """The settings that matter (https://www.uvicorn.org/settings/): uvloop, small frames, heartbeat,
+    no per-message deflate."""
     fast = importlib.util.find_spec("uvloop") is not None
     return {
         # uvloop and httptools (the hub group) cut the event loop's and the push endpoint's CPU.

@@ -2,7 +2,8 @@
 
 One algorithm per deployment (HS* with a shared secret, or RS*/ES* with a public key or a
 JWKS), never a mix: a list mixing families lets a public key act as an HMAC secret
-(REFERENCE 8.4). `exp` and `sub` are required; `iss`/`aud` are checked when configured;
+(https://pyjwt.readthedocs.io/en/stable/algorithms.html, and RFC 8725 section 3.1).
+`exp` and `sub` are required; `iss`/`aud` are checked when configured;
 `sub` must be a valid user id. Tokens are never logged.
 """
 

@@ -1,6 +1,7 @@
 """Starting and following flows through Windmill's REST API (or the dev runtime's copy of it).
 
-- `run_flow` starts a flow with a caller-chosen job id (REFERENCE 4.1). Windmill answers 400
+- `run_flow` starts a flow with a caller-chosen job id (`job_id` of Windmill's `runFlowByPath`,
+  https://app.windmill.dev/openapi.html). Windmill answers 400
   for an id that already exists, so a resent request never runs twice: the hub then follows
   the existing job. Transport errors, 429 and 5xx are retried with exponential backoff, and
   each retry is reported to the caller so the person can be told.

@@ -65,18 +65,25 @@ ACTION_SEND_AGAIN_SOON = (
 
 
 def progress_of(state: dict[str, Any]) -> tuple[str, int, str]:
-    """(step, percent, message) from a merged getupdate state."""
+    """(step, percent, message) from a merged getupdate state.
+
+    `step` is the flow module's id (a machine field the page does not show); `message` is in the
+    person's words: a step's own words arrive separately (its TASK_PROGRESS push), so this line
+    says only how far along the request is, never a module id.
+    """
     flow_status = state.get("flow_status") or {}
     modules = flow_status.get("modules") or []
     step, message = "queued", "Waiting for a worker"
     done = 0.0
-    for module in modules:
+    for index, module in enumerate(modules):
         kind = module.get("type")
         if kind in ("Success", "Failure"):
             done += 1
         elif kind == "InProgress" and step == "queued":
-            step, message = str(module.get("id") or "running"), f"Running {module.get('id') or 'the flow'}"
-            # A step's wmill.set_progress shows on its module (REFERENCE 4.3).
+            step = str(module.get("id") or "running")
+            message = f"Working on it: step {index + 1} of {len(modules)}"
+            # A step's wmill.set_progress shows on its module
+            # (https://www.windmill.dev/docs/advanced/explicit_progress).
             module_progress = _number(module.get("progress"))
             if module_progress is not None:
                 done += min(max(module_progress, 0), 100) / 100
@@ -84,7 +91,7 @@ def progress_of(state: dict[str, Any]) -> tuple[str, int, str]:
         elif kind == "WaitingForEvents" and step == "queued":
             step, message = str(module.get("id") or "suspended"), "Waiting for your answers"
     if step == "queued" and state.get("running"):
-        step, message = "running", "Running"
+        step, message = "running", "Working on it"
     progress = _number(state.get("progress"))
     if progress is not None:
         percent = int(progress)  # a single job (not a flow) that called set_progress
@@ -228,6 +235,8 @@ class Relay:
                 "message_id": message_id,
                 "request": frame.payload.content,
             }
+            if frame.payload.attachments:  # files sent with the message (CSV/JSON to analyse)
+                args["attachments"] = [a.model_dump(mode="json") for a in frame.payload.attachments]
             try:
                 started = await hub.backend.run_flow(settings.flow_path, args, job_id, on_retry=on_retry)
             except BackendError as exc:

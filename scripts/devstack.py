@@ -3,7 +3,8 @@
 scripts/dev                     start the dev runtime (+ the hub when hub/ exists) and say where to connect
 scripts/dev start [--port N]    the same
 scripts/dev token <user>        print a hub JWT for <user> (hub.auth.issue_dev_token)
-scripts/dev demo ["request"]    run f/openanalyst/handle_request once on an embedded dev runtime,
+scripts/dev demo ["request"] [--trace]
+                                run f/openanalyst/handle_request once on an embedded dev runtime,
                                 printing progress as it streams, then the final answer
 """
 
@@ -208,23 +209,33 @@ def token(args: argparse.Namespace) -> int:
     return 0
 
 
-def _questions(client: httpx.Client, flow_status: dict[str, Any]) -> list[Any]:
-    """The questions a suspended clarification step returned, wherever it sits in the flow."""
+# Windmill completes a branch that took an empty branch with the nil job id (`EmptyInnerFlows` in
+# https://github.com/windmill-labs/windmill/blob/main/backend/windmill-worker/src/worker_flow.rs).
+NIL_JOB = str(uuid.UUID(int=0))
+
+
+def _waiting(client: httpx.Client, flow_id: str, flow_status: dict[str, Any]) -> tuple[str, list[Any]] | None:
+    """(the flow job whose step waits, its questions), wherever the suspended step sits.
+
+    Windmill resumes only the flow job whose current module is suspended, never its root
+    (`get_suspended_flow_info` in
+    https://github.com/windmill-labs/windmill/blob/main/backend/windmill-api-jobs/src/jobs.rs).
+    """
     for module in flow_status.get("modules") or []:
         if module.get("type") == "WaitingForEvents" and module.get("job"):
             result = client.get(f"/jobs_u/completed/get_result/{module['job']}").json()
-            return (result or {}).get("questions") or [result]
+            return flow_id, (result or {}).get("questions") or [result]
         # A branchone's sub-flow is its `job` (Windmill sets no flow_jobs on it); loops and
         # branchall list theirs in `flow_jobs`.
         subs = list(module.get("flow_jobs") or [])
-        if module.get("branch_chosen") and module.get("job"):
+        if module.get("branch_chosen") and module.get("job") and module["job"] != NIL_JOB:
             subs.append(module["job"])
         for sub in subs:
             status = client.get(f"/jobs_u/get/{sub}").json().get("flow_status") or {}
-            found = _questions(client, status)
+            found = _waiting(client, sub, status)
             if found:
                 return found
-    return []
+    return None
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -252,12 +263,29 @@ def demo(args: argparse.Namespace) -> int:
                 _say(f"could not start the flow: {r.status_code} {r.text}")
                 return 1
             job_id = r.text
-            return _follow(client, job_id)
+            code = _follow(client, job_id)
+            if args.trace:
+                _say("\nwhat each step returned:")
+                _trace(client, job_id, 1)
+            return code
 
 
-# Windmill completes a branch that took an empty branch with the nil job id (`EmptyInnerFlows` in
-# https://github.com/windmill-labs/windmill/blob/main/backend/windmill-worker/src/worker_flow.rs).
-NIL_JOB = str(uuid.UUID(int=0))
+def _trace(client: httpx.Client, job_id: str, depth: int) -> None:
+    """Each step of a finished flow with its result (sub-flows indented): for debugging a request."""
+    job = client.get(f"/jobs_u/get/{job_id}", params={"no_logs": "true"}).json()
+    for module in (job.get("flow_status") or {}).get("modules") or []:
+        if not ran(module):
+            continue
+        subs = list(module.get("flow_jobs") or [])
+        child = module.get("job")
+        detail = client.get(f"/jobs_u/get/{child}", params={"no_logs": "true"}).json() if child else {}
+        if detail.get("job_kind") == "flow" or detail.get("raw_flow"):
+            subs.append(child)
+        result = json.dumps(detail.get("result"), default=str)
+        pad = "  " * depth
+        _say(f"{pad}{module.get('id', '?')} [{module.get('type')}]: {result[:600]}")
+        for sub in subs:
+            _trace(client, sub, depth + 1)
 
 
 def ran(module: dict[str, Any]) -> bool:
@@ -325,8 +353,11 @@ def _suspended(client: httpx.Client, job_id: str) -> bool:
 
 
 def _answer(client: httpx.Client, job_id: str, flow_status: dict[str, Any]) -> None:
-    """Ask the person the flow's questions (on a terminal) and resume the flow with the answers."""
-    questions = _questions(client, flow_status)
+    """Ask the person the flow's questions (on a terminal) and resume the waiting flow with the answers."""
+    found = _waiting(client, job_id, flow_status)
+    if found is None:
+        return
+    waiting_job, questions = found
     _say("  the flow asks:")
     answers: dict[str, str] = {}
     for n, q in enumerate(questions):
@@ -335,7 +366,7 @@ def _answer(client: httpx.Client, job_id: str, flow_status: dict[str, Any]) -> N
         _say(f"    - {text}")
         answers[key] = input("      > ") if sys.stdin.isatty() else ""
     payload = {"answers": answers}
-    client.post(f"/jobs_u/flow/resume_suspended/{job_id}", json={"payload": payload, "approved": True})
+    client.post(f"/jobs_u/flow/resume_suspended/{waiting_job}", json={"payload": payload, "approved": True})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -352,6 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     p_demo = sub.add_parser("demo", help="run handle_request once and print the answer")
     p_demo.add_argument("request", nargs="?", default=SEED_REQUEST)
     p_demo.add_argument("--user", default="demo")
+    p_demo.add_argument("--trace", action="store_true", help="then print what each step returned")
     args = parser.parse_args(argv)
     load_dotenv()
     if args.command in (None, "start"):

@@ -12,6 +12,7 @@ import pytest
 
 from f.openanalyst.analytics import fetch_metrics, generate_report
 from f.openanalyst.lib.datasets import DatasetError
+from f.openanalyst.lib.needs_input import NeedsInput
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 ANSCOMBE = (DATA / "anscombe.csv").read_text()
@@ -165,8 +166,8 @@ def test_task_history_comes_from_the_store(windmill, tmp_path, monkeypatch):
         "success_rate": 1.0,
     }
     assert out["date_column"] == "date"
-    # Another person sees none of it.
-    with pytest.raises(ValueError, match="no OpenAnalyst task history for bob"):
+    # Another person sees none of it, and is told what to give instead (only they can: NeedsInput).
+    with pytest.raises(NeedsInput, match="paste them here as CSV or JSON, or attach the file"):
         fetch_metrics.main("bob", source="history")
 
 

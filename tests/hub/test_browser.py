@@ -347,7 +347,7 @@ def test_stop_cancels_the_run_in_the_dev_runtime(runtime: DevRuntime, chromium, 
         page.press("#input", "Enter")
         # The step's wmill.set_progress(20) is 10 % of the two-step flow.
         bar = page.wait_for_selector(".message.assistant .progress[aria-valuenow='10']", timeout=60_000)
-        assert page.inner_text(".message.assistant .step") == "Running work (20%)"
+        assert page.inner_text(".message.assistant .step") == "Working on it: step 1 of 2 (20%)"
         request_id = page.get_attribute(".message.assistant", "data-correlation-id")
         job_id = job_id_for("alice", request_id)
         assert runtime.get_job(job_id)["running"] is True

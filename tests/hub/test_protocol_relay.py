@@ -32,7 +32,7 @@ def test_request_gets_typing_progress_response_complete_in_order(hub_server: Run
     assert [p["payload"]["step"] for p in progress] == ["load_context", "route_skill", "plan", "respond"]
     # Each of the 4 steps is half done (its set_progress) when seen: (i + 0.5) / 4.
     assert [p["payload"]["percent"] for p in progress] == [12, 37, 62, 87]
-    assert progress[2]["payload"]["message"] == "Running plan (50%)"
+    assert progress[2]["payload"]["message"] == "Working on it: step 3 of 4 (50%)"  # no module ids
     assert {f["correlationId"] for f in frames} == {"msg_seed_1"}
     assert {f["userId"] for f in frames} == {"alice"} and {f["sessionId"] for f in frames} == {"sess_1"}
     job_id = str(uuid.uuid5(JOB_NAMESPACE, "alice/msg_seed_1"))

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 import f.openanalyst.lib.datasets as datasets
 import f.openanalyst.lib.windmill.rest as windmill_rest
+from f.openanalyst.lib.needs_input import NeedsInput
 from f.openanalyst.lib.users import is_in_user_space, validate_user_id
 from f.openanalyst.lib.windmill.progress import report
 
@@ -127,9 +128,9 @@ def main(
         result["history"] = history
         table = history_table(history.get("tasks", []))
         if not table.rows:
-            reason = history.get("reason") or "no tasks recorded yet"
-            raise ValueError(
-                f"no OpenAnalyst task history for {user_id} ({reason}): upload a dataset instead"
+            raise NeedsInput(
+                "To analyse this I need the numbers: paste them here as CSV or JSON, or attach the "
+                "file (there is no history of your requests to analyse yet)."
             )
     else:
         raise ValueError(f"unknown source {source!r}")

@@ -9,6 +9,7 @@ import f.openanalyst.lib.contracts as contracts
 import f.openanalyst.lib.planning.understanding as intents
 from f.openanalyst.lib.contracts import Entities, Intent
 from f.openanalyst.lib.log import bind, get_logger, log
+from f.openanalyst.lib.protocol import Attachment
 from f.openanalyst.lib.users import validate_user_id
 from f.openanalyst.lib.windmill.progress import report
 
@@ -22,6 +23,7 @@ def main(
     user_id: str,
     request: str,
     context: contracts.Context | None = None,
+    attachments: list[Attachment] | None = None,
     session_id: str | None = None,
     message_id: str | None = None,
 ) -> contracts.Intent:
@@ -32,6 +34,7 @@ def main(
         user_id: the person asking.
         request: what they asked, in plain language.
         context: load_context's result (its `timezone` resolves "tomorrow 9am").
+        attachments: files sent with the request; the first CSV/JSON/text one is the data to analyse.
         session_id: the chat session, for progress events.
         message_id: the request's message id, for progress events.
     """
@@ -47,6 +50,9 @@ def main(
         )
         timezone = context.timezone or context.preferences.get("timezone") if context else None
         found = intents.extract(request, timezone)
+        attached = intents.attached_data(attachments or [])
+        if attached and "data" not in found.entities.extra:  # data pasted in the text comes first
+            found.entities.extra.update(file=attached[0], data=attached[1])
         usage = llm.Usage()
         config = llm.load_config()
         if config.online and found.confidence < REFINE_BELOW:

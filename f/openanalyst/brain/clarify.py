@@ -14,6 +14,7 @@ from typing import get_args
 import wmill
 
 import f.openanalyst.lib.contracts as contracts
+import f.openanalyst.lib.planning.person_terms as person_terms
 import f.openanalyst.lib.windmill.hub_push as hub_push
 from f.openanalyst.lib.log import bind, get_logger, log
 from f.openanalyst.lib.planning.outcome import outcomes_of
@@ -25,28 +26,40 @@ from f.openanalyst.lib.windmill.progress import report
 _logger = get_logger(__name__)
 
 
+# The question for each slot a plan may miss (`entities.<slot>` in a workflow's `requires`).
+_SLOT_QUESTIONS = {
+    "platform": ("platform", "Which platform is it for?", list(get_args(Platform))),
+    "topic": ("topic", "What should the post be about?", []),
+    "time": ("time", "When should it go out? (for example: tomorrow 9am)", []),
+    "name": ("name", "What should I call it?", []),
+    "url": ("url", "Which web address should it fetch?", []),
+    "data": ("data", "Paste the data here (CSV or JSON), or attach the file.", []),
+    "dataset": ("data", "Paste the data here (CSV or JSON), or attach the file.", []),
+}
+
+
 def questions_for(outcome: contracts.Outcome) -> list[ClarificationQuestion]:
-    """Concrete questions for what is missing or failing; a general one otherwise."""
+    """Concrete questions for the slots that are missing; one open question with what failed, in
+    the person's words, otherwise."""
     questions: dict[str, ClarificationQuestion] = {}
-    text = " ".join([*outcome.missing, *outcome.differences]).lower()
-    if "platform" in text:
-        questions["platform"] = ClarificationQuestion(
-            id="platform", question="Which platform is it for?", choices=list(get_args(Platform))
-        )
-    if "topic" in text:
-        questions["topic"] = ClarificationQuestion(id="topic", question="What should the post be about?")
-    if "entities.time" in text or "time" in text.replace("times", "") or "when " in text:
-        questions["time"] = ClarificationQuestion(
-            id="time", question="When should it go out? (for example: tomorrow 9am)"
-        )
-    if "characters" in text or "too long" in text:
-        questions["length"] = ClarificationQuestion(
+    for item in outcome.missing:
+        slot = person_terms.slot_of(item)
+        if slot in _SLOT_QUESTIONS:
+            qid, text, choices = _SLOT_QUESTIONS[slot]
+            questions[qid] = ClarificationQuestion(id=qid, question=text, choices=choices)
+    failed = " ".join([*outcome.missing, *outcome.differences])
+    if "in the past" in failed:  # a time that already passed: asked again, never moved
+        qid, text, choices = _SLOT_QUESTIONS["time"]
+        questions[qid] = ClarificationQuestion(id=qid, question=text, choices=choices)
+    if "characters; the limit is" in failed or "too long" in failed:
+        questions["max_chars"] = ClarificationQuestion(
             id="max_chars", question="How long may it be, in characters?", choices=["140", "200", "280"]
         )
-    if not questions or not outcome.missing:
-        problems = "; ".join(outcome.differences[:3]) or "the result did not meet the checks"
+    if not questions:
+        said = person_terms.reasons([*outcome.missing, *outcome.differences], outcome.plan, limit=2)
+        problem = "; ".join(said) or "the result did not meet the checks"
         questions["details"] = ClarificationQuestion(
-            id="details", question=f"I could not finish this ({problems}). What should I change or know?"
+            id="details", question=f"I could not finish this ({problem}). What should I change or tell me?"
         )
     return list(questions.values())
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import f.openanalyst.lib.ai.llm as llm
 import f.openanalyst.lib.contracts as contracts
+import f.openanalyst.lib.needs_input as needs_input
 import f.openanalyst.lib.planning.checks as checks
 from f.openanalyst.lib.log import bind, get_logger, log
 from f.openanalyst.lib.planning.outcome import progress_band
@@ -90,6 +91,7 @@ def main(
             refused=bool(refused),
             refusals=refused,
             needs_person=bool(missing),
+            stopped=any(r.error_kind == needs_input.KIND for r in results),
             missing=missing,
             differences=differences,
             feedback=list(dict.fromkeys([*(feedback or []), *differences]))[-20:],

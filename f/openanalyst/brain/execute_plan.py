@@ -96,9 +96,10 @@ def run_step(step: PlanStep, outputs: dict[str, Any], user_id: str) -> StepResul
         # The id is chosen here so the step's record names its job even when the job fails.
         job_id = str(uuid.uuid4())
         result = windmill_rest.run_script_and_wait(step.script, args, job_id, STEP_TIMEOUT_S)
-        success, error = True, None
+        success, error, kind = True, None, None
     except Exception as exc:  # the attempt records why; evaluate turns it into a difference
         result, success, error = None, False, _error_text(exc)
+        kind = exc.kind if isinstance(exc, windmill_rest.JobFailed) else type(exc).__name__
     return StepResult(
         step_id=step.id,
         script=step.script,
@@ -106,6 +107,7 @@ def run_step(step: PlanStep, outputs: dict[str, Any], user_id: str) -> StepResul
         success=success,
         result=result,
         error=error,
+        error_kind=kind,
         duration_ms=int((time.monotonic() - started) * 1000),
     )
 

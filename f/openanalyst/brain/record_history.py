@@ -20,7 +20,7 @@ import os
 from typing import Any
 
 import f.openanalyst.lib.contracts as contracts
-from f.openanalyst.lib.inline_images import captioned
+from f.openanalyst.lib.inline_images import captioned, without_images
 from f.openanalyst.lib.log import bind, get_logger, log
 from f.openanalyst.lib.store.connect import open_store_from_windmill
 from f.openanalyst.lib.store.models import MAX_ANSWER_CHARS, InvalidInput, validate_entry
@@ -96,7 +96,7 @@ def main(
             "request": request,
             "skill": conclusion.skill,
             "success": conclusion.success,
-            "result": conclusion.result,
+            "result": without_images(conclusion.result),  # the charts were shown, not kept
             "attempts": conclusion.attempts,
             "research": [_research(r) for r in conclusion.research],
             "learnings": conclusion.learnings,

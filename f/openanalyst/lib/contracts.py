@@ -203,6 +203,7 @@ class StepResult(Contract):
     success: bool
     result: Any = None
     error: str | None = None
+    error_kind: str | None = None  # the job error's `name` (the exception's class), e.g. NeedsInput
     duration_ms: int = 0
 
 
@@ -248,6 +249,10 @@ class Outcome(Contract):
     refused: bool = Field(default=False, description="the plan was refused: nothing ran")
     refusals: list[str] = Field(default_factory=list, description="why it was refused")
     needs_person: bool = Field(default=False, description="only the person can supply what is missing")
+    stopped: bool = Field(
+        default=False,
+        description="a step said only the person can go on (NeedsInput): the answer says what to give",
+    )
     missing: list[str] = Field(default_factory=list, description="what is missing")
     differences: list[str] = Field(default_factory=list, description="expected against actual")
     feedback: list[str] = Field(
@@ -269,7 +274,7 @@ class Outcome(Contract):
     @property
     def next(self) -> Next:
         """What the flow does after this attempt (the branch conditions read it)."""
-        if self.success or self.refused or self.phase in ("plan", "answers"):
+        if self.success or self.refused or self.stopped or self.phase in ("plan", "answers"):
             return "conclude"
         if self.needs_person or self.phase == "research":
             return "ask"

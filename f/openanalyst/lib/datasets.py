@@ -176,13 +176,19 @@ def is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 
+# A column named like an identifier ("id", "order_id", "user-id", "userId", "ID") holds labels, not amounts:
+# its mean or chart answers nothing a person asked.
+_IDENTIFIER = re.compile(r"(?i:(?:^|[_\s-])id$|^#$|^(?:index|row)$)|[a-z]Id$")
+
+
 def numeric_columns(table: Table | dict[str, Any]) -> list[str]:
-    """Columns whose non-empty values are all numbers (and there is at least one)."""
+    """Columns whose non-empty values are all numbers (and there is at least one), identifiers
+    (by name) left out."""
     columns, rows = _cols_rows(table)
     out = []
     for c in columns:
         values = [r.get(c) for r in rows if r.get(c) is not None]
-        if values and all(is_number(v) for v in values):
+        if values and all(is_number(v) for v in values) and not _IDENTIFIER.search(c.strip()):
             out.append(c)
     return out
 

@@ -5,12 +5,14 @@ kilobytes the person sees but a history row cannot hold. Two keepers, one rule e
 - the hub (`hub/history.py`) moves the images to the message's metadata and leaves `kept:N` in the
   text, which the chat page puts back;
 - the flow's `record_history` keeps each image's caption in place of the image.
-Either way, text still too long is cut with one note the person reads.
+Either way, text still too long is cut with one note the person reads. A step's result kept in the
+history (`without_images`) keeps everything but its images.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # A Markdown image whose URL is a base64 data URI (the only images answers carry inline).
 INLINE_IMAGE = re.compile(
@@ -42,3 +44,23 @@ def captioned(content: str, limit: int) -> str:
     if len(content) <= limit:
         return content
     return fit(INLINE_IMAGE.sub(lambda m: f"*(chart: {m['alt'] or 'image'})*", content), limit)
+
+
+_DATA_URI = re.compile(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=\s]+")
+IMAGE_NOT_KEPT = "(image not kept)"
+
+
+def _image_field(key: str, value: Any) -> bool:
+    return isinstance(value, str) and (key == "png" or key.endswith("_base64"))
+
+
+def without_images(value: Any) -> Any:
+    """A step result as a history row keeps it: images (data URIs in text, `png`/`*_base64`
+    fields) replaced by a short note; everything else as it was."""
+    if isinstance(value, str):
+        return _DATA_URI.sub(IMAGE_NOT_KEPT, value) if "data:image/" in value else value
+    if isinstance(value, list):
+        return [without_images(v) for v in value]
+    if isinstance(value, dict):
+        return {k: IMAGE_NOT_KEPT if _image_field(k, v) else without_images(v) for k, v in value.items()}
+    return value

@@ -11,8 +11,11 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import f.openanalyst.lib.needs_input as needs_input
+import f.openanalyst.lib.planning.person_terms as person_terms
 from f.openanalyst.lib.ai.llm import OFFLINE, total_usage
-from f.openanalyst.lib.contracts import MAX_ATTEMPTS, Conclusion, Outcome, Planned
+from f.openanalyst.lib.contracts import MAX_ATTEMPTS, Conclusion, Outcome, Plan, Planned
+from f.openanalyst.lib.skills.workflows import STEP_REF_RE
 
 
 def progress_band(phase: str, attempt: int = 1) -> tuple[int, int]:
@@ -65,10 +68,20 @@ def from_plan(planned: Planned) -> Outcome:
     )
 
 
-def _describe(step_result: Mapping[str, Any]) -> list[str]:
+def _fed_forward(planned: Plan | None) -> set[str]:
+    """Steps whose whole output a later step takes as input (`$steps.<id>`, no field): intermediate
+    results the answer leaves out (the report says what the loaded table held). A step a later one
+    reads a field of (`$steps.create.content`) is still shown: the post is what the person wanted."""
+    if planned is None:
+        return set()
+    refs = (STEP_REF_RE.match(v) for step in planned.steps for v in step.args.values() if isinstance(v, str))
+    return {m[1] for m in refs if m and m[2] is None}
+
+
+def _describe(step_result: Mapping[str, Any], description: str | None) -> list[str]:
     output = step_result.get("result")
     if not isinstance(output, Mapping):
-        return [f"{step_result.get('script')}: {json.dumps(output, default=str)[:300]}"] if output else []
+        return [f"Result: {json.dumps(output, default=str)[:300]}"] if output else []
     lines: list[str] = []
     if output.get("charts") and isinstance(output.get("message"), str) and output["message"].strip():
         # a report's own chat text: its charts as images with the key numbers beside them
@@ -86,9 +99,8 @@ def _describe(step_result: Mapping[str, Any]) -> list[str]:
         value = output.get(key)
         if isinstance(value, str) and value and not lines:
             lines.append(f"{key.replace('_', ' ').capitalize()}: {value}")
-    if not lines:
-        keys = ", ".join(list(output)[:8])
-        lines.append(f"`{step_result.get('script')}` finished ({keys}).")
+    if not lines:  # a result with nothing to show: say what was done, in the plan's words
+        lines.append(f"Done: {description[0].lower()}{description[1:]}." if description else "Done.")
     return lines
 
 
@@ -100,10 +112,21 @@ def answer_text(final: Outcome, attempts: int, research_applied: bool) -> str:
             f"I can't do that: {reasons}. I only run the scripts of the {final.skill or 'chosen'} "
             "skill and scripts in your own folder, and nothing was run."
         )
+    if final.stopped:  # only the person can go on: what to give, in the step's own words
+        asks = [r.error for r in final.results if r.error_kind == needs_input.KIND and r.error]
+        return "\n\n".join(dict.fromkeys(asks))
     if final.success and final.plan is not None and final.plan.answer:
         text = final.plan.answer
     elif final.success:
-        parts = [line for result in final.results for line in _describe(result.model_dump(mode="json"))]
+        plan = final.plan
+        intermediate = _fed_forward(plan)
+        described = {step.id: step.description for step in plan.steps} if plan else {}
+        parts = [
+            line
+            for result in final.results
+            if result.step_id not in intermediate
+            for line in _describe(result.model_dump(mode="json"), described.get(result.step_id))
+        ]
         text = "\n\n".join(parts) or "Done."
         if attempts > 1:
             text += (
@@ -112,10 +135,11 @@ def answer_text(final: Outcome, attempts: int, research_applied: bool) -> str:
                 + ")"
             )
     else:
-        differences = final.differences or ["the result did not meet the checks"]
+        said = person_terms.reasons(final.differences, final.plan)
+        differences = said or ["the result did not meet the checks"]
         text = (
             "I could not complete this request. What still fails:\n"
-            + "\n".join(f"- {d}" for d in differences[:6])
+            + "\n".join(f"- {d}" for d in differences)
             + "\n\nYou can rephrase the request with the missing details, or ask me for `help`."
         )
     if final.mode == "offline" and (final.results or not final.success):

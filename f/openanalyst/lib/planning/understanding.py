@@ -12,8 +12,10 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import f.openanalyst.lib.datasets as datasets
 import f.openanalyst.lib.timeparse as timeparse
 from f.openanalyst.lib.contracts import Entities, Intent
+from f.openanalyst.lib.protocol import Attachment
 
 # A time given as a day without an hour ("tomorrow") is scheduled at this local hour.
 DEFAULT_HOUR = timeparse.DEFAULT_HOUR
@@ -246,6 +248,23 @@ def pasted_data(text: str) -> tuple[str, str] | None:
         if len(block) >= 3:
             rest = "\n".join(lines[:i] + lines[i + len(block) :])
             return rest.strip(), "\n".join(block)
+    return None
+
+
+# What an attached file may hold to be read as a table (the chat sends CSV, JSON and text).
+_TABLE_FILE = re.compile(r"\.(?:csv|tsv|json|txt)$", re.IGNORECASE)
+_TABLE_TYPES = ("text/", "application/json", "application/csv")
+
+
+def attached_data(attachments: list[Attachment]) -> tuple[str, str] | None:
+    """(name, text) of the first attachment that holds a table (CSV/JSON/text), decoded."""
+    for item in attachments:
+        readable = _TABLE_FILE.search(item.name) or item.content_type.startswith(_TABLE_TYPES)
+        if readable and item.data:
+            try:
+                return item.name, datasets.decode(item.data, "base64")
+            except ValueError:
+                continue  # not base64 text: another file may be
     return None
 
 

@@ -201,7 +201,16 @@ def resource(path: str) -> dict[str, Any] | None:
 
 
 class JobFailed(RuntimeError):
-    """A child job that ended without success; the message carries its error."""
+    """A child job that ended without success. Its message is the error's `message` (what the script
+    raised, in its own words); `kind` is the error's `name` (the exception type). A Python job's
+    error result is `{"error": {"message", "name", "stack"}}` (the worker's `handle_python_job`,
+    https://github.com/windmill-labs/windmill/blob/main/backend/windmill-worker/src/python_executor.rs)."""
+
+    def __init__(self, job_id: str, error: Any) -> None:
+        detail = error if isinstance(error, dict) else {"message": str(error)}
+        self.job_id = job_id
+        self.kind = str(detail.get("name") or "")
+        super().__init__(str(detail.get("message") or f"the job ended without a result ({job_id})"))
 
 
 def run_script_and_wait(path: str, args: dict[str, Any], job_id: str, timeout_s: float) -> Any:
@@ -229,4 +238,4 @@ def run_script_and_wait(path: str, args: dict[str, Any], job_id: str, timeout_s:
         body = None
     if not isinstance(body, dict):  # not a job's error result: the call itself failed
         raise WindmillError(f"POST {url} -> {resp.status_code}: {resp.text[:300]}", resp.status_code)
-    raise JobFailed(f"Job {job_id} was not successful: {body.get('error') or body}")
+    raise JobFailed(job_id, body.get("error") or body)
