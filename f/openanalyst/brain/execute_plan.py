@@ -90,8 +90,12 @@ def run_step(step: PlanStep, outputs: dict[str, Any], user_id: str) -> StepResul
     try:
         args = plan_rules.resolve_refs(step.args, outputs)
         schema = plan_rules.script_schema(step.script)
-        args = plan_rules.bind_user(step.model_copy(update={"args": args}), schema, user_id).args
-        if errors := plan_rules.arg_errors(step.script, args, schema):
+        bound = plan_rules.bind_user(step.model_copy(update={"args": args}), schema, user_id)
+        args = plan_rules.as_resource_refs(bound, schema).args
+        # checked again with the earlier steps' outputs in: Windmill resolves `$res:`/`$var:` as
+        # the admin this job runs as, so only the person's own items may be named
+        errors = plan_rules.arg_errors(step.script, args, schema)
+        if errors := errors + plan_rules.reference_errors(step.script, args, user_id):
             raise ValueError("; ".join(errors))
         # The id is chosen here so the step's record names its job even when the job fails.
         job_id = str(uuid.uuid4())
