@@ -7,11 +7,13 @@ import io
 import json
 import statistics
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from f.openanalyst.analytics import fetch_metrics, generate_report
 from f.openanalyst.lib.datasets import DatasetError
+from f.openanalyst.lib.reports import Report
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 ANSCOMBE = (DATA / "anscombe.csv").read_text()
@@ -192,6 +194,13 @@ def test_metrics_and_period_select_columns_and_rows(windmill):
 # --------------------------------------------------------------------- generate_report
 
 
+def _report(**kwargs: Any) -> dict[str, Any]:
+    """generate_report's result as the brain reads it, and its printable page."""
+    read = Report.from_rendered(generate_report.main("alice", **kwargs))
+    assert read is not None
+    return read.for_brain() | {"html": read.html()}
+
+
 def test_generate_report_on_anscombes_quartet(windmill):
     """generate_report on a real public dataset (tests/data/anscombe.csv, Anscombe 1973).
 
@@ -204,9 +213,7 @@ def test_generate_report_on_anscombes_quartet(windmill):
     legend reads "fit: y1 = 3.00 + 0.500·x1 (r² = 0.667)". The axes are labelled x1 and y1
     with a light grid. It is exactly the classic Anscombe set I scatter with its fitted line.
     """
-    out = generate_report.main(
-        "alice", data=ANSCOMBE, title="Anscombe's quartet", x="x1", y=["y1", "y2", "y3"]
-    )
+    out = _report(data=ANSCOMBE, title="Anscombe's quartet", x="x1", y=["y1", "y2", "y3"])
     for y in ("y1", "y2", "y3"):
         assert out["summary"][y]["mean"] == pytest.approx(7.50, abs=0.01)
         assert out["fits"][y]["slope"] == pytest.approx(0.500, abs=0.001)
@@ -237,7 +244,7 @@ def test_generate_report_on_anscombes_quartet(windmill):
 
 
 def test_the_fourth_set_same_stats_different_shape(windmill):
-    out = generate_report.main("alice", data=ANSCOMBE, x="x4", y=["y4"])
+    out = _report(data=ANSCOMBE, x="x4", y=["y4"])
     assert out["fits"]["y4"]["slope"] == pytest.approx(0.500, abs=0.001)
     assert out["correlations"]["y4"] == pytest.approx(0.817, abs=0.001)
     assert out["summary"]["x4"]["median"] == 8  # ten of eleven x values are 8
@@ -249,7 +256,7 @@ def test_report_from_rows_of_a_previous_step_picks_the_date_axis(windmill):
         {"date": "2026-11-02", "tasks": 5},
         {"date": "2026-11-03", "tasks": 4},
     ]
-    out = generate_report.main("alice", data=rows, title="Tasks", question="How busy was I?")  # type: ignore[arg-type]
+    out = _report(data=rows, title="Tasks", question="How busy was I?")
     assert [c["title"] for c in out["charts"]] == ["tasks by date"] and out["charts"][0]["kind"] == "line"
     assert "Question: How busy was I?" in out["markdown"] and out["summary"]["tasks"]["mean"] == 4
 
@@ -257,10 +264,85 @@ def test_report_from_rows_of_a_previous_step_picks_the_date_axis(windmill):
 def test_report_from_fetch_metrics_output_with_categories(windmill):
     data = "region,revenue,orders\nNorth,120.5,10\nSouth,80,7\nEast,99.5,9\n"
     dataset = fetch_metrics.main("alice", data=data)
-    out = generate_report.main("alice", dataset=dataset, x="region")
+    out = _report(dataset=dataset, x="region")
     assert [c["kind"] for c in out["charts"]] == ["bar", "bar", "box"]
     assert out["summary"]["revenue"]["sum"] == pytest.approx(300.0)
     with pytest.raises(ValueError, match="not numeric"):
         generate_report.main("alice", dataset=dataset, y=["region"])
     with pytest.raises(ValueError, match="no column"):
         generate_report.main("alice", dataset=dataset, x="missing")
+
+
+# How Windmill's run page shows a result, as its frontend decides it
+# (https://github.com/windmill-labs/windmill/blob/main/frontend/src/lib/components/DisplayResult.svelte,
+# `inferResultKind`): a `render_all` list (the result's one key) is shown item by item; an item
+# renders as what its only key names, or as what `wm_renderer` names when it has other keys; an item
+# over 100 kB (strings counted twice, `roughSizeOfObject`) that is no image is shown as JSON.
+_SINGLE = {"png", "markdown", "md", "table-row-object", "table-row", "table-col", "file", "html"}
+_WM_RENDERERS = {"json", "html", "png", "file", "jpeg", "gif", "svg", "markdown", "map", "pdf"}
+
+
+def _rough_size(value: Any) -> int:
+    if isinstance(value, bool):
+        return 4
+    if isinstance(value, str):
+        return 2 * len(value)
+    if isinstance(value, int | float):
+        return 8
+    if isinstance(value, dict):
+        return sum(_rough_size(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_rough_size(v) for v in value)
+    return 0
+
+
+def _windmill_kind(item: Any) -> str:
+    keys = list(item) if isinstance(item, dict) else []
+    if len(keys) == 1 and keys[0] in ("png", "jpeg", "svg", "html", "gif"):
+        return keys[0]
+    if len(keys) == 1 and keys[0] in ("table-row", "table-row-object", "table-col"):
+        return keys[0]
+    if _rough_size(item) > 100_000:
+        return "file" if "file" in keys else "json"  # too big: a download link, or JSON
+    if len(keys) == 1 and keys[0] in _SINGLE:
+        return "markdown" if keys[0] == "md" else keys[0]
+    if "wm_renderer" in keys and item["wm_renderer"] in _WM_RENDERERS:
+        return str(item["wm_renderer"])
+    return "json"
+
+
+def test_windmill_shows_the_report_and_the_chat_still_gets_its_charts(windmill, monkeypatch):
+    """Run from Windmill's UI, the report shows as findings, tables, charts and a page to download,
+    not JSON; run by the brain, the same result answers the chat with its charts inline."""
+    import f.openanalyst.brain.execute_plan as execute_plan
+    from f.openanalyst.lib.contracts import Outcome, PlanStep
+    from f.openanalyst.lib.planning.outcome import answer_text
+
+    out = generate_report.main("alice", data=ANSCOMBE, title="Anscombe's quartet", x="x1", y=["y1", "y2"])
+    assert list(out) == ["render_all"]
+    items = out["render_all"]
+    kinds = [_windmill_kind(i) for i in items]
+    assert "json" not in kinds, list(zip(kinds, [list(i) for i in items], strict=True))
+    assert kinds.count("png") == 3 and kinds.count("table-row-object") == 2 and kinds[-1] == "file"
+    head = items[0]
+    assert kinds[0] == "markdown" and head["markdown"].startswith("# Anscombe's quartet")
+    assert "y1 rises by 0.5 per unit of x1" in head["markdown"]
+    stats = next(i["table-row-object"] for i in items if "table-row-object" in i)
+    assert stats[1] == {"column": "y1", "count": 11, "mean": "7.501", "median": "7.58", "std": "2.032",
+                        "min": "4.26", "max": "10.84"}  # fmt: skip
+    for item in items:
+        if "png" in item:
+            assert base64.b64decode(item["png"]).startswith(b"\x89PNG\r\n\x1a\n")
+    page = base64.b64decode(items[-1]["file"]["content"]).decode()
+    assert items[-1]["file"]["filename"] == "anscombe-s-quartet.html" and "@page" in page
+
+    monkeypatch.setattr(execute_plan.windmill_rest, "run_script_and_wait", lambda *a: out)
+    monkeypatch.setattr(execute_plan.plan_rules, "script_schema", execute_plan.plan_rules._local_schema)
+    step = PlanStep(id="report", script="f/openanalyst/analytics/generate_report", args={"data": "x"})
+    result = execute_plan.run_step(step, {}, "alice")
+    assert result.success and set(result.result) >= {"markdown", "charts", "summary", "message"}
+    answer = answer_text(Outcome(phase="loop", success=True, results=[result]), 1, False)
+    assert answer.startswith("**Anscombe's quartet**\n\n- y1: mean 7.501")
+    assert answer.count("](data:image/png;base64,") == 3
+    assert "![scatter chart of y1 against x1 (11 points)](data:image/png;base64," in answer
+    assert "*Distribution of the numeric columns*" in answer

@@ -15,6 +15,7 @@ from typing import Any
 
 import f.openanalyst.lib.contracts as contracts
 import f.openanalyst.lib.planning.rules as plan_rules
+import f.openanalyst.lib.reports as reports
 import f.openanalyst.lib.windmill.rest as windmill_rest
 from f.openanalyst.lib.contracts import PlanStep, StepResult
 from f.openanalyst.lib.log import bind, get_logger, log
@@ -100,6 +101,8 @@ def run_step(step: PlanStep, outputs: dict[str, Any], user_id: str) -> StepResul
         # The id is chosen here so the step's record names its job even when the job fails.
         job_id = str(uuid.uuid4())
         result = windmill_rest.run_script_and_wait(step.script, args, job_id, STEP_TIMEOUT_S)
+        # a report comes back as Windmill renders it; the checks and the answer read its typed view
+        result = reports.as_read_by_the_brain(result)
         success, error = True, None
     except Exception as exc:  # the attempt records why; evaluate turns it into a difference
         result, success, error = None, False, _error_text(exc)
