@@ -45,8 +45,20 @@ def interpolate(
 def interpolate_args(
     store: Store, args: dict[str, Any], readable: Callable[[str], bool] | None = None
 ) -> dict[str, Any]:
-    """Top-level `$var:`/`$res:` arguments become their values (Windmill does this per job)."""
-    try:
-        return {k: interpolate(store, v, 0, readable) if isinstance(v, str) else v for k, v in args.items()}
-    except Missing as exc:
-        raise NotFound(str(exc)) from None
+    """A job's `$var:`/`$res:` arguments become their values, read with the job's rights
+    (`readable`): a string at the top of an argument or inside its objects, not inside its lists,
+    as Windmill's worker does before a job starts
+    (https://github.com/windmill-labs/windmill/blob/main/backend/windmill-worker/src/common.rs,
+    `transform_json_value`: `$res:` through `get_resource_value_interpolated` with the job's token)."""
+
+    def arg(name: str, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return interpolate(store, value, 0, readable)
+            except Missing as exc:
+                raise NotFound(f"{exc} for `{name}`") from None
+        if isinstance(value, dict):
+            return {k: arg(k, v) for k, v in value.items()}
+        return value
+
+    return {k: arg(k, v) for k, v in args.items()}

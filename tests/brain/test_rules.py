@@ -118,3 +118,48 @@ def test_step_references_pass_earlier_results_and_must_point_backwards():
     ]
     _, problems = plan_rules.check_plan(_plan(*backwards), SKILL_SCRIPTS, "alice")
     assert any("not an earlier step" in p for p in problems)
+
+
+FETCH = "f/openanalyst/analytics/fetch_metrics"
+
+
+def test_a_plan_names_only_the_persons_own_database_and_never_the_platforms_items():
+    """The plan's jobs run as the admin, and Windmill's worker resolves `$res:`/`$var:` with the
+    job's rights: only `u/<person>/` items may be named, at the top of an argument or in its objects."""
+    pg = {"source": "postgresql", "query": "select 1"}
+
+    def checked(args: dict, script: str = FETCH) -> tuple[Plan, list[str]]:
+        step = PlanStep(id="fetch", script=script, args=args)
+        return plan_rules.check_plan(_plan(step), [FETCH, CREATE], "alice")
+
+    plan, problems = checked({**pg, "database": "$res:u/alice/shop_db"})
+    assert problems == [] and plan.steps[0].args["database"] == "$res:u/alice/shop_db"
+    # a bare path for the resource picker becomes the reference Windmill's form would send
+    plan, problems = checked({**pg, "database": "u/alice/shop_db"})
+    assert problems == [] and plan.steps[0].args["database"] == "$res:u/alice/shop_db"
+    for other in ("u/bob/shop_db", "f/openanalyst/db", "$res:u/bob/shop_db", "$res:u/alice/../bob/db"):
+        _, problems = checked({**pg, "database": other})
+        assert problems and all("not in your folder" in p for p in problems), (other, problems)
+    for args in (
+        {"platform": "twitter", "topic": "$var:f/openanalyst/hub_push_secret"},
+        {"platform": "twitter", "topic": "AI", "context": {"k": "$res:f/openanalyst/db"}},
+        {"platform": "twitter", "topic": "AI", "context": {"r": "$res:u/alice/x", "t": "$WM_TOKEN"}},
+    ):
+        _, problems = checked(args, CREATE)
+        assert any("not in your folder" in p for p in problems), (args, problems)
+    # inside a list Windmill replaces nothing; without a `$var:`/`$res:` it looks at nothing
+    listed = {"platform": "twitter", "topic": "AI", "hashtags": ["$var:f/openanalyst/x"]}
+    _, problems = checked(listed, CREATE)
+    assert not any("not in your folder" in p for p in problems)
+    _, problems = checked({"platform": "twitter", "topic": "$5 off, $WM_TOKEN"}, CREATE)
+    assert problems == []
+
+
+def test_a_step_that_would_receive_a_platform_secret_from_an_earlier_step_does_not_run(monkeypatch):
+    import f.openanalyst.brain.execute_plan as execute_plan
+
+    started: list = []
+    monkeypatch.setattr(execute_plan.windmill_rest, "run_script_and_wait", lambda *a: started.append(a))
+    step = PlanStep(id="post", script=CREATE, args={"platform": "twitter", "topic": "$steps.fetch.period"})
+    result = execute_plan.run_step(step, {"fetch": {"period": "$var:f/openanalyst/hub_push_secret"}}, "alice")
+    assert not result.success and "not in your folder" in (result.error or "") and started == []

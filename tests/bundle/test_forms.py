@@ -67,3 +67,18 @@ def test_the_brain_steps_forms_show_the_contracts_fields() -> None:
     assert evaluate["properties"]["execution"]["properties"]["results"]["items"]["properties"]["success"] == {
         "type": "boolean"
     }
+
+
+def test_fetch_metrics_asks_for_the_database_with_windmills_postgresql_picker() -> None:
+    """Windmill's parser makes an argument annotated with an unknown class name a resource of that
+    type (`parse_typ` in windmill-parser-py), which its form shows as a picker of the person's
+    resources of that type (`format: resource-postgresql`) and its worker resolves as the job's user."""
+    script = ROOT / "f/openanalyst/analytics/fetch_metrics.py"
+    fn = forms.main_function(script)
+    assert fn is not None
+    database = next(a for a in fn.args.args if a.arg == "database")
+    assert ast.unparse(database.annotation) == "postgresql | None"  # type: ignore[arg-type]
+    schema = yaml.safe_load(repo.metadata_path(script).read_text())["schema"]
+    prop = schema["properties"]["database"]
+    assert (prop["type"], prop["format"]) == ("object", "resource-postgresql")
+    assert "database" not in schema["required"]

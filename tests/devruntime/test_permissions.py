@@ -8,10 +8,12 @@ run as their editor (schedule.rs), token scopes (windmill-api-auth/src/scopes.rs
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.support.devruntime import DevRuntime, People
 
@@ -480,3 +482,51 @@ def test_a_person_may_call_the_shared_scripts_shared_with_them_and_nothing_else(
     done = _wait(bob, job.text, timeout=120)
     assert done["permissioned_as"] == "u/bob" and done["success"], done
     assert bob.post("/jobs/run/p/f/openanalyst/core/send_ws_message", json={}).status_code == 403
+
+
+@pytest.mark.postgres
+def test_a_persons_job_reads_their_own_database_resource_and_not_anothers(
+    dev_runtime: DevRuntime, people: People, postgres_dsn: str, postgres_schema: str
+):
+    """fetch_metrics' database is a Windmill resource picker: the job gets the resource's value,
+    resolved from `$res:<path>` with the rights of the person the job runs as. bob's job naming
+    alice's resource fails before the script starts, and nothing of hers reaches it."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE TABLE {postgres_schema}.daily (day date, visits int)")
+        conn.execute(f"INSERT INTO {postgres_schema}.daily VALUES ('2026-11-01', 120), ('2026-11-02', 80)")
+    info = conninfo_to_dict(postgres_dsn)
+    value = {
+        "host": info.get("host"),
+        "port": int(info.get("port", 5432)),
+        "user": info.get("user"),
+        "password": info.get("password", ""),
+        "dbname": info.get("dbname"),
+        "sslmode": "disable",
+    }
+    path = "u/alice/shop_db"
+    body = {"path": path, "value": value, "resource_type": "postgresql", "description": ""}
+    if people.alice.get(f"/resources/exists/{path}").json():
+        assert people.alice.post(f"/resources/update_value/{path}", json={"value": value}).status_code == 200
+    else:
+        assert people.alice.post("/resources/create", json=body).status_code == 201
+    args = {
+        "source": "postgresql",
+        "database": f"$res:{path}",
+        "query": f"SELECT day, visits FROM {postgres_schema}.daily ORDER BY day",
+    }
+
+    def run(client: httpx.Client, user: str) -> dict[str, Any]:
+        r = client.post("/jobs/run/p/f/openanalyst/analytics/fetch_metrics", json={"user_id": user, **args})
+        assert r.status_code == 201, r.text
+        return _wait(client, r.text, timeout=120)
+
+    mine = run(people.alice, "alice")
+    assert mine["success"] and mine["permissioned_as"] == "u/alice", mine
+    assert [r["visits"] for r in mine["result"]["rows"]] == [120, 80]
+    theirs = run(people.bob, "bob")
+    assert theirs["success"] is False and theirs["permissioned_as"] == "u/bob"
+    assert theirs["result"]["error"]["message"] == f"resource {path} not found for `database`"
+    assert "sslmode" not in json.dumps(theirs)  # no part of her resource reached his job

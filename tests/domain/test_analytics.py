@@ -7,12 +7,14 @@ import io
 import json
 import statistics
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from f.openanalyst.analytics import fetch_metrics, generate_report
 from f.openanalyst.lib.datasets import DatasetError
 from f.openanalyst.lib.needs_input import NeedsInput
+from f.openanalyst.lib.reports import Report
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 ANSCOMBE = (DATA / "anscombe.csv").read_text()
@@ -77,10 +79,13 @@ def test_row_limit_truncates_and_says_so(windmill):
     assert out["row_count"] == 5 and out["truncated"] is True
 
 
-@pytest.mark.parametrize("path", ["u/bob/resources/db", "f/openanalyst/db", "u/alice/../bob/db", "/etc/db"])
-def test_only_the_persons_own_database_can_be_read(windmill, path):
-    with pytest.raises(PermissionError, match="under u/alice/"):
-        fetch_metrics.main("alice", source="postgresql", postgres_resource=path, query="select 1")
+def test_a_database_windmill_did_not_resolve_is_refused(windmill):
+    """The database arrives as the resource's value (Windmill resolves the picker's `$res:` with the
+    job's rights); a bare path is no resource, and nothing is read for it."""
+    with pytest.raises(ValueError, match="one of your postgresql resources"):
+        fetch_metrics.main("alice", source="postgresql", database="u/alice/db", query="select 1")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="needs a database"):
+        fetch_metrics.main("alice", source="postgresql", query="select 1")
     assert windmill.calls == []
 
 
@@ -96,22 +101,18 @@ def test_read_only_select_on_the_persons_postgresql(windmill, postgres_dsn, post
             "('2026-11-01', 120, 99.50), ('2026-11-02', 80, 40.25)"
         )
     info = conninfo_to_dict(postgres_dsn)
-    windmill.items["resource"]["u/alice/resources/shop_db"] = {
-        "path": "u/alice/resources/shop_db",
-        "resource_type": "postgresql",
-        "value": {
-            "host": info.get("host"),
-            "port": int(info.get("port", 5432)),
-            "user": info.get("user"),
-            "password": info.get("password", ""),
-            "dbname": info.get("dbname"),
-            "sslmode": "disable",
-        },
+    shop_db: fetch_metrics.postgresql = {  # the resource's value, as Windmill's worker passes it
+        "host": str(info.get("host")),
+        "port": int(info.get("port", 5432)),
+        "user": str(info.get("user")),
+        "password": str(info.get("password", "")),
+        "dbname": str(info.get("dbname")),
+        "sslmode": "disable",
     }
     out = fetch_metrics.main(
         "alice",
         source="postgresql",
-        postgres_resource="$res:u/alice/resources/shop_db",
+        database=shop_db,
         query=f"SELECT day, visits, revenue FROM {postgres_schema}.daily ORDER BY day",
     )
     assert out["rows"] == [
@@ -123,14 +124,14 @@ def test_read_only_select_on_the_persons_postgresql(windmill, postgres_dsn, post
         fetch_metrics.main(
             "alice",
             source="postgresql",
-            postgres_resource="u/alice/resources/shop_db",
+            database=shop_db,
             query=f"DELETE FROM {postgres_schema}.daily",
         )
     with pytest.raises(DatasetError, match="refused"):  # a writing CTE hits the read-only transaction
         fetch_metrics.main(
             "alice",
             source="postgresql",
-            postgres_resource="u/alice/resources/shop_db",
+            database=shop_db,
             query=f"WITH d AS (DELETE FROM {postgres_schema}.daily RETURNING 1) SELECT * FROM d",
         )
     with psycopg.connect(postgres_dsn) as conn:
@@ -194,6 +195,13 @@ def test_metrics_and_period_select_columns_and_rows(windmill):
 # --------------------------------------------------------------------- generate_report
 
 
+def _report(**kwargs: Any) -> dict[str, Any]:
+    """generate_report's result as the brain reads it, and its printable page."""
+    read = Report.from_rendered(generate_report.main("alice", **kwargs))
+    assert read is not None
+    return read.for_brain() | {"html": read.html()}
+
+
 def test_generate_report_on_anscombes_quartet(windmill):
     """generate_report on a real public dataset (tests/data/anscombe.csv, Anscombe 1973).
 
@@ -206,9 +214,7 @@ def test_generate_report_on_anscombes_quartet(windmill):
     legend reads "fit: y1 = 3.00 + 0.500·x1 (r² = 0.667)". The axes are labelled x1 and y1
     with a light grid. It is exactly the classic Anscombe set I scatter with its fitted line.
     """
-    out = generate_report.main(
-        "alice", data=ANSCOMBE, title="Anscombe's quartet", x="x1", y=["y1", "y2", "y3"]
-    )
+    out = _report(data=ANSCOMBE, title="Anscombe's quartet", x="x1", y=["y1", "y2", "y3"])
     for y in ("y1", "y2", "y3"):
         assert out["summary"][y]["mean"] == pytest.approx(7.50, abs=0.01)
         assert out["fits"][y]["slope"] == pytest.approx(0.500, abs=0.001)
@@ -239,7 +245,7 @@ def test_generate_report_on_anscombes_quartet(windmill):
 
 
 def test_the_fourth_set_same_stats_different_shape(windmill):
-    out = generate_report.main("alice", data=ANSCOMBE, x="x4", y=["y4"])
+    out = _report(data=ANSCOMBE, x="x4", y=["y4"])
     assert out["fits"]["y4"]["slope"] == pytest.approx(0.500, abs=0.001)
     assert out["correlations"]["y4"] == pytest.approx(0.817, abs=0.001)
     assert out["summary"]["x4"]["median"] == 8  # ten of eleven x values are 8
@@ -251,7 +257,7 @@ def test_report_from_rows_of_a_previous_step_picks_the_date_axis(windmill):
         {"date": "2026-11-02", "tasks": 5},
         {"date": "2026-11-03", "tasks": 4},
     ]
-    out = generate_report.main("alice", data=rows, title="Tasks", question="How busy was I?")  # type: ignore[arg-type]
+    out = _report(data=rows, title="Tasks", question="How busy was I?")
     assert [c["title"] for c in out["charts"]] == ["tasks by date"] and out["charts"][0]["kind"] == "line"
     assert "Question: How busy was I?" in out["markdown"] and out["summary"]["tasks"]["mean"] == 4
 
@@ -259,10 +265,85 @@ def test_report_from_rows_of_a_previous_step_picks_the_date_axis(windmill):
 def test_report_from_fetch_metrics_output_with_categories(windmill):
     data = "region,revenue,orders\nNorth,120.5,10\nSouth,80,7\nEast,99.5,9\n"
     dataset = fetch_metrics.main("alice", data=data)
-    out = generate_report.main("alice", dataset=dataset, x="region")
+    out = _report(dataset=dataset, x="region")
     assert [c["kind"] for c in out["charts"]] == ["bar", "bar", "box"]
     assert out["summary"]["revenue"]["sum"] == pytest.approx(300.0)
     with pytest.raises(ValueError, match="not numeric"):
         generate_report.main("alice", dataset=dataset, y=["region"])
     with pytest.raises(ValueError, match="no column"):
         generate_report.main("alice", dataset=dataset, x="missing")
+
+
+# How Windmill's run page shows a result, as its frontend decides it
+# (https://github.com/windmill-labs/windmill/blob/main/frontend/src/lib/components/DisplayResult.svelte,
+# `inferResultKind`): a `render_all` list (the result's one key) is shown item by item; an item
+# renders as what its only key names, or as what `wm_renderer` names when it has other keys; an item
+# over 100 kB (strings counted twice, `roughSizeOfObject`) that is no image is shown as JSON.
+_SINGLE = {"png", "markdown", "md", "table-row-object", "table-row", "table-col", "file", "html"}
+_WM_RENDERERS = {"json", "html", "png", "file", "jpeg", "gif", "svg", "markdown", "map", "pdf"}
+
+
+def _rough_size(value: Any) -> int:
+    if isinstance(value, bool):
+        return 4
+    if isinstance(value, str):
+        return 2 * len(value)
+    if isinstance(value, int | float):
+        return 8
+    if isinstance(value, dict):
+        return sum(_rough_size(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_rough_size(v) for v in value)
+    return 0
+
+
+def _windmill_kind(item: Any) -> str:
+    keys = list(item) if isinstance(item, dict) else []
+    if len(keys) == 1 and keys[0] in ("png", "jpeg", "svg", "html", "gif"):
+        return keys[0]
+    if len(keys) == 1 and keys[0] in ("table-row", "table-row-object", "table-col"):
+        return keys[0]
+    if _rough_size(item) > 100_000:
+        return "file" if "file" in keys else "json"  # too big: a download link, or JSON
+    if len(keys) == 1 and keys[0] in _SINGLE:
+        return "markdown" if keys[0] == "md" else keys[0]
+    if "wm_renderer" in keys and item["wm_renderer"] in _WM_RENDERERS:
+        return str(item["wm_renderer"])
+    return "json"
+
+
+def test_windmill_shows_the_report_and_the_chat_still_gets_its_charts(windmill, monkeypatch):
+    """Run from Windmill's UI, the report shows as findings, tables, charts and a page to download,
+    not JSON; run by the brain, the same result answers the chat with its charts inline."""
+    import f.openanalyst.brain.execute_plan as execute_plan
+    from f.openanalyst.lib.contracts import Outcome, PlanStep
+    from f.openanalyst.lib.planning.outcome import answer_text
+
+    out = generate_report.main("alice", data=ANSCOMBE, title="Anscombe's quartet", x="x1", y=["y1", "y2"])
+    assert list(out) == ["render_all"]
+    items = out["render_all"]
+    kinds = [_windmill_kind(i) for i in items]
+    assert "json" not in kinds, list(zip(kinds, [list(i) for i in items], strict=True))
+    assert kinds.count("png") == 3 and kinds.count("table-row-object") == 2 and kinds[-1] == "file"
+    head = items[0]
+    assert kinds[0] == "markdown" and head["markdown"].startswith("# Anscombe's quartet")
+    assert "y1 rises by 0.5 per unit of x1" in head["markdown"]
+    stats = next(i["table-row-object"] for i in items if "table-row-object" in i)
+    assert stats[1] == {"column": "y1", "count": 11, "mean": "7.501", "median": "7.58", "std": "2.032",
+                        "min": "4.26", "max": "10.84"}  # fmt: skip
+    for item in items:
+        if "png" in item:
+            assert base64.b64decode(item["png"]).startswith(b"\x89PNG\r\n\x1a\n")
+    page = base64.b64decode(items[-1]["file"]["content"]).decode()
+    assert items[-1]["file"]["filename"] == "anscombe-s-quartet.html" and "@page" in page
+
+    monkeypatch.setattr(execute_plan.windmill_rest, "run_script_and_wait", lambda *a: out)
+    monkeypatch.setattr(execute_plan.plan_rules, "script_schema", execute_plan.plan_rules._local_schema)
+    step = PlanStep(id="report", script="f/openanalyst/analytics/generate_report", args={"data": "x"})
+    result = execute_plan.run_step(step, {}, "alice")
+    assert result.success and set(result.result) >= {"markdown", "charts", "summary", "message"}
+    answer = answer_text(Outcome(phase="loop", success=True, results=[result]), 1, False)
+    assert answer.startswith("**Anscombe's quartet**\n\n- y1: mean 7.501")
+    assert answer.count("](data:image/png;base64,") == 3
+    assert "![scatter chart of y1 against x1 (11 points)](data:image/png;base64," in answer
+    assert "*Distribution of the numeric columns*" in answer

@@ -5,13 +5,31 @@ history for them (tasks, success rates) from the OpenAnalyst store.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 import f.openanalyst.lib.datasets as datasets
-import f.openanalyst.lib.windmill.rest as windmill_rest
 from f.openanalyst.lib.needs_input import NeedsInput
-from f.openanalyst.lib.users import is_in_user_space, validate_user_id
+from f.openanalyst.lib.users import validate_user_id
 from f.openanalyst.lib.windmill.progress import report
+
+
+class postgresql(TypedDict, total=False):  # the name is the resource type Windmill's form offers
+    """A `postgresql` resource's value. Annotating an argument with a class of this name makes the
+    Windmill form a picker of the person's postgresql resources (the parser turns an unknown class
+    name into `format: resource-<name>`:
+    https://github.com/windmill-labs/windmill/blob/main/backend/parsers/windmill-parser-py/src/lib.rs,
+    `parse_typ`), and the worker passes the picked resource's value, resolving `$res:<path>` with the
+    job's own rights: a person's job cannot read another person's resource
+    (https://github.com/windmill-labs/windmill/blob/main/backend/windmill-worker/src/common.rs,
+    `transform_json_value`). The platform's flow runs as the admin, so a plan's `$res:` is checked
+    to be the person's before its job starts (`lib/planning/rules.py`)."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    dbname: str
+    sslmode: str
 
 
 def _history(user_id: str, limit: int) -> dict[str, Any]:
@@ -57,30 +75,13 @@ def history_table(tasks: list[dict[str, Any]]) -> datasets.Table:
     return table
 
 
-def _postgres_table(user_id: str, resource_path: str, query: str, max_rows: int) -> datasets.Table:
-    path = resource_path.removeprefix("$res:")
-    if not is_in_user_space(path, user_id):
-        raise PermissionError(
-            f"the database resource must be one of yours, under u/{user_id}/ (got {path[:80]!r})"
-        )
-    meta = windmill_rest.get("resource", path)
-    if meta is None:
-        raise ValueError(f"no resource at {path}: add your database as a postgresql resource there")
-    if meta.get("resource_type") != "postgresql":
-        raise ValueError(f"{path} is a {meta.get('resource_type')!r} resource, not postgresql")
-    value = windmill_rest.resource(path)
-    if not value:
-        raise ValueError(f"cannot read resource {path}")
-    return datasets.query_postgres(value, query, max_rows=max_rows)
-
-
 def main(
     user_id: str,
     source: Literal["default", "upload", "postgresql", "history"] = "default",
     data: str | None = None,
     format: Literal["auto", "csv", "json"] = "auto",
     encoding: Literal["text", "base64"] = "text",
-    postgres_resource: str | None = None,
+    database: postgresql | None = None,
     query: str | None = None,
     metrics: list[str] | None = None,
     period: str | None = None,
@@ -91,14 +92,14 @@ def main(
     """Load a table of metrics for `user_id`.
 
     Args:
-        user_id: the person; only their own database resources can be read.
-        source: upload (data holds CSV/JSON), postgresql (a resource of theirs + a SELECT),
+        user_id: the person; their task history is the one read.
+        source: upload (data holds CSV/JSON), postgresql (their database + a SELECT),
             history (OpenAnalyst's own record of their tasks, one row per day), or default
             (upload when data is given, else history).
         data: the uploaded file's content, as text or base64 (see encoding).
         format: csv, json, or auto (JSON when it starts with '[' or '{').
         encoding: text, or base64 for a file sent as bytes.
-        postgres_resource: e.g. u/alice/resources/sales_db (type postgresql).
+        database: one of your postgresql resources (e.g. $res:u/alice/sales_db), for source postgresql.
         query: one SELECT statement, run in a read-only transaction.
         metrics: keep only these columns (plus the date column).
         period: keep rows of a period by the table's date column: last_7_days, last_4_weeks,
@@ -120,9 +121,11 @@ def main(
             raise ValueError("no data given: paste CSV/JSON text or send the file as base64")
         table = datasets.parse(datasets.decode(data, encoding), format, max_rows)
     elif source == "postgresql":
-        if not postgres_resource or not query:
-            raise ValueError("postgresql needs postgres_resource (a resource of yours) and a SELECT query")
-        table = _postgres_table(user_id, postgres_resource, query, max_rows)
+        if not database or not query:
+            raise ValueError("postgresql needs a database (one of your postgresql resources) and a query")
+        if not isinstance(database, dict):  # a path Windmill did not resolve: not a `$res:` reference
+            raise ValueError("database must be one of your postgresql resources: pick it in the form")
+        table = datasets.query_postgres(dict(database), query, max_rows=max_rows)
     elif source == "history":
         history = _history(user_id, limit=min(max_rows, 500))
         result["history"] = history

@@ -1,38 +1,29 @@
 # extra_requirements:
 # matplotlib
 """Generate a report from a table: statistics computed from the values, charts rendered as PNG
-images (matplotlib, Agg), a markdown version and a self-contained HTML version that prints
-cleanly to PDF (charts embedded as data URIs, print CSS).
+images (matplotlib, Agg), and a self-contained HTML version that prints cleanly to PDF.
 
 Every number in the text comes from the data: summaries, correlations and least-squares fits.
+The result is what Windmill's result renderers show (findings, tables, the charts, the page to
+download); the brain reads it back as a typed report (`f/openanalyst/lib/reports.py`).
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import html
 import io
 import itertools
 import json
 from typing import Any, Literal
 
 import f.openanalyst.lib.datasets as datasets
+from f.openanalyst.lib.reports import Chart, Report, fmt
 from f.openanalyst.lib.users import validate_user_id
 from f.openanalyst.lib.windmill.progress import report
 
 MAX_SERIES = 6
 MAX_BAR_CATEGORIES = 40
-
-
-def _fmt(v: Any) -> str:
-    if isinstance(v, float):
-        if v != 0 and (abs(v) >= 1e6 or abs(v) < 1e-3):
-            return f"{v:.3g}"
-        return f"{v:,.3f}".rstrip("0").rstrip(".") if abs(v) < 1000 else f"{v:,.1f}"
-    if isinstance(v, int):
-        return f"{v:,}"
-    return str(v)
 
 
 def _png(fig: Any) -> str:
@@ -43,7 +34,7 @@ def _png(fig: Any) -> str:
 
 def _charts(
     table: dict[str, Any], x: str | None, ys: list[str], kind: str, fits: dict[str, Any]
-) -> list[dict[str, Any]]:
+) -> list[Chart]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -90,13 +81,13 @@ def _charts(
         ax.grid(True, alpha=0.3)
         ax.legend(loc="best", fontsize=8)
         charts.append(
-            {
-                "name": f"chart_{len(charts) + 1}.png",
-                "title": title,
-                "kind": chosen,
-                "alt": f"{chosen} chart of {y} against {x or 'row number'} ({len(pairs)} points)",
-                "png_base64": _png(fig),
-            }
+            Chart(
+                name=f"chart_{len(charts) + 1}.png",
+                title=title,
+                kind=chosen,  # type: ignore[arg-type]  # line, bar or scatter by now
+                alt=f"{chosen} chart of {y} against {x or 'row number'} ({len(pairs)} points)",
+                png_base64=_png(fig),
+            )
         )
         plt.close(fig)
     numeric = ys[:8]
@@ -107,13 +98,13 @@ def _charts(
         ax.set_title("Distribution of the numeric columns")
         ax.grid(True, axis="y", alpha=0.3)
         charts.append(
-            {
-                "name": f"chart_{len(charts) + 1}.png",
-                "title": "Distribution of the numeric columns",
-                "kind": "box",
-                "alt": f"box plot of {', '.join(numeric)}",
-                "png_base64": _png(fig),
-            }
+            Chart(
+                name=f"chart_{len(charts) + 1}.png",
+                title="Distribution of the numeric columns",
+                kind="box",
+                alt=f"box plot of {', '.join(numeric)}",
+                png_base64=_png(fig),
+            )
         )
         plt.close(fig)
     return charts
@@ -141,8 +132,8 @@ def _findings(
         if not s.get("count"):
             continue
         out.append(
-            f"{y}: mean {_fmt(s['mean'])}, median {_fmt(s['median'])}, "
-            f"range {_fmt(s['min'])} to {_fmt(s['max'])} "
+            f"{y}: mean {fmt(s['mean'])}, median {fmt(s['median'])}, "
+            f"range {fmt(s['min'])} to {fmt(s['max'])} "
             f"over {s['count']} values" + (f" ({s['missing']} missing)" if s["missing"] else "") + "."
         )
         fit, r = fits.get(y), corr.get(y)
@@ -150,122 +141,10 @@ def _findings(
             strength = "strong" if abs(r) >= 0.7 else "moderate" if abs(r) >= 0.4 else "weak"
             direction = "rises" if fit["slope"] > 0 else "falls"
             out.append(
-                f"{y} {direction} by {_fmt(abs(fit['slope']))} per unit of {x}: a {strength} linear relation "
+                f"{y} {direction} by {fmt(abs(fit['slope']))} per unit of {x}: a {strength} linear relation "
                 f"(r = {r:.3f}, r² = {fit['r2']:.3f}, n = {fit['n']})."
             )
     return out
-
-
-def _markdown(
-    title: str,
-    meta: str,
-    findings: list[str],
-    summary: dict[str, Any],
-    fits: dict[str, Any],
-    x: str | None,
-    charts: list[dict[str, Any]],
-) -> str:
-    lines = [f"# {title}", "", meta, "", "## Key findings", ""]
-    lines += [f"- {f}" for f in findings] or ["- No numeric values to summarise."]
-    lines += [
-        "",
-        "## Summary statistics",
-        "",
-        "| column | count | mean | median | std | min | max |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for c, s in summary.items():
-        if s.get("count"):
-            lines.append(
-                f"| {c} | {s['count']} | {_fmt(s['mean'])} | {_fmt(s['median'])} | {_fmt(s['std'])} "
-                f"| {_fmt(s['min'])} | {_fmt(s['max'])} |"
-            )
-    if fits:
-        lines += [
-            "",
-            f"## Linear fits against {x}",
-            "",
-            "| series | intercept | slope | r² | n |",
-            "|---|---:|---:|---:|---:|",
-        ]
-        for y, f in fits.items():
-            lines.append(f"| {y} | {f['intercept']:.4f} | {f['slope']:.4f} | {f['r2']:.4f} | {f['n']} |")
-    if charts:
-        lines += ["", "## Charts", ""]
-        lines += [f"![{c['alt']}]({c['name']})\n\n*{c['title']}*\n" for c in charts]
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def _chat_message(
-    title: str, findings: list[str], summary: dict[str, Any], x: str | None, charts: list[dict[str, Any]]
-) -> str:
-    """What the chat shows: the charts as images with the key numbers beside them."""
-    lines = [f"**{title}**", ""]
-    lines += [f"- {f}" for f in findings[:6]]
-    for column, stats in list(summary.items())[:4]:
-        if column != x and stats.get("count"):
-            lines.append(
-                f"- {column}: total {_fmt(stats.get('sum', 0))}, mean {_fmt(stats['mean'])}, "
-                f"min {_fmt(stats['min'])}, max {_fmt(stats['max'])}"
-            )
-    for c in charts:
-        lines += ["", f"![{c['alt']}](data:image/png;base64,{c['png_base64']})", f"*{c['title']}*"]
-    return "\n".join(lines).strip()
-
-
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#111827;max-width:900px;
-  margin:2rem auto;padding:0 1rem;line-height:1.5}
-h1{font-size:1.6rem;margin-bottom:.2rem} .meta{color:#6b7280}
-table{border-collapse:collapse;width:100%;margin:1rem 0;font-size:.9rem}
-th,td{border:1px solid #e5e7eb;padding:.35rem .5rem;text-align:right}
-th:first-child,td:first-child{text-align:left}
-th{background:#f3f4f6} figure{margin:1.5rem 0;page-break-inside:avoid;break-inside:avoid}
-figure img{max-width:100%} figcaption{color:#4b5563;font-size:.9rem}
-@page{size:A4;margin:16mm} @media print{body{margin:0;max-width:none}}
-"""
-
-
-def _html(
-    title: str,
-    meta: str,
-    findings: list[str],
-    summary: dict[str, Any],
-    fits: dict[str, Any],
-    x: str | None,
-    charts: list[dict[str, Any]],
-) -> str:
-    e = html.escape
-    rows = "".join(
-        f"<tr><td>{e(c)}</td><td>{s['count']}</td><td>{_fmt(s['mean'])}</td><td>{_fmt(s['median'])}</td>"
-        f"<td>{_fmt(s['std'])}</td><td>{_fmt(s['min'])}</td><td>{_fmt(s['max'])}</td></tr>"
-        for c, s in summary.items()
-        if s.get("count")
-    )
-    fit_rows = "".join(
-        f"<tr><td>{e(y)}</td><td>{f['intercept']:.4f}</td><td>{f['slope']:.4f}</td><td>{f['r2']:.4f}</td><td>{f['n']}</td></tr>"
-        for y, f in fits.items()
-    )
-    figs = "".join(
-        f'<figure><img alt="{e(c["alt"])}" src="data:image/png;base64,{c["png_base64"]}">'
-        f"<figcaption>{e(c['title'])}</figcaption></figure>"
-        for c in charts
-    )
-    items = "".join(f"<li>{e(f)}</li>" for f in findings) or "<li>No numeric values to summarise.</li>"
-    fits_html = (
-        f"<h2>Linear fits against {e(x or '')}</h2><table><tr><th>series</th><th>intercept</th><th>slope</th>"
-        f"<th>r²</th><th>n</th></tr>{fit_rows}</table>"
-        if fits
-        else ""
-    )
-    return (
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>'
-        f"<style>{_CSS}</style></head><body><h1>{e(title)}</h1><p class=meta>{e(meta)}</p>"
-        f"<h2>Key findings</h2><ul>{items}</ul><h2>Summary statistics</h2>"
-        f"<table><tr><th>column</th><th>count</th>"
-        f"<th>mean</th><th>median</th><th>std</th><th>min</th><th>max</th></tr>{rows}</table>{fits_html}"
-        f"{'<h2>Charts</h2>' + figs if figs else ''}</body></html>"
-    )
 
 
 def main(
@@ -340,8 +219,17 @@ def main(
         + (" (truncated at the row limit)" if dataset.get("truncated") else "")
         + f". Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC."
     )
-    md = _markdown(title, meta, findings, summary, fits, x, charts)
-    page = _html(title, meta, findings, summary, fits, x, charts)
+    built = Report(
+        title=title,
+        meta=meta,
+        findings=findings,
+        summary=summary,
+        fits=fits,
+        correlations=corr,
+        x=x,
+        row_count=len(table["rows"]),
+        charts=charts,
+    )
     report(
         "generate_report",
         100,
@@ -349,15 +237,5 @@ def main(
         user_id=user_id,
         session_id=session_id,
     )
-    return {
-        "title": title,
-        "message": _chat_message(title, findings, summary, x, charts),
-        "markdown": md,
-        "html": page,
-        "charts": charts,
-        "summary": summary,
-        "fits": fits,
-        "correlations": corr,
-        "findings": findings,
-        "row_count": len(table["rows"]),
-    }
+    # Windmill renders it (head, tables, charts, printable page); the brain reads it back typed
+    return built.rendered()

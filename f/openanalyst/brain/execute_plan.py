@@ -15,6 +15,7 @@ from typing import Any
 
 import f.openanalyst.lib.contracts as contracts
 import f.openanalyst.lib.planning.rules as plan_rules
+import f.openanalyst.lib.reports as reports
 import f.openanalyst.lib.windmill.rest as windmill_rest
 from f.openanalyst.lib.contracts import PlanStep, StepResult
 from f.openanalyst.lib.log import bind, get_logger, log
@@ -90,12 +91,18 @@ def run_step(step: PlanStep, outputs: dict[str, Any], user_id: str) -> StepResul
     try:
         args = plan_rules.resolve_refs(step.args, outputs)
         schema = plan_rules.script_schema(step.script)
-        args = plan_rules.bind_user(step.model_copy(update={"args": args}), schema, user_id).args
-        if errors := plan_rules.arg_errors(step.script, args, schema):
+        bound = plan_rules.bind_user(step.model_copy(update={"args": args}), schema, user_id)
+        args = plan_rules.as_resource_refs(bound, schema).args
+        # checked again with the earlier steps' outputs in: Windmill resolves `$res:`/`$var:` as
+        # the admin this job runs as, so only the person's own items may be named
+        errors = plan_rules.arg_errors(step.script, args, schema)
+        if errors := errors + plan_rules.reference_errors(step.script, args, user_id):
             raise ValueError("; ".join(errors))
         # The id is chosen here so the step's record names its job even when the job fails.
         job_id = str(uuid.uuid4())
         result = windmill_rest.run_script_and_wait(step.script, args, job_id, STEP_TIMEOUT_S)
+        # a report comes back as Windmill renders it; the checks and the answer read its typed view
+        result = reports.as_read_by_the_brain(result)
         success, error, kind = True, None, None
     except Exception as exc:  # the attempt records why; evaluate turns it into a difference
         result, success, error = None, False, _error_text(exc)

@@ -9,11 +9,19 @@ model's choice: it is always set to the person the request came from.
 
 Steps pass results along with references: an argument whose whole value is the string
 `$steps.<step_id>.<field>` receives that field of an earlier step's output at run time.
+
+Windmill's worker replaces `$res:<path>` and `$var:<path>` in a job's arguments with the item's
+value, read with the rights of the user the job runs as; the platform's flow and the plan's steps
+run as the workspace admin, so a plan may name only the person's own items there (`u/<user>/`).
+An argument Windmill's form shows as a resource picker (`format: resource-<type>`) takes
+`$res:<path>`; a bare path given for one becomes that reference.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -31,6 +39,13 @@ from f.openanalyst.lib.users import is_in_user_space, owner_of
 
 # Never callable from a plan, even if a skill lists them: the orchestration itself.
 FORBIDDEN_PREFIXES = ("f/openanalyst/brain/", "f/openanalyst/handle_request", "f/openanalyst/core/")
+RESOURCE_FORMAT = "resource-"
+# What makes Windmill's worker look at an argument at all, and then replace every string of it
+# that starts with `$` (at the top or inside objects, not inside lists): `$var:`, `$res:`,
+# `$encrypted:`, and reserved variables such as `$WM_TOKEN`
+# (https://github.com/windmill-labs/windmill/blob/main/backend/windmill-worker/src/common.rs,
+# `transform_json` and `transform_json_value`).
+_WORKER_REF_RE = re.compile(r"\$(?:var|res|encrypted):")
 REPO_ROOT = Path(__file__).resolve().parents[4]
 
 SchemaLookup = Callable[[str], dict[str, Any] | None]
@@ -114,7 +129,9 @@ def schema_summary(path: str, schema: dict[str, Any] | None) -> str:
         if name == "user_id":  # bound to the person by bind_user, never the planner's choice
             continue
         kind = prop.get("type") or "any"
-        if enum := prop.get("enum"):
+        if str(prop.get("format") or "").startswith(RESOURCE_FORMAT):
+            kind = f"$res:<path of your {prop['format'][len(RESOURCE_FORMAT) :]} resource>"
+        elif enum := prop.get("enum"):
             kind = "|".join(map(str, enum))
         parts.append(f"{name}: {kind}{'' if name in required else '?'}")
     return f"- {path}({', '.join(parts)})"
@@ -145,17 +162,70 @@ def resolve_refs(args: Mapping[str, Any], outputs: Mapping[str, Any]) -> dict[st
     return resolved
 
 
+def _resource_args(schema: dict[str, Any] | None) -> set[str]:
+    """The arguments Windmill's form shows as resource pickers."""
+    properties = (schema or {}).get("properties") or {}
+    return {n for n, p in properties.items() if str(p.get("format") or "").startswith(RESOURCE_FORMAT)}
+
+
+def _worker_strings(value: Any) -> list[str]:
+    """The strings of one argument Windmill's worker would replace before the script sees them."""
+    if not _WORKER_REF_RE.search(json.dumps(value, default=str)):
+        return []
+    found: list[str] = []
+
+    def walk(v: Any) -> None:
+        if isinstance(v, str) and v.startswith("$"):
+            found.append(v)
+        elif isinstance(v, Mapping):
+            for item in v.values():
+                walk(item)
+
+    walk(value)
+    return found
+
+
+def reference_errors(path: str, args: Mapping[str, Any], user_id: str) -> list[str]:
+    """Arguments Windmill would fill from items the person may not read: the job runs as the
+    admin, so only `$res:`/`$var:` references into `u/<user_id>/` may pass."""
+    errors = []
+    for name, value in args.items():
+        for ref in _worker_strings(value):
+            kind, _, item = ref[1:].partition(":")
+            if kind in ("res", "var") and is_in_user_space(item, user_id):
+                continue
+            what = f"'{item}'" if kind in ("res", "var") else f"'{ref[:40]}'"
+            errors.append(f"'{path}' argument {name} names {what}, which is not in your folder")
+    return errors
+
+
+def as_resource_refs(step: PlanStep, schema: dict[str, Any] | None) -> PlanStep:
+    """A bare path given for a resource picker becomes `$res:<path>`, what Windmill's form sends."""
+    fixed = {
+        name: f"$res:{value}"
+        for name in _resource_args(schema)
+        if isinstance(value := step.args.get(name), str) and value and not value.startswith("$")
+    }
+    return step.model_copy(update={"args": {**step.args, **fixed}}) if fixed else step
+
+
 def arg_errors(path: str, args: Mapping[str, Any], schema: dict[str, Any] | None) -> list[str]:
-    """Problems of `args` against `schema`; references are checked for presence, not type."""
+    """Problems of `args` against `schema`; references are checked for presence, not type (a
+    `$res:` reference stands for the resource picker's object)."""
     if schema is None:
         return [f"script '{path}' was not found"]
     properties = schema.get("properties") or {}
+    pickers = _resource_args(schema)
     errors = [
         f"'{path}' has no argument '{name}' (it takes: {', '.join(properties) or 'nothing'})"
         for name in args
         if name not in properties
     ]
-    concrete = {k: v for k, v in args.items() if not is_ref(v) and k in properties}
+    concrete = {
+        k: v
+        for k, v in args.items()
+        if not is_ref(v) and k in properties and not (k in pickers and str(v).startswith("$res:"))
+    }
     required = [name for name in schema.get("required") or [] if name not in args]
     errors += [f"'{path}' needs argument '{name}'" for name in required]
     check = {**schema, "required": [r for r in schema.get("required") or [] if r in concrete]}
@@ -193,8 +263,9 @@ def check_plan(
         if step.id in seen:
             problems.append(f"step id '{step.id}' is used twice")
         schema = lookup(step.script)
-        step = bind_user(step, schema, user_id)
+        step = as_resource_refs(bind_user(step, schema, user_id), schema)
         problems += [f"step '{step.id}': {e}" for e in arg_errors(step.script, step.args, schema)]
+        problems += [f"step '{step.id}': {e}" for e in reference_errors(step.script, step.args, user_id)]
         for name, value in step.args.items():
             m = STEP_REF_RE.match(value) if isinstance(value, str) else None
             if m and m.group(1) not in seen:
