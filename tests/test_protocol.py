@@ -54,12 +54,24 @@ def test_response_serialises_seed_metadata_names() -> None:
         (frame(payload={"content": "hi"}, userId="../admin"), "userId"),
         (frame(payload={"content": "hi"}, surprise=1), "surprise"),
         (json.dumps({"type": "NOPE", "sessionId": "s"}), "type"),
+        # text Windmill's worker would swap for a stored secret or the job's token
+        (frame(payload={"content": "$var:f/openanalyst/hub_push_secret"}), "payload.content"),
+        (frame(payload={"content": "  $res:f/openanalyst/db"}), "payload.content"),
+        (frame(payload={"content": "$WM_TOKEN"}), "payload.content"),
+        (frame(payload={"content": "ok", "answers": {"topic": "$encrypted:abc"}}), "payload.answers"),
+        (frame(payload={"content": "ok", "answers": {"a": {"b": ["$var:u/x/y"]}}}), "payload.answers"),
     ],
 )
 def test_bad_frames_name_the_field(raw: str, field: str) -> None:
     with pytest.raises(ValidationError) as err:
         protocol.parse_frame(raw)
     assert field.split(".")[-1] in str(err.value)
+
+
+def test_text_that_only_looks_like_a_reference_is_kept() -> None:
+    for text in ("$500 budget for ads: write a post", "costs $WM_TOKEN? no", "$$var:x", "price: $var:x"):
+        parsed = protocol.parse_frame(frame(payload={"content": text, "answers": {"a": text}}))
+        assert parsed.payload.content == text
 
 
 def test_not_json_is_a_validation_error() -> None:

@@ -7,11 +7,12 @@ objects with camelCase keys on the wire; Python code uses snake_case.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 from pydantic.alias_generators import to_camel
 
 from f.openanalyst.lib.users import USER_ID_PATTERN
@@ -55,13 +56,36 @@ class Attachment(Model):
     data: str | None = Field(default=None, description="base64 content for small uploads")
 
 
+# Windmill's worker replaces a job argument that starts with `$var:`, `$res:` or `$encrypted:` by
+# the item it names, and one like `$WM_TOKEN` by that reserved variable, read with the job's rights
+# (`transform_json_value` in
+# https://github.com/windmill-labs/windmill/blob/main/backend/windmill-worker/src/common.rs). A
+# person's text reaches the flow's steps as arguments, so text of that form is refused here.
+_WORKER_REFERENCE = re.compile(r"^\$(?:var:|res:|encrypted:|[A-Z][A-Z0-9_]*$)")
+NOT_A_REFERENCE = (
+    "a message may not start with $var:, $res: or $encrypted:, nor be a name like $WM_TOKEN "
+    "(Windmill would read it as a reference to a stored secret); put a word before it"
+)
+
+
+def _no_reference(value: Any) -> Any:
+    """`value` unchanged, unless a string in it (at any depth) is a worker reference."""
+    if isinstance(value, str) and _WORKER_REFERENCE.match(value.strip()):
+        raise ValueError(NOT_A_REFERENCE)
+    for item in value.values() if isinstance(value, dict) else value if isinstance(value, list) else ():
+        _no_reference(item)
+    return value
+
+
 class UserRequestPayload(Model):
     content: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REQUEST_CHARS)
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REQUEST_CHARS),
+        AfterValidator(_no_reference),
     ]
     attachments: list[Attachment] = Field(default_factory=list, max_length=10)
     # Answers to a clarification: the frame's correlationId names the question message.
-    answers: dict[str, Any] | None = None
+    answers: Annotated[dict[str, Any] | None, AfterValidator(_no_reference)] = None
 
 
 class AssistantTypingPayload(Model):
