@@ -45,7 +45,7 @@ def _charts(
     x_numeric = all(datasets.is_number(v) for v in xs if v is not None)
     chosen = kind
     if kind == "auto":
-        chosen = "scatter" if x and x_numeric and len(set(xs)) > 1 and not _ordered(xs) else "line"
+        chosen = "scatter" if x and x_numeric and len(set(xs)) > 1 and not _an_index(xs) else "line"
         if x and not x_numeric and len(xs) <= MAX_BAR_CATEGORIES and not _looks_temporal(xs):
             chosen = "bar"
     for y in ys:
@@ -110,9 +110,12 @@ def _charts(
     return charts
 
 
-def _ordered(values: list[Any]) -> bool:
+def _an_index(values: list[Any]) -> bool:
+    """Evenly spaced rising numbers (1, 2, 3... or 2019, 2020...): a sequence to draw as a line.
+    Rising but uneven numbers (ad spend 500, 800, 1200) are a measured driver: a scatter."""
     nums = [v for v in values if v is not None]
-    return len(nums) > 2 and all(a < b for a, b in itertools.pairwise(nums))
+    steps = [b - a for a, b in itertools.pairwise(nums)]
+    return len(nums) > 2 and all(d > 0 for d in steps) and max(steps) - min(steps) <= 1e-9 * max(steps)
 
 
 def _looks_temporal(values: list[Any]) -> bool:
@@ -121,6 +124,24 @@ def _looks_temporal(values: list[Any]) -> bool:
         return bool(sample) and all(dt.date.fromisoformat(s[:10]) for s in sample)
     except ValueError:
         return False
+
+
+def _ranking(table: dict[str, Any], x: str, ys: list[str]) -> list[str]:
+    """For a category column: which category has the highest and the lowest value of each series."""
+    out = []
+    for y in ys:
+        pairs = [
+            (r.get(x), r.get(y))
+            for r in table["rows"]
+            if datasets.is_number(r.get(y)) and r.get(x) is not None
+        ]
+        if len(pairs) < 2:
+            continue
+        top, bottom = max(pairs, key=lambda p: p[1]), min(pairs, key=lambda p: p[1])
+        out.append(
+            f"{y} is highest for {top[0]} ({fmt(top[1])}) and lowest for {bottom[0]} ({fmt(bottom[1])})."
+        )
+    return out
 
 
 def _findings(
@@ -192,6 +213,8 @@ def main(
         raise ValueError(f"no column {x!r}; the columns are {', '.join(table['columns'])}")
     if x is None:  # a date or category column reads best on the x axis
         x = datasets.date_column(table) or next((c for c in table["columns"] if c not in numeric), None)
+    if x is None and len(numeric) >= 2:  # paired numbers only: the first is the driver (scatter + fit)
+        x = numeric[0]
     ys = list(y) if y else [c for c in numeric if c != x][:MAX_SERIES]
     bad = [c for c in ys if c not in numeric]
     if bad:
@@ -213,6 +236,8 @@ def main(
     report("generate_report", 50, "Drawing charts", user_id=user_id, session_id=session_id)
     charts = _charts(table, x, ys, chart, fits)
     findings = _findings(x, ys, summary, fits, corr)
+    if x and x not in numeric and x != datasets.date_column(table):
+        findings = [*_ranking(table, x, ys), *findings]  # "which X has the most Y" first
     meta = (
         (f"Question: {' '.join(question.split())[:300]}. " if question else "")
         + f"{len(table['rows'])} rows, {len(table['columns'])} columns"
