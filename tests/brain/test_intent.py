@@ -136,3 +136,27 @@ def test_an_unknown_timezone_is_a_problem_not_an_update():
     found = intent.extract("set my timezone to Mars/Olympus", "UTC", NOW)
     assert found.name == "preferences" and "context_update" not in found.entities.extra
     assert "Mars/Olympus" in found.entities.extra["preference_problems"][0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Make a report of my recent tasks and how many succeeded", "status"),
+        ("what did you do for me today?", "status"),
+        ("What have you learned about my posts?", "status"),
+        ("write a post about my history as a founder", "create_post"),  # a topic, not a question
+        ("Which region sold the most?\nregion,sales\nNorth,4\nEast,5\nWest,1", "analyze"),
+    ],
+)
+def test_questions_about_their_own_history_are_told_from_it(text, expected):
+    assert intent.extract(text, "UTC", NOW).name == expected
+
+
+def test_the_status_answer_counts_what_succeeded_and_says_what_was_learned():
+    from f.openanalyst.lib.planning.offline import core_answer
+
+    tasks = [{"request": "post about AI", "status": "success"}, {"request": "chart", "status": "failure"}]
+    learned = [{"content": "LinkedIn posts do best on Tuesday mornings"}]
+    text = core_answer("status", [], {"recent_tasks": tasks, "learnings": learned})
+    assert "1 of 2 succeeded (50%)" in text and "- chart (needs attention)" in text
+    assert "LinkedIn posts do best on Tuesday mornings" in text

@@ -94,6 +94,25 @@ def _clip(text: str, limit: int = 160) -> str:
     return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "..."
 
 
+def _status_answer(context: Mapping[str, Any]) -> str:
+    """The person's own recent tasks (how many succeeded) and what was learned for them."""
+    tasks = list(context.get("recent_tasks") or [])
+    if not tasks:
+        return "You have no recent tasks yet. Ask me to write a post, analyse data or build a dashboard."
+    done = [t for t in tasks if t.get("status") == "success" or t.get("success") is True]
+    share = round(100 * len(done) / len(tasks))
+    lines = [f"Your last {len(tasks)} tasks: {len(done)} of {len(tasks)} succeeded ({share}%)."]
+    for task in tasks[:5]:
+        ok = task in done
+        when = f", {task['created_at'][:16].replace('T', ' ')}" if task.get("created_at") else ""
+        what = _clip(str(task.get("request") or task.get("summary") or "task"), 80)
+        lines.append(f"- {what} ({'done' if ok else 'needs attention'}{when})")
+    learned = [_clip(str(item.get("content") or ""), 160) for item in context.get("learnings") or []][:3]
+    if any(learned):
+        lines += ["", "What I have learned for you:", *(f"- {item}" for item in learned if item)]
+    return "\n".join(lines)
+
+
 def core_answer(
     intent_name: str,
     skills: Sequence[Mapping[str, Any]],
@@ -109,16 +128,7 @@ def core_answer(
     if intent_name not in ("help", "greeting", "status"):
         return out_of_scope_answer()
     if intent_name == "status":
-        tasks = list(context.get("recent_tasks") or [])[:5]
-        if not tasks:
-            return "You have no recent tasks yet. Ask me to write a post, analyse data or build a dashboard."
-        lines = []
-        for task in tasks:
-            ok = task.get("status") == "success" or task.get("success") is True
-            when = f", {task['created_at'][:16].replace('T', ' ')}" if task.get("created_at") else ""
-            what = str(task.get("request") or task.get("summary") or "task")[:80]
-            lines.append(f"- {what} ({'done' if ok else 'needs attention'}{when})")
-        return "Your recent tasks:\n" + "\n".join(lines)
+        return _status_answer(context)
     described = [
         f"- **{s.get('name')}**: {_clip(str(s.get('description') or ''))}"
         for s in skills

@@ -31,6 +31,12 @@ _HELP_RE = re.compile(
     r"^\s*(help|\?|what can you do|how (do|can) i use (you|this)|commands|hi|hello)\b", re.I
 )
 _STATUS_RE = re.compile(r"^\s*(status|what('?s| is) (running|the status)|my (tasks|jobs|history))\b", re.I)
+# Questions about what OpenAnalyst did or learned for the person: answered from their own history.
+_HISTORY_RE = re.compile(
+    r"\b(what (?:did|have) you (?:do|done|learn(?:ed|t)?)"
+    r"|my (?:recent |past |last )?(?:tasks|requests|jobs|history)|how many (?:of my )?(?:tasks|requests))\b",
+    re.I,
+)
 _CREATE_RE = re.compile(
     r"\b(create|write|draft|compose|make|generate|post|tweet|share|announce|publish)\b", re.I
 )
@@ -311,7 +317,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         name, confidence = "preferences", 0.9
     elif _HELP_RE.search(text):
         name, confidence = "help", 0.95
-    elif _STATUS_RE.search(text):
+    elif _STATUS_RE.search(text) or (_HISTORY_RE.search(text) and not pasted and not wants_post):
         name, confidence = "status", 0.9
     elif _RECURRING_RE.search(text) and (urls or _BUILD_RE.search(text) or _RUN_RE.search(text)):
         name, confidence = "build", 0.85
