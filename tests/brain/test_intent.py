@@ -144,6 +144,7 @@ def test_an_unknown_timezone_is_a_problem_not_an_update():
         ("Make a report of my recent tasks and how many succeeded", "status"),
         ("what did you do for me today?", "status"),
         ("What have you learned about my posts?", "status"),
+        ("what did I ask you recently?", "status"),
         ("write a post about my history as a founder", "create_post"),  # a topic, not a question
         ("Which region sold the most?\nregion,sales\nNorth,4\nEast,5\nWest,1", "analyze"),
     ],
@@ -158,5 +159,5 @@ def test_the_status_answer_counts_what_succeeded_and_says_what_was_learned():
     tasks = [{"request": "post about AI", "status": "success"}, {"request": "chart", "status": "failure"}]
     learned = [{"content": "LinkedIn posts do best on Tuesday mornings"}]
     text = core_answer("status", [], {"recent_tasks": tasks, "learnings": learned})
-    assert "1 of 2 succeeded (50%)" in text and "- chart (needs attention)" in text
+    assert "1 of 2 succeeded (50%)" in text and "- chart (failed)" in text
     assert "LinkedIn posts do best on Tuesday mornings" in text

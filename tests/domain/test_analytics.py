@@ -274,7 +274,6 @@ def test_report_from_fetch_metrics_output_with_categories(windmill):
         generate_report.main("alice", dataset=dataset, x="missing")
 
 
-
 def test_a_report_answers_what_people_ask_of_their_table(windmill):
     """Which category has the most; whether two measures move together; ids are not measures."""
     regions = _report(data="region,sales\nNorth,48200\nSouth,35100\nEast,51900\nWest,29800")
@@ -284,6 +283,7 @@ def test_a_report_answers_what_people_ask_of_their_table(windmill):
     assert any("signups rises" in f and "r = 0.99" in f for f in paired["findings"])
     orders = _report(data="order_id,amount\n1,40\n2,50\n3,45")
     assert "order_id" not in orders["summary"] and orders["summary"]["amount"]["mean"] == 45
+
 
 # How Windmill's run page shows a result, as its frontend decides it
 # (https://github.com/windmill-labs/windmill/blob/main/frontend/src/lib/components/DisplayResult.svelte,

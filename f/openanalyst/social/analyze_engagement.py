@@ -53,6 +53,32 @@ def _plain(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in row.items()}
 
 
+def _label(row: dict[str, Any]) -> str:
+    text = f"\u201c{row['text']}\u201d" if row.get("text") else f"post {row['index'] + 1}"
+    return text + (f" on {row['platform']}" if row.get("platform") else "")
+
+
+def _message(
+    count: int,
+    overall: float,
+    best: list[dict[str, Any]],
+    worst: dict[str, Any],
+    days: list[dict[str, Any]],
+    hours: list[dict[str, Any]],
+    recommendations: list[str],
+) -> str:
+    """What the chat shows: the average engagement, the best and weakest posts, the best time."""
+    lines = [f"**Engagement of {count} posts**: {overall:.2%} on average.", ""]
+    lines += [f"- Best: {_label(r)}, {r['rate']:.2%}" for r in best]
+    lines.append(f"- Weakest: {_label(worst)}, {worst['rate']:.2%}")
+    if days and hours:
+        lines.append(
+            f"- Best time so far: {days[0]['key']} ({days[0]['mean_rate']:.2%}), "
+            f"around {hours[0]['key']:02d}:00 ({hours[0]['mean_rate']:.2%})"
+        )
+    return "\n".join([*lines, "", *recommendations])
+
+
 def main(
     user_id: str,
     posts: list[dict] | None = None,
@@ -164,7 +190,9 @@ def main(
             f"{plats[0]['key']} engages best ({plats[0]['mean_rate']:.2%}); "
             f"{plats[-1]['key']} least ({plats[-1]['mean_rate']:.2%})."
         )
+    recommendations = recs or ["Not enough posts per day or hour yet to recommend a posting time."]
     return {
+        "message": _message(len(rows), overall, best, ranked[-1], days, hours, recommendations),
         "posts_analysed": len(rows),
         "posts_skipped": skipped,
         "rate_basis": denom,
@@ -176,5 +204,5 @@ def main(
         "posts": [_plain(r) for r in rows],
         "top_posts": [_plain(r) for r in best],
         "worst_post": _plain(ranked[-1]),
-        "recommendations": recs or ["Not enough posts per day or hour yet to recommend a posting time."],
+        "recommendations": recommendations,
     }

@@ -106,7 +106,7 @@ def _status_answer(context: Mapping[str, Any]) -> str:
         ok = task in done
         when = f", {task['created_at'][:16].replace('T', ' ')}" if task.get("created_at") else ""
         what = _clip(str(task.get("request") or task.get("summary") or "task"), 80)
-        lines.append(f"- {what} ({'done' if ok else 'needs attention'}{when})")
+        lines.append(f"- {what} ({'done' if ok else 'failed'}{when})")
     learned = [_clip(str(item.get("content") or ""), 160) for item in context.get("learnings") or []][:3]
     if any(learned):
         lines += ["", "What I have learned for you:", *(f"- {item}" for item in learned if item)]

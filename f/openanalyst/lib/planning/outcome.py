@@ -83,9 +83,10 @@ def _describe(step_result: Mapping[str, Any], description: str | None) -> list[s
     if not isinstance(output, Mapping):
         return [f"Result: {json.dumps(output, default=str)[:300]}"] if output else []
     lines: list[str] = []
-    if output.get("charts") and isinstance(output.get("message"), str) and output["message"].strip():
-        # a report's own chat text: its charts as images with the key numbers beside them
-        return [output["message"].strip()]
+    message = output["message"].strip() if isinstance(output.get("message"), str) else ""
+    if message and not output.get("content") and not output.get("schedule_path"):
+        # a result's own chat text (a report with its charts, an engagement summary)
+        return [message]
     if isinstance(output.get("content"), str) and output["content"].strip():
         platform = output.get("platform")
         head = f"Here is your {platform} post" if platform else "Here is the result"
@@ -95,7 +96,7 @@ def _describe(step_result: Mapping[str, Any], description: str | None) -> list[s
         when = output.get("next_run") or output.get("when") or "the requested time"
         zone = f" ({output['timezone']})" if output.get("timezone") else ""
         lines.append(f"Scheduled for {when}{zone} as `{output['schedule_path']}`.")
-    for key in ("summary", "report", "message", "url", "path", "app_path", "flow_path", "script_path"):
+    for key in ("summary", "report", "url", "path", "app_path", "flow_path", "script_path"):
         value = output.get(key)
         if isinstance(value, str) and value and not lines:
             lines.append(f"{key.replace('_', ' ').capitalize()}: {value}")

@@ -33,7 +33,7 @@ _HELP_RE = re.compile(
 _STATUS_RE = re.compile(r"^\s*(status|what('?s| is) (running|the status)|my (tasks|jobs|history))\b", re.I)
 # Questions about what OpenAnalyst did or learned for the person: answered from their own history.
 _HISTORY_RE = re.compile(
-    r"\b(what (?:did|have) you (?:do|done|learn(?:ed|t)?)"
+    r"\b(what (?:did|have) you (?:do|done|learn(?:ed|t)?)|what (?:did|have) i (?:ask(?:ed)?|request(?:ed)?)"
     r"|my (?:recent |past |last )?(?:tasks|requests|jobs|history)|how many (?:of my )?(?:tasks|requests))\b",
     re.I,
 )
