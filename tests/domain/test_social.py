@@ -54,6 +54,26 @@ def test_offline_posts_fit_the_platform(windmill, platform, tone):
     assert "AI trends in retail analytics" in out["content"] or "Ai trends" in out["content"]
 
 
+def test_offline_posts_are_built_from_the_persons_own_words(windmill):
+    """The points they listed, their call to action, news told as news; no filler claims."""
+    lessons = create_post.main(
+        "alice",
+        "linkedin",
+        "five lessons from our first year",
+        tone="casual",
+        key_points=["hiring slowly", "shipping weekly", "talking to customers"],
+    )["content"]
+    assert "→ Hiring slowly\n→ Shipping weekly\n→ Talking to customers" in lessons
+    launch = create_post.main("alice", "linkedin", "launching our mobile app")["content"]
+    assert launch.startswith("We're launching our mobile app.") or "we're launching our mobile app" in launch
+    webinar = create_post.main(
+        "alice", "twitter", "our analytics webinar", call_to_action="Register at example.com/webinar"
+    )["content"]
+    assert "Register at example.com/webinar" in webinar and "webinar" in webinar.split("Register")[0]
+    for text in (lessons, launch, webinar):
+        assert "changing how teams" not in text and "Start from the problem" not in text
+
+
 @pytest.mark.parametrize(
     ("topic", "count", "tags"),
     [

@@ -65,8 +65,8 @@ _STOP = frozenset(
 # is a complete post a person could publish; the platform's shape is added around it.
 _HOOKS: dict[str, list[str]] = {
     "professional": [
-        "{Topic} is changing how teams plan, build and decide.",
-        "The best conversations about {topic} start with a problem, not a tool.",
+        "{Topic}: what we have learned so far.",
+        "A few thoughts on {topic}.",
         "{Topic}: what matters now, and what is still noise.",
     ],
     "casual": [
@@ -90,15 +90,36 @@ _HOOKS: dict[str, list[str]] = {
         "Plot twist: {topic} is mostly about people.",
     ],
 }
+# A topic that announces something ("launching our app", "our new coffee blend", "we're hiring")
+# is news, not a subject to muse about: the post opens with the news itself.
+_GERUND_NEWS = re.compile(r"^(?:launching|introducing|announcing|unveiling|releasing|opening)\b", re.I)
+_WE_NEWS = re.compile(r"^we(?:'re| are)\s+", re.I)
+_NEW_THING = re.compile(r"^(?:our|the)\s+new\b", re.I)
+_NEWS_HOOKS: dict[str, list[str]] = {
+    "professional": ["{News}.", "News from our team: {news}."],
+    "casual": ["Guess what? {News}!", "Some news: {news}."],
+    "enthusiastic": ["It's here! {News}! 🎉", "Big day: {news}!"],
+    "informative": ["What's new: {news}.", "An update: {news}."],
+    "witty": ["Stop scrolling. {News}.", "Breaking (the good kind): {news}."],
+}
+
+
+def _news(topic: str) -> str | None:
+    """An announcing topic as a sentence ("we're launching our app", "meet our new blend"), else None."""
+    lower = topic[:1].lower() + topic[1:]
+    if _GERUND_NEWS.match(topic):
+        return f"we're {lower}"
+    if found := _WE_NEWS.match(topic):
+        return f"we're {topic[found.end() :]}"
+    if _NEW_THING.match(topic):
+        return f"meet {lower}"
+    return None
+
+
 _QUESTIONS = [
     "What's one change you've noticed?",
     "Where do you see it heading next?",
     "What would you add?",
-]
-_LINKEDIN_POINTS = [
-    "Start from the problem, not the tool.",
-    "Measure what changes for the people doing the work.",
-    "Share what you learn early, including what did not work.",
 ]
 _EMOJI = {"professional": "", "casual": " 🙂", "enthusiastic": " 🚀", "informative": " 📌", "witty": " 😄"}
 
@@ -160,26 +181,44 @@ def _fit(text: str, limit: int) -> str:
     return cut + "…"
 
 
+def _hook(topic: str, tone: str, seed: str) -> str:
+    """The opening line: the news itself for an announcement, else a line about the subject."""
+    if news := _news(topic):
+        return _pick(_NEWS_HOOKS[tone], seed).format(news=news, News=news[:1].upper() + news[1:])
+    return _pick(_HOOKS[tone], seed).format(topic=topic, Topic=topic[:1].upper() + topic[1:])
+
+
 def offline_post(
-    platform: str, topic: str, tone: str, hashtags: list[str], cta: str | None, limit: int | None = None
+    platform: str,
+    topic: str,
+    tone: str,
+    hashtags: list[str],
+    cta: str | None,
+    limit: int | None = None,
+    points: list[str] | None = None,
 ) -> str:
+    """A post from the request's own words: its topic (as news when it announces something), the
+    points the person listed, their call to action, in their tone; no invented claims."""
     topic_clean = " ".join(topic.split())
-    fill = {"topic": topic_clean, "Topic": topic_clean[:1].upper() + topic_clean[1:]}
     seed = f"{platform}|{tone}|{topic_clean.lower()}"
-    hook = _pick(_HOOKS[tone], seed).format(**fill)
+    hook = _hook(topic_clean, tone, seed)
     question = cta or _pick(_QUESTIONS, seed + "q")
     tags = " ".join(f"#{t}" for t in hashtags)
     rules = platforms.RULES[platform]
     limit = min(limit or rules.max_chars, rules.max_chars)
+    said = [" ".join(p.split()) for p in points or [] if p.strip()]
     if platform == "twitter":
-        body, sep = f"{hook} {question}", " "
+        listed = f" {'; '.join(said)}." if said else ""
+        body, sep = f"{hook}{listed} {question}", " "
     elif platform == "linkedin":
-        points = "\n".join(f"→ {p}" for p in _LINKEDIN_POINTS)
-        body, sep = f"{hook}\n\nWhat we keep seeing with {topic_clean}:\n\n{points}\n\n{question}", "\n\n"
+        listed = "\n\n" + "\n".join(f"→ {p[:1].upper()}{p[1:]}" for p in said) if said else ""
+        body, sep = f"{hook}{listed}\n\n{question}", "\n\n"
     elif platform == "instagram":
-        body, sep = f"{hook}{_EMOJI[tone]}\n\n{question} Tell us in the comments.", "\n.\n"
+        listed = "\n\n" + "\n".join(f"✔️ {p}" for p in said) if said else ""
+        body, sep = f"{hook}{_EMOJI[tone]}{listed}\n\n{question} Tell us in the comments.", "\n\n"
     else:  # facebook: short and conversational
-        body, sep = f"{hook} {question}", " "
+        listed = f" {', '.join(said)}." if said else ""
+        body, sep = f"{hook}{listed} {question}", " "
         limit = min(limit, rules.ideal_chars[1])
     # Hashtags are kept whole; the body is shortened at a word boundary to leave room for them.
     while tags and len(tags) + len(sep) > limit // 3:
@@ -196,6 +235,7 @@ def _model_prompt(
     cta: str | None,
     hashtags: list[str],
     limit: int,
+    points: list[str] | None = None,
 ) -> tuple[str, str]:
     rules = platforms.RULES[platform]
     system = (
@@ -207,6 +247,8 @@ def _model_prompt(
     prompt = f"Write a {tone} post about: {topic}"
     if audience:
         prompt += f"\nAudience: {audience}"
+    if points:
+        prompt += "\nMake these points, in this order: " + "; ".join(points)
     if cta:
         prompt += f"\nEnd with this call to action: {cta}"
     if hashtags:
@@ -221,6 +263,7 @@ def main(
     tone: Literal["professional", "casual", "enthusiastic", "informative", "witty"] = "professional",
     audience: str | None = None,
     call_to_action: str | None = None,
+    key_points: list[str] | None = None,
     hashtags: list[str] | None = None,
     max_chars: int | None = None,
     use_model: bool = True,
@@ -234,6 +277,7 @@ def main(
         tone: professional, casual, enthusiastic, informative or witty.
         audience: who it is for, e.g. "data engineers".
         call_to_action: a closing line to use instead of a question.
+        key_points: points the post must make, in the person's words (at most 5).
         hashtags: hashtags to use (without '#'); suggested from the topic when empty.
         max_chars: a tighter limit than the platform's.
         use_model: false forces the offline template.
@@ -258,7 +302,9 @@ def main(
     notes: list[str] = []
     mode, model, tokens, content = "offline", None, None, ""
     if use_model:
-        system, prompt = _model_prompt(platform, topic, tone, audience, call_to_action, tags, limit)
+        system, prompt = _model_prompt(
+            platform, topic, tone, audience, call_to_action, tags, limit, key_points
+        )
         try:
             for _attempt in range(2):
                 out = complete(system, prompt)
@@ -275,7 +321,7 @@ def main(
         except ModelUnavailable as exc:
             notes.append(f"offline: {exc}")
     if mode == "offline":
-        content = offline_post(platform, topic, tone, tags, call_to_action, limit)
+        content = offline_post(platform, topic, tone, tags, call_to_action, limit, (key_points or [])[:5])
         if platforms.count_chars(platform, content) > limit:
             content = _fit(content, limit)
     used_tags = platforms.hashtags_in(content)

@@ -74,7 +74,8 @@ _TOPIC_STARTS = (
 _TOPIC_ENDS = re.compile(
     r"\s*(?:,(?!\d)|;|\band\s+(?:then\s+)?(?:schedule|post|publish|send|end|share)\b|\bthen\b|"
     r"\bkeep it\b|\bmake it\b|\bin an?\s+\w+\s+tone\b|\bwith hashtags\b|\bon the schedule\b|"
-    r"\b(?:on|for|to)\s+(?:twitter|linkedin|instagram|facebook|x)\b|\bend with\b|\n).*$",
+    r"\b(?:on|for|to)\s+(?:twitter|linkedin|instagram|facebook|x)\b|\bend with\b|\n|"
+    r":?\s*\b(?:mention(?:ing)?|including|key points?|highlight(?:ing)?)\b|\s[-*\u2022]\s).*$",
     re.I | re.S,
 )
 _TRAILING_WORDS_RE = re.compile(r"(?:\s+(?:for|at|on|in|by|to|and|this|next|the))+\s*$", re.I)
@@ -84,6 +85,24 @@ _AUDIENCE_RE = re.compile(
     r"data \w+|[A-Z]{2,5}s))\b"
 )
 _DATASET_RE = re.compile(r"\b[\w.-]+\.(?:csv|xlsx|xls|json|parquet|tsv)\b", re.I)
+# Points a post must make, in the person's words: "mention X, Y and Z", "key points: ...", or a list.
+_POINTS_RE = re.compile(
+    r"\b(?:mention(?:ing)?|include|including|cover(?:ing)?|key points?:?|highlight(?:ing)?)\s+"
+    r"(?P<points>[^.;\n]+)",
+    re.I,
+)
+_LIST_ITEM_RE = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+(?P<item>.+?)\s*$", re.M)
+
+
+def key_points(request: str) -> list[str]:
+    """The points a person asked a post to make (list items, or "mention A, B and C"), at most 5."""
+    items = [m["item"] for m in _LIST_ITEM_RE.finditer(request)]
+    if not items and (found := _POINTS_RE.search(request)):
+        clause = _CTA_RE.sub("", found["points"]).strip(" ,:")
+        items = re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", clause)
+    return [" ".join(i.split()).rstrip(".") for i in items if len(i.split()) >= 1][:5]
+
+
 _TONE_RE = re.compile(
     r"\b(professional|casual|funny|humorous|formal|friendly|inspirational|bold|witty|enthusiastic|"
     r"excited|informative|playful|serious|upbeat|relaxed)\b",
@@ -293,6 +312,8 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         extra["scripts_named"] = sorted(set(paths))
     if (tone := _TONE_RE.search(text)) and not update:
         extra["tone"] = tone_of(tone.group(1))
+    if points := key_points(request):
+        extra["points"] = points
     if cta := _CTA_RE.search(text):
         extra["call_to_action"] = cta.group("cta").strip()
     if audience := _AUDIENCE_RE.search(text):
