@@ -141,7 +141,8 @@
     const p = document.createElement("p");
     p.className = "meta";
     const parts = [];
-    if (meta.skill) parts.push(meta.skill);
+    // SOCIAL_MEDIA -> "Social media": the skill's name as a person reads it
+    if (meta.skill) parts.push(meta.skill.charAt(0) + meta.skill.slice(1).toLowerCase().replace(/_/g, " "));
     if (meta.duration) parts.push((meta.duration / 1000).toFixed(1) + " s");
     if (meta.mode === "offline" || meta.model === "offline") parts.push("templates (no model)");
     else if (meta.model) parts.push(meta.model);

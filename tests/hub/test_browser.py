@@ -110,7 +110,7 @@ def test_chat_page_sends_a_request_and_shows_the_answer(runtime: DevRuntime, bro
         assert done.query_selector(".markdown li strong").inner_text() == "Platform:"
         image = done.query_selector("img.report")
         assert image is not None and image.evaluate("img => img.complete && img.naturalWidth") == 320
-        assert "SOCIAL_MEDIA" in done.query_selector(".meta").inner_text()
+        assert "Social media" in done.query_selector(".meta").inner_text()  # the skill in words
         assert page.inner_text("#status") == "connected as alice"
         assert page.js_errors == []  # type: ignore[attr-defined]
 

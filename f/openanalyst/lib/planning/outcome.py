@@ -107,11 +107,13 @@ def _describe(step_result: Mapping[str, Any], description: str | None) -> list[s
 
 def answer_text(final: Outcome, attempts: int, research_applied: bool) -> str:
     """What the person reads, from the deciding outcome."""
-    if final.refused:
-        reasons = "; ".join(final.refusals) or "the plan named scripts it may not run"
+    if final.refused:  # platform scripts are said in words; items the person named are named
+        skill = person_terms.skill_words(final.skill)
+        named = [r for r in final.refusals if "f/openanalyst/" not in r]
+        why = "; ".join(named) or f"it would need steps that the {skill} skill may not run"
         return (
-            f"I can't do that: {reasons}. I only run the scripts of the {final.skill or 'chosen'} "
-            "skill and scripts in your own folder, and nothing was run."
+            f"I can't do that: {why}, so nothing was run. I only run the {skill} skill's own steps and "
+            "the scripts in your own folder. Ask for it in other words, or ask me for `help`."
         )
     if final.stopped:  # only the person can go on: what to give, in the step's own words
         asks = [r.error for r in final.results if r.error_kind == needs_input.KIND and r.error]

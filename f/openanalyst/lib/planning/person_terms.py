@@ -73,3 +73,8 @@ def reasons(differences: list[str], plan: Plan | None = None, limit: int = 6) ->
     parts = [part for d in differences for part in re.split(r"; (?=step ')", d)]
     said = [r for r in (reason(p, plan) for p in parts) if r]
     return list(dict.fromkeys(said))[:limit]
+
+
+def skill_words(skill: str | None) -> str:
+    """A skill's name as a person reads it: SOCIAL_MEDIA -> social media."""
+    return (skill or "chosen").replace("_", " ").lower()
