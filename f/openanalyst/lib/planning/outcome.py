@@ -70,6 +70,8 @@ def _describe(step_result: Mapping[str, Any]) -> list[str]:
     if not isinstance(output, Mapping):
         return [f"{step_result.get('script')}: {json.dumps(output, default=str)[:300]}"] if output else []
     lines: list[str] = []
+    if isinstance(output.get("answer"), str) and output["answer"].strip():
+        return [output["answer"].strip()]  # the step's own words to the person (the builder's)
     if output.get("charts") and isinstance(output.get("message"), str) and output["message"].strip():
         # a report's own chat text: its charts as images with the key numbers beside them
         return [output["message"].strip()]

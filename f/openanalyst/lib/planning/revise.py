@@ -138,6 +138,20 @@ def revise(
     return Revision(plan=revised if changes else None, changes=changes)
 
 
+# Errors whose message is written for the person (`lib/builder/paths.BuildError`: a refusal that
+# says what to do instead; nothing was created).
+PERSON_FACING = ("BuildError",)
+_PERSON_FACING_RE = re.compile(r"\bwas not successful: (?:" + "|".join(PERSON_FACING) + r"): (?P<said>.+)$", re.S)
+
+
+def refusal_for_person(feedback: Iterable[str]) -> str | None:
+    """The message of a step that refused in the person's terms, if one did."""
+    for difference in feedback:
+        if (failed := _FAILED.match(difference)) and (m := _PERSON_FACING_RE.search(failed["error"])):
+            return m["said"].strip()
+    return None
+
+
 def next_attempt(
     planned: Planned,
     feedback: list[str],
@@ -150,6 +164,11 @@ def next_attempt(
     A fresh plan that differs from them runs as it is. One that repeats an earlier plan is changed
     by the rules (from the last plan tried and its differences); when the rules change nothing new,
     the attempt is not run: the person is asked (`missing`, which the flow turns into questions)."""
+    if said := refusal_for_person(feedback):
+        # The builder refused in the person's terms (nothing was created): trying again cannot
+        # change that, and their words are the answer.
+        answer = Plan(skill=planned.plan.skill, rationale="refused by the step", mode="offline", answer=said)
+        return planned.model_copy(update={"plan": answer, "missing": [], "repeated": True})
     prints = {fingerprint(plan) for plan in tried}
     fresh = fingerprint(planned.plan) not in prints
     if fresh or not planned.plan.steps or planned.refused or planned.missing:

@@ -229,4 +229,14 @@ def run_script_and_wait(path: str, args: dict[str, Any], job_id: str, timeout_s:
         body = None
     if not isinstance(body, dict):  # not a job's error result: the call itself failed
         raise WindmillError(f"POST {url} -> {resp.status_code}: {resp.text[:300]}", resp.status_code)
-    raise JobFailed(f"Job {job_id} was not successful: {body.get('error') or body}")
+    raise JobFailed(f"Job {job_id} was not successful: {_job_error(body.get('error') or body)}")
+
+
+def _job_error(error: Any) -> Any:
+    """`<name>: <message>` of a job's error result: Windmill's Python wrapper records an exception
+    as {"message", "name", "stack"} (`python_executor.rs` in
+    https://github.com/windmill-labs/windmill/tree/main/backend/windmill-worker/src); the stack is
+    the platform's, never the person's to read."""
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return f"{error.get('name') or 'Error'}: {error['message']}"
+    return error
