@@ -95,9 +95,7 @@ def build_registry(client: Any, user_id: str, judge: Any = None) -> tuple[SkillR
     return registry, warnings + registry.warnings
 
 
-def _decisive(
-    intent: contracts.Intent | None, match: Any, registry: SkillRegistry, user_id: str
-) -> bool:
+def _decisive(intent: contracts.Intent | None, match: Any, registry: SkillRegistry, user_id: str) -> bool:
     """Does the intent settle the skill over the router's pick? Only when the rules read it for
     certain ("every Monday at 8am run my report": a schedule to build, whatever its words resemble),
     the pick was by resemblance (not named in the request), and it is a shared skill with no workflow
@@ -107,7 +105,9 @@ def _decisive(
     if match.reason.startswith("explicit") or match.reason == "skill named in the request":
         return False
     chosen = registry.get(match.skill, user_id)
-    return chosen.source != "custom" and select_workflow(skill_workflows(chosen.workflows), intent.name) is None
+    return (
+        chosen.source != "custom" and select_workflow(skill_workflows(chosen.workflows), intent.name) is None
+    )
 
 
 @contracts.step

@@ -50,4 +50,8 @@ def main(
             else "."
         )
     )
-    return result | {"url_path": f"/apps/get/{body['path']}", "mode": mode, "answer": said + f" Open it at /apps/get/{body['path']}."}
+    return result | {
+        "url_path": f"/apps/get/{body['path']}",
+        "mode": mode,
+        "answer": said + f" Open it at /apps/get/{body['path']}.",
+    }

@@ -36,9 +36,10 @@ def main(
     """
     mode = "given"
     if not value:
-        if not description.strip():
+        wanted = description.strip() or summary.strip()  # a title alone still says what it does
+        if not wanted:
             raise BuildError("say what the flow should do, step by step")
-        value, drafted_schema, mode = draft_flow(user_id, description)
+        value, drafted_schema, mode = draft_flow(user_id, wanted)
         schema = schema or drafted_schema
     body = flow_body(user_id, name, summary or description[:80], value, schema, description)
     done = ensure("flow", body, overwrite)

@@ -55,7 +55,8 @@ def main(
     path = script_path or target or ""
     if not path.strip():
         raise BuildError(
-            "say which of your scripts or flows should run, e.g. 'every Monday at 8am run my analytics report'"
+            "say which of your scripts or flows should run, "
+            "e.g. 'every Monday at 8am run my analytics report'"
         )
     unset: list[str] = []
     added = False

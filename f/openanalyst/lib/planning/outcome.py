@@ -88,6 +88,9 @@ def _describe(step_result: Mapping[str, Any]) -> list[str]:
         value = output.get(key)
         if isinstance(value, str) and value and not lines:
             lines.append(f"{key.replace('_', ' ').capitalize()}: {value}")
+    texts = [v.strip() for v in output.values() if isinstance(v, str) and v.strip()]
+    if not lines and texts:  # a script's own text (a person's skill: {"update": "..."})
+        lines.append(max(texts, key=len))
     if not lines:
         keys = ", ".join(list(output)[:8])
         lines.append(f"`{step_result.get('script')}` finished ({keys}).")

@@ -141,7 +141,9 @@ def revise(
 # Errors whose message is written for the person (`lib/builder/paths.BuildError`: a refusal that
 # says what to do instead; nothing was created).
 PERSON_FACING = ("BuildError",)
-_PERSON_FACING_RE = re.compile(r"\bwas not successful: (?:" + "|".join(PERSON_FACING) + r"): (?P<said>.+)$", re.S)
+_PERSON_FACING_RE = re.compile(
+    r"\bwas not successful: (?:" + "|".join(PERSON_FACING) + r"): (?P<said>.+)$", re.S
+)
 
 
 def refusal_for_person(feedback: Iterable[str]) -> str | None:
