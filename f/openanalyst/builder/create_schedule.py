@@ -17,7 +17,7 @@ from f.openanalyst.lib.builder.schedules import schedule_item
 
 def main(
     user_id: str,
-    name: str = "",
+    name: str,
     schedule: str = "",
     script_path: str = "",
     timezone: str = "UTC",
@@ -33,7 +33,7 @@ def main(
 
     Args:
         user_id: the person; the schedule is created in their folder only.
-        name: a plain name, e.g. "monday_digest" (empty: the target's name + "_schedule").
+        name: a plain name, e.g. "monday_digest".
         schedule: a cron (6 fields, seconds first, or 5 fields) or words ("weekdays at 8:30").
         script_path: what to run: u/<user_id>/..., f/openanalyst/..., or one of yours in words ("my report").
         timezone: IANA timezone the cron is read in, e.g. "Europe/Paris".
@@ -64,8 +64,6 @@ def main(
         found = targets.find_runnable(user_id, path)
         path, is_flow, added = found.path, found.is_flow, found.template is not None
         unset = targets.unset_inputs(found, args or {})
-    if not name.strip():
-        name = f"{path.rsplit('/', 1)[1]}_schedule"
     body = schedule_item(user_id, name, expression, path, timezone, args or {}, is_flow, enabled, summary)
     done = ensure("schedule", body, overwrite)
     upcoming = schedules.next_run(body["schedule"], timezone)

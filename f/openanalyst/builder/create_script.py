@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import f.openanalyst.lib.builder.locks as locks
 from f.openanalyst.lib.builder.create import ensure
 from f.openanalyst.lib.builder.drafts import draft_script
 from f.openanalyst.lib.builder.paths import BuildError
@@ -45,7 +46,10 @@ def main(
         if not description.strip():
             raise BuildError("give the script's content, or a description of what it must do")
         content, mode, notes = draft_script(user_id, name, description)
-    body = script_body(user_id, name, content, language, summary or description[:80], description)
+    # Code the builder wrote runs with the versions it was checked against; a person's own code is
+    # locked by Windmill when it is deployed.
+    lock = locks.lock_for(content) if mode != "given" else None
+    body = script_body(user_id, name, content, language, summary or description[:80], description, lock)
     done = ensure("script", body, overwrite)
     return done | {
         "schema": body.get("schema"),

@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+import f.openanalyst.lib.builder.locks as locks
 import f.openanalyst.lib.builder.templates as templates
 from f.openanalyst.lib.ai.writer import ModelUnavailable, complete
 from f.openanalyst.lib.builder.flows import validate_flow_value
@@ -61,11 +62,15 @@ def draft_script(user_id: str, name: str, description: str) -> tuple[str, str, l
     try:
         for _ in range(2):
             code = _extract(complete(system, prompt, max_tokens=4096).text)
-            try:
+            try:  # parsed, main() typed, imports allowed and available to lock
                 script_body(user_id, name, code, "python3", name)
+                locks.check_typed_main(code)
+                locks.lock_for(code)
                 return code, "model", notes
             except BuildError as exc:
                 prompt += f"\n\nYour code was refused: {exc}. Fix it."
+        if url:
+            return templates.fetch_script(url), "template", notes
         notes.append("the model's code did not pass the checks twice, so this is a starter to fill in")
     except ModelUnavailable:
         if url:
