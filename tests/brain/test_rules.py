@@ -118,3 +118,24 @@ def test_step_references_pass_earlier_results_and_must_point_backwards():
     ]
     _, problems = plan_rules.check_plan(_plan(*backwards), SKILL_SCRIPTS, "alice")
     assert any("not an earlier step" in p for p in problems)
+
+
+def test_a_script_created_without_a_schema_has_the_one_main_declares(respx_mock, monkeypatch):
+    """A person's script created through the API carries no schema (Windmill stores the one its
+    client sends): it was "not found" and the person's skill could not run it."""
+    import httpx
+    import wmill.client
+
+    monkeypatch.setenv("BASE_INTERNAL_URL", "http://windmill.test")
+    monkeypatch.setenv("WM_TOKEN", "job-token")
+    monkeypatch.setenv("WM_WORKSPACE", "openanalyst")
+    monkeypatch.setattr(wmill.client, "_client", None)
+    content = 'def main(notes: str, limit: int = 5) -> dict:\n    return {"update": notes}\n'
+    respx_mock.get("http://windmill.test/api/w/openanalyst/scripts/get/p/u/alice/scripts/standup_notes").mock(
+        return_value=httpx.Response(
+            200, json={"path": "u/alice/scripts/standup_notes", "language": "python3", "content": content}
+        )
+    )
+    schema = plan_rules._windmill_schema("u/alice/scripts/standup_notes")
+    assert schema is not None and schema["required"] == ["notes"]
+    assert plan_rules.arg_errors("u/alice/scripts/standup_notes", {"notes": "x"}, schema) == []
