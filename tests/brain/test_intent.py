@@ -161,3 +161,74 @@ def test_the_status_answer_counts_what_succeeded_and_says_what_was_learned():
     text = core_answer("status", [], {"recent_tasks": tasks, "learnings": learned})
     assert "1 of 2 succeeded (50%)" in text and "- chart (failed)" in text
     assert "LinkedIn posts do best on Tuesday mornings" in text
+
+
+# ------------------------------------------------------------------ builder requests
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "details"),
+    [
+        (
+            "every weekday at 7am fetch https://api.github.com/repos/python/cpython and send me the result",
+            "build_scheduled_fetch",
+            {
+                "url": "https://api.github.com/repos/python/cpython",
+                "name": "fetch_cpython",
+                "schedule": "every weekday at 07:00",
+            },
+        ),
+        (
+            "Create a script that fetches https://api.example.com/v1/status.json and returns the JSON",
+            "build_fetch",
+            {"url": "https://api.example.com/v1/status.json", "name": "fetch_status"},
+        ),
+        (
+            "Every Monday at 8am run my analytics report",
+            "build_schedule",
+            {"schedule": "every monday at 08:00", "target": "analytics report"},
+        ),
+        (
+            "Send me a weekly report of my posts every Friday at 5pm",
+            "build_schedule",
+            {"target": "report"},
+        ),
+        ("Run my dashboard data script every day at 6:30", "build_schedule", {"target": "dashboard data"}),
+        (
+            "Schedule my social_post script with cron 0 0 9 * * 1-5",
+            "build_schedule",
+            {"schedule": "0 0 9 * * 1-5", "target": "social_post"},
+        ),
+        ("Build me a dashboard app for my metrics", "build_app", {"name": "metrics_dashboard"}),
+        ("Create a flow that drafts a LinkedIn post and schedules it", "build_flow", {}),
+        (
+            "Create a skill called meeting-notes that turns my bullet points into meeting minutes",
+            "build_skill",
+            {"name": "meeting-notes", "description": "Turns my bullet points into meeting minutes."},
+        ),
+        ("every morning at 9 fetch ftp://files.example.com/report.csv", "build_scheduled_fetch", {}),
+    ],
+)
+def test_builder_requests_say_what_to_build_with_its_details(text, name, details):
+    """The issue's example got "missing information: entities.extra.name": the rules now name the
+    item, its name, address, schedule and what it runs."""
+    found = intent.extract(text, "UTC", NOW)
+    assert found.name == name
+    assert found.entities.extra.items() >= details.items()
+
+
+def test_a_recurrence_in_words_becomes_the_cron_windmill_runs():
+    from f.openanalyst.lib.planning.building import recurrence
+    from f.openanalyst.lib.schedules import describe_cron, recurrence_to_cron
+
+    cases = {
+        "every weekday at 7am fetch https://x.example/a.json": ("0 0 7 * * 1-5", "every weekday"),
+        "Every Monday at 8am run my analytics report": ("0 0 8 * * 1", "every Monday at 08:00"),
+        "Send me a weekly report every Friday at 5pm": ("0 0 17 * * 5", "every Friday at 17:00"),
+        "Run my dashboard data script every day at 6:30": ("0 30 6 * * *", "every day at 06:30"),
+        "every hour fetch https://x.example/b.json": ("0 0 * * * *", "every hour"),
+        "every 15 minutes check https://x.example/health": ("0 */15 * * * *", "every 15 minutes"),
+    }
+    for text, (cron, words) in cases.items():
+        assert recurrence_to_cron(recurrence(text)) == cron, text
+        assert describe_cron(cron).startswith(words), text

@@ -290,3 +290,101 @@ def intents_extract(request: str) -> dict:
     import f.openanalyst.lib.planning.understanding as intents
 
     return intents.extract(request, "Europe/Paris").model_dump(mode="json")
+
+
+# ------------------------------------------------------------ the builder and a person's skills
+
+
+def test_the_issues_builder_request_plans_offline_without_asking(offline_env):
+    """It asked "missing information: entities.extra.name; ..." and built nothing."""
+    from f.openanalyst.lib.planning import understanding
+
+    text = "every weekday at 7am fetch https://api.github.com/repos/python/cpython and send me the result"
+    intent = understanding.extract(text, "Europe/Paris").model_dump(mode="json")
+    result = run_plan(request=text, intent=intent, route=route_for("WORKFLOW_BUILDER"))
+    assert result["missing"] == [] and result["problems"] == []
+    script, schedule = result["plan"]["steps"]
+    assert script["script"] == "f/openanalyst/builder/create_script"
+    assert script["args"]["name"] == "fetch_cpython"
+    assert "https://api.github.com/repos/python/cpython" in script["args"]["description"]
+    assert schedule["args"]["schedule"] == "every weekday at 07:00"
+    assert schedule["args"]["script_path"] == "$steps.script.path"
+    assert schedule["args"]["timezone"] == "Europe/Paris"
+
+
+STANDUP = {
+    "name": "standup",
+    "description": "Turn my notes into a daily standup update for the team.",
+    "triggers": ["standup", "daily update"],
+    "scripts": ["u/alice/scripts/standup_notes"],
+}
+STANDUP_WORKFLOW = (
+    "---\nname: format-standup\nintents: [standup]\nsteps:\n  - id: format\n"
+    "    script: u/alice/scripts/standup_notes\n    args:\n      notes: $request\n---\n"
+)
+
+
+def own_route(workflows: dict[str, str]) -> dict:
+    from f.openanalyst.lib.skills.loader import Skill
+
+    value = Skill.from_value({**STANDUP, "workflows": workflows}, source="custom", owner="alice").to_value()
+    return {**route_for("CORE"), "skill": "standup", "skill_context": value}
+
+
+def test_a_persons_own_skill_runs_its_one_workflow_offline_whatever_the_intent(offline_env):
+    """The router hands a person's skill with source "custom"; the planner looked for "user" and
+    answered "outside what I can do" instead of running it."""
+    for name in ("unknown", "create_post"):
+        result = run_plan(
+            request="standup update: fixed the login bug",
+            intent={**INTENT, "name": name},
+            route=own_route({"format-standup": STANDUP_WORKFLOW}),
+        )
+        [step] = result["plan"]["steps"]
+        assert step["script"] == "u/alice/scripts/standup_notes"
+        assert step["args"] == {"notes": "standup update: fixed the login bug"}
+
+
+def test_a_persons_skill_without_steps_says_offline_it_needs_a_model(offline_env):
+    result = run_plan(request="standup update: x", intent={**INTENT, "name": "unknown"}, route=own_route({}))
+    assert result["plan"]["steps"] == [] and "Anthropic key" in result["plan"]["answer"]
+
+
+def test_a_builder_refusal_ends_the_request_in_its_own_words():
+    """A step that refuses in the person's terms (BuildError, NeedsInput: the job error's `name`)
+    stops the request at once: no retry can change it, and its words are the answer."""
+    from f.openanalyst.lib.contracts import Outcome, Plan, PlanStep, StepResult
+    from f.openanalyst.lib.planning.outcome import answer_text
+
+    said = "I can only fetch web addresses (http:// or https://). Send an https:// link instead."
+    step = PlanStep(id="script", script="f/openanalyst/builder/create_script", args={"name": "f"})
+
+    def attempt(kind: str) -> Outcome:
+        failed = StepResult(step_id="script", script=step.script, success=False, error=said, error_kind=kind)
+        return Outcome(
+            phase="loop",
+            stopped=kind in ("BuildError", "NeedsInput"),
+            differences=[f"step 'script' ({step.script}) failed: {said}"],
+            plan=Plan(skill="WORKFLOW_BUILDER", steps=[step]),
+            results=[failed],
+        )
+
+    refused = attempt("BuildError")
+    assert refused.next == "conclude" and answer_text(refused, 1, False) == said
+    crashed = attempt("KeyError")
+    assert crashed.next == "retry" and "f/openanalyst/" not in answer_text(crashed, 1, False)
+
+
+def test_a_steps_own_words_are_the_answer():
+    from f.openanalyst.lib.contracts import Outcome, StepResult
+    from f.openanalyst.lib.planning.outcome import answer_text
+
+    def answer(result: dict) -> str:
+        step = StepResult(step_id="s", script="u/alice/scripts/standup_notes", success=True, result=result)
+        return answer_text(Outcome(phase="loop", success=True, mode="model", results=[step]), 1, False)
+
+    assert answer({"update": "Standup update:\n- fixed the login bug", "items": 1}).startswith(
+        "Standup update:"
+    )
+    built = answer({"path": "u/alice/apps/x", "answer": "Created the app `u/alice/apps/x`."})
+    assert built == "Created the app `u/alice/apps/x`."

@@ -163,3 +163,24 @@ def test_a_step_that_would_receive_a_platform_secret_from_an_earlier_step_does_n
     step = PlanStep(id="post", script=CREATE, args={"platform": "twitter", "topic": "$steps.fetch.period"})
     result = execute_plan.run_step(step, {"fetch": {"period": "$var:f/openanalyst/hub_push_secret"}}, "alice")
     assert not result.success and "not in your folder" in (result.error or "") and started == []
+
+
+def test_a_script_created_without_a_schema_has_the_one_main_declares(respx_mock, monkeypatch):
+    """A person's script created through the API carries no schema (Windmill stores the one its
+    client sends): it was "not found" and the person's skill could not run it."""
+    import httpx
+    import wmill.client
+
+    monkeypatch.setenv("BASE_INTERNAL_URL", "http://windmill.test")
+    monkeypatch.setenv("WM_TOKEN", "job-token")
+    monkeypatch.setenv("WM_WORKSPACE", "openanalyst")
+    monkeypatch.setattr(wmill.client, "_client", None)
+    content = 'def main(notes: str, limit: int = 5) -> dict:\n    return {"update": notes}\n'
+    respx_mock.get("http://windmill.test/api/w/openanalyst/scripts/get/p/u/alice/scripts/standup_notes").mock(
+        return_value=httpx.Response(
+            200, json={"path": "u/alice/scripts/standup_notes", "language": "python3", "content": content}
+        )
+    )
+    schema = plan_rules._windmill_schema("u/alice/scripts/standup_notes")
+    assert schema is not None and schema["required"] == ["notes"]
+    assert plan_rules.arg_errors("u/alice/scripts/standup_notes", {"notes": "x"}, schema) == []

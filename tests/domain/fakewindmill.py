@@ -113,6 +113,11 @@ class FakeWindmill:
         if m:
             rt = self.resource_types.get(m.group(1))
             return httpx.Response(200, json=rt) if rt else httpx.Response(404, text="no such type")
+        m = re.match(r"^(scripts|flows)/list$", path)
+        if m:
+            start = request.url.params.get("path_start", "")
+            kind = _KIND_OF[m.group(1)]
+            return httpx.Response(200, json=[i for p, i in self.items[kind].items() if p.startswith(start)])
         m = re.match(r"^schedules/list$", path)
         if m:
             start = request.url.params.get("path_start", "")

@@ -51,6 +51,7 @@ def dashboard() -> dict:
 
 def test_create_script_infers_the_form_and_posts_a_conforming_request(windmill):
     out = create_script.main("alice", "weekly_digest", SCRIPT, summary="Weekly digest")
+    assert out.pop("answer").startswith("Created the script `u/alice/scripts/weekly_digest`")
     assert out == {
         "path": "u/alice/scripts/weekly_digest",
         "kind": "script",
@@ -122,7 +123,7 @@ def with_model(windmill) -> None:
 def test_a_script_from_a_description_offline_is_a_typed_starter(windmill):
     out = create_script.main("alice", "Word counter", description="Count the words of a text")
     assert out["path"] == "u/alice/scripts/word_counter" and out["mode"] == "starter"
-    assert "offline" in out["notes"][0]
+    assert "needs a model" in out["notes"][0] and "starter" in out["answer"]
     code = windmill.items["script"]["u/alice/scripts/word_counter"]["content"]
     namespace: dict = {}
     exec(compile(code, "starter", "exec"), namespace)
@@ -152,9 +153,10 @@ def test_a_script_from_a_description_with_a_model_is_validated(windmill):
 # ------------------------------------------------------------------------------- flows
 
 
-def test_a_flow_from_a_description_needs_a_model_or_steps(windmill):
-    with pytest.raises(BuildError, match="no flow steps given and no model"):
-        create_flow.main("alice", "digest", description="Every week, write a post about my stats")
+def test_a_flow_from_a_description_needs_a_model_or_known_actions(windmill):
+    with pytest.raises(BuildError, match="needs a model"):
+        create_flow.main("alice", "digest", description="Every week, email my accountant the invoices")
+    assert windmill.writes() == []
     with_model(windmill)
     reply = "```json\n" + json.dumps(FLOW) + "\n```"
     windmill.router.post(ANTHROPIC).mock(return_value=httpx.Response(200, json=anthropic_reply(reply)))
@@ -166,6 +168,7 @@ def test_create_flow_validates_against_openflow_and_creates(windmill):
     out = create_flow.main(
         "alice", "post_flow", FLOW, summary="Post", schema={"type": "object", "properties": {}}
     )
+    assert out.pop("answer").startswith("Created the flow `u/alice/flows/post_flow` with 2 steps")
     assert out == {"path": "u/alice/flows/post_flow", "kind": "flow", "action": "created", "mode": "given"}
     [(_, template, body)] = windmill.writes()
     assert template == "/w/{workspace}/flows/create" and body["value"] == FLOW
@@ -330,6 +333,7 @@ def test_create_skill_validates_against_the_workspace_resource_type(windmill):
         scripts=["f/openanalyst/social/create_post", "u/alice/scripts/digest"],
         priority=2,
     )
+    assert "`u/alice/skills/newsletter`" in out.pop("answer")
     assert out == {"path": "u/alice/skills/newsletter", "kind": "resource", "action": "created"}
     [(_, template, body)] = windmill.writes()
     assert template == "/w/{workspace}/resources/create" and body["resource_type"] == "openanalyst_skill"
@@ -394,3 +398,89 @@ def test_user_ids_that_break_the_pattern_are_refused(windmill, user_id):
         with pytest.raises(InvalidUserId, match="invalid user id"):
             attempt()
     assert windmill.calls == []
+
+
+# ------------------------------------------------------------------- offline, from the templates
+
+
+def test_a_fetch_script_offline_is_the_fetch_template(windmill):
+    url = "https://api.example.com/status.json"
+    out = create_script.main("alice", "fetch_status", description=f"Fetch {url} and return its JSON")
+    assert out["mode"] == "template" and out["notes"] == []
+    assert out["schema"]["properties"]["url"]["default"] == url
+    assert "`u/alice/scripts/fetch_status`" in out["answer"] and url in out["answer"]
+    code = windmill.items["script"]["u/alice/scripts/fetch_status"]["content"]
+    assert "import httpx" in code and f'url: str = "{url}"' in code
+
+
+def test_a_non_web_address_is_refused_in_plain_words_and_nothing_is_created(windmill):
+    with pytest.raises(BuildError, match=r"only fetch web addresses \(http:// or https://\)"):
+        create_script.main("alice", "f", description="Fetch ftp://files.example.com/report.csv")
+    assert windmill.writes() == []
+
+
+def test_a_flow_offline_is_composed_from_the_actions_it_names(windmill):
+    out = create_flow.main("alice", "post_flow", summary="Draft a LinkedIn post and schedule it")
+    assert out["mode"] == "template" and "2 steps" in out["answer"]
+    flow = windmill.items["flow"]["u/alice/flows/post_flow"]
+    paths = [m["value"]["path"] for m in flow["value"]["modules"]]
+    assert paths == ["f/openanalyst/social/create_post", "f/openanalyst/social/schedule_post"]
+    assert flow["schema"]["properties"]["platform"]["default"] == "linkedin"
+    assert flow["value"]["modules"][0]["value"]["input_transforms"]["user_id"]["value"] == "alice"
+
+
+def test_a_schedule_runs_the_persons_script_named_in_words(windmill):
+    create_script.main("alice", "weekly_digest", SCRIPT)
+    out = create_schedule.main("alice", "weekly_digest_schedule", "every monday at 8am", "weekly digest")
+    schedule = windmill.items["schedule"][out["schedule_path"]]
+    assert (
+        schedule["script_path"] == "u/alice/scripts/weekly_digest" and schedule["schedule"] == "0 0 8 * * 1"
+    )
+    assert out["schedule_path"] == "u/alice/schedules/weekly_digest_schedule"
+    assert "every Monday at 08:00" in out["answer"] and out["schedule_path"] in out["answer"]
+    assert "needs topic" in out["answer"]  # main(topic: str) has no default: each run needs one
+
+
+def test_a_starting_item_named_but_missing_is_added_from_its_template(windmill):
+    out = create_schedule.main("alice", "monday_report", "every monday at 8am", "analytics report")
+    assert "u/alice/scripts/analytics_report" in windmill.items["script"]
+    assert (
+        windmill.items["schedule"][out["schedule_path"]]["script_path"] == "u/alice/scripts/analytics_report"
+    )
+    assert "starting templates" in out["answer"] and "needs" not in out["answer"]  # data is optional now
+
+
+def test_a_schedule_naming_nothing_of_the_persons_says_what_they_have(windmill):
+    create_script.main("alice", "weekly_digest", SCRIPT)
+    with pytest.raises(
+        BuildError, match=r"no script or flow of yours called 'tax filing' \(yours: weekly_digest\)"
+    ):
+        create_schedule.main("alice", "x", "every day at 9", "tax filing")
+    assert [t for _, t, _ in windmill.writes() if "schedules" in t] == []
+
+
+def test_model_code_is_created_only_typed_and_locked(windmill):
+    """With a model: parsed, every main() argument typed, imports available and pinned in the lock."""
+    with_model(windmill)
+    untyped = "```python\nimport httpx\n\n\ndef main(url):\n    return httpx.get(url).json()\n```"
+    unknown = "```python\nimport pandasx\n\n\ndef main(url: str) -> dict:\n    return {}\n```"
+    good = (
+        '```python\nimport httpx\n\n\ndef main(url: str = "https://x.example/a.json") -> dict:\n'
+        '    """Fetch."""\n    return httpx.get(url, timeout=30).json()\n```'
+    )
+    route = windmill.router.post(ANTHROPIC).mock(
+        side_effect=[httpx.Response(200, json=anthropic_reply(r)) for r in (untyped, unknown, good)]
+    )
+    out = create_script.main("alice", "fetcher", description="Fetch https://x.example/a.json")
+    assert out["mode"] == "template"  # two refusals: the model's code is not created, the template is
+    prompts = [json.loads(c.request.content)["messages"][0]["content"] for c in route.calls]
+    assert "needs a type for every argument (untyped: url)" in prompts[1]
+    out = create_script.main("alice", "fetcher2", description="Fetch https://x.example/a.json")
+    assert out["mode"] == "model"
+    lock = windmill.items["script"]["u/alice/scripts/fetcher2"]["lock"]
+    assert lock.startswith("# py: 3.") and "\nhttpx==" in lock and "\nanyio==" in lock
+
+
+def test_a_persons_own_code_is_locked_by_windmill_at_deploy(windmill):
+    create_script.main("alice", "weekly_digest", SCRIPT)
+    assert "lock" not in windmill.items["script"]["u/alice/scripts/weekly_digest"]

@@ -777,7 +777,8 @@ CASES: list[Case] = [
                 "format",
                 "u/{user}/scripts/standup_notes",
                 {"notes": "fixed the login bug, reviewed PR 42, started on billing export"},
-            )
+            ),
+            required=("update",),
         ),
     ),
     Case(
@@ -791,7 +792,8 @@ CASES: list[Case] = [
                 "format",
                 "u/{user}/scripts/standup_notes",
                 {"notes": "shipped the onboarding emails, paired with Sam"},
-            )
+            ),
+            required=("update",),
         ),
     ),
     Case(
@@ -800,7 +802,10 @@ CASES: list[Case] = [
         "standup update: wrote the migration plan",
         [says_any("needs a model", "need a model", "without a model", "Anthropic key", "offline")],
         setup=with_custom_skill_without_workflow,
-        model=r.steps(("format", "u/{user}/scripts/standup_notes", {"notes": "wrote the migration plan"})),
+        model=r.steps(
+            ("format", "u/{user}/scripts/standup_notes", {"notes": "wrote the migration plan"}),
+            required=("update",),
+        ),
         model_checks=[says("migration plan")],
     ),
     # ---------------------------------------------------------------- CORE

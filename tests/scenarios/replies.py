@@ -105,10 +105,15 @@ def build(script: str, args: dict[str, Any], code: str | None = None) -> dict[st
     return out
 
 
-def steps(*planned: tuple[str, str, dict[str, Any]], writer: str | None = None) -> dict[str, list[Reply]]:
-    """A plan of several steps given as (id, script path, args)."""
+def steps(
+    *planned: tuple[str, str, dict[str, Any]],
+    writer: str | None = None,
+    required: tuple[str, ...] = ("path",),
+) -> dict[str, list[Reply]]:
+    """A plan of several steps given as (id, script path, args), each expected to return `required`
+    (the builder's scripts return the `path` they created)."""
     out: dict[str, list[Reply]] = {
-        "planner": plan(*(bodies.step(i, s, a, required=["path"]) for i, s, a in planned)),
+        "planner": plan(*(bodies.step(i, s, a, required=list(required)) for i, s, a in planned)),
         "judge": PASS,
     }
     if writer:

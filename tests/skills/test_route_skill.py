@@ -10,6 +10,7 @@ import pytest
 import wmill.client
 import yaml
 
+import f.openanalyst.lib.planning.understanding as understanding
 import f.openanalyst.lib.skills.static_embeddings as static_embeddings
 from f.openanalyst.brain import route_skill
 from f.openanalyst.lib.skills.loader import Skill
@@ -143,6 +144,41 @@ def test_nothing_fits_but_the_intent_names_one_skill(respx_mock, windmill_env) -
     assert out["skill"] == "CORE" and "intent" in out["reason"]
     plain = route_skill.main("alice", "zzz qqq")
     assert plain["skill"] is None and plain["skill_context"] is None
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "every weekday at 7am fetch https://api.github.com/repos/python/cpython and send me the result",
+        "Send me a weekly report of my posts every Friday at 5pm",
+        "Schedule my social_post script with cron 0 0 9 * * 1-5",
+        "Create a flow that drafts a LinkedIn post and schedules it",
+    ],
+)
+def test_a_build_request_goes_to_the_builder_whatever_its_words_resemble(
+    respx_mock, windmill_env, request_text
+) -> None:
+    """These routed to CORE or SOCIAL_MEDIA by their words, which have no workflow for them: the
+    rules' intent (a schedule, a flow to build) settles it."""
+    mock_lists(respx_mock, [])
+    found = understanding.extract(request_text, "UTC")
+    out = route_skill.main("alice", request_text, found.model_dump(mode="json"))
+    assert out["skill"] == "WORKFLOW_BUILDER", out["reason"]
+
+
+def test_a_persons_own_skill_keeps_the_request_its_triggers_chose(respx_mock, windmill_env) -> None:
+    """The rules read "make my daily update" as a post; the person's skill named by its trigger keeps it."""
+    standup = {
+        "name": "standup",
+        "description": "Turn my notes into a daily standup update for the team.",
+        "triggers": ["standup", "daily update"],
+        "scripts": ["u/alice/scripts/standup_notes"],
+    }
+    mock_lists(respx_mock, [listable("u/alice/skills/standup", standup)])
+    text = "make my daily update from: shipped the onboarding emails, paired with Sam"
+    found = understanding.extract(text, "UTC")
+    assert found.name == "create_post"
+    assert route_skill.main("alice", text, found.model_dump(mode="json"))["skill"] == "standup"
 
 
 def test_bad_input_is_refused_before_any_call(windmill_env) -> None:

@@ -91,7 +91,7 @@ def main(
             refused=bool(refused),
             refusals=refused,
             needs_person=bool(missing),
-            stopped=any(r.error_kind == needs_input.KIND for r in results),
+            stopped=any(r.error_kind in needs_input.KINDS for r in results),
             missing=missing,
             differences=differences,
             feedback=list(dict.fromkeys([*(feedback or []), *differences]))[-20:],

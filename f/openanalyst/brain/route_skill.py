@@ -26,6 +26,8 @@ from f.openanalyst.lib.users import user_folder, validate_user_id
 RESOURCE_TYPE = "openanalyst_skill"
 SHARED_PREFIX = "f/openanalyst/skills/"
 PER_PAGE = 500
+# The rules' confidence at which a request's form settles the skill (see `_decisive`).
+DECISIVE = 0.8
 _logger = get_logger(__name__)
 
 
@@ -93,6 +95,21 @@ def build_registry(client: Any, user_id: str, judge: Any = None) -> tuple[SkillR
     return registry, warnings + registry.warnings
 
 
+def _decisive(intent: contracts.Intent | None, match: Any, registry: SkillRegistry, user_id: str) -> bool:
+    """Does the intent settle the skill over the router's pick? Only when the rules read it for
+    certain ("every Monday at 8am run my report": a schedule to build, whatever its words resemble),
+    the pick was by resemblance (not named in the request), and it is a shared skill with no workflow
+    for that intent (a person's own skill, chosen by its triggers, keeps the request)."""
+    if intent is None or intent.source != "rules" or intent.confidence < DECISIVE:
+        return False
+    if match.reason.startswith("explicit") or match.reason == "skill named in the request":
+        return False
+    chosen = registry.get(match.skill, user_id)
+    return (
+        chosen.source != "custom" and select_workflow(skill_workflows(chosen.workflows), intent.name) is None
+    )
+
+
 @contracts.step
 def main(user_id: str, request: str, intent: contracts.Intent | None = None) -> contracts.Route:
     """Pick the skill for `request`, and what it may run.
@@ -101,7 +118,8 @@ def main(user_id: str, request: str, intent: contracts.Intent | None = None) -> 
     skill's compiled value (`skill_context`), the person's catalog, and whether embeddings and a
     model call (grey band only, with a model configured) were used. When nothing scores above the
     threshold but the intent names an intent that exactly one skill's workflows serve, that skill
-    is chosen (the reason says so).
+    is chosen (the reason says so); so it is when the rules are sure of the intent and the
+    router's pick, a shared skill chosen by resemblance, has no workflow for it.
 
     Args:
         user_id: the person asking; their own skills route too.
@@ -123,16 +141,24 @@ def main(user_id: str, request: str, intent: contracts.Intent | None = None) -> 
         _logger.warning("skill not usable: %s", warning)
     match = registry.route(request, user_id)
     intent_name = intent.name if intent else None
-    if match.skill is None and intent_name and intent_name != "unknown":
+    serving = []
+    if intent_name and intent_name != "unknown":
         serving = [
             s
             for s in registry.skills(user_id)
             if s.model_invocable and select_workflow(skill_workflows(s.workflows), intent_name) is not None
         ]
-        if len(serving) == 1:
-            match = match.model_copy(
-                update={"skill": serving[0].name, "reason": f"intent {intent_name!r} (router abstained)"}
-            )
+    if match.skill is None and len(serving) == 1:
+        match = match.model_copy(
+            update={"skill": serving[0].name, "reason": f"intent {intent_name!r} (router abstained)"}
+        )
+    elif len(serving) == 1 and match.skill != serving[0].name and _decisive(intent, match, registry, user_id):
+        match = match.model_copy(
+            update={
+                "skill": serving[0].name,
+                "reason": f"intent {intent_name!r}: {match.skill} has no workflow for it ({match.reason})",
+            }
+        )
     return contracts.Route(
         **match.model_dump(),
         skill_context=registry.get(match.skill, user_id).to_value() if match.skill else None,

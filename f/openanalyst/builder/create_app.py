@@ -39,4 +39,19 @@ def main(
         value, mode = starter_app(user_id, summary or description or name), "template"
     body = app_body(user_id, name, summary or description[:80], value, execution_mode)
     result = ensure("app", body, overwrite)
-    return result | {"url_path": f"/apps/get/{body['path']}", "mode": mode}
+    said = (
+        f"Your app `{body['path']}` already looks like this; I left it as it is."
+        if result["action"] == "unchanged"
+        else f"Created the app `{body['path']}`"
+        + (
+            ": your dashboard (a chart of your scheduled posts per platform and a table of them), "
+            f"titled {body['summary']!r}. Change its components in Windmill's app editor."
+            if mode == "template"
+            else "."
+        )
+    )
+    return result | {
+        "url_path": f"/apps/get/{body['path']}",
+        "mode": mode,
+        "answer": said + f" Open it at /apps/get/{body['path']}.",
+    }

@@ -28,8 +28,7 @@ def main(
     Args:
         user_id: the person; the flow is created in their folder only.
         name: a plain name, e.g. "weekly_report".
-        value: the OpenFlow value: {"modules": [...], ...}. Empty: composed by the model from the
-            description (validated) when one is configured.
+        value: the OpenFlow value {"modules": [...]}; empty: composed from the description.
         summary: a short title.
         description: what it does.
         schema: the flow's input JSON schema (type object).
@@ -37,9 +36,21 @@ def main(
     """
     mode = "given"
     if not value:
-        if not description.strip():
-            raise BuildError("give the flow's value (modules), or a description of its steps")
-        value, _ = draft_flow(user_id, description)
-        mode = "model"
+        wanted = description.strip() or summary.strip()  # a title alone still says what it does
+        if not wanted:
+            raise BuildError("say what the flow should do, step by step")
+        value, drafted_schema, mode = draft_flow(user_id, wanted)
+        schema = schema or drafted_schema
     body = flow_body(user_id, name, summary or description[:80], value, schema, description)
-    return ensure("flow", body, overwrite) | {"mode": mode}
+    done = ensure("flow", body, overwrite)
+    steps = [str(m.get("summary") or m.get("id")) for m in body["value"].get("modules") or []]
+    inputs = list((body.get("schema") or {}).get("properties") or {})
+    said = (
+        f"Your flow `{done['path']}` already does this; I left it as it is."
+        if done["action"] == "unchanged"
+        else f"Created the flow `{done['path']}`"
+        + (f" with {len(steps)} steps: " + ", then ".join(s.lower() for s in steps) + "." if steps else ".")
+    )
+    if inputs:
+        said += f" Run it from your Windmill folder with its inputs ({', '.join(inputs)})."
+    return done | {"mode": mode, "answer": said}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import f.openanalyst.lib.builder.locks as locks
 from f.openanalyst.lib.builder.create import ensure
 from f.openanalyst.lib.builder.drafts import draft_script
 from f.openanalyst.lib.builder.paths import BuildError
@@ -45,9 +46,27 @@ def main(
         if not description.strip():
             raise BuildError("give the script's content, or a description of what it must do")
         content, mode, notes = draft_script(user_id, name, description)
-    body = script_body(user_id, name, content, language, summary or description[:80], description)
-    return ensure("script", body, overwrite) | {
+    # Code the builder wrote runs with the versions it was checked against; a person's own code is
+    # locked by Windmill when it is deployed.
+    lock = locks.lock_for(content) if mode != "given" else None
+    body = script_body(user_id, name, content, language, summary or description[:80], description, lock)
+    done = ensure("script", body, overwrite)
+    return done | {
         "schema": body.get("schema"),
         "mode": mode,
         "notes": notes,
+        "answer": answer(done, description, notes),
     }
+
+
+def answer(done: dict[str, Any], description: str, notes: list[str]) -> str:
+    """What the person reads: the script's path, what it does, how to run it, what is left to do."""
+    what = " ".join(description.split()).rstrip(".")
+    if done["action"] == "unchanged":
+        text = f"Your script `{done['path']}` already does this; I left it as it is."
+    else:
+        text = f"Created the script `{done['path']}`" + (f": {what[:1].lower()}{what[1:]}." if what else ".")
+    text += " Run it from your Windmill folder, or ask me to run it on a schedule."
+    if notes:
+        text += " Note: " + "; ".join(notes) + "."
+    return text

@@ -55,4 +55,18 @@ def main(
     }
     if not description.strip():
         raise BuildError("a skill needs a description: say what it does and when to use it")
-    return ensure("resource", skill_body(user_id, name, value, description), overwrite)
+    body = skill_body(user_id, name, value, description)
+    done = ensure("resource", body, overwrite)
+    triggers = ", ".join(f'"{t}"' for t in body["value"]["triggers"])
+    said = (
+        f"Your skill `{done['path']}` already says this; I left it as it is."
+        if done["action"] == "unchanged"
+        else f"Created your skill `{done['path']}`: {description.strip()} It is yours alone and is "
+        f"chosen when a request mentions {triggers}."
+    )
+    if not body["value"]["workflows"]:
+        said += (
+            " It has no steps of its own yet, so it works when a model is configured; add a workflow "
+            "to it (steps that run your scripts) to use it without one."
+        )
+    return done | {"answer": said}

@@ -171,3 +171,36 @@ def next_run(cron: str, timezone: str, after: dt.datetime | None = None) -> dt.d
                             return candidate
         day += dt.timedelta(days=1)
     return None
+
+
+_DAY_WORDS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+
+
+def describe_cron(cron: str) -> str:
+    """A 6-field cron in words, for the forms people ask for ("every weekday (Monday to Friday) at
+    07:00", "every Monday at 08:00", "every hour"); others as "on the schedule `<cron>`"."""
+    sec, minute, hour, dom, month, dow = validate_cron(cron).split()
+    plain = sec == "0" and month == "*" and minute.isdigit()
+    if sec == "0" and minute.startswith("*/") and hour == dom == month == dow == "*":
+        return f"every {minute[2:]} minutes"
+    if plain and minute == "0" and hour == "*" and dom == month == dow == "*":
+        return "every hour"
+    if plain and minute == "0" and hour.startswith("*/") and dom == dow == "*":
+        return f"every {hour[2:]} hours"
+    if not (plain and hour.isdigit()):
+        return f"on the schedule `{cron}`"
+    at = f"at {int(hour):02d}:{int(minute):02d}"
+    if dom == "*" and dow == "*":
+        return f"every day {at}"
+    if dom == "*" and dow == "1-5":
+        return f"every weekday (Monday to Friday) {at}"
+    if dom == "*" and dow in ("0,6", "6,0"):
+        return f"every weekend day (Saturday and Sunday) {at}"
+    if dom == "*" and re.fullmatch(r"[0-7](,[0-7])*", dow):
+        days = [_DAY_WORDS[int(d) % 7] for d in dow.split(",")]
+        return f"every {' and '.join(days)} {at}"
+    if dow == "*" and dom.isdigit():
+        n = int(dom)
+        suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+        return f"on the {n}{suffix} of every month {at}"
+    return f"on the schedule `{cron}`"

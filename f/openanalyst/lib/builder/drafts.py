@@ -6,6 +6,8 @@ import json
 import re
 from typing import Any
 
+import f.openanalyst.lib.builder.locks as locks
+import f.openanalyst.lib.builder.templates as templates
 from f.openanalyst.lib.ai.writer import ModelUnavailable, complete
 from f.openanalyst.lib.builder.flows import validate_flow_value
 from f.openanalyst.lib.builder.paths import BuildError
@@ -46,7 +48,8 @@ def starter_script(name: str, description: str) -> str:
 
 
 def draft_script(user_id: str, name: str, description: str) -> tuple[str, str, list[str]]:
-    """(code, mode, notes): model-written and validated when a model is configured, else a starter."""
+    """(code, mode, notes): model-written and validated when a model is configured; without one, the
+    fetch template when the description asks to fetch one web address, else a starter."""
     system = (
         "You write Windmill Python scripts. Exactly one top-level `def main\x28...)` with a typed signature "
         "(str, int, float, bool, dict, list[str], Literal[...] for choices; never Enum), a docstring, and a "
@@ -55,22 +58,33 @@ def draft_script(user_id: str, name: str, description: str) -> tuple[str, str, l
     )
     prompt = f"Script name: {name}\nWhat it must do: {description}"
     notes: list[str] = []
+    url = templates.fetch_url(description)  # refuses a non-web address before anything is written
     try:
         for _ in range(2):
             code = _extract(complete(system, prompt, max_tokens=4096).text)
-            try:
+            try:  # parsed, main() typed, imports allowed and available to lock
                 script_body(user_id, name, code, "python3", name)
+                locks.check_typed_main(code)
+                locks.lock_for(code)
                 return code, "model", notes
             except BuildError as exc:
                 prompt += f"\n\nYour code was refused: {exc}. Fix it."
-        notes.append("the model's code failed validation twice; created a starter instead")
-    except ModelUnavailable as exc:
-        notes.append(f"offline: {exc}; created a starter to fill in")
+        if url:
+            return templates.fetch_script(url), "template", notes
+        notes.append("the model's code did not pass the checks twice, so this is a starter to fill in")
+    except ModelUnavailable:
+        if url:
+            return templates.fetch_script(url), "template", notes
+        notes.append(
+            "writing this script's logic needs a model, and none is configured (no Anthropic key), so "
+            "this is a starter with a typed main() to fill in"
+        )
     return starter_script(name, description), "starter", notes
 
 
-def draft_flow(user_id: str, description: str) -> tuple[dict[str, Any], list[str]]:
-    """An OpenFlow value written by the model from `description`, validated (one retry)."""
+def draft_flow(user_id: str, description: str) -> tuple[dict[str, Any], dict[str, Any] | None, str]:
+    """(OpenFlow value, input schema or None, mode): written by the model from `description` and
+    validated (one retry); without a model, composed from the shared actions it names (templates)."""
     system = (
         "You compose Windmill flows. Answer with one ```json block holding an OpenFlow value: "
         '{"modules": [{"id": "snake_case", "value": {"type": "script", "path": "<script path>", '
@@ -86,17 +100,19 @@ def draft_flow(user_id: str, description: str) -> tuple[dict[str, Any], list[str
             try:
                 value = json.loads(text)
                 validate_flow_value(user_id, value)
-                return value, []
+                return value, None, "model"
             except (ValueError, BuildError) as exc:
                 prompt += f"\n\nYour flow was refused: {str(exc)[:300]}. Fix it."
+    except ModelUnavailable:
+        value, schema, _ = templates.compose_flow(user_id, description)
+        return value, schema, "template"
+    try:  # the model's flows did not pass the checks: the template's, when the actions are known
+        value, schema, _ = templates.compose_flow(user_id, description)
+        return value, schema, "template"
+    except BuildError:
         raise BuildError(
-            "the model could not write a valid flow from this description; list the steps instead"
-        )
-    except ModelUnavailable as exc:
-        raise BuildError(
-            f"no flow steps given and no model to compose them ({exc}): pass `value` with the modules, "
-            "e.g. one script step per action"
-        ) from exc
+            "I could not write a valid flow from this description; list the steps it should run, one by one"
+        ) from None
 
 
 def starter_app(user_id: str, title: str) -> dict[str, Any]:

@@ -95,6 +95,7 @@ def script_body(
     language: str,
     summary: str,
     description: str = "",
+    lock: str | None = None,
 ) -> dict[str, Any]:
     path = item_path(user_id, "scripts", name)
     if language not in LANGUAGES:
@@ -113,5 +114,7 @@ def script_body(
     }
     if language == "python3":
         body["schema"] = python_schema(content)
+    if lock is not None:
+        body["lock"] = lock  # NewScript.lock: installed as it is, no dependency job
     check_code(user_id, content, language, path)
     return body

@@ -162,9 +162,10 @@ def plan_from_workflows(
         dict(skill.get("workflows") or {}), list(skill.get("scripts") or [])
     )
     workflow = skill_workflows.select_workflow(workflows, intent.get("name"))
-    if workflow is None and skill.get("source") == "user" and len(workflows) == 1:
+    own = skill.get("source") == "custom"  # a person's own skill (the loader's `Skill.source`)
+    if workflow is None and own and len(workflows) == 1:
         workflow = workflows[0]  # a person's own skill with one workflow: that is what it does
-    if workflow is None and not workflows and skill.get("source") == "user":
+    if workflow is None and not workflows and own:
         answer = (
             f"Your skill {skill.get('name')} has no steps I can run without a model. Add a workflow to "
             "it, or ask again once an Anthropic key is configured."

@@ -83,6 +83,8 @@ def _describe(step_result: Mapping[str, Any], description: str | None) -> list[s
     if not isinstance(output, Mapping):
         return [f"Result: {json.dumps(output, default=str)[:300]}"] if output else []
     lines: list[str] = []
+    if isinstance(output.get("answer"), str) and output["answer"].strip():
+        return [output["answer"].strip()]  # the step's own words to the person (the builder's)
     message = output["message"].strip() if isinstance(output.get("message"), str) else ""
     if message and not output.get("content") and not output.get("schedule_path"):
         # a result's own chat text (a report with its charts, an engagement summary)
@@ -100,6 +102,9 @@ def _describe(step_result: Mapping[str, Any], description: str | None) -> list[s
         value = output.get(key)
         if isinstance(value, str) and value and not lines:
             lines.append(f"{key.replace('_', ' ').capitalize()}: {value}")
+    texts = [v.strip() for v in output.values() if isinstance(v, str) and v.strip()]
+    if not lines and texts:  # a script's own text (a person's skill: {"update": "..."})
+        lines.append(max(texts, key=len))
     if not lines:  # a result with nothing to show: say what was done, in the plan's words
         lines.append(f"Done: {description[0].lower()}{description[1:]}." if description else "Done.")
     return lines
@@ -116,7 +121,7 @@ def answer_text(final: Outcome, attempts: int, research_applied: bool) -> str:
             "the scripts in your own folder. Ask for it in other words, or ask me for `help`."
         )
     if final.stopped:  # only the person can go on: what to give, in the step's own words
-        asks = [r.error for r in final.results if r.error_kind == needs_input.KIND and r.error]
+        asks = [r.error for r in final.results if r.error_kind in needs_input.KINDS and r.error]
         return "\n\n".join(dict.fromkeys(asks))
     if final.success and final.plan is not None and final.plan.answer:
         text = final.plan.answer

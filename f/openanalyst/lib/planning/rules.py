@@ -32,6 +32,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 import f.openanalyst.lib.windmill.rest as windmill_rest
+from f.openanalyst.lib.builder.scripts import python_schema
 from f.openanalyst.lib.contracts import Plan, PlanStep
 from f.openanalyst.lib.planning.checks import MISSING, field_value
 from f.openanalyst.lib.skills.workflows import STEP_REF_RE
@@ -106,7 +107,15 @@ def _windmill_schema(path: str) -> dict[str, Any] | None:
     if response.status_code == 404:
         return None
     response.raise_for_status()
-    schema = response.json().get("schema")
+    script = response.json()
+    schema = script.get("schema")
+    if not isinstance(schema, dict) and script.get("language") == "python3" and script.get("content"):
+        # Created through the API without one (Windmill stores the schema its client sends): read
+        # it from main() as Windmill's parser would.
+        try:
+            schema = python_schema(str(script["content"]))
+        except ValueError:
+            return None
     return schema if isinstance(schema, dict) else None
 
 

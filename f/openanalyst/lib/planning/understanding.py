@@ -13,6 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import f.openanalyst.lib.datasets as datasets
+import f.openanalyst.lib.planning.building as building
 import f.openanalyst.lib.timeparse as timeparse
 from f.openanalyst.lib.contracts import Entities, Intent
 from f.openanalyst.lib.protocol import Attachment
@@ -360,6 +361,9 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         name, confidence = "analyze", 0.75 if not pasted else 0.85
     else:
         name, confidence = "unknown", 0.2
+    if name == "build" and (built := building.read(text)):
+        name, details = built  # which item, its name, address, schedule and target
+        extra |= details
     entities = Entities(
         platform=platform,
         topic=topic if name in POST_INTENTS else _topic(text),
