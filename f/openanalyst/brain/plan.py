@@ -116,6 +116,15 @@ def main(
         return result.model_copy(update={"attempt": attempt, "phase": phase})
 
 
+# What the planner is told when no skill serves the request: it may only answer.
+OUT_OF_SCOPE_CONTEXT = (
+    "No skill serves this request and no script may run. OpenAnalyst writes and schedules social media "
+    "posts, analyses data a person pastes or attaches, and builds scripts, schedules and dashboards in "
+    "their Windmill folder."
+)
+MAX_DIRECT_ANSWER_CHARS = 700
+
+
 def make_plan(
     user_id: str,
     request: str,
@@ -149,6 +158,8 @@ def make_plan(
         update = offline.context_update(extra_entities.get("context_update"), context)
         problems = [str(p) for p in extra_entities.get("preference_problems") or []]
         answer = offline.core_answer(intent_name, _catalog(route), context, update, problems)
+        if config.online and offline.is_out_of_scope(intent_name):
+            answer = _direct_answer(config, request, user_id, usage) or answer
         core = Plan(skill=offline.CORE_SKILL, rationale="answered directly", mode="offline", answer=answer)
         # the context update is applied by record_history with the history (through conclude)
         return planned(core, context_update=update or None).model_copy(update={"skill": offline.CORE_SKILL})
@@ -184,6 +195,20 @@ def make_plan(
             [str(exc)],
         )
     return planned(plan, missing=missing, problems=problems_before + problems)
+
+
+def _direct_answer(config: llm.ModelConfig, request: str, user_id: str, usage: llm.Usage) -> str | None:
+    """With a model, a request no skill serves gets a brief direct answer when it is harmless (the
+    planner with no scripts: it can only answer); None when the model gives no usable answer."""
+    core = {"name": offline.CORE_SKILL, "description": OUT_OF_SCOPE_CONTEXT, "scripts": []}
+    try:
+        plan = planner.plan_with_model(config, core, user_id, f"Request: {request}", usage)
+    except Exception as exc:  # no answer from the model: the honest offline reply stands
+        log(_logger, logging.WARNING, "direct answer failed", error=str(exc)[:300])
+        return None
+    if plan.steps or not plan.answer or len(plan.answer) > MAX_DIRECT_ANSWER_CHARS:
+        return None
+    return plan.answer
 
 
 def _extra_skills(route: contracts.Route) -> dict[str, dict[str, Any]]:

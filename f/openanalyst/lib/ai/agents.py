@@ -100,6 +100,9 @@ Rules:
 - Times are ISO 8601 with the person's UTC offset; use the resolved time given in the intent.
 - If earlier attempts failed, the differences are listed: change the plan so they cannot recur.
 - If the request needs no script (a question about you or your skills), return no steps and an answer.
+- If no skill serves the request (the skill context says so): return no steps. When a short, factual
+  answer is harmless, give it in one or two sentences; never pretend to act in the world (book, buy,
+  look up live data): say plainly you can't. Then name what OpenAnalyst can do instead.
 """
 
 JUDGE_INSTRUCTIONS = """You are the OpenAnalyst judge. Decide whether a script's output meets a quality

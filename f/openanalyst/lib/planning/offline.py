@@ -76,6 +76,14 @@ EXAMPLES = (
 )
 
 
+# CORE's own intents; any other intent routed to CORE is a request no skill serves.
+CORE_INTENTS = ("preferences", "help", "greeting", "status")
+
+
+def is_out_of_scope(intent_name: str) -> bool:
+    return intent_name not in CORE_INTENTS
+
+
 def out_of_scope_answer() -> str:
     """A short, honest reply to a request no skill serves, with example requests."""
     examples = "\n".join(f'- "{e}"' for e in EXAMPLES)
@@ -125,7 +133,7 @@ def core_answer(
     `update` is the context change a preferences request makes (applied by record_history)."""
     if intent_name == "preferences":
         return _preferences_answer(context, update or {}, problems)
-    if intent_name not in ("help", "greeting", "status"):
+    if is_out_of_scope(intent_name):
         return out_of_scope_answer()
     if intent_name == "status":
         return _status_answer(context)
