@@ -165,6 +165,10 @@ def make_plan(
         return planned(core, context_update=update or None).model_copy(update={"skill": offline.CORE_SKILL})
 
     problems_before: list[str] = []
+    if config.online and (ask := offline.missing_first(skill, user_id, request, intent, context, answers)):
+        # the rules know a slot only the person can fill: ask before the model plans around it
+        asking = Plan(skill=skill_name, mode="model")
+        return planned(asking, config.label("planner"), missing=ask, mode="model")
     if config.online:
         own = [p for p in named if p.startswith(f"u/{user_id}/")]
         learnings = list((research or {}).get("learnings") or [])

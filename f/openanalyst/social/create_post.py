@@ -328,6 +328,7 @@ def main(
     return {
         "content": content,
         "platform": platform,
+        "topic": topic,
         "hashtags": used_tags,
         "chars": platforms.count_chars(platform, content),
         "limit": limit,

@@ -206,6 +206,32 @@ def plan_from_workflows(
     return plan, missing
 
 
+# Slots a model cannot fill for the person.
+ONLY_THE_PERSON = ("entities.topic",)
+
+
+def missing_first(
+    skill: Mapping[str, Any],
+    user_id: str,
+    request: str,
+    intent: Mapping[str, Any] | None,
+    context: Mapping[str, Any] | None,
+    answers: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """What only the person can say, asked before a model plans: the topic the skill's workflow
+    requires and nothing filled (a model can pick a time or a name, not what the post is about),
+    and a time that has already passed (asked again, never moved)."""
+    try:
+        _plan, missing = plan_from_workflows(skill, user_id, request, intent, context, answers)
+    except NoWorkflow:
+        missing = []
+    missing = [m for m in missing if m in ONLY_THE_PERSON]
+    extra = ((intent or {}).get("entities") or {}).get("extra") or {}
+    if extra.get("past_time") and not (answers or {}).get("time") and "entities.time" not in missing:
+        missing.append("entities.time")
+    return missing
+
+
 def with_answers(intent: Mapping[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:
     """The intent with the person's answers filled in (answers win over what was guessed)."""
     entities = dict(intent.get("entities") or {})

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 import f.openanalyst.lib.needs_input as needs_input
 import f.openanalyst.lib.planning.person_terms as person_terms
+import f.openanalyst.lib.platforms as platforms
 from f.openanalyst.lib.ai.llm import OFFLINE, total_usage
 from f.openanalyst.lib.contracts import MAX_ATTEMPTS, Conclusion, Outcome, Plan, Planned
 from f.openanalyst.lib.skills.workflows import STEP_REF_RE
@@ -78,6 +80,17 @@ def _fed_forward(planned: Plan | None) -> set[str]:
     return {m[1] for m in refs if m and m[2] is None}
 
 
+def _readable_time(value: Any) -> str:
+    """An ISO time as a person reads it ("Monday 7 December 2026, 09:00"); other text as it is."""
+    if not isinstance(value, str) or not value:
+        return "the requested time"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return f"{moment:%A} {moment.day} {moment:%B %Y, %H:%M}"
+
+
 def _describe(step_result: Mapping[str, Any], description: str | None) -> list[str]:
     output = step_result.get("result")
     if not isinstance(output, Mapping):
@@ -91,11 +104,15 @@ def _describe(step_result: Mapping[str, Any], description: str | None) -> list[s
         return [message]
     if isinstance(output.get("content"), str) and output["content"].strip():
         platform = output.get("platform")
-        head = f"Here is your {platform} post" if platform else "Here is the result"
+        about = (
+            f" about {output['topic']}" if isinstance(output.get("topic"), str) and output["topic"] else ""
+        )
+        shown = platforms.RULES[platform].name if platform in platforms.RULES else platform
+        head = f"Here is your {shown} post{about}" if platform else "Here is the result"
         chars = f" ({output['chars']} characters)" if output.get("chars") else ""
         lines.append(f"{head}{chars}:\n\n{output['content'].strip()}")
     if output.get("schedule_path"):
-        when = output.get("next_run") or output.get("when") or "the requested time"
+        when = _readable_time(output.get("next_run") or output.get("when"))
         zone = f" ({output['timezone']})" if output.get("timezone") else ""
         lines.append(f"Scheduled for {when}{zone} as `{output['schedule_path']}`.")
     for key in ("summary", "report", "url", "path", "app_path", "flow_path", "script_path"):
