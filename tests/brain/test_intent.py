@@ -232,3 +232,27 @@ def test_a_recurrence_in_words_becomes_the_cron_windmill_runs():
     for text, (cron, words) in cases.items():
         assert recurrence_to_cron(recurrence(text)) == cron, text
         assert describe_cron(cron).startswith(words), text
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("a linkedin post launching our mobile app", "launching our mobile app"),
+        ("tweet five lessons from our first year", "five lessons from our first year"),
+        ("a witty caption for our new coffee blend", "our new coffee blend"),
+        ("Write a tweet celebrating 10k users", "celebrating 10k users"),
+        (
+            "Post on LinkedIn: we are hiring two data engineers in Berlin",
+            "we are hiring two data engineers in Berlin",
+        ),
+        ("Write a tweet about our summer sale and schedule it", "our summer sale"),
+    ],
+)
+def test_a_posts_topic_is_found_however_it_is_phrased(text, topic):
+    found = intent.extract(text, "UTC", NOW)
+    assert found.name in ("create_post", "create_and_schedule") and found.entities.topic == topic
+
+
+def test_no_topic_is_invented_when_none_is_given():
+    for text in ("post it", "Schedule a LinkedIn post for next Monday at 9am", "tweet and schedule it"):
+        assert intent.extract(text, "UTC", NOW).entities.topic is None

@@ -935,6 +935,7 @@ CASES: list[Case] = [
         "Write a LinkedIn post about our new reporting feature",
         [no_question, says("reporting feature"), says_any("busy", "unavailable", "overloaded", "offline")],
         model=r.overloaded(),
+        markers=["our new reporting feature"],  # the writer's prompt names the topic, not the request
         modes=("model",),
     ),
     Case(

@@ -115,6 +115,8 @@ def _describe(step_result: Mapping[str, Any], description: str | None) -> list[s
         when = _readable_time(output.get("next_run") or output.get("when"))
         zone = f" ({output['timezone']})" if output.get("timezone") else ""
         lines.append(f"Scheduled for {when}{zone} as `{output['schedule_path']}`.")
+    if message and lines and not output.get("schedule_path"):
+        lines.append(message[:1].upper() + message[1:])  # what happened to the post (published, kept due)
     for key in ("summary", "report", "url", "path", "app_path", "flow_path", "script_path"):
         value = output.get(key)
         if isinstance(value, str) and value and not lines:

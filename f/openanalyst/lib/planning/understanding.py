@@ -69,8 +69,20 @@ _TOPIC_STARTS = (
     re.compile(r"\bnow:\s*(?P<t>.+)", re.I),
     re.compile(r"\bfor\s+(?P<t>(?:launching|announcing|celebrating|introducing)\b.+)", re.I),
     re.compile(r"\b(?:caption|post|tweet|update)\s+(?:for|on)\s+(?P<t>(?:our|my|the|a|an)\b.+)", re.I),
-    re.compile(r"\b(?:that|announcing|inviting|celebrating|introducing|launching|sharing)\s+(?P<t>.+)", re.I),
+    # the gerund is the news: "launching our app", "celebrating 10k users" keep their verb
+    re.compile(
+        r"\b(?P<t>(?:announcing|inviting|celebrating|introducing|launching|sharing|welcoming|thanking|"
+        r"promoting|mocking|teasing|recapping)\b.+)",
+        re.I,
+    ),
+    re.compile(r"\bthat\s+(?P<t>.+)", re.I),
+    # "tweet five lessons from our first year": what follows the post noun
+    re.compile(
+        r"\b(?:post|tweet|caption|thread)\s+(?!(?:about|on|for|to|it|this|that|and|now)\b)(?P<t>\w.+)", re.I
+    ),
 )
+# A request that opens with a post noun asks for a post ("a witty caption for our new blend").
+_LEADING_POST_RE = re.compile(r"^\s*(?:an?\s+)?(?:[\w-]+\s+){0,2}(?:post|tweet|caption|thread)\b", re.I)
 # Where a topic ends: scheduling, tone, platform and call-to-action clauses.
 _TOPIC_ENDS = re.compile(
     r"\s*(?:,(?!\d)|;|\band\s+(?:then\s+)?(?:schedule|post|publish|send|end|share)\b|\bthen\b|"
@@ -331,9 +343,9 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         extra["past_time"] = found.text
     dataset = _DATASET_RE.search(text)
     wants_schedule = bool(_SCHEDULE_RE.search(text)) or (found is not None and platform is not None)
-    wants_post = bool(_POST_NOUN_RE.search(text) and (_CREATE_RE.search(text) or platform)) or bool(
-        platform and _CREATE_RE.search(text)
-    )
+    wants_post = bool(
+        _POST_NOUN_RE.search(text) and (_CREATE_RE.search(text) or platform or _LEADING_POST_RE.search(text))
+    ) or bool(platform and _CREATE_RE.search(text))
 
     if update or problems:
         name, confidence = "preferences", 0.9
