@@ -18,6 +18,7 @@ from tests.brain.scenarios import (
     SEED,
     answer_questions,
     finish,
+    jobs_of,
     run_request,
     script,
     scripts_run,
@@ -216,3 +217,14 @@ def test_offline_a_retry_that_would_repeat_the_plan_asks_the_person_at_once(dev_
     assert modules["recover"]["branch_chosen"]["type"] == "default"  # no research either
     assert "u/alice/schedules/" in result["content"], result["content"]
     assert scripts_run(dev_runtime, job).count(SCHEDULE) == 2  # attempt 1, then with the answer
+
+
+def test_a_stated_tone_preference_changes_the_next_post(dev_runtime, hub, no_model):
+    """"I prefer a witty tone" is remembered; the next post is drafted in it without being asked."""
+    job, _ = run_request(dev_runtime, "I prefer a witty tone for my posts", user="dana")
+    assert "witty" in finish(dev_runtime, job)["content"]
+    job, _ = run_request(dev_runtime, "Write a LinkedIn post about our new office in Lisbon", user="dana")
+    result = finish(dev_runtime, job)
+    drafts = [j for j in jobs_of(dev_runtime, job) if j.get("script_path") == CREATE]
+    assert drafts and drafts[-1]["args"]["tone"] == "witty", [d["args"] for d in drafts]
+    assert "our new office in Lisbon" in result["content"]
