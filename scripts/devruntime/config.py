@@ -41,7 +41,7 @@ class Settings:
     # fork: start jobs from a warm fork server (fast); else a fresh interpreter per job.
     fork: bool = True
     # modules the fork server imports once, comma-separated
-    preload: str = "wmill,httpx,pydantic,pydantic.main,pydantic.fields,pydantic.types,yaml"
+    preload: str = "wmill,httpx,httpcore,pydantic,pydantic.main,pydantic.fields,pydantic.types,yaml"
     # third-party modules it imports when idle, after it is ready (the fork server runs OpenBLAS
     # with one thread, so numpy may be loaded before a fork: no thread is running then)
     preload_idle: str = "jsonschema,frontmatter,anthropic,agno.agent,agno.team,agno.models.anthropic"

@@ -105,7 +105,7 @@ def test_research_does_not_help_so_the_person_is_asked_and_the_answer_resumes_th
 def test_a_step_that_keeps_failing_is_explained_to_the_person_in_their_terms(dev_runtime, hub, no_model):
     from hub.relay import error_text
 
-    # The store is down: load_context fails, is retried once, fails again.
+    # The store is down: analyze_intent cannot load the context, is retried once, fails again.
     dev_runtime.set_resource(
         "f/openanalyst/db",
         {"host": "127.0.0.1", "port": 9, "user": "openanalyst", "password": "x", "dbname": "openanalyst"},
@@ -120,9 +120,10 @@ def test_a_step_that_keeps_failing_is_explained_to_the_person_in_their_terms(dev
     said = error_text(done["result"])  # what the hub relays to the person
     assert said.startswith("I could not read what I remember about you") and "Send your request again" in said
     assert not re.search(
-        r"(?i)error|exception|traceback|psycopg|connection|\.py\b|f/openanalyst|load_context", said
+        r"(?i)error|exception|traceback|psycopg|connection|\.py\b|f/openanalyst|load_context|analyze_intent",
+        said,
     )
-    assert done["flow_status"]["failure_module"]["parent_module"] == "load_context"
+    assert done["flow_status"]["failure_module"]["parent_module"] == "analyze_intent"
 
 
 def test_core_help_is_answered_without_child_jobs(dev_runtime, hub, no_model):
@@ -153,7 +154,7 @@ def test_seed_example_offline_end_to_end(dev_runtime, hub, no_model):
     with open_store() as store:
         tasks = store.recent_tasks("alice")
     assert tasks[0]["message_id"] == message_id and tasks[0]["status"] in ("success", "succeeded", "done")
-    # the answer the person read is the task's summary (record_history gets conclude's text)
+    # the answer the person read is the task's summary (respond records conclude's text)
     assert tasks[0]["summary"] and result["content"].startswith(tasks[0]["summary"])
     assert post.group(2)[:40] in tasks[0]["summary"]
     progress = hub.of_type("TASK_PROGRESS", message_id)

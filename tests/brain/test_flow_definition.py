@@ -56,15 +56,12 @@ SKIP_RULE = re.compile(r'^results\.\w+\.next !==? "(execute|retry|research|ask|c
 def test_the_request_path_reads_top_to_bottom():
     order = [m["id"] for m in flow()["value"]["modules"]]
     assert order == [
-        "load_context",
         "analyze_intent",
         "route_skill",
         "plan",
         *[f"attempt_{n}" for n in range(1, MAX_ATTEMPTS + 1)],
         "recover",
         "ask",
-        "conclude",
-        "record_history",
         "respond",
     ]
 
@@ -111,7 +108,7 @@ def test_a_failed_step_is_explained_and_only_safe_steps_are_retried():
     sub = modules_by_id(yaml.safe_load(ATTEMPT_FILE.read_text())["value"]["modules"])
     retried = {mid for mid, m in {**found, **sub}.items() if "retry" in m}
     assert {"execute", "clarify"}.isdisjoint(retried)  # their jobs have effects
-    assert {"load_context", "route_skill", "record_history", "plan", "evaluate"} <= retried
+    assert {"analyze_intent", "route_skill", "respond", "plan", "evaluate"} <= retried
 
 
 def test_the_flow_runs_from_the_ui_with_only_a_person_and_a_request():

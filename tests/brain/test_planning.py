@@ -225,8 +225,8 @@ def test_unsure_intent_is_refined_by_the_model_and_rules_keep_what_they_saw(mode
     out = analyze_intent.main(
         "alice",
         "thoughts for my linkedin people re our new API",
-        {"user_id": "alice", "timezone": "Europe/Paris"},
-    )
+        context={"user_id": "alice", "timezone": "Europe/Paris"},
+    )["intent"]
     assert out["name"] == "create_post" and out["source"] == "model"
     assert out["entities"]["platform"] == "linkedin"  # seen by the rules, not overridden
     assert out["entities"]["topic"] == "our new API"
@@ -238,7 +238,8 @@ def test_unsure_intent_is_refined_by_the_model_and_rules_keep_what_they_saw(mode
 def test_confident_rules_spend_no_tokens(model_env, respx_mock):
     from f.openanalyst.brain import analyze_intent
 
-    out = analyze_intent.main("alice", REQUEST, {"user_id": "alice", "timezone": "Europe/Paris"})
+    context = {"user_id": "alice", "timezone": "Europe/Paris"}
+    out = analyze_intent.main("alice", REQUEST, context=context)["intent"]
     assert out["name"] == "create_and_schedule" and out["tokens"]["calls"] == 0  # respx: no call
 
 

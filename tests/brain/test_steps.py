@@ -16,6 +16,7 @@ import yaml
 import f.openanalyst.lib.planning.rules as plan_rules
 import f.openanalyst.lib.signing as signing
 from f.openanalyst.brain import clarify, conclude, evaluate, execute_plan, research, respond
+from f.openanalyst.lib.contracts import Conclusion
 from f.openanalyst.lib.protocol import AssistantResponsePayload
 from tests.brain import anthropic_bodies as bodies
 from tests.brain.conftest import MESSAGES_URL, REPO
@@ -326,7 +327,7 @@ def test_conclude_and_respond_after_research_helped(no_windmill):
     assert result["learnings"] == [learning] and len(result["failures"]) == 3
     assert result["windmill_jobs"] == ["job-1", "job-2", "job-3", "job-4"]
     assert result["tokens"]["calls"] == 5 and result["tokens"]["input"] == 450
-    payload = respond.main("alice", result, "sess_1", "msg_1")
+    payload = respond.answer(Conclusion.model_validate(result), "msg_1").model_dump(mode="json")
     AssistantResponsePayload.model_validate(payload)
     assert payload["done"] is True and POST in payload["content"]
     meta = payload["metadata"]
