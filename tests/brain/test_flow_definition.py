@@ -83,6 +83,13 @@ def test_every_attempt_is_the_attempt_subflow_of_plan_execute_evaluate():
     ]
     # attempt 1 runs the first plan; later ones get the feedback the previous outcome carries
     assert found["attempt_1"]["value"]["input_transforms"]["reuse"]["expr"] == "results.plan"
+    # ... without a plan job of its own: the sub-flow skips its plan step and reads `reuse`
+    steps = modules_by_id(sub["value"]["modules"])
+    assert steps["plan"]["skip_if"]["expr"] == "flow_input.reuse != null"
+    for step in ("execute", "evaluate"):
+        assert (
+            steps[step]["value"]["input_transforms"]["planned"]["expr"] == "flow_input.reuse ?? results.plan"
+        )
     assert found["attempt_2"]["value"]["input_transforms"]["feedback"]["expr"] == "results.attempt_1.feedback"
 
 

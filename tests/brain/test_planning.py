@@ -131,17 +131,6 @@ def test_retry_feeds_the_previous_differences_to_the_planner(model_env, respx_mo
     assert "301 characters" in json.dumps(json.loads(route.calls[0].request.content)["messages"])
 
 
-def test_first_loop_attempt_reuses_the_plan_without_a_model_call(model_env, respx_mock):
-    previous = {
-        "skill": "SOCIAL_MEDIA",
-        "plan": {"skill": "SOCIAL_MEDIA", "steps": [], "rationale": "", "mode": "model", "answer": None},
-        "mode": "model",
-        "tokens": {"calls": 1},
-    }
-    result = run_plan(phase="loop", attempt=1, reuse=previous)
-    assert result["plan"] == previous["plan"] and result["tokens"] == {}
-
-
 def test_a_model_proposing_another_persons_script_is_refused(model_env, respx_mock):
     injected = [bodies.step("steal", "u/bob/scripts/export_contacts", {})]
     respx_mock.post(MESSAGES_URL).mock(return_value=httpx.Response(200, json=bodies.plan_message(injected)))

@@ -66,6 +66,7 @@ def planned(*steps: dict, **extra) -> dict:
         "mode": "model",
         "model": bodies.PLANNER_MODEL,
         "tokens": {"calls": 1, "input": 812, "output": 164, "cache_write": 1450},
+        "phase": "loop",  # an attempt's own plan
         **extra,
     }
 
@@ -170,6 +171,16 @@ def test_the_judge_scores_free_text_only_after_the_rules_pass(model_env, respx_m
     assert out["success"] is False and out["judged_by"] == "model" and out["next"] == "retry"
     assert out["differences"] == ["step 'draft': The hook is generic"]
     assert out["tokens"]["calls"] == 2 and out["tokens"]["input"] == 812 + 420
+    # attempt 1 runs the first plan as it is: its tokens count with the request's, not again here
+    first = evaluate.main(
+        "alice",
+        planned(judged, sched, phase="initial"),
+        execution(
+            step_result("draft", CREATE, {"content": POST}, "j1"),
+            step_result("schedule", SCHEDULE, SCHEDULE_RESULT, "j2"),
+        ),
+    )
+    assert first["tokens"]["calls"] == 1 and first["tokens"]["input"] == 420 and first["phase"] == "loop"
 
 
 def test_rules_failures_never_reach_the_judge(model_env, respx_mock):
