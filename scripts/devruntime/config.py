@@ -41,10 +41,10 @@ class Settings:
     # fork: start jobs from a warm fork server (fast); else a fresh interpreter per job.
     fork: bool = True
     # modules the fork server imports once, comma-separated
-    preload: str = "wmill,httpx,pydantic,pydantic.main,pydantic.fields,pydantic.types,yaml"
+    preload: str = "wmill,httpx,httpcore,pydantic,pydantic.main,pydantic.fields,pydantic.types,yaml"
     # third-party modules it imports when idle, after it is ready (the fork server runs OpenBLAS
     # with one thread, so numpy may be loaded before a fork: no thread is running then)
-    preload_idle: str = "jsonschema,frontmatter,anthropic,agno.agent,agno.team,agno.models.anthropic"
+    preload_idle: str = "numpy,jsonschema,frontmatter,anthropic,agno.agent,agno.team,agno.models.anthropic"
     # preload_bundle: while idle, it also imports the bundle's own modules (`f/**.py`: the shared
     # lib first, then the steps); before each fork it checks their files, and when one changed it
     # forgets them all, so a job always runs the code on disk. Off: every job imports them itself.

@@ -1,7 +1,8 @@
 """A warm job launcher: one long-lived process with the common imports done, forking a fresh
 child process per job (each job still runs in its own process, as on a Windmill worker).
-While idle it also imports the bundle's own modules; a job is never forked with one whose file
-changed since (they are all forgotten first and the job imports them from disk).
+While idle it also imports the bundle's own modules and builds the validators their pydantic
+models defer to first use; a job is never forked with one whose file changed since (they are all
+forgotten first and the job imports them from disk).
 
 Protocol (JSON lines): the executor writes {"job": id, "spec": job.json, "log": file, "env": {...},
 "cwd": dir} on stdin; this process answers {"started": id, "pid": n} then {"exited": id,
@@ -11,6 +12,7 @@ its stdout/stderr going to the log file.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import io
 import json
@@ -108,6 +110,26 @@ def _record_bundle() -> None:
                 _bundle_files[file] = stamp
 
 
+def _build_deferred_models(module_name: str) -> None:
+    """Build the validators a bundle module's pydantic models defer to their first use
+    (`defer_build`): a forked job inherits them built instead of building them again each job
+    (10-25 ms of CPU per step). A model that cannot be built yet is left to its first use."""
+    module = sys.modules.get(module_name)
+    base = getattr(sys.modules.get("pydantic"), "BaseModel", None)
+    if module is None or base is None:
+        return
+    for value in list(vars(module).values()):
+        if (
+            isinstance(value, type)
+            and issubclass(value, base)
+            and value.__module__ == module_name
+            and not value.__pydantic_complete__
+        ):
+            # a forward reference not importable yet: left to its first use
+            with contextlib.suppress(Exception):
+                value.model_rebuild(force=True)
+
+
 def _forget_stale_bundle() -> bool:
     """If a file of an imported bundle module changed (or went), forget every bundle module, so
     the next job imports them from disk. True when it did."""
@@ -144,7 +166,10 @@ def main() -> None:
         except InterruptedError:
             continue
         if not readable:
-            _preload(idle.pop(0))
+            name = idle.pop(0)
+            _preload(name)
+            if _is_bundle(name):
+                _build_deferred_models(name)
             _record_bundle()
             continue
         if wake_r in readable:

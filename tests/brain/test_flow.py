@@ -51,7 +51,9 @@ def test_success_on_the_first_attempt(dev_runtime, hub, model_api):
         task = store.recent_tasks("alice")[0]
     assert task["message_id"] == message_id and task["status"] == "success" and task["attempts"] == 1
     order = steps_in_order(hub.of_type("TASK_PROGRESS", message_id))
-    assert order[:2] == ["analyze_intent", "plan"] and order[-1] == "respond", order
+    # a first request also sets up the person's folder (provision), right after understanding it
+    assert [s for s in order if s != "provision"][:2] == ["analyze_intent", "plan"], order
+    assert order[-1] == "respond" and ("provision" not in order or order.index("provision") == 1), order
 
 
 def test_fails_twice_then_passes_with_differences_fed_to_the_next_plan(dev_runtime, hub, model_api):
@@ -105,7 +107,7 @@ def test_research_does_not_help_so_the_person_is_asked_and_the_answer_resumes_th
 def test_a_step_that_keeps_failing_is_explained_to_the_person_in_their_terms(dev_runtime, hub, no_model):
     from hub.relay import error_text
 
-    # The store is down: load_context fails, is retried once, fails again.
+    # The store is down: analyze_intent cannot load the context, is retried once, fails again.
     dev_runtime.set_resource(
         "f/openanalyst/db",
         {"host": "127.0.0.1", "port": 9, "user": "openanalyst", "password": "x", "dbname": "openanalyst"},
@@ -120,9 +122,10 @@ def test_a_step_that_keeps_failing_is_explained_to_the_person_in_their_terms(dev
     said = error_text(done["result"])  # what the hub relays to the person
     assert said.startswith("I could not read what I remember about you") and "Send your request again" in said
     assert not re.search(
-        r"(?i)error|exception|traceback|psycopg|connection|\.py\b|f/openanalyst|load_context", said
+        r"(?i)error|exception|traceback|psycopg|connection|\.py\b|f/openanalyst|load_context|analyze_intent",
+        said,
     )
-    assert done["flow_status"]["failure_module"]["parent_module"] == "load_context"
+    assert done["flow_status"]["failure_module"]["parent_module"] == "analyze_intent"
 
 
 def test_core_help_is_answered_without_child_jobs(dev_runtime, hub, no_model):
@@ -153,7 +156,7 @@ def test_seed_example_offline_end_to_end(dev_runtime, hub, no_model):
     with open_store() as store:
         tasks = store.recent_tasks("alice")
     assert tasks[0]["message_id"] == message_id and tasks[0]["status"] in ("success", "succeeded", "done")
-    # the answer the person read is the task's summary (record_history gets conclude's text)
+    # the answer the person read is the task's summary (respond records conclude's text)
     assert tasks[0]["summary"] and result["content"].startswith(tasks[0]["summary"])
     assert post.group(2)[:40] in tasks[0]["summary"]
     progress = hub.of_type("TASK_PROGRESS", message_id)
@@ -220,7 +223,7 @@ def test_offline_a_retry_that_would_repeat_the_plan_asks_the_person_at_once(dev_
 
 
 def test_a_stated_tone_preference_changes_the_next_post(dev_runtime, hub, no_model):
-    """"I prefer a witty tone" is remembered; the next post is drafted in it without being asked."""
+    """ "I prefer a witty tone" is remembered; the next post is drafted in it without being asked."""
     job, _ = run_request(dev_runtime, "I prefer a witty tone for my posts", user="dana")
     assert "witty" in finish(dev_runtime, job)["content"]
     job, _ = run_request(dev_runtime, "Write a LinkedIn post about our new office in Lisbon", user="dana")
@@ -228,3 +231,15 @@ def test_a_stated_tone_preference_changes_the_next_post(dev_runtime, hub, no_mod
     drafts = [j for j in jobs_of(dev_runtime, job) if j.get("script_path") == CREATE]
     assert drafts and drafts[-1]["args"]["tone"] == "witty", [d["args"] for d in drafts]
     assert "our new office in Lisbon" in result["content"]
+
+
+def test_a_first_request_sets_up_the_persons_folder_once(dev_runtime, hub, no_model):
+    """First contact provisions u/<user>/ (the dashboard app among it); later requests skip it."""
+    job, _ = run_request(dev_runtime, "hello, I'm new here", user="erin")
+    finish(dev_runtime, job)
+    apps = dev_runtime.client.get(f"{dev_runtime.api}/apps/list", params={"path_start": "u/erin/"}).json()
+    assert any(a["path"].startswith("u/erin/apps/") for a in apps), apps
+    job, _ = run_request(dev_runtime, "help", user="erin")
+    finish(dev_runtime, job)
+    modules = {m["id"]: m for m in dev_runtime.get_job(job)["flow_status"]["modules"]}
+    assert modules["provision"].get("skipped") is True

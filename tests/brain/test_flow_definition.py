@@ -56,15 +56,13 @@ SKIP_RULE = re.compile(r'^results\.\w+\.next !==? "(execute|retry|research|ask|c
 def test_the_request_path_reads_top_to_bottom():
     order = [m["id"] for m in flow()["value"]["modules"]]
     assert order == [
-        "load_context",
         "analyze_intent",
+        "provision",  # a first request only
         "route_skill",
         "plan",
         *[f"attempt_{n}" for n in range(1, MAX_ATTEMPTS + 1)],
         "recover",
         "ask",
-        "conclude",
-        "record_history",
         "respond",
     ]
 
@@ -86,12 +84,21 @@ def test_every_attempt_is_the_attempt_subflow_of_plan_execute_evaluate():
     ]
     # attempt 1 runs the first plan; later ones get the feedback the previous outcome carries
     assert found["attempt_1"]["value"]["input_transforms"]["reuse"]["expr"] == "results.plan"
+    # ... without a plan job of its own: the sub-flow skips its plan step and reads `reuse`
+    steps = modules_by_id(sub["value"]["modules"])
+    assert steps["plan"]["skip_if"]["expr"] == "flow_input.reuse != null"
+    for step in ("execute", "evaluate"):
+        assert (
+            steps[step]["value"]["input_transforms"]["planned"]["expr"] == "flow_input.reuse ?? results.plan"
+        )
     assert found["attempt_2"]["value"]["input_transforms"]["feedback"]["expr"] == "results.attempt_1.feedback"
 
 
 def test_conditions_read_the_next_field_the_steps_computed():
     found = modules_by_id(flow()["value"]["modules"])
-    skips = [m["skip_if"]["expr"] for m in found.values() if "skip_if" in m]
+    # a first request's set-up reads the one fact the first step computed for it
+    assert found["provision"]["skip_if"]["expr"] == "!results.analyze_intent.context.new_user"
+    skips = [m["skip_if"]["expr"] for i, m in found.items() if "skip_if" in m and i != "provision"]
     branches = [b["expr"] for m in found.values() for b in m["value"].get("branches") or []]
     assert len(skips) == MAX_ATTEMPTS and all(SKIP_RULE.match(e) for e in skips), skips
     assert len(branches) == 2 and all(NEXT_RULE.match(e) for e in branches), branches
@@ -111,7 +118,7 @@ def test_a_failed_step_is_explained_and_only_safe_steps_are_retried():
     sub = modules_by_id(yaml.safe_load(ATTEMPT_FILE.read_text())["value"]["modules"])
     retried = {mid for mid, m in {**found, **sub}.items() if "retry" in m}
     assert {"execute", "clarify"}.isdisjoint(retried)  # their jobs have effects
-    assert {"load_context", "route_skill", "record_history", "plan", "evaluate"} <= retried
+    assert {"analyze_intent", "route_skill", "respond", "plan", "evaluate"} <= retried
 
 
 def test_the_flow_runs_from_the_ui_with_only_a_person_and_a_request():

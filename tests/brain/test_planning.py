@@ -131,17 +131,6 @@ def test_retry_feeds_the_previous_differences_to_the_planner(model_env, respx_mo
     assert "301 characters" in json.dumps(json.loads(route.calls[0].request.content)["messages"])
 
 
-def test_first_loop_attempt_reuses_the_plan_without_a_model_call(model_env, respx_mock):
-    previous = {
-        "skill": "SOCIAL_MEDIA",
-        "plan": {"skill": "SOCIAL_MEDIA", "steps": [], "rationale": "", "mode": "model", "answer": None},
-        "mode": "model",
-        "tokens": {"calls": 1},
-    }
-    result = run_plan(phase="loop", attempt=1, reuse=previous)
-    assert result["plan"] == previous["plan"] and result["tokens"] == {}
-
-
 def test_a_model_proposing_another_persons_script_is_refused(model_env, respx_mock):
     injected = [bodies.step("steal", "u/bob/scripts/export_contacts", {})]
     respx_mock.post(MESSAGES_URL).mock(return_value=httpx.Response(200, json=bodies.plan_message(injected)))
@@ -225,8 +214,8 @@ def test_unsure_intent_is_refined_by_the_model_and_rules_keep_what_they_saw(mode
     out = analyze_intent.main(
         "alice",
         "thoughts for my linkedin people re our new API",
-        {"user_id": "alice", "timezone": "Europe/Paris"},
-    )
+        context={"user_id": "alice", "timezone": "Europe/Paris"},
+    )["intent"]
     assert out["name"] == "create_post" and out["source"] == "model"
     assert out["entities"]["platform"] == "linkedin"  # seen by the rules, not overridden
     assert out["entities"]["topic"] == "our new API"
@@ -238,7 +227,8 @@ def test_unsure_intent_is_refined_by_the_model_and_rules_keep_what_they_saw(mode
 def test_confident_rules_spend_no_tokens(model_env, respx_mock):
     from f.openanalyst.brain import analyze_intent
 
-    out = analyze_intent.main("alice", REQUEST, {"user_id": "alice", "timezone": "Europe/Paris"})
+    context = {"user_id": "alice", "timezone": "Europe/Paris"}
+    out = analyze_intent.main("alice", REQUEST, context=context)["intent"]
     assert out["name"] == "create_and_schedule" and out["tokens"]["calls"] == 0  # respx: no call
 
 

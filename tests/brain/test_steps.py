@@ -16,6 +16,7 @@ import yaml
 import f.openanalyst.lib.planning.rules as plan_rules
 import f.openanalyst.lib.signing as signing
 from f.openanalyst.brain import clarify, conclude, evaluate, execute_plan, research, respond
+from f.openanalyst.lib.contracts import Conclusion
 from f.openanalyst.lib.protocol import AssistantResponsePayload
 from tests.brain import anthropic_bodies as bodies
 from tests.brain.conftest import MESSAGES_URL, REPO
@@ -65,6 +66,7 @@ def planned(*steps: dict, **extra) -> dict:
         "mode": "model",
         "model": bodies.PLANNER_MODEL,
         "tokens": {"calls": 1, "input": 812, "output": 164, "cache_write": 1450},
+        "phase": "loop",  # an attempt's own plan
         **extra,
     }
 
@@ -169,6 +171,16 @@ def test_the_judge_scores_free_text_only_after_the_rules_pass(model_env, respx_m
     assert out["success"] is False and out["judged_by"] == "model" and out["next"] == "retry"
     assert out["differences"] == ["step 'draft': The hook is generic"]
     assert out["tokens"]["calls"] == 2 and out["tokens"]["input"] == 812 + 420
+    # attempt 1 runs the first plan as it is: its tokens count with the request's, not again here
+    first = evaluate.main(
+        "alice",
+        planned(judged, sched, phase="initial"),
+        execution(
+            step_result("draft", CREATE, {"content": POST}, "j1"),
+            step_result("schedule", SCHEDULE, SCHEDULE_RESULT, "j2"),
+        ),
+    )
+    assert first["tokens"]["calls"] == 1 and first["tokens"]["input"] == 420 and first["phase"] == "loop"
 
 
 def test_rules_failures_never_reach_the_judge(model_env, respx_mock):
@@ -326,7 +338,7 @@ def test_conclude_and_respond_after_research_helped(no_windmill):
     assert result["learnings"] == [learning] and len(result["failures"]) == 3
     assert result["windmill_jobs"] == ["job-1", "job-2", "job-3", "job-4"]
     assert result["tokens"]["calls"] == 5 and result["tokens"]["input"] == 450
-    payload = respond.main("alice", result, "sess_1", "msg_1")
+    payload = respond.answer(Conclusion.model_validate(result), "msg_1").model_dump(mode="json")
     AssistantResponsePayload.model_validate(payload)
     assert payload["done"] is True and POST in payload["content"]
     meta = payload["metadata"]

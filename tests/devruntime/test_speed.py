@@ -59,3 +59,37 @@ def test_a_job_runs_the_bundle_code_on_disk_although_the_fork_server_preloaded_i
     finally:
         runtime.client.close()
         server.stop()
+
+
+_MODELS = (
+    "from pydantic import BaseModel, ConfigDict\n\n\n"
+    "class Deferred(BaseModel):\n"
+    "    model_config = ConfigDict(defer_build=True)\n"
+    "    name: str\n"
+)
+_BUILT = (
+    "import f.speedcheck.models as models\n\n\n"
+    "def main() -> dict:\n"
+    '    return {"built": models.Deferred.__pydantic_complete__}\n'
+)
+
+
+def test_a_forked_job_inherits_the_bundles_pydantic_validators_built(tmp_path: Path) -> None:
+    # The brain's contracts defer building their validators to first use; a forked job built them
+    # again every time (10-25 ms of CPU per step), so the fork server builds them while idle.
+    folder = tmp_path / "bundle" / "f" / "speedcheck"
+    folder.mkdir(parents=True)
+    (folder / "models.py").write_text(_MODELS)
+    (folder / "built.py").write_text(_BUILT)
+    server = start_dev_server(tmp_path / "runtime", bundle_root=tmp_path / "bundle")
+    runtime = DevRuntime(server)
+    try:
+        deadline = time.monotonic() + 30
+        while not (built := runtime.wait(runtime.run_script("f/speedcheck/built", {}))["built"]):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert built is True
+    finally:
+        runtime.client.close()
+        server.stop()

@@ -47,3 +47,17 @@ def test_outside_windmill_nothing_is_requested(wm_env: None, monkeypatch: pytest
     assert not windmill_rest.configured()
     assert windmill_db_resource() is None  # no respx router: a request would fail the test
     assert windmill_rest.resource(CREDS) is None
+
+
+def test_a_plain_http_server_gets_a_client_that_loads_no_ca_bundle_and_trusts_no_certificate() -> None:
+    """A worker reaches Windmill at its plain-http BASE_INTERNAL_URL: loading the CA bundle cost
+    every job 40-50 ms for nothing. Its context still requires a verified certificate, with none
+    trusted, so a redirect to https fails instead of passing unchecked; https keeps the CA bundle."""
+    import ssl
+
+    plain = windmill_rest.tls("http://windmill_server:8000")
+    assert plain.cert_store_stats()["x509_ca"] == 0
+    assert plain.verify_mode == ssl.CERT_REQUIRED and plain.check_hostname
+    secure = windmill_rest.tls("https://windmill.example.com")
+    assert secure.cert_store_stats()["x509_ca"] > 0 and secure.verify_mode == ssl.CERT_REQUIRED
+    assert windmill_rest.tls() is secure  # no URL: the safe default

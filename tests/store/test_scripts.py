@@ -186,7 +186,7 @@ def test_on_a_worker_without_the_db_resource_the_first_step_says_what_to_set(
     respx_mock: respx.MockRouter, windmill_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # A Windmill worker names no SQLite file (its job directory is deleted after each job):
-    # load_context, the flow's first step, fails with what to set instead of a throwaway store.
+    # load_context, in the flow's first step, fails with what to set instead of a throwaway store.
     monkeypatch.delenv("OPENANALYST_SQLITE_PATH")
     monkeypatch.chdir(tmp_path)
     respx_mock.get(RESOURCE_URL).mock(return_value=not_found())
@@ -216,7 +216,10 @@ def test_the_flows_first_step_is_the_one_that_opens_the_store() -> None:
         (Path(__file__).resolve().parents[2] / "f/openanalyst/handle_request__flow/flow.yaml").read_text()
     )
     first = flow["value"]["modules"][0]
-    assert first["value"]["path"] == "f/openanalyst/brain/load_context"
+    assert first["value"]["path"] == "f/openanalyst/brain/analyze_intent"
+    from f.openanalyst.brain import analyze_intent
+
+    assert analyze_intent.load_context is load_context  # it reads the context first
 
 
 def test_the_store_connection_is_a_workspace_postgresql_resource_never_synced_from_git() -> None:

@@ -1,9 +1,17 @@
-"""Intent and entities of a request: rules first, refined by the model when one is configured."""
+"""What a request wants, read with what OpenAnalyst remembers about the person.
+
+The first step of `f/openanalyst/handle_request`: the person's context (`load_context`: preferences,
+timezone, recent tasks, learnings; a person seen for the first time is registered), then the
+intent and entities by rules, refined by the model when one is configured and the rules are
+unsure. Both in one job: the context is a few milliseconds of store reads, and a job of its own
+would cost a process start on every request.
+"""
 
 from __future__ import annotations
 
 import logging
 
+import f.openanalyst.brain.load_context as load_context
 import f.openanalyst.lib.ai.llm as llm
 import f.openanalyst.lib.contracts as contracts
 import f.openanalyst.lib.planning.understanding as intents
@@ -22,21 +30,22 @@ _logger = get_logger(__name__)
 def main(
     user_id: str,
     request: str,
-    context: contracts.Context | None = None,
     attachments: list[Attachment] | None = None,
     session_id: str | None = None,
     message_id: str | None = None,
-) -> contracts.Intent:
-    """Extract the intent (create_post, create_and_schedule, analyze, build, help, status...) and
-    entities (platform, topic, time resolved in the person's timezone, dataset) of `request`.
+    context: contracts.Context | None = None,
+) -> contracts.Understood:
+    """Load the person's context, then extract the intent (create_post, create_and_schedule,
+    analyze, build, help, status...) and entities (platform, topic, time resolved in the person's
+    timezone, dataset) of `request`.
 
     Args:
         user_id: the person asking.
         request: what they asked, in plain language.
-        context: load_context's result (its `timezone` resolves "tomorrow 9am").
         attachments: files sent with the request; the first CSV/JSON/text one is the data to analyse.
         session_id: the chat session, for progress events.
         message_id: the request's message id, for progress events.
+        context: what is remembered about the person, if the caller has it (else load_context reads it).
     """
     validate_user_id(user_id)
     with bind(user_id=user_id, message_id=message_id):
@@ -48,7 +57,9 @@ def main(
             session_id=session_id,
             correlation_id=message_id,
         )
-        timezone = context.timezone or context.preferences.get("timezone") if context else None
+        if context is None:
+            context = contracts.Context.model_validate(load_context.main(user_id, request))
+        timezone = context.timezone or context.preferences.get("timezone")
         found = intents.extract(request, timezone)
         attached = intents.attached_data(attachments or [])
         if attached and "data" not in found.entities.extra:  # data pasted in the text comes first
@@ -65,7 +76,8 @@ def main(
             confidence=found.confidence,
             source=found.source,
         )
-        return found.model_copy(update={"tokens": usage.as_dict(), "model": config.label("judge")})
+        intent = found.model_copy(update={"tokens": usage.as_dict(), "model": config.label("judge")})
+        return contracts.Understood(context=context, intent=intent)
 
 
 def _refine(

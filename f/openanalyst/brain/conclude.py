@@ -1,6 +1,7 @@
 """Gather the attempts of a request into one conclusion: success, answer text, cost, history.
 
-Runs after the attempts and the recovery branches; its result feeds record_history and respond.
+The first part of handle_request's `respond` step, after the attempts and the recovery branches
+(its result is what respond records and answers from); a script of its own to run from the UI.
 """
 
 from __future__ import annotations

@@ -59,7 +59,9 @@ def main(
             correlation_id=message_id,
         )
         plan, results = planned.plan, execution.results
-        usage = llm.Usage().add(planned.tokens).add(research.tokens if research else None)
+        # The first plan's tokens are counted once, with the request's (respond's token_parts).
+        made_here = None if planned.phase == "initial" else planned.tokens
+        usage = llm.Usage().add(made_here).add(research.tokens if research else None)
         refused = execution.refused or planned.refused
         missing = planned.missing
         judged_by = "rules"

@@ -21,15 +21,18 @@ _logger = get_logger(__name__)
 
 # What the person was waiting for at each step, in their words.
 _WHAT = {
-    "load_context": "I could not read what I remember about you, so I did not start on your request.",
-    "analyze_intent": "I could not work out what you are asking for.",
+    "analyze_intent": (
+        "I could not read what I remember about you or work out what you are asking for, so I did "
+        "not start on your request."
+    ),
     "route_skill": "I could not find which of my skills handles your request.",
     "plan": "I could not plan your request.",
     "research": "Something went wrong while I looked up how to fix a problem with your request.",
     "clarify": "I could not send you my questions about your request.",
-    "conclude": "I finished working on your request but could not put the answer together.",
-    "record_history": "I finished your request but could not save it to your history.",
-    "respond": "I finished your request but could not send you the answer.",
+    "respond": (
+        "I finished working on your request but could not put the answer together, save it to "
+        "your history and send it to you."
+    ),
 }
 _ATTEMPT = "Something went wrong while I was carrying out your request."
 _ACTION = (

@@ -1,6 +1,7 @@
 """Load what OpenAnalyst remembers about a person before it plans their request.
 
-The first step of `f/openanalyst/handle_request`: preferences, custom instructions and timezone,
+What `f/openanalyst/handle_request`'s first step (analyze_intent) reads before anything else, and
+a script of its own to run from the Windmill UI: preferences, custom instructions and timezone,
 the person's recent tasks, the learnings most relevant to this request and skill, and the
 skill's success rate for them. A person seen for the first time is registered (the hub has
 already authenticated them) and gets empty defaults.

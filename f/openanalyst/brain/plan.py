@@ -43,7 +43,6 @@ def main(
     tried: list[contracts.Plan | None] | None = None,
     research: contracts.Research | None = None,
     answers: dict | None = None,
-    reuse: contracts.Planned | None = None,
     session_id: str | None = None,
     message_id: str | None = None,
 ) -> contracts.Planned:
@@ -53,8 +52,8 @@ def main(
         user_id: the person asking; the only user a step may act for.
         request: what they asked, in plain language.
         route: route_skill's result (the chosen skill and what it may run).
-        intent: analyze_intent's result (what is wanted: platform, topic, time).
-        context: load_context's result (preferences, timezone, learnings).
+        intent: analyze_intent's intent (what is wanted: platform, topic, time).
+        context: analyze_intent's context (preferences, timezone, learnings).
         phase: the first plan, an eval-loop attempt, after research, or with the person's answers.
         attempt: 1-based attempt number.
         feedback: what failed in earlier attempts, for the planner to fix.
@@ -62,15 +61,11 @@ def main(
             plan equal to one of them is changed by the differences, or the person is asked instead.
         research: the research step's result (learnings to apply).
         answers: the person's answers to clarification questions, keyed by question id.
-        reuse: a plan already made: the first attempt runs the first plan as it is.
         session_id: the chat session, for progress events.
         message_id: the request's message id, for progress events.
     """
     validate_user_id(user_id)
     with bind(user_id=user_id, message_id=message_id):
-        if reuse is not None:
-            # its tokens were counted when it was made
-            return reuse.model_copy(update={"attempt": attempt, "phase": phase, "tokens": {}})
         label = {
             "initial": "Planning",
             "loop": f"Re-planning (attempt {attempt})",

@@ -1,6 +1,7 @@
 """Record how a request went, so OpenAnalyst learns from it (the seed's UOCS history).
 
-A late step of `f/openanalyst/handle_request`: stores the task (Windmill job ids, status,
+Called by `f/openanalyst/handle_request`'s last step (respond), and a script of its own to run
+from the Windmill UI: stores the task (Windmill job ids, status,
 input, output, skill, attempts, duration, tokens), updates the session and conversation, and
 records the success or the failures, the learnings and the research, all in one transaction.
 Recording the same message id again (a retried step) replaces what was recorded for it.

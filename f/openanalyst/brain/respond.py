@@ -1,12 +1,19 @@
-"""The final answer: the ASSISTANT_RESPONSE payload the hub sends to the person.
+"""The end of a request: conclude, record it in the history, and answer the person.
 
+The last step of `f/openanalyst/handle_request`, one job for what were three: `conclude` (the
+deciding attempt, the answer text, cost), `record_history` (the person's history, learnings,
+research) and the ASSISTANT_RESPONSE payload the hub sends to the person,
 {content, done: true, metadata: {skill, duration, windmillJobs, attempts, researchApplied,
-model, tokens}} (camelCase, protocol.AssistantResponsePayload). It is the flow's result; the hub
-relays it, so this step only reports the last progress event.
+model, tokens}} (camelCase, protocol.AssistantResponsePayload). Each part keeps its typed hand-off
+(`contracts.Conclusion` in, the history's record out); conclude and record_history stay scripts of
+their own, to run from the Windmill UI. The payload is the flow's result; the hub relays it, so
+this step only reports the last progress event.
 """
 
 from __future__ import annotations
 
+import f.openanalyst.brain.conclude as conclude
+import f.openanalyst.brain.record_history as record_history
 import f.openanalyst.lib.contracts as contracts
 from f.openanalyst.lib.log import bind
 from f.openanalyst.lib.protocol import AssistantResponsePayload, ResponseMetadata, TokenUsage
@@ -17,41 +24,32 @@ from f.openanalyst.lib.windmill.progress import report
 @contracts.step
 def main(
     user_id: str,
-    conclusion: contracts.Conclusion,
-    session_id: str | None = None,
-    message_id: str | None = None,
-    history: dict | None = None,
+    request: str,
+    planned: contracts.Planned,
+    attempts: list[dict | None],
+    session_id: str,
+    message_id: str,
+    token_parts: list[dict] | None = None,
 ) -> AssistantResponsePayload:
-    """Build the ASSISTANT_RESPONSE payload the person reads from conclude's result.
+    """Conclude the request from its attempts, record it in the person's history, and build the
+    ASSISTANT_RESPONSE payload the person reads.
 
     Args:
         user_id: the person asking.
-        conclusion: conclude's result.
-        session_id: the chat session, for the last progress event.
-        message_id: the request's message id (the answer's messageId).
-        history: record_history's result (not needed for the answer; it orders this step last).
+        request: what they asked (the history keeps it).
+        planned: the first plan (decides alone when no attempt ran: CORE or refused).
+        attempts: the attempt steps' results in order; what is not an outcome is ignored.
+        session_id: the chat session (= the history's conversation), for progress events.
+        message_id: the request's message id (the answer's messageId); a second record replaces the first.
+        token_parts: token usage of steps outside the attempts (analyze_intent, the first plan).
     """
     validate_user_id(user_id)
     with bind(user_id=user_id, message_id=message_id):
-        tokens = conclusion.tokens
-        payload = AssistantResponsePayload(
-            message_id=message_id,
-            content=conclusion.content or "Done.",
-            done=True,
-            metadata=ResponseMetadata(
-                skill=conclusion.skill,
-                duration=conclusion.duration_ms,
-                windmill_jobs=conclusion.windmill_jobs,
-                attempts=conclusion.attempts,
-                research_applied=conclusion.research_applied,
-                model=conclusion.model,
-                tokens=TokenUsage(
-                    **{k: int(tokens.get(k) or 0) for k in ("input", "output", "cache_read", "cache_write")}
-                ),
-                mode=conclusion.mode,
-                calls=int(tokens.get("calls") or 0),
-            ),
+        conclusion = contracts.Conclusion.model_validate(
+            conclude.main(user_id, planned, attempts, token_parts, session_id, message_id)
         )
+        record_history.main(user_id, session_id, message_id, request, conclusion)
+        payload = answer(conclusion, message_id)
         report(
             "respond",
             100,
@@ -61,3 +59,26 @@ def main(
             correlation_id=message_id,
         )
         return payload
+
+
+def answer(conclusion: contracts.Conclusion, message_id: str | None) -> AssistantResponsePayload:
+    """The ASSISTANT_RESPONSE payload of a conclusion."""
+    tokens = conclusion.tokens
+    return AssistantResponsePayload(
+        message_id=message_id,
+        content=conclusion.content or "Done.",
+        done=True,
+        metadata=ResponseMetadata(
+            skill=conclusion.skill,
+            duration=conclusion.duration_ms,
+            windmill_jobs=conclusion.windmill_jobs,
+            attempts=conclusion.attempts,
+            research_applied=conclusion.research_applied,
+            model=conclusion.model,
+            tokens=TokenUsage(
+                **{k: int(tokens.get(k) or 0) for k in ("input", "output", "cache_read", "cache_write")}
+            ),
+            mode=conclusion.mode,
+            calls=int(tokens.get("calls") or 0),
+        ),
+    )

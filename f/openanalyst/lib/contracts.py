@@ -78,7 +78,7 @@ class Entities(Contract):
 
 
 class Intent(Contract):
-    """analyze_intent: what is wanted."""
+    """What is wanted (analyze_intent's `intent`)."""
 
     name: str = Field(description="e.g. create_post, create_and_schedule, analyze, build, help, unknown")
     entities: Entities = Field(default_factory=Entities, description="platform, topic, time, dataset")
@@ -89,7 +89,7 @@ class Intent(Contract):
 
 
 class Context(Contract):
-    """load_context: what OpenAnalyst remembers about the person."""
+    """load_context: what OpenAnalyst remembers about the person (analyze_intent's `context`)."""
 
     user_id: str = Field(description="the person")
     preferences: dict[str, Any] = Field(default_factory=dict, description="the person's preferences")
@@ -100,6 +100,16 @@ class Context(Contract):
     skill_stats: dict[str, Any] = Field(default_factory=dict, description="the skill's success rate")
     new_user: bool = Field(default=False, description="seen for the first time")
     backend: str = Field(default="", description="the store that answered (sqlite or postgres)")
+
+
+class Understood(Contract):
+    """analyze_intent: what is wanted, read with what OpenAnalyst remembers about the person.
+
+    One step (one process) for both: loading the context is a few milliseconds of store reads,
+    and the intent needs its timezone."""
+
+    context: Context = Field(description="what is remembered: preferences, timezone, recent tasks, learnings")
+    intent: Intent = Field(description="what is wanted: intent, entities, confidence")
 
 
 class SkillCandidate(Contract):
@@ -194,6 +204,13 @@ class Planned(Contract):
 
 
 # ------------------------------------------------------------------------- an attempt
+
+
+class Provisioned(Contract):
+    """provision: a person's starting folder, set up on their first request."""
+
+    folder: str = Field(description="the person's folder, u/<user>")
+    created: list[str] = Field(default_factory=list, description="paths created now (kept items are not)")
 
 
 class StepResult(Contract):
@@ -293,7 +310,7 @@ class Clarification(Contract):
 
 
 class Conclusion(Contract):
-    """conclude: the request's end, for record_history and respond."""
+    """conclude: the request's end, which respond records in the history and answers from."""
 
     success: bool = Field(description="the deciding attempt passed")
     refused: bool = Field(default=False, description="the request was refused")

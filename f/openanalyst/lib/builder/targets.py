@@ -12,9 +12,8 @@ from typing import Any
 
 import f.openanalyst.lib.windmill.rest as windmill_rest
 from f.openanalyst.lib.builder.create import ensure
-from f.openanalyst.lib.builder.flows import flow_body
 from f.openanalyst.lib.builder.paths import BuildError
-from f.openanalyst.lib.builder.scripts import script_body
+from f.openanalyst.lib.builder.starting_folder import item_body
 from f.openanalyst.lib.user_templates import render
 from f.openanalyst.lib.users import user_folder
 
@@ -60,13 +59,9 @@ def _starting_items(user_id: str, present: set[str]) -> list[Runnable]:
 
 
 def _create_from_template(user_id: str, item: Runnable) -> Runnable:
-    t = item.template or {}
-    if item.is_flow:
-        body = flow_body(user_id, t["name"], t["summary"], t["value"], t["schema"], t["description"])
-    else:
-        body = script_body(user_id, t["name"], t["content"], t["language"], t["summary"], t["description"])
+    body = item_body(user_id, item.template or {})
     ensure("flow" if item.is_flow else "script", body, keep_existing=True)
-    return Runnable(item.path, item.is_flow, item.summary, body.get("schema") or {}, t)
+    return Runnable(item.path, item.is_flow, item.summary, body.get("schema") or {}, item.template)
 
 
 def _words(text: str) -> set[str]:

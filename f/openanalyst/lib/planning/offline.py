@@ -8,6 +8,7 @@ their own templates. Every plan made here says `mode: offline`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -206,6 +207,77 @@ def plan_from_workflows(
     return plan, missing
 
 
+# The words of a request's form (what kind of post, where, when), not of its subject.
+_FORM_WORDS = frozenset(
+    (
+        "a",
+        "an",
+        "the",
+        "it",
+        "this",
+        "that",
+        "and",
+        "or",
+        "for",
+        "on",
+        "at",
+        "in",
+        "to",
+        "by",
+        "of",
+        "with",
+        "me",
+        "my",
+        "our",
+        "us",
+        "please",
+        "now",
+        "next",
+        "this",
+        "schedule",
+        "post",
+        "tweet",
+        "write",
+        "create",
+        "draft",
+        "make",
+        "publish",
+        "share",
+        "caption",
+        "thread",
+        "update",
+        "send",
+        "linkedin",
+        "twitter",
+        "instagram",
+        "facebook",
+        "x",
+        "today",
+        "tomorrow",
+        "tonight",
+        "morning",
+        "afternoon",
+        "evening",
+        "noon",
+        "week",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "am",
+        "pm",
+    )
+)
+
+
+def _says_more_than_the_form(request: str) -> bool:
+    words = re.findall(r"[a-z]+", request.lower())
+    return any(w not in _FORM_WORDS and len(w) > 2 for w in words)
+
+
 # Slots a model cannot fill for the person.
 ONLY_THE_PERSON = ("entities.topic",)
 
@@ -224,6 +296,8 @@ def missing_first(
     try:
         _plan, missing = plan_from_workflows(skill, user_id, request, intent, context, answers)
     except NoWorkflow:
+        missing = []
+    if _says_more_than_the_form(request):  # "...a post about it": a model reads the topic from the rest
         missing = []
     missing = [m for m in missing if m in ONLY_THE_PERSON]
     extra = ((intent or {}).get("entities") or {}).get("extra") or {}

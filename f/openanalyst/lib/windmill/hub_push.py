@@ -33,15 +33,17 @@ def _timeout() -> float:
         return 3.0
 
 
-_shared: list[httpx.Client] = []
+_shared: dict[bool, httpx.Client] = {}
 
 
-def _http() -> httpx.Client:
-    """One client per process, with the process's TLS context: a step pushes several frames, and
-    `httpx.post` would load the CA bundle (10-30 ms) and open a connection for each."""
-    if not _shared:
-        _shared.append(httpx.Client(verify=windmill_rest.tls()))
-    return _shared[0]
+def _http(url: str) -> httpx.Client:
+    """One client per process (and scheme), with the process's TLS context for it: a step pushes
+    several frames, and `httpx.post` would load the CA bundle (10-30 ms) and open a connection
+    for each."""
+    secure = not url.lower().startswith("http://")
+    if secure not in _shared:
+        _shared[secure] = httpx.Client(verify=windmill_rest.tls(url))
+    return _shared[secure]
 
 
 def hub_settings() -> tuple[str | None, str | None]:
@@ -94,7 +96,7 @@ def push(
     headers = {"Content-Type": "application/json", **signing.sign(secret, body)}
     url = hub_url.rstrip("/") + PUSH_PATH
     try:
-        resp = _http().post(url, content=body, headers=headers, timeout=_timeout())
+        resp = _http(url).post(url, content=body, headers=headers, timeout=_timeout())
     except httpx.HTTPError as exc:
         log(_logger, logging.WARNING, "hub push failed", url=url, error=exc.__class__.__name__)
         return {

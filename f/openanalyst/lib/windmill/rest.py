@@ -57,7 +57,7 @@ class WindmillError(RuntimeError):
 
 def configured() -> bool:
     """True when the job environment names a Windmill server (a worker or the dev runtime)."""
-    return bool(os.environ.get("BASE_INTERNAL_URL") or os.environ.get("WM_BASE_URL"))
+    return bool(base_url())
 
 
 def workspace() -> str:
@@ -74,14 +74,24 @@ def _client() -> httpx.Client:
 # `wmill.Windmill()` builds an httpx client, and each httpx client loads the CA bundle again
 # (10-30 ms, three times per job before), and opens a new connection.
 _clients: dict[tuple[str | None, ...], wmill.Windmill] = {}
-_tls: list[ssl.SSLContext] = []
+_tls: dict[bool, ssl.SSLContext] = {}
 
 
-def tls() -> ssl.SSLContext:
-    """The process's TLS context, as httpx builds it by default (certifi, SSL_CERT_FILE)."""
-    if not _tls:
-        _tls.append(httpx.create_ssl_context())
-    return _tls[0]
+def base_url() -> str | None:
+    """The server's URL as the wmill client picks it (the worker's internal URL first)."""
+    return os.environ.get("BASE_INTERNAL_URL") or os.environ.get("WM_BASE_URL")
+
+
+def tls(url: str | None = None) -> ssl.SSLContext:
+    """The process's TLS context for a client of `url`. An https URL (or none) gets httpx's default
+    (certifi, SSL_CERT_FILE). A plain-http URL (a worker's BASE_INTERNAL_URL, the hub inside the
+    stack's network) never uses TLS: its context verifies as strictly but trusts no certificate,
+    so the CA bundle is not loaded (40-50 ms per job), and a redirect to https would fail
+    verification rather than pass unchecked."""
+    secure = url is None or not url.lower().startswith("http://")
+    if secure not in _tls:
+        _tls[secure] = httpx.create_ssl_context() if secure else ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return _tls[secure]
 
 
 def windmill() -> wmill.Windmill:
@@ -94,7 +104,7 @@ def windmill() -> wmill.Windmill:
     )
     client = _clients.get(key)
     if client is None:
-        client = _clients[key] = wmill.Windmill(verify=tls())
+        client = _clients[key] = wmill.Windmill(verify=tls(base_url()))
         if wmill_client._client is None:
             wmill_client._client = client
     return client
