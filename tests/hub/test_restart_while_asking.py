@@ -37,8 +37,16 @@ def runtime_process(env: dict[str, str], port: int, log: Path) -> Iterator[str]:
             while True:
                 assert proc.poll() is None, log.read_text()[-2000:]
                 try:
-                    httpx.get(f"{base}/api/version", timeout=0.5)
-                    break
+                    # ready when the workspace answers: /api/version answers while the runtime is
+                    # still syncing the bundle, which under load is a while
+                    ready = httpx.get(
+                        f"{base}/api/w/openanalyst/flows/exists/f/openanalyst/handle_request",
+                        headers={"Authorization": f"Bearer {env['OPENANALYST_DEV_TOKEN']}"},
+                        timeout=0.5,
+                    )
+                    if ready.status_code == 200 and ready.json() is True:
+                        break
+                    raise httpx.TransportError("not ready")
                 except httpx.TransportError:
                     assert time.monotonic() < deadline, log.read_text()[-2000:]
                     time.sleep(0.2)

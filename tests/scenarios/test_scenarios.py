@@ -42,11 +42,6 @@ def test_scenario(case: Case, mode: str, outcomes: dict[str, dict[str, Outcome]]
     assert not problems, f"{case.request[:80]!r} ({mode}):\n- " + "\n- ".join(problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14: progress lines name flow steps (load_context, route_skill...) and failed steps "
-    "show script paths and tracebacks; see the bench's -v output",
-)
 def test_no_message_shows_internals(outcomes: dict[str, dict[str, Outcome]]) -> None:
     by_id = {case.id: case for case in CASES}
     found = []
