@@ -25,13 +25,15 @@ def test_dotenv_fills_only_unset_settings(tmp_path: Path, monkeypatch: pytest.Mo
     env_file = tmp_path / ".env"
     env_file.write_text("# comment\nOPENANALYST_DEV_PORT=9100\nOPENANALYST_DEV_WORKSPACE='other'\nEMPTY=\n")
     monkeypatch.setenv("OPENANALYST_DEV_PORT", "9000")
-    monkeypatch.delenv("OPENANALYST_DEV_WORKSPACE", raising=False)
-    monkeypatch.delenv("EMPTY", raising=False)
+    # setenv first so monkeypatch records the original (absent) value and restores it: delenv of an
+    # absent variable records nothing, and the .env's value leaked into every later test's runtime
+    for name in ("OPENANALYST_DEV_WORKSPACE", "EMPTY"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     devstack.load_dotenv(env_file)
     assert os.environ["OPENANALYST_DEV_PORT"] == "9000"  # the environment wins
     assert os.environ["OPENANALYST_DEV_WORKSPACE"] == "other"
     assert "EMPTY" not in os.environ
-    monkeypatch.delenv("OPENANALYST_DEV_WORKSPACE")
 
 
 def test_follow_prints_steps_answers_questions_and_the_result(
