@@ -256,3 +256,10 @@ def test_a_posts_topic_is_found_however_it_is_phrased(text, topic):
 def test_no_topic_is_invented_when_none_is_given():
     for text in ("post it", "Schedule a LinkedIn post for next Monday at 9am", "tweet and schedule it"):
         assert intent.extract(text, "UTC", NOW).entities.topic is None
+
+
+def test_a_sentence_with_a_comma_before_the_table_is_not_its_header():
+    text = "here are our weekly signups, chart them please:\nweek,signups\n2026-10-05,120\n2026-10-12,135\n"
+    found = intent.extract(text + "2026-10-19,160", "UTC", NOW)
+    assert found.name == "analyze"
+    assert found.entities.extra["data"] == "week,signups\n2026-10-05,120\n2026-10-12,135\n2026-10-19,160"

@@ -258,6 +258,13 @@ def _time_start(topic: str, time_text: str) -> int | None:
 _CSV_LINE_RE = re.compile(r"^[^,;\t\n]+(?:([,;\t])[^,;\t\n]*)+$")
 
 
+def _is_prose(line: str, sep: str) -> bool:
+    """A sentence with a comma ("here are our signups, chart them please:") is no table row: a
+    cell of a header or a row holds a few words, and a line ending with ':' introduces a table."""
+    cells = line.strip().split(sep)
+    return line.rstrip().endswith(":") or any(len(c.split()) > 4 for c in cells)
+
+
 def pasted_data(text: str) -> tuple[str, str] | None:
     """(the request without it, the data) when the request carries a CSV or JSON table."""
     for opener, closer in (("[", "]"), ("{", "}")):
@@ -273,7 +280,7 @@ def pasted_data(text: str) -> tuple[str, str] | None:
     lines = text.splitlines()
     for i, line in enumerate(lines):
         m = _CSV_LINE_RE.match(line.strip())
-        if not m:
+        if not m or _is_prose(line, m.group(1)):
             continue
         sep = m.group(1)
         width = line.count(sep)
