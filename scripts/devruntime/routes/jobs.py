@@ -535,11 +535,12 @@ async def resume_suspended(call: Call) -> Response:
 
 async def resume_as_owner(call: Call) -> Response:
     """`jobs/flow/resume/{id}`: only an owner of the flow's path (or an admin) may resume this way.
-    Windmill (`resume_suspended_flow_as_owner`): same file as above."""
-    flow, _step = call.runtime.waiting_flow(call.params["id"])
-    path = str(flow.doc.get("script_path") or "")
+    Windmill (`resume_suspended_flow_as_owner`): same file as above. The caller's right is checked
+    before the flow's state: someone with no right learns nothing, not even whether it waits."""
+    path = str(call.runtime.get_job(call.params["id"]).get("script_path") or "")
     if not call.runtime.acl.is_owner_of_path(call.who, path):
         raise Forbidden(f"only an owner of {path} may resume this flow as owner")
+    flow, _step = call.runtime.waiting_flow(call.params["id"])
     call.runtime.resume(flow, ResumeEvent(0, call.json(), True, call.who.username))
     return text("ok", 201)
 
