@@ -233,7 +233,6 @@ _FORM_WORDS = frozenset(
         "please",
         "now",
         "next",
-        "this",
         "schedule",
         "post",
         "tweet",
