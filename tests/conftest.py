@@ -2,7 +2,8 @@
 
 Runs before anything imports httpx: the Anthropic SDK (>= 1.0) speaks httpx2, so we alias
 httpx to httpx2 process-wide and respx, agno, the SDK and wmill share one client package
-(REFERENCE.md section 6.1). respx's own pytest plugin is disabled in pyproject (-p no:respx).
+(https://github.com/anthropics/anthropic-sdk-python). respx's own pytest plugin is disabled in
+pyproject (-p no:respx).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 
 Each run starts `./scripts/dev` (set-up check, dev runtime, hub) on free ports with a fresh job
 database, and times: the dev runtime's first REST answer, the hub's first answer, and the first
-TASK_COMPLETE of the seed's request sent over the websocket as soon as the hub answers (offline).
+TASK_COMPLETE of the canonical example request sent over the websocket as soon as the hub answers (offline).
 Then `python -m scripts.devruntime` alone: its first REST answer. The baseline printed beside them
 is a bare `python -c pass` start measured in the same run.
 """

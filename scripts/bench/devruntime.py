@@ -2,7 +2,7 @@
 
     uv run python scripts/bench/devruntime.py [--runs 5]
 
-One offline request (`f/openanalyst/handle_request`, the seed's example) runs on an embedded dev
+One offline request (`f/openanalyst/handle_request`, the canonical example) runs on an embedded dev
 runtime; its step jobs and the arguments the flow gave them are read back. Then each step runs
 again `--runs` times as a job (POST jobs/run_wait_result/p/<path>), forked from the warm fork
 server and as a fresh interpreter (what a Windmill worker starts), and `--runs` times as a direct

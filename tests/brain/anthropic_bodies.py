@@ -1,4 +1,4 @@
-"""Realistic Anthropic Messages API bodies (REFERENCE 6.4, 6.5, 6.7) for the brain's tests.
+"""Realistic Anthropic Messages API bodies (https://docs.anthropic.com/en/api/messages) for the brain's tests.
 
 Shapes follow the Messages API: full message objects with usage (uncached input, output, cache
 creation and cache reads), structured-output text blocks, tool_use for agno's team delegation,

@@ -1,4 +1,4 @@
-"""handle_request end to end on the dev runtime: the five scenarios, the seed example online and
+"""handle_request end to end on the dev runtime: the five scenarios, the canonical example online and
 offline, and a prompt injection. The Anthropic API is a loopback server serving recorded bodies
 (job processes cannot see respx); the hub is a loopback stub checking push signatures."""
 
@@ -138,7 +138,7 @@ def test_core_help_is_answered_without_child_jobs(dev_runtime, hub, no_model):
     assert "f/openanalyst/brain/execute_plan" not in ran
 
 
-# ------------------------------------------------------------------- seed and security
+# ------------------------------------------------------------------- the example and security
 
 
 def test_seed_example_offline_end_to_end(dev_runtime, hub, no_model):
@@ -220,6 +220,37 @@ def test_offline_a_retry_that_would_repeat_the_plan_asks_the_person_at_once(dev_
     assert modules["recover"]["branch_chosen"]["type"] == "default"  # no research either
     assert "u/alice/schedules/" in result["content"], result["content"]
     assert scripts_run(dev_runtime, job).count(SCHEDULE) == 2  # attempt 1, then with the answer
+
+
+BRIEF = (
+    "how our support team cut the average first reply time from nine hours to forty minutes in one "
+    "quarter by moving to a follow-the-sun rota across Lisbon and Manila. We also wrote a searchable "
+    "playbook for the thirty most common questions which new hires read in their first week. "
+    "Customers noticed and our satisfaction score went up by eleven points."
+)
+
+
+def test_offline_a_first_plan_that_fails_succeeds_on_attempt_2_because_the_plan_changed(
+    dev_runtime, hub, no_model
+):
+    """A pasted brief is longer than a post's topic may be: the writer refuses it (its limit lives
+    in the script, not in any schema the planner sees), and the second attempt runs a changed plan
+    (the topic cut to whole sentences, the rest kept as points) that succeeds."""
+    job, _ = run_request(dev_runtime, f"Write a LinkedIn post about {BRIEF}")
+    result = finish(dev_runtime, job)
+    assert result["metadata"]["attempts"] == 2, result["content"]
+    ran = jobs_of(dev_runtime, job)
+    drafts = [dev_runtime.get_job(j["id"]) for j in ran if j.get("script_path") == CREATE]
+    first, second = sorted(drafts, key=lambda d: d["created_at"])
+    assert first["success"] is False and second["success"] is True
+    assert len(first["args"]["topic"]) > 300 and "key_points" not in first["args"]
+    assert BRIEF.startswith(second["args"]["topic"]) and len(second["args"]["topic"]) < 300
+    topic, points = second["args"]["topic"], second["args"]["key_points"]
+    assert topic.endswith(".") and points, second["args"]  # whole sentences; nothing said is dropped
+    assert " ".join([topic, *points]).replace(".", "") == BRIEF.replace(".", "")
+    post = result["content"]
+    assert "eleven points" in post and "follow-the-sun rota" in post
+    assert "300" not in post and "characters; keep it" not in post  # the failure is not the answer
 
 
 def test_a_stated_tone_preference_changes_the_next_post(dev_runtime, hub, no_model):

@@ -2,7 +2,9 @@
 
 `FakeWindmill` keeps a small job table. Each job walks through `stages` (merged getupdate
 states); every `getupdate_sse`/`getupdate` call advances it one stage and answers with the
-fields that changed only (REFERENCE 4.2), ending with an update carrying the CompletedJob.
+fields that changed only (`get_job_update` in
+https://github.com/windmill-labs/windmill/blob/main/backend/windmill-api/src/jobs.rs), ending
+with an update carrying the CompletedJob.
 A stage may be a suspension: the job then waits until `resume_suspended` is called.
 """
 

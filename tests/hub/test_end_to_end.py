@@ -1,4 +1,4 @@
-"""End to end on the dev runtime: a websocket client sends the seed's example through the real flow."""
+"""End to end on the dev runtime: a websocket client sends the canonical example through the real flow."""
 
 from __future__ import annotations
 

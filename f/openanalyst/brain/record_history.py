@@ -1,4 +1,4 @@
-"""Record how a request went, so OpenAnalyst learns from it (the seed's UOCS history).
+"""Record how a request went, so OpenAnalyst learns from it (its history of tasks, outcomes and learnings).
 
 Called by `f/openanalyst/handle_request`'s last step (respond), and a script of its own to run
 from the Windmill UI: stores the task (Windmill job ids, status,

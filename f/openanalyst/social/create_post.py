@@ -199,7 +199,8 @@ def offline_post(
 ) -> str:
     """A post from the request's own words: its topic (as news when it announces something), the
     points the person listed, their call to action, in their tone; no invented claims."""
-    topic_clean = " ".join(topic.split())
+    # a brief cut to whole sentences ends in a full stop the hook adds its own words after
+    topic_clean = " ".join(topic.split()).rstrip(" .;:")
     seed = f"{platform}|{tone}|{topic_clean.lower()}"
     hook = _hook(topic_clean, tone, seed)
     question = cta or _pick(_QUESTIONS, seed + "q")

@@ -8,6 +8,7 @@ history (failures, research, job ids, tokens).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -104,9 +105,8 @@ def _describe(step_result: Mapping[str, Any], description: str | None) -> list[s
         return [message]
     if isinstance(output.get("content"), str) and output["content"].strip():
         platform = output.get("platform")
-        about = (
-            f" about {output['topic']}" if isinstance(output.get("topic"), str) and output["topic"] else ""
-        )
+        topic = output.get("topic")
+        about = f" about {_named(topic)}" if isinstance(topic, str) and topic else ""
         shown = platforms.RULES[platform].name if platform in platforms.RULES else platform
         head = f"Here is your {shown} post{about}" if platform else "Here is the result"
         chars = f" ({output['chars']} characters)" if output.get("chars") else ""
@@ -127,6 +127,17 @@ def _describe(step_result: Mapping[str, Any], description: str | None) -> list[s
     if not lines:  # a result with nothing to show: say what was done, in the plan's words
         lines.append(f"Done: {description[0].lower()}{description[1:]}." if description else "Done.")
     return lines
+
+
+def _named(topic: str, limit: int = 80) -> str:
+    """A topic as a heading names it: a long brief by its first clause, cut at a word."""
+    topic = " ".join(topic.split()).rstrip(" .")
+    if len(topic) <= limit:
+        return topic
+    clause = re.split(r"[.;:,!?]\s", topic, maxsplit=1)[0]
+    if len(clause) <= limit:
+        return clause
+    return clause[:limit].rsplit(" ", 1)[0].rstrip(" ,;:-") + "…"
 
 
 def answer_text(final: Outcome, attempts: int, research_applied: bool) -> str:

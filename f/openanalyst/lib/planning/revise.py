@@ -26,6 +26,8 @@ from f.openanalyst.lib.log import get_logger, log
 
 # A tighter limit than the one exceeded, so the next draft fits with room to spare.
 SHRINK = 0.85
+# A script argument that takes a list of points (create_post's `key_points`, at most 5).
+POINTS, MAX_POINTS = "key_points", 5
 _logger = get_logger(__name__)
 
 _TOO_LONG = re.compile(
@@ -86,6 +88,10 @@ def shorten(text: str, limit: int) -> str:
     return kept
 
 
+def _sentences(text: str) -> list[str]:
+    return [s.strip().rstrip(".") for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s.strip(" .")]
+
+
 def revise(
     plan: Plan,
     differences: Iterable[str],
@@ -121,10 +127,14 @@ def revise(
             value = step.args.get(over["name"]) if over else None
             if over and isinstance(value, str) and len(value) > int(over["limit"]):
                 # A smaller step: the argument cut to what the script takes.
-                step.args[over["name"]] = shorten(value, int(over["limit"]) - 1)
-                changes.append(
-                    f"step '{step.id}': {over['name']} shortened to {len(step.args[over['name']])} characters"
-                )
+                kept = shorten(value, int(over["limit"]) - 1)
+                step.args[over["name"]] = kept
+                changes.append(f"step '{step.id}': {over['name']} shortened to {len(kept)} characters")
+                # What was cut is the person's own words: a script that takes points gets them.
+                rest = _sentences(value[len(kept) :])
+                if rest and POINTS in props and not step.args.get(POINTS) and over["name"] != POINTS:
+                    step.args[POINTS] = rest[:MAX_POINTS]
+                    changes.append(f"step '{step.id}': the rest as {len(step.args[POINTS])} {POINTS}")
                 continue
             for name in _implicated(step.args, match["error"]):
                 if name in required:

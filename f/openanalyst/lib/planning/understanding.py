@@ -1,6 +1,6 @@
 """Deterministic intent extraction: what is wanted, for which platform, about what, and when.
 
-Seed section 4.1: "Create a Twitter post about AI trends and schedule it for tomorrow" gives
+The canonical request "Create a Twitter post about AI trends and schedule it for tomorrow" gives
 intent `create_and_schedule`, platform `twitter`, topic `AI trends`, and a time resolved in the
 person's timezone. Rules first (no tokens); the model only refines what the rules left open.
 """
@@ -21,6 +21,8 @@ from f.openanalyst.lib.protocol import Attachment
 # A time given as a day without an hour ("tomorrow") is scheduled at this local hour.
 DEFAULT_HOUR = timeparse.DEFAULT_HOUR
 WINDMILL_PATH_RE = re.compile(r"(?<![\w/])(?:f|u)/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+")
+# A bound on what is kept of a stated topic (the request itself is bounded by the protocol).
+MAX_TOPIC_CHARS = 2000
 
 _PLATFORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("twitter", re.compile(r"\b(twitter|tweet(s|ed)?|x\.com|x post)\b|\b(?:on|for|to) X\b", re.I)),
@@ -241,7 +243,9 @@ def _topic(text: str, time_text: str | None = None) -> str | None:
         topic = _TRAILING_WORDS_RE.sub("", topic.strip()).strip(" '\".:!?")
         # "on twitter" names a platform, not a topic.
         if topic and not any(p.fullmatch(topic) for _, p in _PLATFORMS):
-            return topic[:200]
+            # Whole, as the person wrote it: the script that takes it says when it is too long, and
+            # the retry shortens it to whole sentences (a cut here ended posts mid-word).
+            return topic[:MAX_TOPIC_CHARS]
     return None
 
 
