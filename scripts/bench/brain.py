@@ -1,12 +1,16 @@
 """Benchmark of the brain: attempts, model calls and prompt caching of repeated requests.
 
-    uv run scripts/bench/brain.py              # success first time, failing twice, CORE help; each twice
-    uv run scripts/bench/brain.py --all        # the five scenarios of the brain's tests
+    uv run scripts/bench/brain.py              # success first time, failing twice, a failing request
+                                               # research fixes (then remembered), CORE help; each twice
+    uv run scripts/bench/brain.py --all        # every scenario of the brain's tests
     uv run scripts/bench/brain.py --only research_then_pass --repeat 3
 
 Each scenario runs `f/openanalyst/handle_request` on an embedded dev runtime `--repeat` times
 (the same request, a fresh copy of its recorded model replies each time), with the Anthropic API
-served by a loopback server and a loopback hub receiving the progress pushes. Per run it prints:
+served by a loopback server and a loopback hub receiving the progress pushes. One store serves
+every run, as one person's history would: `research_remembered`'s model answers from the bodies
+it is sent (tests/brain/scenarios.py), so its second run is cheaper only if the first run's
+cited learning came back through the person's context. Per run it prints:
 
 - attempts, model calls (the response metadata), the calls the mock actually served, and the
   calls skill routing made ("route": only a request in the router's grey band asks the model);
@@ -42,7 +46,7 @@ from tests.brain.loopback import HubStub, ModelServer  # noqa: E402
 from tests.brain.scenarios import SCENARIOS, answer_questions, finish, jobs_of, run_request, script  # noqa: E402
 from tests.support.devruntime import DevRuntime, start_dev_server  # noqa: E402
 
-DEFAULT = ("success_first_attempt", "fail_twice_then_pass", "core_help")
+DEFAULT = ("success_first_attempt", "fail_twice_then_pass", "research_remembered", "core_help")
 SECRET = "bench-push-secret"
 
 
@@ -77,7 +81,8 @@ def run_scenario(rt: DevRuntime, hub: HubStub, name: str, cache: PromptCache) ->
         for key in env_keys:
             os.environ.pop(key, None)
         if not spec.get("offline"):
-            server = ModelServer(script(spec["judge"], spec.get("research", False))).start()
+            model = spec["model"]() if "model" in spec else script(spec["judge"], spec.get("research", False))
+            server = ModelServer(model).start()
             os.environ.update(
                 {
                     "ANTHROPIC_API_KEY": "sk-ant-bench",
@@ -86,7 +91,7 @@ def run_scenario(rt: DevRuntime, hub: HubStub, name: str, cache: PromptCache) ->
                 }
             )
         started = time.monotonic()
-        job, message_id = run_request(rt, spec["request"])
+        job, message_id = run_request(rt, spec["request"], user=spec.get("user", "alice"))
         if spec.get("answers"):
             answer_questions(rt, hub, job, message_id, spec["answers"])
         result = finish(rt, job)
@@ -182,6 +187,15 @@ def main() -> int:
         "\ntokens are estimated from the bodies' characters (3.5 a token); cached = tokens read from "
         "the cache / input tokens of that run's calls."
     )
+    print("\nthe same request again (first run -> last run): attempts, model calls")
+    for name in names:
+        runs = [r for r in rows if r["name"] == name]
+        if len(runs) > 1 and runs[0]["served"]:
+            first, last = runs[0], runs[-1]
+            print(
+                f"  {name:<24}attempts {first['attempts']} -> {last['attempts']}, "
+                f"calls {first['served']} -> {last['served']} ({last['served'] / first['served']:.2f}x)"
+            )
     mismatched = [r["name"] for r in rows if r["served"] and r["served"] != r["calls"]]
     if mismatched:
         print(f"WARNING: metadata.calls differs from the calls served in {mismatched}", file=sys.stderr)

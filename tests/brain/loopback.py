@@ -5,7 +5,9 @@ servers listen on 127.0.0.1 and answer as the real services do:
 
 - `ModelServer`: the Anthropic Messages API. Each request is classified by its system prompt
   (planner, judge, researcher, intent, writer) and answered with the next recorded body of that
-  role's script (the last one repeats); every request is kept for assertions.
+  role's script (the last one repeats), or by a role's responder: a function of the request body,
+  for a model whose answer depends on what it was sent (a planner that reads the differences);
+  every request is kept for assertions.
 - `HubStub`: the hub's `POST /internal/push`, checking the HMAC signature and keeping each frame.
 """
 
@@ -14,7 +16,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -79,10 +81,14 @@ class _Server:
         self.httpd.server_close()
 
 
+Body = dict[str, Any]
+Responder = Callable[[Body], Body]
+
+
 class ModelServer(_Server):
-    def __init__(self, script: dict[str, list[dict[str, Any]]]) -> None:
+    def __init__(self, script: dict[str, list[Body] | Responder]) -> None:
         super().__init__()
-        self.script = {role: list(bodies) for role, bodies in script.items()}
+        self.script = {role: bodies if callable(bodies) else list(bodies) for role, bodies in script.items()}
         self.served: dict[str, int] = defaultdict(int)
         self.requests: list[tuple[str, dict[str, Any], dict[str, str]]] = []
 
@@ -94,6 +100,8 @@ class ModelServer(_Server):
         with self.lock:
             self.requests.append((role, body, headers))
             bodies = self.script.get(role)
+            if callable(bodies):
+                return 200, bodies(body)
             if not bodies:
                 return 500, {
                     "type": "error",

@@ -6,6 +6,7 @@ writer, judge, researcher) for the loopback ModelServer.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from typing import Any
@@ -99,6 +100,67 @@ def script(judge: list[bool], research: bool = False) -> dict[str, list[dict[str
     return out
 
 
+# ------------------------------------------------ a model that answers from what it is sent
+# The planner names a concrete trend only once research (now, or remembered from an earlier
+# request) said to lead with one; the writer writes what the plan asked; the judge passes a post
+# that names a trend. So a request succeeds early only if the learning really reached the plan.
+
+TREND = "small models running on phones"
+GUIDANCE = "Lead with one concrete, named trend in the first 80 characters"
+SOURCE = ("https://business.x.com/en/basics/what-to-tweet", "What to Tweet - X Business")
+GENERIC = "AI is changing everything, and fast. What do you think comes next? #AI"
+CONCRETE = f"AI trend to watch: {TREND}. Which one changes your week first? #AI"
+
+
+def trend_planner(body: dict[str, Any]) -> dict[str, Any]:
+    """Names a concrete trend only once research (now or remembered) said to lead with one."""
+    topic = f"AI trends, leading with {TREND}" if GUIDANCE in sent(body) else "AI trends"
+    return bodies.plan_message(
+        [
+            bodies.step(
+                "draft",
+                CREATE,
+                {"platform": "twitter", "topic": topic, "tone": "casual"},
+                required=["content"],
+                criteria="Engaging, about AI trends, no invented facts",
+            ),
+            bodies.step(
+                "schedule",
+                SCHEDULE,
+                {"platform": "twitter", "content": "$steps.draft.content", "when": "tomorrow 9am"},
+                required=["schedule_path"],
+            ),
+        ]
+    )
+
+
+def trend_writer(body: dict[str, Any]) -> dict[str, Any]:
+    return bodies.text_message(
+        CONCRETE if TREND in sent(body) else GENERIC, input_tokens=180, output_tokens=40
+    )
+
+
+def trend_judge(body: dict[str, Any]) -> dict[str, Any]:
+    if TREND in sent(body):
+        return bodies.judge_message(True)
+    return bodies.judge_message(False, ["The hook is generic; name one concrete trend first"])
+
+
+def learning_model() -> dict[str, Any]:
+    """The roles of a model whose answers depend on the request bodies (see above)."""
+    return {
+        "planner": trend_planner,
+        "writer": trend_writer,
+        "judge": trend_judge,
+        "researcher": [bodies.web_search_message([GUIDANCE], [SOURCE])],
+    }
+
+
+def sent(body: dict[str, Any]) -> str:
+    """Everything a request put before the model: system prompt and messages."""
+    return json.dumps([body.get("system"), body.get("messages")])
+
+
 def jobs_of(rt, root: str) -> list[dict[str, Any]]:
     """The flow job and every job started under it (steps, loop iterations, child jobs)."""
     jobs = rt.client.get(f"{rt.api}/jobs/list", params={"per_page": 1000}).json()
@@ -164,4 +226,6 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "answers": {"details": "Open with on-device models, keep it upbeat"},
     },
     "core_help": {"request": "help", "offline": True},
+    # failing until research, then remembered: the second run needs one attempt and fewer calls
+    "research_remembered": {"request": SEED, "model": learning_model, "user": "frank"},
 }

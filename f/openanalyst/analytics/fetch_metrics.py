@@ -1,3 +1,8 @@
+# extra_requirements:
+# PyStemmer
+#
+# The store is imported where the history is read (Windmill sees only top-level imports): its
+# learning index stems words.
 """Fetch the metrics to analyse: a dataset the person provides (CSV or JSON upload, or a
 read-only query on a `postgresql` resource they own), optionally with the platform's own task
 history for them (tasks, success rates) from the OpenAnalyst store.

@@ -29,6 +29,7 @@ from f.openanalyst.lib.store.models import (
     check_timezone,
     encode_json,
     parse_preferences,
+    query_terms,
     tag_term,
     terms,
     validate_entry,
@@ -36,7 +37,7 @@ from f.openanalyst.lib.store.models import (
 from f.openanalyst.lib.users import user_folder, validate_user_id
 
 SUMMARY_CHARS = 280
-MAX_QUERY_TERMS = 12  # terms of a request (plus its skill) used to find learnings
+MAX_QUERY_TERMS = 12  # words of a request (plus its skill) used to find learnings
 POSTINGS_PER_TERM = 100  # newest learnings read per term
 _MAX_EMAIL = 254
 
@@ -607,8 +608,8 @@ class Store(ABC):
     def _relevant_learnings(
         self, tx: Tx, user_id: str, request: str, skill: str | None, limit: int
     ) -> list[dict[str, Any]]:
-        wanted = ([tag_term(skill)] if skill else []) + terms(request)
-        wanted = list(dict.fromkeys(wanted))[:MAX_QUERY_TERMS]
+        wanted = ([tag_term(skill)] if skill else []) + query_terms(request, MAX_QUERY_TERMS)
+        wanted = list(dict.fromkeys(wanted))
         cols = "l.id, l.skill, l.source, l.content, l.tags, l.sources, l.created_at"
         if wanted:
             # Only the newest postings of each term are scored, so the cost stays flat as the

@@ -1,3 +1,5 @@
+# extra_requirements:
+# PyStemmer
 """What the memory and history store accepts and returns: validated inputs, limits, errors.
 
 Everything a caller hands the store is checked here, before any write starts, so bad input
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -249,14 +252,41 @@ _STOPWORDS_TEXT = """the and for with that this from into onto have has had are 
 _STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 
+def _words(text: str) -> Iterator[str]:
+    return (w for w in _WORD_RE.findall(text.lower()) if w not in _STOPWORDS)
+
+
+def _stem(word: str) -> str:
+    """A word's Snowball stem ("trends", "trending" -> "trend"), as the skill router stems."""
+    global _stemmer
+    if _stemmer is None:
+        import Stemmer
+
+        _stemmer = Stemmer.Stemmer("english")
+    return _stemmer.stemWord(word)
+
+
+_stemmer: Any = None
+
+
 def terms(text: str, limit: int = MAX_TERMS_PER_LEARNING) -> list[str]:
-    """Distinct lower-case content words of `text` (3-40 chars, no stopwords), in order."""
+    """Distinct stems of the content words of `text` (3-40 chars, no stopwords), in order: a
+    learning about "trends" is found by a request about a "trend"."""
     seen: dict[str, None] = {}
-    for word in _WORD_RE.findall(text.lower()):
-        if word not in _STOPWORDS:
-            seen.setdefault(word, None)
-            if len(seen) >= limit:
-                break
+    for word in _words(text):
+        seen.setdefault(_stem(word), None)
+        if len(seen) >= limit:
+            break
+    return list(seen)
+
+
+def query_terms(text: str, limit: int) -> list[str]:
+    """The terms a request looks learnings up by: each word's stem, then the word itself, so
+    learnings indexed by whole words (before stems) are still found."""
+    seen: dict[str, None] = {}
+    for word in list(dict.fromkeys(_words(text)))[:limit]:
+        seen.setdefault(_stem(word), None)
+        seen.setdefault(word, None)
     return list(seen)
 
 

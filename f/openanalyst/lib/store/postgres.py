@@ -1,9 +1,11 @@
 # requirements:
 # psycopg[binary]
 # pydantic
+# PyStemmer
 #
 # All of this module's requirements (its imports included): Windmill would read `import psycopg` as
-# psycopg[binary,pool] (scripts/bundle_tools/windmill_deps.py), and the pool is not used.
+# psycopg[binary,pool] (scripts/bundle_tools/windmill_deps.py), and the pool is not used;
+# PyStemmer for the store's learning index (lib/store/models.py).
 """The PostgreSQL backend of the store (psycopg 3), with row-level security.
 
 Every table holding a person's rows has ENABLE + FORCE row-level security and a policy
