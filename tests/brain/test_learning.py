@@ -120,3 +120,34 @@ def test_research_stores_a_cited_learning_and_the_same_request_later_needs_one_a
         first_calls,
         second_calls,
     )
+
+
+# ------------------------------------------------------------ a preference the planner applies
+
+
+def tone_planner(body: dict[str, Any]) -> dict[str, Any]:
+    """Drafts in the tone the person's remembered preferences name, else professional."""
+    memory = re.search(r'\\"tone\\": \\"(\w+)\\"', json.dumps(body["messages"]))
+    tone = memory[1] if memory else "professional"
+    return bodies.plan_message([draft_step("our new office in Lisbon", tone=tone)])
+
+
+def test_with_a_model_a_stated_tone_preference_changes_the_next_post(dev_runtime, hub, model_api):
+    api = model_api(
+        {
+            "planner": tone_planner,
+            "writer": [bodies.text_message("New office, who dis? Lisbon, we're here. #Lisbon")],
+            "judge": [bodies.judge_message(True)],
+        }
+    )
+    job, _ = run_request(dev_runtime, "Write a LinkedIn post about our new office in Lisbon", user="gina")
+    finish(dev_runtime, job)
+    job, _ = run_request(dev_runtime, "I prefer a witty tone for my posts", user="gina")
+    assert "witty" in finish(dev_runtime, job)["content"]
+    job, _ = run_request(dev_runtime, "Write a LinkedIn post about our new office in Lisbon", user="gina")
+    finish(dev_runtime, job)
+    drafts = [j for j in jobs_of(dev_runtime, job) if j.get("script_path") == CREATE]
+    assert drafts and drafts[-1]["args"]["tone"] == "witty", [d["args"] for d in drafts]
+    before, after = api.calls("planner")[0], api.calls("planner")[-1]
+    # the preference reached the plan (the system prompt lists every tone; the messages are the request's)
+    assert "witty" not in json.dumps(before["messages"]) and "witty" in json.dumps(after["messages"])
