@@ -102,6 +102,11 @@ class Broker(ABC):
     async def first_time(self, key: str, ttl_s: int) -> bool:
         """True the first time `key` is seen within `ttl_s` (shared by every hub on one Redis)."""
 
+    @abstractmethod
+    async def high_water(self, key: str, value: int, ttl_s: int) -> int:
+        """The largest value given for `key` within `ttl_s`, this one included (atomic, shared by
+        every hub on one Redis)."""
+
 
 class InProcessBroker(Broker):
     def __init__(self, metrics: Metrics, history_size: int = 300, history_ttl_s: int = 86400) -> None:
@@ -111,6 +116,7 @@ class InProcessBroker(Broker):
         self._seq: dict[str, int] = {}
         self._rate: dict[str, tuple[int, int]] = {}
         self._seen: dict[str, float] = {}
+        self._highs: dict[str, tuple[int, float]] = {}  # key -> (largest value, expires)
         self._prune_seen_at = 1000  # size at which expired entries are dropped (then doubles)
         self._last_publish: dict[str, float] = {}
         self._publishes = 0
@@ -178,12 +184,28 @@ class InProcessBroker(Broker):
         self._seen[key] = now + ttl_s
         return True
 
+    async def high_water(self, key: str, value: int, ttl_s: int) -> int:
+        now = time.monotonic()
+        if len(self._highs) > self._prune_seen_at:
+            self._highs = {k: v for k, v in self._highs.items() if v[1] > now}
+        high, expires = self._highs.get(key, (value, 0.0))
+        high = max(high, value) if expires > now else value
+        self._highs[key] = (high, now + ttl_s)
+        return high
+
 
 _PUBLISH_LUA = """
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'd', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('PUBLISH', ARGV[4], ARGV[5] .. '\\n' .. id .. '\\n' .. ARGV[6] .. '\\n' .. ARGV[2])
 return id
+"""
+
+# The larger of the stored value and ARGV[1], stored with a fresh expiry (one round trip, atomic).
+_HIGH_WATER_LUA = """
+local high = math.max(tonumber(redis.call('GET', KEYS[1]) or ARGV[1]), tonumber(ARGV[1]))
+redis.call('SET', KEYS[1], high, 'EX', ARGV[2])
+return high
 """
 
 
@@ -219,6 +241,7 @@ class RedisBroker(Broker):
         )
         self.redis = aioredis.Redis(connection_pool=pool)
         self._script = self.redis.register_script(_PUBLISH_LUA)
+        self._high_water = self.redis.register_script(_HIGH_WATER_LUA)
         self._listener: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
         self._closing = False
@@ -328,3 +351,6 @@ class RedisBroker(Broker):
 
     async def first_time(self, key: str, ttl_s: int) -> bool:
         return bool(await self.redis.set(self.key("once", key), "1", nx=True, ex=ttl_s))
+
+    async def high_water(self, key: str, value: int, ttl_s: int) -> int:
+        return int(await self._high_water(keys=[self.key("high", key)], args=[value, ttl_s]))

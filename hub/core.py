@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from f.openanalyst.lib.log import get_logger, log
-from f.openanalyst.lib.protocol import WSMessage
+from f.openanalyst.lib.protocol import TaskProgress, WSMessage
 from hub.answers import Answers, InProcessAnswers, RedisAnswers
 from hub.auth import CLOSE_RECONNECT, TokenVerifier
 from hub.backend import WindmillBackend
@@ -143,6 +144,13 @@ class Hub:
         When the broker cannot take it (Redis unreachable even after waiting for a connection),
         the frame still reaches this process's sockets of that user, without an event id."""
         frame.user_id = user_id
+        if isinstance(frame, TaskProgress) and frame.correlation_id:
+            # Two sources report a request's progress (the relay, from the flow's steps, and the
+            # steps' own pushes, which may reach another hub): the person sees only the furthest.
+            key = f"progress:{user_id}:{frame.correlation_id}"
+            with contextlib.suppress(Exception):  # unreachable broker: publishing says so below
+                ttl = self.settings.history_ttl_s
+                frame.payload.percent = await self.broker.high_water(key, frame.payload.percent, ttl)
         data = frame.model_dump_json(exclude_none=True)
         event_id: str | None = None
         try:

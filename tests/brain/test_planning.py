@@ -378,3 +378,16 @@ def test_a_steps_own_words_are_the_answer():
     )
     built = answer({"path": "u/alice/apps/x", "answer": "Created the app `u/alice/apps/x`."})
     assert built == "Created the app `u/alice/apps/x`."
+
+
+def test_a_request_the_planner_declines_is_answered_as_declined_and_nothing_runs(model_env, respx_mock):
+    """stop_reason "refusal" is not a model failure to fall back from: the skill's workflows must
+    not draft what the model declined."""
+    route = respx_mock.post(MESSAGES_URL).mock(
+        return_value=httpx.Response(200, json=bodies.message([], stop_reason="refusal", output_tokens=4))
+    )
+    result = run_plan(request="Write a tweet mocking our competitor's CEO for his accent")
+    assert route.call_count == 1  # no repair round, no retry
+    assert result["plan"]["steps"] == [] and result["mode"] == "model"
+    assert result["plan"]["answer"].startswith("I won't help with that")
+    assert result["tokens"]["calls"] == 1

@@ -130,6 +130,16 @@ def test_model_errors_fall_back_to_the_template(windmill):
     assert out["mode"] == "offline" and "model call failed" in out["notes"][0]
 
 
+def test_a_post_the_model_declines_is_not_written_by_the_template_instead(windmill):
+    from f.openanalyst.lib.needs_input import NeedsInput
+
+    with_model(windmill)
+    declined = {**message(""), "content": [], "stop_reason": "refusal"}
+    windmill.router.post(ANTHROPIC).mock(return_value=httpx.Response(200, json=declined))
+    with pytest.raises(NeedsInput, match="I won't write that post"):
+        create_post.main("alice", "twitter", "mocking our competitor's CEO for his accent")
+
+
 def test_create_post_refuses_bad_input(windmill):
     with pytest.raises(ValueError, match="topic is empty"):
         create_post.main("alice", "twitter", "   ")

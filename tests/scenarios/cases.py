@@ -31,6 +31,7 @@ from tests.scenarios.checks import (
     says_any,
     short_answer,
     skill,
+    waits_for_an_answer,
 )
 
 OUT_OF_SCOPE = "OUT_OF_SCOPE"
@@ -49,10 +50,11 @@ class Case:
     markers: list[str] = field(default_factory=list)  # more text that identifies its model calls
     setup: Callable[[Any, str], None] | None = None
     modes: tuple[str, ...] = ("offline", "model")
+    ends_asking: bool = False  # the person does not answer: the request must wait at its question
 
     def checks_for(self, mode: str) -> list[Check]:
         own = self.model_checks if mode == "model" and self.model_checks is not None else self.checks
-        return [completed, *own]
+        return [waits_for_an_answer if self.ends_asking else completed, *own]
 
 
 # ------------------------------------------------------------------------------ data
@@ -468,6 +470,7 @@ CASES: list[Case] = [
             "linkedin",
             "our Berlin meetup is back on December 12",
             "Our Berlin meetup is back on December 12. Save the date!",
+            publish=True,
         ),
     ),
     Case(
@@ -900,8 +903,9 @@ CASES: list[Case] = [
         "x_post_it",
         "SOCIAL_MEDIA",
         "post it",
-        [asked_or_said("what should the post be about", "about"), creates_nothing],
+        [says("the post be about"), creates_nothing],
         model=r.answer("What should the post be about, and for which platform?"),
+        ends_asking=True,  # nothing to post yet: the question waits for the person
     ),
     Case(
         "x_schedule_something",

@@ -145,6 +145,18 @@ def skill(name: str | None) -> Check:
     return check
 
 
+def waits_for_an_answer(o: Outcome) -> str | None:
+    """The conversation ended at a question the person has not answered yet: the request waits for
+    them (a question they can answer, no error, no silence)."""
+    if o.error:
+        return o.error
+    kinds = [f.get("type") for f in o.frames]
+    last = o.responses[-1] if o.responses else {}
+    if "TASK_ERROR" in kinds or not last.get("questions") or not last.get("resumeJobId"):
+        return f"did not end waiting at a question (frames {kinds}): {_short(o.answer)!r}"
+    return None
+
+
 def completed(o: Outcome) -> str | None:
     """The conversation ended with an answer (not a failed task or a timeout)."""
     if o.error:

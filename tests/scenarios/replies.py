@@ -28,9 +28,16 @@ def plan(*steps: dict[str, Any], rationale: str = "from the request") -> list[Re
 
 
 def post(
-    platform: str, topic: str, text: str, tone: str = "professional", when: str | None = None, tz: str = "UTC"
+    platform: str,
+    topic: str,
+    text: str,
+    tone: str = "professional",
+    when: str | None = None,
+    tz: str = "UTC",
+    publish: bool = False,
 ) -> dict[str, list[Reply]]:
-    """Draft (and schedule) a post: the planner's plan, the writer's text, the judge's pass."""
+    """Draft (and schedule, or publish now) a post: the planner's plan, the writer's text, the
+    judge's pass."""
     steps = [
         bodies.step(
             "draft",
@@ -47,6 +54,15 @@ def post(
                 f"{SOCIAL}/schedule_post",
                 {"platform": platform, "content": "$steps.draft.content", "when": when, "timezone": tz},
                 required=["schedule_path", "cron"],
+            )
+        )
+    if publish:
+        steps.append(
+            bodies.step(
+                "publish",
+                f"{SOCIAL}/publish_post",
+                {"platform": platform, "content": "$steps.draft.content"},
+                required=["platform"],
             )
         )
     return {

@@ -54,9 +54,6 @@ def test_no_message_shows_internals(outcomes: dict[str, dict[str, Outcome]]) -> 
     assert not found, "\n".join(found[:60])
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 14: the hub's step view (10-11 %) and re-plans (25 % after 32 %) go back"
-)
 def test_progress_only_moves_forward(outcomes: dict[str, dict[str, Outcome]]) -> None:
     problems = [
         f"{mode}/{case_id}: {problem}"

@@ -27,6 +27,11 @@ from f.openanalyst.lib.windmill.rest import WindmillError, read_resource
 # A runner-up skill this close to the winner (and at least this confident) joins the plan.
 CLOSE = 0.1
 MULTI_SKILL_FLOOR = 0.5
+# What the person reads when the planner declined their request (stop_reason "refusal").
+DECLINED = (
+    "I won't help with that. If you meant something else, say it in other words, or ask me for "
+    "`help` to see what I can do."
+)
 _logger = get_logger(__name__)
 
 
@@ -177,6 +182,10 @@ def make_plan(
         except plan_rules.PlanRefused as exc:
             refused = Plan(skill=skill_name, rationale="refused: " + str(exc), mode="model")
             return planned(refused, refused=exc.reasons, **online)
+        except llm.ModelDeclined:
+            # Not a failure to fall back from: the workflows must not do what the model declined.
+            declined = Plan(skill=skill_name, rationale="the model declined", mode="model", answer=DECLINED)
+            return planned(declined, **online)
         except Exception as exc:  # model down or unusable answer: the workflows still work
             log(_logger, logging.WARNING, "model planning failed; planning offline", error=str(exc)[:300])
             problems_before = [f"model planning failed ({type(exc).__name__}); used the skill's workflow"]

@@ -12,11 +12,16 @@ import re
 from typing import Any, Literal
 
 import f.openanalyst.lib.platforms as platforms
-from f.openanalyst.lib.ai.writer import ModelUnavailable, complete
+from f.openanalyst.lib.ai.writer import ModelDeclined, ModelUnavailable, complete
+from f.openanalyst.lib.needs_input import NeedsInput
 from f.openanalyst.lib.users import validate_user_id
 
 Tone = Literal["professional", "casual", "enthusiastic", "informative", "witty"]
 MAX_TOPIC_CHARS = 300
+DECLINED = (
+    "I won't write that post. If you meant something else, say it in other words; I'm glad to help "
+    "with a post that makes your point without targeting anyone."
+)
 
 _STOP = frozenset(
     (
@@ -321,6 +326,9 @@ def main(
                 notes.append("the model's drafts broke the platform's limits twice; used the template")
         except ModelUnavailable as exc:
             notes.append(f"offline: {exc}")
+        except ModelDeclined:
+            # the template must not write what the model would not
+            raise NeedsInput(DECLINED) from None
     if mode == "offline":
         content = offline_post(platform, topic, tone, tags, call_to_action, limit, (key_points or [])[:5])
         if platforms.count_chars(platform, content) > limit:

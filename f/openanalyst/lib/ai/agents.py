@@ -17,7 +17,8 @@ from agno.team import Team
 from agno.team.mode import TeamMode
 from pydantic import BaseModel, Field
 
-from f.openanalyst.lib.ai.llm import ModelConfig, Usage, claude
+import f.openanalyst.lib.ai.llm as llm
+from f.openanalyst.lib.ai.llm import ModelConfig, ModelDeclined, Usage, claude
 from f.openanalyst.lib.platforms import Platform
 
 WEB_SEARCH_TOOL: dict[str, Any] = {"type": "web_search_20250305", "name": "web_search", "max_uses": 3}
@@ -189,6 +190,8 @@ def run_checked(
     an API error (agno reports it as a status, not an exception) or output that misses the schema."""
     out = runner.run(prompt)
     usage.add_run(out)
+    if llm.declined(out):
+        raise ModelDeclined(f"the {getattr(runner, 'name', None) or 'model'} declined the request")
     if out.status == RunStatus.error:
         raise AgentFailed(f"model call failed: {str(out.content)[:300]}")
     if schema is not None and not isinstance(out.content, schema):

@@ -13,6 +13,7 @@ This module does not import agno or the Anthropic SDK at import time: only
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -41,6 +42,16 @@ OFFLINE = "offline"
 
 class ModelUnavailable(RuntimeError):
     """No key or model id is configured, or a model call failed (the caller falls back to offline)."""
+
+
+class ModelDeclined(RuntimeError):
+    """The model refused the request (Messages API `stop_reason: "refusal"`): no offline path may
+    do instead what it declined; the person is told."""
+
+
+# The Messages API says a model declined with this stop reason:
+# https://docs.anthropic.com/en/docs/test-and-evaluate/strengthen-guardrails/handle-streaming-refusals
+REFUSAL = "refusal"
 
 
 @dataclass(frozen=True)
@@ -111,8 +122,9 @@ def claude(config: ModelConfig, role: Role, context_blocks: Iterable[str] = ()) 
     model_id = config.model_id(role)
     if not config.api_key or not model_id:
         raise ModelUnavailable(config.reason or f"no model configured for {role}")
-    from agno.models.anthropic import Claude
     from agno.models.anthropic.claude import SystemPromptBlock
+
+    Claude = _claude_keeping_stop_reason()
 
     client_params: dict[str, Any] = {"max_retries": config.max_retries}
     if config.base_url:
@@ -126,6 +138,27 @@ def claude(config: ModelConfig, role: Role, context_blocks: Iterable[str] = ()) 
         system_prompt_blocks=blocks or None,
         client_params=client_params,
     )
+
+
+@functools.cache
+def _claude_keeping_stop_reason() -> type[Claude]:
+    """agno's Claude, keeping each response's `stop_reason` in its provider data (agno drops it,
+    so a refusal looked like an empty answer and the caller fell back to its offline path)."""
+    from agno.models.anthropic import Claude
+
+    class StopReasonClaude(Claude):
+        def _parse_provider_response(self, response: Any, *args: Any, **kwargs: Any) -> Any:
+            parsed = super()._parse_provider_response(response, *args, **kwargs)
+            parsed.provider_data = {**(parsed.provider_data or {}), "stop_reason": response.stop_reason}
+            return parsed
+
+    return StopReasonClaude
+
+
+def declined(run_output: Any) -> bool:
+    """Whether an agno run ended because the model refused (see `ModelDeclined`)."""
+    data = getattr(run_output, "model_provider_data", None) or {}
+    return data.get("stop_reason") == REFUSAL
 
 
 @dataclass

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import f.openanalyst.lib.ai.llm as llm
 import f.openanalyst.lib.windmill.rest as windmill_rest
-from f.openanalyst.lib.ai.llm import ModelUnavailable
+from f.openanalyst.lib.ai.llm import ModelDeclined, ModelUnavailable
 
 WRITER_MODEL_VARIABLE = "f/openanalyst/writer_model"
 
@@ -64,6 +64,8 @@ def complete(system: str, prompt: str, max_tokens: int = 1024) -> Completion:
         )
     except anthropic.APIError as exc:
         raise ModelUnavailable(f"model call failed: {exc.__class__.__name__}: {str(exc)[:200]}") from exc
+    if msg.stop_reason == llm.REFUSAL:
+        raise ModelDeclined("the writer declined to write this")
     text = "".join(block.text for block in msg.content if getattr(block, "type", "") == "text").strip()
     usage = msg.usage
     tokens = {
