@@ -262,6 +262,26 @@ def test_report_from_rows_of_a_previous_step_picks_the_date_axis(windmill):
     assert "Question: How busy was I?" in out["markdown"] and out["summary"]["tasks"]["mean"] == 4
 
 
+def test_a_series_over_time_is_described_by_how_it_moved_first(windmill):
+    """Rows out of order; the first finding says where it started and ended, the change, its
+    biggest rise and its falls, in date order."""
+    rows = [
+        "2026-10-19,160",
+        "2026-10-05,120",
+        "2026-10-12,135",
+        "2026-10-26,154",
+        "2026-11-09,210",
+        "2026-11-02,190",
+    ]
+    csv = "\n".join(["week,signups", *rows])
+    findings = _report(data=csv, title="Signups")["findings"]
+    assert findings[0] == (
+        "signups rose from 120 (2026-10-05) to 210 (2026-11-09), +75%. Biggest rise: 36, 2026-10-26 to "
+        "2026-11-02. It fell once; most: 6, 2026-10-19 to 2026-10-26."
+    )
+    assert findings[1].startswith("signups: total 969, mean 161.5")
+
+
 def test_report_from_fetch_metrics_output_with_categories(windmill):
     data = "region,revenue,orders\nNorth,120.5,10\nSouth,80,7\nEast,99.5,9\n"
     dataset = fetch_metrics.main("alice", data=data)
@@ -354,7 +374,7 @@ def test_windmill_shows_the_report_and_the_chat_still_gets_its_charts(windmill, 
     result = execute_plan.run_step(step, {}, "alice")
     assert result.success and set(result.result) >= {"markdown", "charts", "summary", "message"}
     answer = answer_text(Outcome(phase="loop", success=True, results=[result]), 1, False)
-    assert answer.startswith("**Anscombe's quartet**\n\n- y1: mean 7.501")
+    assert answer.startswith("**Anscombe's quartet**\n\n- y1: total 82.51, mean 7.501")
     assert answer.count("](data:image/png;base64,") == 3
     assert "![scatter chart of y1 against x1 (11 points)](data:image/png;base64," in answer
     assert "*Distribution of the numeric columns*" in answer

@@ -144,6 +144,35 @@ def _ranking(table: dict[str, Any], x: str, ys: list[str]) -> list[str]:
     return out
 
 
+def _trend(table: dict[str, Any], x: str, ys: list[str]) -> list[str]:
+    """Over time (rows in `x` order): where each series started and ended, the change, its biggest
+    step up and down: what a person asking for a chart of it wants said first."""
+    out = []
+    for y in ys:
+        points = sorted(
+            (str(r.get(x)), r.get(y))
+            for r in table["rows"]
+            if r.get(x) is not None and datasets.is_number(r.get(y))
+        )
+        if len(points) < 3:
+            continue
+        (start, first), (end, last) = points[0], points[-1]
+        change = last - first
+        verb = "rose" if change > 0 else "fell" if change < 0 else "stayed"
+        share = f", {change / first:+.0%}" if first else ""
+        line = f"{y} {verb} from {fmt(first)} ({start}) to {fmt(last)} ({end}){share}."
+        steps = [(b[1] - a[1], a[0], b[0]) for a, b in itertools.pairwise(points)]
+        up, down = max(steps), min(steps)
+        if up[0] > 0:
+            line += f" Biggest rise: {fmt(up[0])}, {up[1]} to {up[2]}."
+        if down[0] < 0:
+            falls = sum(1 for d, *_ in steps if d < 0)
+            times = "once" if falls == 1 else f"{falls} times"
+            line += f" It fell {times}; most: {fmt(-down[0])}, {down[1]} to {down[2]}."
+        out.append(line)
+    return out
+
+
 def _findings(
     x: str | None, ys: list[str], summary: dict[str, Any], fits: dict[str, Any], corr: dict[str, float | None]
 ) -> list[str]:
@@ -153,7 +182,7 @@ def _findings(
         if not s.get("count"):
             continue
         out.append(
-            f"{y}: mean {fmt(s['mean'])}, median {fmt(s['median'])}, "
+            f"{y}: total {fmt(s['sum'])}, mean {fmt(s['mean'])}, median {fmt(s['median'])}, "
             f"range {fmt(s['min'])} to {fmt(s['max'])} "
             f"over {s['count']} values" + (f" ({s['missing']} missing)" if s["missing"] else "") + "."
         )
@@ -238,6 +267,8 @@ def main(
     findings = _findings(x, ys, summary, fits, corr)
     if x and x not in numeric and x != datasets.date_column(table):
         findings = [*_ranking(table, x, ys), *findings]  # "which X has the most Y" first
+    elif x and x == datasets.date_column(table):
+        findings = [*_trend(table, x, ys), *findings]  # how it moved over time first
     meta = (
         (f"Question: {' '.join(question.split())[:300]}. " if question else "")
         + f"{len(table['rows'])} rows, {len(table['columns'])} columns"

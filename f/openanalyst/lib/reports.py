@@ -98,13 +98,7 @@ class Report(BaseModel):
     def message(self) -> str:
         """What the chat shows: the charts as images with the key numbers beside them."""
         lines = [f"**{self.title}**", ""]
-        lines += [f"- {f}" for f in self.findings[:6]]
-        for column, stats in list(self.summary.items())[:4]:
-            if column != self.x and stats.get("count"):
-                lines.append(
-                    f"- {column}: total {fmt(stats.get('sum', 0))}, mean {fmt(stats['mean'])}, "
-                    f"min {fmt(stats['min'])}, max {fmt(stats['max'])}"
-                )
+        lines += [f"- {f}" for f in self.findings[:8]]  # the findings hold each series' totals
         for c in self.charts:
             lines += ["", f"![{c.alt}](data:image/png;base64,{c.png_base64})", f"*{c.title}*"]
         return "\n".join(lines).strip()
