@@ -163,6 +163,23 @@ def test_the_status_answer_counts_what_succeeded_and_says_what_was_learned():
     assert "LinkedIn posts do best on Tuesday mornings" in text
 
 
+def test_what_was_learned_is_answered_with_its_sources_or_honestly_with_nothing():
+    from f.openanalyst.lib.planning.offline import core_answer
+
+    found = intent.extract("What have you learned about my posts?", "UTC", NOW)
+    about = found.entities.extra.get("about")
+    assert about == intent.LEARNINGS
+    learned = [{"content": "Lead with a named trend", "sources": [{"url": "https://x.com/a", "title": "A"}]}]
+    text = core_answer("status", [], {"recent_tasks": [{"request": "x"}], "learnings": learned}, about=about)
+    assert text.splitlines() == [
+        "What I have learned for you (newest first):",
+        "- Lead with a named trend (from https://x.com/a)",
+    ]
+    nothing = core_answer("status", [], {"learnings": []}, about=about)
+    assert nothing.startswith("I have not learned anything for you yet") and "research" in nothing
+    assert intent.extract("what did you do for me today?", "UTC", NOW).entities.extra.get("about") is None
+
+
 # ------------------------------------------------------------------ builder requests
 
 

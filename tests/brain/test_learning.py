@@ -120,6 +120,11 @@ def test_research_stores_a_cited_learning_and_the_same_request_later_needs_one_a
         first_calls,
         second_calls,
     )
+    # the person can read what was learned for them, with where it came from (nothing planned)
+    plans = len(api.calls("planner"))
+    job, _ = run_request(dev_runtime, "what have you learned about my posts?", user="frank")
+    said = finish(dev_runtime, job)["content"]
+    assert GUIDANCE in said and SOURCE[0] in said and len(api.calls("planner")) == plans, said
 
 
 # ------------------------------------------------------------ a preference the planner applies

@@ -24,6 +24,7 @@ from f.openanalyst.lib.windmill.progress import report
 # Below this confidence the rules are unsure and the model (if any) refines them.
 REFINE_BELOW = 0.6
 _logger = get_logger(__name__)
+LEARNINGS_SHOWN = 10  # learnings listed when the person asks what was learned
 
 
 @contracts.step
@@ -61,6 +62,10 @@ def main(
             context = contracts.Context.model_validate(load_context.main(user_id, request))
         timezone = context.timezone or context.preferences.get("timezone")
         found = intents.extract(request, timezone)
+        if found.entities.extra.get("about") == intents.LEARNINGS:
+            # "what have you learned?" names no subject to match learnings by: the newest ones
+            newest = load_context.main(user_id, "", learnings_limit=LEARNINGS_SHOWN)["learnings"]
+            context = context.model_copy(update={"learnings": newest})
         attached = intents.attached_data(attachments or [])
         if attached and "data" not in found.entities.extra:  # data pasted in the text comes first
             found.entities.extra.update(file=attached[0], data=attached[1])

@@ -157,7 +157,8 @@ def make_plan(
         extra_entities = (intent.get("entities") or {}).get("extra") or {}
         update = offline.context_update(extra_entities.get("context_update"), context)
         problems = [str(p) for p in extra_entities.get("preference_problems") or []]
-        answer = offline.core_answer(intent_name, _catalog(route), context, update, problems)
+        about = extra_entities.get("about")
+        answer = offline.core_answer(intent_name, _catalog(route), context, update, problems, about)
         if config.online and offline.is_out_of_scope(intent_name):
             answer = _direct_answer(config, request, user_id, usage) or answer
         core = Plan(skill=offline.CORE_SKILL, rationale="answered directly", mode="offline", answer=answer)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import f.openanalyst.lib.planning.understanding as understanding
 import f.openanalyst.lib.skills.workflows as skill_workflows
 from f.openanalyst.lib.contracts import Plan
 
@@ -122,20 +123,41 @@ def _status_answer(context: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _learned_answer(context: Mapping[str, Any]) -> str:
+    """What was learned for the person (newest first), each with where it came from."""
+    items = [item for item in context.get("learnings") or [] if str(item.get("content") or "").strip()]
+    if not items:
+        return (
+            "I have not learned anything for you yet. When a request keeps failing I research how to "
+            "fix it and keep what I find, with its sources; I also keep what you ask me to remember "
+            '("remember that ..."). Both shape how I plan your next requests.'
+        )
+    lines = ["What I have learned for you (newest first):"]
+    for item in items:
+        links = [s.get("url") for s in item.get("sources") or [] if isinstance(s, Mapping) and s.get("url")]
+        source = f" (from {', '.join(links[:2])})" if links else ""
+        lines.append(f"- {_clip(str(item['content']), 200)}{source}")
+    return "\n".join(lines)
+
+
 def core_answer(
     intent_name: str,
     skills: Sequence[Mapping[str, Any]],
     context: Mapping[str, Any],
     update: Mapping[str, Any] | None = None,
     problems: Sequence[str] = (),
+    about: str | None = None,
 ) -> str:
     """Help, status and preferences, answered from what is known (no job, no model).
 
-    `update` is the context change a preferences request makes (applied by record_history)."""
+    `update` is the context change a preferences request makes (applied by record_history);
+    `about` narrows a status question ("learnings": what was learned, not the task list)."""
     if intent_name == "preferences":
         return _preferences_answer(context, update or {}, problems)
     if is_out_of_scope(intent_name):
         return out_of_scope_answer()
+    if intent_name == "status" and about == understanding.LEARNINGS:
+        return _learned_answer(context)
     if intent_name == "status":
         return _status_answer(context)
     described = [

@@ -33,6 +33,9 @@ _PLATFORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _HELP_RE = re.compile(
     r"^\s*(help|\?|what can you do|how (do|can) i use (you|this)|commands|hi|hello)\b", re.I
 )
+# "what have you learned (about my posts)?": the person's learnings, not their task list.
+_LEARNED_RE = re.compile(r"\blearn(?:ed|t|ings?)?\b", re.I)
+LEARNINGS = "learnings"
 _STATUS_RE = re.compile(r"^\s*(status|what('?s| is) (running|the status)|my (tasks|jobs|history))\b", re.I)
 # Questions about what OpenAnalyst did or learned for the person: answered from their own history.
 _HISTORY_RE = re.compile(
@@ -364,6 +367,8 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         name, confidence = "help", 0.95
     elif _STATUS_RE.search(text) or (_HISTORY_RE.search(text) and not pasted and not wants_post):
         name, confidence = "status", 0.9
+        if _LEARNED_RE.search(text):
+            extra["about"] = LEARNINGS
     elif _RECURRING_RE.search(text) and (urls or _BUILD_RE.search(text) or _RUN_RE.search(text)):
         name, confidence = "build", 0.85
     elif _BUILD_RE.search(text):
