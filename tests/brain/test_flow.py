@@ -250,7 +250,9 @@ def test_offline_a_first_plan_that_fails_succeeds_on_attempt_2_because_the_plan_
     assert " ".join([topic, *points]).replace(".", "") == BRIEF.replace(".", "")
     post = result["content"]
     assert "eleven points" in post and "follow-the-sun rota" in post
-    assert "300" not in post and "characters; keep it" not in post  # the failure is not the answer
+    # the person is told why it took two attempts, in the step's words, not the script's path
+    assert "(It took 2 attempts. The first stopped at “Draft" in post and "keep it under 300" in post
+    assert "create_post" not in post
 
 
 def test_a_stated_tone_preference_changes_the_next_post(dev_runtime, hub, no_model):

@@ -140,8 +140,21 @@ def _named(topic: str, limit: int = 80) -> str:
     return clause[:limit].rsplit(" ", 1)[0].rstrip(" ,;:-") + "…"
 
 
-def answer_text(final: Outcome, attempts: int, research_applied: bool) -> str:
-    """What the person reads, from the deciding outcome."""
+def _retried(attempts: int, research_applied: bool, first: Outcome | None) -> str:
+    """Why it took more than one attempt, in the person's words: what the first one ran into."""
+    said = person_terms.reasons(first.differences, first.plan, limit=1) if first else []
+    how = "with web research" if research_applied else "with a changed plan"
+    if not said:
+        return f"(It took {attempts} attempts, {how}.)"
+    step, _, why = said[0].partition(": ")
+    ran_into = f"“{step}”: {why.rstrip('.')}" if why else f"“{step.rstrip('.')}”"
+    return f"(It took {attempts} attempts. The first stopped at {ran_into}. I went on {how}.)"
+
+
+def answer_text(
+    final: Outcome, attempts: int, research_applied: bool, first_failed: Outcome | None = None
+) -> str:
+    """What the person reads, from the deciding outcome (and, after retries, the first failure)."""
     if final.refused:  # platform scripts are said in words; items the person named are named
         skill = person_terms.skill_words(final.skill)
         named = [r for r in final.refusals if "f/openanalyst/" not in r]
@@ -167,11 +180,7 @@ def answer_text(final: Outcome, attempts: int, research_applied: bool) -> str:
         ]
         text = "\n\n".join(parts) or "Done."
         if attempts > 1:
-            text += (
-                f"\n\n(It took {attempts} attempts"
-                + (", with web research." if research_applied else ".")
-                + ")"
-            )
+            text += "\n\n" + _retried(attempts, research_applied, first_failed)
     else:
         said = person_terms.reasons(final.differences, final.plan)
         differences = said or ["the result did not meet the checks"]
@@ -203,7 +212,9 @@ def conclude(
         success=final.success,
         refused=final.refused,
         skill=final.skill,
-        content=answer_text(final, len(outcomes), research_applied),
+        content=answer_text(
+            final, len(outcomes), research_applied, next((o for o in outcomes if not o.success), None)
+        ),
         attempts=len(outcomes),
         research_applied=research_applied,
         research=research,
