@@ -163,6 +163,26 @@ def test_the_status_answer_counts_what_succeeded_and_says_what_was_learned():
     assert "LinkedIn posts do best on Tuesday mornings" in text
 
 
+@pytest.mark.parametrize(
+    ("text", "name", "about"),
+    [
+        ("great, thanks!", "greeting", "thanks"),
+        ("How do I connect my LinkedIn account?", "help", "connect"),
+        ("cancel the post you scheduled for tomorrow", "manage_posts", "cancel"),
+        ("delete my tweet from yesterday", "manage_posts", "cancel"),
+        ("make the last post shorter", "manage_posts", "edit"),
+        ("What were my best performing posts last month?", "analyze_engagement", None),
+        # a new post whose words only resemble those requests
+        ("write a LinkedIn post about how to make the last mile shorter", "create_post", None),
+        ("Write a post about our best performing product", "create_post", None),
+        ("Write a tweet thanking our first 100 customers", "create_post", None),
+    ],
+)
+def test_replies_and_requests_about_earlier_posts_are_not_new_posts(text, name, about):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.extra.get("about")) == (name, about)
+
+
 def test_what_was_learned_is_answered_with_its_sources_or_honestly_with_nothing():
     from f.openanalyst.lib.planning.offline import core_answer
 

@@ -486,6 +486,17 @@ CASES: list[Case] = [
         model=r.engagement(POSTS_CSV),
     ),
     Case(
+        "s_best_posts_no_data",
+        "SOCIAL_MEDIA",
+        "What were my best performing posts last month?",
+        [no_question, says_any("paste", "attach"), says("likes"), never_says("outside what I can do")],
+        # a planner plans the engagement step; the script says only the person has the numbers
+        model=r.steps(
+            ("engagement", "f/openanalyst/social/analyze_engagement", {"period": "last_4_weeks"}),
+            required=("posts_analysed",),
+        ),
+    ),
+    Case(
         "s_best_time",
         "SOCIAL_MEDIA",
         f"When is the best time for me to post? Here are my last posts:\n{POSTS_CSV}",
@@ -821,6 +832,26 @@ CASES: list[Case] = [
         "what did I ask you recently?",
         [says("Q3 results"), says_any("failed", "did not", "didn't")],
         setup=with_history,
+    ),
+    Case("k_thanks", "CORE", "great, thanks!", [says_any("welcome"), short_answer(300), creates_nothing]),
+    Case(
+        "k_connect_account",
+        "CORE",
+        "How do I connect my LinkedIn account?",
+        [says("resources/linkedin", "access_token", "author_urn"), no_question, creates_nothing],
+    ),
+    # acting on an earlier post: never a new post the person did not ask for
+    Case(
+        "k_cancel_scheduled",
+        "CORE",
+        "cancel the post you scheduled for tomorrow",
+        [says("schedules/"), says_any("can't", "cannot"), never_says("Here is your"), creates_nothing],
+    ),
+    Case(
+        "k_edit_last_post",
+        "CORE",
+        "make the last post shorter",
+        [says_any("new version", "shorter"), never_says("Here is your"), creates_nothing],
     ),
     Case("k_timezone", "CORE", "set my timezone to Asia/Tokyo", [says("Asia/Tokyo")]),
     Case("k_tone_pref", "CORE", "I prefer a witty tone for my posts", [says("witty")]),

@@ -158,7 +158,8 @@ def make_plan(
         update = offline.context_update(extra_entities.get("context_update"), context)
         problems = [str(p) for p in extra_entities.get("preference_problems") or []]
         about = extra_entities.get("about")
-        answer = offline.core_answer(intent_name, _catalog(route), context, update, problems, about)
+        platform = (intent.get("entities") or {}).get("platform")
+        answer = offline.core_answer(intent_name, _catalog(route), context, update, problems, about, platform)
         if config.online and offline.is_out_of_scope(intent_name):
             answer = _direct_answer(config, request, user_id, usage) or answer
         core = Plan(skill=offline.CORE_SKILL, rationale="answered directly", mode="offline", answer=answer)

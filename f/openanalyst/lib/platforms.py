@@ -17,6 +17,13 @@ ALIASES = {"x": "twitter", "tweet": "twitter", "ig": "instagram", "fb": "faceboo
 _URL_RE = re.compile(r"https?://\S+")
 HASHTAG_RE = re.compile(r"(?<![\w#])#(\w{1,100})", re.UNICODE)
 TCO_LENGTH = 23  # X wraps every link in t.co and counts it as 23 characters
+# What a person's `u/<user>/resources/<platform>` must hold for publish_post to post for them.
+CREDENTIALS: dict[str, tuple[str, ...]] = {
+    "twitter": ("access_token",),  # OAuth 2.0 user token with tweet.write
+    "linkedin": ("access_token", "author_urn"),  # author_urn: "urn:li:person:..."
+    "facebook": ("page_id", "page_access_token"),
+    "instagram": ("ig_user_id", "access_token"),  # and a media_url with each post
+}
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import f.openanalyst.lib.datasets as datasets
 import f.openanalyst.lib.platforms as platforms
+from f.openanalyst.lib.needs_input import NeedsInput
 from f.openanalyst.lib.users import validate_user_id
 
 INTERACTIONS = {
@@ -105,9 +106,10 @@ def main(
     start = datasets.period_start(period)
     if posts is None:
         if not data:
-            raise ValueError(
-                "no engagement data: upload your posts' analytics export (CSV or JSON with likes, comments, "
-                "shares and impressions per post) as data, or pass the rows as posts"
+            # only the person has their platforms' numbers: retrying cannot help
+            raise NeedsInput(
+                "To see how your posts performed I need their numbers: paste or attach your posts' "
+                "analytics export (CSV or JSON with likes, comments, shares and impressions per post)."
             )
         posts = datasets.parse(datasets.decode(data), format).rows
     if not posts:

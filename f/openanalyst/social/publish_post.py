@@ -50,7 +50,7 @@ def _need(cred: dict[str, Any], *keys: str) -> list[str]:
 
 
 def publish_twitter(cred: dict[str, Any], content: str, media_url: str | None) -> dict[str, Any]:
-    (token,) = _need(cred, "access_token")
+    (token,) = _need(cred, *platforms.CREDENTIALS["twitter"])
     data = _post(
         "https://api.x.com/2/tweets", json={"text": content}, headers={"Authorization": f"Bearer {token}"}
     ).json()["data"]
@@ -58,7 +58,7 @@ def publish_twitter(cred: dict[str, Any], content: str, media_url: str | None) -
 
 
 def publish_linkedin(cred: dict[str, Any], content: str, media_url: str | None) -> dict[str, Any]:
-    token, author = _need(cred, "access_token", "author_urn")
+    token, author = _need(cred, *platforms.CREDENTIALS["linkedin"])
     resp = _post(
         "https://api.linkedin.com/rest/posts",
         json={
@@ -84,13 +84,13 @@ def publish_linkedin(cred: dict[str, Any], content: str, media_url: str | None) 
 
 
 def publish_facebook(cred: dict[str, Any], content: str, media_url: str | None) -> dict[str, Any]:
-    page, token = _need(cred, "page_id", "page_access_token")
+    page, token = _need(cred, *platforms.CREDENTIALS["facebook"])
     data = _post(f"{GRAPH}/{page}/feed", data={"message": content, "access_token": token}).json()
     return {"post_id": data["id"], "url": f"https://www.facebook.com/{data['id']}"}
 
 
 def publish_instagram(cred: dict[str, Any], content: str, media_url: str | None) -> dict[str, Any]:
-    ig_user, token = _need(cred, "ig_user_id", "access_token")
+    ig_user, token = _need(cred, *platforms.CREDENTIALS["instagram"])
     if not media_url:
         raise PublishError("Instagram only publishes posts with an image: give a media_url")
     container = _post(

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import f.openanalyst.lib.planning.understanding as understanding
+import f.openanalyst.lib.platforms as platforms
 import f.openanalyst.lib.skills.workflows as skill_workflows
 from f.openanalyst.lib.contracts import Plan
 
@@ -79,7 +80,8 @@ EXAMPLES = (
 
 
 # CORE's own intents; any other intent routed to CORE is a request no skill serves.
-CORE_INTENTS = ("preferences", "help", "greeting", "status")
+SCHEDULING_INTENTS = ("create_and_schedule", "schedule_post")
+CORE_INTENTS = ("preferences", "help", "greeting", "status", "manage_posts")
 
 
 def is_out_of_scope(intent_name: str) -> bool:
@@ -140,6 +142,37 @@ def _learned_answer(context: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _connect_answer(user_id: str, platform: str | None) -> str:
+    """How a person lets OpenAnalyst publish for them: a resource per platform in their folder."""
+    shown = [platform] if platform in platforms.CREDENTIALS else list(platforms.CREDENTIALS)
+    lines = [
+        "To let me publish for you, add your account as a Windmill resource in your own folder (only "
+        "you and the workspace admins can read it):"
+    ]
+    for name in shown:
+        fields = ", ".join(f"`{f}`" for f in platforms.CREDENTIALS[name])
+        lines.append(f"- {platforms.RULES[name].name}: `u/{user_id}/resources/{name}` with {fields}")
+    lines.append(
+        "Until then, a post you ask me to publish is kept as due in your outbox, and published once the "
+        "account is connected."
+    )
+    return "\n".join(lines)
+
+
+def _manage_answer(about: str | None, user_id: str) -> str:
+    """Acting on an earlier post: what the person can do now (never a new post they did not ask for)."""
+    if about == understanding.CANCEL:
+        return (
+            "I can't cancel or delete posts from the chat yet. Each post I scheduled is a Windmill "
+            f"schedule in your folder, under `u/{user_id}/schedules/`: open it in Windmill and turn it "
+            "off or delete it, and nothing is published."
+        )
+    return (
+        "I can't change a post I wrote earlier yet. Ask me for a new version with what to change, for "
+        'example: "Write a shorter LinkedIn post about our Lisbon office opening, under 200 characters".'
+    )
+
+
 def core_answer(
     intent_name: str,
     skills: Sequence[Mapping[str, Any]],
@@ -147,6 +180,7 @@ def core_answer(
     update: Mapping[str, Any] | None = None,
     problems: Sequence[str] = (),
     about: str | None = None,
+    platform: str | None = None,
 ) -> str:
     """Help, status and preferences, answered from what is known (no job, no model).
 
@@ -156,6 +190,13 @@ def core_answer(
         return _preferences_answer(context, update or {}, problems)
     if is_out_of_scope(intent_name):
         return out_of_scope_answer()
+    user_id = str(context.get("user_id") or "<you>")
+    if intent_name == "greeting" and about == understanding.THANKS:
+        return "You're welcome! Ask me whenever you need a post, a report from your data or an automation."
+    if intent_name == "help" and about == understanding.CONNECT:
+        return _connect_answer(user_id, platform)
+    if intent_name == "manage_posts":
+        return _manage_answer(about, user_id)
     if intent_name == "status" and about == understanding.LEARNINGS:
         return _learned_answer(context)
     if intent_name == "status":
@@ -322,7 +363,14 @@ def missing_first(
         missing = []
     missing = [m for m in missing if m in ONLY_THE_PERSON]
     extra = ((intent or {}).get("entities") or {}).get("extra") or {}
-    if extra.get("past_time") and not (answers or {}).get("time") and "entities.time" not in missing:
+    # a past time matters only for what is to go out ("last month" in a question about posts is a period)
+    schedules = (intent or {}).get("name") in SCHEDULING_INTENTS
+    if (
+        schedules
+        and extra.get("past_time")
+        and not (answers or {}).get("time")
+        and "entities.time" not in missing
+    ):
         missing.append("entities.time")
     return missing
 

@@ -33,6 +33,32 @@ _PLATFORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _HELP_RE = re.compile(
     r"^\s*(help|\?|what can you do|how (do|can) i use (you|this)|commands|hi|hello)\b", re.I
 )
+# "thanks!", "great, thank you": a reply, not a request.
+_THANKS_RE = re.compile(
+    r"^\s*(?:(?:ok(?:ay)?|great|perfect|awesome|nice|cool)[,!. ]*)?"
+    r"(?:thanks?|thank you|thx|cheers)\b[^?]{0,40}$",
+    re.I,
+)
+# "how do I connect my LinkedIn account?": how to let OpenAnalyst publish for them.
+_CONNECT_RE = re.compile(
+    r"\b(?:connect|link|hook up|add|set up)\b[^.?!]{0,30}"
+    r"\b(?:accounts?|twitter|x|linkedin|instagram|facebook)\b",
+    re.I,
+)
+# Acting on an earlier post ("cancel the post you scheduled", "make the last post shorter"): not a
+# request for a new post.
+_CANCEL_RE = re.compile(
+    r"\b(?:cancel|delete|remove|unschedule|undo|stop)\b[^.?!]{0,40}\b(?:posts?|tweets?|schedules?)\b", re.I
+)
+_EDIT_RE = re.compile(
+    r"\b(?:make|edit|change|shorten|rewrite|fix|redo|tweak)\b\s+(?:the|my|that|this|your|it)\b"
+    r"(?:\s+(?:last|previous|latest|same))?(?:\s+(?:post|tweet|draft|one|caption))?\b"
+    r"(?:\s+(?:shorter|longer|funnier|more\s+\w+|less\s+\w+))?",
+    re.I,
+)
+_EARLIER_RE = re.compile(r"\b(?:last|previous|latest|that|same|it|you scheduled|you wrote)\b", re.I)
+# What a CORE answer is about, beyond its intent (entities.extra["about"]).
+THANKS, CONNECT, CANCEL, EDIT = "thanks", "connect", "cancel", "edit"
 # "what have you learned (about my posts)?": the person's learnings, not their task list.
 _LEARNED_RE = re.compile(r"\blearn(?:ed|t|ings?)?\b", re.I)
 LEARNINGS = "learnings"
@@ -52,7 +78,9 @@ _PUBLISH_NOW_RE = re.compile(
     r"\b(?:publish|post) (?:it|this)\b.*\bnow\b|\b(?:publish|post)\b[^.:]*\bnow\s*[:.!]", re.I
 )
 _ENGAGEMENT_RE = re.compile(
-    r"\b(engagement|how did (?:these|my|our) posts|posts? (?:do|perform)|best time (?:for me )?to post)\b",
+    r"\b(engagement|how did (?:these|my|our) posts|posts? (?:do|did|perform(?:ed)?)|"
+    r"best time (?:for me )?to post|"
+    r"(?:best|top|worst)[- ](?:performing )?posts|which (?:of my )?posts)\b",
     re.I,
 )
 _RUN_RE = re.compile(r"\b(run|fetch|send|check|email|script|flow)\b", re.I)
@@ -363,8 +391,24 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
 
     if update or problems:
         name, confidence = "preferences", 0.9
+    elif _THANKS_RE.search(text):
+        name, confidence = "greeting", 0.95
+        extra["about"] = THANKS
     elif _HELP_RE.search(text):
         name, confidence = "help", 0.95
+    elif _CONNECT_RE.search(text) and re.search(r"\b(?:how|can|where|help)\b", text, re.I):
+        name, confidence = "help", 0.9
+        extra["about"] = CONNECT
+    elif _CANCEL_RE.search(text):
+        name, confidence = "manage_posts", 0.9
+        extra["about"] = CANCEL
+    elif (
+        (edit := _EDIT_RE.search(text))
+        and _EARLIER_RE.search(edit.group(0))
+        and not _TOPIC_STARTS[0].search(text)
+    ):
+        name, confidence = "manage_posts", 0.85
+        extra["about"] = EDIT
     elif _STATUS_RE.search(text) or (_HISTORY_RE.search(text) and not pasted and not wants_post):
         name, confidence = "status", 0.9
         if _LEARNED_RE.search(text):
@@ -373,7 +417,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         name, confidence = "build", 0.85
     elif _BUILD_RE.search(text):
         name, confidence = "build", 0.8
-    elif pasted and _ENGAGEMENT_RE.search(text):
+    elif _ENGAGEMENT_RE.search(text) and (pasted or not wants_post):
         name, confidence = "analyze_engagement", 0.85
     elif wants_post and _PUBLISH_NOW_RE.search(text):
         name, confidence = "publish_post", 0.85
