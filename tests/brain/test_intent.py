@@ -300,3 +300,32 @@ def test_a_sentence_with_a_comma_before_the_table_is_not_its_header():
     found = intent.extract(text + "2026-10-19,160", "UTC", NOW)
     assert found.name == "analyze"
     assert found.entities.extra["data"] == "week,signups\n2026-10-05,120\n2026-10-12,135\n2026-10-19,160"
+
+
+@pytest.mark.parametrize(
+    ("text", "data"),
+    [
+        # a table's header right after the sentence that introduces it
+        (
+            "Compare these two months for me: month,orders,returns\n2026-09,410,22\n2026-10,455,31",
+            "month,orders,returns\n2026-09,410,22\n2026-10,455,31",
+        ),
+        # labelled numbers in the sentence, the columns named by "revenue by product"
+        (
+            "I need a bar chart of revenue by product: Widgets 1200, Gadgets 950, Doohickeys 430",
+            "product,revenue\nWidgets,1200\nGadgets,950\nDoohickeys,430",
+        ),
+        (
+            "chart sales: North $1,200, South $950 and East $430",
+            "label,value\nNorth,1200\nSouth,950\nEast,430",
+        ),
+    ],
+)
+def test_data_written_in_the_request_is_read_as_a_table(text, data):
+    found = intent.extract(text, "UTC", NOW)
+    assert found.name == "analyze" and found.entities.extra["data"] == data
+
+
+def test_labelled_numbers_in_a_post_request_stay_the_posts_words():
+    found = intent.extract("Write a post about our 3 offices: Lisbon 12, Berlin 8 and Paris 5", "UTC", NOW)
+    assert found.name == "create_post" and "data" not in found.entities.extra

@@ -596,6 +596,25 @@ CASES: list[Case] = [
         model_checks=[says_any("paste", "attach", "CSV")],
     ),
     Case(
+        "a_numbers_in_a_sentence",
+        "ANALYTICS",
+        "I need a bar chart of revenue by product: Widgets 1200, Gadgets 950, Doohickeys 430",
+        [no_question, image_shown, says("Widgets"), says_any("2,580", "2580")],
+        model=r.report(
+            "product,revenue\nWidgets,1200\nGadgets,950\nDoohickeys,430",
+            "Revenue by product",
+            "bar chart",
+            "bar",
+        ),
+    ),
+    Case(
+        "a_two_months",
+        "ANALYTICS",
+        "Compare these two months for me: month,orders,returns\n2026-09,410,22\n2026-10,455,31",
+        [no_question, image_shown, says("+11%"), says("+41%")],
+        model=r.report("month,orders,returns\n2026-09,410,22\n2026-10,455,31", "Two months", "compare"),
+    ),
+    Case(
         "a_signups_this_week",
         "ANALYTICS",
         "How many signups did we get in total over these weeks?\n" + SIGNUPS_CSV,

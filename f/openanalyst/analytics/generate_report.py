@@ -154,7 +154,7 @@ def _trend(table: dict[str, Any], x: str, ys: list[str]) -> list[str]:
             for r in table["rows"]
             if r.get(x) is not None and datasets.is_number(r.get(y))
         )
-        if len(points) < 3:
+        if len(points) < 2:
             continue
         (start, first), (end, last) = points[0], points[-1]
         change = last - first
@@ -162,6 +162,9 @@ def _trend(table: dict[str, Any], x: str, ys: list[str]) -> list[str]:
         share = f", {change / first:+.0%}" if first else ""
         line = f"{y} {verb} from {fmt(first)} ({start}) to {fmt(last)} ({end}){share}."
         steps = [(b[1] - a[1], a[0], b[0]) for a, b in itertools.pairwise(points)]
+        if len(steps) == 1:  # two points: the change says it all
+            out.append(line)
+            continue
         up, down = max(steps), min(steps)
         if up[0] > 0:
             line += f" Biggest rise: {fmt(up[0])}, {up[1]} to {up[2]}."

@@ -282,7 +282,12 @@ def as_date(value: Any) -> dt.date | None:
             return dt.date.fromisoformat(value[:10])
         except ValueError:
             return None
+    if isinstance(value, str) and _MONTH_RE.match(value):  # "2026-09": a month, from its first day
+        return dt.date(int(value[:4]), int(value[5:7]), 1)
     return None
+
+
+_MONTH_RE = re.compile(r"^\d{4}-(?:0[1-9]|1[0-2])$")
 
 
 def date_column(table: Table | dict[str, Any]) -> str | None:

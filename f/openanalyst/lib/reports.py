@@ -31,6 +31,8 @@ _STAT_COLUMNS = ("count", "mean", "median", "std", "min", "max")
 def fmt(v: Any) -> str:
     """A number as a person reads it: thousands separated, at most three decimals."""
     if isinstance(v, float):
+        if v.is_integer() and abs(v) < 1e15:  # a sum of whole numbers: 2,580, not 2,580.0
+            return f"{int(v):,}"
         if v != 0 and (abs(v) >= 1e6 or abs(v) < 1e-3):
             return f"{v:.3g}"
         return f"{v:,.3f}".rstrip("0").rstrip(".") if abs(v) < 1000 else f"{v:,.1f}"

@@ -314,21 +314,54 @@ def pasted_data(text: str) -> tuple[str, str] | None:
                 return (text[:start] + text[end + 1 :]).strip(), candidate
     lines = text.splitlines()
     for i, line in enumerate(lines):
-        m = _CSV_LINE_RE.match(line.strip())
-        if not m or _is_prose(line, m.group(1)):
+        lead, header = _after_colon(line)
+        m = _CSV_LINE_RE.match(header)
+        if not m or _is_prose(header, m.group(1)):
             continue
         sep = m.group(1)
-        width = line.count(sep)
-        block = [line.strip()]
+        width = header.count(sep)
+        block = [header]
         for nxt in lines[i + 1 :]:
             if nxt.strip() and nxt.count(sep) == width:
                 block.append(nxt.strip())
             else:
                 break
         if len(block) >= 3:
-            rest = "\n".join(lines[:i] + lines[i + len(block) :])
+            rest = "\n".join(lines[:i] + ([lead] if lead else []) + lines[i + len(block) :])
             return rest.strip(), "\n".join(block)
     return None
+
+
+def _after_colon(line: str) -> tuple[str, str]:
+    """("compare these two months for me:", "month,orders,returns") when a table's header follows a
+    sentence on its line; ("", line) otherwise."""
+    lead, colon, tail = line.strip().rpartition(": ")
+    if colon and _CSV_LINE_RE.match(tail.strip()) and not _CSV_LINE_RE.match(lead):
+        return f"{lead}:", tail.strip()
+    return "", line.strip()
+
+
+# "revenue by product: Widgets 1200, Gadgets 950 and Doohickeys 430": labelled numbers in a sentence.
+_PAIR_RE = re.compile(
+    r"^(?P<label>[A-Za-z][\w .&'/-]{0,40}?)\s*[:=]?\s+(?P<value>[-+]?[$€£]?\d[\d,]*(?:\.\d+)?%?)$"
+)
+_BY_RE = re.compile(r"\b(?P<y>[a-z][\w-]*)\s+(?:by|per|for each)\s+(?P<x>[a-z][\w-]*)\b", re.I)
+
+
+def _inline_pairs(text: str) -> tuple[str, str] | None:
+    """Three or more labelled numbers after a colon, as a two-column CSV table whose columns are
+    named by "Y by X" in the sentence (else label, value)."""
+    lead, colon, tail = text.rpartition(":")
+    if not colon:
+        return None
+    items = [i.strip(" .") for i in re.split(r",\s+|;\s*|\s+and\s+", tail.strip()) if i.strip(" .")]
+    pairs = [m for m in (_PAIR_RE.match(i) for i in items) if m]
+    if len(pairs) < 3 or len(pairs) != len(items):
+        return None
+    named = _BY_RE.search(lead)
+    x, y = (named["x"].lower(), named["y"].lower()) if named else ("label", "value")
+    rows = [f"{m['label'].strip()},{re.sub(r'[,$€£%]', '', m['value'])}" for m in pairs]
+    return f"{lead.strip()}:", "\n".join([f"{x},{y}", *rows])
 
 
 # What an attached file may hold to be read as a table (the chat sends CSV, JSON and text).
@@ -352,6 +385,8 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     """Rules-only intent and entities for `request`."""
     extra: dict[str, object] = {}
     pasted = pasted_data(request)
+    if not pasted and not (_POST_NOUN_RE.search(request) and _CREATE_RE.search(request)):
+        pasted = _inline_pairs(request)  # labelled numbers in a post request are its content
     if pasted:
         request, extra["data"] = pasted
     text = " ".join(request.split())
