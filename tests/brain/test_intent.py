@@ -329,3 +329,13 @@ def test_data_written_in_the_request_is_read_as_a_table(text, data):
 def test_labelled_numbers_in_a_post_request_stay_the_posts_words():
     found = intent.extract("Write a post about our 3 offices: Lisbon 12, Berlin 8 and Paris 5", "UTC", NOW)
     assert found.name == "create_post" and "data" not in found.entities.extra
+
+
+def test_what_follows_a_question_mark_in_a_post_request_is_a_point_not_the_topic():
+    found = intent.extract(
+        "Can you draft an Instagram caption for our new autumn coffee menu? Pumpkin spice is back!",
+        "UTC",
+        NOW,
+    )
+    assert found.entities.topic == "our new autumn coffee menu"
+    assert found.entities.extra["points"] == ["Pumpkin spice is back"]

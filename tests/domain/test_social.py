@@ -285,3 +285,11 @@ def test_engagement_period_and_posts(windmill):
 def test_engagement_needs_a_rate_basis(windmill):
     with pytest.raises(ValueError, match="impressions"):
         analyze_engagement.main("alice", posts=[{"likes": 3}])
+
+
+@pytest.mark.parametrize("platform", ["twitter", "facebook", "instagram", "linkedin"])
+def test_news_is_said_as_news_and_closed_with_an_invitation(windmill, platform):
+    post = create_post.main("alice", platform, "our shop closes early for the holidays")["content"]
+    assert post.startswith("Our shop closes early for the holidays") or "our shop closes early" in post
+    assert "noise" not in post and "heading next" not in post and "change you've noticed" not in post
+    assert post.count("Tell us") <= 1

@@ -100,6 +100,13 @@ _HOOKS: dict[str, list[str]] = {
 _GERUND_NEWS = re.compile(r"^(?:launching|introducing|announcing|unveiling|releasing|opening)\b", re.I)
 _WE_NEWS = re.compile(r"^we(?:'re| are)\s+", re.I)
 _NEW_THING = re.compile(r"^(?:our|the)\s+new\b", re.I)
+# A topic that is already a statement of news: "our shop closes early for the holidays".
+_STATEMENT = re.compile(
+    r"^(?:our|my|the)\s+(?:[\w-]+\s+){0,3}?(?:is|are|was|were|has|have|had|will|closes?|opens?|moves?|"
+    r"turns?|hits?|reache[sd]|joins?|joined|launche[sd]|gets?|got|goes|went|starts?|started|ends?|ended|"
+    r"grew|doubled|won|wins)\b",
+    re.I,
+)
 _NEWS_HOOKS: dict[str, list[str]] = {
     "professional": ["{News}.", "News from our team: {news}."],
     "casual": ["Guess what? {News}!", "Some news: {news}."],
@@ -118,6 +125,8 @@ def _news(topic: str) -> str | None:
         return f"we're {topic[found.end() :]}"
     if _NEW_THING.match(topic):
         return f"meet {lower}"
+    if _STATEMENT.match(topic):
+        return lower
     return None
 
 
@@ -125,6 +134,12 @@ _QUESTIONS = [
     "What's one change you've noticed?",
     "Where do you see it heading next?",
     "What would you add?",
+]
+# News is closed by an invitation, not by a question about trends.
+_NEWS_CLOSERS = [
+    "Questions? Ask us in the comments.",
+    "Share it with someone who should know.",
+    "Tell us what you think.",
 ]
 _EMOJI = {"professional": "", "casual": " 🙂", "enthusiastic": " 🚀", "informative": " 📌", "witty": " 😄"}
 
@@ -208,7 +223,7 @@ def offline_post(
     topic_clean = " ".join(topic.split()).rstrip(" .;:")
     seed = f"{platform}|{tone}|{topic_clean.lower()}"
     hook = _hook(topic_clean, tone, seed)
-    question = cta or _pick(_QUESTIONS, seed + "q")
+    question = cta or _pick(_NEWS_CLOSERS if _news(topic_clean) else _QUESTIONS, seed + "q")
     tags = " ".join(f"#{t}" for t in hashtags)
     rules = platforms.RULES[platform]
     limit = min(limit or rules.max_chars, rules.max_chars)
@@ -221,7 +236,8 @@ def offline_post(
         body, sep = f"{hook}{listed}\n\n{question}", "\n\n"
     elif platform == "instagram":
         listed = "\n\n" + "\n".join(f"✔️ {p}" for p in said) if said else ""
-        body, sep = f"{hook}{_EMOJI[tone]}{listed}\n\n{question} Tell us in the comments.", "\n\n"
+        invite = " Tell us in the comments." if question.endswith("?") else ""
+        body, sep = f"{hook}{_EMOJI[tone]}{listed}\n\n{question}{invite}", "\n\n"
     else:  # facebook: short and conversational
         listed = f" {', '.join(said)}." if said else ""
         body, sep = f"{hook}{listed} {question}", " "

@@ -271,6 +271,9 @@ def _topic(text: str, time_text: str | None = None) -> str | None:
         if time_text:
             cut = _time_start(topic, time_text)
             topic = topic[:cut] if cut is not None else topic
+        topic = re.split(r"[?!]\s", topic, maxsplit=1)[
+            0
+        ]  # "...menu? Pumpkin spice is back!": what follows is a point
         topic = _TRAILING_WORDS_RE.sub("", topic.strip()).strip(" '\".:!?")
         # "on twitter" names a platform, not a topic.
         if topic and not any(p.fullmatch(topic) for _, p in _PLATFORMS):
@@ -415,6 +418,10 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     whole = _topic(bare)
     if found and whole and found.text.split()[0] in whole.lower() and not _SCHEDULE_RE.search(text):
         found, topic = None, whole  # "about friday pizza": a day inside the topic is part of it
+    at = text.find(topic) if topic and "points" not in extra else -1
+    if at >= 0 and (after := re.match(r"\s*[?!]\s+(?P<rest>.+)$", text[at + len(topic or "") :])):
+        said = re.split(r"(?<=[.!?])\s+", after["rest"])
+        extra["points"] = [p.strip().rstrip(".!") for p in said if p.strip(" .!?")][:5]
     when = found.when if found and not found.past else None
     if found and found.past:
         extra["past_time"] = found.text
