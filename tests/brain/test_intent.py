@@ -339,3 +339,19 @@ def test_what_follows_a_question_mark_in_a_post_request_is_a_point_not_the_topic
     )
     assert found.entities.topic == "our new autumn coffee menu"
     assert found.entities.extra["points"] == ["Pumpkin spice is back"]
+
+
+@pytest.mark.parametrize(
+    ("text", "points"),
+    [
+        (
+            "tweet that we're hiring two backend engineers, remote ok, link is acme.io/jobs",
+            ["remote ok", "link is acme.io/jobs"],
+        ),
+        ("LinkedIn post about our webinar, Thursday at noon", None),  # the time is when, not what
+        ("Write a LinkedIn post about our Q3 results, keep it formal", None),  # how, not what
+        ("Create a Twitter post about AI trends, and schedule it for tomorrow", None),
+    ],
+)
+def test_details_after_the_topic_are_the_posts_points_not_dropped(text, points):
+    assert intent.extract(text, "UTC", NOW).entities.extra.get("points") == points

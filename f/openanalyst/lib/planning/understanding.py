@@ -418,6 +418,8 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     whole = _topic(bare)
     if found and whole and found.text.split()[0] in whole.lower() and not _SCHEDULE_RE.search(text):
         found, topic = None, whole  # "about friday pizza": a day inside the topic is part of it
+    if topic and "points" not in extra and (details := _details_after(text, topic, found)):
+        extra["points"] = details
     at = text.find(topic) if topic and "points" not in extra else -1
     if at >= 0 and (after := re.match(r"\s*[?!]\s+(?P<rest>.+)$", text[at + len(topic or "") :])):
         said = re.split(r"(?<=[.!?])\s+", after["rest"])
@@ -487,6 +489,33 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         extra=extra,
     )
     return Intent(name=name, entities=entities, confidence=confidence, source="rules")
+
+
+# A clause after a post's topic that says how to do it, not what to say.
+_HOW_CLAUSE = re.compile(
+    r"^(?:and\s+)?(?:then\s+)?(?:schedule|post|publish|send|share|queue|keep|make|use|add|end|finish|close|"
+    r"mention|include|including|highlight|in an?\s|with\s|on\s|for\s|to\s|at\s|by\s|tone|please|thanks)",
+    re.I,
+)
+
+
+def _details_after(text: str, topic: str, found: timeparse.Resolved | None) -> list[str]:
+    """Short details the person added after the topic, comma-separated ("we're hiring two backend
+    engineers, remote ok, link is acme.io/jobs"): the post's points, not dropped. Clauses that say
+    how (schedule, tone, platform, time, call to action) are not details."""
+    at = text.find(topic)
+    rest = text[at + len(topic) :] if at >= 0 else ""
+    if not rest.startswith(","):
+        return []
+    details = []
+    for part in re.split(r"[,;]\s*", rest.strip(" ,;.!")):
+        part = part.strip(" .")
+        if not part or len(part.split()) > 8 or _HOW_CLAUSE.match(part) or _TONE_RE.search(part):
+            continue
+        if any(p.search(part) for _, p in _PLATFORMS) or (found and _found_time(part, None, None)):
+            continue  # a platform, or the time (said again as a clause)
+        details.append(part)
+    return details[:5]
 
 
 POST_INTENTS = ("create_post", "create_and_schedule", "schedule_post", "publish_post")
