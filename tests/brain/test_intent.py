@@ -355,3 +355,16 @@ def test_what_follows_a_question_mark_in_a_post_request_is_a_point_not_the_topic
 )
 def test_details_after_the_topic_are_the_posts_points_not_dropped(text, points):
     assert intent.extract(text, "UTC", NOW).entities.extra.get("points") == points
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "scheduled"),
+    [
+        ("Write a tweet about our sale, 20% off everything, ends Sunday", "create_post", False),
+        ("Post on LinkedIn tomorrow at 9am about our sale that ends Friday", "create_and_schedule", True),
+        ("Write a tweet about our sale and schedule it for Sunday", "create_and_schedule", True),
+    ],
+)
+def test_a_date_the_post_tells_is_not_when_it_goes_out(text, name, scheduled):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.time is not None) == (name, scheduled)

@@ -418,6 +418,14 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     whole = _topic(bare)
     if found and whole and found.text.split()[0] in whole.lower() and not _SCHEDULE_RE.search(text):
         found, topic = None, whole  # "about friday pizza": a day inside the topic is part of it
+    told = _CONTENT_TIME_RE.search(text)
+    if (
+        found
+        and told
+        and found.text.split()[0][:3] in told.group(0).lower()
+        and not _SCHEDULE_RE.search(text)
+    ):
+        found = None  # "our sale ends Sunday": a date the post tells, not when it goes out
     if topic and "points" not in extra and (details := _details_after(text, topic, found)):
         extra["points"] = details
     at = text.find(topic) if topic and "points" not in extra else -1
@@ -491,10 +499,16 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     return Intent(name=name, entities=entities, confidence=confidence, source="rules")
 
 
+# A day the post talks about ("ends Sunday", "until Friday", "starts on Monday"), not its send time.
+_CONTENT_TIME_RE = re.compile(
+    r"\b(?:ends?|ending|until|till|through|thru|starts?|starting|opens?|closes?|due|deadline|runs)\s+"
+    r"(?:on\s+|at\s+|this\s+|next\s+)?(?:mon|tue|wed|thu|fri|sat|sun|tomorrow|tonight|\d)",
+    re.I,
+)
 # A clause after a post's topic that says how to do it, not what to say.
 _HOW_CLAUSE = re.compile(
-    r"^(?:and\s+)?(?:then\s+)?(?:schedule|post|publish|send|share|queue|keep|make|use|add|end|finish|close|"
-    r"mention|include|including|highlight|in an?\s|with\s|on\s|for\s|to\s|at\s|by\s|tone|please|thanks)",
+    r"^(?:and\s+)?(?:then\s+)?(?:(?:schedule|post|publish|send|share|queue|keep|make|use|add|end|finish|close|"
+    r"mention|include|including|highlight|in|with|on|for|to|at|by|tone|please|thanks)\b)",
     re.I,
 )
 
