@@ -317,7 +317,7 @@ def test_a_sentence_with_a_comma_before_the_table_is_not_its_header():
         ),
         (
             "chart sales: North $1,200, South $950 and East $430",
-            "label,value\nNorth,1200\nSouth,950\nEast,430",
+            "label,sales\nNorth,1200\nSouth,950\nEast,430",
         ),
     ],
 )
@@ -368,3 +368,16 @@ def test_details_after_the_topic_are_the_posts_points_not_dropped(text, points):
 def test_a_date_the_post_tells_is_not_when_it_goes_out(text, name, scheduled):
     found = intent.extract(text, "UTC", NOW)
     assert (found.name, found.entities.time is not None) == (name, scheduled)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("What's the best time to post on LinkedIn?", "analyze_engagement"),
+        ("when is the best day to post on instagram", "analyze_engagement"),
+        ("Write a LinkedIn post about our best time to post series", "create_post"),
+        ("Can you analyse our newsletter open rates? Jan 32%, Feb 35%, Mar 29%, Apr 41%", "analyze"),
+    ],
+)
+def test_questions_about_when_to_post_and_numbers_after_a_question(text, name):
+    assert intent.extract(text, "UTC", NOW).name == name

@@ -102,7 +102,7 @@ _WE_NEWS = re.compile(r"^we(?:'re| are)\s+", re.I)
 _NEW_THING = re.compile(r"^(?:our|the)\s+new\b", re.I)
 # A topic that is already a statement of news: "our shop closes early for the holidays".
 _STATEMENT = re.compile(
-    r"^(?:our|my|the)\s+(?:[\w-]+\s+){0,3}?(?:is|are|was|were|has|have|had|will|closes?|opens?|moves?|"
+    r"^(?:(?:our|my|the)\s+)?(?:[\w-]+\s+){0,3}?(?:is|are|was|were|has|have|had|will|closes?|opens?|moves?|"
     r"turns?|hits?|reache[sd]|joins?|joined|launche[sd]|gets?|got|goes|went|starts?|started|ends?|ended|"
     r"grew|doubled|won|wins)\b",
     re.I,

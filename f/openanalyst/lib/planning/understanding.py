@@ -83,6 +83,15 @@ _ENGAGEMENT_RE = re.compile(
     r"(?:best|top|worst)[- ](?:performing )?posts|which (?:of my )?posts)\b",
     re.I,
 )
+# "what's the best time to post on LinkedIn?": a question about their posts, however phrased.
+_BEST_TIME_RE = re.compile(r"\b(?:best|right|ideal|good) (?:time|day|hour)s? (?:for me )?to post\b", re.I)
+
+
+def _asks_best_time(text: str) -> bool:
+    """A question about when to post (not a post about "the best time to post")."""
+    return bool(_BEST_TIME_RE.search(text) and re.search(r"\?\s*$|^\s*(?:what|when|which)\b", text, re.I))
+
+
 _RUN_RE = re.compile(r"\b(run|fetch|send|check|email|script|flow)\b", re.I)
 _RECURRING_RE = re.compile(r"\b(every|each|daily|weekly|hourly|weekdays?|cron)\b", re.I)
 _URL_RE = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s<>\"')]+", re.I)
@@ -354,17 +363,26 @@ _BY_RE = re.compile(r"\b(?P<y>[a-z][\w-]*)\s+(?:by|per|for each)\s+(?P<x>[a-z][\
 def _inline_pairs(text: str) -> tuple[str, str] | None:
     """Three or more labelled numbers after a colon, as a two-column CSV table whose columns are
     named by "Y by X" in the sentence (else label, value)."""
-    lead, colon, tail = text.rpartition(":")
-    if not colon:
+    split = max(text.rfind(":"), text.rfind("?"))  # "...open rates? Jan 32%, Feb 35%, ..."
+    if split < 0:
         return None
+    lead, tail = text[: split + 1].rstrip(":"), text[split + 1 :]
     items = [i.strip(" .") for i in re.split(r",\s+|;\s*|\s+and\s+", tail.strip()) if i.strip(" .")]
     pairs = [m for m in (_PAIR_RE.match(i) for i in items) if m]
     if len(pairs) < 3 or len(pairs) != len(items):
         return None
     named = _BY_RE.search(lead)
-    x, y = (named["x"].lower(), named["y"].lower()) if named else ("label", "value")
+    # else the measure is what the sentence ends on ("...our newsletter open rates?" -> open rates)
+    subject = re.sub(
+        r"^.*\b(?:of|analy[sz]e|chart|plot|graph|show|compare|visuali[sz]e)\s+", "", lead.lower()
+    )
+    last = [
+        w for w in re.findall(r"[a-z][a-z-]+", subject) if w not in ("our", "my", "the", "these", "this")
+    ][-2:]
+    x, y = (named["x"].lower(), named["y"].lower()) if named else ("label", " ".join(last) or "value")
     rows = [f"{m['label'].strip()},{re.sub(r'[,$€£%]', '', m['value'])}" for m in pairs]
-    return f"{lead.strip()}:", "\n".join([f"{x},{y}", *rows])
+    lead = lead.strip()
+    return (lead if lead.endswith("?") else f"{lead}:"), "\n".join([f"{x},{y}", *rows])
 
 
 # What an attached file may hold to be read as a table (the chat sends CSV, JSON and text).
@@ -469,7 +487,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         name, confidence = "build", 0.85
     elif _BUILD_RE.search(text):
         name, confidence = "build", 0.8
-    elif _ENGAGEMENT_RE.search(text) and (pasted or not wants_post):
+    elif (_ENGAGEMENT_RE.search(text) and (pasted or not wants_post)) or _asks_best_time(text):
         name, confidence = "analyze_engagement", 0.85
     elif wants_post and _PUBLISH_NOW_RE.search(text):
         name, confidence = "publish_post", 0.85
