@@ -381,3 +381,27 @@ def test_a_date_the_post_tells_is_not_when_it_goes_out(text, name, scheduled):
 )
 def test_questions_about_when_to_post_and_numbers_after_a_question(text, name):
     assert intent.extract(text, "UTC", NOW).name == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "about"),
+    [
+        ("Show me my scheduled posts", "manage_posts", "scheduled"),
+        ("which posts are going out this week?", "manage_posts", "scheduled"),
+        ("what's in my queue?", "manage_posts", "scheduled"),
+        ("cancel my scheduled posts", "manage_posts", "cancel"),
+        ("Write a post about our scheduled maintenance", "create_post", None),
+        ("remind me every friday at 4pm to post our weekly recap", "help", "remind"),
+        ("set a reminder to check my LinkedIn stats", "help", "remind"),
+    ],
+)
+def test_questions_about_waiting_posts_and_reminders_are_not_new_posts(text, name, about):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.extra.get("about")) == (name, about)
+
+
+def test_how_to_write_or_send_a_post_is_not_one_of_its_points():
+    vegan = "on instagram about our new vegan menu, mention oat milk and gluten-free buns, keep it casual"
+    assert intent.key_points(vegan) == ["oat milk", "gluten-free buns"]
+    sale = "mention oat milk, on sale until Sunday and free delivery, then schedule it"
+    assert intent.key_points(sale) == ["oat milk", "on sale until Sunday", "free delivery"]

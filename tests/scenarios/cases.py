@@ -222,6 +222,25 @@ def with_custom_skill_without_workflow(suite: Any, user: str) -> None:
     with_custom_skill(suite, user, workflow=False)
 
 
+def with_scheduled_posts(suite: Any, user: str) -> None:
+    """Two posts waiting (one turned off), and another person's, as schedule_post creates them."""
+    from f.openanalyst.lib.scheduled_posts import PUBLISH_SCRIPT
+    from f.openanalyst.lib.schedules import schedule_body
+
+    rt = suite.runtime
+    waiting = [
+        (user, "linkedin", "2027-03-01T09:00:00+01:00", "Our Lisbon office opens on Monday!", True),
+        (user, "twitter", "2027-02-26T12:30:00+01:00", "Spring sale: 20% off everything this week.", True),
+        (user, "twitter", "2027-02-27T08:00:00+01:00", "A draft I turned off", False),
+        (f"{user}_other", "twitter", "2027-02-25T10:00:00+01:00", "Not yours to see", True),
+    ]
+    for owner, platform, at, content, enabled in waiting:
+        path = f"u/{owner}/schedules/post_{platform}_{at[:10].replace('-', '')}"
+        args = {"user_id": owner, "platform": platform, "content": content, "scheduled_for": at}
+        body = schedule_body(path, "0 0 9 1 3 *", "Europe/Paris", PUBLISH_SCRIPT, args, enabled=enabled)
+        rt.client.post(f"{rt.api}/schedules/create", json=body).raise_for_status()
+
+
 # ------------------------------------------------------------------------------ the table
 
 POST_SEEN = [no_question, skill("SOCIAL_MEDIA")]
@@ -865,6 +884,28 @@ CASES: list[Case] = [
         "CORE",
         "cancel the post you scheduled for tomorrow",
         [says("schedules/"), says_any("can't", "cannot"), never_says("Here is your"), creates_nothing],
+    ),
+    Case(
+        "k_scheduled_posts",
+        "CORE",
+        "Show me my scheduled posts",
+        [
+            says("2 posts", "Spring sale", "Lisbon office", "Fri 26 Feb 2027, 12:30"),
+            never_says("turned off", "Not yours", "Here is your"),
+        ],
+        setup=with_scheduled_posts,
+    ),
+    Case(
+        "k_nothing_scheduled",
+        "CORE",
+        "what's in my queue?",
+        [says("no posts scheduled"), never_says("Here is your"), creates_nothing],
+    ),
+    Case(
+        "k_remind_me",
+        "CORE",
+        "remind me every friday at 4pm to post our weekly recap",
+        [says_any("can't send reminders"), says("weekly recap"), never_says("Here is your"), creates_nothing],
     ),
     Case(
         "k_edit_last_post",

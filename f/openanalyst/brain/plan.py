@@ -20,6 +20,7 @@ import f.openanalyst.lib.planning.understanding as intents
 from f.openanalyst.lib.contracts import Plan
 from f.openanalyst.lib.log import bind, get_logger, log
 from f.openanalyst.lib.planning.outcome import progress_band
+from f.openanalyst.lib.scheduled_posts import scheduled_posts
 from f.openanalyst.lib.users import validate_user_id
 from f.openanalyst.lib.windmill.progress import report
 from f.openanalyst.lib.windmill.rest import WindmillError, read_resource
@@ -159,7 +160,12 @@ def make_plan(
         problems = [str(p) for p in extra_entities.get("preference_problems") or []]
         about = extra_entities.get("about")
         platform = (intent.get("entities") or {}).get("platform")
-        answer = offline.core_answer(intent_name, _catalog(route), context, update, problems, about, platform)
+        # the person's waiting posts are read from their schedules, only when asked for
+        waiting = scheduled_posts(user_id) if about == intents.SCHEDULED else []
+        topic = (intent.get("entities") or {}).get("topic")
+        answer = offline.core_answer(
+            intent_name, _catalog(route), context, update, problems, about, platform, waiting, topic
+        )
         if config.online and offline.is_out_of_scope(intent_name):
             answer = _direct_answer(config, request, user_id, usage) or answer
         core = Plan(skill=offline.CORE_SKILL, rationale="answered directly", mode="offline", answer=answer)

@@ -173,7 +173,7 @@ _GENERIC = frozenset(
 def suggest_hashtags(topic: str, count: int) -> list[str]:
     """Hashtags from the topic: the short topic in CamelCase, then acronyms and names as written,
     then the longest remaining words; generic words ("trends", "tips") never stand alone."""
-    words = [w for w in re.findall(r"[A-Za-z0-9]+", topic) if w.lower() not in _STOP]
+    words = [w for w in re.findall(r"[^\W_]+", topic) if w.lower() not in _STOP]  # Büro, São Paulo
     core = [w for w in words if w.lower() not in _GENERIC]
     tags: list[str] = []
     if 1 < len(core) <= 3:

@@ -15,11 +15,11 @@ from typing import Any, Literal
 import f.openanalyst.lib.platforms as platforms
 import f.openanalyst.lib.windmill.rest as windmill_rest
 from f.openanalyst.lib.builder.owner import run_as_owner
+from f.openanalyst.lib.scheduled_posts import PUBLISH_SCRIPT
 from f.openanalyst.lib.schedules import schedule_body
 from f.openanalyst.lib.timeparse import resolve, to_cron
 from f.openanalyst.lib.users import user_path, validate_user_id
 
-PUBLISH_SCRIPT = "f/openanalyst/social/publish_post"
 GRACE_S = 60  # a time a few seconds ago ("now") is still accepted
 
 

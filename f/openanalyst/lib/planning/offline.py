@@ -16,6 +16,7 @@ import f.openanalyst.lib.planning.understanding as understanding
 import f.openanalyst.lib.platforms as platforms
 import f.openanalyst.lib.skills.workflows as skill_workflows
 from f.openanalyst.lib.contracts import Plan
+from f.openanalyst.lib.scheduled_posts import ScheduledPost
 
 CORE_SKILL = "CORE"
 
@@ -159,8 +160,42 @@ def _connect_answer(user_id: str, platform: str | None) -> str:
     return "\n".join(lines)
 
 
-def _manage_answer(about: str | None, user_id: str) -> str:
+def _scheduled_answer(posts: Sequence[ScheduledPost]) -> str:
+    """The person's posts waiting to go out, soonest first, each with its time in their timezone."""
+    if not posts:
+        return (
+            "You have no posts scheduled. Ask me for one, for example: "
+            '"Write a LinkedIn post about our Lisbon office opening and schedule it for Monday at 9am".'
+        )
+    count = f"{len(posts)} post{'s' if len(posts) != 1 else ''}"
+    lines = [f"You have {count} scheduled:"]
+    for post in posts:
+        rule = platforms.RULES.get(post.platform)
+        at = post.at.astimezone(understanding.timezone_of(post.timezone))
+        lines.append(
+            f"- {at:%a %d %b %Y, %H:%M} ({post.timezone}), {rule.name if rule else post.platform}: "
+            f"“{_clip(post.content, 90)}”"
+        )
+    lines.append("\nTo stop one, turn its schedule off in Windmill (Schedules, in your folder).")
+    return "\n".join(lines)
+
+
+def _reminder_answer(platform: str | None, topic: str | None) -> str:
+    """Reminders are not something OpenAnalyst sends; a scheduled post is what it can do instead."""
+    name = platforms.RULES[platform].name if platform in platforms.RULES else "LinkedIn"
+    about = topic or "our new feature"
+    return (
+        "I can't send reminders: I only answer here, when you write to me. What I can do is write "
+        "the post and schedule it to go out at that time, for example: "
+        f"“Write a {name} post about {about} and schedule it for Friday at 4pm”. For something that "
+        f"repeats, I can also build a schedule that runs one of your scripts, e.g. “{EXAMPLES[2]}”."
+    )
+
+
+def _manage_answer(about: str | None, user_id: str, scheduled: Sequence[ScheduledPost]) -> str:
     """Acting on an earlier post: what the person can do now (never a new post they did not ask for)."""
+    if about == understanding.SCHEDULED:
+        return _scheduled_answer(scheduled)
     if about == understanding.CANCEL:
         return (
             "I can't cancel or delete posts from the chat yet. Each post I scheduled is a Windmill "
@@ -181,6 +216,8 @@ def core_answer(
     problems: Sequence[str] = (),
     about: str | None = None,
     platform: str | None = None,
+    scheduled: Sequence[ScheduledPost] = (),
+    topic: str | None = None,
 ) -> str:
     """Help, status and preferences, answered from what is known (no job, no model).
 
@@ -195,8 +232,10 @@ def core_answer(
         return "You're welcome! Ask me whenever you need a post, a report from your data or an automation."
     if intent_name == "help" and about == understanding.CONNECT:
         return _connect_answer(user_id, platform)
+    if intent_name == "help" and about == understanding.REMIND:
+        return _reminder_answer(platform, topic)
     if intent_name == "manage_posts":
-        return _manage_answer(about, user_id)
+        return _manage_answer(about, user_id, scheduled)
     if intent_name == "status" and about == understanding.LEARNINGS:
         return _learned_answer(context)
     if intent_name == "status":

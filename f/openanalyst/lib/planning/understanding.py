@@ -58,7 +58,18 @@ _EDIT_RE = re.compile(
 )
 _EARLIER_RE = re.compile(r"\b(?:last|previous|latest|that|same|it|you scheduled|you wrote)\b", re.I)
 # What a CORE answer is about, beyond its intent (entities.extra["about"]).
-THANKS, CONNECT, CANCEL, EDIT = "thanks", "connect", "cancel", "edit"
+THANKS, CONNECT, CANCEL, EDIT, SCHEDULED = "thanks", "connect", "cancel", "edit", "scheduled"
+REMIND = "remind"
+# "remind me every friday to post our recap": OpenAnalyst answers in the chat, it sends no reminders.
+_REMIND_RE = re.compile(r"\bremind\s+(?:me|us)\b|\b(?:set|setup|set up|create)\s+(?:a\s+)?reminders?\b", re.I)
+# "show me my scheduled posts", "what's in my queue?", "which tweets are going out this week?"
+_SCHEDULED_RE = re.compile(
+    r"\b(?:scheduled|queued|upcoming|planned|pending)\s+(?:posts?|tweets?)\b"
+    r"|\bposts?\s+(?:are\s+|i\s+have\s+)?(?:scheduled|queued|going out|coming up)\b"
+    r"|\b(?:my|the)\s+(?:post(?:ing)?\s+)?queue\b|\bwhat(?:'s| is)\s+scheduled\b",
+    re.I,
+)
+_WRITE_RE = re.compile(r"\b(?:create|write|draft|compose|generate)\b", re.I)  # "write ... scheduled ..."
 # "what have you learned (about my posts)?": the person's learnings, not their task list.
 _LEARNED_RE = re.compile(r"\blearn(?:ed|t|ings?)?\b", re.I)
 LEARNINGS = "learnings"
@@ -155,7 +166,18 @@ def key_points(request: str) -> list[str]:
     if not items and (found := _POINTS_RE.search(request)):
         clause = _CTA_RE.sub("", found["points"]).strip(" ,:")
         items = re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", clause)
-    return [" ".join(i.split()).rstrip(".") for i in items if len(i.split()) >= 1][:5]
+    items = [" ".join(i.split()).rstrip(".") for i in items]
+    return [i for i in items if i and not _HOW_POINT.match(i)][:5]
+
+
+# A clause in a list of points that says how to write or send the post ("keep it casual",
+# "schedule it for Friday", "on LinkedIn"), not something the post says.
+_HOW_POINT = re.compile(
+    r"^(?:and\s+)?(?:then\s+)?(?:(?:keep|make)\s+it|schedule|post\s+it|publish|send\s+it|share\s+it|"
+    r"(?:end|finish|close)\s+with|(?:use|add|with)\s+(?:some\s+)?hashtags|in\s+an?\s+\w+\s+tone|"
+    r"(?:on|for|to)\s+(?:twitter|linkedin|instagram|facebook|x)\b|please|thanks?)\b",
+    re.I,
+)
 
 
 _TONE_RE = re.compile(
@@ -469,9 +491,15 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     elif _CONNECT_RE.search(text) and re.search(r"\b(?:how|can|where|help)\b", text, re.I):
         name, confidence = "help", 0.9
         extra["about"] = CONNECT
+    elif _REMIND_RE.search(text):
+        name, confidence = "help", 0.9
+        extra["about"] = REMIND
     elif _CANCEL_RE.search(text):
         name, confidence = "manage_posts", 0.9
         extra["about"] = CANCEL
+    elif _SCHEDULED_RE.search(text) and not _WRITE_RE.search(text):
+        name, confidence = "manage_posts", 0.9
+        extra["about"] = SCHEDULED
     elif (
         (edit := _EDIT_RE.search(text))
         and _EARLIER_RE.search(edit.group(0))
