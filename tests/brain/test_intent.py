@@ -405,3 +405,35 @@ def test_how_to_write_or_send_a_post_is_not_one_of_its_points():
     assert intent.key_points(vegan) == ["oat milk", "gluten-free buns"]
     sale = "mention oat milk, on sale until Sunday and free delivery, then schedule it"
     assert intent.key_points(sale) == ["oat milk", "on sale until Sunday", "free delivery"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "own", "scheduled"),
+    [
+        ("tweet this: We just shipped dark mode!", "create_post", "We just shipped dark mode!", False),
+        (
+            'Post this on LinkedIn: "Thrilled to welcome Ana."',
+            "create_post",
+            "Thrilled to welcome Ana.",
+            False,
+        ),
+        (
+            "schedule this tweet for friday at 9am: Doors open at 8 on Saturday!",
+            "create_and_schedule",
+            "Doors open at 8 on Saturday!",
+            True,
+        ),
+        ("post this now: Doors open at 8!", "publish_post", "Doors open at 8!", False),
+    ],
+)
+def test_the_persons_own_words_are_the_post(text, name, own, scheduled):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.extra["text"]) == (name, own)
+    assert (found.entities.time is not None) == scheduled
+
+
+def test_which_post_did_best_is_a_question_about_their_posts():
+    assert intent.extract("what was my most popular post last week?", "UTC", NOW).name == "analyze_engagement"
+    assert (
+        intent.extract("Write a post about our most popular posts of 2026", "UTC", NOW).name == "create_post"
+    )

@@ -94,6 +94,26 @@ def test_offline_twitter_post_of_a_long_topic_is_cut_at_a_word_and_keeps_hashtag
     assert out["hashtags"] and "…" in out["content"]
 
 
+def test_the_persons_own_text_is_the_post_as_written_and_too_long_says_by_how_much(windmill):
+    from f.openanalyst.lib.needs_input import NeedsInput
+
+    with_model(windmill)  # even with a model, their words are not rewritten
+    out = create_post.main("alice", "x", "We just shipped dark mode!", text="We just  shipped dark mode!")
+    assert (out["content"], out["mode"], out["hashtags"]) == ("We just shipped dark mode!", "as written", [])
+    with pytest.raises(NeedsInput, match="300 characters and X \\(Twitter\\) allows 280"):
+        create_post.main("alice", "x", "a long one", text="a" * 300)
+
+
+def test_news_said_by_us_opens_the_post_and_hashtags_skip_the_verb():
+    post = create_post.offline_post("linkedin", "hitting 10k users", "enthusiastic", ["10kUsers"], None)
+    assert "we're hitting 10k users" in post.lower()
+    shipped = create_post.offline_post("twitter", "We just shipped dark mode", "professional", [], None)
+    assert shipped.startswith(
+        ("We just shipped dark mode.", "News from our team: we just shipped dark mode.")
+    )
+    assert create_post.suggest_hashtags("hitting 10k users", 2) == ["10kUsers", "Users"]
+
+
 def test_model_written_post(windmill):
     with_model(windmill)
     text = (

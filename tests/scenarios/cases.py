@@ -516,6 +516,35 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_most_popular_no_data",
+        "SOCIAL_MEDIA",
+        "what was my most popular post last week?",
+        [no_question, says_any("paste", "attach"), says("likes"), never_says("Here is your"), creates_nothing],
+        model=r.steps(
+            ("engagement", "f/openanalyst/social/analyze_engagement", {"period": "last_7_days"}),
+            required=("posts_analysed",),
+        ),
+    ),
+    Case(
+        "s_tweet_this",
+        "SOCIAL_MEDIA",
+        "tweet this: We just shipped dark mode!",
+        [*POST_SEEN, says("We just shipped dark mode!"), never_says("thoughts on", "what matters"), post_fits("twitter")],
+        model=r.post("twitter", "We just shipped dark mode!", "We just shipped dark mode!"),
+    ),
+    Case(
+        "s_schedule_this",
+        "SOCIAL_MEDIA",
+        "schedule this tweet for friday at 9am: Doors open at 8 on Saturday, see you there!",
+        [*POST_SEEN, *SCHEDULED, says("Doors open at 8 on Saturday, see you there!"), matches(r"09:00")],
+        model=r.post(
+            "twitter",
+            "Doors open at 8 on Saturday",
+            "Doors open at 8 on Saturday, see you there!",
+            when="friday 9am",
+        ),
+    ),
+    Case(
         "s_best_time",
         "SOCIAL_MEDIA",
         f"When is the best time for me to post? Here are my last posts:\n{POSTS_CSV}",

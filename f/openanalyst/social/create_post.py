@@ -97,8 +97,14 @@ _HOOKS: dict[str, list[str]] = {
 }
 # A topic that announces something ("launching our app", "our new coffee blend", "we're hiring")
 # is news, not a subject to muse about: the post opens with the news itself.
-_GERUND_NEWS = re.compile(r"^(?:launching|introducing|announcing|unveiling|releasing|opening)\b", re.I)
+_GERUND_NEWS = re.compile(
+    r"^(?:launching|introducing|announcing|unveiling|releasing|opening|hitting|reaching|crossing|"
+    r"celebrating|welcoming|hiring|expanding|moving)\b",
+    re.I,
+)
 _WE_NEWS = re.compile(r"^we(?:'re| are)\s+", re.I)
+# "we just shipped dark mode", "we've hit 10k users", "I joined Acme": already said as news.
+_WE_SAID = re.compile(r"^(?:we|i)(?:'ve|'ll|'m| have| will| just| finally| officially)*\s+\w", re.I)
 _NEW_THING = re.compile(r"^(?:our|the)\s+new\b", re.I)
 # A topic that is already a statement of news: "our shop closes early for the holidays".
 _STATEMENT = re.compile(
@@ -125,8 +131,8 @@ def _news(topic: str) -> str | None:
         return f"we're {topic[found.end() :]}"
     if _NEW_THING.match(topic):
         return f"meet {lower}"
-    if _STATEMENT.match(topic):
-        return lower
+    if _STATEMENT.match(topic) or _WE_SAID.match(topic):
+        return lower if not topic.startswith("I ") else topic
     return None
 
 
@@ -173,6 +179,7 @@ _GENERIC = frozenset(
 def suggest_hashtags(topic: str, count: int) -> list[str]:
     """Hashtags from the topic: the short topic in CamelCase, then acronyms and names as written,
     then the longest remaining words; generic words ("trends", "tips") never stand alone."""
+    topic = _GERUND_NEWS.sub("", topic)  # "hitting 10k users" -> #10kUsers, not #Hitting
     words = [w for w in re.findall(r"[^\W_]+", topic) if w.lower() not in _STOP]  # Büro, São Paulo
     core = [w for w in words if w.lower() not in _GENERIC]
     tags: list[str] = []
@@ -289,6 +296,7 @@ def main(
     hashtags: list[str] | None = None,
     max_chars: int | None = None,
     use_model: bool = True,
+    text: str | None = None,
 ) -> dict[str, Any]:
     """Write a post about `topic` for `platform`, in `tone`, within the platform's limits.
 
@@ -303,6 +311,8 @@ def main(
         hashtags: hashtags to use (without '#'); suggested from the topic when empty.
         max_chars: a tighter limit than the platform's.
         use_model: false forces the offline template.
+        text: the person's own words for the post ("tweet this: ..."): used as written, never
+            rewritten; checked against the platform's limits.
     """
     validate_user_id(user_id)
     platform = platforms.normalize(platform)
@@ -323,6 +333,13 @@ def main(
 
     notes: list[str] = []
     mode, model, tokens, content = "offline", None, None, ""
+    if own := " ".join((text or "").split()):
+        if (size := platforms.count_chars(platform, own)) > limit:
+            raise NeedsInput(
+                f"Your text is {size} characters and {rules.name} allows {limit}. Shorten it, or ask "
+                "me to write a shorter post about it."
+            )
+        mode, content, use_model = "as written", own, False
     if use_model:
         system, prompt = _model_prompt(
             platform, topic, tone, audience, call_to_action, tags, limit, key_points
@@ -345,7 +362,7 @@ def main(
         except ModelDeclined:
             # the template must not write what the model would not
             raise NeedsInput(DECLINED) from None
-    if mode == "offline":
+    if mode == "offline" and not content:
         content = offline_post(platform, topic, tone, tags, call_to_action, limit, (key_points or [])[:5])
         if platforms.count_chars(platform, content) > limit:
             content = _fit(content, limit)

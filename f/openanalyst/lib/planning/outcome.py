@@ -107,6 +107,8 @@ def _describe(step_result: Mapping[str, Any], description: str | None) -> list[s
         platform = output.get("platform")
         topic = output.get("topic")
         about = f" about {_named(topic)}" if isinstance(topic, str) and topic else ""
+        if output.get("mode") == "as written":  # the person's own words, not a draft about them
+            about = ", as you wrote it"
         shown = platforms.RULES[platform].name if platform in platforms.RULES else platform
         head = f"Here is your {shown} post{about}" if platform else "Here is the result"
         chars = f" ({output['chars']} characters)" if output.get("chars") else ""

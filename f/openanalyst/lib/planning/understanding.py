@@ -94,13 +94,26 @@ _ENGAGEMENT_RE = re.compile(
     r"(?:best|top|worst)[- ](?:performing )?posts|which (?:of my )?posts)\b",
     re.I,
 )
+# "tweet this: We just shipped dark mode!", "post this on LinkedIn: ...": the post as written.
+_OWN_TEXT_RE = re.compile(
+    r"^(?:please\s+)?(?:tweet|post|share|publish|schedule)\s+(?:this|the following)(?:\s+(?:tweet|post))?"
+    r"(?:\s+(?:on|to|for|at)\s+[^:\n]{1,40})?(?:\s+(?:for me|now))?\s*:\s*(?P<text>\S.*)$",
+    re.I | re.S,
+)
 # "what's the best time to post on LinkedIn?": a question about their posts, however phrased.
-_BEST_TIME_RE = re.compile(r"\b(?:best|right|ideal|good) (?:time|day|hour)s? (?:for me )?to post\b", re.I)
+# "what was my most popular post last week?": which of their posts did well.
+_POSTS_QUESTION_RE = re.compile(
+    r"\b(?:best|right|ideal|good) (?:time|day|hour)s? (?:for me )?to post\b"
+    r"|\b(?:most|least) (?:popular|liked|viewed|shared|engaging|successful|commented) (?:posts?|tweets?)\b",
+    re.I,
+)
 
 
-def _asks_best_time(text: str) -> bool:
-    """A question about when to post (not a post about "the best time to post")."""
-    return bool(_BEST_TIME_RE.search(text) and re.search(r"\?\s*$|^\s*(?:what|when|which)\b", text, re.I))
+def _asks_about_posts(text: str) -> bool:
+    """A question about when to post or which post did well (not a post about "the best time to post")."""
+    return bool(
+        _POSTS_QUESTION_RE.search(text) and re.search(r"\?\s*$|^\s*(?:what|when|which)\b", text, re.I)
+    )
 
 
 _RUN_RE = re.compile(r"\b(run|fetch|send|check|email|script|flow)\b", re.I)
@@ -455,6 +468,11 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         extra["urls"] = urls
     bare = _CTA_RE.sub("", text)
     topic = _topic(bare, found.text if found else None)
+    if own := _OWN_TEXT_RE.match(request.strip()):
+        # "tweet this: We just shipped dark mode!": the person's words are the post, as written
+        extra["text"] = own["text"].strip().strip('"“”').strip()
+        words = " ".join(str(extra["text"]).split())
+        topic = words if len(words) <= 120 else words[:120].rsplit(" ", 1)[0]  # what it is about, briefly
     whole = _topic(bare)
     if found and whole and found.text.split()[0] in whole.lower() and not _SCHEDULE_RE.search(text):
         found, topic = None, whole  # "about friday pizza": a day inside the topic is part of it
@@ -470,8 +488,10 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         extra["points"] = details
     at = text.find(topic) if topic and "points" not in extra else -1
     if at >= 0 and (after := re.match(r"\s*[?!]\s+(?P<rest>.+)$", text[at + len(topic or "") :])):
-        said = re.split(r"(?<=[.!?])\s+", after["rest"])
-        extra["points"] = [p.strip().rstrip(".!") for p in said if p.strip(" .!?")][:5]
+        said = [p.strip().rstrip(".!") for p in re.split(r"(?<=[.!?])\s+", after["rest"])]
+        # "... about hitting 10k users? Make it sound excited": how to write it is not a point
+        if points := [p for p in said if p.strip(" .!?") and not _HOW_POINT.match(p)][:5]:
+            extra["points"] = points
     when = found.when if found and not found.past else None
     if found and found.past:
         extra["past_time"] = found.text
@@ -515,7 +535,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         name, confidence = "build", 0.85
     elif _BUILD_RE.search(text):
         name, confidence = "build", 0.8
-    elif (_ENGAGEMENT_RE.search(text) and (pasted or not wants_post)) or _asks_best_time(text):
+    elif (_ENGAGEMENT_RE.search(text) and (pasted or not wants_post)) or _asks_about_posts(text):
         name, confidence = "analyze_engagement", 0.85
     elif wants_post and _PUBLISH_NOW_RE.search(text):
         name, confidence = "publish_post", 0.85
