@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -468,3 +469,153 @@ def test_a_dropped_connection_resends_the_request_with_its_message_id(
         job = runtime.get_job(job_id_for("alice", first["messageId"]))  # one job ran for both sends
         assert job["success"] is True
         context.close()
+
+
+# ------------------------------------------------- issue 14: the real flow, offline, as a person does it
+
+VISITS_CSV = (
+    "date,visitors\n2026-11-02,1180\n2026-11-03,1324\n2026-11-04,1291\n2026-11-05,1502\n2026-11-06,902"
+)
+REGIONS_CSV = "region,sales\nNorth,48200\nSouth,35100\nEast,51900\nWest,29800\n"
+WEEKDAY_FETCH = "every weekday at 7am fetch https://api.example.com/status.json and send me the result"
+# What a person must never read in an answer (issue 14, "What a person sees").
+INTERNALS = re.compile(r"\.py\b|f/openanalyst|\$steps|entities\.|Traceback|Error:|\{\s*\"")
+PERSON_TZ = "Europe/Paris"
+
+
+def person_store(runtime: DevRuntime) -> Path:
+    """The store the handle_request jobs the hub starts (as the runtime's operator) open."""
+    # As scripts/devruntime/executor.job_env: the environment's value first, else beside the runtime.
+    return Path(os.environ.get("OPENANALYST_SQLITE_PATH") or runtime.server.settings.store_sqlite_path)
+
+
+def ask(page, text: str, *, paste: str = "") -> object:
+    """Type `text` in the message box (then paste `paste` below it by Ctrl+V), press Enter, and
+    return the finished answer (the last assistant message)."""
+    count = page.locator(".message.assistant").count()
+    page.fill("#input", "")
+    page.focus("#input")
+    page.keyboard.type(text)
+    if paste:
+        page.evaluate("text => navigator.clipboard.writeText(text)", paste)
+        page.keyboard.press("Shift+Enter")
+        page.keyboard.press("Control+V")
+        assert page.input_value("#input") == f"{text}\n{paste}"  # the paste landed in the box
+    page.keyboard.press("Enter")
+    answer = page.locator(".message.assistant").nth(count)
+    answer.locator(":scope.done, :scope.failed, :scope.stopped").wait_for(timeout=60_000)
+    assert "done" in (answer.get_attribute("class") or ""), answer.inner_text()
+    return answer
+
+
+def answer_text(answer) -> str:
+    return answer.locator(".markdown").inner_text()
+
+
+def assert_plain_words(answer) -> None:
+    text = answer_text(answer)
+    found = INTERNALS.search(text)
+    assert found is None, f"internal name {found.group()!r} in the answer: {text!r}"
+
+
+def assert_chart_beside_numbers(page, answer, numbers: tuple[str, ...]) -> None:
+    assert answer.locator(".markdown img.report").count() >= 1, f"no chart: {answer_text(answer)!r}"
+    chart = answer.locator(".markdown img.report").first
+    chart.scroll_into_view_if_needed()  # the page loads images lazily
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=chart.element_handle())
+    shown = chart.evaluate("img => [img.naturalWidth, img.getBoundingClientRect().width]")
+    bubble = answer.evaluate("el => el.getBoundingClientRect().width")
+    assert shown[0] >= 300 and 0 < shown[1] <= bubble, (shown, bubble)  # readable, inside its message
+    text = answer_text(answer)
+    assert any(n in text for n in numbers), f"none of {numbers} beside the chart: {text!r}"
+
+
+def test_a_person_gets_a_chart_a_schedule_and_an_honest_reply_offline(
+    runtime: DevRuntime, chromium, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Issue 14's must-show, through the chat page (apps/chat) served by the hub and the real
+    f/openanalyst/handle_request flow on the dev runtime, with no model configured."""
+    flow = runtime.client.get(f"{runtime.api}/flows/get/f/openanalyst/handle_request")
+    if flow.status_code != 200:
+        unavailable("the handle_request flow on the dev runtime", f"HTTP {flow.status_code}")
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)  # the jobs get the test's environment
+    from f.openanalyst.lib.store.connect import open_store
+
+    with open_store(sqlite_path=person_store(runtime)) as store:  # alice lives in Paris
+        store.register_user("alice")
+        store.set_context("alice", timezone=PERSON_TZ)
+    shots = screenshots_dir()
+    settings = local_hub_settings(runtime, tmp_path / "store.sqlite3", "f/openanalyst/handle_request")
+    try:
+        with serve_in_thread(settings) as hub:
+            runtime.set_variable("f/openanalyst/hub_url", hub.http)
+            runtime.set_variable("f/openanalyst/hub_push_secret", PUSH_SECRET, is_secret=True)
+            page = open_page(chromium, f"{hub.http}/#token={hub.token('alice')}")
+            page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=hub.http)
+            page.wait_for_selector("#status.online", timeout=10_000)
+            a_person_asks_offline(page, runtime, shots)
+    finally:
+        with open_store(sqlite_path=person_store(runtime)) as store:
+            store.set_context("alice", timezone="UTC")
+
+
+def a_person_asks_offline(page, runtime: DevRuntime, shots: Path) -> None:
+    # 1a. A CSV pasted (Ctrl+V) into the message box under the request.
+    pasted = ask(page, "Make a chart of our website visitors:", paste=VISITS_CSV)
+    assert "2026-11-05,1502" in page.locator(".message.user").last.inner_text()
+    assert_chart_beside_numbers(page, pasted, ("1502", "1,502", "1180", "1,180"))
+    assert_plain_words(pasted)
+    assert "templates (no model)" in pasted.locator(".meta").inner_text()  # offline indeed
+    assert page.inner_text("#model-badge") == "no model configured"
+    page.screenshot(path=str(shots / "issue14-pasted-csv.png"))  # the chart as seen in the chat
+
+    # 1b. A CSV file chosen through the "Attach a file" button.
+    with page.expect_file_chooser() as chooser:
+        page.click("#attach-label")
+    chooser.value.set_files([{"name": "sales.csv", "mimeType": "text/csv", "buffer": REGIONS_CSV.encode()}])
+    assert "sales.csv" in page.inner_text("#attachment")
+    attached = ask(page, "Make a chart of the attached file: which region sold the most?")
+    assert page.is_hidden("#attachment")  # it went with that message, then was cleared
+    assert "sales.csv" in page.locator(".message.user").last.inner_text()
+    assert_chart_beside_numbers(page, attached, ("51900", "51,900"))
+    assert "East" in answer_text(attached)
+    assert_plain_words(attached)
+    page.screenshot(path=str(shots / "issue14-attached-csv.png"))
+
+    # 2. A recurring fetch: a script and a schedule in alice's folder, at 7:00 on weekdays her time.
+    built = ask(page, WEEKDAY_FETCH)
+    text = answer_text(built)
+    scripts = re.findall(r"u/alice/scripts/\w+", text)
+    schedules = re.findall(r"u/alice/schedules/\w+", text)
+    assert scripts and schedules, text
+    script = runtime.client.get(f"{runtime.api}/scripts/get/p/{scripts[0]}")
+    assert script.status_code == 200, script.text
+    assert "https://api.example.com/status.json" in script.text  # in its code or its arguments' defaults
+    schedule = runtime.client.get(f"{runtime.api}/schedules/get/{schedules[0]}")
+    assert schedule.status_code == 200, schedule.text
+    schedule = schedule.json()
+    assert schedule["schedule"] == "0 0 7 * * 1-5" and schedule["timezone"] == PERSON_TZ, schedule
+    assert schedule["script_path"] == scripts[0] and schedule["enabled"] is True, schedule
+    assert PERSON_TZ in text and ("weekday" in text or "Monday to Friday" in text), text
+    assert_plain_words(built)
+
+    # 3. A general-knowledge question: an honest reply that says what OpenAnalyst can do.
+    honest = ask(page, "who wrote Moby-Dick?")
+    text = answer_text(honest)
+    assert "Melville" not in text, text  # with no model it does not know, and does not pretend to
+    assert "post" in text and ("analys" in text or "chart" in text), text
+    assert honest.locator(".markdown li").count() >= 2, text  # example requests to try
+    assert re.search(r"[.!?\"”)]$", text.strip()), f"cut off: {text!r}"
+    assert_plain_words(honest)
+
+    # The log scrolls, not the page: nothing in the answers lengthens the page past the window.
+    assert page.evaluate("document.documentElement.scrollHeight") <= DESKTOP["height"]
+    page.screenshot(path=str(shots / "issue14-schedule-and-reply.png"))
+    # The same conversation on a phone: the chart fits the screen.
+    page.set_viewport_size(PHONE)
+    chart = pasted.locator(".markdown img.report").first
+    chart.scroll_into_view_if_needed()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert chart.evaluate("img => img.getBoundingClientRect().right") <= PHONE["width"]
+    page.screenshot(path=str(shots / "issue14-phone-chart.png"))
+    assert page.js_errors == []
