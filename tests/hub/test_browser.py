@@ -574,7 +574,7 @@ def a_person_asks_offline(page, runtime: DevRuntime, shots: Path) -> None:
         page.click("#attach-label")
     chooser.value.set_files([{"name": "sales.csv", "mimeType": "text/csv", "buffer": REGIONS_CSV.encode()}])
     assert "sales.csv" in page.inner_text("#attachment")
-    attached = ask(page, "Make a chart of the attached file: which region sold the most?")
+    attached = ask(page, "Which region sold the most? The numbers are in the attached file.")
     assert page.is_hidden("#attachment")  # it went with that message, then was cleared
     assert "sales.csv" in page.locator(".message.user").last.inner_text()
     assert_chart_beside_numbers(page, attached, ("51900", "51,900"))

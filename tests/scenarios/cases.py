@@ -594,6 +594,14 @@ CASES: list[Case] = [
         model=r.report(VISITS_CSV, "Visitors", "Make a report with a chart from the attached file"),
     ),
     Case(
+        "a_attached_question",
+        "ANALYTICS",
+        "Which region sold the most? The numbers are in the attached file.",
+        [no_question, skill("ANALYTICS"), says("East"), says_any("51900", "51,900")],
+        attachments=[csv_attachment("sales.csv", REGIONS_CSV)],
+        model=r.report(REGIONS_CSV, "Sales by region", "Which region sold the most?"),
+    ),
+    Case(
         "a_average_order",
         "ANALYTICS",
         f"What's the average order value?\n{ORDERS_CSV}",

@@ -24,11 +24,15 @@ from f.openanalyst.lib.windmill.progress import report
 
 MAX_SERIES = 6
 MAX_BAR_CATEGORIES = 40
+# Drawn for the chat: 640 x 360 px with 12-13 pt text, so a phone showing it ~320 px wide still
+# has ~8 px letters (an 8 x 4.5 in figure at 110 dpi had ~5 px letters there).
+FIGSIZE, DPI = (6.4, 3.6), 100
+STYLE = {"font.size": 12, "axes.titlesize": 13, "axes.labelsize": 12, "legend.fontsize": 11}
 
 
 def _png(fig: Any) -> str:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
     return base64.b64encode(buf.getvalue()).decode()
 
 
@@ -39,7 +43,21 @@ def _charts(
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
+    with plt.rc_context(STYLE):
+        return _drawn(plt, FuncFormatter(lambda v, _pos: fmt(v)), table, x, ys, kind, fits)
+
+
+def _drawn(
+    plt: Any,
+    numbers: Any,
+    table: dict[str, Any],
+    x: str | None,
+    ys: list[str],
+    kind: str,
+    fits: dict[str, Any],
+) -> list[Chart]:
     charts = []
     xs = datasets.column(table, x) if x else list(range(1, len(table["rows"]) + 1))
     x_numeric = all(datasets.is_number(v) for v in xs if v is not None)
@@ -53,7 +71,7 @@ def _charts(
         pairs = [(a, b) for a, b in zip(xs, values, strict=True) if a is not None and datasets.is_number(b)]
         if not pairs:
             continue
-        fig, ax = plt.subplots(figsize=(8, 4.5))
+        fig, ax = plt.subplots(figsize=FIGSIZE)
         px, py = [p[0] for p in pairs], [p[1] for p in pairs]
         if chosen == "scatter":
             ax.scatter(px, py, color="#2563eb", s=36, zorder=3, label=y)
@@ -71,15 +89,28 @@ def _charts(
         elif chosen == "bar":
             labels = [str(v) for v in px]
             ax.bar(range(len(py)), py, color="#2563eb", label=y)
-            ax.set_xticks(range(len(py)), labels, rotation=45 if len(labels) > 8 else 0, ha="right")
+            turned = len(labels) > 6
+            align = "right" if turned else "center"
+            ax.set_xticks(range(len(py)), labels, rotation=45 if turned else 0, ha=align)
+        elif _looks_temporal(px):
+            # real dates on a date axis: a few ticks, each said once ("Nov", "03", "05"), never
+            # eight full dates on top of each other at chat size
+            import matplotlib.dates as mdates
+
+            ax.plot([_moment(v) for v in px], py, marker="o", markersize=4, color="#2563eb", label=y)
+            locator = mdates.AutoDateLocator(maxticks=7)
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
         else:
-            ax.plot(px, py, marker="o", markersize=3, color="#2563eb", label=y)
+            ax.plot(px, py, marker="o", markersize=4, color="#2563eb", label=y)
         title = f"{y} by {x}" if x else f"{y} by row"
         ax.set_title(title)
         ax.set_xlabel(x or "row")
         ax.set_ylabel(y)
         ax.grid(True, alpha=0.3)
-        ax.legend(loc="best", fontsize=8)
+        ax.yaxis.set_major_formatter(numbers)  # 50,000 as the text says it, not 50000
+        if chosen == "scatter" and fits.get(y):
+            ax.legend(loc="best")  # the fit's equation; one series alone needs no legend
         charts.append(
             Chart(
                 name=f"chart_{len(charts) + 1}.png",
@@ -92,7 +123,7 @@ def _charts(
         plt.close(fig)
     numeric = ys[:8]
     if len(numeric) >= 2:
-        fig, ax = plt.subplots(figsize=(8, 4.5))
+        fig, ax = plt.subplots(figsize=FIGSIZE)
         data = [[float(v) for v in datasets.column(table, c) if datasets.is_number(v)] for c in numeric]
         ax.boxplot(data, tick_labels=numeric)
         ax.set_title("Distribution of the numeric columns")
@@ -116,6 +147,14 @@ def _an_index(values: list[Any]) -> bool:
     nums = [v for v in values if v is not None]
     steps = [b - a for a, b in itertools.pairwise(nums)]
     return len(nums) > 2 and all(d > 0 for d in steps) and max(steps) - min(steps) <= 1e-9 * max(steps)
+
+
+def _moment(value: str) -> dt.datetime:
+    """An ISO date or date-time as a datetime (a value _looks_temporal accepted)."""
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        return dt.datetime.fromisoformat(value[:10])
 
 
 def _looks_temporal(values: list[Any]) -> bool:

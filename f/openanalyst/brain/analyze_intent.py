@@ -69,6 +69,9 @@ def main(
         attached = intents.attached_data(attachments or [])
         if attached and "data" not in found.entities.extra:  # data pasted in the text comes first
             found.entities.extra.update(file=attached[0], data=attached[1])
+            if found.name == "unknown":
+                # "which region sold the most?" with a table attached: a question about that table
+                found = found.model_copy(update={"name": "analyze", "confidence": 0.8})
         usage = llm.Usage()
         config = llm.load_config()
         if config.online and found.confidence < REFINE_BELOW:
