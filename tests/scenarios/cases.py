@@ -519,7 +519,13 @@ CASES: list[Case] = [
         "s_most_popular_no_data",
         "SOCIAL_MEDIA",
         "what was my most popular post last week?",
-        [no_question, says_any("paste", "attach"), says("likes"), never_says("Here is your"), creates_nothing],
+        [
+            no_question,
+            says_any("paste", "attach"),
+            says("likes"),
+            never_says("Here is your"),
+            creates_nothing,
+        ],
         model=r.steps(
             ("engagement", "f/openanalyst/social/analyze_engagement", {"period": "last_7_days"}),
             required=("posts_analysed",),
@@ -529,7 +535,12 @@ CASES: list[Case] = [
         "s_tweet_this",
         "SOCIAL_MEDIA",
         "tweet this: We just shipped dark mode!",
-        [*POST_SEEN, says("We just shipped dark mode!"), never_says("thoughts on", "what matters"), post_fits("twitter")],
+        [
+            *POST_SEEN,
+            says("We just shipped dark mode!"),
+            never_says("thoughts on", "what matters"),
+            post_fits("twitter"),
+        ],
         model=r.post("twitter", "We just shipped dark mode!", "We just shipped dark mode!"),
     ),
     Case(
