@@ -124,6 +124,15 @@ class FakeWindmill:
             return httpx.Response(
                 200, json=[s for p, s in self.items["schedule"].items() if p.startswith(start)]
             )
+        if path == "resources/list":  # listResources: filtered by resource_type and path_start
+            start = request.url.params.get("path_start", "")
+            kind = request.url.params.get("resource_type")
+            found = [
+                r
+                for p, r in self.items["resource"].items()
+                if p.startswith(start) and (not kind or r.get("resource_type") == kind)
+            ]
+            return httpx.Response(200, json=found)
         m = re.match(r"^users/whois/(.+)$", path)
         if m:
             user = self.members.get(m.group(1))

@@ -138,6 +138,48 @@ def test_read_only_select_on_the_persons_postgresql(windmill, postgres_dsn, post
         assert conn.execute(f"SELECT count(*) FROM {postgres_schema}.daily").fetchone()[0] == 2
 
 
+@pytest.mark.postgres
+def test_a_table_named_in_the_request_is_read_from_the_persons_only_database(
+    windmill, postgres_dsn, postgres_schema
+):
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    from f.openanalyst.lib.needs_input import NeedsInput
+
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE TABLE {postgres_schema}.orders (region text, total int)")
+        conn.execute(f"INSERT INTO {postgres_schema}.orders VALUES ('North', 1200), ('South', 950)")
+    with pytest.raises(NeedsInput, match="add it in Windmill as a PostgreSQL resource"):
+        fetch_metrics.main("alice", db_table=f"{postgres_schema}.orders")
+    info = conninfo_to_dict(postgres_dsn)
+    value = {k: info.get(k) for k in ("host", "port", "user", "dbname")} | {"sslmode": "disable"}
+    windmill.items["resource"]["u/bob/shop_db"] = {
+        "path": "u/bob/shop_db",
+        "resource_type": "postgresql",
+        "value": {**value, "dbname": "not_alices"},
+    }
+    with pytest.raises(NeedsInput):  # bob's database is never alice's
+        fetch_metrics.main("alice", db_table=f"{postgres_schema}.orders")
+    windmill.items["resource"]["u/alice/shop_db"] = {
+        "path": "u/alice/shop_db",
+        "resource_type": "postgresql",
+        "value": value,
+    }
+    out = fetch_metrics.main("alice", db_table=f"{postgres_schema}.orders")
+    assert (out["source"], out["database"]) == ("postgresql", "u/alice/shop_db")
+    assert out["rows"] == [{"region": "North", "total": 1200}, {"region": "South", "total": 950}]
+    with pytest.raises(NeedsInput, match="is not a table name"):  # a name is never run as SQL
+        fetch_metrics.main("alice", db_table=f"{postgres_schema}.orders; DROP TABLE x")
+    windmill.items["resource"]["u/alice/crm"] = {
+        "path": "u/alice/crm",
+        "resource_type": "postgresql",
+        "value": value,
+    }
+    with pytest.raises(NeedsInput, match="several databases \\(shop_db, crm\\)"):
+        fetch_metrics.main("alice", db_table="orders")
+
+
 def test_task_history_comes_from_the_store(windmill, tmp_path, monkeypatch):
     from f.openanalyst.lib.store.connect import open_store
 

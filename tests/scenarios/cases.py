@@ -51,6 +51,9 @@ class Case:
     setup: Callable[[Any, str], None] | None = None
     modes: tuple[str, ...] = ("offline", "model")
     ends_asking: bool = False  # the person does not answer: the request must wait at its question
+    services: tuple[
+        str, ...
+    ] = ()  # real services the case needs ("postgres"): skipped or failed as tests are
 
     def checks_for(self, mode: str) -> list[Check]:
         own = self.model_checks if mode == "model" and self.model_checks is not None else self.checks
@@ -220,6 +223,28 @@ def with_custom_skill(suite: Any, user: str, workflow: bool = True) -> None:
 
 def with_custom_skill_without_workflow(suite: Any, user: str) -> None:
     with_custom_skill(suite, user, workflow=False)
+
+
+SHOP_ORDERS = [("North", 48200), ("South", 35100), ("East", 51900), ("West", 29800)]
+
+
+def with_shop_database(suite: Any, user: str) -> None:
+    """The person's own PostgreSQL (the machine's test database) as their only postgresql resource,
+    holding a table `shop_orders` of sales by region."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    from tests.support.services import POSTGRES_DSN
+
+    with psycopg.connect(POSTGRES_DSN, autocommit=True, connect_timeout=3) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS shop_orders (region text PRIMARY KEY, sales int)")
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO shop_orders VALUES (%s, %s) ON CONFLICT DO NOTHING", SHOP_ORDERS)
+    info = conninfo_to_dict(POSTGRES_DSN)
+    value = {k: info.get(k) for k in ("host", "port", "user", "password", "dbname") if info.get(k)}
+    suite.runtime.set_resource(
+        f"u/{user}/shop_db", {**value, "sslmode": "disable"}, resource_type="postgresql"
+    )
 
 
 def with_scheduled_posts(suite: Any, user: str) -> None:
@@ -611,6 +636,31 @@ CASES: list[Case] = [
         [no_question, skill("ANALYTICS"), says("East"), says_any("51900", "51,900")],
         attachments=[csv_attachment("sales.csv", REGIONS_CSV)],
         model=r.report(REGIONS_CSV, "Sales by region", "Which region sold the most?"),
+    ),
+    Case(
+        "a_postgres_table",
+        "ANALYTICS",
+        "chart the shop_orders table in my database",
+        [no_question, skill("ANALYTICS"), image_shown, says("East"), says_any("51900", "51,900")],
+        model={
+            "planner": r.plan(
+                r.bodies.step(
+                    "fetch",
+                    "f/openanalyst/analytics/fetch_metrics",
+                    {"db_table": "shop_orders"},
+                    required=["rows"],
+                ),
+                r.bodies.step(
+                    "report",
+                    "f/openanalyst/analytics/generate_report",
+                    {"dataset": "$steps.fetch", "title": "Sales by region", "question": "chart shop_orders"},
+                    required=["markdown"],
+                ),
+            ),
+            "judge": r.PASS,
+        },
+        setup=with_shop_database,
+        services=("postgres",),
     ),
     Case(
         "a_average_order",

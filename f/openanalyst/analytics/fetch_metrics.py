@@ -10,6 +10,7 @@ history for them (tasks, success rates) from the OpenAnalyst store.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal, TypedDict
 
 import f.openanalyst.lib.datasets as datasets
@@ -50,6 +51,45 @@ def _history(user_id: str, limit: int) -> dict[str, Any]:
     except Exception as exc:  # an unknown user has no history; any store failure is reported, not fatal
         return {"available": False, "reason": f"{exc.__class__.__name__}: {str(exc)[:200]}"}
     return {"available": True, "tasks": tasks, "success_rate": rates}
+
+
+def _their_database(user_id: str) -> tuple[str, dict[str, Any]]:
+    """(path, value) of the person's own postgresql resource, when they have exactly one. Only
+    `u/<user>/` is listed, so another person's database is never found."""
+    import f.openanalyst.lib.windmill.rest as windmill_rest
+    from f.openanalyst.lib.users import user_folder
+
+    folder = f"{user_folder(user_id)}/"
+    found = [
+        r["path"]
+        for r in windmill_rest.list_resources("postgresql", path_start=folder)
+        if str(r.get("path", "")).startswith(folder)
+    ]
+    if not found:
+        raise NeedsInput(
+            "To read that table I need your database: add it in Windmill as a PostgreSQL resource in "
+            f"your folder ({folder}), then ask again. Or paste the rows here as CSV."
+        )
+    if len(found) > 1:
+        names = ", ".join(p.rsplit("/", 1)[-1] for p in found)
+        raise NeedsInput(
+            f"You have several databases ({names}): pick one in the form of "
+            "f/openanalyst/analytics/fetch_metrics, or paste the rows here as CSV."
+        )
+    value = windmill_rest.read_resource(found[0])
+    if not isinstance(value, dict):
+        raise NeedsInput(f"I could not read your database settings at {found[0]}: check the resource.")
+    return found[0], value
+
+
+def _whole_table(name: str) -> str:
+    """SELECT * FROM the table `name` (or schema.table), quoted by psycopg: a name is never SQL."""
+    from psycopg import sql
+
+    parts = name.split(".")
+    if not 1 <= len(parts) <= 2 or not all(re.fullmatch(r"[A-Za-z_][\w$]{0,62}", p) for p in parts):
+        raise NeedsInput(f"“{name}” is not a table name: give it as table or schema.table.")
+    return sql.SQL("SELECT * FROM {}").format(sql.Identifier(*parts)).as_string()
 
 
 def history_table(tasks: list[dict[str, Any]]) -> datasets.Table:
@@ -93,6 +133,7 @@ def main(
     include_history: bool = False,
     max_rows: int = 10000,
     session_id: str | None = None,
+    db_table: str | None = None,
 ) -> dict[str, Any]:
     """Load a table of metrics for `user_id`.
 
@@ -112,12 +153,14 @@ def main(
         include_history: also return the person's task history from the store.
         max_rows: rows kept at most (1-100000); `truncated` says if more were there.
         session_id: when given, progress is pushed to that websocket session.
+        db_table: a table (or schema.table) of your database to read whole, instead of a query;
+            without a database picked, your only postgresql resource is used.
     """
     validate_user_id(user_id)
     if not 1 <= max_rows <= datasets.MAX_ROWS:
         raise ValueError(f"max_rows must be between 1 and {datasets.MAX_ROWS}")
     if source == "default":
-        source = "upload" if data else "history"
+        source = "upload" if data else "postgresql" if db_table else "history"
     start = datasets.period_start(period)
     report("fetch_metrics", 10, f"Reading {source} data", user_id=user_id, session_id=session_id)
     result: dict[str, Any] = {"source": source}
@@ -126,6 +169,11 @@ def main(
             raise ValueError("no data given: paste CSV/JSON text or send the file as base64")
         table = datasets.parse(datasets.decode(data, encoding), format, max_rows)
     elif source == "postgresql":
+        if db_table and not query:
+            query = _whole_table(db_table)
+            if database is None:
+                where, database = _their_database(user_id)
+                result["database"] = where
         if not database or not query:
             raise ValueError("postgresql needs a database (one of your postgresql resources) and a query")
         if not isinstance(database, dict):  # a path Windmill did not resolve: not a `$res:` reference

@@ -163,6 +163,15 @@ _AUDIENCE_RE = re.compile(
     r"\bfor\s+(?P<a>(?:CTOs?|CEOs?|founders|developers|engineers|marketers|"
     r"data \w+|[A-Z]{2,5}s))\b"
 )
+# "my orders table in postgres", "analyse the table sales in our database"
+_DB_TABLE_RE = re.compile(
+    r"\btable\s+[\"'`]?(?P<a>[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)?)[\"'`]?\s+(?:in|from|of)\s+(?:my\s+|our\s+|the\s+)?"
+    r"(?:postgres(?:ql)?|database|db)\b"
+    r"|\b(?:postgres(?:ql)?|database|db)\s+table\s+[\"'`]?(?P<b>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)"
+    r"|\b(?P<c>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)\s+table\s+(?:in|from|of)\s+(?:my\s+|our\s+|the\s+)?"
+    r"(?:postgres(?:ql)?|database|db)\b",
+    re.I,
+)
 _DATASET_RE = re.compile(r"\b[\w.-]+\.(?:csv|xlsx|xls|json|parquet|tsv)\b", re.I)
 # Points a post must make, in the person's words: "mention X, Y and Z", "key points: ...", or a list.
 _POINTS_RE = re.compile(
@@ -466,6 +475,8 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         extra["audience"] = audience.group("a")
     if urls:
         extra["urls"] = urls
+    if not pasted and (db := _DB_TABLE_RE.search(text)):
+        extra["table"] = db["a"] or db["b"] or db["c"]
     bare = _CTA_RE.sub("", text)
     topic = _topic(bare, found.text if found else None)
     if own := _OWN_TEXT_RE.match(request.strip()):
@@ -547,7 +558,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         name, confidence = "create_post", 0.85
     elif _PREFS_RE.search(text):
         name, confidence = "preferences", 0.8
-    elif _ANALYZE_RE.search(text) or dataset or pasted:
+    elif _ANALYZE_RE.search(text) or dataset or pasted or "table" in extra:
         name, confidence = "analyze", 0.75 if not pasted else 0.85
     else:
         name, confidence = "unknown", 0.2
