@@ -319,6 +319,10 @@ def test_a_sentence_with_a_comma_before_the_table_is_not_its_header():
             "chart sales: North $1,200, South $950 and East $430",
             "label,sales\nNorth,1200\nSouth,950\nEast,430",
         ),
+        (
+            "Here's our weekly signups: mon 120, tue 135, wed 128, thu 160. What's the trend?",
+            "label,weekly signups\nmon,120\ntue,135\nwed,128\nthu,160",
+        ),
     ],
 )
 def test_data_written_in_the_request_is_read_as_a_table(text, data):

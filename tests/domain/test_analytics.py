@@ -325,6 +325,18 @@ def test_a_series_over_time_is_described_by_how_it_moved_first(windmill):
     assert findings[1].startswith("signups: total 969, mean 161.5")
 
 
+def test_named_days_and_months_are_a_sequence_told_in_the_order_given(windmill):
+    days = "day,signups\nmon,120\ntue,135\nwed,128\nthu,160\nfri,190"
+    findings = _report(data=days, title="Signups")["findings"]
+    assert findings[0].startswith("signups rose from 120 (mon) to 190 (fri), +58%. Biggest rise: 32, wed to")
+    assert findings[1] == "signups is highest for fri (190) and lowest for mon (120)."
+    months = "month,orders\nNov,40\nDec,55\nJan,30"  # across the year's end, as given
+    told = _report(data=months, title="Orders")["findings"][0]
+    assert told.startswith("orders fell from 40 (Nov) to 30 (Jan)")
+    regions = "region,sales\nNorth,5\nSouth,9\nEast,7"  # names that are no sequence: the extremes only
+    assert _report(data=regions, title="Sales")["findings"][0].startswith("sales is highest for South")
+
+
 def test_report_from_fetch_metrics_output_with_categories(windmill):
     data = "region,revenue,orders\nNorth,120.5,10\nSouth,80,7\nEast,99.5,9\n"
     dataset = fetch_metrics.main("alice", data=data)

@@ -663,6 +663,15 @@ CASES: list[Case] = [
         services=("postgres",),
     ),
     Case(
+        "a_numbers_then_question",
+        "ANALYTICS",
+        "Here's our weekly signups: mon 120, tue 135, wed 128, thu 160, fri 190. What's the trend?",
+        [no_question, skill("ANALYTICS"), image_shown, says("rose from 120 (mon) to 190 (fri)")],
+        model=r.report(
+            "day,signups\nmon,120\ntue,135\nwed,128\nthu,160\nfri,190", "Weekly signups", "What's the trend?"
+        ),
+    ),
+    Case(
         "a_average_order",
         "ANALYTICS",
         f"What's the average order value?\n{ORDERS_CSV}",

@@ -11,6 +11,7 @@ download); the brain reads it back as a typed report (`f/openanalyst/lib/reports
 from __future__ import annotations
 
 import base64
+import calendar
 import datetime as dt
 import io
 import itertools
@@ -183,16 +184,30 @@ def _ranking(table: dict[str, Any], x: str, ys: list[str]) -> list[str]:
     return out
 
 
-def _trend(table: dict[str, Any], x: str, ys: list[str]) -> list[str]:
-    """Over time (rows in `x` order): where each series started and ended, the change, its biggest
-    step up and down: what a person asking for a chart of it wants said first."""
+def _calendar_sequence(values: list[Any]) -> bool:
+    """Three or more weekday or month names in calendar order ("mon, tue, wed", "Jan, Feb, Mar")."""
+    names = [str(v).strip().lower()[:3] for v in values]
+    days = [d.lower() for d in calendar.day_abbr]
+    months = [m.lower() for m in calendar.month_abbr[1:]]
+    for cycle in (days, months):
+        if len(names) >= 3 and all(n in cycle for n in names):
+            spots = [cycle.index(n) for n in names]
+            return all(b == (a + 1) % len(cycle) for a, b in itertools.pairwise(spots))
+    return False
+
+
+def _trend(table: dict[str, Any], x: str, ys: list[str], in_row_order: bool = False) -> list[str]:
+    """Over time (rows in `x` order, or as given for named days and months): where each series
+    started and ended, the change, its biggest step up and down: what a person asking for a chart
+    of it wants said first."""
     out = []
     for y in ys:
-        points = sorted(
+        given = [
             (str(r.get(x)), r.get(y))
             for r in table["rows"]
             if r.get(x) is not None and datasets.is_number(r.get(y))
-        )
+        ]
+        points = given if in_row_order else sorted(given)
         if len(points) < 2:
             continue
         (start, first), (end, last) = points[0], points[-1]
@@ -307,7 +322,10 @@ def main(
     report("generate_report", 50, "Drawing charts", user_id=user_id, session_id=session_id)
     charts = _charts(table, x, ys, chart, fits)
     findings = _findings(x, ys, summary, fits, corr)
-    if x and x not in numeric and x != datasets.date_column(table):
+    if x and x not in numeric and _calendar_sequence(datasets.column(table, x)):
+        # mon..fri, Jan..Apr: a sequence over time whose labels are names: how it moved, then the extremes
+        findings = [*_trend(table, x, ys, in_row_order=True), *_ranking(table, x, ys), *findings]
+    elif x and x not in numeric and x != datasets.date_column(table):
         findings = [*_ranking(table, x, ys), *findings]  # "which X has the most Y" first
     elif x and x == datasets.date_column(table):
         findings = [*_trend(table, x, ys), *findings]  # how it moved over time first

@@ -405,13 +405,19 @@ _BY_RE = re.compile(r"\b(?P<y>[a-z][\w-]*)\s+(?:by|per|for each)\s+(?P<x>[a-z][\
 
 
 def _inline_pairs(text: str) -> tuple[str, str] | None:
-    """Three or more labelled numbers after a colon, as a two-column CSV table whose columns are
-    named by "Y by X" in the sentence (else label, value)."""
-    split = max(text.rfind(":"), text.rfind("?"))  # "...open rates? Jan 32%, Feb 35%, ..."
-    if split < 0:
-        return None
-    lead, tail = text[: split + 1].rstrip(":"), text[split + 1 :]
-    items = [i.strip(" .") for i in re.split(r",\s+|;\s*|\s+and\s+", tail.strip()) if i.strip(" .")]
+    """Three or more labelled numbers after a colon or a question mark, as a two-column CSV table
+    whose columns are named by "Y by X" in the sentence (else label and what the sentence is about).
+    A question after the numbers stays the request ("mon 120, ..., fri 190. What's the trend?")."""
+    for split in sorted((i for i, c in enumerate(text) if c in ":?"), reverse=True):
+        found = _pairs_after(text[:split].rstrip(), text[split], text[split + 1 :])
+        if found:
+            return found
+    return None
+
+
+def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
+    data, *after = re.split(r"(?<=[\d%])[.!]\s+(?=[A-Za-z])", tail.strip(), maxsplit=1)
+    items = [i.strip(" .") for i in re.split(r",\s+|;\s*|\s+and\s+", data.strip()) if i.strip(" .")]
     pairs = [m for m in (_PAIR_RE.match(i) for i in items) if m]
     if len(pairs) < 3 or len(pairs) != len(items):
         return None
@@ -421,12 +427,14 @@ def _inline_pairs(text: str) -> tuple[str, str] | None:
         r"^.*\b(?:of|analy[sz]e|chart|plot|graph|show|compare|visuali[sz]e)\s+", "", lead.lower()
     )
     last = [
-        w for w in re.findall(r"[a-z][a-z-]+", subject) if w not in ("our", "my", "the", "these", "this")
+        w
+        for w in re.findall(r"[a-z][a-z-]+", subject)
+        if w not in ("our", "my", "the", "these", "this", "here", "here's", "are", "is")
     ][-2:]
     x, y = (named["x"].lower(), named["y"].lower()) if named else ("label", " ".join(last) or "value")
     rows = [f"{m['label'].strip()},{re.sub(r'[,$€£%]', '', m['value'])}" for m in pairs]
-    lead = lead.strip()
-    return (lead if lead.endswith("?") else f"{lead}:"), "\n".join([f"{x},{y}", *rows])
+    asked = f"{lead}{mark}" if mark == "?" else f"{lead}:"
+    return (f"{asked} {after[0]}" if after else asked), "\n".join([f"{x},{y}", *rows])
 
 
 # What an attached file may hold to be read as a table (the chat sends CSV, JSON and text).
