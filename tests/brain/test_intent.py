@@ -397,6 +397,9 @@ def test_questions_about_when_to_post_and_numbers_after_a_question(text, name):
         ("Write a post about our scheduled maintenance", "create_post", None),
         ("remind me every friday at 4pm to post our weekly recap", "help", "remind"),
         ("set a reminder to check my LinkedIn stats", "help", "remind"),
+        ("delete my dashboard", "manage_posts", "remove"),
+        ("please remove the script you made yesterday", "manage_posts", "remove"),
+        ("delete the post you scheduled", "manage_posts", "cancel"),
     ],
 )
 def test_questions_about_waiting_posts_and_reminders_are_not_new_posts(text, name, about):

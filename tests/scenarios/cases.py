@@ -1015,6 +1015,12 @@ CASES: list[Case] = [
         [says_any("can't send reminders"), says("weekly recap"), never_says("Here is your"), creates_nothing],
     ),
     Case(
+        "k_delete_dashboard",
+        "CORE",
+        "delete my dashboard",
+        [says("can't delete", "u/"), never_says("outside what I can do"), creates_nothing],
+    ),
+    Case(
         "k_edit_last_post",
         "CORE",
         "make the last post shorter",

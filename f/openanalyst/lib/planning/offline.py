@@ -196,6 +196,12 @@ def _manage_answer(about: str | None, user_id: str, scheduled: Sequence[Schedule
     """Acting on an earlier post: what the person can do now (never a new post they did not ask for)."""
     if about == understanding.SCHEDULED:
         return _scheduled_answer(scheduled)
+    if about == understanding.REMOVE:
+        return (
+            "I can't delete things from the chat. Everything I built for you is in your own Windmill "
+            f"folder, `u/{user_id}/` (scripts, flows, apps, schedules): open it in Windmill and delete "
+            "the item there. Only you and the workspace admins can."
+        )
     if about == understanding.CANCEL:
         return (
             "I can't cancel or delete posts from the chat yet. Each post I scheduled is a Windmill "

@@ -59,7 +59,13 @@ _EDIT_RE = re.compile(
 _EARLIER_RE = re.compile(r"\b(?:last|previous|latest|that|same|it|you scheduled|you wrote)\b", re.I)
 # What a CORE answer is about, beyond its intent (entities.extra["about"]).
 THANKS, CONNECT, CANCEL, EDIT, SCHEDULED = "thanks", "connect", "cancel", "edit", "scheduled"
-REMIND = "remind"
+REMIND, REMOVE = "remind", "remove"
+# "delete my dashboard", "remove the script you made": items of theirs, deleted in Windmill.
+_REMOVE_RE = re.compile(
+    r"\b(?:delete|remove|get rid of|trash)\b[^.?!]{0,40}\b(?:dashboards?|apps?|scripts?|flows?|"
+    r"automations?|skills?)\b",
+    re.I,
+)
 # "remind me every friday to post our recap": OpenAnalyst answers in the chat, it sends no reminders.
 _REMIND_RE = re.compile(r"\bremind\s+(?:me|us)\b|\b(?:set|setup|set up|create)\s+(?:a\s+)?reminders?\b", re.I)
 # "show me my scheduled posts", "what's in my queue?", "which tweets are going out this week?"
@@ -533,6 +539,9 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     elif _REMIND_RE.search(text):
         name, confidence = "help", 0.9
         extra["about"] = REMIND
+    elif _REMOVE_RE.search(text) and not _CANCEL_RE.search(text):
+        name, confidence = "manage_posts", 0.85
+        extra["about"] = REMOVE
     elif _CANCEL_RE.search(text):
         name, confidence = "manage_posts", 0.9
         extra["about"] = CANCEL
