@@ -1015,6 +1015,12 @@ CASES: list[Case] = [
         [says_any("can't send reminders"), says("weekly recap"), never_says("Here is your"), creates_nothing],
     ),
     Case(
+        "k_repeating_post",
+        "CORE",
+        "can you post to linkedin every monday at 10am a tip about data quality",
+        [says("once", "data quality"), never_says("Here is your", "Scheduled for"), creates_nothing],
+    ),
+    Case(
         "k_delete_dashboard",
         "CORE",
         "delete my dashboard",

@@ -192,6 +192,18 @@ def _reminder_answer(platform: str | None, topic: str | None) -> str:
     )
 
 
+def _repeat_answer(platform: str | None, topic: str | None) -> str:
+    """A post that repeats is not something OpenAnalyst schedules: each post is written and scheduled
+    once, so the same words never go out week after week."""
+    name = platforms.RULES[platform].name if platform in platforms.RULES else "LinkedIn"
+    about = topic or "our new feature"
+    return (
+        "I schedule each post once, not the same post on repeat: the same words every week read as "
+        "spam, and each post should say something new. Ask me for each one, for example: "
+        f"“Write a {name} post about {about} and schedule it for Monday at 10am”."
+    )
+
+
 def _manage_answer(about: str | None, user_id: str, scheduled: Sequence[ScheduledPost]) -> str:
     """Acting on an earlier post: what the person can do now (never a new post they did not ask for)."""
     if about == understanding.SCHEDULED:
@@ -240,6 +252,8 @@ def core_answer(
         return _connect_answer(user_id, platform)
     if intent_name == "help" and about == understanding.REMIND:
         return _reminder_answer(platform, topic)
+    if intent_name == "help" and about == understanding.REPEAT:
+        return _repeat_answer(platform, topic)
     if intent_name == "manage_posts":
         return _manage_answer(about, user_id, scheduled)
     if intent_name == "status" and about == understanding.LEARNINGS:

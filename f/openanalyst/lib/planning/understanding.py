@@ -59,7 +59,13 @@ _EDIT_RE = re.compile(
 _EARLIER_RE = re.compile(r"\b(?:last|previous|latest|that|same|it|you scheduled|you wrote)\b", re.I)
 # What a CORE answer is about, beyond its intent (entities.extra["about"]).
 THANKS, CONNECT, CANCEL, EDIT, SCHEDULED = "thanks", "connect", "cancel", "edit", "scheduled"
-REMIND, REMOVE = "remind", "remove"
+REMIND, REMOVE, REPEAT = "remind", "remove", "repeat"
+# "post to linkedin every monday at 10am ...": a post that repeats (each post is written once).
+_REPEATING_TIME_RE = re.compile(
+    r"\b(?:every|each)\s+(?:day|morning|evening|week|month|weekday|(?:mon|tues|wednes|thurs|fri|satur|sun)day)s?\b"
+    r"|\b(?:daily|weekly|monthly)\b",
+    re.I,
+)
 # "delete my dashboard", "remove the script you made": items of theirs, deleted in Windmill.
 _REMOVE_RE = re.compile(
     r"\b(?:delete|remove|get rid of|trash)\b[^.?!]{0,40}\b(?:dashboards?|apps?|scripts?|flows?|"
@@ -73,6 +79,12 @@ _SCHEDULED_RE = re.compile(
     r"\b(?:scheduled|queued|upcoming|planned|pending)\s+(?:posts?|tweets?)\b"
     r"|\bposts?\s+(?:are\s+|i\s+have\s+)?(?:scheduled|queued|going out|coming up)\b"
     r"|\b(?:my|the)\s+(?:post(?:ing)?\s+)?queue\b|\bwhat(?:'s| is)\s+scheduled\b",
+    re.I,
+)
+# "a post about our weekly newsletter": the repeating word is the topic's, not the schedule's.
+_POSTS_ABOUT_REPEAT = re.compile(
+    r"\babout\s+(?:our|my|the|a|this)?\s*(?:daily|weekly|monthly)\b|\b(?:daily|weekly|monthly)\s+"
+    r"(?:recap|newsletter|digest|update|roundup|tip|report|challenge|special|deal)s?\b(?!.*\bevery\b)",
     re.I,
 )
 _WRITE_RE = re.compile(r"\b(?:create|write|draft|compose|generate)\b", re.I)  # "write ... scheduled ..."
@@ -563,6 +575,9 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         name, confidence = "build", 0.85
     elif _BUILD_RE.search(text):
         name, confidence = "build", 0.8
+    elif wants_post and _REPEATING_TIME_RE.search(text) and not _POSTS_ABOUT_REPEAT.search(text):
+        name, confidence = "help", 0.85
+        extra["about"] = REPEAT
     elif (_ENGAGEMENT_RE.search(text) and (pasted or not wants_post)) or _asks_about_posts(text):
         name, confidence = "analyze_engagement", 0.85
     elif wants_post and _PUBLISH_NOW_RE.search(text):
