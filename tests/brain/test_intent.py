@@ -447,3 +447,18 @@ def test_which_post_did_best_is_a_question_about_their_posts():
     assert (
         intent.extract("Write a post about our most popular posts of 2026", "UTC", NOW).name == "create_post"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "topic"),
+    [
+        ("Draft 3 tweets about our summer sale", 3, "our summer sale"),
+        ("give me two versions of a LinkedIn post about our new office", 2, "our new office"),
+        ("Draft three captions for our beach photo on instagram", 3, "our beach photo"),
+        ("Write a post about 5 tips for remote work", None, "5 tips for remote work"),
+    ],
+)
+def test_how_many_drafts_a_person_asks_for(text, count, topic):
+    found = intent.extract(text, "UTC", NOW)
+    asked = (found.name, found.entities.extra.get("count"), found.entities.topic)
+    assert asked == ("create_post", count, topic)

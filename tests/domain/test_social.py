@@ -104,6 +104,17 @@ def test_the_persons_own_text_is_the_post_as_written_and_too_long_says_by_how_mu
         create_post.main("alice", "x", "a long one", text="a" * 300)
 
 
+def test_several_drafts_differ_and_each_fits_the_platform(windmill):
+    out = create_post.main("alice", "x", "our summer sale", count=3, use_model=False)
+    assert len(out["drafts"]) == 3 and len(set(out["drafts"])) == 3 and out["content"] == out["drafts"][0]
+    assert all(len(d) <= 280 and "summer sale" in d for d in out["drafts"])
+    assert all("change you've noticed" not in d for d in out["drafts"])  # a sale is invited to, not mused on
+    own = create_post.main("alice", "x", "mine", text="Exactly this.", count=3)
+    assert own["drafts"] == ["Exactly this."]  # the person's own words have one version
+    with pytest.raises(ValueError, match="between 1 and 5"):
+        create_post.main("alice", "x", "too many", count=9, use_model=False)
+
+
 def test_news_said_by_us_opens_the_post_and_hashtags_skip_the_verb():
     post = create_post.offline_post("linkedin", "hitting 10k users", "enthusiastic", ["10kUsers"], None)
     assert "we're hitting 10k users" in post.lower()

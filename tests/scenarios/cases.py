@@ -557,6 +557,16 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_three_drafts",
+        "SOCIAL_MEDIA",
+        "Draft 3 tweets about our summer sale",
+        [*POST_SEEN, says("3 X (Twitter) posts", "**1.**", "**2.**", "**3.**"), creates_nothing],
+        model_checks=[*POST_SEEN, says("summer sale"), creates_nothing],
+        model=r.post(
+            "twitter", "our summer sale", "Our summer sale starts now: 20% off everything. #SummerSale"
+        ),
+    ),
+    Case(
         "s_tweet_this",
         "SOCIAL_MEDIA",
         "tweet this: We just shipped dark mode!",

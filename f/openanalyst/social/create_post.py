@@ -18,6 +18,7 @@ from f.openanalyst.lib.users import validate_user_id
 
 Tone = Literal["professional", "casual", "enthusiastic", "informative", "witty"]
 MAX_TOPIC_CHARS = 300
+MAX_DRAFTS = 5
 DECLINED = (
     "I won't write that post. If you meant something else, say it in other words; I'm glad to help "
     "with a post that makes your point without targeting anyone."
@@ -122,6 +123,21 @@ _NEWS_HOOKS: dict[str, list[str]] = {
 }
 
 
+# Something to join or use ("our summer sale", "the data quality webinar"): invite to it, no musing.
+_PROMO_RE = re.compile(
+    r"\b(?:sales?|discounts?|offers?|deals?|promo(?:tion)?s?|giveaways?|contests?|events?|webinars?|"
+    r"workshops?|meetups?|conferences?|open house|pop-?ups?|tastings?|classes|courses?|livestreams?)\b",
+    re.I,
+)
+_PROMO_HOOKS: dict[str, list[str]] = {
+    "professional": ["Don't miss {topic}.", "A reminder: {topic}."],
+    "casual": ["Psst… {topic}! 👀", "Heads up: {topic}!"],
+    "enthusiastic": ["{Topic}: don't miss it! 🎉", "You asked for it: {topic}! 🙌"],
+    "informative": ["Good to know: {topic}.", "On our calendar: {topic}."],
+    "witty": ["Consider this your sign: {topic}.", "Your reminder to treat yourself: {topic}."],
+}
+
+
 def _news(topic: str) -> str | None:
     """An announcing topic as a sentence ("we're launching our app", "meet our new blend"), else None."""
     lower = topic[:1].lower() + topic[1:]
@@ -212,7 +228,8 @@ def _hook(topic: str, tone: str, seed: str) -> str:
     """The opening line: the news itself for an announcement, else a line about the subject."""
     if news := _news(topic):
         return _pick(_NEWS_HOOKS[tone], seed).format(news=news, News=news[:1].upper() + news[1:])
-    return _pick(_HOOKS[tone], seed).format(topic=topic, Topic=topic[:1].upper() + topic[1:])
+    hooks = _PROMO_HOOKS if _PROMO_RE.search(topic) else _HOOKS
+    return _pick(hooks[tone], seed).format(topic=topic, Topic=topic[:1].upper() + topic[1:])
 
 
 def offline_post(
@@ -223,14 +240,17 @@ def offline_post(
     cta: str | None,
     limit: int | None = None,
     points: list[str] | None = None,
+    variant: int = 0,
 ) -> str:
     """A post from the request's own words: its topic (as news when it announces something), the
-    points the person listed, their call to action, in their tone; no invented claims."""
+    points the person listed, their call to action, in their tone; no invented claims. Another
+    `variant` picks other opening and closing lines."""
     # a brief cut to whole sentences ends in a full stop the hook adds its own words after
     topic_clean = " ".join(topic.split()).rstrip(" .;:")
-    seed = f"{platform}|{tone}|{topic_clean.lower()}"
+    seed = f"{platform}|{tone}|{topic_clean.lower()}" + (f"|{variant}" if variant else "")
     hook = _hook(topic_clean, tone, seed)
-    question = cta or _pick(_NEWS_CLOSERS if _news(topic_clean) else _QUESTIONS, seed + "q")
+    told = _news(topic_clean) or _PROMO_RE.search(topic_clean)  # news and invitations: no musing question
+    question = cta or _pick(_NEWS_CLOSERS if told else _QUESTIONS, seed + "q")
     tags = " ".join(f"#{t}" for t in hashtags)
     rules = platforms.RULES[platform]
     limit = min(limit or rules.max_chars, rules.max_chars)
@@ -285,6 +305,25 @@ def _model_prompt(
     return system, prompt
 
 
+def _more_model_drafts(
+    system: str, prompt: str, platform: str, limit: int, wanted: int, earlier: list[str]
+) -> list[str]:
+    """Other versions from the model, each told the earlier ones; a draft that breaks the platform's
+    limits or a model that stops answering ends the list (the templates fill the rest)."""
+    more: list[str] = []
+    for _ in range(wanted):
+        shown = "\n\n".join(f"Draft {n}:\n{d}" for n, d in enumerate([*earlier, *more], 1))
+        try:
+            out = complete(system, f"{prompt}\n\nWrite another version, different from these:\n\n{shown}")
+        except (ModelUnavailable, ModelDeclined):
+            break
+        draft = out.text.strip().strip('"').strip()
+        if platforms.problems(platform, draft) or platforms.count_chars(platform, draft) > limit:
+            break
+        more.append(draft)
+    return more
+
+
 def main(
     user_id: str,
     platform: Literal["twitter", "linkedin", "instagram", "facebook"],
@@ -297,6 +336,7 @@ def main(
     max_chars: int | None = None,
     use_model: bool = True,
     text: str | None = None,
+    count: int = 1,
 ) -> dict[str, Any]:
     """Write a post about `topic` for `platform`, in `tone`, within the platform's limits.
 
@@ -313,6 +353,7 @@ def main(
         use_model: false forces the offline template.
         text: the person's own words for the post ("tweet this: ..."): used as written, never
             rewritten; checked against the platform's limits.
+        count: how many different drafts to offer (1-5); `content` is the first, `drafts` all.
     """
     validate_user_id(user_id)
     platform = platforms.normalize(platform)
@@ -323,6 +364,8 @@ def main(
         raise ValueError(f"topic is {len(topic)} characters; keep it under {MAX_TOPIC_CHARS}")
     if tone not in _HOOKS:
         raise ValueError(f"unknown tone {tone!r}: use one of {', '.join(_HOOKS)}")
+    if not 1 <= count <= MAX_DRAFTS:
+        raise ValueError(f"count must be between 1 and {MAX_DRAFTS}")
     rules = platforms.RULES[platform]
     limit = min(rules.max_chars, max_chars) if max_chars else rules.max_chars
     if limit < 40:
@@ -366,8 +409,20 @@ def main(
         content = offline_post(platform, topic, tone, tags, call_to_action, limit, (key_points or [])[:5])
         if platforms.count_chars(platform, content) > limit:
             content = _fit(content, limit)
+    drafts = [content]
+    if count > 1 and mode == "model":
+        drafts += _more_model_drafts(system, prompt, platform, limit, count - 1, drafts)
+    if count > 1 and mode != "as written":  # the person's own words have one version
+        points = (key_points or [])[:5]
+        for variant in range(1, 4 * count):  # the templates' other lines, until enough differ
+            if len(drafts) >= count:
+                break
+            other = offline_post(platform, topic, tone, tags, call_to_action, limit, points, variant)
+            if other not in drafts and platforms.count_chars(platform, other) <= limit:
+                drafts.append(other)
     used_tags = platforms.hashtags_in(content)
     return {
+        "drafts": drafts if count > 1 else [],
         "content": content,
         "platform": platform,
         "topic": topic,

@@ -110,9 +110,14 @@ def _describe(step_result: Mapping[str, Any], description: str | None) -> list[s
         if output.get("mode") == "as written":  # the person's own words, not a draft about them
             about = ", as you wrote it"
         shown = platforms.RULES[platform].name if platform in platforms.RULES else platform
-        head = f"Here is your {shown} post{about}" if platform else "Here is the result"
-        chars = f" ({output['chars']} characters)" if output.get("chars") else ""
-        lines.append(f"{head}{chars}:\n\n{output['content'].strip()}")
+        drafts = [d.strip() for d in output.get("drafts") or [] if isinstance(d, str) and d.strip()]
+        if platform and len(drafts) > 1:  # "draft 3 tweets about ...": each, numbered
+            listed = "\n\n".join(f"**{n}.** {d}" for n, d in enumerate(drafts, 1))
+            lines.append(f"Here are {len(drafts)} {shown} posts{about} to choose from:\n\n{listed}")
+        else:
+            head = f"Here is your {shown} post{about}" if platform else "Here is the result"
+            chars = f" ({output['chars']} characters)" if output.get("chars") else ""
+            lines.append(f"{head}{chars}:\n\n{output['content'].strip()}")
     if output.get("schedule_path"):
         when = _readable_time(output.get("next_run") or output.get("when"))
         zone = f" ({output['timezone']})" if output.get("timezone") else ""

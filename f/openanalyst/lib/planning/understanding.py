@@ -87,6 +87,13 @@ _POSTS_ABOUT_REPEAT = re.compile(
     r"(?:recap|newsletter|digest|update|roundup|tip|report|challenge|special|deal)s?\b(?!.*\bevery\b)",
     re.I,
 )
+# "draft 3 tweets about ...", "give me two versions": how many drafts to offer.
+_DRAFTS_RE = re.compile(
+    r"\b(?P<n>[2-5]|two|three|four|five)\s+(?:different\s+|more\s+|short\s+|alternative\s+)?"
+    r"(?:tweets|posts|captions|versions|drafts|options|variations|variants)\b",
+    re.I,
+)
+_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5}
 _WRITE_RE = re.compile(r"\b(?:create|write|draft|compose|generate)\b", re.I)  # "write ... scheduled ..."
 # "what have you learned (about my posts)?": the person's learnings, not their task list.
 _LEARNED_RE = re.compile(r"\blearn(?:ed|t|ings?)?\b", re.I)
@@ -152,7 +159,7 @@ _TOPIC_STARTS = (
     re.compile(r"\b(?:post|tweet|caption|update|thread)\b[^:\n]{0,40}:\s*(?P<t>.+)", re.I),
     re.compile(r"\bnow:\s*(?P<t>.+)", re.I),
     re.compile(r"\bfor\s+(?P<t>(?:launching|announcing|celebrating|introducing)\b.+)", re.I),
-    re.compile(r"\b(?:caption|post|tweet|update)\s+(?:for|on)\s+(?P<t>(?:our|my|the|a|an)\b.+)", re.I),
+    re.compile(r"\b(?:caption|post|tweet|update)s?\s+(?:for|on)\s+(?P<t>(?:our|my|the|a|an)\b.+)", re.I),
     # the gerund is the news: "launching our app", "celebrating 10k users" keep their verb
     re.compile(
         r"\b(?P<t>(?:announcing|inviting|celebrating|introducing|launching|sharing|welcoming|thanking|"
@@ -495,6 +502,8 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         extra["tone"] = tone_of(tone.group(1))
     if points := key_points(request):
         extra["points"] = points
+    if drafts := _DRAFTS_RE.search(text):
+        extra["count"] = _NUMBERS.get(drafts["n"].lower()) or int(drafts["n"])
     if cta := _CTA_RE.search(text):
         extra["call_to_action"] = cta.group("cta").strip()
     if audience := _AUDIENCE_RE.search(text):
@@ -537,6 +546,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     wants_post = bool(
         _POST_NOUN_RE.search(text) and (_CREATE_RE.search(text) or platform or _LEADING_POST_RE.search(text))
     ) or bool(platform and _CREATE_RE.search(text))
+    wants_post = wants_post or ("count" in extra and bool(_CREATE_RE.search(text)))  # "write 3 posts for..."
 
     if update or problems:
         name, confidence = "preferences", 0.9
