@@ -462,3 +462,12 @@ def test_how_many_drafts_a_person_asks_for(text, count, topic):
     found = intent.extract(text, "UTC", NOW)
     asked = (found.name, found.entities.extra.get("count"), found.entities.topic)
     assert asked == ("create_post", count, topic)
+
+
+def test_every_platform_named_is_kept_in_the_order_said():
+    found = intent.extract("Write a tweet and an instagram post about our new logo", "UTC", NOW)
+    assert (found.entities.platform, found.entities.extra["platforms"]) == (
+        "twitter",
+        ["twitter", "instagram"],
+    )
+    assert "platforms" not in intent.extract("Write a LinkedIn post about AI", "UTC", NOW).entities.extra

@@ -170,6 +170,21 @@ def test_offline_plan_follows_the_workflow_and_fills_arguments(offline_env):
     assert schedule["args"]["content"] == "$steps.draft.content"
 
 
+def test_two_platforms_named_get_a_post_each_with_their_own_step_references(offline_env):
+    extra = {**INTENT["entities"].get("extra", {}), "platforms": ["twitter", "linkedin"]}
+    intent = {**INTENT, "entities": {**INTENT["entities"], "extra": extra}}
+    steps = run_plan(intent=intent)["plan"]["steps"]
+    assert [s["id"] for s in steps] == [
+        "draft_twitter",
+        "schedule_twitter",
+        "draft_linkedin",
+        "schedule_linkedin",
+    ]
+    assert [steps[0]["args"]["platform"], steps[2]["args"]["platform"]] == ["twitter", "linkedin"]
+    assert steps[3]["args"]["content"] == "$steps.draft_linkedin.content"
+    assert steps[1]["args"]["platform"] == "$steps.draft_twitter.platform"
+
+
 def test_offline_plan_reports_what_is_missing_and_uses_answers(offline_env):
     intent = {**INTENT, "entities": {**INTENT["entities"], "time": None}}
     assert run_plan(intent=intent)["missing"] == ["entities.time"]

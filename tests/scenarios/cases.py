@@ -567,6 +567,14 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_two_platforms",
+        "SOCIAL_MEDIA",
+        "Write a tweet and an instagram post about our new logo",
+        [*POST_SEEN, says("X (Twitter) post", "Instagram post", "new logo"), post_fits("twitter")],
+        model_checks=[*POST_SEEN, says("new logo")],
+        model=r.post("twitter", "our new logo", "Meet our new logo: same team, fresh look. #NewLogo"),
+    ),
+    Case(
         "s_tweet_this",
         "SOCIAL_MEDIA",
         "tweet this: We just shipped dark mode!",

@@ -126,7 +126,8 @@ _NEWS_HOOKS: dict[str, list[str]] = {
 # Something to join or use ("our summer sale", "the data quality webinar"): invite to it, no musing.
 _PROMO_RE = re.compile(
     r"\b(?:sales?|discounts?|offers?|deals?|promo(?:tion)?s?|giveaways?|contests?|events?|webinars?|"
-    r"workshops?|meetups?|conferences?|open house|pop-?ups?|tastings?|classes|courses?|livestreams?)\b",
+    r"workshops?|meetups?|conferences?|open house|pop-?ups?|tastings?|classes|courses?|livestreams?|"
+    r"hackathons?|festivals?|fairs?|part(?:y|ies)|launch events?)\b",
     re.I,
 )
 _PROMO_HOOKS: dict[str, list[str]] = {

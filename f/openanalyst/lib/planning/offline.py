@@ -15,7 +15,7 @@ from typing import Any
 import f.openanalyst.lib.planning.understanding as understanding
 import f.openanalyst.lib.platforms as platforms
 import f.openanalyst.lib.skills.workflows as skill_workflows
-from f.openanalyst.lib.contracts import Plan
+from f.openanalyst.lib.contracts import Plan, PlanStep
 from f.openanalyst.lib.scheduled_posts import ScheduledPost
 
 CORE_SKILL = "CORE"
@@ -317,9 +317,20 @@ def plan_from_workflows(
         raise NoWorkflow(
             f"skill {skill.get('name')} has no workflow for '{intent.get('name')}' (workflows: {names})"
         )
-    steps, missing = workflow.plan(
-        user_id=user_id, request=request, intent=intent, context=dict(context or {})
-    )
+    asked = list((intent.get("entities") or {}).get("extra", {}).get("platforms") or [])
+    if len(asked) > 1 and intent.get("name") in understanding.POST_INTENTS:
+        steps, missing = [], []
+        for name in asked:  # the workflow once per platform named, its steps told apart by platform
+            each = {**intent, "entities": {**intent["entities"], "platform": name}}
+            more, lacking = workflow.plan(
+                user_id=user_id, request=request, intent=each, context=dict(context or {})
+            )
+            steps += _suffixed(more, name)
+            missing += [m for m in lacking if m not in missing]
+    else:
+        steps, missing = workflow.plan(
+            user_id=user_id, request=request, intent=intent, context=dict(context or {})
+        )
     plan = Plan(
         skill=str(skill.get("name") or "unknown"),
         steps=steps,
@@ -327,6 +338,24 @@ def plan_from_workflows(
         mode="offline",
     )
     return plan, missing
+
+
+def _suffixed(steps: list[PlanStep], suffix: str) -> list[PlanStep]:
+    """`steps` with ids `<id>_<suffix>`, and their `$steps.<id>` references renamed to match."""
+    renamed = {step.id: f"{step.id}_{suffix}"[:40] for step in steps}
+
+    def rename(value: Any) -> Any:
+        if isinstance(value, str):
+            for old, new in renamed.items():
+                value = re.sub(rf"^\$steps\.{old}(?=\.|$)", f"$steps.{new}", value)
+            return value
+        if isinstance(value, dict):
+            return {k: rename(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [rename(v) for v in value]
+        return value
+
+    return [step.model_copy(update={"id": renamed[step.id], "args": rename(step.args)}) for step in steps]
 
 
 # The words of a request's form (what kind of post, where, when), not of its subject.

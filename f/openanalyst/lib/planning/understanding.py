@@ -488,7 +488,10 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     if pasted:
         request, extra["data"] = pasted
     text = " ".join(request.split())
-    platform = next((name for name, pattern in _PLATFORMS if pattern.search(text)), None)
+    named = sorted((m.start(), name) for name, pattern in _PLATFORMS if (m := pattern.search(text)))
+    platform = named[0][1] if named else None  # the first one named
+    if len(named) > 1:  # "a tweet and an instagram post about our new logo": one post for each
+        extra["platforms"] = [name for _, name in named]
     urls = _URL_RE.findall(text)
     found = _found_time(text, timezone, now)
     update, problems = preference_change(text)
