@@ -73,7 +73,7 @@ _HOOKS: dict[str, list[str]] = {
     "professional": [
         "{Topic}: what we have learned so far.",
         "A few thoughts on {topic}.",
-        "{Topic}: what matters now, and what is still noise.",
+        "Let's talk about {topic}.",
     ],
     "casual": [
         "Been thinking a lot about {topic} lately.",
@@ -153,9 +153,10 @@ def _news(topic: str) -> str | None:
     return None
 
 
+# Closers that fit any subject (not only a trend): a question the reader can answer.
 _QUESTIONS = [
-    "What's one change you've noticed?",
-    "Where do you see it heading next?",
+    "What do you think?",
+    "What's your take?",
     "What would you add?",
 ]
 # News is closed by an invitation, not by a question about trends.
