@@ -471,3 +471,14 @@ def test_every_platform_named_is_kept_in_the_order_said():
         ["twitter", "instagram"],
     )
     assert "platforms" not in intent.extract("Write a LinkedIn post about AI", "UTC", NOW).entities.extra
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("I need an instagram caption for a photo of our team at the beach", "our team at the beach"),
+        ("caption this photo of our new espresso machine", "our new espresso machine"),
+    ],
+)
+def test_a_caption_for_a_photo_is_about_what_it_shows(text, topic):
+    assert intent.extract(text, "UTC", NOW).entities.topic == topic

@@ -158,6 +158,11 @@ _TOPIC_STARTS = (
     re.compile(r"\b(?:about|on the topic of|regarding|covering)\s+(?P<t>.+)", re.I),
     re.compile(r"\b(?:post|tweet|caption|update|thread)\b[^:\n]{0,40}:\s*(?P<t>.+)", re.I),
     re.compile(r"\bnow:\s*(?P<t>.+)", re.I),
+    # "caption this photo of our new espresso machine"
+    re.compile(
+        r"\bcaption\s+(?:this|that|the|our|my)\s+(?:photo|picture|pic|image|video|reel|shot)\s+of\s+(?P<t>.+)",
+        re.I,
+    ),
     re.compile(r"\bfor\s+(?P<t>(?:launching|announcing|celebrating|introducing)\b.+)", re.I),
     re.compile(r"\b(?:caption|post|tweet|update)s?\s+(?:for|on)\s+(?P<t>(?:our|my|the|a|an)\b.+)", re.I),
     # the gerund is the news: "launching our app", "celebrating 10k users" keep their verb
@@ -339,6 +344,11 @@ def tone_of(word: str | None) -> str | None:
     return TONES.get((word or "").strip().lower())
 
 
+_PICTURE_OF = re.compile(
+    r"^(?:an?|the|this|our|my)\s+(?:photo|picture|pic|image|video|reel|shot|selfie)\s+of\s+", re.I
+)
+
+
 def _topic(text: str, time_text: str | None = None) -> str | None:
     """What a post is about, however it is phrased; None when the request does not say."""
     for pattern in _TOPIC_STARTS:
@@ -353,6 +363,7 @@ def _topic(text: str, time_text: str | None = None) -> str | None:
             0
         ]  # "...menu? Pumpkin spice is back!": what follows is a point
         topic = _TRAILING_WORDS_RE.sub("", topic.strip()).strip(" '\".:!?")
+        topic = _PICTURE_OF.sub("", topic)  # a caption "for a photo of our team" is about our team
         # "on twitter" names a platform, not a topic.
         if topic and not any(p.fullmatch(topic) for _, p in _PLATFORMS):
             # Whole, as the person wrote it: the script that takes it says when it is too long, and
