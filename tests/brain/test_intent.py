@@ -482,3 +482,10 @@ def test_every_platform_named_is_kept_in_the_order_said():
 )
 def test_a_caption_for_a_photo_is_about_what_it_shows(text, topic):
     assert intent.extract(text, "UTC", NOW).entities.topic == topic
+
+
+def test_a_post_at_a_time_in_another_zone_is_scheduled_in_that_zone():
+    found = intent.extract("Post on Twitter at 3pm EST about our webinar", "Europe/Paris", NOW)
+    assert found.entities.timezone == "America/New_York"
+    assert found.entities.time is not None and found.entities.time.endswith("15:00:00-05:00")
+    assert found.entities.topic == "our webinar"

@@ -63,3 +63,27 @@ def test_unknown_inputs_say_what_to_write():
 
 def test_cron_has_six_fields_seconds_first():
     assert to_cron(dt.datetime(2026, 11, 22, 9, 5, 7)) == "7 5 9 22 11 *"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("post it at 3pm EST", "2026-11-21T15:00:00-05:00"),
+        ("tomorrow 9am London time", "2026-11-22T09:00:00+00:00"),
+        ("at 10:00 CET", "2026-11-22T10:00:00+01:00"),  # 10:00 Paris has passed (11:30 there)
+        ("friday at 5pm PT", "2026-11-27T17:00:00-08:00"),
+        (
+            "at 3pm about our AI plans",
+            "2026-11-22T15:00:00+09:00",
+        ),  # no zone said: the person's (passed today)
+    ],
+)
+def test_a_zone_said_beside_the_time_is_the_one_meant(text, expected):
+    found = find_time(text, "Asia/Tokyo", NOW)
+    assert found is not None and found.when == dt.datetime.fromisoformat(expected)
+
+
+def test_summer_time_applies_to_the_zone_said():
+    july = dt.datetime(2026, 7, 1, 8, 0, tzinfo=dt.UTC)
+    found = find_time("at 3pm EST", "UTC", july)  # people write EST all year round
+    assert found is not None and found.when == dt.datetime(2026, 7, 1, 19, 0, tzinfo=dt.UTC)

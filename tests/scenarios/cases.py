@@ -410,7 +410,17 @@ CASES: list[Case] = [
         "s_past_time",
         "SOCIAL_MEDIA",
         "Schedule a tweet about our product demo for yesterday at 3pm",
-        [asked("time"), *SCHEDULED, says("product demo"), matches(r"15:00")],
+        [
+            asked("time"),
+            lambda o: (
+                None
+                if any("already passed" in str(q.get("question")) for q in o.questions)
+                else f"the question does not say the time has passed: {o.questions}"
+            ),
+            *SCHEDULED,
+            says("product demo"),
+            matches(r"15:00"),
+        ],
         replies=[{"time": "tomorrow at 3pm"}],
         model=r.post(
             "twitter",

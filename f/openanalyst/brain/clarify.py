@@ -48,9 +48,11 @@ def questions_for(outcome: contracts.Outcome) -> list[ClarificationQuestion]:
             qid, text, choices = _SLOT_QUESTIONS[slot]
             questions[qid] = ClarificationQuestion(id=qid, question=text, choices=choices)
     failed = " ".join([*outcome.missing, *outcome.differences])
-    if "in the past" in failed:  # a time that already passed: asked again, never moved
-        qid, text, choices = _SLOT_QUESTIONS["time"]
-        questions[qid] = ClarificationQuestion(id=qid, question=text, choices=choices)
+    if "in the past" in failed:  # a time that already passed: asked again (saying so), never moved
+        questions["time"] = ClarificationQuestion(
+            id="time",
+            question="That time has already passed. When should it go out instead? (e.g. tomorrow 9am)",
+        )
     if "characters; the limit is" in failed or "too long" in failed:
         questions["max_chars"] = ClarificationQuestion(
             id="max_chars", question="How long may it be, in characters?", choices=["140", "200", "280"]

@@ -13,6 +13,7 @@ time in the past is returned as such (`Resolved.past`): callers question it, nev
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -185,13 +186,63 @@ def _dateparser_time(text: str, tz: ZoneInfo, now: dt.datetime) -> Resolved | No
     return None
 
 
+# A zone said beside the time ("3pm EST", "9:00 CET"): the abbreviations people write, as the IANA
+# zones they mean, so summer time is applied (EST in July is New York's EDT, as the person meant).
+_ABBREVIATIONS = {
+    "utc": "UTC",
+    "gmt": "UTC",
+    "et": "America/New_York",
+    "est": "America/New_York",
+    "edt": "America/New_York",
+    "ct": "America/Chicago",
+    "cst": "America/Chicago",
+    "cdt": "America/Chicago",
+    "mt": "America/Denver",
+    "mst": "America/Denver",
+    "mdt": "America/Denver",
+    "pt": "America/Los_Angeles",
+    "pst": "America/Los_Angeles",
+    "pdt": "America/Los_Angeles",
+    "bst": "Europe/London",
+    "cet": "Europe/Paris",
+    "cest": "Europe/Paris",
+    "ist": "Asia/Kolkata",
+    "jst": "Asia/Tokyo",
+    "aest": "Australia/Sydney",
+    "aedt": "Australia/Sydney",
+}
+_STATED_ZONE_RE = re.compile(
+    r"(?:\d|am|pm|noon|midnight)\s*\(?(?!(?:am|pm)\b)(?P<abbr>[A-Za-z]{2,4})\)?(?![\w-])"
+    r"|\b(?P<city>[A-Z][a-z]+(?:[ _][A-Z][a-z]+)?)\s+time\b"
+)
+
+
+def stated_zone(text: str) -> ZoneInfo | None:
+    """The timezone a request names beside its time ("3pm EST", "9am London time"), or None."""
+    for m in _STATED_ZONE_RE.finditer(text):
+        if m["abbr"] and (name := _ABBREVIATIONS.get(m["abbr"].lower())):
+            return zone(name)
+        if m["city"]:
+            from zoneinfo import available_timezones
+
+            city = m["city"].replace(" ", "_")
+            for name in sorted(available_timezones()):
+                if name.rsplit("/", 1)[-1] == city:
+                    return zone(name)
+    return None
+
+
 def find_time(text: str, timezone: str = "UTC", now: dt.datetime | None = None) -> Resolved | None:
-    """The first time expression in `text` resolved in `timezone`, or None if there is none."""
+    """The first time expression in `text` resolved in `timezone` (or in the zone the text names
+    beside it, "3pm EST", then given in `timezone`), or None if there is none."""
     tz = zone(timezone)
-    now = (now or dt.datetime.now(dt.UTC)).astimezone(tz)
-    found = _rules_time(text, tz, now) if not _PAST_RE.search(text) else None
+    said = stated_zone(text) or tz
+    now = (now or dt.datetime.now(dt.UTC)).astimezone(said)
+    found = _rules_time(text, said, now) if not _PAST_RE.search(text) else None
     if found is None:
-        found = _dateparser_time(text, tz, now)
+        found = _dateparser_time(text, said, now)
+    if found is not None and said is not tz:
+        found = dataclasses.replace(found, when=found.when.astimezone(tz))
     return found
 
 

@@ -21,6 +21,10 @@ from f.openanalyst.lib.scheduled_posts import ScheduledPost
 CORE_SKILL = "CORE"
 
 
+# The time slot, when the time the person gave has already passed (clarify says so when it asks).
+PAST_TIME = "entities.time (the time given is in the past)"
+
+
 class NoWorkflow(LookupError):
     """The skill declares no workflow for this intent."""
 
@@ -331,6 +335,8 @@ def plan_from_workflows(
         steps, missing = workflow.plan(
             user_id=user_id, request=request, intent=intent, context=dict(context or {})
         )
+    if "entities.time" in missing and (intent.get("entities") or {}).get("extra", {}).get("past_time"):
+        missing = [PAST_TIME if m == "entities.time" else m for m in missing]
     plan = Plan(
         skill=str(skill.get("name") or "unknown"),
         steps=steps,
@@ -459,7 +465,7 @@ def missing_first(
         and not (answers or {}).get("time")
         and "entities.time" not in missing
     ):
-        missing.append("entities.time")
+        missing.append(PAST_TIME)
     return missing
 
 

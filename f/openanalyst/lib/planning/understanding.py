@@ -621,11 +621,14 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     if name == "build" and (built := building.read(text)):
         name, details = built  # which item, its name, address, schedule and target
         extra |= details
+    zone_said = timeparse.stated_zone(text) if when else None  # "3pm EST": scheduled in New York's time
+    if when and zone_said:
+        when = when.astimezone(zone_said)
     entities = Entities(
         platform=platform,
         topic=topic if name in POST_INTENTS else _topic(text),
         time=when.isoformat() if when else None,
-        timezone=str(timezone_of(timezone)),
+        timezone=zone_said.key if zone_said else str(timezone_of(timezone)),
         dataset=dataset.group(0) if dataset else None,
         extra=extra,
     )
