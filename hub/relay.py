@@ -237,6 +237,8 @@ class Relay:
             }
             if frame.payload.attachments:  # files sent with the message (CSV/JSON to analyse)
                 args["attachments"] = [a.model_dump(mode="json") for a in frame.payload.attachments]
+            if frame.payload.timezone:  # the browser's IANA zone (a bad one was dropped when parsed)
+                args["timezone"] = frame.payload.timezone
             try:
                 started = await hub.backend.run_flow(settings.flow_path, args, job_id, on_retry=on_retry)
             except BackendError as exc:

@@ -77,3 +77,18 @@ def test_text_that_only_looks_like_a_reference_is_kept() -> None:
 def test_not_json_is_a_validation_error() -> None:
     with pytest.raises(ValidationError):
         protocol.parse_frame("{not json")
+
+
+def test_a_browser_timezone_is_carried_when_real_and_dropped_otherwise() -> None:
+    """What the chat sends as `payload.timezone` is a hint: a real IANA zone is kept, anything
+    else (unknown, a path, a secret reference, not text, or UTC, which is the default anyway) is
+    dropped, never an error the person sees."""
+    for zone in ("Europe/Paris", "America/Argentina/Buenos_Aires", "Asia/Kolkata", "Etc/GMT+5"):
+        parsed = protocol.parse_frame(frame(payload={"content": "hi", "timezone": zone}))
+        assert parsed.payload.timezone == zone
+    junk_zones = ["Mars/Olympus", "../../etc/passwd", "$var:f/openanalyst/db", "", "x" * 300, 42, None]
+    junk_zones += [["Europe/Paris"], "UTC", "Etc/UTC", "localtime", "europe/paris", "Europe/Paris "]
+    for junk in junk_zones:
+        parsed = protocol.parse_frame(frame(payload={"content": "hi", "timezone": junk}))
+        assert parsed.payload.timezone is None, junk
+    assert protocol.parse_frame(frame(payload={"content": "hi"})).payload.timezone is None

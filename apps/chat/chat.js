@@ -205,11 +205,24 @@
     return true;
   }
 
+  // The browser's IANA timezone ("Europe/Paris"): times a person writes ("Thursday at noon") are
+  // read in it until they set one ("set my timezone to ..."). The hub drops anything not a real zone.
+  function browserTimezone() {
+    try {
+      const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      return typeof zone === "string" && zone ? zone : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
   function sendRequest(content, extra, resumes) {
     const messageId = randomId("msg");
     const payload = { content };
     if (extra && extra.answers) payload.answers = extra.answers;
     if (state.attachment && !resumes) payload.attachments = [state.attachment];
+    const timezone = browserTimezone();
+    if (timezone && !resumes) payload.timezone = timezone;
     const frame = {
       type: "USER_REQUEST",
       sessionId: state.sessionId,

@@ -25,7 +25,9 @@ POST = (
 TIMEOUT = 240
 
 
-def run_request(rt, request: str, user: str = "alice", answers: dict | None = None) -> tuple[str, str]:
+def run_request(
+    rt, request: str, user: str = "alice", answers: dict | None = None, timezone: str | None = None
+) -> tuple[str, str]:
     message_id = f"msg_{uuid.uuid4().hex[:12]}"
     args: dict[str, Any] = {
         "user_id": user,
@@ -35,6 +37,8 @@ def run_request(rt, request: str, user: str = "alice", answers: dict | None = No
     }
     if answers:
         args["answers"] = answers
+    if timezone:  # what the chat page sends: the browser's timezone
+        args["timezone"] = timezone
     return rt.run_flow(FLOW, args), message_id
 
 

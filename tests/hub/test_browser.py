@@ -255,8 +255,9 @@ def screenshots_dir() -> Path:
     return folder
 
 
-def open_page(browser, url: str, viewport: dict[str, int] = DESKTOP):
-    context = browser.new_context(viewport=viewport)
+def open_page(browser, url: str, viewport: dict[str, int] = DESKTOP, timezone_id: str | None = None):
+    # timezone_id: the browser's own timezone (what Intl reports), as a person's machine sets it
+    context = browser.new_context(viewport=viewport, **({"timezone_id": timezone_id} if timezone_id else {}))
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -541,19 +542,23 @@ def test_a_person_gets_a_chart_a_schedule_and_an_honest_reply_offline(
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)  # the jobs get the test's environment
     from f.openanalyst.lib.store.connect import open_store
 
-    with open_store(sqlite_path=person_store(runtime)) as store:  # alice lives in Paris
+    with open_store(sqlite_path=person_store(runtime)) as store:  # no timezone chosen yet (the default)
         store.register_user("alice")
-        store.set_context("alice", timezone=PERSON_TZ)
+        store.set_context("alice", timezone="UTC")
     shots = screenshots_dir()
     settings = local_hub_settings(runtime, tmp_path / "store.sqlite3", "f/openanalyst/handle_request")
     try:
         with serve_in_thread(settings) as hub:
             runtime.set_variable("f/openanalyst/hub_url", hub.http)
             runtime.set_variable("f/openanalyst/hub_push_secret", PUSH_SECRET, is_secret=True)
-            page = open_page(chromium, f"{hub.http}/#token={hub.token('alice')}")
+            # alice lives in Paris: her browser says so, and the chat page sends it with each request
+            page = open_page(chromium, f"{hub.http}/#token={hub.token('alice')}", timezone_id=PERSON_TZ)
+            assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == PERSON_TZ
             page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=hub.http)
             page.wait_for_selector("#status.online", timeout=10_000)
             a_person_asks_offline(page, runtime, shots)
+            with open_store(sqlite_path=person_store(runtime)) as store:  # recorded as hers
+                assert store.get_context("alice")["timezone"] == PERSON_TZ
     finally:
         with open_store(sqlite_path=person_store(runtime)) as store:
             store.set_context("alice", timezone="UTC")

@@ -52,6 +52,30 @@ def test_request_gets_typing_progress_response_complete_in_order(hub_server: Run
     assert offsets == sorted(offsets) and len(set(offsets)) == len(offsets)
 
 
+def test_the_browser_timezone_reaches_the_flow_and_a_bad_one_is_ignored(
+    hub_server: RunningHub, fake_windmill
+):
+    """The chat sends the browser's IANA timezone with each request: a real one is a flow input
+    (`timezone`), anything else is left out, and the request runs all the same."""
+
+    async def scenario() -> list[dict]:
+        client = await hub_server.connect("alice")
+        await client.request(SEED, "msg_tz_good", timezone="Europe/Paris")
+        frames = await client.until(done_for("msg_tz_good"))
+        await client.request(SEED, "msg_tz_bad", timezone="Mars/Olympus")
+        frames += await client.until(done_for("msg_tz_bad"))
+        await client.close()
+        return frames
+
+    frames = asyncio.run(scenario())
+    assert "ERROR" not in [f["type"] for f in frames]
+    assert [f["type"] for f in frames].count("TASK_COMPLETE") == 2
+    good = fake_windmill.jobs[job_id_for("alice", "msg_tz_good")].args
+    assert good["timezone"] == "Europe/Paris" and good["request"] == SEED
+    bad = fake_windmill.jobs[job_id_for("alice", "msg_tz_bad")].args
+    assert "timezone" not in bad and bad["request"] == SEED
+
+
 def test_a_resent_request_never_runs_twice(hub_server: RunningHub, fake_windmill: FakeWindmill):
     """A resend of an answered request (e.g. after a reconnect) runs nothing and answers nothing
     again: the answer is in the history a reconnecting client replays."""

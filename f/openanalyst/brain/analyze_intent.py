@@ -5,6 +5,10 @@ timezone, recent tasks, learnings; a person seen for the first time is registere
 intent and entities by rules, refined by the model when one is configured and the rules are
 unsure. Both in one job: the context is a few milliseconds of store reads, and a job of its own
 would cost a process start on every request.
+
+A person with no timezone stored gets the one their browser reports (the chat sends it): times
+they write are read in it, and `respond` records it as theirs. One they set ("set my timezone to
+Europe/Paris") always wins.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import f.openanalyst.lib.contracts as contracts
 import f.openanalyst.lib.planning.understanding as intents
 from f.openanalyst.lib.contracts import Entities, Intent
 from f.openanalyst.lib.log import bind, get_logger, log
-from f.openanalyst.lib.protocol import Attachment
+from f.openanalyst.lib.protocol import Attachment, known_timezone
 from f.openanalyst.lib.users import validate_user_id
 from f.openanalyst.lib.windmill.progress import report
 
@@ -35,6 +39,7 @@ def main(
     session_id: str | None = None,
     message_id: str | None = None,
     context: contracts.Context | None = None,
+    browser_timezone: str | None = None,
 ) -> contracts.Understood:
     """Load the person's context, then extract the intent (create_post, create_and_schedule,
     analyze, build, help, status...) and entities (platform, topic, time resolved in the person's
@@ -47,6 +52,7 @@ def main(
         session_id: the chat session, for progress events.
         message_id: the request's message id, for progress events.
         context: what is remembered about the person, if the caller has it (else load_context reads it).
+        browser_timezone: the IANA timezone their browser reports; used (and kept) when none is stored.
     """
     validate_user_id(user_id)
     with bind(user_id=user_id, message_id=message_id):
@@ -60,6 +66,7 @@ def main(
         )
         if context is None:
             context = contracts.Context.model_validate(load_context.main(user_id, request))
+        context = with_browser_timezone(context, browser_timezone)
         timezone = context.timezone or context.preferences.get("timezone")
         found = intents.extract(request, timezone)
         if found.entities.extra.get("about") == intents.LEARNINGS:
@@ -86,6 +93,20 @@ def main(
         )
         intent = found.model_copy(update={"tokens": usage.as_dict(), "model": config.label("judge")})
         return contracts.Understood(context=context, intent=intent)
+
+
+def with_browser_timezone(context: contracts.Context, reported: str | None) -> contracts.Context:
+    """`context` with the browser's timezone when the person has none stored and it is a real one
+    (`timezone_source: browser`, which respond records); a stored one always wins. The store's
+    default, UTC, is no one's choice (one chosen is saved as Etc/UTC)."""
+    stored = context.timezone or context.preferences.get("timezone")
+    if stored and stored != contracts.UNSET_TIMEZONE:
+        return context
+    zone = known_timezone(reported)
+    if zone is None:
+        return context
+    log(_logger, logging.INFO, "timezone from the browser", timezone=zone)
+    return context.model_copy(update={"timezone": zone, "timezone_source": "browser"})
 
 
 def _refine(

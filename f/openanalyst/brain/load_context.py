@@ -58,4 +58,6 @@ def main(
             recent_tasks=len(context["recent_tasks"]),
             learnings=len(context["learnings"]),
         )
-        return contracts.Context(**context, new_user=new_user, backend=store.backend)
+        zone = context.get("timezone")
+        source = "stored" if zone and zone != contracts.UNSET_TIMEZONE else None  # UTC: never chosen
+        return contracts.Context(**context, timezone_source=source, new_user=new_user, backend=store.backend)

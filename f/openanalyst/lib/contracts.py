@@ -88,6 +88,13 @@ class Intent(Contract):
     model: str = Field(default="offline", description="the model that refined it, or offline")
 
 
+# The store's timezone for a person who never chose one (its column's default): not theirs, so a
+# timezone their browser reports takes its place. One who says "set my timezone to UTC" gets UTC's
+# canonical name, Etc/UTC, which is theirs.
+UNSET_TIMEZONE = "UTC"
+CHOSEN_UTC = "Etc/UTC"
+
+
 class Context(Contract):
     """load_context: what OpenAnalyst remembers about the person (analyze_intent's `context`)."""
 
@@ -95,6 +102,10 @@ class Context(Contract):
     preferences: dict[str, Any] = Field(default_factory=dict, description="the person's preferences")
     custom_instructions: str | None = Field(default=None, description="instructions the person gave")
     timezone: str | None = Field(default=None, description="the person's IANA timezone")
+    timezone_source: Literal["stored", "browser"] | None = Field(
+        default=None,
+        description="where the timezone comes from: stored (theirs), browser (this request's: none stored)",
+    )
     recent_tasks: list[dict[str, Any]] = Field(default_factory=list, description="latest requests")
     learnings: list[dict[str, Any]] = Field(default_factory=list, description="relevant learnings")
     skill_stats: dict[str, Any] = Field(default_factory=dict, description="the skill's success rate")

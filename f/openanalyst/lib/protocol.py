@@ -11,8 +11,17 @@ import re
 import time
 import uuid
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+)
 from pydantic.alias_generators import to_camel
 
 from f.openanalyst.lib.users import USER_ID_PATTERN
@@ -77,6 +86,34 @@ def _no_reference(value: Any) -> Any:
     return value
 
 
+# An IANA name as zoneinfo reads it ("Europe/Paris", "America/Argentina/Buenos_Aires", "Etc/GMT+5").
+_ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2}$")
+# Not worth carrying: UTC is what an unknown timezone means anyway, and privacy modes (Firefox's
+# resistFingerprinting, Tor Browser) report it whatever the person's real zone; `localtime`,
+# `posixrules` and `Factory` are files of the system's zone database, not places.
+_NOT_A_PLACE = frozenset(
+    {"UTC", "Etc/UTC", "UCT", "Etc/UCT", "GMT", "Etc/GMT", "GMT0", "Etc/GMT0", "GMT+0", "Etc/GMT+0",
+     "GMT-0", "Etc/GMT-0", "Greenwich", "Etc/Greenwich", "Universal", "Etc/Universal", "Zulu",
+     "Etc/Zulu", "localtime", "posixrules", "Factory"}
+)  # fmt: skip
+
+
+def known_timezone(value: Any) -> str | None:
+    """`value` when it is a real IANA timezone other than UTC (zoneinfo can load it), else None.
+
+    What a browser reports (`Intl.DateTimeFormat().resolvedOptions().timeZone`) is a hint, never
+    an error to the person: anything else is ignored."""
+    if not isinstance(value, str) or len(value) > 64 or not _ZONE_NAME.match(value):
+        return None
+    if value in _NOT_A_PLACE:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+    return value
+
+
 class UserRequestPayload(Model):
     content: Annotated[
         str,
@@ -84,6 +121,9 @@ class UserRequestPayload(Model):
         AfterValidator(_no_reference),
     ]
     attachments: list[Attachment] = Field(default_factory=list, max_length=10)
+    # The browser's IANA timezone, used when the person has none stored; anything that is not a
+    # real one is dropped here (None), never refused.
+    timezone: Annotated[str | None, BeforeValidator(known_timezone)] = None
     # Answers to a clarification: the frame's correlationId names the question message.
     answers: Annotated[dict[str, Any] | None, AfterValidator(_no_reference)] = None
 

@@ -15,7 +15,7 @@ from typing import Any
 import f.openanalyst.lib.planning.understanding as understanding
 import f.openanalyst.lib.platforms as platforms
 import f.openanalyst.lib.skills.workflows as skill_workflows
-from f.openanalyst.lib.contracts import Plan, PlanStep
+from f.openanalyst.lib.contracts import CHOSEN_UTC, UNSET_TIMEZONE, Plan, PlanStep
 from f.openanalyst.lib.scheduled_posts import ScheduledPost
 
 CORE_SKILL = "CORE"
@@ -35,8 +35,13 @@ def context_update(asked: Any, context: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(asked, Mapping):
         return {}
     update: dict[str, Any] = {}
-    if asked.get("timezone") and asked["timezone"] != context.get("timezone"):
-        update["timezone"] = str(asked["timezone"])
+    if asked.get("timezone"):
+        # UTC named is the person's choice, kept under its canonical name: the store's "UTC" means
+        # none chosen, which a browser's timezone replaces
+        zone = CHOSEN_UTC if asked["timezone"] == UNSET_TIMEZONE else str(asked["timezone"])
+        # a timezone the browser reported is not theirs yet: one they name is saved even if the same
+        if zone != context.get("timezone") or context.get("timezone_source") == "browser":
+            update["timezone"] = zone
     stored = dict(context.get("preferences") or {})
     changed = {k: v for k, v in dict(asked.get("preferences") or {}).items() if stored.get(k) != v}
     if changed:
@@ -48,12 +53,19 @@ def context_update(asked: Any, context: Mapping[str, Any]) -> dict[str, Any]:
     return update
 
 
+def _zone_shown(zone: Any) -> str:
+    return "UTC" if not zone or zone == CHOSEN_UTC else str(zone)
+
+
 def _preferences_answer(
     context: Mapping[str, Any], update: Mapping[str, Any], problems: Sequence[str]
 ) -> str:
     lines: list[str] = []
+    zone = _zone_shown(context.get("timezone"))
+    if context.get("timezone_source") == "browser":
+        zone = f"{zone} (from your browser)"
     if update.get("timezone"):
-        lines.append(f"- timezone: {context.get('timezone') or 'UTC'} -> {update['timezone']}")
+        lines.append(f"- timezone: {zone} -> {_zone_shown(update['timezone'])}")
     stored = dict(context.get("preferences") or {})
     for key, value in dict(update.get("preferences") or {}).items():
         lines.append(f"- {key}: {stored.get(key) or 'not set'} -> {value}")
@@ -65,7 +77,7 @@ def _preferences_answer(
     if text:
         return text
     shown = {
-        "timezone": context.get("timezone") or "UTC",
+        "timezone": zone,
         **{str(k): v for k, v in dict(context.get("preferences") or {}).items()},
     }
     listing = "\n".join(f"- {k}: {v}" for k, v in shown.items())
