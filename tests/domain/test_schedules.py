@@ -6,7 +6,13 @@ import datetime as dt
 
 import pytest
 
-from f.openanalyst.lib.schedules import InvalidSchedule, next_run, recurrence_to_cron, validate_cron
+from f.openanalyst.lib.schedules import (
+    InvalidSchedule,
+    describe_cron,
+    next_run,
+    recurrence_to_cron,
+    validate_cron,
+)
 
 NOW = dt.datetime(2026, 11, 21, 10, 30, tzinfo=dt.UTC)  # Saturday
 
@@ -23,10 +29,18 @@ NOW = dt.datetime(2026, 11, 21, 10, 30, tzinfo=dt.UTC)  # Saturday
         ("every weekend at 10am", "0 0 10 * * 0,6"),
         ("0 9 * * *", "0 0 9 * * *"),
         ("0 0 9 * * mon", "0 0 9 * * mon"),
+        ("every day at 8am and 8pm", "0 0 8,20 * * *"),
     ],
 )
 def test_recurrence_in_words_or_cron(text, cron):
     assert recurrence_to_cron(text) == cron
+
+
+def test_several_times_a_day_are_one_schedule_said_in_words_or_asked_for_apart():
+    assert describe_cron("0 0 8,20 * * *") == "every day at 08:00 and 20:00"
+    assert next_run("0 0 8,20 * * *", "UTC", NOW) == dt.datetime(2026, 11, 21, 20, 0, tzinfo=dt.UTC)
+    with pytest.raises(InvalidSchedule, match="need a schedule each"):
+        recurrence_to_cron("daily at 8:00 and 20:30")
 
 
 @pytest.mark.parametrize(

@@ -809,6 +809,29 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "b_twice_a_day",
+        "WORKFLOW_BUILDER",
+        "Set up a daily check of https://api.example.com/health at 8am and 8pm",
+        [no_question, created("scripts"), created("schedules"), says("08:00 and 20:00")],
+        model=r.steps(
+            (
+                "script",
+                f"{r.BUILDER}/create_script",
+                {"name": "fetch_health", "description": "Fetch the health URL"},
+            ),
+            (
+                "schedule",
+                f"{r.BUILDER}/create_schedule",
+                {
+                    "name": "fetch_health_daily",
+                    "schedule": "every day at 8am and 8pm",
+                    "script_path": "$steps.script.path",
+                },
+            ),
+            writer='import httpx\n\n\ndef main(url: str = "https://api.example.com/health") -> dict:\n    """Fetch the URL and return its JSON."""\n    return httpx.get(url, timeout=30).json()',
+        ),
+    ),
+    Case(
         "b_monday_report",
         "WORKFLOW_BUILDER",
         "Every Monday at 8am run my analytics report",

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from f.openanalyst.lib.timeparse import parse_clock, zone
+from f.openanalyst.lib.timeparse import parse_clocks, zone
 
 _FIELDS = (  # name, min, max, names
     ("second", 0, 59, None),
@@ -112,7 +112,14 @@ def recurrence_to_cron(text: str) -> str:
         return f"0 0 */{int(m.group(1))} * * *"
     if re.search(r"\b(hourly|every hour)\b", raw):
         return "0 0 * * * *"
-    h, minute = parse_clock(raw) or (9, 0)
+    clocks = parse_clocks(raw) or [(9, 0)]
+    minute = clocks[0][1]
+    if any(m != minute for _, m in clocks):  # one cron holds one minute for all its hours
+        raise InvalidSchedule(
+            "times at different minutes past the hour need a schedule each: ask for each time "
+            "(e.g. 'every day at 8:00' and 'every day at 20:30')"
+        )
+    h = ",".join(str(hour) for hour in sorted({hour for hour, _ in clocks}))
     days = [i for name, i in _DAY_NAMES.items() if re.search(rf"\b{name[:3]}(?:{name[3:]})?s?\b", raw)]
     if re.search(r"\bweekdays?\b|\bevery work ?day\b", raw):
         return f"0 {minute} {h} * * 1-5"
@@ -187,9 +194,9 @@ def describe_cron(cron: str) -> str:
         return "every hour"
     if plain and minute == "0" and hour.startswith("*/") and dom == dow == "*":
         return f"every {hour[2:]} hours"
-    if not (plain and hour.isdigit()):
+    if not (plain and re.fullmatch(r"\d{1,2}(,\d{1,2})*", hour)):
         return f"on the schedule `{cron}`"
-    at = f"at {int(hour):02d}:{int(minute):02d}"
+    at = "at " + " and ".join(f"{int(h):02d}:{int(minute):02d}" for h in hour.split(","))
     if dom == "*" and dow == "*":
         return f"every day {at}"
     if dom == "*" and dow == "1-5":

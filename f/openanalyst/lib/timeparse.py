@@ -109,6 +109,21 @@ def parse_clock(text: str) -> tuple[int, int] | None:
     return None
 
 
+def parse_clocks(text: str) -> list[tuple[int, int]]:
+    """Every written time of day in `text`, in order ("at 8am and 8pm" -> [(8, 0), (20, 0)]); a
+    bare hour or a part of the day alone counts as one (see parse_clock)."""
+    low = text.lower()
+    found = []
+    for m in _TIME_RE.finditer(low):
+        if m.group(3):
+            found.append(_hour(int(m.group(1)), int(m.group(2) or 0), m.group(3).replace(".", "")))
+        else:
+            found.append((int(m.group(4)), int(m.group(5))))
+    if not found and (one := parse_clock(text)):
+        found.append(one)
+    return list(dict.fromkeys(found))
+
+
 def is_part_of_day(text: str) -> bool:
     """Whether `text` is only a part of the day ("evening"): in a whole request such a word is
     more often a topic ("a post about evening routines") than a time."""

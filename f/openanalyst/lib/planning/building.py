@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from f.openanalyst.lib.timeparse import parse_clock
+from f.openanalyst.lib.timeparse import parse_clocks
 
 BUILD_INTENTS = (
     "build_scheduled_fetch",
@@ -121,9 +121,9 @@ def recurrence(text: str) -> str | None:
     if not found:
         return None
     phrase = " ".join(found).lower()
-    clock = parse_clock(_EVERY_RE.sub(" ", bare))
-    if clock and not re.search(r"\b(hour|minute|min)s?\b|\bhourly\b", phrase):
-        phrase += f" at {clock[0]:02d}:{clock[1]:02d}"
+    clocks = parse_clocks(_EVERY_RE.sub(" ", bare))  # "at 8am and 8pm": both
+    if clocks and not re.search(r"\b(hour|minute|min)s?\b|\bhourly\b", phrase):
+        phrase += " at " + " and ".join(f"{h:02d}:{m:02d}" for h, m in clocks)
     return phrase
 
 
