@@ -314,9 +314,16 @@ def test_engagement_period_and_posts(windmill):
         analyze_engagement.main("alice")
 
 
-def test_engagement_needs_a_rate_basis(windmill):
-    with pytest.raises(ValueError, match="impressions"):
-        analyze_engagement.main("alice", posts=[{"likes": 3}])
+def test_without_impressions_posts_are_compared_by_their_interactions(windmill):
+    out = analyze_engagement.main("alice", data="post,likes\nlaunch,120\nhiring,45\nwebinar,88")
+    assert out["rate_basis"] is None and out["top_posts"][0]["text"] == "launch"
+    assert "84.3 interactions on average (no impressions column" in out["message"]
+    assert "Best: “launch”, 120 interactions" in out["message"] and "Weakest: “hiring”, 45" in out["message"]
+    assert "%" not in out["message"]
+    from f.openanalyst.lib.needs_input import NeedsInput
+
+    with pytest.raises(NeedsInput, match="no likes, comments, shares or saves"):  # only they can fix it
+        analyze_engagement.main("alice", posts=[{"post": "a", "views": 3}])
 
 
 @pytest.mark.parametrize("platform", ["twitter", "facebook", "instagram", "linkedin"])

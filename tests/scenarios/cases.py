@@ -609,6 +609,13 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_most_likes_table",
+        "SOCIAL_MEDIA",
+        "Which of my posts got the most likes? post,likes\nlaunch,120\nhiring,45\nwebinar,88",
+        [no_question, says("launch", "120 interactions"), never_says("%", "could not complete")],
+        model=r.engagement("post,likes\nlaunch,120\nhiring,45\nwebinar,88"),
+    ),
+    Case(
         "s_best_time",
         "SOCIAL_MEDIA",
         f"When is the best time for me to post? Here are my last posts:\n{POSTS_CSV}",

@@ -2,7 +2,8 @@
 the top posts, and recommendations derived from those numbers (never invented).
 
 Engagement rate = (likes + comments + shares + saves) / impressions (or reach, or followers,
-whichever the data has). Columns are matched case-insensitively with common synonyms.
+whichever the data has); a table with none of those compares posts by their interactions.
+Columns are matched case-insensitively with common synonyms.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, Literal
 import f.openanalyst.lib.datasets as datasets
 import f.openanalyst.lib.platforms as platforms
 from f.openanalyst.lib.needs_input import NeedsInput
+from f.openanalyst.lib.reports import fmt
 from f.openanalyst.lib.users import validate_user_id
 
 INTERACTIONS = {
@@ -59,6 +61,11 @@ def _label(row: dict[str, Any]) -> str:
     return text + (f" on {row['platform']}" if row.get("platform") else "")
 
 
+def _said(value: float, rated: bool) -> str:
+    """A rate as a percentage; a count (no impressions to divide by) as interactions."""
+    return f"{value:.2%}" if rated else f"{fmt(round(float(value), 1))} interactions"
+
+
 def _message(
     count: int,
     overall: float,
@@ -67,15 +74,22 @@ def _message(
     days: list[dict[str, Any]],
     hours: list[dict[str, Any]],
     recommendations: list[str],
+    rated: bool = True,
 ) -> str:
-    """What the chat shows: the average engagement, the best and weakest posts, the best time."""
-    lines = [f"**Engagement of {count} posts**: {overall:.2%} on average.", ""]
-    lines += [f"- Best: {_label(r)}, {r['rate']:.2%}" for r in best]
-    lines.append(f"- Weakest: {_label(worst)}, {worst['rate']:.2%}")
+    """What the chat shows: the average engagement, the best and weakest posts, the best time;
+    as interactions per post when the table has nothing to compute a rate from."""
+
+    def said(value: float) -> str:
+        return _said(value, rated)
+
+    head = f"**Engagement of {count} posts**: {said(overall)} on average"
+    lines = [head + ("." if rated else " (no impressions column, so counts rather than rates)."), ""]
+    lines += [f"- Best: {_label(r)}, {said(r['rate'])}" for r in best]
+    lines.append(f"- Weakest: {_label(worst)}, {said(worst['rate'])}")
     if days and hours:
         lines.append(
-            f"- Best time so far: {days[0]['key']} ({days[0]['mean_rate']:.2%}), "
-            f"around {hours[0]['key']:02d}:00 ({hours[0]['mean_rate']:.2%})"
+            f"- Best time so far: {days[0]['key']} ({said(days[0]['mean_rate'])}), "
+            f"around {hours[0]['key']:02d}:00 ({said(hours[0]['mean_rate'])})"
         )
     return "\n".join([*lines, "", *recommendations])
 
@@ -119,15 +133,16 @@ def main(
         columns.extend(k for k in r if k not in columns)
     counts = {k: _find(columns, names) for k, names in INTERACTIONS.items()}
     if not any(counts.values()):
-        raise ValueError(
-            f"no interaction columns (likes, comments, shares, saves) among: {', '.join(columns)}"
+        # only the person knows where their likes are: no retry can find them
+        raise NeedsInput(
+            f"I found no likes, comments, shares or saves in your table (its columns: {', '.join(columns)}). "
+            "Send the export with at least one of them per post."
         )
+    # Without impressions (or reach, views, followers) posts are compared by their interactions.
     denom = next((c for c in (_find(columns, (d,)) for d in DENOMINATORS) if c), None)
-    if denom is None:
-        raise ValueError("no impressions, views, reach or followers column to compute a rate from")
     plat_col = _find(columns, ("platform", "network", "channel"))
     time_col = _find(columns, _TIME_KEYS)
-    text_col = _find(columns, ("content", "text", "message", "caption", "title"))
+    text_col = _find(columns, ("content", "text", "message", "caption", "title", "post", "name"))
 
     rows, skipped = [], 0
     for i, r in enumerate(posts):
@@ -138,7 +153,7 @@ def main(
         posted = _when(r.get(time_col)) if time_col else None
         if start is not None and (posted is None or posted.date() < start):
             continue
-        base = datasets.typed(r.get(denom))
+        base = datasets.typed(r.get(denom)) if denom else 1
         if not datasets.is_number(base) or base <= 0:
             skipped += 1
             continue
@@ -162,6 +177,7 @@ def main(
             + (f" in {period}" if start is not None else "")
         )
 
+    rated = denom is not None
     overall = statistics.fmean(r["rate"] for r in rows)
     by_platform: dict[Any, list[float]] = defaultdict(list)
     by_day: dict[Any, list[float]] = defaultdict(list)
@@ -173,28 +189,28 @@ def main(
             by_day[_WEEKDAYS[r["posted_at"].weekday()]].append(r["rate"])
             by_hour[r["posted_at"].hour].append(r["rate"])
     ranked = sorted(rows, key=lambda r: -r["rate"])
-    best = ranked[: max(1, top)]
+    best = ranked[: max(1, min(top, len(ranked) - 1))]  # the weakest is said as such, not as a best
     recs = []
     days, hours = _group(by_day), _group(by_hour)
     if days and days[0]["posts"] >= MIN_GROUP and overall > 0:
         recs.append(
-            f"Post on {days[0]['key']}: {days[0]['mean_rate'] / overall:.1f}× the average engagement rate "
-            f"over {days[0]['posts']} posts."
+            f"Post on {days[0]['key']}: {days[0]['mean_rate'] / overall:.1f}× the average "
+            f"engagement{' rate' if rated else ''} over {days[0]['posts']} posts."
         )
     if hours and hours[0]["posts"] >= MIN_GROUP and overall > 0:
         recs.append(
-            f"Posts around {hours[0]['key']:02d}:00 average {hours[0]['mean_rate']:.2%} engagement "
-            f"vs {overall:.2%} overall."
+            f"Posts around {hours[0]['key']:02d}:00 average {_said(hours[0]['mean_rate'], rated)} "
+            f"vs {_said(overall, rated)} overall."
         )
     plats = _group(by_platform)
     if len(plats) > 1:
         recs.append(
-            f"{plats[0]['key']} engages best ({plats[0]['mean_rate']:.2%}); "
-            f"{plats[-1]['key']} least ({plats[-1]['mean_rate']:.2%})."
+            f"{plats[0]['key']} engages best ({_said(plats[0]['mean_rate'], rated)}); "
+            f"{plats[-1]['key']} least ({_said(plats[-1]['mean_rate'], rated)})."
         )
     recommendations = recs or ["Not enough posts per day or hour yet to recommend a posting time."]
     return {
-        "message": _message(len(rows), overall, best, ranked[-1], days, hours, recommendations),
+        "message": _message(len(rows), overall, best, ranked[-1], days, hours, recommendations, rated),
         "posts_analysed": len(rows),
         "posts_skipped": skipped,
         "rate_basis": denom,

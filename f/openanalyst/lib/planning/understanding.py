@@ -427,9 +427,10 @@ def pasted_data(text: str) -> tuple[str, str] | None:
 def _after_colon(line: str) -> tuple[str, str]:
     """("compare these two months for me:", "month,orders,returns") when a table's header follows a
     sentence on its line; ("", line) otherwise."""
-    lead, colon, tail = line.strip().rpartition(": ")
-    if colon and _CSV_LINE_RE.match(tail.strip()) and not _CSV_LINE_RE.match(lead):
-        return f"{lead}:", tail.strip()
+    for mark in (": ", "? ", ". "):  # "Which of my posts got the most likes? post,likes" too
+        lead, found, tail = line.strip().rpartition(mark)
+        if found and _CSV_LINE_RE.match(tail.strip()) and not _CSV_LINE_RE.match(lead):
+            return f"{lead}{mark.strip()}", tail.strip()
     return "", line.strip()
 
 
