@@ -489,3 +489,41 @@ def test_a_post_at_a_time_in_another_zone_is_scheduled_in_that_zone():
     assert found.entities.timezone == "America/New_York"
     assert found.entities.time is not None and found.entities.time.endswith("15:00:00-05:00")
     assert found.entities.topic == "our webinar"
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "topic", "scheduled"),
+    [
+        (
+            "Hey, can you help me write a LinkedIn post? We're hiring a senior data engineer in Berlin",
+            "create_post",
+            "We're hiring a senior data engineer in Berlin",
+            False,
+        ),
+        (
+            "I need a tweet. Our doors open at 8 tomorrow!",
+            "create_post",
+            "Our doors open at 8 tomorrow",
+            False,
+        ),
+        (
+            "our sale ends Sunday, post it on linkedin friday at 9am",
+            "create_and_schedule",
+            "our sale ends Sunday",
+            True,
+        ),
+    ],
+)
+def test_the_sentence_beside_a_post_request_is_its_topic(text, name, topic, scheduled):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.topic, found.entities.time is not None) == (name, topic, scheduled)
+
+
+def test_a_send_time_beside_a_day_the_post_tells_is_the_send_time():
+    found = intent.extract("our sale ends Sunday, post it on linkedin friday at 9am", "UTC", NOW)
+    assert found.entities.time is not None and found.entities.time.startswith("2026-11-27T09:00")  # a Friday
+
+
+def test_turn_this_into_a_tweet_keeps_the_persons_words():
+    found = intent.extract("Turn this into a tweet: Revenue grew 25% this quarter.", "UTC", NOW)
+    assert (found.name, found.entities.extra["text"]) == ("create_post", "Revenue grew 25% this quarter.")

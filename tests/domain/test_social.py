@@ -80,7 +80,12 @@ def test_offline_posts_are_built_from_the_persons_own_words(windmill):
         ("AI trends", 2, ["AITrends", "AI"]),
         ("data engineering tips", 2, ["DataEngineering", "Engineering"]),
         ("Windmill workflows for Python developers", 3, ["Windmill", "Python", "Developers"]),
-        ("our new office in München", 2, ["OfficeMünchen", "München"]),  # letters beyond ASCII stay whole
+        ("our new office in München", 2, ["OfficeMünchen", "München"]),
+        (
+            "our bakery's new sourdough",
+            2,
+            ["BakerySourdough", "Sourdough"],
+        ),  # no #S from "'s"  # letters beyond ASCII stay whole
     ],
 )
 def test_suggested_hashtags_are_specific(topic, count, tags):

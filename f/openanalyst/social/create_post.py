@@ -106,7 +106,7 @@ _GERUND_NEWS = re.compile(
 _WE_NEWS = re.compile(r"^we(?:'re| are)\s+", re.I)
 # "we just shipped dark mode", "we've hit 10k users", "I joined Acme": already said as news.
 _WE_SAID = re.compile(r"^(?:we|i)(?:'ve|'ll|'m| have| will| just| finally| officially)*\s+\w", re.I)
-_NEW_THING = re.compile(r"^(?:our|the)\s+new\b", re.I)
+_NEW_THING = re.compile(r"^(?:our|the)\s+(?:[\w-]+['’]s\s+)?new\b", re.I)  # "our bakery's new sourdough"
 # A topic that is already a statement of news: "our shop closes early for the holidays".
 _STATEMENT = re.compile(
     r"^(?:(?:our|my|the)\s+)?(?:[\w-]+\s+){0,3}?(?:is|are|was|were|has|have|had|will|closes?|opens?|moves?|"
@@ -198,6 +198,7 @@ def suggest_hashtags(topic: str, count: int) -> list[str]:
     """Hashtags from the topic: the short topic in CamelCase, then acronyms and names as written,
     then the longest remaining words; generic words ("trends", "tips") never stand alone."""
     topic = _GERUND_NEWS.sub("", topic)  # "hitting 10k users" -> #10kUsers, not #Hitting
+    topic = re.sub(r"['’]s\b", "", topic)  # "our bakery's sourdough" -> #Bakery, not #S
     words = [w for w in re.findall(r"[^\W_]+", topic) if w.lower() not in _STOP]  # Büro, São Paulo
     core = [w for w in words if w.lower() not in _GENERIC]
     tags: list[str] = []

@@ -94,6 +94,10 @@ _DRAFTS_RE = re.compile(
     re.I,
 )
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5}
+# A sentence after a post request that says nothing else: what the post is about.
+_SAID_AFTER_RE = re.compile(
+    r"\b(?:post|tweet|caption|update|thread)\b[^.?!]{0,30}[?!.:]\s+(?P<rest>\S[^?]{3,})$", re.I
+)
 _WRITE_RE = re.compile(r"\b(?:create|write|draft|compose|generate)\b", re.I)  # "write ... scheduled ..."
 # "what have you learned (about my posts)?": the person's learnings, not their task list.
 _LEARNED_RE = re.compile(r"\blearn(?:ed|t|ings?)?\b", re.I)
@@ -121,7 +125,8 @@ _ENGAGEMENT_RE = re.compile(
 )
 # "tweet this: We just shipped dark mode!", "post this on LinkedIn: ...": the post as written.
 _OWN_TEXT_RE = re.compile(
-    r"^(?:please\s+)?(?:tweet|post|share|publish|schedule)\s+(?:this|the following)(?:\s+(?:tweet|post))?"
+    r"^(?:please\s+)?(?:(?:tweet|post|share|publish|schedule)\s+(?:this|the following)(?:\s+(?:tweet|post))?"
+    r"|(?:turn|make)\s+(?:this|the following)\s+into\s+an?\s+(?:\w+\s+)?(?:tweet|post|caption))"
     r"(?:\s+(?:on|to|for|at)\s+[^:\n]{1,40})?(?:\s+(?:for me|now))?\s*:\s*(?P<text>\S.*)$",
     re.I | re.S,
 )
@@ -175,6 +180,10 @@ _TOPIC_STARTS = (
     # "tweet five lessons from our first year": what follows the post noun
     re.compile(
         r"\b(?:post|tweet|caption|thread)\s+(?!(?:about|on|for|to|it|this|that|and|now)\b)(?P<t>\w.+)", re.I
+    ),
+    # "our sale ends Sunday, post it on linkedin friday": what comes before "post it"
+    re.compile(
+        r"^(?P<t>[^,;]{4,}?),?\s+(?:and\s+)?(?:post|tweet|share|schedule|publish)\s+(?:it|this|that)\b", re.I
     ),
 )
 # A request that opens with a post noun asks for a post ("a witty caption for our new blend").
@@ -541,10 +550,17 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     if (
         found
         and told
-        and found.text.split()[0][:3] in told.group(0).lower()
-        and not _SCHEDULE_RE.search(text)
+        and (
+            found.text.split()[0][:3] in told.group(0).lower()
+            or told.group(0).split()[-1].lower() in found.text.lower().split()  # "open at 8 tomorrow"
+        )
     ):
-        found = None  # "our sale ends Sunday": a date the post tells, not when it goes out
+        # "our sale ends Sunday": a date the post tells, not when it goes out; a send time said
+        # beside it ("..., post it friday at 9am") is read without it
+        rest = f"{text[: told.start()]} {text[told.end() :]}"
+        found = _found_time(rest, timezone, now) if _SCHEDULE_RE.search(text) else None
+        if "text" not in extra:  # the topic keeps the day it tells
+            topic = _topic(bare, found.text if found else None)
     if topic and "points" not in extra and (details := _details_after(text, topic, found)):
         extra["points"] = details
     at = text.find(topic) if topic and "points" not in extra else -1
@@ -622,6 +638,9 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     if name == "build" and (built := building.read(text)):
         name, details = built  # which item, its name, address, schedule and target
         extra |= details
+    if name in POST_INTENTS and not topic and (said := _SAID_AFTER_RE.search(text)):
+        # "can you help me write a LinkedIn post? We're hiring a data engineer": the next sentence
+        topic = said["rest"].strip().rstrip(" .!")[:MAX_TOPIC_CHARS]
     zone_said = timeparse.stated_zone(text) if when else None  # "3pm EST": scheduled in New York's time
     if when and zone_said:
         when = when.astimezone(zone_said)
