@@ -98,8 +98,9 @@ def _drawn(
             # eight full dates on top of each other at chat size
             import matplotlib.dates as mdates
 
-            ax.plot([_moment(v) for v in px], py, marker="o", markersize=4, color="#2563eb", label=y)
-            locator = mdates.AutoDateLocator(maxticks=7)
+            moments = [_moment(v) for v in px]
+            ax.plot(moments, py, marker="o", markersize=4, color="#2563eb", label=y)
+            locator = _date_locator(moments)
             ax.xaxis.set_major_locator(locator)
             ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
         else:
@@ -156,6 +157,17 @@ def _moment(value: str) -> dt.datetime:
         return dt.datetime.fromisoformat(value)
     except ValueError:
         return dt.datetime.fromisoformat(value[:10])
+
+
+def _date_locator(moments: list[dt.datetime]) -> Any:
+    """Ticks for a date axis: days alone for whole dates over a week or less (never '12:00'
+    between two days), else matplotlib's choice of at least three ticks ('Nov', '08', '15')."""
+    import matplotlib.dates as mdates
+
+    whole_days = all(m.time() == dt.time() for m in moments)
+    if whole_days and (max(moments) - min(moments)).days <= 7:
+        return mdates.DayLocator()
+    return mdates.AutoDateLocator(minticks=3, maxticks=7)
 
 
 def _looks_temporal(values: list[Any]) -> bool:
