@@ -321,13 +321,42 @@ def test_a_sentence_with_a_comma_before_the_table_is_not_its_header():
         ),
         (
             "Here's our weekly signups: mon 120, tue 135, wed 128, thu 160. What's the trend?",
-            "label,weekly signups\nmon,120\ntue,135\nwed,128\nthu,160",
+            "day,weekly signups\nmon,120\ntue,135\nwed,128\nthu,160",
+        ),
+        # quarters are named quarters, and a chart's own words are no measure
+        (
+            "Can you make a bar chart: Q1 12000, Q2 15500, Q3 14200, Q4 19800",
+            "quarter,value\nQ1,12000\nQ2,15500\nQ3,14200\nQ4,19800",
+        ),
+        # numbers without labels: numbered periods, "120k" as a number, "10,200" one number
+        (
+            "Our followers went 120k, 125k, 131k, 140k over the last four months. Is that good growth?",
+            "month,followers\nmonth 1,120000\nmonth 2,125000\nmonth 3,131000\nmonth 4,140000",
+        ),
+        (
+            "monthly revenue was 10,200 then 11,900 then 12,400 and 13,100, are we on track?",
+            "month,monthly revenue\nmonth 1,10200\nmonth 2,11900\nmonth 3,12400\nmonth 4,13100",
+        ),
+        (
+            "we get 300, 320, 310 visits per day",
+            "day,visits\nday 1,300\nday 2,320\nday 3,310",
+        ),
+        (
+            "signups went 40 -> 55 -> 61 -> 58 this week",
+            "point,signups\npoint 1,40\npoint 2,55\npoint 3,61\npoint 4,58",
         ),
     ],
 )
 def test_data_written_in_the_request_is_read_as_a_table(text, data):
     found = intent.extract(text, "UTC", NOW)
     assert found.name == "analyze" and found.entities.extra["data"] == data
+
+
+@pytest.mark.parametrize(
+    "text", ["Post on twitter at 8, 12 and 6 about our sale", "remind me at 5, 6, 7 tomorrow"]
+)
+def test_times_in_a_row_are_no_series(text):
+    assert "data" not in intent.extract(text, "UTC", NOW).entities.extra
 
 
 def test_labelled_numbers_in_a_post_request_stay_the_posts_words():

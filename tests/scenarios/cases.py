@@ -707,6 +707,29 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "a_followers_in_thousands",
+        "ANALYTICS",
+        "Our followers went 120k, 125k, 131k, 140k over the last four months. Is that good growth?",
+        [
+            no_question,
+            skill("ANALYTICS"),
+            image_shown,
+            says("rose from 120,000 (month 1) to 140,000 (month 4)"),
+        ],
+        model=r.report(
+            "month,followers\nmonth 1,120000\nmonth 2,125000\nmonth 3,131000\nmonth 4,140000",
+            "Followers",
+            "Is that good growth?",
+        ),
+    ),
+    Case(
+        "a_quarters_bar_chart",
+        "ANALYTICS",
+        "Can you make a bar chart: Q1 12000, Q2 15500, Q3 14200, Q4 19800",
+        [no_question, skill("ANALYTICS"), image_shown, says("from 12,000 (Q1) to 19,800 (Q4)")],
+        model=r.report("quarter,value\nQ1,12000\nQ2,15500\nQ3,14200\nQ4,19800", "Quarterly figures", ""),
+    ),
+    Case(
         "a_average_order",
         "ANALYTICS",
         f"What's the average order value?\n{ORDERS_CSV}",

@@ -16,6 +16,7 @@ import datetime as dt
 import io
 import itertools
 import json
+import re
 from typing import Any, Literal
 
 import f.openanalyst.lib.datasets as datasets
@@ -196,8 +197,16 @@ def _ranking(table: dict[str, Any], x: str, ys: list[str]) -> list[str]:
     return out
 
 
+_NUMBERED = re.compile(r"^(?:q|quarter |month |week |day |year |point )(\d+)$")
+
+
 def _calendar_sequence(values: list[Any]) -> bool:
-    """Three or more weekday or month names in calendar order ("mon, tue, wed", "Jan, Feb, Mar")."""
+    """Three or more weekday or month names in calendar order ("mon, tue, wed", "Jan, Feb, Mar"),
+    or numbered periods in order ("Q1, Q2, Q3", "month 1, month 2, month 3")."""
+    numbered = [_NUMBERED.match(str(v).strip().lower()) for v in values]
+    if len(values) >= 3 and all(numbered):
+        steps = [int(m[1]) for m in numbered if m]
+        return all(b == a + 1 for a, b in itertools.pairwise(steps))
     names = [str(v).strip().lower()[:3] for v in values]
     days = [d.lower() for d in calendar.day_abbr]
     months = [m.lower() for m in calendar.month_abbr[1:]]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import f.openanalyst.lib.datasets as datasets
@@ -444,9 +445,9 @@ def _after_colon(line: str) -> tuple[str, str]:
 
 
 # "revenue by product: Widgets 1200, Gadgets 950 and Doohickeys 430": labelled numbers in a sentence.
-_PAIR_RE = re.compile(
-    r"^(?P<label>[A-Za-z][\w .&'/-]{0,40}?)\s*[:=]?\s+(?P<value>[-+]?[$€£]?\d[\d,]*(?:\.\d+)?%?)$"
-)
+# A number as people write it in a sentence: "$1,200", "12.5%", "120k", "1.2m".
+_NUMBER = r"[-+]?[$€£]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[kKmM]\b)?%?"
+_PAIR_RE = re.compile(rf"^(?P<label>[A-Za-z][\w .&'/-]{{0,40}}?)\s*[:=]?\s+(?P<value>{_NUMBER})$")
 _BY_RE = re.compile(r"\b(?P<y>[a-z][\w-]*)\s+(?:by|per|for each)\s+(?P<x>[a-z][\w-]*)\b", re.I)
 
 
@@ -472,15 +473,98 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
     subject = re.sub(
         r"^.*\b(?:of|analy[sz]e|chart|plot|graph|show|compare|visuali[sz]e)\s+", "", lead.lower()
     )
-    last = [
-        w
-        for w in re.findall(r"[a-z][a-z-]+", subject)
-        if w not in ("our", "my", "the", "these", "this", "here", "here's", "are", "is")
-    ][-2:]
-    x, y = (named["x"].lower(), named["y"].lower()) if named else ("label", " ".join(last) or "value")
-    rows = [f"{m['label'].strip()},{re.sub(r'[,$€£%]', '', m['value'])}" for m in pairs]
+    last = [w for w in re.findall(r"[a-z][a-z-]+", subject) if w not in _NOT_A_MEASURE][-2:]
+    labels = [m["label"].strip() for m in pairs]
+    x, y = (
+        (named["x"].lower(), named["y"].lower())
+        if named
+        else (_label_name(labels), " ".join(last) or "value")
+    )
+    rows = [f"{label},{_plain_number(m['value'])}" for label, m in zip(labels, pairs, strict=True)]
     asked = f"{lead}{mark}" if mark == "?" else f"{lead}:"
     return (f"{asked} {after[0]}" if after else asked), "\n".join([f"{x},{y}", *rows])
+
+
+# Words of the request around the numbers that never name what was measured ("can you make a bar chart:").
+_NOT_A_MEASURE = frozenset(
+    "our my the these this here here's are is can you make me a an please need want bar line pie chart graph plot".split()  # noqa: SIM905, E501
+)
+_SUFFIX = {"k": 1_000, "m": 1_000_000}
+
+
+def _plain_number(value: str) -> str:
+    """'$1,200' -> '1200', '12.5%' -> '12.5', '120k' -> '120000', '1.2m' -> '1200000'."""
+    plain = re.sub(r"[,$€£%]", "", value)
+    scale = _SUFFIX.get(plain[-1:].lower())
+    if not scale:
+        return plain
+    number = Decimal(plain[:-1]) * scale
+    return str(number.quantize(Decimal(1)) if number == number.to_integral() else number.normalize())
+
+
+_PERIOD_LABEL = (
+    (re.compile(r"^q[1-4]$", re.I), "quarter"),
+    (re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*$", re.I), "day"),
+    (re.compile(r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*$", re.I), "month"),
+    (re.compile(r"^(?:19|20)\d\d$"), "year"),
+)
+
+
+def _label_name(labels: list[str]) -> str:
+    """What the labels are ("Q1, Q2" -> quarter, "mon, tue" -> day, "Jan, Feb" -> month), else label."""
+    for pattern, name in _PERIOD_LABEL:
+        if all(pattern.match(label) for label in labels):
+            return name
+    return "label"
+
+
+# "Our followers went 120k, 125k, 131k, 140k over the last four months": numbers without labels,
+# apart by ", " (a comma without a space is a thousands separator), "and", "then", "to" or an arrow.
+_SERIES_SEP = r"(?:,\s+(?:and\s+|then\s+)?|\s+(?:and|then|to)\s+|\s*(?:->|→)\s*)"
+_SERIES_RE = re.compile(
+    rf"(?<![\w:$€£.,])(?P<run>{_NUMBER}(?:{_SERIES_SEP}{_NUMBER}){{2,}})"
+    r"(?![\w:]|\s*(?:am|pm|a\.m|p\.m)\b)",
+    re.I,
+)
+_SERIES_SPLIT = re.compile(_SERIES_SEP, re.I)
+# "over four months", "per week", "monthly": the period of each number ("this week" says none)
+_PERIODS = frozenset(("day", "week", "month", "quarter", "year"))
+_PERIOD_RE = re.compile(
+    r"\b(day|week|month|quarter|year)s\b|\b(?:per|a|each|every)\s+(day|week|month|quarter|year)\b"
+    r"|\b(daily|weekly|monthly|quarterly|yearly)\b",
+    re.I,
+)
+_ADVERB_PERIOD = {
+    "daily": "day",
+    "weekly": "week",
+    "monthly": "month",
+    "quarterly": "quarter",
+    "yearly": "year",
+}
+_NOT_NOUNS = frozenset(("this", "was", "has", "is", "its", "his", "as", "plus", "less", "always", "across"))
+_SERIES_VERBS = frozenset("went grew were was is are been had have from of at rose fell dropped got".split())  # noqa: SIM905
+
+
+def _bare_series(text: str) -> tuple[str, str] | None:
+    """Three or more numbers in a row without labels, as a table of numbered periods ("month 1",
+    "month 2", ...: the period the sentence names, else "point") named by the words before them."""
+    found = _SERIES_RE.search(text)
+    if not found or re.search(r"\b(?:at|every|on)\s*$", text[: found.start()], re.I):
+        return None  # "at 8, 12 and 6": times, not a series
+    values = [v for v in _SERIES_SPLIT.split(found["run"]) if v]
+    before = text[: found.start()]
+    words = [w for w in re.findall(r"[a-z][a-z-]+", before.lower().split(".")[-1]) if w not in _NOT_A_MEASURE]
+    while words and words[-1] in _SERIES_VERBS:
+        words.pop()
+    period = _PERIOD_RE.search(text)
+    unit = (period[1] or period[2] or _ADVERB_PERIOD[period[3].lower()]).lower() if period else "point"
+    # "300, 320, 310 visits per day": a plural noun right after the numbers names them best
+    after = re.match(r"\s+([a-z][a-z-]+s)\b", text[found.end() :], re.I)
+    named_after = after and after[1].lower() not in _NOT_NOUNS and after[1].lower()[:-1] not in _PERIODS
+    y = after[1].lower() if named_after else " ".join(words[-2:]) or "value"
+    rows = [f"{unit} {i},{_plain_number(v)}" for i, v in enumerate(values, 1)]
+    rest = f"{before.rstrip()} {text[found.end() :].lstrip()}".strip()
+    return rest, "\n".join([f"{unit},{y}", *rows])
 
 
 # What an attached file may hold to be read as a table (the chat sends CSV, JSON and text).
@@ -505,7 +589,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     extra: dict[str, object] = {}
     pasted = pasted_data(request)
     if not pasted and not (_POST_NOUN_RE.search(request) and _CREATE_RE.search(request)):
-        pasted = _inline_pairs(request)  # labelled numbers in a post request are its content
+        pasted = _inline_pairs(request) or _bare_series(request)  # in a post request: its content
     if pasted:
         request, extra["data"] = pasted
     text = " ".join(request.split())
