@@ -556,3 +556,18 @@ def test_a_send_time_beside_a_day_the_post_tells_is_the_send_time():
 def test_turn_this_into_a_tweet_keeps_the_persons_words():
     found = intent.extract("Turn this into a tweet: Revenue grew 25% this quarter.", "UTC", NOW)
     assert (found.name, found.entities.extra["text"]) == ("create_post", "Revenue grew 25% this quarter.")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("What did I post last week?", "status"),
+        ("what have we shared on linkedin this month?", "status"),
+        ("show me my recent posts", "status"),
+        ("write a post like my last posts about hiring", "create_post"),
+    ],
+)
+def test_a_question_about_past_posts_is_no_new_post(text, name):
+    found = intent.extract(text, "UTC", NOW)
+    assert found.name == name
+    assert (found.entities.extra.get("about") == "posts") == (name == "status")

@@ -1059,6 +1059,13 @@ CASES: list[Case] = [
         [says("Q3 results"), says_any("failed", "did not", "didn't")],
         setup=with_history,
     ),
+    Case(
+        "k_what_did_i_post",
+        "CORE",
+        "What did I post last week?",
+        [says("Q3 results", "did not go through"), never_says("Here is your", "signups"), creates_nothing],
+        setup=with_history,
+    ),
     Case("k_thanks", "CORE", "great, thanks!", [says_any("welcome"), short_answer(300), creates_nothing]),
     Case(
         "k_connect_account",

@@ -103,6 +103,13 @@ _WRITE_RE = re.compile(r"\b(?:create|write|draft|compose|generate)\b", re.I)  # 
 # "what have you learned (about my posts)?": the person's learnings, not their task list.
 _LEARNED_RE = re.compile(r"\blearn(?:ed|t|ings?)?\b", re.I)
 LEARNINGS = "learnings"
+# "What did I post last week?", "show me my recent posts": the person's own post requests, not a new post.
+POSTS = "posts"
+_POSTED_RE = re.compile(
+    r"\bwhat (?:did|have) (?:i|we) (?:post(?:ed)?|publish(?:ed)?|share[d]?|tweet(?:ed)?)\b"
+    r"|\b(?:show|list|see)\b.*\bmy (?:recent |past |last |previous |old )?posts\b",
+    re.I,
+)
 _STATUS_RE = re.compile(r"^\s*(status|what('?s| is) (running|the status)|my (tasks|jobs|history))\b", re.I)
 # Questions about what OpenAnalyst did or learned for the person: answered from their own history.
 _HISTORY_RE = re.compile(
@@ -692,6 +699,9 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     ):
         name, confidence = "manage_posts", 0.85
         extra["about"] = EDIT
+    elif _POSTED_RE.search(text) and not _WRITE_RE.search(text) and not pasted:
+        name, confidence = "status", 0.9
+        extra["about"] = POSTS
     elif _STATUS_RE.search(text) or (_HISTORY_RE.search(text) and not pasted and not wants_post):
         name, confidence = "status", 0.9
         if _LEARNED_RE.search(text):
