@@ -341,6 +341,12 @@ def test_a_sentence_with_a_comma_before_the_table_is_not_its_header():
             "we get 300, 320, 310 visits per day",
             "day,visits\nday 1,300\nday 2,320\nday 3,310",
         ),
+        # labelled numbers with no colon before them
+        (
+            "Revenue Jan 1.2m, Feb 1.35m, Mar 1.1m. Why did March drop?",
+            "month,revenue\nJan,1200000\nFeb,1350000\nMar,1100000",
+        ),
+        ("compare North 120, South 95 and East 130", "label,value\nNorth,120\nSouth,95\nEast,130"),
         (
             "signups went 40 -> 55 -> 61 -> 58 this week",
             "point,signups\npoint 1,40\npoint 2,55\npoint 3,61\npoint 4,58",

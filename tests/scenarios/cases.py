@@ -723,6 +723,15 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "a_months_in_millions",
+        "ANALYTICS",
+        "Revenue Jan 1.2m, Feb 1.35m, Mar 1.1m. Why did March drop?",
+        [no_question, skill("ANALYTICS"), image_shown, says("1,350,000", "Mar")],
+        model=r.report(
+            "month,revenue\nJan,1200000\nFeb,1350000\nMar,1100000", "Revenue", "Why did March drop?"
+        ),
+    ),
+    Case(
         "a_quarters_bar_chart",
         "ANALYTICS",
         "Can you make a bar chart: Q1 12000, Q2 15500, Q3 14200, Q4 19800",

@@ -466,11 +466,26 @@ def _inline_pairs(text: str) -> tuple[str, str] | None:
         found = _pairs_after(text[:split].rstrip(), text[split], text[split + 1 :])
         if found:
             return found
+    return _pairs_in_sentence(text)
+
+
+def _pairs_in_sentence(text: str) -> tuple[str, str] | None:
+    """Labelled numbers with no colon before them ("Revenue Jan 1.2m, Feb 1.35m, Mar 1.1m. Why did
+    March drop?"): the words before the first label are the lead, the first label as long as the
+    longest other one (so "Revenue Jan" is no label)."""
+    words = text.split()
+    for k in range(1, min(len(words), 12)):
+        found = _pairs_after(" ".join(words[:k]), ":", " ".join(words[k:]))
+        if not found:
+            continue
+        labels = [row.split(",")[0] for row in found[1].splitlines()[1:]]
+        if len(labels[0].split()) <= max(len(label.split()) for label in labels[1:]):
+            return found[0].removesuffix(":").rstrip() if found[0].endswith(":") else found[0], found[1]
     return None
 
 
 def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
-    data, *after = re.split(r"(?<=[\d%])[.!]\s+(?=[A-Za-z])", tail.strip(), maxsplit=1)
+    data, *after = re.split(r"(?<=[\d%kKmM])[.!]\s+(?=[A-Za-z])", tail.strip(), maxsplit=1)
     items = [i.strip(" .") for i in re.split(r",\s+|;\s*|\s+and\s+", data.strip()) if i.strip(" .")]
     pairs = [m for m in (_PAIR_RE.match(i) for i in items) if m]
     if len(pairs) < 3 or len(pairs) != len(items):
@@ -494,7 +509,7 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
 
 # Words of the request around the numbers that never name what was measured ("can you make a bar chart:").
 _NOT_A_MEASURE = frozenset(
-    "our my the these this here here's are is can you make me a an please need want bar line pie chart graph plot".split()  # noqa: SIM905, E501
+    "our my the these this here here's are is can you make me a an please need want bar line pie chart graph plot compare show analyse analyze".split()  # noqa: SIM905, E501
 )
 _SUFFIX = {"k": 1_000, "m": 1_000_000}
 
