@@ -130,6 +130,14 @@ def test_news_said_by_us_opens_the_post_and_hashtags_skip_the_verb():
     assert create_post.suggest_hashtags("hitting 10k users", 2) == ["10kUsers", "Users"]
 
 
+def test_an_announcement_opens_with_the_news_and_tags_the_name_whole():
+    topic = "announcing that Maria Lopez joined us as head of design"
+    tags = create_post.suggest_hashtags(topic, 3)
+    assert "MariaLopez" in tags and not {"That", "Joined", "Maria", "Lopez"} & set(tags), tags
+    post = create_post.offline_post("linkedin", topic, "professional", tags, None)
+    assert post.startswith("Maria Lopez joined us as head of design."), post
+
+
 def test_model_written_post(windmill):
     with_model(windmill)
     text = (

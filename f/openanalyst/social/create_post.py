@@ -47,7 +47,10 @@ _STOP = frozenset(
         "or",
         "our",
         "the",
+        "that",
         "this",
+        "us",
+        "who",
         "to",
         "we",
         "what",
@@ -139,8 +142,21 @@ _PROMO_HOOKS: dict[str, list[str]] = {
 }
 
 
+# "announcing that Maria joined us", "sharing the news that we moved": the news is what follows.
+_ANNOUNCING_THAT = re.compile(
+    r"^(?:announcing|sharing|telling (?:everyone|people))\s+(?:the news\s+)?that\s+", re.I
+)
+
+
 def _news(topic: str) -> str | None:
     """An announcing topic as a sentence ("we're launching our app", "meet our new blend"), else None."""
+    if found := _ANNOUNCING_THAT.match(topic):
+        said = topic[found.end() :]
+        return (
+            said
+            if _STATEMENT.match(said) or _WE_SAID.match(said)
+            else f"we're {topic[:1].lower()}{topic[1:]}"
+        )
     lower = topic[:1].lower() + topic[1:]
     if _GERUND_NEWS.match(topic):
         return f"we're {lower}"
@@ -199,7 +215,13 @@ def suggest_hashtags(topic: str, count: int) -> list[str]:
     then the longest remaining words; generic words ("trends", "tips") never stand alone."""
     topic = _GERUND_NEWS.sub("", topic)  # "hitting 10k users" -> #10kUsers, not #Hitting
     topic = re.sub(r"['’]s\b", "", topic)  # "our bakery's sourdough" -> #Bakery, not #S
-    words = [w for w in re.findall(r"[^\W_]+", topic) if w.lower() not in _STOP]  # Büro, São Paulo
+    # a name of several words is one tag ("Maria Lopez" -> #MariaLopez), a verb in the past none
+    topic = re.sub(r"\b[A-Z][^\W_]+(?:\s+[A-Z][^\W_]+)+\b", lambda m: "".join(m[0].split()), topic)
+    words = [
+        w
+        for w in re.findall(r"[^\W_]+", topic)  # Büro, São Paulo
+        if w.lower() not in _STOP and not (w.islower() and len(w) > 4 and w.endswith("ed"))
+    ]
     core = [w for w in words if w.lower() not in _GENERIC]
     tags: list[str] = []
     if 1 < len(core) <= 3:
