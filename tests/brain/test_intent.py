@@ -489,7 +489,7 @@ def test_which_post_did_best_is_a_question_about_their_posts():
     [
         ("Draft 3 tweets about our summer sale", 3, "our summer sale"),
         ("give me two versions of a LinkedIn post about our new office", 2, "our new office"),
-        ("Draft three captions for our beach photo on instagram", 3, "our beach photo"),
+        ("Draft three captions for our beach photo on instagram", 3, "our beach"),
         ("Write a post about 5 tips for remote work", None, "5 tips for remote work"),
     ],
 )
@@ -577,3 +577,21 @@ def test_a_question_about_past_posts_is_no_new_post(text, name):
     found = intent.extract(text, "UTC", NOW)
     assert found.name == name
     assert (found.entities.extra.get("about") == "posts") == (name == "status")
+
+
+@pytest.mark.parametrize(
+    ("text", "topic", "tone"),
+    [
+        (
+            "make an instagram caption for our team offsite photo, fun tone, with emojis",
+            "our team offsite",
+            "casual",
+        ),
+        ("tweet about our launch, make it fun", "our launch", "casual"),
+        ("Write a post about the fun run we organised", "the fun run we organised", None),
+    ],
+)
+def test_a_fun_tone_is_a_tone_and_a_photo_is_what_the_caption_goes_with(text, topic, tone):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.entities.topic, found.entities.extra.get("tone")) == (topic, tone)
+    assert not found.entities.extra.get("points"), found.entities.extra  # "fun tone" is no point to make

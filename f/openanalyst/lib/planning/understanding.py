@@ -251,7 +251,8 @@ _HOW_POINT = re.compile(
 
 _TONE_RE = re.compile(
     r"\b(professional|casual|funny|humorous|formal|friendly|inspirational|bold|witty|enthusiastic|"
-    r"excited|informative|playful|serious|upbeat|relaxed)\b",
+    r"excited|informative|playful|serious|upbeat|relaxed|lighthearted|light-hearted|"
+    r"fun(?=\s+(?:tone|post|caption|tweet|one|version)\b|\s*[,.!]?\s*$)|(?<=\bit\s)fun)\b",
     re.I,
 )
 # The tones create_post writes in, for the words people use.
@@ -262,6 +263,9 @@ TONES = {
     "casual": "casual",
     "friendly": "casual",
     "relaxed": "casual",
+    "fun": "casual",
+    "lighthearted": "casual",
+    "light-hearted": "casual",
     "funny": "witty",
     "humorous": "witty",
     "witty": "witty",
@@ -366,6 +370,9 @@ _PICTURE_OF = re.compile(
 )
 
 
+_PICTURE_AFTER = re.compile(r"(?<=\w)\s+(?:photo|picture|pic|image|video|reel|shot|selfie)s?$", re.I)
+
+
 def _topic(text: str, time_text: str | None = None) -> str | None:
     """What a post is about, however it is phrased; None when the request does not say."""
     for pattern in _TOPIC_STARTS:
@@ -381,6 +388,7 @@ def _topic(text: str, time_text: str | None = None) -> str | None:
         ]  # "...menu? Pumpkin spice is back!": what follows is a point
         topic = _TRAILING_WORDS_RE.sub("", topic.strip()).strip(" '\".:!?")
         topic = _PICTURE_OF.sub("", topic)  # a caption "for a photo of our team" is about our team
+        topic = _PICTURE_AFTER.sub("", topic)  # "our team offsite photo": about our team offsite
         # "on twitter" names a platform, not a topic.
         if topic and not any(p.fullmatch(topic) for _, p in _PLATFORMS):
             # Whole, as the person wrote it: the script that takes it says when it is too long, and
