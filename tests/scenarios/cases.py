@@ -885,6 +885,20 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "b_friday_summary",
+        "WORKFLOW_BUILDER",
+        "Every Friday at 5pm send me a summary of my week's posts",
+        [no_question, created("schedules"), says("analytics_report", "Friday"), matches(r"17:00|5pm|5 pm")],
+        model=r.build(
+            "create_schedule",
+            {
+                "name": "summary_friday",
+                "schedule": "every Friday at 5pm",
+                "script_path": "u/{user}/scripts/analytics_report",
+            },
+        ),
+    ),
+    Case(
         "b_script_url",
         "WORKFLOW_BUILDER",
         "Create a script that fetches https://api.github.com/repos/windmill-labs/windmill and returns the JSON",
