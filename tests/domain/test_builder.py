@@ -488,4 +488,5 @@ def test_a_persons_own_code_is_locked_by_windmill_at_deploy(windmill):
 
 def test_a_summary_or_recap_on_a_schedule_is_the_persons_analytics_report(windmill):
     out = create_schedule.main("alice", "friday_summary", "every friday at 5pm", "summary")
-    assert windmill.items["schedule"][out["schedule_path"]]["script_path"] == "u/alice/scripts/analytics_report"
+    schedule = windmill.items["schedule"][out["schedule_path"]]
+    assert schedule["script_path"] == "u/alice/scripts/analytics_report"
