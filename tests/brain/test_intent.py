@@ -595,3 +595,28 @@ def test_a_fun_tone_is_a_tone_and_a_photo_is_what_the_caption_goes_with(text, to
     found = intent.extract(text, "UTC", NOW)
     assert (found.entities.topic, found.entities.extra.get("tone")) == (topic, tone)
     assert not found.entities.extra.get("points"), found.entities.extra  # "fun tone" is no point to make
+
+
+@pytest.mark.parametrize(
+    ("text", "platform", "topic", "time"),
+    [
+        (
+            "can u post smth on fb tmrw morning about our opening hours changing to 9-5",
+            "facebook",
+            "our opening hours changing to 9-5",
+            "2026-11-22T09:00:00+00:00",
+        ),
+        # "for <time>" after the topic is when it goes out, not part of what it says
+        (
+            "pls draft an ig caption abt our new menu for tmrw at 9",
+            "instagram",
+            "our new menu",
+            "2026-11-22T09:00:00+00:00",
+        ),
+        ("Write a post about our webinar tomorrow at 3pm", None, "our webinar tomorrow at 3pm", None),
+    ],
+)
+def test_chat_shorthand_is_read_as_the_words_it_stands_for(text, platform, topic, time):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.entities.platform, found.entities.topic) == (platform, topic)
+    assert found.entities.time == time

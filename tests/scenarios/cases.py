@@ -332,6 +332,32 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_chat_shorthand",
+        "SOCIAL_MEDIA",
+        "can u post smth on fb tmrw morning about our opening hours changing to 9-5",
+        [*POST_SEEN, *SCHEDULED, says("Facebook", "opening hours"), matches(r"09:00|9:00|9am")],
+        model_checks=[*POST_SEEN, *SCHEDULED, says("opening hours")],
+        model=r.post(
+            "facebook",
+            "our opening hours changing to 9-5",
+            "From Monday our opening hours change to 9-5. Plan your visit! #OpeningHours",
+            when="tomorrow 09:00",
+        ),
+    ),
+    Case(
+        "s_caption_for_tomorrow",
+        "SOCIAL_MEDIA",
+        "pls draft an ig caption abt our new menu for tmrw at 9",
+        [*POST_SEEN, *SCHEDULED, says("Instagram", "new menu"), never_says("tomorrow at 9 ")],
+        model_checks=[*POST_SEEN, *SCHEDULED, says("new menu")],
+        model=r.post(
+            "instagram",
+            "our new menu",
+            "Our new menu lands tomorrow: seasonal, local and made to share. #NewMenu",
+            when="tomorrow 09:00",
+        ),
+    ),
+    Case(
         "s_formal",
         "SOCIAL_MEDIA",
         "Write a LinkedIn post announcing our Series A funding, keep it formal",

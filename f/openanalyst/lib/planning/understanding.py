@@ -614,6 +614,32 @@ def attached_data(attachments: list[Attachment]) -> tuple[str, str] | None:
     return None
 
 
+# Chat shorthand, read as the words it stands for ("can u post smth on fb tmrw morning").
+_SHORTHAND = {
+    "tmrw": "tomorrow",
+    "tmr": "tomorrow",
+    "tmw": "tomorrow",
+    "2moro": "tomorrow",
+    "tonite": "tonight",
+    "u": "you",
+    "ur": "your",
+    "pls": "please",
+    "plz": "please",
+    "smth": "something",
+    "sth": "something",
+    "abt": "about",
+    "w/": "with",
+    "fb": "facebook",
+    "ig": "instagram",
+    "insta": "instagram",
+    "li": "linkedin",
+    "mon-fri": "monday to friday",
+}
+_SHORTHAND_RE = re.compile(
+    r"(?<![\w/.-])(?:" + "|".join(re.escape(k) for k in _SHORTHAND) + r")(?![\w/-])", re.I
+)
+
+
 def extract(request: str, timezone: str | None = None, now: datetime | None = None) -> Intent:
     """Rules-only intent and entities for `request`."""
     extra: dict[str, object] = {}
@@ -622,7 +648,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         pasted = _inline_pairs(request) or _bare_series(request)  # in a post request: its content
     if pasted:
         request, extra["data"] = pasted
-    text = " ".join(request.split())
+    text = _SHORTHAND_RE.sub(lambda m: _SHORTHAND[m[0].lower()], " ".join(request.split()))
     named = sorted((m.start(), name) for name, pattern in _PLATFORMS if (m := pattern.search(text)))
     platform = named[0][1] if named else None  # the first one named
     if len(named) > 1:  # "a tweet and an instagram post about our new logo": one post for each
@@ -658,8 +684,15 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         words = " ".join(str(extra["text"]).split())
         topic = words if len(words) <= 120 else words[:120].rsplit(" ", 1)[0]  # what it is about, briefly
     whole = _topic(bare)
-    if found and whole and found.text.split()[0] in whole.lower() and not _SCHEDULE_RE.search(text):
-        found, topic = None, whole  # "about friday pizza": a day inside the topic is part of it
+    sent_for = found and re.search(rf"\b(?:for|,)\s+{re.escape(found.text)}\b", text, re.I)
+    if (
+        found
+        and whole
+        and found.text.split()[0] in whole.lower()
+        and not (_SCHEDULE_RE.search(text) or sent_for)
+    ):
+        # "about friday pizza": a day inside the topic is part of it ("... for tomorrow at 9": the send time)
+        found, topic = None, whole
     told = _CONTENT_TIME_RE.search(text)
     if (
         found
