@@ -459,3 +459,14 @@ def test_a_date_axis_of_whole_dates_never_shows_hours(days):
     assert 2 <= len(labels) <= 8, labels
     assert not any(":" in label for label in labels), labels
     assert len(set(labels)) == len(labels), labels
+
+
+def test_which_day_of_the_week_is_answered_by_weekday_with_its_chart_first(windmill):
+    data = "date,signups\n2026-11-02,40\n2026-11-03,52\n2026-11-04,38\n2026-11-09,44\n"
+    data += "2026-11-10,61\n2026-11-11,35"
+    out = _report(data=data, question="Which day of the week gets the most signups?")
+    assert "highest on Tuesdays and lowest on Wednesdays" in out["markdown"], out["markdown"]
+    assert "Tuesday 56.5 (2 days)" in out["markdown"] and "Monday 42 (2 days)" in out["markdown"]
+    assert out["charts"][0]["title"] == "average signups by weekday", out["charts"]
+    plain = _report(data=data, question="How are signups going?")  # not asked by weekday: no such chart
+    assert "Tuesdays" not in plain["markdown"] and len(plain["charts"]) == len(out["charts"]) - 1

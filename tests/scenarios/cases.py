@@ -765,6 +765,18 @@ CASES: list[Case] = [
         model=r.report("quarter,value\nQ1,12000\nQ2,15500\nQ3,14200\nQ4,19800", "Quarterly figures", ""),
     ),
     Case(
+        "a_busiest_weekday",
+        "ANALYTICS",
+        "Which day of the week gets the most signups? date,signups\n2026-11-02,40\n2026-11-03,52\n"
+        "2026-11-04,38\n2026-11-09,44\n2026-11-10,61\n2026-11-11,35",
+        [no_question, skill("ANALYTICS"), image_shown, says("highest on Tuesdays")],
+        model=r.report(
+            "date,signups\n2026-11-02,40\n2026-11-03,52\n2026-11-04,38\n2026-11-09,44\n2026-11-10,61\n2026-11-11,35",
+            "Signups by weekday",
+            "Which day of the week gets the most signups?",
+        ),
+    ),
+    Case(
         "a_average_order",
         "ANALYTICS",
         f"What's the average order value?\n{ORDERS_CSV}",

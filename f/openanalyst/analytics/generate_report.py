@@ -217,6 +217,34 @@ def _calendar_sequence(values: list[Any]) -> bool:
     return False
 
 
+# "Which day of the week gets the most signups?": dated rows compared by weekday, not told as a trend.
+_WEEKDAY_QUESTION = re.compile(
+    r"\b(?:day of (?:the )?week|weekdays?|which day|what day|best day|busiest day|quietest day)\b", re.I
+)
+
+
+def _by_weekday(table: dict[str, Any], x: str, y: str) -> tuple[list[str], dict[str, Any]] | None:
+    """The average of `y` per weekday of the dates in `x` (Monday first), as a finding and a table."""
+    per_day: dict[int, list[float]] = {}
+    for row in table["rows"]:
+        day, value = datasets.as_date(row.get(x)), row.get(y)
+        if day is not None and datasets.is_number(value):
+            per_day.setdefault(day.weekday(), []).append(float(value))
+    if len(per_day) < 2:
+        return None
+    means = {d: sum(v) / len(v) for d, v in sorted(per_day.items())}
+    ranked = sorted(means, key=lambda d: -means[d])
+    told = ", ".join(
+        f"{calendar.day_name[d]} {fmt(means[d])} ({len(per_day[d])} day{'s' if len(per_day[d]) > 1 else ''})"
+        for d in ranked
+    )
+    best, worst = calendar.day_name[ranked[0]], calendar.day_name[ranked[-1]]
+    finding = f"{y} is highest on {best}s and lowest on {worst}s (average per day: {told})."
+    column = f"average {y}"
+    rows = [{"weekday": calendar.day_name[d], column: round(means[d], 2)} for d in means]
+    return [finding], {"columns": ["weekday", column], "rows": rows}
+
+
 def _trend(table: dict[str, Any], x: str, ys: list[str], in_row_order: bool = False) -> list[str]:
     """Over time (rows in `x` order, or as given for named days and months): where each series
     started and ended, the change, its biggest step up and down: what a person asking for a chart
@@ -350,6 +378,13 @@ def main(
         findings = [*_ranking(table, x, ys), *findings]  # "which X has the most Y" first
     elif x and x == datasets.date_column(table):
         findings = [*_trend(table, x, ys), *findings]  # how it moved over time first
+        weekdays = _by_weekday(table, x, ys[0]) if _WEEKDAY_QUESTION.search(question or "") else None
+        if weekdays:  # the question asked by weekday: that answer and its chart come first
+            findings = [*weekdays[0], *findings]
+            by_day = _charts(weekdays[1], "weekday", weekdays[1]["columns"][1:], "bar", {})
+            charts = [
+                c.model_copy(update={"name": f"chart_{i}.png"}) for i, c in enumerate([*by_day, *charts], 1)
+            ]
     meta = (
         (f"Question: {' '.join(question.split())[:300]}. " if question else "")
         + f"{len(table['rows'])} rows, {len(table['columns'])} columns"
