@@ -620,3 +620,39 @@ def test_chat_shorthand_is_read_as_the_words_it_stands_for(text, platform, topic
     found = intent.extract(text, "UTC", NOW)
     assert (found.entities.platform, found.entities.topic) == (platform, topic)
     assert found.entities.time == time
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "topic", "extra"),
+    [
+        # what is announced is the topic; "Friday" in "Black Friday" is no send time, "10am Friday" is
+        (
+            "Can you help me announce our Black Friday deal on Twitter and LinkedIn at 10am Friday?",
+            "create_and_schedule",
+            "our Black Friday deal",
+            {"platforms": ["twitter", "linkedin"]},
+        ),
+        # "maybe wednesday 11am" after the question says when, not what the post says
+        (
+            "could you write something for linkedin about our 10 year anniversary? maybe wednesday 11am",
+            "create_and_schedule",
+            "our 10 year anniversary",
+            {},
+        ),
+        (
+            "Tweet: Our doors open at 8am tomorrow!",
+            "create_post",
+            None,
+            {"text": "Our doors open at 8am tomorrow!"},
+        ),
+        ("how many posts did I schedule this month?", "manage_posts", None, {"about": "scheduled"}),
+        ("delete the schedule for my weekly report", "manage_posts", None, {"about": "remove"}),
+    ],
+)
+def test_what_people_ask_of_their_posts_is_read_as_meant(text, name, topic, extra):
+    found = intent.extract(text, "UTC", NOW)
+    assert found.name == name
+    if topic:
+        assert found.entities.topic == topic
+    assert {k: found.entities.extra.get(k) for k in extra} == extra
+    assert not found.entities.extra.get("points")

@@ -611,6 +611,36 @@ CASES: list[Case] = [
         model=r.post("twitter", "our new logo", "Meet our new logo: same team, fresh look. #NewLogo"),
     ),
     Case(
+        "s_announce_two_platforms_scheduled",
+        "SOCIAL_MEDIA",
+        "Can you help me announce our Black Friday deal on Twitter and LinkedIn at 10am Friday?",
+        [
+            *POST_SEEN,
+            *SCHEDULED,
+            says("X (Twitter) post", "LinkedIn post", "Black Friday deal"),
+            matches(r"10:00"),
+        ],
+        model_checks=[*POST_SEEN, *SCHEDULED, says("Black Friday")],
+        model=r.post(
+            "twitter",
+            "our Black Friday deal",
+            "Black Friday is here: 30% off everything until Monday. #BlackFriday",
+            when="Friday 10:00",
+        ),
+    ),
+    Case(
+        "s_tweet_colon",
+        "SOCIAL_MEDIA",
+        "Tweet: Our doors open at 8am tomorrow!",
+        [
+            *POST_SEEN,
+            says("Our doors open at 8am tomorrow!"),
+            never_says("thoughts on"),
+            post_fits("twitter"),
+        ],
+        model=r.post("twitter", "Our doors open at 8am tomorrow!", "Our doors open at 8am tomorrow!"),
+    ),
+    Case(
         "s_tweet_this",
         "SOCIAL_MEDIA",
         "tweet this: We just shipped dark mode!",
@@ -1150,6 +1180,24 @@ CASES: list[Case] = [
             never_says("turned off", "Not yours", "Here is your"),
         ],
         setup=with_scheduled_posts,
+    ),
+    Case(
+        "k_how_many_scheduled",
+        "CORE",
+        "how many posts did I schedule this month?",
+        [says("2 posts", "Spring sale"), never_says("Here is your")],
+        setup=with_scheduled_posts,
+    ),
+    Case(
+        "k_delete_report_schedule",
+        "CORE",
+        "delete the schedule for my weekly report",
+        [
+            says("u/", "delete"),
+            says_any("can't", "cannot"),
+            never_says("Here is your", "posts I scheduled"),
+            creates_nothing,
+        ],
     ),
     Case(
         "k_nothing_scheduled",

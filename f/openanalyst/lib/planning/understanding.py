@@ -70,7 +70,7 @@ _REPEATING_TIME_RE = re.compile(
 # "delete my dashboard", "remove the script you made": items of theirs, deleted in Windmill.
 _REMOVE_RE = re.compile(
     r"\b(?:delete|remove|get rid of|trash)\b[^.?!]{0,40}\b(?:dashboards?|apps?|scripts?|flows?|"
-    r"automations?|skills?)\b",
+    r"automations?|skills?|reports?|jobs?)\b",
     re.I,
 )
 # "remind me every friday to post our recap": OpenAnalyst answers in the chat, it sends no reminders.
@@ -79,7 +79,8 @@ _REMIND_RE = re.compile(r"\bremind\s+(?:me|us)\b|\b(?:set|setup|set up|create)\s
 _SCHEDULED_RE = re.compile(
     r"\b(?:scheduled|queued|upcoming|planned|pending)\s+(?:posts?|tweets?)\b"
     r"|\bposts?\s+(?:are\s+|i\s+have\s+)?(?:scheduled|queued|going out|coming up)\b"
-    r"|\b(?:my|the)\s+(?:post(?:ing)?\s+)?queue\b|\bwhat(?:'s| is)\s+scheduled\b",
+    r"|\b(?:my|the)\s+(?:post(?:ing)?\s+)?queue\b|\bwhat(?:'s| is)\s+scheduled\b"
+    r"|\b(?:posts?|tweets?)\s+(?:did|have)\s+(?:i|we)\s+(?:got\s+)?(?:scheduled?|queued?)\b",
     re.I,
 )
 # "a post about our weekly newsletter": the repeating word is the topic's, not the schedule's.
@@ -133,7 +134,8 @@ _ENGAGEMENT_RE = re.compile(
 )
 # "tweet this: We just shipped dark mode!", "post this on LinkedIn: ...": the post as written.
 _OWN_TEXT_RE = re.compile(
-    r"^(?:please\s+)?(?:(?:tweet|post|share|publish|schedule)\s+(?:this|the following)(?:\s+(?:tweet|post))?"
+    r"^(?:please\s+)?(?:(?:tweet|post)(?=\s*:)"
+    r"|(?:tweet|post|share|publish|schedule)\s+(?:this|the following)(?:\s+(?:tweet|post))?"
     r"|(?:turn|make)\s+(?:this|the following)\s+into\s+an?\s+(?:\w+\s+)?(?:tweet|post|caption))"
     r"(?:\s+(?:on|to|for|at)\s+[^:\n]{1,40})?(?:\s+(?:for me|now))?\s*:\s*(?P<text>\S.*)$",
     re.I | re.S,
@@ -184,6 +186,10 @@ _TOPIC_STARTS = (
         r"promoting|mocking|teasing|recapping)\b.+)",
         re.I,
     ),
+    # "help me announce our Black Friday deal", "promote our webinar": what is announced
+    re.compile(
+        r"\b(?:announce|promote|advertise|tease|celebrate|introduce)\s+(?P<t>(?:our|my|the|a|an)\b.+)", re.I
+    ),
     re.compile(r"\bthat\s+(?P<t>.+)", re.I),
     # "tweet five lessons from our first year": what follows the post noun
     re.compile(
@@ -227,6 +233,18 @@ _POINTS_RE = re.compile(
     re.I,
 )
 _LIST_ITEM_RE = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+(?P<item>.+?)\s*$", re.M)
+
+
+def _time_in(clause: str) -> str | None:
+    """The time a clause names when naming it is all the clause does ("maybe wednesday 11am")."""
+    bare = re.sub(
+        r"^(?:maybe|perhaps|ideally|preferably|around|say)\s+", "", clause.strip(" .!?"), flags=re.I
+    )
+    try:
+        found = timeparse.find_time(bare, "UTC", None)
+    except timeparse.TimeParseError:
+        return None
+    return found.text.lower() if found and len(bare.split()) <= len(found.text.split()) + 1 else None
 
 
 def key_points(request: str) -> list[str]:
@@ -402,9 +420,16 @@ def _time_start(topic: str, time_text: str) -> int | None:
     low = topic.lower()
     if time_text.lower() in low:
         return low.index(time_text.lower())
-    starts = [low.find(word) for word in time_text.lower().split() if len(word) > 2 and word in low]
-    starts = [i for i in starts if i >= 0]
-    return min(starts) if starts else None
+    words = time_text.lower().split()
+    starts = sorted(i for word in words if len(word) > 2 and (i := low.find(word)) >= 0)
+    for start in starts:  # only where what follows is all time ("our Black Friday deal" keeps Friday)
+        rest = re.findall(r"[\w:]+", low[start:])
+        if all(w in words or w in _TIME_GLUE or any(c.isdigit() for c in w) for w in rest):
+            return start
+    return None
+
+
+_TIME_GLUE = frozenset(("at", "on", "next", "this", "the", "by", "in", "around", "am", "pm"))
 
 
 _CSV_LINE_RE = re.compile(r"^[^,;\t\n]+(?:([,;\t])[^,;\t\n]*)+$")
@@ -689,6 +714,8 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         found
         and whole
         and found.text.split()[0] in whole.lower()
+        # "our Black Friday deal ... at 10am Friday": a clock the topic does not hold is the send time
+        and all(w in whole.lower() for w in found.text.lower().split() if any(c.isdigit() for c in w))
         and not (_SCHEDULE_RE.search(text) or sent_for)
     ):
         # "about friday pizza": a day inside the topic is part of it ("... for tomorrow at 9": the send time)
@@ -714,7 +741,13 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     if at >= 0 and (after := re.match(r"\s*[?!]\s+(?P<rest>.+)$", text[at + len(topic or "") :])):
         said = [p.strip().rstrip(".!") for p in re.split(r"(?<=[.!?])\s+", after["rest"])]
         # "... about hitting 10k users? Make it sound excited": how to write it is not a point
-        if points := [p for p in said if p.strip(" .!?") and not _HOW_POINT.match(p)][:5]:
+        # ... and "maybe wednesday 11am" is when, not what
+        told_when = found.text.lower() if found else None
+        if points := [
+            p
+            for p in said
+            if p.strip(" .!?") and not _HOW_POINT.match(p) and not (told_when and told_when == _time_in(p))
+        ][:5]:
             extra["points"] = points
     when = found.when if found and not found.past else None
     if found and found.past:
@@ -739,7 +772,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     elif _REMIND_RE.search(text):
         name, confidence = "help", 0.9
         extra["about"] = REMIND
-    elif _REMOVE_RE.search(text) and not _CANCEL_RE.search(text):
+    elif _REMOVE_RE.search(text) and not re.search(r"\b(?:posts?|tweets?|captions?)\b", text, re.I):
         name, confidence = "manage_posts", 0.85
         extra["about"] = REMOVE
     elif _CANCEL_RE.search(text):
@@ -814,7 +847,8 @@ _CONTENT_TIME_RE = re.compile(
 # A clause after a post's topic that says how to do it, not what to say.
 _HOW_CLAUSE = re.compile(
     r"^(?:and\s+)?(?:then\s+)?(?:(?:schedule|post|publish|send|share|queue|keep|make|use|add|end|finish|close|"
-    r"mention|include|including|highlight|in|with|on|for|to|at|by|tone|please|thanks)\b)",
+    r"mention|include|including|highlight|in|with|on|for|to|at|by|tone|please|thanks|maybe|perhaps|ideally|"
+    r"preferably|around)\b)",
     re.I,
 )
 
