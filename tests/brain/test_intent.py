@@ -656,3 +656,15 @@ def test_what_people_ask_of_their_posts_is_read_as_meant(text, name, topic, extr
         assert found.entities.topic == topic
     assert {k: found.entities.extra.get(k) for k in extra} == extra
     assert not found.entities.extra.get("points")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Give me a weekly report of my tasks every Monday", "build_schedule"),
+        ("give me a post about our weekly newsletter", "create_post"),
+        ("what did you do for me recently?", "status"),
+    ],
+)
+def test_a_report_given_every_week_is_a_schedule_and_a_past_question_is_not(text, name):
+    assert intent.extract(text, "UTC", NOW).name == name

@@ -967,6 +967,20 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "b_weekly_task_report",
+        "WORKFLOW_BUILDER",
+        "Give me a weekly report of my tasks every Monday",
+        [no_question, created("schedules"), says("analytics_report", "Monday")],
+        model=r.build(
+            "create_schedule",
+            {
+                "name": "report_weekly_monday",
+                "schedule": "every Monday at 9am",
+                "script_path": "u/{user}/scripts/analytics_report",
+            },
+        ),
+    ),
+    Case(
         "b_script_url",
         "WORKFLOW_BUILDER",
         "Create a script that fetches https://api.github.com/repos/windmill-labs/windmill and returns the JSON",

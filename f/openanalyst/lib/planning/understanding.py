@@ -156,7 +156,12 @@ def _asks_about_posts(text: str) -> bool:
     )
 
 
-_RUN_RE = re.compile(r"\b(run|fetch|send|check|email|script|flow)\b", re.I)
+# "give me a weekly report ... every Monday" asks for something delivered on a schedule too
+_RUN_RE = re.compile(
+    r"\b(run|fetch|send|check|email|script|flow)\b"
+    r"|\bgive\s+me\s+(?:a|an|my|the)?\s*(?:\w+\s+)?(?:report|summary|digest|recap|overview)\b",
+    re.I,
+)
 _RECURRING_RE = re.compile(r"\b(every|each|daily|weekly|hourly|weekdays?|cron)\b", re.I)
 _URL_RE = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s<>\"')]+", re.I)
 _ANALYZE_RE = re.compile(
@@ -791,7 +796,9 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     elif _POSTED_RE.search(text) and not _WRITE_RE.search(text) and not pasted:
         name, confidence = "status", 0.9
         extra["about"] = POSTS
-    elif _STATUS_RE.search(text) or (_HISTORY_RE.search(text) and not pasted and not wants_post):
+    elif _STATUS_RE.search(text) or (
+        _HISTORY_RE.search(text) and not pasted and not wants_post and not _RECURRING_RE.search(text)
+    ):  # "a weekly report of my tasks every Monday" is a schedule to build
         name, confidence = "status", 0.9
         if _LEARNED_RE.search(text):
             extra["about"] = LEARNINGS
