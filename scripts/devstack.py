@@ -31,6 +31,7 @@ if str(REPO_ROOT) not in sys.path:
 if TYPE_CHECKING:
     import httpx
 
+    from scripts.devruntime.config import Settings
     from scripts.devruntime.server import DevServer
 
 SEED_REQUEST = "Create a Twitter post about AI trends and schedule it for tomorrow"
@@ -96,12 +97,21 @@ def _write_private(path: Path, text: str) -> None:
     path.chmod(0o600)
 
 
-def _jobs_sqlite_path() -> Path:
-    """The SQLite store the dev runtime's jobs write (they run in the repo root), for the hub's history."""
-    from f.openanalyst.lib.store.connect import sqlite_path_from_env
+def _jobs_sqlite_path(settings: Settings) -> Path:
+    """The SQLite store the dev runtime's jobs write (the environment a job gets names it), for
+    the hub's history."""
+    from scripts.devruntime.executor import job_env
 
-    path = sqlite_path_from_env()
+    path = Path(job_env(settings, {})["OPENANALYST_SQLITE_PATH"])
     return path if path.is_absolute() else REPO_ROOT / path
+
+
+def _start_hub(settings: Settings) -> subprocess.Popen[bytes]:
+    """The hub, in a process of its own, on the local backend of this dev runtime."""
+    env = {**os.environ, "HUB_BACKEND": os.environ.get("HUB_BACKEND", "local")}
+    env.setdefault("WINDMILL_URL", settings.base_url)
+    env.setdefault("HUB_STORE", str(_jobs_sqlite_path(settings)))  # conversations the chat page lists
+    return subprocess.Popen([sys.executable, "-m", "hub", "--port", str(HUB_PORT)], cwd=REPO_ROOT, env=env)
 
 
 def _wait_for_hub(hub: subprocess.Popen[bytes], timeout: float = 20.0) -> bool:
@@ -114,14 +124,15 @@ def _wait_for_hub(hub: subprocess.Popen[bytes], timeout: float = 20.0) -> bool:
                 return True
         except httpx.HTTPError:
             pass
-        time.sleep(0.2)
+        time.sleep(0.05)
     return False
 
 
 def start(args: argparse.Namespace) -> int:
-    _step("starting the dev runtime (a stand-in for Windmill)…")
+    with_hub = (REPO_ROOT / "hub" / "__main__.py").exists() and not args.no_hub
+    _step("starting the dev runtime (a stand-in for Windmill)" + (" and the hub…" if with_hub else "…"))
     from scripts.devruntime.config import Settings
-    from scripts.devruntime.server import DevServer
+    from scripts.devruntime.server import bind
 
     # One token for the runtime and the hub (its local backend reads OPENANALYST_DEV_TOKEN).
     os.environ.setdefault("OPENANALYST_DEV_TOKEN", secrets.token_urlsafe(24))
@@ -130,7 +141,7 @@ def start(args: argparse.Namespace) -> int:
     if args.port is not None:
         settings.port = args.port
     try:
-        server = DevServer(settings).start()
+        sock = bind(settings)
     except OSError as exc:
         print(
             f"scripts/dev: cannot listen on {settings.host}:{settings.port} ({exc.strerror}); "
@@ -138,8 +149,14 @@ def start(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    hub: subprocess.Popen[bytes] | None = None
+    # The hub starts now, beside the dev runtime (it calls the runtime only for a request): the
+    # two start-ups overlap instead of adding up.
+    hub = _start_hub(settings) if with_hub else None
+    server: DevServer | None = None
     try:
+        from scripts.devruntime.server import DevServer
+
+        server = DevServer(settings, sock=sock).start()
         with _api(server) as client:
             hub_url = f"http://127.0.0.1:{HUB_PORT}"
             _set_if_empty(client, "f/openanalyst/hub_url", hub_url, False)
@@ -151,19 +168,12 @@ def start(args: argparse.Namespace) -> int:
         where = OPERATOR_TOKEN_FILE.relative_to(REPO_ROOT)
         _say(f"         operator API token in {where} (for REST calls; not a chat token)")
         chat_line = ""
-        if (REPO_ROOT / "hub" / "__main__.py").exists() and not args.no_hub:
-            from hub.auth import issue_dev_token
-
-            env = {**os.environ, "HUB_BACKEND": os.environ.get("HUB_BACKEND", "local")}
-            env.setdefault("WINDMILL_URL", server.base_url)
-            env.setdefault("HUB_STORE", str(_jobs_sqlite_path()))  # conversations the chat page lists
-            _step("starting the hub…")
-            hub = subprocess.Popen(
-                [sys.executable, "-m", "hub", "--port", str(HUB_PORT)], cwd=REPO_ROOT, env=env
-            )
+        if hub is not None:
             if not _wait_for_hub(hub):
                 _say(f"the hub did not come up on port {HUB_PORT}; its log is above")
             else:
+                from hub.auth import issue_dev_token
+
                 token = issue_dev_token(DEMO_USER, ttl_s=12 * 3600)
                 chat_line = f"http://127.0.0.1:{HUB_PORT}/#token={token}"
                 _step(f"hub ready: ws://127.0.0.1:{HUB_PORT}/ws")
@@ -194,7 +204,10 @@ def start(args: argparse.Namespace) -> int:
                 hub.wait(10)
             except subprocess.TimeoutExpired:
                 hub.kill()
-        server.stop()
+        if server is not None:
+            server.stop()
+        else:
+            sock.close()
     return 0
 
 

@@ -24,6 +24,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.start()
+        validator.load()  # now, not before: its imports would slow down the start-up above
         try:
             yield
         finally:

@@ -1,8 +1,10 @@
 """A warm job launcher: one long-lived process with the common imports done, forking a fresh
 child process per job (each job still runs in its own process, as on a Windmill worker).
-While idle it also imports the bundle's own modules and builds the validators their pydantic
-models defer to first use; a job is never forked with one whose file changed since (they are all
-forgotten first and the job imports them from disk).
+It also imports the bundle's own modules and the heavy libraries (model SDKs: seconds each) and
+builds the validators their pydantic models defer to first use, in a successor: a process forked
+from it that preloads while this one goes on forking jobs, then takes its place (a job never waits
+behind an import in progress). A job is never forked with a bundle module whose file changed
+since (they are all forgotten first and the job imports them from disk).
 
 Protocol (JSON lines): the executor writes {"job": id, "spec": job.json, "log": file, "env": {...},
 "cwd": dir} on stdin; this process answers {"started": id, "pid": n} then {"exited": id,
@@ -20,6 +22,8 @@ import os
 import select
 import signal
 import sys
+import time
+from dataclasses import dataclass
 
 from scripts.devruntime import runner
 
@@ -30,18 +34,21 @@ def _send(out_fd: int, message: dict[str, object]) -> None:
     os.write(out_fd, (json.dumps(message) + "\n").encode())
 
 
-def _reap(out_fd: int) -> None:
-    """Collect every child that has exited and report it."""
-    while _children:
+def _reap(out_fd: int) -> set[int]:
+    """Collect every child that has exited and report the jobs; the other pids (a successor)."""
+    others: set[int] = set()
+    while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            return others
         if pid == 0:
-            return
+            return others
         job = _children.pop(pid, None)
         if job is not None:
             _send(out_fd, {"exited": job, "code": os.waitstatus_to_exitcode(status)})
+        else:
+            others.add(pid)
 
 
 def _child(request: dict[str, object], out_fd: int) -> None:
@@ -142,63 +149,176 @@ def _forget_stale_bundle() -> bool:
     return True
 
 
-def main() -> None:
-    for name in _names("OPENANALYST_DEV_PRELOAD"):
-        _preload(name)
-    _record_bundle()
-    # Heavy libraries (the model SDKs: seconds each) are imported only while no job is waiting:
-    # a job forked before they are loaded imports them itself, as it would without a fork server.
-    bundle = _names("OPENANALYST_DEV_PRELOAD_BUNDLE")
-    idle = bundle + _names("OPENANALYST_DEV_PRELOAD_IDLE")
-    out_fd = os.dup(1)
-    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # stray prints must not corrupt the protocol
-    # Single-threaded on purpose (forking a threaded process is unsafe): SIGCHLD wakes select().
+def _wake_pipe() -> tuple[int, int]:
+    """SIGCHLD wakes select() through this pipe (single-threaded on purpose: forking a threaded
+    process is unsafe)."""
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
-    in_fd = sys.stdin.fileno()
+    return wake_r, wake_w
+
+
+def _preload_idle(name: str) -> None:
+    _preload(name)
+    if _is_bundle(name):
+        _build_deferred_models(name)
+    _record_bundle()
+
+
+@dataclass
+class _Successor:
+    pid: int
+    ready_r: int  # it writes b"r" here once it has preloaded
+    go_w: int  # this process writes b"g" here when it stops reading requests
+    stages: list[list[str]]  # what it preloads (the first stage) and leaves to its own successor
+    ready: bool = False
+
+
+# A later stage starts after this long without a running job: the first request's jobs do not
+# share the CPU with an SDK's import they do not need.
+QUIET_S = 0.5
+
+
+def _start_successor(
+    stages: list[list[str]], wake: tuple[int, int], io: tuple[int, int], bundle: list[str]
+) -> _Successor:
+    """Fork the process that imports the first stage's modules, then serves in this one's place
+    (and starts the successor of the next stage)."""
+    ready_r, ready_w = os.pipe()
+    go_r, go_w = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(ready_w)
+        os.close(go_r)
+        return _Successor(pid, ready_r, go_w, stages)
+    code = 0
+    try:
+        for fd in (ready_r, go_w, *wake):
+            os.close(fd)
+        _children.clear()
+        own_wake = _wake_pipe()
+        for name in stages[0]:
+            _preload_idle(name)
+        os.write(ready_w, b"r")
+        if os.read(go_r, 1) == b"g":  # else the server stopped before it handed over
+            os.close(go_r)
+            os.close(ready_w)
+            _serve(io, own_wake, bundle, stages[1:], QUIET_S)
+    except BaseException:
+        code = 70
+    os._exit(code)
+
+
+def _serve(
+    io: tuple[int, int], wake: tuple[int, int], bundle: list[str], stages: list[list[str]], quiet_s: float
+) -> None:
+    """Fork a job per request line until the runtime closes the pipe. The preload `stages` go to a
+    successor, started once no job has run for `quiet_s`; when it is ready it takes over, and this
+    process only reports its own jobs' exits until the successor ends."""
+    in_fd, out_fd = io
+    wake_r = wake[0]
     pending = b""
-    _send(out_fd, {"ready": True})
+    idle: list[str] = []  # imports done here, between requests (the bundle's again after a change)
+    successor: _Successor | None = None
+    active = time.monotonic()  # when a job last started or ended
     while True:
+        timeout: float | None = 0 if idle else None
+        if stages and successor is None and not _children:
+            timeout = max(0.0, quiet_s - (time.monotonic() - active))
+            if timeout == 0:
+                successor = _start_successor(stages, wake, io, bundle)
+                stages = []
+                continue
+        fds = [in_fd, wake_r]
+        if successor is not None and not successor.ready:
+            fds.append(successor.ready_r)
         try:
-            readable, _, _ = select.select([in_fd, wake_r], [], [], 0 if idle else None)
+            readable, _, _ = select.select(fds, [], [], timeout)
         except InterruptedError:
             continue
         if not readable:
-            name = idle.pop(0)
-            _preload(name)
-            if _is_bundle(name):
-                _build_deferred_models(name)
-            _record_bundle()
+            if idle:
+                _preload_idle(idle.pop(0))
             continue
         if wake_r in readable:
             os.read(wake_r, 4096)
-            _reap(out_fd)
-        if in_fd not in readable:
-            continue
-        chunk = os.read(in_fd, 65536)
-        if not chunk:
-            return  # the runtime closed the pipe: stop (running jobs finish on their own)
-        pending += chunk
-        while b"\n" in pending:
-            line, pending = pending.split(b"\n", 1)
-            if not line.strip():
-                continue
-            request = json.loads(line)
-            if _forget_stale_bundle():
-                idle = bundle + [n for n in idle if n not in bundle]  # import them again when idle
-            sys.stderr.flush()
-            pid = os.fork()
-            if pid == 0:
-                os.close(wake_r)
-                os.close(wake_w)
-                signal.set_wakeup_fd(-1)
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                _child(request, out_fd)
-            _children[pid] = str(request["job"])
-            _send(out_fd, {"started": request["job"], "pid": pid})
+            exited = _reap(out_fd)
+            active = time.monotonic()
+            if successor is not None and successor.pid in exited:
+                if not successor.ready:  # it failed: preload here, as without a successor
+                    print("forkserver: the preloading successor failed", file=sys.stderr)
+                    idle = [name for stage in successor.stages for name in stage]
+                successor = None
+        if successor is not None and successor.ready_r in readable:
+            successor.ready = os.read(successor.ready_r, 1) == b"r"
+        if in_fd in readable:
+            chunk = os.read(in_fd, 65536)
+            if not chunk:  # the runtime closed the pipe: stop (running jobs finish on their own)
+                if successor is not None:
+                    os.kill(successor.pid, signal.SIGKILL)
+                return
+            pending += chunk
+            while b"\n" in pending:
+                line, pending = pending.split(b"\n", 1)
+                if line.strip():
+                    private = wake if successor is None else (*wake, successor.ready_r, successor.go_w)
+                    idle = _fork_job(json.loads(line), out_fd, private, idle, bundle)
+                    active = time.monotonic()
         _reap(out_fd)
+        if successor is not None and successor.ready and not pending:
+            os.write(successor.go_w, b"g")  # it reads the requests from now on
+            _retire(out_fd, wake_r, successor.pid)
+            return
+
+
+def _fork_job(
+    request: dict[str, object], out_fd: int, private: tuple[int, ...], idle: list[str], bundle: list[str]
+) -> list[str]:
+    """Fork the job's process (`private`: this process's pipes, closed in it); the idle imports
+    still to do (the bundle's again if it changed)."""
+    if _forget_stale_bundle():
+        idle = bundle + [n for n in idle if n not in bundle]  # import them again when idle
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        for fd in private:
+            os.close(fd)
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        _child(request, out_fd)
+    _children[pid] = str(request["job"])
+    _send(out_fd, {"started": request["job"], "pid": pid})
+    return idle
+
+
+def _retire(out_fd: int, wake_r: int, successor: int) -> None:
+    """Report the exits of the jobs this process forked, until its successor ends."""
+    while True:
+        try:
+            select.select([wake_r], [], [])
+        except InterruptedError:
+            continue
+        os.read(wake_r, 4096)
+        if successor in _reap(out_fd):
+            return
+
+
+def main() -> None:
+    for name in _names("OPENANALYST_DEV_PRELOAD"):
+        _preload(name)
+    _record_bundle()
+    bundle = _names("OPENANALYST_DEV_PRELOAD_BUNDLE")
+    # Two stages: the steps and their lib first (a request's jobs start warm sooner), then the rest.
+    stages = [stage for stage in (bundle, _names("OPENANALYST_DEV_PRELOAD_IDLE")) if stage]
+    out_fd = os.dup(1)
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # stray prints must not corrupt the protocol
+    wake = _wake_pipe()
+    io = (sys.stdin.fileno(), out_fd)
+    _send(out_fd, {"ready": True})
+    # The idle imports happen in a successor, so a job that comes meanwhile is forked at once
+    # (from this process, without them: it imports what it needs itself, as without a fork server).
+    _serve(io, wake, bundle, stages, 0.0)
 
 
 if __name__ == "__main__":

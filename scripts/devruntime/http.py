@@ -168,7 +168,7 @@ def _endpoint(
                 return text(f"workspace {params['workspace']} not found", 404)
             body = await request.body()
             if validator is not None and op.validate:
-                errors = validator.check_request(request, body, op.template, params)
+                errors = await validator.check_request_soon(request, body, op.template, params)
                 if errors:
                     return text("Bad request: " + "; ".join(errors), 400)
             response = await op.handler(Call(request, runtime, identity, params, body))
@@ -187,6 +187,7 @@ def _endpoint(
             response = text(f"Internal error: {type(exc).__name__}: {exc}", 500)
         if runtime.settings.strict and validator is not None and not isinstance(response, StreamingResponse):
             try:
+                await validator.ready()
                 errors = validator.check_response(
                     request,
                     await request.body(),

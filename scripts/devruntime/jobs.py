@@ -105,8 +105,8 @@ class Runtime:
 
     def sync_bundle(self) -> None:
         """Deploy the bundle's resources, variables and resource types, like `wmill sync push`."""
-        for res in self.bundle.resources():
-            self.store.put("resource", res["path"], res)
+        for path, text in self.bundle.resources():
+            self.store.put_json("resource", path, text)
         for var in self.bundle.variables():
             self.store.put("variable", var["path"], var)
         for rt in self.bundle.resource_types():

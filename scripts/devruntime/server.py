@@ -8,10 +8,10 @@ import threading
 import time
 from typing import Any
 
-import uvicorn
-
-from scripts.devruntime.app import create_app
 from scripts.devruntime.config import Settings
+
+# uvicorn and the app are imported by what serves, not by `bind`: scripts/dev binds the port and
+# starts the hub before it imports them, so both start-ups run side by side.
 
 
 def bind(settings: Settings) -> socket.socket:
@@ -31,9 +31,13 @@ def bind(settings: Settings) -> socket.socket:
 class DevServer:
     """A dev runtime on a background thread: `with DevServer(settings) as srv: srv.base_url`."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, sock: socket.socket | None = None) -> None:
+        import uvicorn
+
+        from scripts.devruntime.app import create_app
+
         self.settings = settings
-        self._sock = bind(settings)
+        self._sock = sock or bind(settings)
         self.app = create_app(settings)
         self.runtime = self.app.state.runtime
         self.violations: list[str] = self.app.state.violations.items
@@ -75,6 +79,10 @@ class DevServer:
 
 
 def serve_forever(settings: Settings) -> None:
+    import uvicorn
+
+    from scripts.devruntime.app import create_app
+
     sock = bind(settings)
     app = create_app(settings)
     config = uvicorn.Config(app, log_level="info", lifespan="on", timeout_graceful_shutdown=2)

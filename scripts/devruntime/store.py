@@ -97,6 +97,18 @@ class Store:
                 (kind, path, json.dumps(data)),
             )
 
+    def put_json(self, kind: str, path: str, text: str) -> None:
+        """`put` of an item already serialized (not a secret variable: those are sealed by `put`).
+        An unchanged item is not written again (the bundle's 10 MB resource, at every start)."""
+        if kind == "variable":
+            raise ValueError("variables go through put, which seals secret values")
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO items (kind, path, data) VALUES (?, ?, ?) "
+                "ON CONFLICT(kind, path) DO UPDATE SET data=excluded.data WHERE data != excluded.data",
+                (kind, path, text),
+            )
+
     def _open(self, data: dict[str, Any]) -> dict[str, Any]:
         sealed = data.pop("value_encrypted", None)
         if sealed is not None:

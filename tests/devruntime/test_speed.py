@@ -93,3 +93,39 @@ def test_a_forked_job_inherits_the_bundles_pydantic_validators_built(tmp_path: P
     finally:
         runtime.client.close()
         server.stop()
+
+
+_SLOW = (
+    "import time\nfrom pathlib import Path\n\n"
+    "time.sleep(4)  # a heavy import (a model SDK takes seconds)\n"
+    'Path(__file__).with_name("slow.done").touch()\n'
+)
+_QUICK = (
+    "import os\nfrom pathlib import Path\n\nIMPORTED_IN = os.getpid()\n\n\n"
+    "def main() -> dict:\n"
+    '    slow_done = Path(__file__).with_name("slow.done").exists()\n'
+    '    return {"slow_done": slow_done, "preloaded": IMPORTED_IN != os.getpid()}\n'
+)
+
+
+def test_a_job_does_not_wait_behind_the_fork_servers_preloading(tmp_path: Path) -> None:
+    # The fork server preloads the bundle and the model SDKs (seconds) after it is ready; the
+    # first request's jobs waited behind an import in progress (the first step took 1.7-4.2 s
+    # instead of 0.2 s). A successor process preloads now, and takes over when it is done.
+    folder = tmp_path / "bundle" / "f" / "speedcheck"
+    folder.mkdir(parents=True)
+    (folder / "a_slow.py").write_text(_SLOW)
+    (folder / "quick.py").write_text(_QUICK)
+    server = start_dev_server(tmp_path / "runtime", bundle_root=tmp_path / "bundle")
+    runtime = DevRuntime(server)
+    try:
+        first = runtime.wait(runtime.run_script("f/speedcheck/quick", {}))
+        assert first == {"slow_done": False, "preloaded": False}
+        deadline = time.monotonic() + 60
+        while not (result := runtime.wait(runtime.run_script("f/speedcheck/quick", {})))["preloaded"]:
+            assert time.monotonic() < deadline, result
+            time.sleep(0.2)
+        assert result == {"slow_done": True, "preloaded": True}  # the successor serves now
+    finally:
+        runtime.client.close()
+        server.stop()
