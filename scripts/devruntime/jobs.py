@@ -106,7 +106,7 @@ class Runtime:
     def sync_bundle(self) -> None:
         """Deploy the bundle's resources, variables and resource types, like `wmill sync push`."""
         for res in self.bundle.resources():
-            self.store.put("resource", res["path"], res)
+            self.store.put("resource", res["path"], {**res, "edited_at": now_iso()})
         for var in self.bundle.variables():
             self.store.put("variable", var["path"], var)
         for rt in self.bundle.resource_types():
