@@ -31,6 +31,8 @@ def job_env(settings: Settings, env: dict[str, str]) -> dict[str, str]:
     # bundle's store opens SQLite here. A Windmill worker names none (its job directory is
     # deleted after every job), and there the store needs the resource f/openanalyst/db.
     out.setdefault("OPENANALYST_SQLITE_PATH", str(settings.store_sqlite_path))
+    # The worker's cache folder (f.openanalyst.lib.skills.table_cache), kept across jobs.
+    out.setdefault("OPENANALYST_CACHE_DIR", str(settings.worker_cache_dir))
     roots = [str(REPO_ROOT), *(str(r) for r in settings.script_roots)]
     out["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(roots))
     out["PYTHONUNBUFFERED"] = "1"
