@@ -14,6 +14,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import f.openanalyst.lib.datasets as datasets
+import f.openanalyst.lib.lazy_re as lazy_re
 import f.openanalyst.lib.planning.building as building
 import f.openanalyst.lib.timeparse as timeparse
 from f.openanalyst.lib.contracts import Entities, Intent
@@ -21,62 +22,64 @@ from f.openanalyst.lib.protocol import Attachment
 
 # A time given as a day without an hour ("tomorrow") is scheduled at this local hour.
 DEFAULT_HOUR = timeparse.DEFAULT_HOUR
-WINDMILL_PATH_RE = re.compile(r"(?<![\w/])(?:f|u)/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+")
+WINDMILL_PATH_RE = lazy_re.compile(r"(?<![\w/])(?:f|u)/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+")
 # A bound on what is kept of a stated topic (the request itself is bounded by the protocol).
 MAX_TOPIC_CHARS = 2000
 
 _PLATFORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("twitter", re.compile(r"\b(twitter|tweet(s|ed)?|x\.com|x post)\b|\b(?:on|for|to) X\b", re.I)),
-    ("linkedin", re.compile(r"\blinked ?in\b", re.I)),
-    ("instagram", re.compile(r"\b(instagram|insta|ig)\b", re.I)),
-    ("facebook", re.compile(r"\b(facebook|fb)\b", re.I)),
+    ("twitter", lazy_re.compile(r"\b(twitter|tweet(s|ed)?|x\.com|x post)\b|\b(?:on|for|to) X\b", re.I)),
+    ("linkedin", lazy_re.compile(r"\blinked ?in\b", re.I)),
+    ("instagram", lazy_re.compile(r"\b(instagram|insta|ig)\b", re.I)),
+    ("facebook", lazy_re.compile(r"\b(facebook|fb)\b", re.I)),
 )
-_HELP_RE = re.compile(
+_HELP_RE = lazy_re.compile(
     r"^\s*(help|\?|what can you do|how (do|can) i use (you|this)|commands|hi|hello)\b", re.I
 )
 # "thanks!", "great, thank you": a reply, not a request.
-_THANKS_RE = re.compile(
+_THANKS_RE = lazy_re.compile(
     r"^\s*(?:(?:ok(?:ay)?|great|perfect|awesome|nice|cool)[,!. ]*)?"
     r"(?:thanks?|thank you|thx|cheers)\b[^?]{0,40}$",
     re.I,
 )
 # "how do I connect my LinkedIn account?": how to let OpenAnalyst publish for them.
-_CONNECT_RE = re.compile(
+_CONNECT_RE = lazy_re.compile(
     r"\b(?:connect|link|hook up|add|set up)\b[^.?!]{0,30}"
     r"\b(?:accounts?|twitter|x|linkedin|instagram|facebook)\b",
     re.I,
 )
 # Acting on an earlier post ("cancel the post you scheduled", "make the last post shorter"): not a
 # request for a new post.
-_CANCEL_RE = re.compile(
+_CANCEL_RE = lazy_re.compile(
     r"\b(?:cancel|delete|remove|unschedule|undo|stop)\b[^.?!]{0,40}\b(?:posts?|tweets?|schedules?)\b", re.I
 )
-_EDIT_RE = re.compile(
+_EDIT_RE = lazy_re.compile(
     r"\b(?:make|edit|change|shorten|rewrite|fix|redo|tweak)\b\s+(?:the|my|that|this|your|it)\b"
     r"(?:\s+(?:last|previous|latest|same))?(?:\s+(?:post|tweet|draft|one|caption))?\b"
     r"(?:\s+(?:shorter|longer|funnier|more\s+\w+|less\s+\w+))?",
     re.I,
 )
-_EARLIER_RE = re.compile(r"\b(?:last|previous|latest|that|same|it|you scheduled|you wrote)\b", re.I)
+_EARLIER_RE = lazy_re.compile(r"\b(?:last|previous|latest|that|same|it|you scheduled|you wrote)\b", re.I)
 # What a CORE answer is about, beyond its intent (entities.extra["about"]).
 THANKS, CONNECT, CANCEL, EDIT, SCHEDULED = "thanks", "connect", "cancel", "edit", "scheduled"
 REMIND, REMOVE, REPEAT = "remind", "remove", "repeat"
 # "post to linkedin every monday at 10am ...": a post that repeats (each post is written once).
-_REPEATING_TIME_RE = re.compile(
+_REPEATING_TIME_RE = lazy_re.compile(
     r"\b(?:every|each)\s+(?:day|morning|evening|week|month|weekday|(?:mon|tues|wednes|thurs|fri|satur|sun)day)s?\b"
     r"|\b(?:daily|weekly|monthly)\b",
     re.I,
 )
 # "delete my dashboard", "remove the script you made": items of theirs, deleted in Windmill.
-_REMOVE_RE = re.compile(
+_REMOVE_RE = lazy_re.compile(
     r"\b(?:delete|remove|get rid of|trash)\b[^.?!]{0,40}\b(?:dashboards?|apps?|scripts?|flows?|"
     r"automations?|skills?|reports?|jobs?)\b",
     re.I,
 )
 # "remind me every friday to post our recap": OpenAnalyst answers in the chat, it sends no reminders.
-_REMIND_RE = re.compile(r"\bremind\s+(?:me|us)\b|\b(?:set|setup|set up|create)\s+(?:a\s+)?reminders?\b", re.I)
+_REMIND_RE = lazy_re.compile(
+    r"\bremind\s+(?:me|us)\b|\b(?:set|setup|set up|create)\s+(?:a\s+)?reminders?\b", re.I
+)
 # "show me my scheduled posts", "what's in my queue?", "which tweets are going out this week?"
-_SCHEDULED_RE = re.compile(
+_SCHEDULED_RE = lazy_re.compile(
     r"\b(?:scheduled|queued|upcoming|planned|pending)\s+(?:posts?|tweets?)\b"
     r"|\bposts?\s+(?:are\s+|i\s+have\s+)?(?:scheduled|queued|going out|coming up)\b"
     r"|\b(?:my|the)\s+(?:post(?:ing)?\s+)?queue\b|\bwhat(?:'s| is)\s+scheduled\b"
@@ -84,56 +87,58 @@ _SCHEDULED_RE = re.compile(
     re.I,
 )
 # "a post about our weekly newsletter": the repeating word is the topic's, not the schedule's.
-_POSTS_ABOUT_REPEAT = re.compile(
+_POSTS_ABOUT_REPEAT = lazy_re.compile(
     r"\babout\s+(?:our|my|the|a|this)?\s*(?:daily|weekly|monthly)\b|\b(?:daily|weekly|monthly)\s+"
     r"(?:recap|newsletter|digest|update|roundup|tip|report|challenge|special|deal)s?\b(?!.*\bevery\b)",
     re.I,
 )
 # "draft 3 tweets about ...", "give me two versions": how many drafts to offer.
-_DRAFTS_RE = re.compile(
+_DRAFTS_RE = lazy_re.compile(
     r"\b(?P<n>[2-5]|two|three|four|five)\s+(?:different\s+|more\s+|short\s+|alternative\s+)?"
     r"(?:tweets|posts|captions|versions|drafts|options|variations|variants)\b",
     re.I,
 )
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5}
 # A sentence after a post request that says nothing else: what the post is about.
-_SAID_AFTER_RE = re.compile(
+_SAID_AFTER_RE = lazy_re.compile(
     r"\b(?:post|tweet|caption|update|thread)\b[^.?!]{0,30}[?!.:]\s+(?P<rest>\S[^?]{3,})$", re.I
 )
-_WRITE_RE = re.compile(r"\b(?:create|write|draft|compose|generate)\b", re.I)  # "write ... scheduled ..."
+_WRITE_RE = lazy_re.compile(r"\b(?:create|write|draft|compose|generate)\b", re.I)  # "write ... scheduled ..."
 # "what have you learned (about my posts)?": the person's learnings, not their task list.
-_LEARNED_RE = re.compile(r"\blearn(?:ed|t|ings?)?\b", re.I)
+_LEARNED_RE = lazy_re.compile(r"\blearn(?:ed|t|ings?)?\b", re.I)
 LEARNINGS = "learnings"
 # "What did I post last week?", "show me my recent posts": the person's own post requests, not a new post.
 POSTS = "posts"
-_POSTED_RE = re.compile(
+_POSTED_RE = lazy_re.compile(
     r"\bwhat (?:did|have) (?:i|we) (?:post(?:ed)?|publish(?:ed)?|share[d]?|tweet(?:ed)?)\b"
     r"|\b(?:show|list|see)\b.*\bmy (?:recent |past |last |previous |old )?posts\b",
     re.I,
 )
-_STATUS_RE = re.compile(r"^\s*(status|what('?s| is) (running|the status)|my (tasks|jobs|history))\b", re.I)
+_STATUS_RE = lazy_re.compile(
+    r"^\s*(status|what('?s| is) (running|the status)|my (tasks|jobs|history))\b", re.I
+)
 # Questions about what OpenAnalyst did or learned for the person: answered from their own history.
-_HISTORY_RE = re.compile(
+_HISTORY_RE = lazy_re.compile(
     r"\b(what (?:did|have) you (?:do|done|learn(?:ed|t)?)|what (?:did|have) i (?:ask(?:ed)?|request(?:ed)?)"
     r"|my (?:recent |past |last )?(?:tasks|requests|jobs|history)|how many (?:of my )?(?:tasks|requests))\b",
     re.I,
 )
-_CREATE_RE = re.compile(
+_CREATE_RE = lazy_re.compile(
     r"\b(create|write|draft|compose|make|generate|post|tweet|share|announce|publish)\b", re.I
 )
-_POST_NOUN_RE = re.compile(r"\b(post|tweet|thread|caption|update|content)\b", re.I)
-_SCHEDULE_RE = re.compile(r"\b(schedule|publish|queue|post it|send it|on the schedule)\b", re.I)
-_PUBLISH_NOW_RE = re.compile(
+_POST_NOUN_RE = lazy_re.compile(r"\b(post|tweet|thread|caption|update|content)\b", re.I)
+_SCHEDULE_RE = lazy_re.compile(r"\b(schedule|publish|queue|post it|send it|on the schedule)\b", re.I)
+_PUBLISH_NOW_RE = lazy_re.compile(
     r"\b(?:publish|post) (?:it|this)\b.*\bnow\b|\b(?:publish|post)\b[^.:]*\bnow\s*[:.!]", re.I
 )
-_ENGAGEMENT_RE = re.compile(
+_ENGAGEMENT_RE = lazy_re.compile(
     r"\b(engagement|how did (?:these|my|our) posts|posts? (?:do|did|perform(?:ed)?)|"
     r"best time (?:for me )?to post|"
     r"(?:best|top|worst)[- ](?:performing )?posts|which (?:of my )?posts)\b",
     re.I,
 )
 # "tweet this: We just shipped dark mode!", "post this on LinkedIn: ...": the post as written.
-_OWN_TEXT_RE = re.compile(
+_OWN_TEXT_RE = lazy_re.compile(
     r"^(?:please\s+)?(?:(?:tweet|post)(?=\s*:)"
     r"|(?:tweet|post|share|publish|schedule)\s+(?:this|the following)(?:\s+(?:tweet|post))?"
     r"|(?:turn|make)\s+(?:this|the following)\s+into\s+an?\s+(?:\w+\s+)?(?:tweet|post|caption))"
@@ -142,7 +147,7 @@ _OWN_TEXT_RE = re.compile(
 )
 # "what's the best time to post on LinkedIn?": a question about their posts, however phrased.
 # "what was my most popular post last week?": which of their posts did well.
-_POSTS_QUESTION_RE = re.compile(
+_POSTS_QUESTION_RE = lazy_re.compile(
     r"\b(?:best|right|ideal|good) (?:time|day|hour)s? (?:for me )?to post\b"
     r"|\b(?:most|least) (?:popular|liked|viewed|shared|engaging|successful|commented) (?:posts?|tweets?)\b",
     re.I,
@@ -157,17 +162,17 @@ def _asks_about_posts(text: str) -> bool:
 
 
 # "give me a weekly report ... every Monday" asks for something delivered on a schedule too
-_RUN_RE = re.compile(
+_RUN_RE = lazy_re.compile(
     r"\b(run|fetch|send|check|email|script|flow)\b"
     r"|\bgive\s+me\s+(?:a|an|my|the)?\s*(?:\w+\s+)?(?:report|summary|digest|recap|overview)\b",
     re.I,
 )
-_RECURRING_RE = re.compile(r"\b(every|each|daily|weekly|hourly|weekdays?|cron)\b", re.I)
-_URL_RE = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s<>\"')]+", re.I)
-_ANALYZE_RE = re.compile(
+_RECURRING_RE = lazy_re.compile(r"\b(every|each|daily|weekly|hourly|weekdays?|cron)\b", re.I)
+_URL_RE = lazy_re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s<>\"')]+", re.I)
+_ANALYZE_RE = lazy_re.compile(
     r"\b(analy[sz]e|analysis|metrics|report|trend(s)? in|compare|chart|insights?)\b", re.I
 )
-_BUILD_RE = re.compile(
+_BUILD_RE = lazy_re.compile(
     r"\b(build|create|make|write|set up)\b(?:\s+(?:me|us))?\s+(?:a|an|my|the|new)?\s*(?:[\w-]+\s+){0,2}?"
     r"(dashboard|app|workflow|script|automation|flow|skill)\b",
     re.I,
@@ -175,54 +180,54 @@ _BUILD_RE = re.compile(
 # Where a post's topic starts: "about X", "post: X", "a caption for X", "for launching X",
 # "that X", "announcing X" (strongest first).
 _TOPIC_STARTS = (
-    re.compile(r"\b(?:about|on the topic of|regarding|covering)\s+(?P<t>.+)", re.I),
-    re.compile(r"\b(?:post|tweet|caption|update|thread)\b[^:\n]{0,40}:\s*(?P<t>.+)", re.I),
-    re.compile(r"\bnow:\s*(?P<t>.+)", re.I),
+    lazy_re.compile(r"\b(?:about|on the topic of|regarding|covering)\s+(?P<t>.+)", re.I),
+    lazy_re.compile(r"\b(?:post|tweet|caption|update|thread)\b[^:\n]{0,40}:\s*(?P<t>.+)", re.I),
+    lazy_re.compile(r"\bnow:\s*(?P<t>.+)", re.I),
     # "caption this photo of our new espresso machine"
-    re.compile(
+    lazy_re.compile(
         r"\bcaption\s+(?:this|that|the|our|my)\s+(?:photo|picture|pic|image|video|reel|shot)\s+of\s+(?P<t>.+)",
         re.I,
     ),
-    re.compile(r"\bfor\s+(?P<t>(?:launching|announcing|celebrating|introducing)\b.+)", re.I),
-    re.compile(r"\b(?:caption|post|tweet|update)s?\s+(?:for|on)\s+(?P<t>(?:our|my|the|a|an)\b.+)", re.I),
+    lazy_re.compile(r"\bfor\s+(?P<t>(?:launching|announcing|celebrating|introducing)\b.+)", re.I),
+    lazy_re.compile(r"\b(?:caption|post|tweet|update)s?\s+(?:for|on)\s+(?P<t>(?:our|my|the|a|an)\b.+)", re.I),
     # the gerund is the news: "launching our app", "celebrating 10k users" keep their verb
-    re.compile(
+    lazy_re.compile(
         r"\b(?P<t>(?:announcing|inviting|celebrating|introducing|launching|sharing|welcoming|thanking|"
         r"promoting|mocking|teasing|recapping)\b.+)",
         re.I,
     ),
     # "help me announce our Black Friday deal", "promote our webinar": what is announced
-    re.compile(
+    lazy_re.compile(
         r"\b(?:announce|promote|advertise|tease|celebrate|introduce)\s+(?P<t>(?:our|my|the|a|an)\b.+)", re.I
     ),
-    re.compile(r"\bthat\s+(?P<t>.+)", re.I),
+    lazy_re.compile(r"\bthat\s+(?P<t>.+)", re.I),
     # "tweet five lessons from our first year": what follows the post noun
-    re.compile(
+    lazy_re.compile(
         r"\b(?:post|tweet|caption|thread)\s+(?!(?:about|on|for|to|it|this|that|and|now)\b)(?P<t>\w.+)", re.I
     ),
     # "our sale ends Sunday, post it on linkedin friday": what comes before "post it"
-    re.compile(
+    lazy_re.compile(
         r"^(?P<t>[^,;]{4,}?),?\s+(?:and\s+)?(?:post|tweet|share|schedule|publish)\s+(?:it|this|that)\b", re.I
     ),
 )
 # A request that opens with a post noun asks for a post ("a witty caption for our new blend").
-_LEADING_POST_RE = re.compile(r"^\s*(?:an?\s+)?(?:[\w-]+\s+){0,2}(?:post|tweet|caption|thread)\b", re.I)
+_LEADING_POST_RE = lazy_re.compile(r"^\s*(?:an?\s+)?(?:[\w-]+\s+){0,2}(?:post|tweet|caption|thread)\b", re.I)
 # Where a topic ends: scheduling, tone, platform and call-to-action clauses.
-_TOPIC_ENDS = re.compile(
+_TOPIC_ENDS = lazy_re.compile(
     r"\s*(?:,(?!\d)|;|\band\s+(?:then\s+)?(?:schedule|post|publish|send|end|share)\b|\bthen\b|"
     r"\bkeep it\b|\bmake it\b|\bin an?\s+\w+\s+tone\b|\bwith hashtags\b|\bon the schedule\b|"
     r"\b(?:on|for|to)\s+(?:twitter|linkedin|instagram|facebook|x)\b|\bend with\b|\n|"
     r":?\s*\b(?:mention(?:ing)?|including|key points?|highlight(?:ing)?)\b|\s[-*\u2022]\s).*$",
     re.I | re.S,
 )
-_TRAILING_WORDS_RE = re.compile(r"(?:\s+(?:for|at|on|in|by|to|and|this|next|the))+\s*$", re.I)
-_CTA_RE = re.compile(r"\b(?:end|finish|close)\s+with:?\s*['\"]?(?P<cta>[^'\"\n]+?)['\"]?\s*$", re.I)
-_AUDIENCE_RE = re.compile(
+_TRAILING_WORDS_RE = lazy_re.compile(r"(?:\s+(?:for|at|on|in|by|to|and|this|next|the))+\s*$", re.I)
+_CTA_RE = lazy_re.compile(r"\b(?:end|finish|close)\s+with:?\s*['\"]?(?P<cta>[^'\"\n]+?)['\"]?\s*$", re.I)
+_AUDIENCE_RE = lazy_re.compile(
     r"\bfor\s+(?P<a>(?:CTOs?|CEOs?|founders|developers|engineers|marketers|"
     r"data \w+|[A-Z]{2,5}s))\b"
 )
 # "my orders table in postgres", "analyse the table sales in our database"
-_DB_TABLE_RE = re.compile(
+_DB_TABLE_RE = lazy_re.compile(
     r"\btable\s+[\"'`]?(?P<a>[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)?)[\"'`]?\s+(?:in|from|of)\s+(?:my\s+|our\s+|the\s+)?"
     r"(?:postgres(?:ql)?|database|db)\b"
     r"|\b(?:postgres(?:ql)?|database|db)\s+table\s+[\"'`]?(?P<b>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)"
@@ -230,14 +235,14 @@ _DB_TABLE_RE = re.compile(
     r"(?:postgres(?:ql)?|database|db)\b",
     re.I,
 )
-_DATASET_RE = re.compile(r"\b[\w.-]+\.(?:csv|xlsx|xls|json|parquet|tsv)\b", re.I)
+_DATASET_RE = lazy_re.compile(r"\b[\w.-]+\.(?:csv|xlsx|xls|json|parquet|tsv)\b", re.I)
 # Points a post must make, in the person's words: "mention X, Y and Z", "key points: ...", or a list.
-_POINTS_RE = re.compile(
+_POINTS_RE = lazy_re.compile(
     r"\b(?:mention(?:ing)?|include|including|cover(?:ing)?|key points?:?|highlight(?:ing)?)\s+"
     r"(?P<points>[^.;\n]+)",
     re.I,
 )
-_LIST_ITEM_RE = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+(?P<item>.+?)\s*$", re.M)
+_LIST_ITEM_RE = lazy_re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+(?P<item>.+?)\s*$", re.M)
 
 
 def _time_in(clause: str) -> str | None:
@@ -264,7 +269,7 @@ def key_points(request: str) -> list[str]:
 
 # A clause in a list of points that says how to write or send the post ("keep it casual",
 # "schedule it for Friday", "on LinkedIn"), not something the post says.
-_HOW_POINT = re.compile(
+_HOW_POINT = lazy_re.compile(
     r"^(?:and\s+)?(?:then\s+)?(?:(?:keep|make)\s+it|schedule|post\s+it|publish|send\s+it|share\s+it|"
     r"(?:end|finish|close)\s+with|(?:use|add|with)\s+(?:some\s+)?hashtags|in\s+an?\s+\w+\s+tone|"
     r"(?:on|for|to)\s+(?:twitter|linkedin|instagram|facebook|x)\b|please|thanks?)\b",
@@ -272,7 +277,7 @@ _HOW_POINT = re.compile(
 )
 
 
-_TONE_RE = re.compile(
+_TONE_RE = lazy_re.compile(
     r"\b(professional|casual|funny|humorous|formal|friendly|inspirational|bold|witty|enthusiastic|"
     r"excited|informative|playful|serious|upbeat|relaxed|lighthearted|light-hearted|"
     r"fun(?=\s+(?:tone|post|caption|tweet|one|version)\b|\s*[,.!]?\s*$)|(?<=\bit\s)fun)\b",
@@ -301,19 +306,19 @@ TONES = {
     "informative": "informative",
 }
 
-_PREFS_RE = re.compile(r"\b(my (preferences|settings)|preferences|settings)\b", re.I)
+_PREFS_RE = lazy_re.compile(r"\b(my (preferences|settings)|preferences|settings)\b", re.I)
 _ZONE_NAME = r"([A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2})"
-_TZ_SET_RE = re.compile(
+_TZ_SET_RE = lazy_re.compile(
     r"\b(?:(?:set|change|update|switch)\s+my\s+time\s?zone\s+to|my\s+time\s?zone\s+is)\s+" + _ZONE_NAME,
     re.I,
 )
-_TONE_PREF_RE = re.compile(
+_TONE_PREF_RE = lazy_re.compile(
     r"\b(?:i\s+prefer|i\s+like|i\s+want|always\s+use|use)\s+(?:a|an)?\s*([a-z]+)\s+tone\b"
     r"|\b(?:set|change)\s+my\s+(?:default\s+)?tone\s+to\s+(?:a|an)?\s*([a-z]+)\b",
     re.I,
 )
-_PLATFORM_PREF_RE = re.compile(r"\bmy\s+default\s+platform\s+(?:to|is)\s+(\w+)", re.I)
-_REMEMBER_RE = re.compile(r"\b(?:remember\s+that|custom\s+instructions?\s*:)\s+(.+)$", re.I)
+_PLATFORM_PREF_RE = lazy_re.compile(r"\bmy\s+default\s+platform\s+(?:to|is)\s+(\w+)", re.I)
+_REMEMBER_RE = lazy_re.compile(r"\b(?:remember\s+that|custom\s+instructions?\s*:)\s+(.+)$", re.I)
 
 
 def timezone_of(name: str | None) -> ZoneInfo:
@@ -388,12 +393,12 @@ def tone_of(word: str | None) -> str | None:
     return TONES.get((word or "").strip().lower())
 
 
-_PICTURE_OF = re.compile(
+_PICTURE_OF = lazy_re.compile(
     r"^(?:an?|the|this|our|my)\s+(?:photo|picture|pic|image|video|reel|shot|selfie)\s+of\s+", re.I
 )
 
 
-_PICTURE_AFTER = re.compile(r"(?<=\w)\s+(?:photo|picture|pic|image|video|reel|shot|selfie)s?$", re.I)
+_PICTURE_AFTER = lazy_re.compile(r"(?<=\w)\s+(?:photo|picture|pic|image|video|reel|shot|selfie)s?$", re.I)
 
 
 def _topic(text: str, time_text: str | None = None) -> str | None:
@@ -437,7 +442,7 @@ def _time_start(topic: str, time_text: str) -> int | None:
 _TIME_GLUE = frozenset(("at", "on", "next", "this", "the", "by", "in", "around", "am", "pm"))
 
 
-_CSV_LINE_RE = re.compile(r"^[^,;\t\n]+(?:([,;\t])[^,;\t\n]*)+$")
+_CSV_LINE_RE = lazy_re.compile(r"^[^,;\t\n]+(?:([,;\t])[^,;\t\n]*)+$")
 
 
 def _is_prose(line: str, sep: str) -> bool:
@@ -492,8 +497,8 @@ def _after_colon(line: str) -> tuple[str, str]:
 # "revenue by product: Widgets 1200, Gadgets 950 and Doohickeys 430": labelled numbers in a sentence.
 # A number as people write it in a sentence: "$1,200", "12.5%", "120k", "1.2m".
 _NUMBER = r"[-+]?[$€£]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[kKmM]\b)?%?"
-_PAIR_RE = re.compile(rf"^(?P<label>[A-Za-z][\w .&'/-]{{0,40}}?)\s*[:=]?\s+(?P<value>{_NUMBER})$")
-_BY_RE = re.compile(r"\b(?P<y>[a-z][\w-]*)\s+(?:by|per|for each)\s+(?P<x>[a-z][\w-]*)\b", re.I)
+_PAIR_RE = lazy_re.compile(rf"^(?P<label>[A-Za-z][\w .&'/-]{{0,40}}?)\s*[:=]?\s+(?P<value>{_NUMBER})$")
+_BY_RE = lazy_re.compile(r"\b(?P<y>[a-z][\w-]*)\s+(?:by|per|for each)\s+(?P<x>[a-z][\w-]*)\b", re.I)
 
 
 def _inline_pairs(text: str) -> tuple[str, str] | None:
@@ -563,10 +568,10 @@ def _plain_number(value: str) -> str:
 
 
 _PERIOD_LABEL = (
-    (re.compile(r"^q[1-4]$", re.I), "quarter"),
-    (re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*$", re.I), "day"),
-    (re.compile(r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*$", re.I), "month"),
-    (re.compile(r"^(?:19|20)\d\d$"), "year"),
+    (lazy_re.compile(r"^q[1-4]$", re.I), "quarter"),
+    (lazy_re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*$", re.I), "day"),
+    (lazy_re.compile(r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*$", re.I), "month"),
+    (lazy_re.compile(r"^(?:19|20)\d\d$"), "year"),
 )
 
 
@@ -581,15 +586,15 @@ def _label_name(labels: list[str]) -> str:
 # "Our followers went 120k, 125k, 131k, 140k over the last four months": numbers without labels,
 # apart by ", " (a comma without a space is a thousands separator), "and", "then", "to" or an arrow.
 _SERIES_SEP = r"(?:,\s+(?:and\s+|then\s+)?|\s+(?:and|then|to)\s+|\s*(?:->|→)\s*)"
-_SERIES_RE = re.compile(
+_SERIES_RE = lazy_re.compile(
     rf"(?<![\w:$€£.,])(?P<run>{_NUMBER}(?:{_SERIES_SEP}{_NUMBER}){{2,}})"
     r"(?![\w:]|\s*(?:am|pm|a\.m|p\.m)\b)",
     re.I,
 )
-_SERIES_SPLIT = re.compile(_SERIES_SEP, re.I)
+_SERIES_SPLIT = lazy_re.compile(_SERIES_SEP, re.I)
 # "over four months", "per week", "monthly": the period of each number ("this week" says none)
 _PERIODS = frozenset(("day", "week", "month", "quarter", "year"))
-_PERIOD_RE = re.compile(
+_PERIOD_RE = lazy_re.compile(
     r"\b(day|week|month|quarter|year)s\b|\b(?:per|a|each|every)\s+(day|week|month|quarter|year)\b"
     r"|\b(daily|weekly|monthly|quarterly|yearly)\b",
     re.I,
@@ -628,7 +633,7 @@ def _bare_series(text: str) -> tuple[str, str] | None:
 
 
 # What an attached file may hold to be read as a table (the chat sends CSV, JSON and text).
-_TABLE_FILE = re.compile(r"\.(?:csv|tsv|json|txt)$", re.IGNORECASE)
+_TABLE_FILE = lazy_re.compile(r"\.(?:csv|tsv|json|txt)$", re.IGNORECASE)
 _TABLE_TYPES = ("text/", "application/json", "application/csv")
 
 
@@ -665,7 +670,7 @@ _SHORTHAND = {
     "li": "linkedin",
     "mon-fri": "monday to friday",
 }
-_SHORTHAND_RE = re.compile(
+_SHORTHAND_RE = lazy_re.compile(
     r"(?<![\w/.-])(?:" + "|".join(re.escape(k) for k in _SHORTHAND) + r")(?![\w/-])", re.I
 )
 
@@ -846,13 +851,13 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
 
 
 # A day the post talks about ("ends Sunday", "until Friday", "starts on Monday"), not its send time.
-_CONTENT_TIME_RE = re.compile(
+_CONTENT_TIME_RE = lazy_re.compile(
     r"\b(?:ends?|ending|until|till|through|thru|starts?|starting|opens?|closes?|due|deadline|runs)\s+"
     r"(?:on\s+|at\s+|this\s+|next\s+)?(?:mon|tue|wed|thu|fri|sat|sun|tomorrow|tonight|\d)",
     re.I,
 )
 # A clause after a post's topic that says how to do it, not what to say.
-_HOW_CLAUSE = re.compile(
+_HOW_CLAUSE = lazy_re.compile(
     r"^(?:and\s+)?(?:then\s+)?(?:(?:schedule|post|publish|send|share|queue|keep|make|use|add|end|finish|close|"
     r"mention|include|including|highlight|in|with|on|for|to|at|by|tone|please|thanks|maybe|perhaps|ideally|"
     r"preferably|around)\b)",
