@@ -221,6 +221,34 @@ def with_custom_skill(suite: Any, user: str, workflow: bool = True) -> None:
     rt.set_resource(f"u/{user}/skills/standup", value, resource_type="openanalyst_skill")
 
 
+INVENTORY_SCRIPT = '''"""Count what is left in stock."""
+
+
+def main(warehouse: str = "Lisbon") -> dict:
+    """Units in stock per product at `warehouse`.
+
+    Args:
+        warehouse: which warehouse to count.
+    """
+    return {"warehouse": warehouse, "in_stock": {"mugs": 120, "t-shirts": 45}}
+'''
+
+
+def with_inventory_script(suite: Any, user: str) -> None:
+    """The person's own script `stock_count` (created through Windmill's API), runnable as it is."""
+    rt = suite.runtime
+    rt.client.post(
+        f"{rt.api}/scripts/create",
+        json={
+            "path": f"u/{user}/scripts/stock_count",
+            "summary": "Stock count",
+            "description": "Units in stock per product",
+            "content": INVENTORY_SCRIPT,
+            "language": "python3",
+        },
+    ).raise_for_status()
+
+
 def with_custom_skill_without_workflow(suite: Any, user: str) -> None:
     with_custom_skill(suite, user, workflow=False)
 
@@ -979,6 +1007,21 @@ CASES: list[Case] = [
                 "script_path": "u/{user}/scripts/analytics_report",
             },
         ),
+    ),
+    Case(
+        "b_run_my_script_now",
+        "WORKFLOW_BUILDER",
+        "Run my stock count script now",
+        [no_question, says("Ran your script", "/scripts/stock_count", "Lisbon", "120")],
+        model=r.build("run_now", {"target": "stock count"}),
+        setup=with_inventory_script,
+    ),
+    Case(
+        "b_run_with_nothing_to_analyse",
+        "WORKFLOW_BUILDER",
+        "run my analytics_report script now",
+        [says("analytics_report", "paste them"), never_says("Traceback", "stack", "was not successful")],
+        model=r.build("run_now", {"target": "analytics_report"}),
     ),
     Case(
         "b_script_url",

@@ -223,8 +223,11 @@ class JobFailed(RuntimeError):
         super().__init__(str(detail.get("message") or f"the job ended without a result ({job_id})"))
 
 
-def run_script_and_wait(path: str, args: dict[str, Any], job_id: str, timeout_s: float) -> Any:
-    """Run the script `path` as a child of this job, with the id `job_id`, and return its result.
+def run_script_and_wait(
+    path: str, args: dict[str, Any], job_id: str, timeout_s: float, is_flow: bool = False
+) -> Any:
+    """Run the script (or, `is_flow`, the flow) `path` as a child of this job, with the id
+    `job_id`, and return its result.
 
     One request that Windmill's server answers when the job ends: `run_wait_result` checks for the
     result every 50 ms for its first 2 s, then every 200 ms, and cancels the job if the caller goes
@@ -235,7 +238,7 @@ def run_script_and_wait(path: str, args: dict[str, Any], job_id: str, timeout_s:
     params = {"job_id": job_id}
     if os.environ.get("WM_JOB_ID"):
         params["parent_job"] = os.environ["WM_JOB_ID"]
-    url = f"/w/{workspace()}/jobs/run_wait_result/p/{_p(path)}"
+    url = f"/w/{workspace()}/jobs/run_wait_result/{'f' if is_flow else 'p'}/{_p(path)}"
     try:
         resp = _client().post(url, params=params, json=args, timeout=timeout_s)
     except httpx.HTTPError as exc:
