@@ -235,18 +235,29 @@ def main(warehouse: str = "Lisbon") -> dict:
 
 
 def with_inventory_script(suite: Any, user: str) -> None:
-    """The person's own script `stock_count` (created through Windmill's API), runnable as it is."""
+    """The person's own script `stock_count`, saved through Windmill's API to run as them (a member,
+    as the builder saves their items), and one `anyone_count` that runs as whoever starts it."""
     rt = suite.runtime
+    email = f"{user}@people.openanalyst.invalid"
     rt.client.post(
-        f"{rt.api}/scripts/create",
-        json={
-            "path": f"u/{user}/scripts/stock_count",
-            "summary": "Stock count",
-            "description": "Units in stock per product",
-            "content": INVENTORY_SCRIPT,
-            "language": "python3",
-        },
+        f"{rt.api}/workspaces/add_user",
+        json={"email": email, "username": user, "is_admin": False, "operator": False},
     ).raise_for_status()
+    for name, identity in (
+        ("stock_count", {"on_behalf_of_email": email, "preserve_on_behalf_of": True}),
+        ("anyone_count", {}),
+    ):
+        rt.client.post(
+            f"{rt.api}/scripts/create",
+            json={
+                "path": f"u/{user}/scripts/{name}",
+                "summary": "Stock count",
+                "description": "Units in stock per product",
+                "content": INVENTORY_SCRIPT,
+                "language": "python3",
+                **identity,
+            },
+        ).raise_for_status()
 
 
 def with_custom_skill_without_workflow(suite: Any, user: str) -> None:
@@ -1014,6 +1025,14 @@ CASES: list[Case] = [
         "Run my stock count script now",
         [no_question, says("Ran your script", "/scripts/stock_count", "Lisbon", "120")],
         model=r.build("run_now", {"target": "stock count"}),
+        setup=with_inventory_script,
+    ),
+    Case(
+        "b_run_code_that_runs_as_anyone",
+        "WORKFLOW_BUILDER",
+        "run my anyone_count script now",
+        [says("anyone_count", "runs as whoever starts it"), never_says("Ran your script", "120")],
+        model=r.build("run_now", {"target": "anyone_count"}),
         setup=with_inventory_script,
     ),
     Case(
