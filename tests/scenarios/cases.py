@@ -180,13 +180,27 @@ def main(notes: str) -> dict:
 '''
 
 
-def with_custom_skill(suite: Any, user: str, workflow: bool = True) -> None:
-    """The person's own skill `standup`, calling their own script (created through Windmill's API)."""
+def as_member(rt: Any, user: str) -> dict[str, Any]:
+    """The person as a member of the workspace (added once), and the fields that make an item they
+    own run as them (what lib/builder/owner.py sets on the builder's items)."""
+    email = f"{user}@people.openanalyst.invalid"
+    if rt.client.get(f"{rt.api}/users/whois/{user}").status_code == 404:
+        rt.client.post(
+            f"{rt.api}/workspaces/add_user",
+            json={"email": email, "username": user, "is_admin": False, "operator": False},
+        ).raise_for_status()
+    return {"on_behalf_of_email": email, "preserve_on_behalf_of": True}
+
+
+def with_custom_skill(suite: Any, user: str, workflow: bool = True, runs_as_them: bool = True) -> None:
+    """The person's own skill `standup`, calling their own script (created through Windmill's API,
+    running as them: a member, as the builder saves their items)."""
     rt = suite.runtime
     script = f"u/{user}/scripts/standup_notes"
     rt.client.post(
         f"{rt.api}/scripts/create",
         json={
+            **(as_member(rt, user) if runs_as_them else {}),
             "path": script,
             "summary": "Standup notes",
             "description": "Turn bullet notes into a standup update",
@@ -238,15 +252,7 @@ def with_inventory_script(suite: Any, user: str) -> None:
     """The person's own script `stock_count`, saved through Windmill's API to run as them (a member,
     as the builder saves their items), and one `anyone_count` that runs as whoever starts it."""
     rt = suite.runtime
-    email = f"{user}@people.openanalyst.invalid"
-    rt.client.post(
-        f"{rt.api}/workspaces/add_user",
-        json={"email": email, "username": user, "is_admin": False, "operator": False},
-    ).raise_for_status()
-    for name, identity in (
-        ("stock_count", {"on_behalf_of_email": email, "preserve_on_behalf_of": True}),
-        ("anyone_count", {}),
-    ):
+    for name, identity in (("stock_count", as_member(rt, user)), ("anyone_count", {})):
         rt.client.post(
             f"{rt.api}/scripts/create",
             json={
@@ -258,6 +264,11 @@ def with_inventory_script(suite: Any, user: str) -> None:
                 **identity,
             },
         ).raise_for_status()
+
+
+def with_custom_skill_running_as_anyone(suite: Any, user: str) -> None:
+    """The same skill, its script saved without an identity: it would run as whoever starts it."""
+    with_custom_skill(suite, user, runs_as_them=False)
 
 
 def with_custom_skill_without_workflow(suite: Any, user: str) -> None:
@@ -1185,6 +1196,17 @@ CASES: list[Case] = [
                 "u/{user}/scripts/standup_notes",
                 {"notes": "fixed the login bug, reviewed PR 42, started on billing export"},
             ),
+            required=("update",),
+        ),
+    ),
+    Case(
+        "c_skill_code_runs_as_anyone",
+        "CUSTOM",
+        "standup update: fixed the login bug, reviewed PR 42",
+        [says("runs as whoever starts it", "standup_notes"), never_says("Standup update:")],
+        setup=with_custom_skill_running_as_anyone,
+        model=r.steps(
+            ("format", "u/{user}/scripts/standup_notes", {"notes": "fixed the login bug, reviewed PR 42"}),
             required=("update",),
         ),
     ),

@@ -43,16 +43,7 @@ def main(user_id: str, target: str, args: dict | None = None) -> dict[str, Any]:
             f"`{found.path}` needs {', '.join(missing)} to run, which I cannot pass from the chat yet: "
             "run it from its page in Windmill, where its form asks for them."
         )
-    # The platform's flow runs as the admin, and a job of an item that names no identity runs as
-    # whoever starts it: only what runs as the person (the builder's items do, lib/builder/owner)
-    # is started from here, never the person's code with the platform's rights.
-    item = windmill_rest.get("flow" if found.is_flow else "script", found.path) or {}
-    if item.get("on_behalf_of_email") != owner.member_email(user_id):
-        raise BuildError(
-            f"`{found.path}` runs as whoever starts it, and I start jobs with the platform's rights, so "
-            "I only run your items that run as you (the ones I create for you do): run it from its page "
-            "in Windmill, or ask me to create it."
-        )
+    owner.ensure_runs_as_owner(found.path, found.is_flow)  # never the person's code as the admin
     job_id = str(uuid.uuid4())
     try:
         result = windmill_rest.run_script_and_wait(found.path, args or {}, job_id, TIMEOUT_S, found.is_flow)
