@@ -92,3 +92,24 @@ def test_a_browser_timezone_is_carried_when_real_and_dropped_otherwise() -> None
         parsed = protocol.parse_frame(frame(payload={"content": "hi", "timezone": junk}))
         assert parsed.payload.timezone is None, junk
     assert protocol.parse_frame(frame(payload={"content": "hi"})).payload.timezone is None
+
+
+def test_a_frame_of_a_known_type_validates_as_the_union_would() -> None:
+    """A step validates the one frame it pushes with that frame's model (building the union's eleven
+    validators cost every step process ~10 ms): same frame, same errors."""
+    assert set(protocol.FRAME_MODELS) == set(protocol.MessageType.__args__)
+    progress = {
+        "type": "TASK_PROGRESS",
+        "userId": "user_123",
+        "sessionId": "sess_abc",
+        "messageId": "msg_1",
+        "timestamp": 1,
+        "payload": {"jobId": "j", "step": "plan", "percent": 40, "message": "Planning"},
+    }
+    one = protocol.parse_frame_of("TASK_PROGRESS", progress)
+    assert isinstance(one, protocol.TaskProgress)
+    assert one == protocol.parse_frame_obj(progress)
+    with pytest.raises(ValidationError, match="percent"):
+        protocol.parse_frame_of("TASK_PROGRESS", {**progress, "payload": {"step": "plan", "percent": "x"}})
+    with pytest.raises(ValidationError):  # a type that is not the frame's: the union's answer
+        protocol.parse_frame_of("TASK_COMPLETE", progress | {"type": "NOPE"})

@@ -90,7 +90,7 @@
     (attachments || []).forEach((name) => {
       const chip = document.createElement("span");
       chip.className = "chip file";
-      chip.textContent = "📎 " + name;
+      chip.textContent = name;
       li.appendChild(chip);
     });
     return li;
@@ -557,7 +557,7 @@
       const data = String(reader.result).split(",", 2)[1] || "";
       state.attachment = { name: file.name, contentType: file.type || "text/plain", data };
       chip.classList.remove("too-big");
-      chip.querySelector("span").textContent = `📎 ${file.name} (${(file.size / 1024).toFixed(1)} KB) goes with your next message`;
+      chip.querySelector("span").textContent = `${file.name} (${(file.size / 1024).toFixed(1)} KB) goes with your next message`;
     };
     reader.readAsDataURL(file);
   });

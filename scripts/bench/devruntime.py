@@ -84,6 +84,8 @@ def main() -> int:
             "WM_BASE_URL": server.base_url,
             "WM_TOKEN": settings.token,
             "WM_WORKSPACE": settings.workspace,
+            # The worker's cache the jobs get (the compiled embedding table): the same in both.
+            "OPENANALYST_CACHE_DIR": str(settings.worker_cache_dir),
         }
         seen: set[str] = set()
         for job in steps:

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -214,6 +215,11 @@ def resource_json(path: str, file: Path) -> str:
             "value": doc.get("value"),
             "description": doc.get("description") or "",
             "resource_type": doc.get("resource_type", "any"),
+            # Windmill stamps edited_at on every create and update; a file's is when it changed, so
+            # an unchanged resource keeps it across restarts (and stays unwritten, see Store.put_json)
+            "edited_at": datetime.fromtimestamp(st.st_mtime, UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
         }
         text = json.dumps(item)
         if cached is not None:

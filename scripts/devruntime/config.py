@@ -54,10 +54,11 @@ class Settings:
     # Settings the bundle's scripts read; never the operator token or other dev runtime settings.
     passthrough_names: tuple[str, ...] = (
         "PATH", "HOME", "LANG", "TZ", "CI",
-        "OPENANALYST_ANTHROPIC_BASE_URL", "OPENANALYST_DB_APP_ROLE", "OPENANALYST_DB_OWNER_ROLE",
-        "OPENANALYST_DB_SCHEMA", "OPENANALYST_EMBEDDINGS", "OPENANALYST_EMBED_CACHE", "OPENANALYST_HUB_URL",
-        "OPENANALYST_JUDGE_MODEL", "OPENANALYST_LOG_LEVEL", "OPENANALYST_MODEL_MAX_RETRIES",
-        "OPENANALYST_MODEL_TIMEOUT_S", "OPENANALYST_OFFLINE", "OPENANALYST_PLANNER_MODEL",
+        "OPENANALYST_ANTHROPIC_BASE_URL", "OPENANALYST_CACHE_DIR", "OPENANALYST_DB_APP_ROLE",
+        "OPENANALYST_DB_OWNER_ROLE", "OPENANALYST_DB_SCHEMA", "OPENANALYST_EMBEDDINGS",
+        "OPENANALYST_EMBED_CACHE", "OPENANALYST_HUB_URL", "OPENANALYST_JUDGE_MODEL", "OPENANALYST_LOG_LEVEL",
+        "OPENANALYST_MODEL_MAX_RETRIES", "OPENANALYST_MODEL_TIMEOUT_S", "OPENANALYST_OFFLINE",
+        "OPENANALYST_PLANNER_MODEL",
         "OPENANALYST_PUSH_TIMEOUT_S", "OPENANALYST_RESEARCHER_MODEL", "OPENANALYST_SQLITE_PATH",
         "OPENANALYST_WRITER_MODEL",
     )  # fmt: skip
@@ -72,6 +73,12 @@ class Settings:
     def person_store(self, username: str) -> Path:
         """The embedded store a non-admin user's jobs get: theirs alone, beside the runtime's state."""
         return self.db_path.with_name(self.db_path.stem + ".people") / f"{username}.sqlite3"
+
+    @property
+    def worker_cache_dir(self) -> Path:
+        """What a Windmill worker's /tmp/windmill/cache/ is to its jobs: a folder that outlives
+        them (the bundle keeps the compiled embedding table there), beside the runtime's state."""
+        return self.db_path.resolve().parent / "worker-cache"
 
     @property
     def store_sqlite_path(self) -> Path:

@@ -16,6 +16,7 @@ from typing import Any
 
 from scripts.devruntime.bundle import ScriptSource
 from scripts.devruntime.config import REPO_ROOT, Settings
+from scripts.devruntime.lockenv import LockEnvironments, lock_of
 
 
 @dataclass
@@ -31,6 +32,8 @@ def job_env(settings: Settings, env: dict[str, str]) -> dict[str, str]:
     # bundle's store opens SQLite here. A Windmill worker names none (its job directory is
     # deleted after every job), and there the store needs the resource f/openanalyst/db.
     out.setdefault("OPENANALYST_SQLITE_PATH", str(settings.store_sqlite_path))
+    # The worker's cache folder (f.openanalyst.lib.skills.table_cache), kept across jobs.
+    out.setdefault("OPENANALYST_CACHE_DIR", str(settings.worker_cache_dir))
     roots = [str(REPO_ROOT), *(str(r) for r in settings.script_roots)]
     out["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(roots))
     out["PYTHONUNBUFFERED"] = "1"
@@ -43,7 +46,8 @@ class Executor:
     """Runs each job in a process of its own and streams its output as the job's logs.
 
     Fork mode (default): a warm fork server forks the job's process, skipping interpreter start
-    and common imports. Plain mode: `python -m scripts.devruntime.runner` per job.
+    and common imports. Plain mode: `python -m scripts.devruntime.runner` per job, with only the
+    packages of the script's `.script.lock` importable, as on a worker (`lockenv`).
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -54,6 +58,7 @@ class Executor:
         self._fork_reader: asyncio.Task[None] | None = None
         self._fork_lock = asyncio.Lock()
         self._tmp = Path(tempfile.mkdtemp(prefix="devruntime-jobs-"))
+        self._locks = LockEnvironments(self._tmp / "packages")
 
     async def run(
         self,
@@ -90,13 +95,28 @@ class Executor:
             parts = source.path.split("/")
             if len(parts) >= 3 and all(p.isidentifier() for p in parts):
                 spec["module_name"] = ".".join(parts)
+        packages = await self._lock_packages(source)
+        if packages is not None:
+            spec["lock_only"] = True
         (workdir / "job.json").write_text(json.dumps(spec), encoding="utf-8")
         env = job_env(self.settings, env)
+        if packages:
+            env["PYTHONPATH"] = os.pathsep.join([env["PYTHONPATH"], *packages])
         try:
             return await self._launch(job_id, workdir, env, on_log, timeout)
         finally:
             self._pids.pop(job_id, None)
             shutil.rmtree(workdir, ignore_errors=True)
+
+    async def _lock_packages(self, source: ScriptSource) -> list[str] | None:
+        """A fresh interpreter imports only the packages of the script's `.script.lock`, as on a
+        worker (`lockenv`); None: the whole environment (forked jobs, scripts without a lock)."""
+        if self.settings.fork or source.file is None:
+            return None
+        lock = lock_of(source.file)
+        if lock is None:
+            return None
+        return await asyncio.to_thread(self._locks.paths, lock.read_text(encoding="utf-8"))
 
     async def _launch(
         self,

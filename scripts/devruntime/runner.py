@@ -3,7 +3,8 @@
 Usage: python -m scripts.devruntime.runner <job.json>
 job.json = {"module": dotted name or null, "file": path or null, "content": code or null,
             "module_name": the dotted name a file runs as (its Windmill path) or null,
-            "args": {...}, "result_path": where to write the JSON result}
+            "args": {...}, "result_path": where to write the JSON result,
+            "lock_only": true when PYTHONPATH names the script's lock's packages (`lockenv`)}
 It imports the script, calls main(**args) with the arguments main() declares (as Windmill's
 Python wrapper does), and writes the result, or {"error": {message, name, stack}}, as JSON.
 Everything the script prints goes to stdout/stderr, which become the job's logs.
@@ -18,6 +19,7 @@ import importlib.util
 import inspect
 import json
 import math
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -125,8 +127,19 @@ def _dump(value: Any) -> str:
     return json.dumps(_clean(value), default=str, separators=(",", ":"))
 
 
+def _only_pythonpath_packages() -> None:
+    """Forget the environment's site-packages: the job's packages are the PYTHONPATH folders of
+    its lock, as a worker's are (`lockenv`)."""
+    import site
+
+    installed = {os.path.realpath(p) for p in site.getsitepackages()}
+    sys.path[:] = [p for p in sys.path if os.path.realpath(p) not in installed]
+
+
 def run(spec: dict[str, Any]) -> int:
     result_path = Path(spec["result_path"])
+    if spec.get("lock_only"):
+        _only_pythonpath_packages()
     # After the path finders: scripts on disk import as files, the others come from the workspace.
     sys.meta_path.append(WorkspaceImporter())
     try:

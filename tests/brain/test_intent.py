@@ -321,13 +321,48 @@ def test_a_sentence_with_a_comma_before_the_table_is_not_its_header():
         ),
         (
             "Here's our weekly signups: mon 120, tue 135, wed 128, thu 160. What's the trend?",
-            "label,weekly signups\nmon,120\ntue,135\nwed,128\nthu,160",
+            "day,weekly signups\nmon,120\ntue,135\nwed,128\nthu,160",
+        ),
+        # quarters are named quarters, and a chart's own words are no measure
+        (
+            "Can you make a bar chart: Q1 12000, Q2 15500, Q3 14200, Q4 19800",
+            "quarter,value\nQ1,12000\nQ2,15500\nQ3,14200\nQ4,19800",
+        ),
+        # numbers without labels: numbered periods, "120k" as a number, "10,200" one number
+        (
+            "Our followers went 120k, 125k, 131k, 140k over the last four months. Is that good growth?",
+            "month,followers\nmonth 1,120000\nmonth 2,125000\nmonth 3,131000\nmonth 4,140000",
+        ),
+        (
+            "monthly revenue was 10,200 then 11,900 then 12,400 and 13,100, are we on track?",
+            "month,monthly revenue\nmonth 1,10200\nmonth 2,11900\nmonth 3,12400\nmonth 4,13100",
+        ),
+        (
+            "we get 300, 320, 310 visits per day",
+            "day,visits\nday 1,300\nday 2,320\nday 3,310",
+        ),
+        # labelled numbers with no colon before them
+        (
+            "Revenue Jan 1.2m, Feb 1.35m, Mar 1.1m. Why did March drop?",
+            "month,revenue\nJan,1200000\nFeb,1350000\nMar,1100000",
+        ),
+        ("compare North 120, South 95 and East 130", "label,value\nNorth,120\nSouth,95\nEast,130"),
+        (
+            "signups went 40 -> 55 -> 61 -> 58 this week",
+            "point,signups\npoint 1,40\npoint 2,55\npoint 3,61\npoint 4,58",
         ),
     ],
 )
 def test_data_written_in_the_request_is_read_as_a_table(text, data):
     found = intent.extract(text, "UTC", NOW)
     assert found.name == "analyze" and found.entities.extra["data"] == data
+
+
+@pytest.mark.parametrize(
+    "text", ["Post on twitter at 8, 12 and 6 about our sale", "remind me at 5, 6, 7 tomorrow"]
+)
+def test_times_in_a_row_are_no_series(text):
+    assert "data" not in intent.extract(text, "UTC", NOW).entities.extra
 
 
 def test_labelled_numbers_in_a_post_request_stay_the_posts_words():
@@ -454,7 +489,7 @@ def test_which_post_did_best_is_a_question_about_their_posts():
     [
         ("Draft 3 tweets about our summer sale", 3, "our summer sale"),
         ("give me two versions of a LinkedIn post about our new office", 2, "our new office"),
-        ("Draft three captions for our beach photo on instagram", 3, "our beach photo"),
+        ("Draft three captions for our beach photo on instagram", 3, "our beach"),
         ("Write a post about 5 tips for remote work", None, "5 tips for remote work"),
     ],
 )
@@ -527,3 +562,109 @@ def test_a_send_time_beside_a_day_the_post_tells_is_the_send_time():
 def test_turn_this_into_a_tweet_keeps_the_persons_words():
     found = intent.extract("Turn this into a tweet: Revenue grew 25% this quarter.", "UTC", NOW)
     assert (found.name, found.entities.extra["text"]) == ("create_post", "Revenue grew 25% this quarter.")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("What did I post last week?", "status"),
+        ("what have we shared on linkedin this month?", "status"),
+        ("show me my recent posts", "status"),
+        ("write a post like my last posts about hiring", "create_post"),
+    ],
+)
+def test_a_question_about_past_posts_is_no_new_post(text, name):
+    found = intent.extract(text, "UTC", NOW)
+    assert found.name == name
+    assert (found.entities.extra.get("about") == "posts") == (name == "status")
+
+
+@pytest.mark.parametrize(
+    ("text", "topic", "tone"),
+    [
+        (
+            "make an instagram caption for our team offsite photo, fun tone, with emojis",
+            "our team offsite",
+            "casual",
+        ),
+        ("tweet about our launch, make it fun", "our launch", "casual"),
+        ("Write a post about the fun run we organised", "the fun run we organised", None),
+    ],
+)
+def test_a_fun_tone_is_a_tone_and_a_photo_is_what_the_caption_goes_with(text, topic, tone):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.entities.topic, found.entities.extra.get("tone")) == (topic, tone)
+    assert not found.entities.extra.get("points"), found.entities.extra  # "fun tone" is no point to make
+
+
+@pytest.mark.parametrize(
+    ("text", "platform", "topic", "time"),
+    [
+        (
+            "can u post smth on fb tmrw morning about our opening hours changing to 9-5",
+            "facebook",
+            "our opening hours changing to 9-5",
+            "2026-11-22T09:00:00+00:00",
+        ),
+        # "for <time>" after the topic is when it goes out, not part of what it says
+        (
+            "pls draft an ig caption abt our new menu for tmrw at 9",
+            "instagram",
+            "our new menu",
+            "2026-11-22T09:00:00+00:00",
+        ),
+        ("Write a post about our webinar tomorrow at 3pm", None, "our webinar tomorrow at 3pm", None),
+    ],
+)
+def test_chat_shorthand_is_read_as_the_words_it_stands_for(text, platform, topic, time):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.entities.platform, found.entities.topic) == (platform, topic)
+    assert found.entities.time == time
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "topic", "extra"),
+    [
+        # what is announced is the topic; "Friday" in "Black Friday" is no send time, "10am Friday" is
+        (
+            "Can you help me announce our Black Friday deal on Twitter and LinkedIn at 10am Friday?",
+            "create_and_schedule",
+            "our Black Friday deal",
+            {"platforms": ["twitter", "linkedin"]},
+        ),
+        # "maybe wednesday 11am" after the question says when, not what the post says
+        (
+            "could you write something for linkedin about our 10 year anniversary? maybe wednesday 11am",
+            "create_and_schedule",
+            "our 10 year anniversary",
+            {},
+        ),
+        (
+            "Tweet: Our doors open at 8am tomorrow!",
+            "create_post",
+            None,
+            {"text": "Our doors open at 8am tomorrow!"},
+        ),
+        ("how many posts did I schedule this month?", "manage_posts", None, {"about": "scheduled"}),
+        ("delete the schedule for my weekly report", "manage_posts", None, {"about": "remove"}),
+    ],
+)
+def test_what_people_ask_of_their_posts_is_read_as_meant(text, name, topic, extra):
+    found = intent.extract(text, "UTC", NOW)
+    assert found.name == name
+    if topic:
+        assert found.entities.topic == topic
+    assert {k: found.entities.extra.get(k) for k in extra} == extra
+    assert not found.entities.extra.get("points")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Give me a weekly report of my tasks every Monday", "build_schedule"),
+        ("give me a post about our weekly newsletter", "create_post"),
+        ("what did you do for me recently?", "status"),
+    ],
+)
+def test_a_report_given_every_week_is_a_schedule_and_a_past_question_is_not(text, name):
+    assert intent.extract(text, "UTC", NOW).name == name

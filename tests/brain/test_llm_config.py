@@ -55,7 +55,9 @@ def test_no_key_or_no_model_id_means_offline_with_the_reason(offline_env, monkey
 def test_claude_is_configured_for_caching_retries_and_the_base_url(model_env, monkeypatch):
     monkeypatch.setenv("OPENANALYST_ANTHROPIC_BASE_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("OPENANALYST_MODEL_MAX_RETRIES", "4")
-    model = llm.claude(llm.load_config(), "judge", ["skill context"])
+    import f.openanalyst.lib.ai.agents as agents  # agno: only the steps that call a model import it
+
+    model = agents.claude(llm.load_config(), "judge", ["skill context"])
     assert model.id == "claude-haiku-5-5" and model.cache_system_prompt is True
     assert model.client_params == {"max_retries": 4, "base_url": "http://127.0.0.1:9"}
     assert [b.text for b in model.system_prompt_blocks] == ["skill context"] and model.system_prompt_blocks[

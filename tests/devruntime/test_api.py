@@ -134,6 +134,17 @@ def test_resources_and_variables(dev_runtime: DevRuntime) -> None:
     }
     listed = client.get(f"{api}/resources/list", params={"resource_type": "openanalyst_llm"}).json()
     assert [r["path"] for r in listed if r["path"].startswith("u/admin/")] == ["u/admin/llm"]
+    # As Windmill's list_resources: no values (`null::JSONB as value`), each row's edit time.
+    mine = [r for r in listed if r["path"] == "u/admin/llm"]
+    assert mine[0]["value"] is None and mine[0]["edited_at"].endswith("Z")
+    before = mine[0]["edited_at"]
+    time.sleep(0.002)
+    dev_runtime.set_resource("u/admin/llm", {"api_key": "k", "model": "m"}, "openanalyst_llm")
+    relisted = client.get(f"{api}/resources/list", params={"resource_type": "openanalyst_llm"}).json()
+    assert next(r for r in relisted if r["path"] == "u/admin/llm")["edited_at"] > before
+    dev_runtime.set_resource(
+        "u/admin/llm", {"api_key": "$var:u/admin/token_var", "model": "m"}, "openanalyst_llm"
+    )
     by_prefix = client.get(f"{api}/resources/list", params={"path_start": "u/admin/o"}).json()
     assert [r["path"] for r in by_prefix] == ["u/admin/other"]
     dev_runtime.set_variable("u/admin/token_var", "tv2")

@@ -433,3 +433,40 @@ def test_windmill_shows_the_report_and_the_chat_still_gets_its_charts(windmill, 
     assert answer.count("](data:image/png;base64,") == 3
     assert "![scatter chart of y1 against x1 (11 points)](data:image/png;base64," in answer
     assert "*Distribution of the numeric columns*" in answer
+
+
+@pytest.mark.parametrize("days", [2, 3, 5, 7, 10, 31, 120])
+def test_a_date_axis_of_whole_dates_never_shows_hours(days):
+    """Five daily visitor counts were drawn 'Nov-02 12:00 Nov-03 12:00 ...', the labels touching at
+    chat size: a day is the finest tick of whole dates, and no two ticks say the same thing."""
+    import datetime as dt
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    moments = [dt.datetime(2026, 11, 2) + dt.timedelta(days=i) for i in range(days)]
+    fig, ax = plt.subplots(figsize=generate_report.FIGSIZE)
+    ax.plot(moments, range(days))
+    locator = generate_report._date_locator(moments)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    plt.close(fig)
+    assert 2 <= len(labels) <= 8, labels
+    assert not any(":" in label for label in labels), labels
+    assert len(set(labels)) == len(labels), labels
+
+
+def test_which_day_of_the_week_is_answered_by_weekday_with_its_chart_first(windmill):
+    data = "date,signups\n2026-11-02,40\n2026-11-03,52\n2026-11-04,38\n2026-11-09,44\n"
+    data += "2026-11-10,61\n2026-11-11,35"
+    out = _report(data=data, question="Which day of the week gets the most signups?")
+    assert "highest on Tuesdays and lowest on Wednesdays" in out["markdown"], out["markdown"]
+    assert "Tuesday 56.5 (2 days)" in out["markdown"] and "Monday 42 (2 days)" in out["markdown"]
+    assert out["charts"][0]["title"] == "average signups by weekday", out["charts"]
+    plain = _report(data=data, question="How are signups going?")  # not asked by weekday: no such chart
+    assert "Tuesdays" not in plain["markdown"] and len(plain["charts"]) == len(out["charts"]) - 1

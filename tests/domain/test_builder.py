@@ -484,3 +484,9 @@ def test_model_code_is_created_only_typed_and_locked(windmill):
 def test_a_persons_own_code_is_locked_by_windmill_at_deploy(windmill):
     create_script.main("alice", "weekly_digest", SCRIPT)
     assert "lock" not in windmill.items["script"]["u/alice/scripts/weekly_digest"]
+
+
+def test_a_summary_or_recap_on_a_schedule_is_the_persons_analytics_report(windmill):
+    out = create_schedule.main("alice", "friday_summary", "every friday at 5pm", "summary")
+    schedule = windmill.items["schedule"][out["schedule_path"]]
+    assert schedule["script_path"] == "u/alice/scripts/analytics_report"

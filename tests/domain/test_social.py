@@ -130,6 +130,14 @@ def test_news_said_by_us_opens_the_post_and_hashtags_skip_the_verb():
     assert create_post.suggest_hashtags("hitting 10k users", 2) == ["10kUsers", "Users"]
 
 
+def test_an_announcement_opens_with_the_news_and_tags_the_name_whole():
+    topic = "announcing that Maria Lopez joined us as head of design"
+    tags = create_post.suggest_hashtags(topic, 3)
+    assert "MariaLopez" in tags and not {"That", "Joined", "Maria", "Lopez"} & set(tags), tags
+    post = create_post.offline_post("linkedin", topic, "professional", tags, None)
+    assert post.startswith("Maria Lopez joined us as head of design."), post
+
+
 def test_model_written_post(windmill):
     with_model(windmill)
     text = (
@@ -337,3 +345,15 @@ def test_news_is_said_as_news_and_closed_with_an_invitation(windmill, platform):
     assert post.startswith("Our shop closes early for the holidays") or "our shop closes early" in post
     assert "noise" not in post and "heading next" not in post and "change you've noticed" not in post
     assert post.count("Tell us") <= 1
+
+
+def test_news_without_its_verb_is_said_whole_and_tagged_by_its_subject():
+    topic = "our opening hours changing to 9-5"
+    post = create_post.offline_post(
+        "facebook", topic, "professional", create_post.suggest_hashtags(topic, 2), None
+    )
+    assert post.startswith("Our opening hours are changing to 9-5."), post
+    assert create_post.suggest_hashtags(topic, 2)[0] == "OpeningHours"
+    assert "is moving to Main Street" in create_post.offline_post(
+        "twitter", "our shop moving to Main Street", "casual", [], None
+    )

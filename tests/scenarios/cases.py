@@ -332,6 +332,32 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_chat_shorthand",
+        "SOCIAL_MEDIA",
+        "can u post smth on fb tmrw morning about our opening hours changing to 9-5",
+        [*POST_SEEN, *SCHEDULED, says("Facebook", "opening hours"), matches(r"09:00|9:00|9am")],
+        model_checks=[*POST_SEEN, *SCHEDULED, says("opening hours")],
+        model=r.post(
+            "facebook",
+            "our opening hours changing to 9-5",
+            "From Monday our opening hours change to 9-5. Plan your visit! #OpeningHours",
+            when="tomorrow 09:00",
+        ),
+    ),
+    Case(
+        "s_caption_for_tomorrow",
+        "SOCIAL_MEDIA",
+        "pls draft an ig caption abt our new menu for tmrw at 9",
+        [*POST_SEEN, *SCHEDULED, says("Instagram", "new menu"), never_says("tomorrow at 9 ")],
+        model_checks=[*POST_SEEN, *SCHEDULED, says("new menu")],
+        model=r.post(
+            "instagram",
+            "our new menu",
+            "Our new menu lands tomorrow: seasonal, local and made to share. #NewMenu",
+            when="tomorrow 09:00",
+        ),
+    ),
+    Case(
         "s_formal",
         "SOCIAL_MEDIA",
         "Write a LinkedIn post announcing our Series A funding, keep it formal",
@@ -585,6 +611,36 @@ CASES: list[Case] = [
         model=r.post("twitter", "our new logo", "Meet our new logo: same team, fresh look. #NewLogo"),
     ),
     Case(
+        "s_announce_two_platforms_scheduled",
+        "SOCIAL_MEDIA",
+        "Can you help me announce our Black Friday deal on Twitter and LinkedIn at 10am Friday?",
+        [
+            *POST_SEEN,
+            *SCHEDULED,
+            says("X (Twitter) post", "LinkedIn post", "Black Friday deal"),
+            matches(r"10:00"),
+        ],
+        model_checks=[*POST_SEEN, *SCHEDULED, says("Black Friday")],
+        model=r.post(
+            "twitter",
+            "our Black Friday deal",
+            "Black Friday is here: 30% off everything until Monday. #BlackFriday",
+            when="Friday 10:00",
+        ),
+    ),
+    Case(
+        "s_tweet_colon",
+        "SOCIAL_MEDIA",
+        "Tweet: Our doors open at 8am tomorrow!",
+        [
+            *POST_SEEN,
+            says("Our doors open at 8am tomorrow!"),
+            never_says("thoughts on"),
+            post_fits("twitter"),
+        ],
+        model=r.post("twitter", "Our doors open at 8am tomorrow!", "Our doors open at 8am tomorrow!"),
+    ),
+    Case(
         "s_tweet_this",
         "SOCIAL_MEDIA",
         "tweet this: We just shipped dark mode!",
@@ -704,6 +760,50 @@ CASES: list[Case] = [
         [no_question, skill("ANALYTICS"), image_shown, says("rose from 120 (mon) to 190 (fri)")],
         model=r.report(
             "day,signups\nmon,120\ntue,135\nwed,128\nthu,160\nfri,190", "Weekly signups", "What's the trend?"
+        ),
+    ),
+    Case(
+        "a_followers_in_thousands",
+        "ANALYTICS",
+        "Our followers went 120k, 125k, 131k, 140k over the last four months. Is that good growth?",
+        [
+            no_question,
+            skill("ANALYTICS"),
+            image_shown,
+            says("rose from 120,000 (month 1) to 140,000 (month 4)"),
+        ],
+        model=r.report(
+            "month,followers\nmonth 1,120000\nmonth 2,125000\nmonth 3,131000\nmonth 4,140000",
+            "Followers",
+            "Is that good growth?",
+        ),
+    ),
+    Case(
+        "a_months_in_millions",
+        "ANALYTICS",
+        "Revenue Jan 1.2m, Feb 1.35m, Mar 1.1m. Why did March drop?",
+        [no_question, skill("ANALYTICS"), image_shown, says("1,350,000", "Mar")],
+        model=r.report(
+            "month,revenue\nJan,1200000\nFeb,1350000\nMar,1100000", "Revenue", "Why did March drop?"
+        ),
+    ),
+    Case(
+        "a_quarters_bar_chart",
+        "ANALYTICS",
+        "Can you make a bar chart: Q1 12000, Q2 15500, Q3 14200, Q4 19800",
+        [no_question, skill("ANALYTICS"), image_shown, says("from 12,000 (Q1) to 19,800 (Q4)")],
+        model=r.report("quarter,value\nQ1,12000\nQ2,15500\nQ3,14200\nQ4,19800", "Quarterly figures", ""),
+    ),
+    Case(
+        "a_busiest_weekday",
+        "ANALYTICS",
+        "Which day of the week gets the most signups? date,signups\n2026-11-02,40\n2026-11-03,52\n"
+        "2026-11-04,38\n2026-11-09,44\n2026-11-10,61\n2026-11-11,35",
+        [no_question, skill("ANALYTICS"), image_shown, says("highest on Tuesdays")],
+        model=r.report(
+            "date,signups\n2026-11-02,40\n2026-11-03,52\n2026-11-04,38\n2026-11-09,44\n2026-11-10,61\n2026-11-11,35",
+            "Signups by weekday",
+            "Which day of the week gets the most signups?",
         ),
     ),
     Case(
@@ -848,6 +948,34 @@ CASES: list[Case] = [
             {
                 "name": "analytics_report_monday",
                 "schedule": "every Monday at 8am",
+                "script_path": "u/{user}/scripts/analytics_report",
+            },
+        ),
+    ),
+    Case(
+        "b_friday_summary",
+        "WORKFLOW_BUILDER",
+        "Every Friday at 5pm send me a summary of my week's posts",
+        [no_question, created("schedules"), says("analytics_report", "Friday"), matches(r"17:00|5pm|5 pm")],
+        model=r.build(
+            "create_schedule",
+            {
+                "name": "summary_friday",
+                "schedule": "every Friday at 5pm",
+                "script_path": "u/{user}/scripts/analytics_report",
+            },
+        ),
+    ),
+    Case(
+        "b_weekly_task_report",
+        "WORKFLOW_BUILDER",
+        "Give me a weekly report of my tasks every Monday",
+        [no_question, created("schedules"), says("analytics_report", "Monday")],
+        model=r.build(
+            "create_schedule",
+            {
+                "name": "report_weekly_monday",
+                "schedule": "every Monday at 9am",
                 "script_path": "u/{user}/scripts/analytics_report",
             },
         ),
@@ -1036,6 +1164,13 @@ CASES: list[Case] = [
         [says("Q3 results"), says_any("failed", "did not", "didn't")],
         setup=with_history,
     ),
+    Case(
+        "k_what_did_i_post",
+        "CORE",
+        "What did I post last week?",
+        [says("Q3 results", "did not go through"), never_says("Here is your", "signups"), creates_nothing],
+        setup=with_history,
+    ),
     Case("k_thanks", "CORE", "great, thanks!", [says_any("welcome"), short_answer(300), creates_nothing]),
     Case(
         "k_connect_account",
@@ -1059,6 +1194,24 @@ CASES: list[Case] = [
             never_says("turned off", "Not yours", "Here is your"),
         ],
         setup=with_scheduled_posts,
+    ),
+    Case(
+        "k_how_many_scheduled",
+        "CORE",
+        "how many posts did I schedule this month?",
+        [says("2 posts", "Spring sale"), never_says("Here is your")],
+        setup=with_scheduled_posts,
+    ),
+    Case(
+        "k_delete_report_schedule",
+        "CORE",
+        "delete the schedule for my weekly report",
+        [
+            says("u/", "delete"),
+            says_any("can't", "cannot"),
+            never_says("Here is your", "posts I scheduled"),
+            creates_nothing,
+        ],
     ),
     Case(
         "k_nothing_scheduled",

@@ -10,7 +10,9 @@ from tests.scenarios.cases import CASES, Case
 from tests.scenarios.checks import internals_in, progress_forward
 from tests.scenarios.harness import MODES, Outcome
 
-pytestmark = pytest.mark.timeout(900)
+# The first test pays for the module's whole run (every case of both modes, in its fixture): on a
+# shared 2-core machine under load that passed 15 minutes, so the limit is per module's run, not per case.
+pytestmark = pytest.mark.timeout(2400)
 
 KNOWN = Path(__file__).with_name("known_failing.txt")
 KNOWN_FAILING = {

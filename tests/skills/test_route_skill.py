@@ -98,7 +98,7 @@ def test_seed_request_routes_to_social_media_with_its_context(respx_mock, windmi
     assert "create-and-schedule-post" in ctx["workflows"] and ctx["system_prompt"]
     request = shared.calls.last.request
     assert request.headers["authorization"] == "Bearer job-token"
-    assert request.url.params["resource_type"] == "openanalyst_skill"
+    assert "openanalyst_skill" in request.url.params["resource_type"].split(",")
     assert user.called
 
 
@@ -248,3 +248,47 @@ def test_a_routing_job_on_the_dev_runtime_answers_as_in_process(dev_runtime) -> 
         assert out["embeddings"] is True, out["warnings"]
         assert (out["skill"], out["confidence"]) == (want.skill, want.confidence), request
         assert out["reason"] == want.reason
+    # The jobs kept one copy of the table in the worker's cache (the first one downloaded it).
+    kept = dev_runtime.server.settings.worker_cache_dir / "openanalyst" / "embedding_table"
+    assert any(kept.glob("*.bin"))
+
+
+def table_row(edited_at: str) -> dict[str, Any]:
+    """The table's row in the listing, as Windmill lists it: no value, its description and edit time."""
+    text = static_embeddings.repo_table_file().read_text(encoding="utf-8")
+    head = yaml.safe_load(text[: text.index("\nvalue:")])
+    return {
+        **listable(TABLE_PATH, None),
+        "resource_type": static_embeddings.RESOURCE_TYPE,
+        "description": head["description"],
+        "edited_at": edited_at,
+    }
+
+
+def test_only_the_first_job_on_a_worker_downloads_the_table(
+    respx_mock, windmill_env, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("OPENANALYST_CACHE_DIR", str(tmp_path))
+    listed = [table_row("2026-12-06T10:00:00.000Z"), *[{**r, "value": None} for r in shared_resources()]]
+    shared = respx_mock.get(LIST_URL, params__contains={"path_start": "f/openanalyst/skills/"})
+    shared.mock(return_value=httpx.Response(200, json=listed))
+    respx_mock.get(LIST_URL, params__contains={"path_start": "u/alice/skills/"}).mock(
+        return_value=httpx.Response(200, json=[])
+    )
+    for item in shared_resources():  # Windmill lists without values: each skill is read
+        respx_mock.get(f"{BASE}/api/w/openanalyst/resources/get_value_interpolated/{item['path']}").mock(
+            return_value=httpx.Response(200, json=item["value"])
+        )
+    table = respx_mock.get(TABLE_URL).mock(return_value=httpx.Response(200, json=table_value()))
+    request = "Write a LinkedIn post about our Q3 launch and schedule it for Tuesday 9am"
+    first = route_skill.main("alice", request)
+    second = route_skill.main("alice", request)
+    assert table.call_count == 1 and first == second
+    assert first["skill"] == "SOCIAL_MEDIA" and first["embeddings"] is True
+    assert shared.calls.last.request.url.params["resource_type"].split(",") == [
+        "openanalyst_skill",
+        static_embeddings.RESOURCE_TYPE,
+    ]
+    # An edited table (Windmill stamps edited_at) is read again.
+    shared.mock(return_value=httpx.Response(200, json=[table_row("2026-12-07T10:00:00.000Z"), *listed[1:]]))
+    assert route_skill.main("alice", request) == first and table.call_count == 2

@@ -16,6 +16,7 @@ import datetime as dt
 import io
 import itertools
 import json
+import re
 from typing import Any, Literal
 
 import f.openanalyst.lib.datasets as datasets
@@ -98,8 +99,9 @@ def _drawn(
             # eight full dates on top of each other at chat size
             import matplotlib.dates as mdates
 
-            ax.plot([_moment(v) for v in px], py, marker="o", markersize=4, color="#2563eb", label=y)
-            locator = mdates.AutoDateLocator(maxticks=7)
+            moments = [_moment(v) for v in px]
+            ax.plot(moments, py, marker="o", markersize=4, color="#2563eb", label=y)
+            locator = _date_locator(moments)
             ax.xaxis.set_major_locator(locator)
             ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
         else:
@@ -158,6 +160,17 @@ def _moment(value: str) -> dt.datetime:
         return dt.datetime.fromisoformat(value[:10])
 
 
+def _date_locator(moments: list[dt.datetime]) -> Any:
+    """Ticks for a date axis: days alone for whole dates over a week or less (never '12:00'
+    between two days), else matplotlib's choice of at least three ticks ('Nov', '08', '15')."""
+    import matplotlib.dates as mdates
+
+    whole_days = all(m.time() == dt.time() for m in moments)
+    if whole_days and (max(moments) - min(moments)).days <= 7:
+        return mdates.DayLocator()
+    return mdates.AutoDateLocator(minticks=3, maxticks=7)
+
+
 def _looks_temporal(values: list[Any]) -> bool:
     sample = [v for v in values if isinstance(v, str)][:5]
     try:
@@ -184,8 +197,16 @@ def _ranking(table: dict[str, Any], x: str, ys: list[str]) -> list[str]:
     return out
 
 
+_NUMBERED = re.compile(r"^(?:q|quarter |month |week |day |year |point )(\d+)$")
+
+
 def _calendar_sequence(values: list[Any]) -> bool:
-    """Three or more weekday or month names in calendar order ("mon, tue, wed", "Jan, Feb, Mar")."""
+    """Three or more weekday or month names in calendar order ("mon, tue, wed", "Jan, Feb, Mar"),
+    or numbered periods in order ("Q1, Q2, Q3", "month 1, month 2, month 3")."""
+    numbered = [_NUMBERED.match(str(v).strip().lower()) for v in values]
+    if len(values) >= 3 and all(numbered):
+        steps = [int(m[1]) for m in numbered if m]
+        return all(b == a + 1 for a, b in itertools.pairwise(steps))
     names = [str(v).strip().lower()[:3] for v in values]
     days = [d.lower() for d in calendar.day_abbr]
     months = [m.lower() for m in calendar.month_abbr[1:]]
@@ -194,6 +215,34 @@ def _calendar_sequence(values: list[Any]) -> bool:
             spots = [cycle.index(n) for n in names]
             return all(b == (a + 1) % len(cycle) for a, b in itertools.pairwise(spots))
     return False
+
+
+# "Which day of the week gets the most signups?": dated rows compared by weekday, not told as a trend.
+_WEEKDAY_QUESTION = re.compile(
+    r"\b(?:day of (?:the )?week|weekdays?|which day|what day|best day|busiest day|quietest day)\b", re.I
+)
+
+
+def _by_weekday(table: dict[str, Any], x: str, y: str) -> tuple[list[str], dict[str, Any]] | None:
+    """The average of `y` per weekday of the dates in `x` (Monday first), as a finding and a table."""
+    per_day: dict[int, list[float]] = {}
+    for row in table["rows"]:
+        day, value = datasets.as_date(row.get(x)), row.get(y)
+        if day is not None and datasets.is_number(value):
+            per_day.setdefault(day.weekday(), []).append(float(value))
+    if len(per_day) < 2:
+        return None
+    means = {d: sum(v) / len(v) for d, v in sorted(per_day.items())}
+    ranked = sorted(means, key=lambda d: -means[d])
+    told = ", ".join(
+        f"{calendar.day_name[d]} {fmt(means[d])} ({len(per_day[d])} day{'s' if len(per_day[d]) > 1 else ''})"
+        for d in ranked
+    )
+    best, worst = calendar.day_name[ranked[0]], calendar.day_name[ranked[-1]]
+    finding = f"{y} is highest on {best}s and lowest on {worst}s (average per day: {told})."
+    column = f"average {y}"
+    rows = [{"weekday": calendar.day_name[d], column: round(means[d], 2)} for d in means]
+    return [finding], {"columns": ["weekday", column], "rows": rows}
 
 
 def _trend(table: dict[str, Any], x: str, ys: list[str], in_row_order: bool = False) -> list[str]:
@@ -329,6 +378,13 @@ def main(
         findings = [*_ranking(table, x, ys), *findings]  # "which X has the most Y" first
     elif x and x == datasets.date_column(table):
         findings = [*_trend(table, x, ys), *findings]  # how it moved over time first
+        weekdays = _by_weekday(table, x, ys[0]) if _WEEKDAY_QUESTION.search(question or "") else None
+        if weekdays:  # the question asked by weekday: that answer and its chart come first
+            findings = [*weekdays[0], *findings]
+            by_day = _charts(weekdays[1], "weekday", weekdays[1]["columns"][1:], "bar", {})
+            charts = [
+                c.model_copy(update={"name": f"chart_{i}.png"}) for i, c in enumerate([*by_day, *charts], 1)
+            ]
     meta = (
         (f"Question: {' '.join(question.split())[:300]}. " if question else "")
         + f"{len(table['rows'])} rows, {len(table['columns'])} columns"

@@ -1,3 +1,5 @@
+# extra_requirements:
+# agno[anthropic]
 """What a request wants, read with what OpenAnalyst remembers about the person.
 
 The first step of `f/openanalyst/handle_request`: the person's context (`load_context`: preferences,

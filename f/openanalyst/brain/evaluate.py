@@ -1,3 +1,5 @@
+# extra_requirements:
+# agno[anthropic]
 """Compare what the plan expected with what its steps returned, and say whether to go on.
 
 Deterministic checks first (failed jobs, required and non-empty fields, character limits such as

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import wmill
-
 import f.openanalyst.lib.ai.llm as llm
 import f.openanalyst.lib.contracts as contracts
 import f.openanalyst.lib.skills.judge as route_judge
 import f.openanalyst.lib.skills.static_embeddings as static_embeddings
+import f.openanalyst.lib.skills.table_cache as table_cache
+import f.openanalyst.lib.windmill.rest as windmill_rest
 from f.openanalyst.lib.log import get_logger
 from f.openanalyst.lib.skills.loader import Skill, SkillError
 from f.openanalyst.lib.skills.router import SkillRegistry
@@ -31,15 +31,17 @@ DECISIVE = 0.8
 _logger = get_logger(__name__)
 
 
-def list_skill_resources(client: Any, path_start: str) -> list[dict[str, Any]]:
-    """Every `openanalyst_skill` resource under `path_start` (all pages), values included."""
+def list_resources(client: Any, path_start: str, resource_types: str) -> list[dict[str, Any]]:
+    """Every resource of `resource_types` (comma-separated) under `path_start`, all pages. Windmill
+    lists them without their values (`null::JSONB as value` in `list_resources`,
+    https://github.com/windmill-labs/windmill/blob/main/backend/windmill-api/src/resources.rs)."""
     out: list[dict[str, Any]] = []
     page = 1
     while True:
         resp = client.get(
             f"w/{client.workspace}/resources/list",
             params={
-                "resource_type": RESOURCE_TYPE,
+                "resource_type": resource_types,
                 "path_start": path_start,
                 "page": page,
                 "per_page": PER_PAGE,
@@ -51,18 +53,39 @@ def list_skill_resources(client: Any, path_start: str) -> list[dict[str, Any]]:
         for item in items:
             path = item.get("path") if isinstance(item, dict) else None
             # Filter again here: a token that sees more than it should must not widen routing.
-            if not isinstance(path, str) or not path.startswith(path_start):
-                continue
-            if item.get("value") is None:
-                item = {**item, "value": client.get_resource(path, none_if_undefined=True)}
-            out.append(item)
+            if isinstance(path, str) and path.startswith(path_start):
+                out.append(item)
         if len(items) < PER_PAGE:
             return out
         page += 1
 
 
-def load_table(client: Any) -> tuple[static_embeddings.StaticTable | None, str | None]:
-    """The compiled embedding table from the workspace, or (None, why) to route by BM25 alone."""
+def with_values(client: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The listed resources with their values (read one by one when the listing has none)."""
+    return [
+        item
+        if item.get("value") is not None
+        else {**item, "value": client.get_resource(item["path"], none_if_undefined=True)}
+        for item in items
+    ]
+
+
+def list_skill_resources(client: Any, path_start: str) -> list[dict[str, Any]]:
+    """Every `openanalyst_skill` resource under `path_start` (all pages), values included."""
+    return with_values(client, list_resources(client, path_start, RESOURCE_TYPE))
+
+
+def load_table(
+    client: Any, listed: dict[str, Any] | None = None
+) -> tuple[static_embeddings.StaticTable | None, str | None]:
+    """The compiled embedding table, or (None, why) to route by BM25 alone. `listed`: the table's
+    row in the listing; when it declares the table's fingerprint, this worker's copy is used
+    (f.openanalyst.lib.skills.table_cache) and only the first job on a worker downloads it."""
+    cached = None
+    if listed is not None:
+        cached = table_cache.cache_key(listed, client.base_url, client.workspace)
+        if cached is not None and (table := table_cache.load(*cached)) is not None:
+            return table, None
     try:
         value = client.get_resource(static_embeddings.RESOURCE_PATH, none_if_undefined=True)
     except Exception as exc:  # an unreadable table must not stop routing
@@ -70,17 +93,32 @@ def load_table(client: Any) -> tuple[static_embeddings.StaticTable | None, str |
     if not isinstance(value, dict):
         return None, "embedding table not deployed: routing by BM25 alone"
     try:
-        return static_embeddings.StaticTable.from_value(value), None
+        table = static_embeddings.StaticTable.from_value(value)
     except (KeyError, ValueError, TypeError) as exc:
         return None, f"embedding table malformed ({exc}): routing by BM25 alone"
+    if cached is not None:
+        table_cache.store(cached[0], cached[1], table)
+    return table, None
 
 
 def build_registry(client: Any, user_id: str, judge: Any = None) -> tuple[SkillRegistry, list[str]]:
     """The registry of shared skills + `user_id`'s custom skills, and warnings about bad ones."""
-    table, problem = load_table(client)
+    # One listing names the shared skills and the table (whose row carries what keys its cache).
+    shared = list_resources(client, SHARED_PREFIX, f"{RESOURCE_TYPE},{static_embeddings.RESOURCE_TYPE}")
+    listed_table = next(
+        (
+            item
+            for item in shared
+            if item.get("resource_type") == static_embeddings.RESOURCE_TYPE
+            and item.get("path") == static_embeddings.RESOURCE_PATH
+        ),
+        None,
+    )
+    table, problem = load_table(client, listed_table)
     registry = SkillRegistry(table=table, use_embeddings=None if table is not None else False, judge=judge)
     warnings: list[str] = [problem] if problem else []
-    for item in list_skill_resources(client, SHARED_PREFIX):
+    skills = [item for item in shared if item.get("resource_type", RESOURCE_TYPE) == RESOURCE_TYPE]
+    for item in with_values(client, skills):
         try:
             registry.add(Skill.from_value(item["value"], source="shared", location=item["path"]))
         except SkillError as exc:
@@ -129,7 +167,7 @@ def main(user_id: str, request: str, intent: contracts.Intent | None = None) -> 
     validate_user_id(user_id)
     if not isinstance(request, str) or not request.strip():
         raise ValueError("request is empty: nothing to route")
-    client = wmill.Windmill()
+    client = windmill_rest.windmill()  # the job's one client (one TLS context, one connection)
     try:
         judge = route_judge.judge_from_config(llm.load_config())
     except ValueError as exc:

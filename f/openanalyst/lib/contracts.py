@@ -20,6 +20,7 @@ described, into the step's `.script.yaml` schema (`schema_of`), which the CLI ke
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
@@ -163,6 +164,12 @@ class Expectation(Contract):
     max_chars: dict[str, int] = Field(default_factory=dict)
     equals: dict[str, Any] = Field(default_factory=dict)
     criteria: str | None = Field(default=None, description="free-text criterion for the judge")
+
+
+# The one step-reference grammar (workflows, the planner's plans, the executor): `$steps.<id>`
+# is a step's whole result, `$steps.<id>.<field>[.<field>...]` one of its fields. Here, beside the
+# plan it belongs to, so that reading a plan's references imports no workflow parser (yaml).
+STEP_REF_RE = re.compile(r"^\$steps\.([a-z][a-z0-9_]{0,39})(?:\.([A-Za-z0-9_.]+))?$")
 
 
 class PlanStep(Contract):

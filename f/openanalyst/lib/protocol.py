@@ -322,3 +322,32 @@ def parse_frame(raw: str | bytes) -> WSMessage:
 
 def parse_frame_obj(data: Any) -> WSMessage:
     return _frame_adapter.validate_python(data)
+
+
+# Each frame type's model: what the discriminated union picks for that `type`.
+FRAME_MODELS: dict[str, type[Frame]] = {
+    model.model_fields["type"].default: model
+    for model in (
+        UserRequest,
+        AssistantTyping,
+        AssistantResponse,
+        TaskProgress,
+        TaskComplete,
+        TaskError,
+        Ping,
+        Pong,
+        Auth,
+        Connected,
+        Error,
+    )
+}
+
+
+def parse_frame_of(type: str, data: Any) -> WSMessage:
+    """`parse_frame_obj` for a frame whose type the caller knows (a step pushing one): the same
+    validation, but only that frame's validator is built, not the union's eleven (a step process
+    pushes one or two kinds of frame, and builds each validator on first use)."""
+    model = FRAME_MODELS.get(type)
+    if model is None or (isinstance(data, dict) and data.get("type") != type):
+        return parse_frame_obj(data)  # the union names what is wrong
+    return model.model_validate(data)  # type: ignore[return-value]

@@ -47,7 +47,10 @@ _STOP = frozenset(
         "or",
         "our",
         "the",
+        "that",
         "this",
+        "us",
+        "who",
         "to",
         "we",
         "what",
@@ -114,6 +117,13 @@ _STATEMENT = re.compile(
     r"grew|doubled|won|wins)\b",
     re.I,
 )
+# "our opening hours changing to 9-5", "our shop moving to Main Street": news without its verb.
+_CHANGING = re.compile(
+    r"^(?P<who>(?:our|my|the)\s+(?:[\w-]+\s+){0,2}?[\w-]+)\s+(?P<what>(?:changing|moving|closing|opening|"
+    r"going|getting|coming|returning|expanding|launching|starting|ending)\b.*)$",
+    re.I,
+)
+_CHANGE_VERB = re.compile(r"^\w+(?:\s+(?:to|on|in|at|for|from|early))*\s*")  # "moving to "
 _NEWS_HOOKS: dict[str, list[str]] = {
     "professional": ["{News}.", "News from our team: {news}."],
     "casual": ["Guess what? {News}!", "Some news: {news}."],
@@ -139,8 +149,21 @@ _PROMO_HOOKS: dict[str, list[str]] = {
 }
 
 
+# "announcing that Maria joined us", "sharing the news that we moved": the news is what follows.
+_ANNOUNCING_THAT = re.compile(
+    r"^(?:announcing|sharing|telling (?:everyone|people))\s+(?:the news\s+)?that\s+", re.I
+)
+
+
 def _news(topic: str) -> str | None:
     """An announcing topic as a sentence ("we're launching our app", "meet our new blend"), else None."""
+    if found := _ANNOUNCING_THAT.match(topic):
+        said = topic[found.end() :]
+        return (
+            said
+            if _STATEMENT.match(said) or _WE_SAID.match(said)
+            else f"we're {topic[:1].lower()}{topic[1:]}"
+        )
     lower = topic[:1].lower() + topic[1:]
     if _GERUND_NEWS.match(topic):
         return f"we're {lower}"
@@ -148,6 +171,9 @@ def _news(topic: str) -> str | None:
         return f"we're {topic[found.end() :]}"
     if _NEW_THING.match(topic):
         return f"meet {lower}"
+    if found := _CHANGING.match(topic):  # plural nouns are "are" ("hours are"), a single one "is"
+        verb = "are" if found["who"].lower().endswith("s") else "is"
+        return f"{found['who'][:1].lower()}{found['who'][1:]} {verb} {found['what']}"
     if _STATEMENT.match(topic) or _WE_SAID.match(topic):
         return lower if not topic.startswith("I ") else topic
     return None
@@ -198,8 +224,18 @@ def suggest_hashtags(topic: str, count: int) -> list[str]:
     """Hashtags from the topic: the short topic in CamelCase, then acronyms and names as written,
     then the longest remaining words; generic words ("trends", "tips") never stand alone."""
     topic = _GERUND_NEWS.sub("", topic)  # "hitting 10k users" -> #10kUsers, not #Hitting
+    if changing := _CHANGING.match(topic):  # "our opening hours changing to 9-5" -> #OpeningHours
+        topic = f"{changing['who']} {_CHANGE_VERB.sub('', changing['what'])}"
     topic = re.sub(r"['’]s\b", "", topic)  # "our bakery's sourdough" -> #Bakery, not #S
-    words = [w for w in re.findall(r"[^\W_]+", topic) if w.lower() not in _STOP]  # Büro, São Paulo
+    # a name of several words is one tag ("Maria Lopez" -> #MariaLopez), a verb in the past none
+    topic = re.sub(r"\b[A-Z][^\W_]+(?:\s+[A-Z][^\W_]+)+\b", lambda m: "".join(m[0].split()), topic)
+    words = [
+        w
+        for w in re.findall(r"[^\W_]+", topic)  # Büro, São Paulo
+        if w.lower() not in _STOP
+        and not w.isdigit()  # "9-5" is no tag ("10k" is)
+        and not (w.islower() and len(w) > 4 and w.endswith("ed"))
+    ]
     core = [w for w in words if w.lower() not in _GENERIC]
     tags: list[str] = []
     if 1 < len(core) <= 3:

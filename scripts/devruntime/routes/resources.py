@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from scripts.devruntime.errors import BadRequest, NotFound
 from scripts.devruntime.http import Call, Op, js, paginate, text
-from scripts.devruntime.jobs import check_item_path
+from scripts.devruntime.jobs import check_item_path, now_iso
 from scripts.devruntime.values import Missing, interpolate
 
 
@@ -38,6 +38,8 @@ def _update(call: Call, kind: str, fields: tuple[str, ...]) -> Response:
     for key in fields:
         if key in body:
             item[key] = body[key]
+    if kind == "resource":
+        item["edited_at"] = now_iso()
     new_path = body.get("path") or item["path"]
     if new_path != item["path"]:
         call.runtime.store.delete(kind, item["path"])
@@ -112,19 +114,22 @@ async def variable_list(call: Call) -> Response:
 
 
 # ---- resources
-def _resource(call: Call, res: dict[str, Any]) -> dict[str, Any]:
-    return {
+def _resource(call: Call, res: dict[str, Any], with_value: bool = True) -> dict[str, Any]:
+    out = {
         "workspace_id": call.runtime.settings.workspace,
         "path": res["path"],
         "description": res.get("description") or "",
         "resource_type": res.get("resource_type") or "any",
-        "value": res.get("value"),
+        "value": res.get("value") if with_value else None,
         "is_oauth": False,
         "is_linked": False,
         "is_refreshed": False,
         "is_draft": False,
         "extra_perms": {},
     }
+    if res.get("edited_at"):
+        out["edited_at"] = res["edited_at"]
+    return out
 
 
 async def resource_get(call: Call) -> Response:
@@ -164,6 +169,7 @@ async def resource_create(call: Call) -> Response:
             "value": body.get("value"),
             "resource_type": body["resource_type"],
             "description": body.get("description") or "",
+            "edited_at": now_iso(),  # Windmill stamps every create and update (resources.rs)
         },
     )
     return text(body["path"], 201)
@@ -177,6 +183,7 @@ async def resource_update_value(call: Call) -> Response:
     res = _get(call, "resource")
     call.require_write(res["path"])
     res["value"] = (call.json() or {}).get("value")
+    res["edited_at"] = now_iso()
     call.runtime.store.put("resource", res["path"], res)
     return text(res["path"])
 
@@ -186,8 +193,10 @@ async def resource_list(call: Call) -> Response:
     items = [r for r in call.runtime.store.list("resource", q.get("path_start")) if call.can_read(r["path"])]
     types = set((q.get("resource_type") or "").split(",")) - {""}
     excluded = set((q.get("resource_type_exclude") or "").split(",")) - {""}
+    # Windmill lists resources without their values (`null::JSONB as value` in list_resources,
+    # https://github.com/windmill-labs/windmill/blob/main/backend/windmill-api/src/resources.rs).
     out = [
-        _resource(call, r)
+        _resource(call, r, with_value=False)
         for r in items
         if (not types or r.get("resource_type") in types) and r.get("resource_type") not in excluded
     ]

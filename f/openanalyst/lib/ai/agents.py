@@ -1,3 +1,5 @@
+# extra_requirements:
+# agno[anthropic]
 """The brain's agno agents on Claude: planner, judge, researcher, intent refiner and the
 coordinator team for requests that span several skills.
 
@@ -9,7 +11,9 @@ the Anthropic SDK (~1 s): only the steps that call a model import it.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import functools
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Literal
 
 from agno.agent import Agent
 from agno.run.base import RunStatus
@@ -18,10 +22,59 @@ from agno.team.mode import TeamMode
 from pydantic import BaseModel, Field
 
 import f.openanalyst.lib.ai.llm as llm
-from f.openanalyst.lib.ai.llm import ModelConfig, ModelDeclined, Usage, claude
+from f.openanalyst.lib.ai.llm import ModelConfig, ModelDeclined, ModelUnavailable, Role, Usage
 from f.openanalyst.lib.platforms import Platform
 
+if TYPE_CHECKING:
+    from agno.models.anthropic import Claude
+
 WEB_SEARCH_TOOL: dict[str, Any] = {"type": "web_search_20250305", "name": "web_search", "max_uses": 3}
+
+
+# --------------------------------------------------------------------- the model
+
+
+def claude(config: ModelConfig, role: Role, context_blocks: Iterable[str] = ()) -> Claude:
+    """A Claude model for `role` with prompt caching on the system prompt and on `context_blocks`.
+
+    The agent's own instructions become the first (cached) system block; stable context such as
+    the skill's prompt and workflows follows as further cached blocks, so that repeated calls in
+    one request (re-plans, judge calls) read them from the cache.
+    """
+    model_id = config.model_id(role)
+    if not config.api_key or not model_id:
+        raise ModelUnavailable(config.reason or f"no model configured for {role}")
+    from agno.models.anthropic.claude import SystemPromptBlock
+
+    Claude = _claude_keeping_stop_reason()
+
+    client_params: dict[str, Any] = {"max_retries": config.max_retries}
+    if config.base_url:
+        client_params["base_url"] = config.base_url
+    blocks = [SystemPromptBlock(text=text, cache=True) for text in context_blocks if text and text.strip()]
+    return Claude(
+        id=model_id,
+        api_key=config.api_key,
+        timeout=config.timeout_s,
+        cache_system_prompt=True,
+        system_prompt_blocks=blocks or None,
+        client_params=client_params,
+    )
+
+
+@functools.cache
+def _claude_keeping_stop_reason() -> type[Claude]:
+    """agno's Claude, keeping each response's `stop_reason` in its provider data (agno drops it,
+    so a refusal looked like an empty answer and the caller fell back to its offline path)."""
+    from agno.models.anthropic import Claude
+
+    class StopReasonClaude(Claude):
+        def _parse_provider_response(self, response: Any, *args: Any, **kwargs: Any) -> Any:
+            parsed = super()._parse_provider_response(response, *args, **kwargs)
+            parsed.provider_data = {**(parsed.provider_data or {}), "stop_reason": response.stop_reason}
+            return parsed
+
+    return StopReasonClaude
 
 
 class AgentFailed(RuntimeError):

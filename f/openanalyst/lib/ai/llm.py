@@ -1,5 +1,3 @@
-# extra_requirements:
-# agno[anthropic]
 """Model access: where the key and the model ids come from, and what each call cost.
 
 Configuration is read, in order, from the Windmill workspace (resource `f/openanalyst/anthropic`
@@ -7,22 +5,20 @@ Configuration is read, in order, from the Windmill workspace (resource `f/openan
 and then from the environment (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, OPENANALYST_*_MODEL).
 Model ids are never hard-coded: with no key, or no planner model id, the brain runs offline.
 
-This module does not import agno or the Anthropic SDK at import time: only
-`claude()` does, so steps that never call a model stay light.
+This module neither imports nor declares agno or the Anthropic SDK (the Claude model is built in
+`agents`): a module that imports `agents` in a function declares `agno[anthropic]` under
+`# extra_requirements:` itself, so only the locks of the steps that can call a model pin the SDKs
+(about twenty packages: on a worker each is one more PYTHONPATH folder that every import searches).
 """
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import f.openanalyst.lib.windmill.rest as windmill_rest
-
-if TYPE_CHECKING:
-    from agno.models.anthropic import Claude
 
 Role = Literal["planner", "judge", "researcher"]
 
@@ -110,49 +106,6 @@ def load_config(env: Mapping[str, str] | None = None) -> ModelConfig:
     elif not models.get("planner"):
         reason = f"no planner model id (variable {MODEL_VARIABLES['planner']} or {MODEL_ENV['planner']})"
     return ModelConfig(api_key, base_url, models, max_retries, timeout_s, reason)
-
-
-def claude(config: ModelConfig, role: Role, context_blocks: Iterable[str] = ()) -> Claude:
-    """A Claude model for `role` with prompt caching on the system prompt and on `context_blocks`.
-
-    The agent's own instructions become the first (cached) system block; stable context such as
-    the skill's prompt and workflows follows as further cached blocks, so that repeated calls in
-    one request (re-plans, judge calls) read them from the cache.
-    """
-    model_id = config.model_id(role)
-    if not config.api_key or not model_id:
-        raise ModelUnavailable(config.reason or f"no model configured for {role}")
-    from agno.models.anthropic.claude import SystemPromptBlock
-
-    Claude = _claude_keeping_stop_reason()
-
-    client_params: dict[str, Any] = {"max_retries": config.max_retries}
-    if config.base_url:
-        client_params["base_url"] = config.base_url
-    blocks = [SystemPromptBlock(text=text, cache=True) for text in context_blocks if text and text.strip()]
-    return Claude(
-        id=model_id,
-        api_key=config.api_key,
-        timeout=config.timeout_s,
-        cache_system_prompt=True,
-        system_prompt_blocks=blocks or None,
-        client_params=client_params,
-    )
-
-
-@functools.cache
-def _claude_keeping_stop_reason() -> type[Claude]:
-    """agno's Claude, keeping each response's `stop_reason` in its provider data (agno drops it,
-    so a refusal looked like an empty answer and the caller fell back to its offline path)."""
-    from agno.models.anthropic import Claude
-
-    class StopReasonClaude(Claude):
-        def _parse_provider_response(self, response: Any, *args: Any, **kwargs: Any) -> Any:
-            parsed = super()._parse_provider_response(response, *args, **kwargs)
-            parsed.provider_data = {**(parsed.provider_data or {}), "stop_reason": response.stop_reason}
-            return parsed
-
-    return StopReasonClaude
 
 
 def declined(run_output: Any) -> bool:

@@ -64,9 +64,14 @@ def _create_from_template(user_id: str, item: Runnable) -> Runnable:
     return Runnable(item.path, item.is_flow, item.summary, body.get("schema") or {}, item.template)
 
 
+# Words people use for a report: "send me a summary of my week" runs their analytics report.
+_SAME_AS = {"summary": "report", "recap": "report", "digest": "report", "overview": "report"}
+
+
 def _words(text: str) -> set[str]:
     # "reports" and "report" are one word here; so are "posts" and "post"
-    return {w.removesuffix("s") if len(w) > 3 else w for w in re.findall(r"[a-z0-9]+", text.lower())} - _NOISE
+    words = {w.removesuffix("s") if len(w) > 3 else w for w in re.findall(r"[a-z0-9]+", text.lower())}
+    return {_SAME_AS.get(w, w) for w in words} - _NOISE
 
 
 def own_runnables(user_id: str) -> list[Runnable]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import f.openanalyst.lib.lazy_re as lazy_re
 from f.openanalyst.lib.timeparse import parse_clocks
 
 BUILD_INTENTS = (
@@ -25,37 +26,37 @@ BUILD_INTENTS = (
     "build_skill",
     "build_script",
 )
-_URL_RE = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s<>\"')]+", re.I)
+_URL_RE = lazy_re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s<>\"')]+", re.I)
 _DAY = r"(?:mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(?:day)?s?"
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
 _CRON_TOKEN = rf"(?:[\d*/,?-]+|{_DAY}(?:[-,]{_DAY})*|{_MONTH}(?:[-,]{_MONTH})*)"
-_CRON_RE = re.compile(
+_CRON_RE = lazy_re.compile(
     rf"\bcron\b(?:\s+expression)?\s*[:=]?\s*[\"'`]?((?:{_CRON_TOKEN}\s+){{4,5}}{_CRON_TOKEN})", re.I
 )
-_EVERY_RE = re.compile(
+_EVERY_RE = lazy_re.compile(
     rf"\b(?:every|each)\s+(?:other\s+)?(?:\d+\s+)?"
     rf"(?:weekday|work\s?day|day|morning|evening|night|afternoon|hour|minute|min|week|month|weekend|{_DAY})s?\b"
     rf"(?:\s*(?:,|and|&)\s*{_DAY}\b)*"
     rf"|\b(?:daily|weekly|hourly|monthly|nightly)\b|\b(?:on\s+)?weekdays\b|\bon\s+{_DAY}\b",
     re.I,
 )
-_CLOCK_RE = re.compile(
+_CLOCK_RE = lazy_re.compile(
     r"\b(?:at\s+)?(?:\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|[01]?\d:[0-5]\d|2[0-3]:[0-5]\d)\b|\bat\s+\d{1,2}\b",
     re.I,
 )
-_SKILL_RE = re.compile(r"\b(?:new|custom|own)?\s*skill\b", re.I)
-_APP_RE = re.compile(r"\b(dashboard|app|form|internal tool)\b", re.I)
-_FLOW_RE = re.compile(r"\b(flow|workflow|pipeline|automation)\b", re.I)
-_SCRIPT_RE = re.compile(r"\bscript\b", re.I)
-_CALLED_RE = re.compile(r"\b(?:called|named)\s+[\"'`]?([A-Za-z0-9][A-Za-z0-9_-]{0,63})", re.I)
-_CLAUSE_RE = re.compile(r"\b(?:that|which|to)\s+(.+)$", re.I)
-_FOR_RE = re.compile(r"\bfor\s+(?:my|our|the|a)?\s*(.+?)(?:[.,;!?]|$)", re.I)
+_SKILL_RE = lazy_re.compile(r"\b(?:new|custom|own)?\s*skill\b", re.I)
+_APP_RE = lazy_re.compile(r"\b(dashboard|app|form|internal tool)\b", re.I)
+_FLOW_RE = lazy_re.compile(r"\b(flow|workflow|pipeline|automation)\b", re.I)
+_SCRIPT_RE = lazy_re.compile(r"\bscript\b", re.I)
+_CALLED_RE = lazy_re.compile(r"\b(?:called|named)\s+[\"'`]?([A-Za-z0-9][A-Za-z0-9_-]{0,63})", re.I)
+_CLAUSE_RE = lazy_re.compile(r"\b(?:that|which|to)\s+(.+)$", re.I)
+_FOR_RE = lazy_re.compile(r"\bfor\s+(?:my|our|the|a)?\s*(.+?)(?:[.,;!?]|$)", re.I)
 # What a schedule runs: "run my analytics report", "schedule my social_post script", "send me a report of X".
-_TARGET_RE = re.compile(
+_TARGET_RE = lazy_re.compile(
     r"\b(?:run|execute|trigger|start|schedule|send\s+me|email\s+me|give\s+me)\s+(?:(?:my|the|our|a|an)\s+)?(.+)$",
     re.I,
 )
-_TARGET_TAIL_RE = re.compile(
+_TARGET_TAIL_RE = lazy_re.compile(
     r"\s+(?:with|at|on|in|from|every|each|using)\b.*$|\s*[,.;!?].*$|\s+(?:script|flow|job)\s*$", re.I
 )
 _STOP = frozenset(

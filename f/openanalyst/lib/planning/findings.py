@@ -1,3 +1,5 @@
+# extra_requirements:
+# agno[anthropic]
 """Web research after repeated failures: a query from the task and its failures,
 Anthropic's server-side web search through the researcher agent, cited learnings out.
 

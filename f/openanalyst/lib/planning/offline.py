@@ -19,6 +19,7 @@ from f.openanalyst.lib.contracts import CHOSEN_UTC, UNSET_TIMEZONE, Plan, PlanSt
 from f.openanalyst.lib.scheduled_posts import ScheduledPost
 
 CORE_SKILL = "CORE"
+SOCIAL_SKILL = "SOCIAL_MEDIA"  # whose tasks are the person's posts
 
 
 # The time slot, when the time the person gave has already passed (clarify says so when it asks).
@@ -139,6 +140,24 @@ def _status_answer(context: Mapping[str, Any]) -> str:
     learned = [_clip(str(item.get("content") or ""), 160) for item in context.get("learnings") or []][:3]
     if any(learned):
         lines += ["", "What I have learned for you:", *(f"- {item}" for item in learned if item)]
+    return "\n".join(lines)
+
+
+def _posts_answer(context: Mapping[str, Any]) -> str:
+    """The person's recent post requests (from their own history), newest first, each with its date."""
+    posts = [t for t in context.get("recent_tasks") or [] if t.get("skill") == SOCIAL_SKILL]
+    if not posts:
+        return (
+            "I have not written any posts for you recently. Ask me for one, for example: "
+            "“Write a LinkedIn post about our new office and schedule it for Monday at 10am”."
+        )
+    lines = [f"Your recent post requests (newest first, {len(posts)} of your last tasks):"]
+    for task in posts[:8]:
+        ok = task.get("status") == "success" or task.get("success") is True
+        when = f"{task['created_at'][:16].replace('T', ' ')}: " if task.get("created_at") else ""
+        what = _clip(str(task.get("request") or task.get("summary") or "a post"), 100)
+        lines.append(f"- {when}{what}{'' if ok else ' (did not go through)'}")
+    lines.append("Posts waiting to go out are listed when you ask “show me my scheduled posts”.")
     return "\n".join(lines)
 
 
@@ -274,6 +293,8 @@ def core_answer(
         return _manage_answer(about, user_id, scheduled)
     if intent_name == "status" and about == understanding.LEARNINGS:
         return _learned_answer(context)
+    if intent_name == "status" and about == understanding.POSTS:
+        return _posts_answer(context)
     if intent_name == "status":
         return _status_answer(context)
     described = [

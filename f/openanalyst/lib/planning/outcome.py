@@ -17,8 +17,7 @@ import f.openanalyst.lib.needs_input as needs_input
 import f.openanalyst.lib.planning.person_terms as person_terms
 import f.openanalyst.lib.platforms as platforms
 from f.openanalyst.lib.ai.llm import OFFLINE, total_usage
-from f.openanalyst.lib.contracts import MAX_ATTEMPTS, Conclusion, Outcome, Plan, Planned
-from f.openanalyst.lib.skills.workflows import STEP_REF_RE
+from f.openanalyst.lib.contracts import MAX_ATTEMPTS, STEP_REF_RE, Conclusion, Outcome, Plan, Planned
 
 
 def progress_band(phase: str, attempt: int = 1) -> tuple[int, int]:

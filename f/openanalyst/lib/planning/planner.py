@@ -1,3 +1,5 @@
+# extra_requirements:
+# agno[anthropic]
 """Planning with the model: the prompt, the structured answer, and its validation.
 
 The skill's stable context (system prompt, workflows, allowed scripts and their arguments) goes

@@ -1,3 +1,6 @@
+# extra_requirements:
+# jsonschema
+# pyyaml
 """What a plan may do: the scripts it may call and the arguments those scripts accept.
 
 A step may call a script its skill lists, or a script in the person's own folder `u/<user>/`.
@@ -28,14 +31,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import yaml
-from jsonschema import Draft202012Validator
-
 import f.openanalyst.lib.windmill.rest as windmill_rest
 from f.openanalyst.lib.builder.scripts import python_schema
-from f.openanalyst.lib.contracts import Plan, PlanStep
+from f.openanalyst.lib.contracts import STEP_REF_RE, Plan, PlanStep
 from f.openanalyst.lib.planning.checks import MISSING, field_value
-from f.openanalyst.lib.skills.workflows import STEP_REF_RE
 from f.openanalyst.lib.users import is_in_user_space, owner_of
 
 # Never callable from a plan, even if a skill lists them: the orchestration itself.
@@ -95,6 +94,8 @@ def _local_schema(path: str) -> dict[str, Any] | None:
     file = REPO_ROOT / f"{path}.script.yaml"
     if not file.is_file():
         return None
+    import yaml  # only without a Windmill server: a worker reads the schema from Windmill
+
     data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
     schema = data.get("schema")
     return schema if isinstance(schema, dict) else None
@@ -239,6 +240,8 @@ def arg_errors(path: str, args: Mapping[str, Any], schema: dict[str, Any] | None
     errors += [f"'{path}' needs argument '{name}'" for name in required]
     check = {**schema, "required": [r for r in schema.get("required") or [] if r in concrete]}
     check.pop("$schema", None)
+    from jsonschema import Draft202012Validator  # only a step that validates arguments imports it
+
     for error in Draft202012Validator(check).iter_errors(concrete):
         where = ".".join(str(p) for p in error.absolute_path) or "args"
         errors.append(f"'{path}' argument {where}: {error.message[:200]}")

@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import f.openanalyst.lib.datasets as datasets
+import f.openanalyst.lib.lazy_re as lazy_re
 import f.openanalyst.lib.planning.building as building
 import f.openanalyst.lib.timeparse as timeparse
 from f.openanalyst.lib.contracts import Entities, Intent
@@ -20,119 +22,132 @@ from f.openanalyst.lib.protocol import Attachment
 
 # A time given as a day without an hour ("tomorrow") is scheduled at this local hour.
 DEFAULT_HOUR = timeparse.DEFAULT_HOUR
-WINDMILL_PATH_RE = re.compile(r"(?<![\w/])(?:f|u)/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+")
+WINDMILL_PATH_RE = lazy_re.compile(r"(?<![\w/])(?:f|u)/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+")
 # A bound on what is kept of a stated topic (the request itself is bounded by the protocol).
 MAX_TOPIC_CHARS = 2000
 
 _PLATFORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("twitter", re.compile(r"\b(twitter|tweet(s|ed)?|x\.com|x post)\b|\b(?:on|for|to) X\b", re.I)),
-    ("linkedin", re.compile(r"\blinked ?in\b", re.I)),
-    ("instagram", re.compile(r"\b(instagram|insta|ig)\b", re.I)),
-    ("facebook", re.compile(r"\b(facebook|fb)\b", re.I)),
+    ("twitter", lazy_re.compile(r"\b(twitter|tweet(s|ed)?|x\.com|x post)\b|\b(?:on|for|to) X\b", re.I)),
+    ("linkedin", lazy_re.compile(r"\blinked ?in\b", re.I)),
+    ("instagram", lazy_re.compile(r"\b(instagram|insta|ig)\b", re.I)),
+    ("facebook", lazy_re.compile(r"\b(facebook|fb)\b", re.I)),
 )
-_HELP_RE = re.compile(
+_HELP_RE = lazy_re.compile(
     r"^\s*(help|\?|what can you do|how (do|can) i use (you|this)|commands|hi|hello)\b", re.I
 )
 # "thanks!", "great, thank you": a reply, not a request.
-_THANKS_RE = re.compile(
+_THANKS_RE = lazy_re.compile(
     r"^\s*(?:(?:ok(?:ay)?|great|perfect|awesome|nice|cool)[,!. ]*)?"
     r"(?:thanks?|thank you|thx|cheers)\b[^?]{0,40}$",
     re.I,
 )
 # "how do I connect my LinkedIn account?": how to let OpenAnalyst publish for them.
-_CONNECT_RE = re.compile(
+_CONNECT_RE = lazy_re.compile(
     r"\b(?:connect|link|hook up|add|set up)\b[^.?!]{0,30}"
     r"\b(?:accounts?|twitter|x|linkedin|instagram|facebook)\b",
     re.I,
 )
 # Acting on an earlier post ("cancel the post you scheduled", "make the last post shorter"): not a
 # request for a new post.
-_CANCEL_RE = re.compile(
+_CANCEL_RE = lazy_re.compile(
     r"\b(?:cancel|delete|remove|unschedule|undo|stop)\b[^.?!]{0,40}\b(?:posts?|tweets?|schedules?)\b", re.I
 )
-_EDIT_RE = re.compile(
+_EDIT_RE = lazy_re.compile(
     r"\b(?:make|edit|change|shorten|rewrite|fix|redo|tweak)\b\s+(?:the|my|that|this|your|it)\b"
     r"(?:\s+(?:last|previous|latest|same))?(?:\s+(?:post|tweet|draft|one|caption))?\b"
     r"(?:\s+(?:shorter|longer|funnier|more\s+\w+|less\s+\w+))?",
     re.I,
 )
-_EARLIER_RE = re.compile(r"\b(?:last|previous|latest|that|same|it|you scheduled|you wrote)\b", re.I)
+_EARLIER_RE = lazy_re.compile(r"\b(?:last|previous|latest|that|same|it|you scheduled|you wrote)\b", re.I)
 # What a CORE answer is about, beyond its intent (entities.extra["about"]).
 THANKS, CONNECT, CANCEL, EDIT, SCHEDULED = "thanks", "connect", "cancel", "edit", "scheduled"
 REMIND, REMOVE, REPEAT = "remind", "remove", "repeat"
 # "post to linkedin every monday at 10am ...": a post that repeats (each post is written once).
-_REPEATING_TIME_RE = re.compile(
+_REPEATING_TIME_RE = lazy_re.compile(
     r"\b(?:every|each)\s+(?:day|morning|evening|week|month|weekday|(?:mon|tues|wednes|thurs|fri|satur|sun)day)s?\b"
     r"|\b(?:daily|weekly|monthly)\b",
     re.I,
 )
 # "delete my dashboard", "remove the script you made": items of theirs, deleted in Windmill.
-_REMOVE_RE = re.compile(
+_REMOVE_RE = lazy_re.compile(
     r"\b(?:delete|remove|get rid of|trash)\b[^.?!]{0,40}\b(?:dashboards?|apps?|scripts?|flows?|"
-    r"automations?|skills?)\b",
+    r"automations?|skills?|reports?|jobs?)\b",
     re.I,
 )
 # "remind me every friday to post our recap": OpenAnalyst answers in the chat, it sends no reminders.
-_REMIND_RE = re.compile(r"\bremind\s+(?:me|us)\b|\b(?:set|setup|set up|create)\s+(?:a\s+)?reminders?\b", re.I)
+_REMIND_RE = lazy_re.compile(
+    r"\bremind\s+(?:me|us)\b|\b(?:set|setup|set up|create)\s+(?:a\s+)?reminders?\b", re.I
+)
 # "show me my scheduled posts", "what's in my queue?", "which tweets are going out this week?"
-_SCHEDULED_RE = re.compile(
+_SCHEDULED_RE = lazy_re.compile(
     r"\b(?:scheduled|queued|upcoming|planned|pending)\s+(?:posts?|tweets?)\b"
     r"|\bposts?\s+(?:are\s+|i\s+have\s+)?(?:scheduled|queued|going out|coming up)\b"
-    r"|\b(?:my|the)\s+(?:post(?:ing)?\s+)?queue\b|\bwhat(?:'s| is)\s+scheduled\b",
+    r"|\b(?:my|the)\s+(?:post(?:ing)?\s+)?queue\b|\bwhat(?:'s| is)\s+scheduled\b"
+    r"|\b(?:posts?|tweets?)\s+(?:did|have)\s+(?:i|we)\s+(?:got\s+)?(?:scheduled?|queued?)\b",
     re.I,
 )
 # "a post about our weekly newsletter": the repeating word is the topic's, not the schedule's.
-_POSTS_ABOUT_REPEAT = re.compile(
+_POSTS_ABOUT_REPEAT = lazy_re.compile(
     r"\babout\s+(?:our|my|the|a|this)?\s*(?:daily|weekly|monthly)\b|\b(?:daily|weekly|monthly)\s+"
     r"(?:recap|newsletter|digest|update|roundup|tip|report|challenge|special|deal)s?\b(?!.*\bevery\b)",
     re.I,
 )
 # "draft 3 tweets about ...", "give me two versions": how many drafts to offer.
-_DRAFTS_RE = re.compile(
+_DRAFTS_RE = lazy_re.compile(
     r"\b(?P<n>[2-5]|two|three|four|five)\s+(?:different\s+|more\s+|short\s+|alternative\s+)?"
     r"(?:tweets|posts|captions|versions|drafts|options|variations|variants)\b",
     re.I,
 )
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5}
 # A sentence after a post request that says nothing else: what the post is about.
-_SAID_AFTER_RE = re.compile(
+_SAID_AFTER_RE = lazy_re.compile(
     r"\b(?:post|tweet|caption|update|thread)\b[^.?!]{0,30}[?!.:]\s+(?P<rest>\S[^?]{3,})$", re.I
 )
-_WRITE_RE = re.compile(r"\b(?:create|write|draft|compose|generate)\b", re.I)  # "write ... scheduled ..."
+_WRITE_RE = lazy_re.compile(r"\b(?:create|write|draft|compose|generate)\b", re.I)  # "write ... scheduled ..."
 # "what have you learned (about my posts)?": the person's learnings, not their task list.
-_LEARNED_RE = re.compile(r"\blearn(?:ed|t|ings?)?\b", re.I)
+_LEARNED_RE = lazy_re.compile(r"\blearn(?:ed|t|ings?)?\b", re.I)
 LEARNINGS = "learnings"
-_STATUS_RE = re.compile(r"^\s*(status|what('?s| is) (running|the status)|my (tasks|jobs|history))\b", re.I)
+# "What did I post last week?", "show me my recent posts": the person's own post requests, not a new post.
+POSTS = "posts"
+_POSTED_RE = lazy_re.compile(
+    r"\bwhat (?:did|have) (?:i|we) (?:post(?:ed)?|publish(?:ed)?|share[d]?|tweet(?:ed)?)\b"
+    r"|\b(?:show|list|see)\b.*\bmy (?:recent |past |last |previous |old )?posts\b",
+    re.I,
+)
+_STATUS_RE = lazy_re.compile(
+    r"^\s*(status|what('?s| is) (running|the status)|my (tasks|jobs|history))\b", re.I
+)
 # Questions about what OpenAnalyst did or learned for the person: answered from their own history.
-_HISTORY_RE = re.compile(
+_HISTORY_RE = lazy_re.compile(
     r"\b(what (?:did|have) you (?:do|done|learn(?:ed|t)?)|what (?:did|have) i (?:ask(?:ed)?|request(?:ed)?)"
     r"|my (?:recent |past |last )?(?:tasks|requests|jobs|history)|how many (?:of my )?(?:tasks|requests))\b",
     re.I,
 )
-_CREATE_RE = re.compile(
+_CREATE_RE = lazy_re.compile(
     r"\b(create|write|draft|compose|make|generate|post|tweet|share|announce|publish)\b", re.I
 )
-_POST_NOUN_RE = re.compile(r"\b(post|tweet|thread|caption|update|content)\b", re.I)
-_SCHEDULE_RE = re.compile(r"\b(schedule|publish|queue|post it|send it|on the schedule)\b", re.I)
-_PUBLISH_NOW_RE = re.compile(
+_POST_NOUN_RE = lazy_re.compile(r"\b(post|tweet|thread|caption|update|content)\b", re.I)
+_SCHEDULE_RE = lazy_re.compile(r"\b(schedule|publish|queue|post it|send it|on the schedule)\b", re.I)
+_PUBLISH_NOW_RE = lazy_re.compile(
     r"\b(?:publish|post) (?:it|this)\b.*\bnow\b|\b(?:publish|post)\b[^.:]*\bnow\s*[:.!]", re.I
 )
-_ENGAGEMENT_RE = re.compile(
+_ENGAGEMENT_RE = lazy_re.compile(
     r"\b(engagement|how did (?:these|my|our) posts|posts? (?:do|did|perform(?:ed)?)|"
     r"best time (?:for me )?to post|"
     r"(?:best|top|worst)[- ](?:performing )?posts|which (?:of my )?posts)\b",
     re.I,
 )
 # "tweet this: We just shipped dark mode!", "post this on LinkedIn: ...": the post as written.
-_OWN_TEXT_RE = re.compile(
-    r"^(?:please\s+)?(?:(?:tweet|post|share|publish|schedule)\s+(?:this|the following)(?:\s+(?:tweet|post))?"
+_OWN_TEXT_RE = lazy_re.compile(
+    r"^(?:please\s+)?(?:(?:tweet|post)(?=\s*:)"
+    r"|(?:tweet|post|share|publish|schedule)\s+(?:this|the following)(?:\s+(?:tweet|post))?"
     r"|(?:turn|make)\s+(?:this|the following)\s+into\s+an?\s+(?:\w+\s+)?(?:tweet|post|caption))"
     r"(?:\s+(?:on|to|for|at)\s+[^:\n]{1,40})?(?:\s+(?:for me|now))?\s*:\s*(?P<text>\S.*)$",
     re.I | re.S,
 )
 # "what's the best time to post on LinkedIn?": a question about their posts, however phrased.
 # "what was my most popular post last week?": which of their posts did well.
-_POSTS_QUESTION_RE = re.compile(
+_POSTS_QUESTION_RE = lazy_re.compile(
     r"\b(?:best|right|ideal|good) (?:time|day|hour)s? (?:for me )?to post\b"
     r"|\b(?:most|least) (?:popular|liked|viewed|shared|engaging|successful|commented) (?:posts?|tweets?)\b",
     re.I,
@@ -146,13 +161,18 @@ def _asks_about_posts(text: str) -> bool:
     )
 
 
-_RUN_RE = re.compile(r"\b(run|fetch|send|check|email|script|flow)\b", re.I)
-_RECURRING_RE = re.compile(r"\b(every|each|daily|weekly|hourly|weekdays?|cron)\b", re.I)
-_URL_RE = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s<>\"')]+", re.I)
-_ANALYZE_RE = re.compile(
+# "give me a weekly report ... every Monday" asks for something delivered on a schedule too
+_RUN_RE = lazy_re.compile(
+    r"\b(run|fetch|send|check|email|script|flow)\b"
+    r"|\bgive\s+me\s+(?:a|an|my|the)?\s*(?:\w+\s+)?(?:report|summary|digest|recap|overview)\b",
+    re.I,
+)
+_RECURRING_RE = lazy_re.compile(r"\b(every|each|daily|weekly|hourly|weekdays?|cron)\b", re.I)
+_URL_RE = lazy_re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s<>\"')]+", re.I)
+_ANALYZE_RE = lazy_re.compile(
     r"\b(analy[sz]e|analysis|metrics|report|trend(s)? in|compare|chart|insights?)\b", re.I
 )
-_BUILD_RE = re.compile(
+_BUILD_RE = lazy_re.compile(
     r"\b(build|create|make|write|set up)\b(?:\s+(?:me|us))?\s+(?:a|an|my|the|new)?\s*(?:[\w-]+\s+){0,2}?"
     r"(dashboard|app|workflow|script|automation|flow|skill)\b",
     re.I,
@@ -160,50 +180,54 @@ _BUILD_RE = re.compile(
 # Where a post's topic starts: "about X", "post: X", "a caption for X", "for launching X",
 # "that X", "announcing X" (strongest first).
 _TOPIC_STARTS = (
-    re.compile(r"\b(?:about|on the topic of|regarding|covering)\s+(?P<t>.+)", re.I),
-    re.compile(r"\b(?:post|tweet|caption|update|thread)\b[^:\n]{0,40}:\s*(?P<t>.+)", re.I),
-    re.compile(r"\bnow:\s*(?P<t>.+)", re.I),
+    lazy_re.compile(r"\b(?:about|on the topic of|regarding|covering)\s+(?P<t>.+)", re.I),
+    lazy_re.compile(r"\b(?:post|tweet|caption|update|thread)\b[^:\n]{0,40}:\s*(?P<t>.+)", re.I),
+    lazy_re.compile(r"\bnow:\s*(?P<t>.+)", re.I),
     # "caption this photo of our new espresso machine"
-    re.compile(
+    lazy_re.compile(
         r"\bcaption\s+(?:this|that|the|our|my)\s+(?:photo|picture|pic|image|video|reel|shot)\s+of\s+(?P<t>.+)",
         re.I,
     ),
-    re.compile(r"\bfor\s+(?P<t>(?:launching|announcing|celebrating|introducing)\b.+)", re.I),
-    re.compile(r"\b(?:caption|post|tweet|update)s?\s+(?:for|on)\s+(?P<t>(?:our|my|the|a|an)\b.+)", re.I),
+    lazy_re.compile(r"\bfor\s+(?P<t>(?:launching|announcing|celebrating|introducing)\b.+)", re.I),
+    lazy_re.compile(r"\b(?:caption|post|tweet|update)s?\s+(?:for|on)\s+(?P<t>(?:our|my|the|a|an)\b.+)", re.I),
     # the gerund is the news: "launching our app", "celebrating 10k users" keep their verb
-    re.compile(
+    lazy_re.compile(
         r"\b(?P<t>(?:announcing|inviting|celebrating|introducing|launching|sharing|welcoming|thanking|"
         r"promoting|mocking|teasing|recapping)\b.+)",
         re.I,
     ),
-    re.compile(r"\bthat\s+(?P<t>.+)", re.I),
+    # "help me announce our Black Friday deal", "promote our webinar": what is announced
+    lazy_re.compile(
+        r"\b(?:announce|promote|advertise|tease|celebrate|introduce)\s+(?P<t>(?:our|my|the|a|an)\b.+)", re.I
+    ),
+    lazy_re.compile(r"\bthat\s+(?P<t>.+)", re.I),
     # "tweet five lessons from our first year": what follows the post noun
-    re.compile(
+    lazy_re.compile(
         r"\b(?:post|tweet|caption|thread)\s+(?!(?:about|on|for|to|it|this|that|and|now)\b)(?P<t>\w.+)", re.I
     ),
     # "our sale ends Sunday, post it on linkedin friday": what comes before "post it"
-    re.compile(
+    lazy_re.compile(
         r"^(?P<t>[^,;]{4,}?),?\s+(?:and\s+)?(?:post|tweet|share|schedule|publish)\s+(?:it|this|that)\b", re.I
     ),
 )
 # A request that opens with a post noun asks for a post ("a witty caption for our new blend").
-_LEADING_POST_RE = re.compile(r"^\s*(?:an?\s+)?(?:[\w-]+\s+){0,2}(?:post|tweet|caption|thread)\b", re.I)
+_LEADING_POST_RE = lazy_re.compile(r"^\s*(?:an?\s+)?(?:[\w-]+\s+){0,2}(?:post|tweet|caption|thread)\b", re.I)
 # Where a topic ends: scheduling, tone, platform and call-to-action clauses.
-_TOPIC_ENDS = re.compile(
+_TOPIC_ENDS = lazy_re.compile(
     r"\s*(?:,(?!\d)|;|\band\s+(?:then\s+)?(?:schedule|post|publish|send|end|share)\b|\bthen\b|"
     r"\bkeep it\b|\bmake it\b|\bin an?\s+\w+\s+tone\b|\bwith hashtags\b|\bon the schedule\b|"
     r"\b(?:on|for|to)\s+(?:twitter|linkedin|instagram|facebook|x)\b|\bend with\b|\n|"
     r":?\s*\b(?:mention(?:ing)?|including|key points?|highlight(?:ing)?)\b|\s[-*\u2022]\s).*$",
     re.I | re.S,
 )
-_TRAILING_WORDS_RE = re.compile(r"(?:\s+(?:for|at|on|in|by|to|and|this|next|the))+\s*$", re.I)
-_CTA_RE = re.compile(r"\b(?:end|finish|close)\s+with:?\s*['\"]?(?P<cta>[^'\"\n]+?)['\"]?\s*$", re.I)
-_AUDIENCE_RE = re.compile(
+_TRAILING_WORDS_RE = lazy_re.compile(r"(?:\s+(?:for|at|on|in|by|to|and|this|next|the))+\s*$", re.I)
+_CTA_RE = lazy_re.compile(r"\b(?:end|finish|close)\s+with:?\s*['\"]?(?P<cta>[^'\"\n]+?)['\"]?\s*$", re.I)
+_AUDIENCE_RE = lazy_re.compile(
     r"\bfor\s+(?P<a>(?:CTOs?|CEOs?|founders|developers|engineers|marketers|"
     r"data \w+|[A-Z]{2,5}s))\b"
 )
 # "my orders table in postgres", "analyse the table sales in our database"
-_DB_TABLE_RE = re.compile(
+_DB_TABLE_RE = lazy_re.compile(
     r"\btable\s+[\"'`]?(?P<a>[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)?)[\"'`]?\s+(?:in|from|of)\s+(?:my\s+|our\s+|the\s+)?"
     r"(?:postgres(?:ql)?|database|db)\b"
     r"|\b(?:postgres(?:ql)?|database|db)\s+table\s+[\"'`]?(?P<b>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)"
@@ -211,14 +235,26 @@ _DB_TABLE_RE = re.compile(
     r"(?:postgres(?:ql)?|database|db)\b",
     re.I,
 )
-_DATASET_RE = re.compile(r"\b[\w.-]+\.(?:csv|xlsx|xls|json|parquet|tsv)\b", re.I)
+_DATASET_RE = lazy_re.compile(r"\b[\w.-]+\.(?:csv|xlsx|xls|json|parquet|tsv)\b", re.I)
 # Points a post must make, in the person's words: "mention X, Y and Z", "key points: ...", or a list.
-_POINTS_RE = re.compile(
+_POINTS_RE = lazy_re.compile(
     r"\b(?:mention(?:ing)?|include|including|cover(?:ing)?|key points?:?|highlight(?:ing)?)\s+"
     r"(?P<points>[^.;\n]+)",
     re.I,
 )
-_LIST_ITEM_RE = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+(?P<item>.+?)\s*$", re.M)
+_LIST_ITEM_RE = lazy_re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+(?P<item>.+?)\s*$", re.M)
+
+
+def _time_in(clause: str) -> str | None:
+    """The time a clause names when naming it is all the clause does ("maybe wednesday 11am")."""
+    bare = re.sub(
+        r"^(?:maybe|perhaps|ideally|preferably|around|say)\s+", "", clause.strip(" .!?"), flags=re.I
+    )
+    try:
+        found = timeparse.find_time(bare, "UTC", None)
+    except timeparse.TimeParseError:
+        return None
+    return found.text.lower() if found and len(bare.split()) <= len(found.text.split()) + 1 else None
 
 
 def key_points(request: str) -> list[str]:
@@ -233,7 +269,7 @@ def key_points(request: str) -> list[str]:
 
 # A clause in a list of points that says how to write or send the post ("keep it casual",
 # "schedule it for Friday", "on LinkedIn"), not something the post says.
-_HOW_POINT = re.compile(
+_HOW_POINT = lazy_re.compile(
     r"^(?:and\s+)?(?:then\s+)?(?:(?:keep|make)\s+it|schedule|post\s+it|publish|send\s+it|share\s+it|"
     r"(?:end|finish|close)\s+with|(?:use|add|with)\s+(?:some\s+)?hashtags|in\s+an?\s+\w+\s+tone|"
     r"(?:on|for|to)\s+(?:twitter|linkedin|instagram|facebook|x)\b|please|thanks?)\b",
@@ -241,9 +277,10 @@ _HOW_POINT = re.compile(
 )
 
 
-_TONE_RE = re.compile(
+_TONE_RE = lazy_re.compile(
     r"\b(professional|casual|funny|humorous|formal|friendly|inspirational|bold|witty|enthusiastic|"
-    r"excited|informative|playful|serious|upbeat|relaxed)\b",
+    r"excited|informative|playful|serious|upbeat|relaxed|lighthearted|light-hearted|"
+    r"fun(?=\s+(?:tone|post|caption|tweet|one|version)\b|\s*[,.!]?\s*$)|(?<=\bit\s)fun)\b",
     re.I,
 )
 # The tones create_post writes in, for the words people use.
@@ -254,6 +291,9 @@ TONES = {
     "casual": "casual",
     "friendly": "casual",
     "relaxed": "casual",
+    "fun": "casual",
+    "lighthearted": "casual",
+    "light-hearted": "casual",
     "funny": "witty",
     "humorous": "witty",
     "witty": "witty",
@@ -266,19 +306,19 @@ TONES = {
     "informative": "informative",
 }
 
-_PREFS_RE = re.compile(r"\b(my (preferences|settings)|preferences|settings)\b", re.I)
+_PREFS_RE = lazy_re.compile(r"\b(my (preferences|settings)|preferences|settings)\b", re.I)
 _ZONE_NAME = r"([A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2})"
-_TZ_SET_RE = re.compile(
+_TZ_SET_RE = lazy_re.compile(
     r"\b(?:(?:set|change|update|switch)\s+my\s+time\s?zone\s+to|my\s+time\s?zone\s+is)\s+" + _ZONE_NAME,
     re.I,
 )
-_TONE_PREF_RE = re.compile(
+_TONE_PREF_RE = lazy_re.compile(
     r"\b(?:i\s+prefer|i\s+like|i\s+want|always\s+use|use)\s+(?:a|an)?\s*([a-z]+)\s+tone\b"
     r"|\b(?:set|change)\s+my\s+(?:default\s+)?tone\s+to\s+(?:a|an)?\s*([a-z]+)\b",
     re.I,
 )
-_PLATFORM_PREF_RE = re.compile(r"\bmy\s+default\s+platform\s+(?:to|is)\s+(\w+)", re.I)
-_REMEMBER_RE = re.compile(r"\b(?:remember\s+that|custom\s+instructions?\s*:)\s+(.+)$", re.I)
+_PLATFORM_PREF_RE = lazy_re.compile(r"\bmy\s+default\s+platform\s+(?:to|is)\s+(\w+)", re.I)
+_REMEMBER_RE = lazy_re.compile(r"\b(?:remember\s+that|custom\s+instructions?\s*:)\s+(.+)$", re.I)
 
 
 def timezone_of(name: str | None) -> ZoneInfo:
@@ -353,9 +393,12 @@ def tone_of(word: str | None) -> str | None:
     return TONES.get((word or "").strip().lower())
 
 
-_PICTURE_OF = re.compile(
+_PICTURE_OF = lazy_re.compile(
     r"^(?:an?|the|this|our|my)\s+(?:photo|picture|pic|image|video|reel|shot|selfie)\s+of\s+", re.I
 )
+
+
+_PICTURE_AFTER = lazy_re.compile(r"(?<=\w)\s+(?:photo|picture|pic|image|video|reel|shot|selfie)s?$", re.I)
 
 
 def _topic(text: str, time_text: str | None = None) -> str | None:
@@ -373,6 +416,7 @@ def _topic(text: str, time_text: str | None = None) -> str | None:
         ]  # "...menu? Pumpkin spice is back!": what follows is a point
         topic = _TRAILING_WORDS_RE.sub("", topic.strip()).strip(" '\".:!?")
         topic = _PICTURE_OF.sub("", topic)  # a caption "for a photo of our team" is about our team
+        topic = _PICTURE_AFTER.sub("", topic)  # "our team offsite photo": about our team offsite
         # "on twitter" names a platform, not a topic.
         if topic and not any(p.fullmatch(topic) for _, p in _PLATFORMS):
             # Whole, as the person wrote it: the script that takes it says when it is too long, and
@@ -386,12 +430,19 @@ def _time_start(topic: str, time_text: str) -> int | None:
     low = topic.lower()
     if time_text.lower() in low:
         return low.index(time_text.lower())
-    starts = [low.find(word) for word in time_text.lower().split() if len(word) > 2 and word in low]
-    starts = [i for i in starts if i >= 0]
-    return min(starts) if starts else None
+    words = time_text.lower().split()
+    starts = sorted(i for word in words if len(word) > 2 and (i := low.find(word)) >= 0)
+    for start in starts:  # only where what follows is all time ("our Black Friday deal" keeps Friday)
+        rest = re.findall(r"[\w:]+", low[start:])
+        if all(w in words or w in _TIME_GLUE or any(c.isdigit() for c in w) for w in rest):
+            return start
+    return None
 
 
-_CSV_LINE_RE = re.compile(r"^[^,;\t\n]+(?:([,;\t])[^,;\t\n]*)+$")
+_TIME_GLUE = frozenset(("at", "on", "next", "this", "the", "by", "in", "around", "am", "pm"))
+
+
+_CSV_LINE_RE = lazy_re.compile(r"^[^,;\t\n]+(?:([,;\t])[^,;\t\n]*)+$")
 
 
 def _is_prose(line: str, sep: str) -> bool:
@@ -444,10 +495,10 @@ def _after_colon(line: str) -> tuple[str, str]:
 
 
 # "revenue by product: Widgets 1200, Gadgets 950 and Doohickeys 430": labelled numbers in a sentence.
-_PAIR_RE = re.compile(
-    r"^(?P<label>[A-Za-z][\w .&'/-]{0,40}?)\s*[:=]?\s+(?P<value>[-+]?[$€£]?\d[\d,]*(?:\.\d+)?%?)$"
-)
-_BY_RE = re.compile(r"\b(?P<y>[a-z][\w-]*)\s+(?:by|per|for each)\s+(?P<x>[a-z][\w-]*)\b", re.I)
+# A number as people write it in a sentence: "$1,200", "12.5%", "120k", "1.2m".
+_NUMBER = r"[-+]?[$€£]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[kKmM]\b)?%?"
+_PAIR_RE = lazy_re.compile(rf"^(?P<label>[A-Za-z][\w .&'/-]{{0,40}}?)\s*[:=]?\s+(?P<value>{_NUMBER})$")
+_BY_RE = lazy_re.compile(r"\b(?P<y>[a-z][\w-]*)\s+(?:by|per|for each)\s+(?P<x>[a-z][\w-]*)\b", re.I)
 
 
 def _inline_pairs(text: str) -> tuple[str, str] | None:
@@ -458,11 +509,26 @@ def _inline_pairs(text: str) -> tuple[str, str] | None:
         found = _pairs_after(text[:split].rstrip(), text[split], text[split + 1 :])
         if found:
             return found
+    return _pairs_in_sentence(text)
+
+
+def _pairs_in_sentence(text: str) -> tuple[str, str] | None:
+    """Labelled numbers with no colon before them ("Revenue Jan 1.2m, Feb 1.35m, Mar 1.1m. Why did
+    March drop?"): the words before the first label are the lead, the first label as long as the
+    longest other one (so "Revenue Jan" is no label)."""
+    words = text.split()
+    for k in range(1, min(len(words), 12)):
+        found = _pairs_after(" ".join(words[:k]), ":", " ".join(words[k:]))
+        if not found:
+            continue
+        labels = [row.split(",")[0] for row in found[1].splitlines()[1:]]
+        if len(labels[0].split()) <= max(len(label.split()) for label in labels[1:]):
+            return found[0].removesuffix(":").rstrip() if found[0].endswith(":") else found[0], found[1]
     return None
 
 
 def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
-    data, *after = re.split(r"(?<=[\d%])[.!]\s+(?=[A-Za-z])", tail.strip(), maxsplit=1)
+    data, *after = re.split(r"(?<=[\d%kKmM])[.!]\s+(?=[A-Za-z])", tail.strip(), maxsplit=1)
     items = [i.strip(" .") for i in re.split(r",\s+|;\s*|\s+and\s+", data.strip()) if i.strip(" .")]
     pairs = [m for m in (_PAIR_RE.match(i) for i in items) if m]
     if len(pairs) < 3 or len(pairs) != len(items):
@@ -472,19 +538,102 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
     subject = re.sub(
         r"^.*\b(?:of|analy[sz]e|chart|plot|graph|show|compare|visuali[sz]e)\s+", "", lead.lower()
     )
-    last = [
-        w
-        for w in re.findall(r"[a-z][a-z-]+", subject)
-        if w not in ("our", "my", "the", "these", "this", "here", "here's", "are", "is")
-    ][-2:]
-    x, y = (named["x"].lower(), named["y"].lower()) if named else ("label", " ".join(last) or "value")
-    rows = [f"{m['label'].strip()},{re.sub(r'[,$€£%]', '', m['value'])}" for m in pairs]
+    last = [w for w in re.findall(r"[a-z][a-z-]+", subject) if w not in _NOT_A_MEASURE][-2:]
+    labels = [m["label"].strip() for m in pairs]
+    x, y = (
+        (named["x"].lower(), named["y"].lower())
+        if named
+        else (_label_name(labels), " ".join(last) or "value")
+    )
+    rows = [f"{label},{_plain_number(m['value'])}" for label, m in zip(labels, pairs, strict=True)]
     asked = f"{lead}{mark}" if mark == "?" else f"{lead}:"
     return (f"{asked} {after[0]}" if after else asked), "\n".join([f"{x},{y}", *rows])
 
 
+# Words of the request around the numbers that never name what was measured ("can you make a bar chart:").
+_NOT_A_MEASURE = frozenset(
+    "our my the these this here here's are is can you make me a an please need want bar line pie chart graph plot compare show analyse analyze".split()  # noqa: SIM905, E501
+)
+_SUFFIX = {"k": 1_000, "m": 1_000_000}
+
+
+def _plain_number(value: str) -> str:
+    """'$1,200' -> '1200', '12.5%' -> '12.5', '120k' -> '120000', '1.2m' -> '1200000'."""
+    plain = re.sub(r"[,$€£%]", "", value)
+    scale = _SUFFIX.get(plain[-1:].lower())
+    if not scale:
+        return plain
+    number = Decimal(plain[:-1]) * scale
+    return str(number.quantize(Decimal(1)) if number == number.to_integral() else number.normalize())
+
+
+_PERIOD_LABEL = (
+    (lazy_re.compile(r"^q[1-4]$", re.I), "quarter"),
+    (lazy_re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*$", re.I), "day"),
+    (lazy_re.compile(r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*$", re.I), "month"),
+    (lazy_re.compile(r"^(?:19|20)\d\d$"), "year"),
+)
+
+
+def _label_name(labels: list[str]) -> str:
+    """What the labels are ("Q1, Q2" -> quarter, "mon, tue" -> day, "Jan, Feb" -> month), else label."""
+    for pattern, name in _PERIOD_LABEL:
+        if all(pattern.match(label) for label in labels):
+            return name
+    return "label"
+
+
+# "Our followers went 120k, 125k, 131k, 140k over the last four months": numbers without labels,
+# apart by ", " (a comma without a space is a thousands separator), "and", "then", "to" or an arrow.
+_SERIES_SEP = r"(?:,\s+(?:and\s+|then\s+)?|\s+(?:and|then|to)\s+|\s*(?:->|→)\s*)"
+_SERIES_RE = lazy_re.compile(
+    rf"(?<![\w:$€£.,])(?P<run>{_NUMBER}(?:{_SERIES_SEP}{_NUMBER}){{2,}})"
+    r"(?![\w:]|\s*(?:am|pm|a\.m|p\.m)\b)",
+    re.I,
+)
+_SERIES_SPLIT = lazy_re.compile(_SERIES_SEP, re.I)
+# "over four months", "per week", "monthly": the period of each number ("this week" says none)
+_PERIODS = frozenset(("day", "week", "month", "quarter", "year"))
+_PERIOD_RE = lazy_re.compile(
+    r"\b(day|week|month|quarter|year)s\b|\b(?:per|a|each|every)\s+(day|week|month|quarter|year)\b"
+    r"|\b(daily|weekly|monthly|quarterly|yearly)\b",
+    re.I,
+)
+_ADVERB_PERIOD = {
+    "daily": "day",
+    "weekly": "week",
+    "monthly": "month",
+    "quarterly": "quarter",
+    "yearly": "year",
+}
+_NOT_NOUNS = frozenset(("this", "was", "has", "is", "its", "his", "as", "plus", "less", "always", "across"))
+_SERIES_VERBS = frozenset("went grew were was is are been had have from of at rose fell dropped got".split())  # noqa: SIM905
+
+
+def _bare_series(text: str) -> tuple[str, str] | None:
+    """Three or more numbers in a row without labels, as a table of numbered periods ("month 1",
+    "month 2", ...: the period the sentence names, else "point") named by the words before them."""
+    found = _SERIES_RE.search(text)
+    if not found or re.search(r"\b(?:at|every|on)\s*$", text[: found.start()], re.I):
+        return None  # "at 8, 12 and 6": times, not a series
+    values = [v for v in _SERIES_SPLIT.split(found["run"]) if v]
+    before = text[: found.start()]
+    words = [w for w in re.findall(r"[a-z][a-z-]+", before.lower().split(".")[-1]) if w not in _NOT_A_MEASURE]
+    while words and words[-1] in _SERIES_VERBS:
+        words.pop()
+    period = _PERIOD_RE.search(text)
+    unit = (period[1] or period[2] or _ADVERB_PERIOD[period[3].lower()]).lower() if period else "point"
+    # "300, 320, 310 visits per day": a plural noun right after the numbers names them best
+    after = re.match(r"\s+([a-z][a-z-]+s)\b", text[found.end() :], re.I)
+    named_after = after and after[1].lower() not in _NOT_NOUNS and after[1].lower()[:-1] not in _PERIODS
+    y = after[1].lower() if named_after else " ".join(words[-2:]) or "value"
+    rows = [f"{unit} {i},{_plain_number(v)}" for i, v in enumerate(values, 1)]
+    rest = f"{before.rstrip()} {text[found.end() :].lstrip()}".strip()
+    return rest, "\n".join([f"{unit},{y}", *rows])
+
+
 # What an attached file may hold to be read as a table (the chat sends CSV, JSON and text).
-_TABLE_FILE = re.compile(r"\.(?:csv|tsv|json|txt)$", re.IGNORECASE)
+_TABLE_FILE = lazy_re.compile(r"\.(?:csv|tsv|json|txt)$", re.IGNORECASE)
 _TABLE_TYPES = ("text/", "application/json", "application/csv")
 
 
@@ -500,15 +649,41 @@ def attached_data(attachments: list[Attachment]) -> tuple[str, str] | None:
     return None
 
 
+# Chat shorthand, read as the words it stands for ("can u post smth on fb tmrw morning").
+_SHORTHAND = {
+    "tmrw": "tomorrow",
+    "tmr": "tomorrow",
+    "tmw": "tomorrow",
+    "2moro": "tomorrow",
+    "tonite": "tonight",
+    "u": "you",
+    "ur": "your",
+    "pls": "please",
+    "plz": "please",
+    "smth": "something",
+    "sth": "something",
+    "abt": "about",
+    "w/": "with",
+    "fb": "facebook",
+    "ig": "instagram",
+    "insta": "instagram",
+    "li": "linkedin",
+    "mon-fri": "monday to friday",
+}
+_SHORTHAND_RE = lazy_re.compile(
+    r"(?<![\w/.-])(?:" + "|".join(re.escape(k) for k in _SHORTHAND) + r")(?![\w/-])", re.I
+)
+
+
 def extract(request: str, timezone: str | None = None, now: datetime | None = None) -> Intent:
     """Rules-only intent and entities for `request`."""
     extra: dict[str, object] = {}
     pasted = pasted_data(request)
     if not pasted and not (_POST_NOUN_RE.search(request) and _CREATE_RE.search(request)):
-        pasted = _inline_pairs(request)  # labelled numbers in a post request are its content
+        pasted = _inline_pairs(request) or _bare_series(request)  # in a post request: its content
     if pasted:
         request, extra["data"] = pasted
-    text = " ".join(request.split())
+    text = _SHORTHAND_RE.sub(lambda m: _SHORTHAND[m[0].lower()], " ".join(request.split()))
     named = sorted((m.start(), name) for name, pattern in _PLATFORMS if (m := pattern.search(text)))
     platform = named[0][1] if named else None  # the first one named
     if len(named) > 1:  # "a tweet and an instagram post about our new logo": one post for each
@@ -544,8 +719,17 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         words = " ".join(str(extra["text"]).split())
         topic = words if len(words) <= 120 else words[:120].rsplit(" ", 1)[0]  # what it is about, briefly
     whole = _topic(bare)
-    if found and whole and found.text.split()[0] in whole.lower() and not _SCHEDULE_RE.search(text):
-        found, topic = None, whole  # "about friday pizza": a day inside the topic is part of it
+    sent_for = found and re.search(rf"\b(?:for|,)\s+{re.escape(found.text)}\b", text, re.I)
+    if (
+        found
+        and whole
+        and found.text.split()[0] in whole.lower()
+        # "our Black Friday deal ... at 10am Friday": a clock the topic does not hold is the send time
+        and all(w in whole.lower() for w in found.text.lower().split() if any(c.isdigit() for c in w))
+        and not (_SCHEDULE_RE.search(text) or sent_for)
+    ):
+        # "about friday pizza": a day inside the topic is part of it ("... for tomorrow at 9": the send time)
+        found, topic = None, whole
     told = _CONTENT_TIME_RE.search(text)
     if (
         found
@@ -567,7 +751,13 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     if at >= 0 and (after := re.match(r"\s*[?!]\s+(?P<rest>.+)$", text[at + len(topic or "") :])):
         said = [p.strip().rstrip(".!") for p in re.split(r"(?<=[.!?])\s+", after["rest"])]
         # "... about hitting 10k users? Make it sound excited": how to write it is not a point
-        if points := [p for p in said if p.strip(" .!?") and not _HOW_POINT.match(p)][:5]:
+        # ... and "maybe wednesday 11am" is when, not what
+        told_when = found.text.lower() if found else None
+        if points := [
+            p
+            for p in said
+            if p.strip(" .!?") and not _HOW_POINT.match(p) and not (told_when and told_when == _time_in(p))
+        ][:5]:
             extra["points"] = points
     when = found.when if found and not found.past else None
     if found and found.past:
@@ -592,7 +782,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     elif _REMIND_RE.search(text):
         name, confidence = "help", 0.9
         extra["about"] = REMIND
-    elif _REMOVE_RE.search(text) and not _CANCEL_RE.search(text):
+    elif _REMOVE_RE.search(text) and not re.search(r"\b(?:posts?|tweets?|captions?)\b", text, re.I):
         name, confidence = "manage_posts", 0.85
         extra["about"] = REMOVE
     elif _CANCEL_RE.search(text):
@@ -608,7 +798,12 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     ):
         name, confidence = "manage_posts", 0.85
         extra["about"] = EDIT
-    elif _STATUS_RE.search(text) or (_HISTORY_RE.search(text) and not pasted and not wants_post):
+    elif _POSTED_RE.search(text) and not _WRITE_RE.search(text) and not pasted:
+        name, confidence = "status", 0.9
+        extra["about"] = POSTS
+    elif _STATUS_RE.search(text) or (
+        _HISTORY_RE.search(text) and not pasted and not wants_post and not _RECURRING_RE.search(text)
+    ):  # "a weekly report of my tasks every Monday" is a schedule to build
         name, confidence = "status", 0.9
         if _LEARNED_RE.search(text):
             extra["about"] = LEARNINGS
@@ -656,15 +851,16 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
 
 
 # A day the post talks about ("ends Sunday", "until Friday", "starts on Monday"), not its send time.
-_CONTENT_TIME_RE = re.compile(
+_CONTENT_TIME_RE = lazy_re.compile(
     r"\b(?:ends?|ending|until|till|through|thru|starts?|starting|opens?|closes?|due|deadline|runs)\s+"
     r"(?:on\s+|at\s+|this\s+|next\s+)?(?:mon|tue|wed|thu|fri|sat|sun|tomorrow|tonight|\d)",
     re.I,
 )
 # A clause after a post's topic that says how to do it, not what to say.
-_HOW_CLAUSE = re.compile(
+_HOW_CLAUSE = lazy_re.compile(
     r"^(?:and\s+)?(?:then\s+)?(?:(?:schedule|post|publish|send|share|queue|keep|make|use|add|end|finish|close|"
-    r"mention|include|including|highlight|in|with|on|for|to|at|by|tone|please|thanks)\b)",
+    r"mention|include|including|highlight|in|with|on|for|to|at|by|tone|please|thanks|maybe|perhaps|ideally|"
+    r"preferably|around)\b)",
     re.I,
 )
 

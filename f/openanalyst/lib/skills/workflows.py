@@ -49,18 +49,14 @@ executor calls `resolve_step_refs(args, results)` just before running the step.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import frontmatter
 import yaml
 
-from f.openanalyst.lib.contracts import Expectation, PlanStep
+from f.openanalyst.lib.contracts import STEP_REF_RE, Expectation, PlanStep
 
-# The one step-reference grammar (workflows, the planner's plans, the executor): `$steps.<id>`
-# is a step's whole result, `$steps.<id>.<field>[.<field>...]` one of its fields.
-STEP_REF_RE = re.compile(r"^\$steps\.([a-z][a-z0-9_]{0,39})(?:\.([A-Za-z0-9_.]+))?$")
 _STEP_REF_RE = STEP_REF_RE
 _MISSING = object()
 

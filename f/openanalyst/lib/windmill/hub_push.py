@@ -18,7 +18,7 @@ import httpx
 import f.openanalyst.lib.signing as signing
 import f.openanalyst.lib.windmill.rest as windmill_rest
 from f.openanalyst.lib.log import get_logger, log
-from f.openanalyst.lib.protocol import parse_frame_obj
+from f.openanalyst.lib.protocol import parse_frame_of
 
 HUB_URL_VARIABLE = "f/openanalyst/hub_url"
 HUB_SECRET_VARIABLE = "f/openanalyst/hub_push_secret"
@@ -61,14 +61,15 @@ def build_frame(
     correlation_id: str | None = None,
 ) -> bytes:
     """The validated frame as JSON bytes (camelCase); raises pydantic.ValidationError if invalid."""
-    frame = parse_frame_obj(
+    frame = parse_frame_of(
+        type,
         {
             "type": type,
             "userId": user_id,
             "sessionId": session_id,
             "payload": payload,
             **({"correlationId": correlation_id} if correlation_id else {}),
-        }
+        },
     )
     return frame.model_dump_json(exclude_none=True).encode()
 
