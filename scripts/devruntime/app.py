@@ -24,7 +24,6 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.start()
-        validator.load()  # now, not before: its imports would slow down the start-up above
         try:
             yield
         finally:
@@ -42,4 +41,5 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     )
     app.state.runtime = runtime
     app.state.violations = violations
+    app.state.validator = validator
     return app

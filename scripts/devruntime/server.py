@@ -14,6 +14,21 @@ from scripts.devruntime.config import Settings
 # starts the hub before it imports them, so both start-ups run side by side.
 
 
+def _server(app: Any, log_level: str) -> Any:
+    """uvicorn serving the runtime's app; once it listens, the REST spec starts loading (a thread:
+    its imports would otherwise share the CPU with the start-up, and delay the first answer).
+    No websockets: the Windmill API the runtime serves has none (and uvicorn would import them)."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            app.state.validator.load()
+
+    config = uvicorn.Config(app, log_level=log_level, lifespan="on", timeout_graceful_shutdown=2, ws="none")
+    return Server(config)
+
+
 def bind(settings: Settings) -> socket.socket:
     """Bind the listening socket first, so port 0 picks a free port jobs can be told about.
 
@@ -32,8 +47,6 @@ class DevServer:
     """A dev runtime on a background thread: `with DevServer(settings) as srv: srv.base_url`."""
 
     def __init__(self, settings: Settings, sock: socket.socket | None = None) -> None:
-        import uvicorn
-
         from scripts.devruntime.app import create_app
 
         self.settings = settings
@@ -41,8 +54,7 @@ class DevServer:
         self.app = create_app(settings)
         self.runtime = self.app.state.runtime
         self.violations: list[str] = self.app.state.violations.items
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="on", timeout_graceful_shutdown=2)
-        self._server = uvicorn.Server(config)
+        self._server = _server(self.app, "warning")
         self._thread = threading.Thread(target=self._run, name="devruntime", daemon=True)
         self.loop: asyncio.AbstractEventLoop | None = None
 
@@ -79,11 +91,7 @@ class DevServer:
 
 
 def serve_forever(settings: Settings) -> None:
-    import uvicorn
-
     from scripts.devruntime.app import create_app
 
     sock = bind(settings)
-    app = create_app(settings)
-    config = uvicorn.Config(app, log_level="info", lifespan="on", timeout_graceful_shutdown=2)
-    uvicorn.Server(config).run(sockets=[sock])
+    _server(create_app(settings), "info").run(sockets=[sock])
