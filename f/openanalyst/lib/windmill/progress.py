@@ -41,7 +41,7 @@ def report(
     if os.environ.get("WM_JOB_ID") and windmill_rest.configured():
         try:
             # Windmill clamps to 0..99 (100 is reserved for completion).
-            windmill_rest.windmill().set_progress(min(percent, 99))
+            windmill_rest.set_progress(min(percent, 99))
             outcome["windmill"] = True
         except Exception as exc:  # progress must never fail a step
             log(_logger, logging.WARNING, "set_progress failed", error=exc.__class__.__name__)

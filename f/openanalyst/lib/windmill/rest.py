@@ -171,6 +171,23 @@ def set_schedule_enabled(path: str, enabled: bool) -> str:
     return request("POST", f"schedules/setenabled/{_p(path)}", json={"enabled": enabled}).text
 
 
+def set_progress(percent: int, job_id: str | None = None) -> None:
+    """Set the job's progress bar (0-99), as `wmill`'s `set_progress` does, minus the `get_job` it
+    makes first to learn the job's parent: a worker gives a job its parent_job as WM_FLOW_JOB_ID
+    (`get_reserved_variables(.., job.parent_job, ..)` in
+    https://github.com/windmill-labs/windmill/blob/main/backend/windmill-worker/src/common.rs), and
+    the job document of a flow step is the largest read of a report."""
+    job_id = job_id or os.environ.get("WM_JOB_ID")
+    if not job_id:
+        raise WindmillError("no job to report progress on (WM_JOB_ID unset)")
+    flow_job_id = os.environ.get("WM_FLOW_JOB_ID") or None
+    request(
+        "POST",
+        f"job_metrics/set_progress/{_p(job_id)}",
+        json={"percent": max(0, min(99, int(percent))), "flow_job_id": flow_job_id},
+    )
+
+
 def list_resources(resource_type: str | None = None, path_start: str | None = None) -> list[dict[str, Any]]:
     params = {k: v for k, v in {"resource_type": resource_type, "path_start": path_start}.items() if v}
     return request("GET", "resources/list", params=params).json()
