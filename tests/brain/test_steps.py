@@ -259,12 +259,9 @@ def test_clarify_pushes_the_questions_and_returns_resume_urls(windmill, monkeypa
     respx_mock.get(url__regex=rf"{API}/variables/get_value/.*").mock(
         return_value=httpx.Response(404, text="not found")
     )
-    respx_mock.get(url__regex=rf"{API}/jobs_u/get/.*").mock(
-        return_value=httpx.Response(
-            200, json={"id": "step-job-7", "parent_job": "flow-job-1", "type": "QueuedJob"}
-        )
-    )
-    respx_mock.post(url__regex=rf"{API}/job_metrics/set_progress/.*").mock(
+    # the progress names the step's own flow job (its parent, which the worker puts in
+    # WM_FLOW_JOB_ID), without fetching the job to read it as wmill.set_progress does
+    progress = respx_mock.post(f"{API}/job_metrics/set_progress/step-job-7").mock(
         return_value=httpx.Response(200, json={})
     )
     urls = {
@@ -288,6 +285,7 @@ def test_clarify_pushes_the_questions_and_returns_resume_urls(windmill, monkeypa
     }
     out = clarify.main("alice", "sess_1", "msg_1", [outcome, {"user_id": "alice"}])
     assert out["resume_urls"] == urls and out["resume_job_id"] == "ask-flow-2"
+    assert json.loads(progress.calls[0].request.content) == {"percent": 80, "flow_job_id": "ask-flow-2"}
     assert [q["id"] for q in out["questions"]] == ["time"]
     pushes = [json.loads(c.request.content) for c in hub.calls]
     answer = next(p for p in pushes if p["type"] == "ASSISTANT_RESPONSE")

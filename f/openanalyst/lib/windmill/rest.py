@@ -171,6 +171,20 @@ def set_schedule_enabled(path: str, enabled: bool) -> str:
     return request("POST", f"schedules/setenabled/{_p(path)}", json={"enabled": enabled}).text
 
 
+def set_progress(percent: int) -> None:
+    """This job's progress (0-99), as `wmill.set_progress` sets it, without its first request:
+    wmill fetches the whole job (arguments included) to read its `parent_job`, which the worker
+    already gives the job as WM_FLOW_JOB_ID (`get_reserved_variables` in
+    https://github.com/windmill-labs/windmill/blob/main/backend/windmill-worker/src/common.rs
+    passes `job.parent_job` as the flow id). One request per progress report instead of two."""
+    job_id = os.environ["WM_JOB_ID"]
+    request(
+        "POST",
+        f"job_metrics/set_progress/{_p(job_id)}",
+        json={"percent": percent, "flow_job_id": os.environ.get("WM_FLOW_JOB_ID") or None},
+    )
+
+
 def list_resources(resource_type: str | None = None, path_start: str | None = None) -> list[dict[str, Any]]:
     params = {k: v for k, v in {"resource_type": resource_type, "path_start": path_start}.items() if v}
     return request("GET", "resources/list", params=params).json()
