@@ -1,8 +1,9 @@
 """Progress reporting for any flow step: Windmill's job progress plus a TASK_PROGRESS push.
 
 `report("plan", 40, "Planning the post")` sets the job's progress bar in Windmill
-(`wmill.set_progress`) and, when the step knows the person and session, pushes a
-TASK_PROGRESS frame to the hub. It never raises: progress is a courtesy, not a step's result.
+(`job_metrics/set_progress`, as `wmill.set_progress` does) and, when the step knows the person
+and session, pushes a TASK_PROGRESS frame to the hub. It never raises: progress is a courtesy,
+not a step's result.
 """
 
 from __future__ import annotations
