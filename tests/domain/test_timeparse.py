@@ -87,3 +87,27 @@ def test_summer_time_applies_to_the_zone_said():
     july = dt.datetime(2026, 7, 1, 8, 0, tzinfo=dt.UTC)
     found = find_time("at 3pm EST", "UTC", july)  # people write EST all year round
     assert found is not None and found.when == dt.datetime(2026, 7, 1, 19, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "past"),
+    [
+        # NOW is Saturday 21 November 2026, 10:30 UTC
+        ("Post on Instagram tonight at 8", "2026-11-21 20:00", False),  # was 08:00, already gone
+        ("this evening at 7", "2026-11-21 19:00", False),
+        ("tomorrow night at 9:30", "2026-11-22 21:30", False),
+        ("tomorrow morning at 8", "2026-11-22 08:00", False),
+        ("schedule it for the 25th at noon", "2026-11-25 12:00", False),
+        ("on the 3rd at 3pm", "2026-12-03 15:00", False),  # the 3rd of this month has passed
+        ("today at 9am", "2026-11-21 09:00", True),  # said, not moved: the person is asked again
+    ],
+)
+def test_evenings_and_days_of_the_month_are_read_as_meant(text, expected, past):
+    found = find_time(text, "UTC", NOW)
+    assert found is not None and found.when.strftime("%Y-%m-%d %H:%M") == expected, found
+    assert found.past is past
+
+
+@pytest.mark.parametrize("text", ["our 5th anniversary", "the 3rd quarter results", "the 21st century"])
+def test_an_ordinal_that_is_no_date_is_left_alone(text):
+    assert find_time(text, "UTC", NOW) is None

@@ -408,6 +408,19 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_day_of_month",
+        "SOCIAL_MEDIA",
+        "schedule a facebook post for the 15th at noon about our open day",
+        [*POST_SEEN, *SCHEDULED, says("Facebook", "open day"), matches(r"\b15\b"), matches(r"12:00")],
+        model_checks=[*POST_SEEN, *SCHEDULED, says("open day")],
+        model=r.post(
+            "facebook",
+            "our open day",
+            "Come and see us at our open day: tours, demos and coffee. #OpenDay",
+            when="the 15th at 12:00",
+        ),
+    ),
+    Case(
         "s_formal",
         "SOCIAL_MEDIA",
         "Write a LinkedIn post announcing our Series A funding, keep it formal",

@@ -13,6 +13,7 @@ time in the past is returned as such (`Resolved.past`): callers question it, nev
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 import datetime as dt
 import re
@@ -55,6 +56,16 @@ _MONTHDAY_RE = re.compile(
     rf"(?:,?\s+(\d{{4}}))?\b"
 )
 _PART_RE = re.compile(r"\b(morning|noon|midday|afternoon|evening|night|midnight)\b")
+# "tonight at 8", "this evening at 7", "tomorrow night at 9:30": an hour without am/pm after noon.
+_LATE_RE = re.compile(r"\b(tonight|afternoon|evening|night)\b")
+# "the 15th", "on the 3rd": a day of this month (of the next once it has passed).
+# Not "our 5th anniversary" nor "the 3rd quarter": "the"/"on" before it and nothing but a time,
+# a part of the day or the end of the clause after it.
+_ORDINAL_DAY_RE = re.compile(
+    r"\b(?:on\s+the|on|the)\s+([12]?\d|3[01])(?:st|nd|rd|th)\b"
+    r"(?=\s*(?:$|[,.;:!?)]|(?:at|@|by|around)\b|\d"
+    r"|(?:in the\s+)?(?:morning|noon|midday|afternoon|evening|night)\b))"
+)
 
 
 class TimeParseError(ValueError):
@@ -319,6 +330,9 @@ def _rules_time(text: str, tz: ZoneInfo, now: dt.datetime) -> Resolved | None:
             raise TimeParseError(f"{m.group(0)!r} is not a valid date") from exc
         if not m.group(5) and day < now.date():
             day = day.replace(year=year + 1)
+    elif m := _ORDINAL_DAY_RE.search(low):
+        spans.append(m.group(0))
+        day = _day_of_month(int(m.group(1)), now.date())
 
     hour_minute: tuple[int, int] | None = None
     if m := _TIME_RE.search(low):
@@ -326,11 +340,13 @@ def _rules_time(text: str, tz: ZoneInfo, now: dt.datetime) -> Resolved | None:
         if m.group(3):
             hour_minute = _hour(int(m.group(1)), int(m.group(2) or 0), m.group(3).replace(".", ""))
         else:
-            hour_minute = (int(m.group(4)), int(m.group(5)))
+            h = int(m.group(4))
+            hour_minute = (h + 12 if _LATE_RE.search(low) and 1 <= h <= 11 else h, int(m.group(5)))
     elif (m := _BARE_HOUR_RE.search(low)) and 0 <= int(m.group(1)) <= 23:
         spans.append(m.group(0))
         h = int(m.group(1))
-        hour_minute = (h + 12 if 1 <= h <= 6 else h, 0)
+        late = 1 <= h <= 6 or (_LATE_RE.search(low) and 1 <= h <= 11)  # "tonight at 8" is 20:00
+        hour_minute = (h + 12 if late else h, 0)
     elif m := _PART_RE.search(low):
         spans.append(m.group(0))
         hour_minute = (_PARTS_OF_DAY[m.group(1)], 0)
@@ -348,7 +364,17 @@ def _rules_time(text: str, tz: ZoneInfo, now: dt.datetime) -> Resolved | None:
     value = dt.datetime(day.year, day.month, day.day, h, minute, tzinfo=tz)
     if weekday_today and value <= now:
         value += dt.timedelta(days=7)
-    return Resolved(value, " ".join(spans), explicit)
+    # a day that was said ("today at 9am" at noon) is not moved: the person is asked again
+    return Resolved(value, " ".join(spans), explicit, past=value < now)
+
+
+def _day_of_month(mday: int, today: dt.date) -> dt.date:
+    """Day `mday` of this month, or of the next month once it has passed (the 31st of a shorter
+    month is its last day)."""
+    year, month = today.year, today.month
+    if mday < today.day:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return dt.date(year, month, min(mday, calendar.monthrange(year, month)[1]))
 
 
 def resolve(text: str, timezone: str = "UTC", now: dt.datetime | None = None) -> Resolved:

@@ -126,7 +126,7 @@ _HISTORY_RE = lazy_re.compile(
 _CREATE_RE = lazy_re.compile(
     r"\b(create|write|draft|compose|make|generate|post|tweet|share|announce|publish)\b", re.I
 )
-_POST_NOUN_RE = lazy_re.compile(r"\b(post|tweet|thread|caption|update|content)\b", re.I)
+_POST_NOUN_RE = lazy_re.compile(r"\b(posts?|tweets?|threads?|captions?|update|content)\b", re.I)
 _SCHEDULE_RE = lazy_re.compile(r"\b(schedule|publish|queue|post it|send it|on the schedule)\b", re.I)
 _PUBLISH_NOW_RE = lazy_re.compile(
     r"\b(?:publish|post) (?:it|this)\b.*\bnow\b|\b(?:publish|post)\b[^.:]*\bnow\s*[:.!]", re.I
