@@ -490,6 +490,7 @@ def test_which_post_did_best_is_a_question_about_their_posts():
         ("Draft 3 tweets about our summer sale", 3, "our summer sale"),
         ("give me two versions of a LinkedIn post about our new office", 2, "our new office"),
         ("Draft three captions for our beach photo on instagram", 3, "our beach"),
+        ("need 3 linkedin posts about hiring", 3, "hiring"),
         ("Write a post about 5 tips for remote work", None, "5 tips for remote work"),
     ],
 )

@@ -95,6 +95,7 @@ _POSTS_ABOUT_REPEAT = lazy_re.compile(
 # "draft 3 tweets about ...", "give me two versions": how many drafts to offer.
 _DRAFTS_RE = lazy_re.compile(
     r"\b(?P<n>[2-5]|two|three|four|five)\s+(?:different\s+|more\s+|short\s+|alternative\s+)?"
+    r"(?:(?:linkedin|instagram|facebook|twitter|x|fb|ig)\s+)?"  # "3 linkedin posts"
     r"(?:tweets|posts|captions|versions|drafts|options|variations|variants)\b",
     re.I,
 )
