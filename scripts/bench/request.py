@@ -192,8 +192,10 @@ def timeline(api: httpx.Client, flow_job: str) -> None:
 def tree_cpu() -> dict[str, float]:
     """CPU seconds used so far, by part: "runtime" is this process (the dev runtime's server and
     flow engine, and the steps when they are replayed in-process), "hub" the hub process, "jobs"
-    the fork server and every job process reaped (forked, or fresh interpreters this process
-    started). On a shared machine, CPU time moves less with the load than wall time does."""
+    the fork server (and the successor it hands over to) and every job process reaped (forked, or
+    fresh interpreters this process started). Each live process below this one counts its own
+    time and its reaped children's, so every process is counted once. On a shared machine, CPU
+    time moves less with the load than wall time does."""
     times = os.times()
     out = {
         "runtime": times.user + times.system,
@@ -201,17 +203,24 @@ def tree_cpu() -> dict[str, float]:
         "jobs": times.children_user + times.children_system,
     }
     tick = os.sysconf("SC_CLK_TCK")
-    me = str(os.getpid())
+    procs: dict[str, tuple[str, float, bool]] = {}  # pid -> (ppid, CPU, is the hub)
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
-            if fields[1] != me:  # ppid
-                continue
-            cmdline = (stat.parent / "cmdline").read_bytes().split(b"\0")
+            hub = b"hub" in (stat.parent / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        part = "hub" if b"hub" in cmdline else "jobs"
-        out[part] += sum(int(x) for x in fields[11:15]) / tick  # utime, stime, cutime, cstime
+        # ppid; then utime, stime, cutime, cstime
+        procs[stat.parent.name] = (fields[1], sum(int(x) for x in fields[11:15]) / tick, hub)
+    parts = {str(os.getpid()): "runtime"}
+    grew = True
+    while grew:
+        grew = False
+        for pid, (ppid, cpu, hub) in procs.items():
+            if pid not in parts and ppid in parts:
+                parts[pid] = "hub" if hub or parts[ppid] == "hub" else "jobs"
+                out[parts[pid]] += cpu
+                grew = True
     return out
 
 

@@ -118,6 +118,16 @@ def _record_bundle() -> None:
                 _bundle_files[file] = stamp
 
 
+def _compile_lazy(values: list[object], lazy: type, depth: int) -> None:
+    """Compile the lazy patterns among `values` and the lists, tuples and dicts they hold."""
+    for value in values:
+        if isinstance(value, lazy):
+            with contextlib.suppress(Exception):  # a bad pattern fails where it is used
+                value.compiled()  # type: ignore[attr-defined]
+        elif depth > 0 and isinstance(value, list | tuple | dict):
+            _compile_lazy(list(value.values() if isinstance(value, dict) else value), lazy, depth - 1)
+
+
 def _build_deferred_models(module_name: str) -> None:
     """Build the validators a bundle module's pydantic models and TypeAdapters defer to their
     first use (`defer_build`): a forked job inherits them built instead of building them again
@@ -134,6 +144,11 @@ def _build_deferred_models(module_name: str) -> None:
         if adapter is not None and isinstance(value, adapter) and not value.pydantic_complete:
             with contextlib.suppress(Exception):
                 value.rebuild(force=True)
+    # Patterns the bundle compiles on first use (f.openanalyst.lib.lazy_re: a fresh process
+    # compiles only those it uses), compiled here once instead of in every job (10-20 ms each).
+    lazy = getattr(sys.modules.get("f.openanalyst.lib.lazy_re"), "LazyPattern", None)
+    if lazy is not None:
+        _compile_lazy(list(vars(module).values()), lazy, 3)
     prepare = getattr(getattr(module, "main", None), "prepare", None)
     if callable(prepare):
         with contextlib.suppress(Exception):  # it is built on the first call instead
