@@ -28,3 +28,15 @@ def respx_mock():
     """A respx router that fails on any unmocked request and any unused route."""
     with respx.mock(assert_all_called=True, assert_all_mocked=True) as router:
         yield router
+
+
+@pytest.fixture(autouse=True)
+def _fresh_job_settings():
+    """Settings a job reads once (the hub's URL and secret, per WM_JOB_ID) are read anew by each
+    test, which may reuse a job id with another hub."""
+    yield
+    import sys
+
+    hub_push = sys.modules.get("f.openanalyst.lib.windmill.hub_push")
+    if hub_push is not None:
+        hub_push._settings.clear()

@@ -189,22 +189,34 @@ def timeline(api: httpx.Client, flow_job: str) -> None:
         )
 
 
-def tree_cpu() -> float:
-    """CPU seconds used so far by this process (the dev runtime's server and flow engine, or the
-    in-process steps), the processes it started (the hub, the fork server) and the jobs they
-    reaped: on a shared machine, CPU time moves less with the load than wall time does."""
+def tree_cpu() -> dict[str, float]:
+    """CPU seconds used so far, by part: "runtime" is this process (the dev runtime's server and
+    flow engine, and the steps when they are replayed in-process), "hub" the hub process, "jobs"
+    the fork server and every job process reaped (forked, or fresh interpreters this process
+    started). On a shared machine, CPU time moves less with the load than wall time does."""
     times = os.times()
-    total = times.user + times.system + times.children_user + times.children_system
+    out = {
+        "runtime": times.user + times.system,
+        "hub": 0.0,
+        "jobs": times.children_user + times.children_system,
+    }
     tick = os.sysconf("SC_CLK_TCK")
     me = str(os.getpid())
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
+            if fields[1] != me:  # ppid
+                continue
+            cmdline = (stat.parent / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if fields[1] == me:  # ppid; then utime, stime, cutime, cstime
-            total += sum(int(x) for x in fields[11:15]) / tick
-    return total
+        part = "hub" if b"hub" in cmdline else "jobs"
+        out[part] += sum(int(x) for x in fields[11:15]) / tick  # utime, stime, cutime, cstime
+    return out
+
+
+def _cpu(start: dict[str, float], end: dict[str, float]) -> dict[str, float]:
+    return {k: end[k] - start[k] for k in start}
 
 
 def p(values: list[float], q: float) -> float:
@@ -241,8 +253,8 @@ def main() -> int:
     token = issue_token(hub_settings, USER)
     request_s: list[float] = []
     inprocess_s: list[float] = []
-    request_cpu: list[float] = []
-    inprocess_cpu: list[float] = []
+    request_cpu: list[dict[str, float]] = []
+    inprocess_cpu: list[dict[str, float]] = []
     jobs_per_request: list[int] = []
     calls: list[int] = []
     with DevServer(settings) as server:
@@ -302,8 +314,8 @@ def main() -> int:
                 if run:
                     request_s.append(seconds)
                     inprocess_s.append(in_process)
-                    request_cpu.append(cpu_mid - cpu_start)
-                    inprocess_cpu.append(cpu_end - cpu_replay)
+                    request_cpu.append(_cpu(cpu_start, cpu_mid))
+                    inprocess_cpu.append(_cpu(cpu_replay, cpu_end))
                     jobs_per_request.append(n_jobs)
                     if model:
                         calls.append(len(model.requests) - served_before)
@@ -319,11 +331,14 @@ def main() -> int:
     print(f"  request p50 / p95       : {r50:.2f} s / {p(request_s, 0.95):.2f} s")
     print(f"  same steps in-process   : {b50:.2f} s (p50)")
     print(f"  ratio                   : {r50 / b50:.2f}x")
-    c50, cb50 = statistics.median(request_cpu), statistics.median(inprocess_cpu)
-    print(
-        f"  CPU per request (p50)   : {c50:.2f} s (runtime, hub, jobs), "
-        f"in-process {cb50:.2f} s: {c50 / cb50:.2f}x"
-    )
+    c50 = statistics.median(sum(c.values()) for c in request_cpu)
+    cb50 = statistics.median(sum(c.values()) for c in inprocess_cpu)
+
+    def parts(cpu: list[dict[str, float]]) -> str:
+        return ", ".join(f"{k} {statistics.median(c[k] for c in cpu):.2f}" for k in cpu[0])
+
+    print(f"  CPU per request (p50)   : {c50:.2f} s ({parts(request_cpu)})")
+    print(f"  CPU in-process (p50)    : {cb50:.2f} s ({parts(inprocess_cpu)}): ratio {c50 / cb50:.2f}x")
     return 0
 
 

@@ -44,7 +44,9 @@ class Settings:
     preload: str = "wmill,httpx,httpcore,pydantic,pydantic.main,pydantic.fields,pydantic.types,yaml"
     # third-party modules it imports when idle, after it is ready (the fork server runs OpenBLAS
     # with one thread, so numpy may be loaded before a fork: no thread is running then)
-    preload_idle: str = "numpy,jsonschema,frontmatter,anthropic,agno.agent,agno.team,agno.models.anthropic"
+    preload_idle: str = (
+        "numpy,bm25s,Stemmer,jsonschema,frontmatter,anthropic,agno.agent,agno.team,agno.models.anthropic"
+    )
     # preload_bundle: while idle, it also imports the bundle's own modules (`f/**.py`: the shared
     # lib first, then the steps); before each fork it checks their files, and when one changed it
     # forgets them all, so a job always runs the code on disk. Off: every job imports them itself.

@@ -668,3 +668,18 @@ def test_what_people_ask_of_their_posts_is_read_as_meant(text, name, topic, extr
 )
 def test_a_report_given_every_week_is_a_schedule_and_a_past_question_is_not(text, name):
     assert intent.extract(text, "UTC", NOW).name == name
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("Run my stock count script now", "stock count"),
+        ("can you run social_post for me?", "social_post"),
+        ("execute the onboarding flow", "onboarding"),
+        ("run a marathon", None),
+        ("every monday run my analytics report", None),
+    ],
+)
+def test_run_one_of_mine_now(text, target):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.entities.extra.get("target") if found.name == "run_now" else None) == target

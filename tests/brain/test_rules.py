@@ -184,3 +184,89 @@ def test_a_script_created_without_a_schema_has_the_one_main_declares(respx_mock,
     schema = plan_rules._windmill_schema("u/alice/scripts/standup_notes")
     assert schema is not None and schema["required"] == ["notes"]
     assert plan_rules.arg_errors("u/alice/scripts/standup_notes", {"notes": "x"}, schema) == []
+
+
+def _bundle_schemas() -> list[tuple[str, dict]]:
+    from pathlib import Path
+
+    import yaml
+
+    out = []
+    for file in sorted(Path(plan_rules.REPO_ROOT, "f").rglob("*.script.yaml")):
+        schema = (yaml.safe_load(file.read_text(encoding="utf-8")) or {}).get("schema")
+        if isinstance(schema, dict) and schema.get("properties"):
+            out.append((str(file), {k: v for k, v in schema.items() if k != "$schema"}))
+    return out
+
+
+SAMPLES = ["x", "", 1, 0, 1.5, 2.0, True, False, None, {}, {"a": 1}, [], ["x"], [1], [None]]
+TYPICAL = {
+    "string": "x",
+    "integer": 1,
+    "number": 1.5,
+    "boolean": True,
+    "object": {},
+    "array": [],
+    "null": None,
+}
+
+
+def _typical(prop: dict):
+    if prop.get("enum"):
+        return prop["enum"][0]
+    kind = prop.get("type")
+    return TYPICAL.get(kind[0] if isinstance(kind, list) else kind, "x")
+
+
+def test_the_plain_schema_reading_never_passes_what_jsonschema_refuses():
+    """`certainly_valid` lets a valid argument set skip importing jsonschema (30-60 ms a step
+    process); it may only say yes when jsonschema finds no error, and must say yes to the usual
+    valid arguments. Every bundle script's schema, each argument given every kind of value."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import UnknownType
+
+    schemas = _bundle_schemas()
+    assert len(schemas) > 20
+    decided = checked = 0
+    for where, schema in schemas:
+        validator = Draft202012Validator(schema)
+        properties = schema["properties"]
+        base = {name: _typical(prop) for name, prop in properties.items()}
+        for name, prop in properties.items():
+            for value in [
+                *SAMPLES,
+                *(prop.get("enum") or []),
+                *([prop["default"]] if "default" in prop else []),
+            ]:
+                for args in ({**base, name: value}, {name: value}):
+                    try:
+                        valid = not list(validator.iter_errors(args))
+                    except UnknownType:  # a type jsonschema does not know ("resource"): an error there too
+                        valid = False
+                    checked += 1
+                    if plan_rules.certainly_valid(schema, args):
+                        assert valid, (where, args)
+                        decided += 1
+    assert checked > 2000 and decided > 300  # and it decides many valid argument sets
+
+
+def test_valid_post_arguments_are_decided_without_jsonschema():
+    schema = {
+        "type": "object",
+        "properties": {
+            "platform": {"type": "string", "enum": ["twitter", "linkedin"], "description": "where"},
+            "topic": {"type": "string", "originalType": "string"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "count": {"type": "integer", "default": 1},
+            "options": {"type": "object", "properties": {"draft": {"type": "boolean"}}},
+        },
+        "required": ["topic"],
+    }
+    good = {"platform": "twitter", "topic": "AI", "tags": ["a"], "count": 2.0, "options": {"draft": True}}
+    assert plan_rules.certainly_valid(schema, good)
+    for bad in ({"platform": "x", "topic": "AI"}, {"topic": 3}, {"count": True, "topic": "t"}, {}):
+        assert not plan_rules.certainly_valid(schema, bad)
+    assert plan_rules.arg_errors(CREATE, {"platform": "myspace", "topic": "t"}, schema) == [
+        f"'{CREATE}' argument platform: 'myspace' is not one of ['twitter', 'linkedin']"
+    ]
+    assert not plan_rules.certainly_valid({"type": "string", "minLength": 2}, "abc")  # jsonschema's to read

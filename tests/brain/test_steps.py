@@ -259,12 +259,8 @@ def test_clarify_pushes_the_questions_and_returns_resume_urls(windmill, monkeypa
     respx_mock.get(url__regex=rf"{API}/variables/get_value/.*").mock(
         return_value=httpx.Response(404, text="not found")
     )
-    respx_mock.get(url__regex=rf"{API}/jobs_u/get/.*").mock(
-        return_value=httpx.Response(
-            200, json={"id": "step-job-7", "parent_job": "flow-job-1", "type": "QueuedJob"}
-        )
-    )
-    respx_mock.post(url__regex=rf"{API}/job_metrics/set_progress/.*").mock(
+    # set_progress names the step's flow job (WM_FLOW_JOB_ID), without reading the job first.
+    progress = respx_mock.post(url__regex=rf"{API}/job_metrics/set_progress/.*").mock(
         return_value=httpx.Response(200, json={})
     )
     urls = {
@@ -297,6 +293,7 @@ def test_clarify_pushes_the_questions_and_returns_resume_urls(windmill, monkeypa
     assert answer["payload"]["done"] is False and answer["correlationId"] == "msg_1"
     request = hub.calls[-1].request
     signing.verify("push-secret", request.content, dict(request.headers))  # raises when unsigned
+    assert json.loads(progress.calls.last.request.content)["flow_job_id"] == "ask-flow-2"
 
 
 def outcome_of(phase: str, attempt: int, success: bool, **kw) -> dict:

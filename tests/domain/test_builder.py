@@ -490,3 +490,14 @@ def test_a_summary_or_recap_on_a_schedule_is_the_persons_analytics_report(windmi
     out = create_schedule.main("alice", "friday_summary", "every friday at 5pm", "summary")
     schedule = windmill.items["schedule"][out["schedule_path"]]
     assert schedule["script_path"] == "u/alice/scripts/analytics_report"
+
+
+def test_a_nested_failure_is_said_by_its_innermost_message():
+    from f.openanalyst.builder.run_now import innermost
+
+    nested = (
+        "Job 683f was not successful: {'message': 'To analyse this I need the numbers: paste them here.', "
+        "'name': 'NeedsInput', 'stack': 'Traceback (most recent call last):\\n  File \"x.py\"'}"
+    )
+    assert innermost(nested) == "To analyse this I need the numbers: paste them here."
+    assert innermost("plain failure\nTraceback (most recent call last): ...") == "plain failure"

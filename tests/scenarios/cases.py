@@ -180,13 +180,27 @@ def main(notes: str) -> dict:
 '''
 
 
-def with_custom_skill(suite: Any, user: str, workflow: bool = True) -> None:
-    """The person's own skill `standup`, calling their own script (created through Windmill's API)."""
+def as_member(rt: Any, user: str) -> dict[str, Any]:
+    """The person as a member of the workspace (added once), and the fields that make an item they
+    own run as them (what lib/builder/owner.py sets on the builder's items)."""
+    email = f"{user}@people.openanalyst.invalid"
+    if rt.client.get(f"{rt.api}/users/whois/{user}").status_code == 404:
+        rt.client.post(
+            f"{rt.api}/workspaces/add_user",
+            json={"email": email, "username": user, "is_admin": False, "operator": False},
+        ).raise_for_status()
+    return {"on_behalf_of_email": email, "preserve_on_behalf_of": True}
+
+
+def with_custom_skill(suite: Any, user: str, workflow: bool = True, runs_as_them: bool = True) -> None:
+    """The person's own skill `standup`, calling their own script (created through Windmill's API,
+    running as them: a member, as the builder saves their items)."""
     rt = suite.runtime
     script = f"u/{user}/scripts/standup_notes"
     rt.client.post(
         f"{rt.api}/scripts/create",
         json={
+            **(as_member(rt, user) if runs_as_them else {}),
             "path": script,
             "summary": "Standup notes",
             "description": "Turn bullet notes into a standup update",
@@ -219,6 +233,42 @@ def with_custom_skill(suite: Any, user: str, workflow: bool = True) -> None:
         "priority": 0,
     }
     rt.set_resource(f"u/{user}/skills/standup", value, resource_type="openanalyst_skill")
+
+
+INVENTORY_SCRIPT = '''"""Count what is left in stock."""
+
+
+def main(warehouse: str = "Lisbon") -> dict:
+    """Units in stock per product at `warehouse`.
+
+    Args:
+        warehouse: which warehouse to count.
+    """
+    return {"warehouse": warehouse, "in_stock": {"mugs": 120, "t-shirts": 45}}
+'''
+
+
+def with_inventory_script(suite: Any, user: str) -> None:
+    """The person's own script `stock_count`, saved through Windmill's API to run as them (a member,
+    as the builder saves their items), and one `anyone_count` that runs as whoever starts it."""
+    rt = suite.runtime
+    for name, identity in (("stock_count", as_member(rt, user)), ("anyone_count", {})):
+        rt.client.post(
+            f"{rt.api}/scripts/create",
+            json={
+                "path": f"u/{user}/scripts/{name}",
+                "summary": "Stock count",
+                "description": "Units in stock per product",
+                "content": INVENTORY_SCRIPT,
+                "language": "python3",
+                **identity,
+            },
+        ).raise_for_status()
+
+
+def with_custom_skill_running_as_anyone(suite: Any, user: str) -> None:
+    """The same skill, its script saved without an identity: it would run as whoever starts it."""
+    with_custom_skill(suite, user, runs_as_them=False)
 
 
 def with_custom_skill_without_workflow(suite: Any, user: str) -> None:
@@ -981,6 +1031,29 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "b_run_my_script_now",
+        "WORKFLOW_BUILDER",
+        "Run my stock count script now",
+        [no_question, says("Ran your script", "/scripts/stock_count", "Lisbon", "120")],
+        model=r.build("run_now", {"target": "stock count"}),
+        setup=with_inventory_script,
+    ),
+    Case(
+        "b_run_code_that_runs_as_anyone",
+        "WORKFLOW_BUILDER",
+        "run my anyone_count script now",
+        [says("anyone_count", "runs as whoever starts it"), never_says("Ran your script", "120")],
+        model=r.build("run_now", {"target": "anyone_count"}),
+        setup=with_inventory_script,
+    ),
+    Case(
+        "b_run_with_nothing_to_analyse",
+        "WORKFLOW_BUILDER",
+        "run my analytics_report script now",
+        [says("analytics_report", "paste them"), never_says("Traceback", "stack", "was not successful")],
+        model=r.build("run_now", {"target": "analytics_report"}),
+    ),
+    Case(
         "b_script_url",
         "WORKFLOW_BUILDER",
         "Create a script that fetches https://api.github.com/repos/windmill-labs/windmill and returns the JSON",
@@ -1123,6 +1196,17 @@ CASES: list[Case] = [
                 "u/{user}/scripts/standup_notes",
                 {"notes": "fixed the login bug, reviewed PR 42, started on billing export"},
             ),
+            required=("update",),
+        ),
+    ),
+    Case(
+        "c_skill_code_runs_as_anyone",
+        "CUSTOM",
+        "standup update: fixed the login bug, reviewed PR 42",
+        [says("runs as whoever starts it", "standup_notes"), never_says("Standup update:")],
+        setup=with_custom_skill_running_as_anyone,
+        model=r.steps(
+            ("format", "u/{user}/scripts/standup_notes", {"notes": "fixed the login bug, reviewed PR 42"}),
             required=("update",),
         ),
     ),

@@ -120,3 +120,24 @@ def test_an_unwritable_cache_only_costs_the_download(tmp_path: Path, monkeypatch
     key, fp = table_cache.cache_key(ROW, "http://wm/api", "openanalyst") or ("", "")
     assert not table_cache.store(key, fp, small_table())
     assert table_cache.load(key, fp) is None
+
+
+def test_a_worker_keeps_only_its_newest_tables(cache_root: Path) -> None:
+    folder = cache_root / "openanalyst" / "embedding_table"
+    keys = []
+    for i in range(table_cache.KEEP + 2):
+        key, fp = table_cache.cache_key({**ROW, "edited_at": f"2026-12-0{i + 1}"}, "http://wm/api", "ws") or (
+            "",
+            "",
+        )
+        assert table_cache.store(key, fp, small_table())
+        os.utime(folder / f"{key}.bin", (1_000_000 + i, 1_000_000 + i))
+        keys.append(key)
+    stale = folder / ".leftover.tmp"
+    stale.write_bytes(b"half")
+    os.utime(stale, (1, 1))
+    key, fp = table_cache.cache_key({**ROW, "edited_at": "latest"}, "http://wm/api", "ws") or ("", "")
+    assert table_cache.store(key, fp, small_table())
+    kept = {f.stem for f in folder.glob("*.bin")}
+    assert len(kept) == table_cache.KEEP and key in kept and keys[0] not in kept
+    assert not stale.exists() and table_cache.load(key, fp) is not None

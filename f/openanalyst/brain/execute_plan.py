@@ -13,6 +13,7 @@ import time
 import uuid
 from typing import Any
 
+import f.openanalyst.lib.builder.owner as owner
 import f.openanalyst.lib.contracts as contracts
 import f.openanalyst.lib.planning.rules as plan_rules
 import f.openanalyst.lib.reports as reports
@@ -20,7 +21,7 @@ import f.openanalyst.lib.windmill.rest as windmill_rest
 from f.openanalyst.lib.contracts import PlanStep, StepResult
 from f.openanalyst.lib.log import bind, get_logger, log
 from f.openanalyst.lib.planning.outcome import progress_band
-from f.openanalyst.lib.users import validate_user_id
+from f.openanalyst.lib.users import user_folder, validate_user_id
 from f.openanalyst.lib.windmill.progress import report
 
 STEP_TIMEOUT_S = 600
@@ -98,6 +99,8 @@ def run_step(step: PlanStep, outputs: dict[str, Any], user_id: str) -> StepResul
         errors = plan_rules.arg_errors(step.script, args, schema)
         if errors := errors + plan_rules.reference_errors(step.script, args, user_id):
             raise ValueError("; ".join(errors))
+        if step.script.startswith(f"{user_folder(user_id)}/"):  # the person's own code runs as them
+            owner.ensure_runs_as_owner(step.script)
         # The id is chosen here so the step's record names its job even when the job fails.
         job_id = str(uuid.uuid4())
         result = windmill_rest.run_script_and_wait(step.script, args, job_id, STEP_TIMEOUT_S)

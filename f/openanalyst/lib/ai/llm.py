@@ -89,8 +89,11 @@ def load_config(env: Mapping[str, str] | None = None) -> ModelConfig:
         or env.get("ANTHROPIC_BASE_URL")
         or None
     )
+    # Without a key no model is called, whatever its id: its variables are not read (4 REST calls
+    # in each step of an offline request).
     models: dict[str, str | None] = {
-        role: (windmill_rest.variable(path) or env.get(MODEL_ENV[role]) or "").strip() or None
+        role: ((windmill_rest.variable(path) if api_key else None) or env.get(MODEL_ENV[role]) or "").strip()
+        or None
         for role, path in MODEL_VARIABLES.items()
     }
     try:

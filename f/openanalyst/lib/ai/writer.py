@@ -40,11 +40,12 @@ def model_id(config: llm.ModelConfig) -> str | None:
 def complete(system: str, prompt: str, max_tokens: int = 1024) -> Completion:
     """One Messages API call; raises ModelUnavailable (never a raw SDK error)."""
     config = llm.load_config()
-    key, model = config.api_key, model_id(config)
+    key = config.api_key
     if not key:
         raise ModelUnavailable(
             config.reason or "no Anthropic key configured (resource f/openanalyst/anthropic)"
         )
+    model = model_id(config)  # read only with a key: an offline job skips the variable
     if not model:
         raise ModelUnavailable("no model id configured (variable f/openanalyst/writer_model)")
     import anthropic  # heavy: only here

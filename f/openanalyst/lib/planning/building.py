@@ -173,10 +173,32 @@ def _sentence(text: str) -> str:
     return (text[:1].upper() + text[1:] + ".") if text else ""
 
 
+# "run my analytics report now", "execute social_post": one of the person's own, run once.
+_RUN_NOW_RE = re.compile(
+    r"^\s*(?:please\s+)?(?:(?:can|could) you\s+)?(?:run|execute|trigger|kick off)\s+"
+    r"(?:(?P<own>my|our|the)\s+)?(?P<target>[\w -]+?)(?P<kind>\s+(?:script|flow|job))?"
+    r"(?:\s+(?:now|right now|once|for me))*\s*(?:please)?[.!?]*\s*$",
+    re.I,
+)
+
+
+def run_now_target(text: str) -> str | None:
+    """What "run my analytics report now" runs ("analytics report"), or None when it asks no run."""
+    run = _RUN_NOW_RE.match(text)
+    if not run or recurrence(text) or _URL_RE.search(text):
+        return None
+    target = run["target"].strip()
+    # "run my report", "run social_post", "run the onboarding flow"; not "run a marathon", "run the numbers"
+    named = run["own"] or run["kind"] or "_" in target
+    return target if named and target.lower() not in ("numbers", "analysis", "the numbers") else None
+
+
 def read(text: str) -> tuple[str, dict[str, Any]] | None:
     """(intent name, details) for a request to build something, or None when it is not one."""
     urls = _URL_RE.findall(text)
     phrase = recurrence(text)
+    if target := run_now_target(text):
+        return "run_now", {"target": target}
     if _SKILL_RE.search(text) and not urls:
         called = _CALLED_RE.search(text)
         clause = _clause(text[called.end() :] if called else text)

@@ -807,7 +807,9 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         name, confidence = "status", 0.9
         if _LEARNED_RE.search(text):
             extra["about"] = LEARNINGS
-    elif _RECURRING_RE.search(text) and (urls or _BUILD_RE.search(text) or _RUN_RE.search(text)):
+    elif (
+        _RECURRING_RE.search(text) and (urls or _BUILD_RE.search(text) or _RUN_RE.search(text))
+    ) or building.run_now_target(text):  # "run my analytics report now": one of theirs, once
         name, confidence = "build", 0.85
     elif _BUILD_RE.search(text):
         name, confidence = "build", 0.8

@@ -25,6 +25,7 @@ import json
 import os
 import re
 import tempfile
+import time
 import zlib
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from f.openanalyst.lib.skills.static_embeddings import StaticTable
 WINDMILL_CACHE_DIR = "/tmp/windmill/cache"
 CACHE_DIR_ENV = "OPENANALYST_CACHE_DIR"
 FORMAT = "openanalyst-embedding-table/1"
+KEEP = 4  # tables kept per worker
 # How `scripts/skills.py compile` states the table's fingerprint in the resource's description,
 # which resources/list returns (without the value).
 _FINGERPRINT_RE = re.compile(r"\bfingerprint ([A-Za-z0-9:._+-]+)")
@@ -144,4 +146,18 @@ def store(key: str, fingerprint: str, table: StaticTable) -> bool:
             raise
     except OSError:
         return False  # a read-only or full disk only costs the download next time
+    _prune(path.parent)
     return True
+
+
+def _prune(folder: Path) -> None:
+    """Keep the KEEP newest tables (each edit, server or workspace makes another, 7 MB each) and
+    drop half-written files a crashed writer left behind."""
+    now = time.time()
+    try:
+        tables = sorted(folder.glob("*.bin"), key=lambda f: f.stat().st_mtime, reverse=True)
+        leftovers = [f for f in folder.glob(".*") if now - f.stat().st_mtime > 3600]
+        for old in tables[KEEP:] + leftovers:
+            old.unlink(missing_ok=True)
+    except OSError:  # another job pruned first: nothing to do
+        pass

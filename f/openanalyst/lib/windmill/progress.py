@@ -1,8 +1,9 @@
 """Progress reporting for any flow step: Windmill's job progress plus a TASK_PROGRESS push.
 
 `report("plan", 40, "Planning the post")` sets the job's progress bar in Windmill
-(`wmill.set_progress`) and, when the step knows the person and session, pushes a
-TASK_PROGRESS frame to the hub. It never raises: progress is a courtesy, not a step's result.
+(`job_metrics/set_progress`, as `wmill.set_progress` does) and, when the step knows the person
+and session, pushes a TASK_PROGRESS frame to the hub. It never raises: progress is a courtesy,
+not a step's result.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def report(
     if os.environ.get("WM_JOB_ID") and windmill_rest.configured():
         try:
             # Windmill clamps to 0..99 (100 is reserved for completion).
-            windmill_rest.windmill().set_progress(min(percent, 99))
+            windmill_rest.set_progress(min(percent, 99))
             outcome["windmill"] = True
         except Exception as exc:  # progress must never fail a step
             log(_logger, logging.WARNING, "set_progress failed", error=exc.__class__.__name__)

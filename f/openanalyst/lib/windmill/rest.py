@@ -171,6 +171,23 @@ def set_schedule_enabled(path: str, enabled: bool) -> str:
     return request("POST", f"schedules/setenabled/{_p(path)}", json={"enabled": enabled}).text
 
 
+def set_progress(percent: int, job_id: str | None = None) -> None:
+    """Set the job's progress bar (0-99), as `wmill`'s `set_progress` does, minus the `get_job` it
+    makes first to learn the job's parent: a worker gives a job its parent_job as WM_FLOW_JOB_ID
+    (`get_reserved_variables(.., job.parent_job, ..)` in
+    https://github.com/windmill-labs/windmill/blob/main/backend/windmill-worker/src/common.rs), and
+    the job document of a flow step is the largest read of a report."""
+    job_id = job_id or os.environ.get("WM_JOB_ID")
+    if not job_id:
+        raise WindmillError("no job to report progress on (WM_JOB_ID unset)")
+    flow_job_id = os.environ.get("WM_FLOW_JOB_ID") or None
+    request(
+        "POST",
+        f"job_metrics/set_progress/{_p(job_id)}",
+        json={"percent": max(0, min(99, int(percent))), "flow_job_id": flow_job_id},
+    )
+
+
 def list_resources(resource_type: str | None = None, path_start: str | None = None) -> list[dict[str, Any]]:
     params = {k: v for k, v in {"resource_type": resource_type, "path_start": path_start}.items() if v}
     return request("GET", "resources/list", params=params).json()
@@ -223,8 +240,11 @@ class JobFailed(RuntimeError):
         super().__init__(str(detail.get("message") or f"the job ended without a result ({job_id})"))
 
 
-def run_script_and_wait(path: str, args: dict[str, Any], job_id: str, timeout_s: float) -> Any:
-    """Run the script `path` as a child of this job, with the id `job_id`, and return its result.
+def run_script_and_wait(
+    path: str, args: dict[str, Any], job_id: str, timeout_s: float, is_flow: bool = False
+) -> Any:
+    """Run the script (or, `is_flow`, the flow) `path` as a child of this job, with the id
+    `job_id`, and return its result.
 
     One request that Windmill's server answers when the job ends: `run_wait_result` checks for the
     result every 50 ms for its first 2 s, then every 200 ms, and cancels the job if the caller goes
@@ -235,7 +255,7 @@ def run_script_and_wait(path: str, args: dict[str, Any], job_id: str, timeout_s:
     params = {"job_id": job_id}
     if os.environ.get("WM_JOB_ID"):
         params["parent_job"] = os.environ["WM_JOB_ID"]
-    url = f"/w/{workspace()}/jobs/run_wait_result/p/{_p(path)}"
+    url = f"/w/{workspace()}/jobs/run_wait_result/{'f' if is_flow else 'p'}/{_p(path)}"
     try:
         resp = _client().post(url, params=params, json=args, timeout=timeout_s)
     except httpx.HTTPError as exc:
