@@ -203,9 +203,11 @@ class _Successor:
     ready: bool = False
 
 
-# A later stage starts after this long without a running job: the first request's jobs do not
-# share the CPU with an SDK's import they do not need.
+# A later stage starts after this long without a running job (the first request's jobs do not
+# share the CPU with an SDK's import they do not need), or this long after the server took over
+# at the latest (jobs that never stop coming, as in the scenario suite, still get it).
 QUIET_S = 0.5
+LATEST_S = 3.0
 
 
 def _start_successor(
@@ -242,18 +244,20 @@ def _serve(
     io: tuple[int, int], wake: tuple[int, int], bundle: list[str], stages: list[list[str]], quiet_s: float
 ) -> None:
     """Fork a job per request line until the runtime closes the pipe. The preload `stages` go to a
-    successor, started once no job has run for `quiet_s`; when it is ready it takes over, and this
-    process only reports its own jobs' exits until the successor ends."""
+    successor, started once no job has run for `quiet_s` (after LATEST_S at the latest); when it
+    is ready it takes over, and this process only reports its own jobs' exits until it ends."""
     in_fd, out_fd = io
     wake_r = wake[0]
     pending = b""
     idle: list[str] = []  # imports done here, between requests (the bundle's again after a change)
     successor: _Successor | None = None
     active = time.monotonic()  # when a job last started or ended
+    latest = active + max(quiet_s, LATEST_S)  # when the successor starts whatever the jobs do
     while True:
         timeout: float | None = 0 if idle else None
-        if stages and successor is None and not _children:
-            timeout = max(0.0, quiet_s - (time.monotonic() - active))
+        if stages and successor is None:
+            due = latest if _children else min(latest, active + quiet_s)
+            timeout = max(0.0, due - time.monotonic())
             if timeout == 0:
                 successor = _start_successor(stages, wake, io, bundle)
                 stages = []

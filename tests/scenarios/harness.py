@@ -162,7 +162,9 @@ class Suite:
             sse_timeout_s=10.0,
             fork=True,
         )
-        settings.preload = preload_modules()
+        # the model SDKs too (the bundle imports them only where a model is called): the model
+        # batch's jobs start with them loaded, not after the fork server's next quiet moment
+        settings.preload = ",".join([preload_modules(), settings.preload_idle])
         self.store_path = tmp / "store.sqlite3"
         # Jobs read their store path from the environment the runtime gives them.
         self._env = _env(
