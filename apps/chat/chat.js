@@ -31,6 +31,7 @@
     aliases: new Map(), // answer messageId -> the request whose flow it resumes
     pending: JSON.parse(store.getItem("oa.pending") || "{}"), // messageId -> frame, until it ends
     attachment: null,
+    reading: null, // the chosen file while it is read
   };
   localStorage.setItem("oa.session", state.sessionId);
 
@@ -552,13 +553,19 @@
       chip.classList.add("too-big");
       return;
     }
+    // Named at once (its size is known before it is read): the chip never shows an empty name.
+    chip.classList.remove("too-big");
+    chip.querySelector("span").textContent = `${file.name} (${(file.size / 1024).toFixed(1)} KB) goes with your next message`;
     const reader = new FileReader();
-    reader.onload = () => {
-      const data = String(reader.result).split(",", 2)[1] || "";
-      state.attachment = { name: file.name, contentType: file.type || "text/plain", data };
-      chip.classList.remove("too-big");
-      chip.querySelector("span").textContent = `${file.name} (${(file.size / 1024).toFixed(1)} KB) goes with your next message`;
-    };
+    state.reading = new Promise((resolve) => {
+      reader.onloadend = () => {
+        const data = reader.result ? String(reader.result).split(",", 2)[1] || "" : "";
+        const still = $("file").files[0] === file; // not removed or replaced meanwhile
+        if (still) state.attachment = data ? { name: file.name, contentType: file.type || "text/plain", data } : null;
+        state.reading = null;
+        resolve();
+      };
+    });
     reader.readAsDataURL(file);
   });
 
@@ -575,10 +582,11 @@
     if (token) start(token);
   });
 
-  $("composer").addEventListener("submit", (event) => {
+  $("composer").addEventListener("submit", async (event) => {
     event.preventDefault();
     const content = $("input").value.trim();
     if (!content) return;
+    if (state.reading) await state.reading; // a file chosen a moment ago goes with this message
     if (sendRequest(content)) $("input").value = "";
   });
 
