@@ -206,20 +206,22 @@ def test_a_preference_change_is_applied_and_the_next_request_uses_it(dev_runtime
 # ------------------------------------------------------------------ offline retries that change
 
 
-def test_offline_a_retry_that_would_repeat_the_plan_asks_the_person_at_once(dev_runtime, hub, no_model):
-    """A time in the past fails scheduling; offline the same plan would fail the same way, so the
-    person is asked on the second attempt (no third attempt, no research), and the answer lands."""
+def test_offline_a_time_in_the_past_is_asked_again_before_any_attempt(dev_runtime, hub, no_model):
+    """A date with its year that has passed ("5 January 2020 at 9am") is seen as past when the
+    request is read: the person is asked for another time before anything runs (no failed attempt,
+    no research), and the answer lands. (It used to fail scheduling on attempt 1 and be asked on
+    attempt 2, the offline retry that would repeat its plan.)"""
     request = "Write a tweet about our new cafe opening and schedule it for 5 January 2020 at 9am"
     job, message_id = run_request(dev_runtime, request)
     asked = answer_questions(dev_runtime, hub, job, message_id, {"time": "tomorrow 9am"})
     assert [q["id"] for q in asked["questions"]] == ["time"], asked["questions"]
+    assert "already passed" in " ".join(q.get("question", "") for q in asked["questions"]), asked
     result = finish(dev_runtime, job)
     modules = {m["id"]: m for m in dev_runtime.get_job(job)["flow_status"]["modules"]}
-    assert modules["attempt_2"].get("skipped") is not True
-    assert modules["attempt_3"].get("skipped") is True  # not run: it would repeat attempt 2
-    assert modules["recover"]["branch_chosen"]["type"] == "default"  # no research either
+    assert modules["attempt_2"].get("skipped") is True  # attempt 1 succeeded with the answer
+    assert modules["recover"]["branch_chosen"]["type"] == "default"  # no research
     assert "u/alice/schedules/" in result["content"], result["content"]
-    assert scripts_run(dev_runtime, job).count(SCHEDULE) == 2  # attempt 1, then with the answer
+    assert scripts_run(dev_runtime, job).count(SCHEDULE) == 1  # once, with the answer
 
 
 BRIEF = (
