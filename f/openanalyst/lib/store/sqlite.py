@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,6 +23,8 @@ from f.openanalyst.lib.store.migrations import MIGRATIONS, VERSION_TABLE_SQL, Mi
 from f.openanalyst.lib.store.models import StoreConfigError
 
 BUSY_TIMEOUT_MS = 10_000
+# Tries at switching a new database to WAL while other connections open it (see _use_wal).
+WAL_ATTEMPTS = 50
 
 
 class _SQLiteTx:
@@ -59,11 +62,28 @@ class SQLiteStore(Store):
         except (OSError, sqlite3.Error) as exc:
             raise StoreConfigError(f"cannot open the SQLite store at {self.path}: {exc}") from None
         self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._use_wal()
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         self.migrate()
+
+    def _use_wal(self) -> None:
+        """WAL mode, which the database keeps once set. Switching needs the database to itself, and
+        SQLite answers "database is locked" at once, without its busy handler, when another
+        connection holds it meanwhile (https://www.sqlite.org/wal.html#persistence_of_wal_mode):
+        several jobs opening a new store at the same moment met that. So: skip it when already
+        set, else retry briefly."""
+        for attempt in range(WAL_ATTEMPTS):
+            try:
+                if self._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                    return
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == WAL_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.02 * (attempt + 1))
 
     def close(self) -> None:
         self._conn.close()
