@@ -684,3 +684,15 @@ def test_a_report_given_every_week_is_a_schedule_and_a_past_question_is_not(text
 def test_run_one_of_mine_now(text, target):
     found = intent.extract(text, "UTC", NOW)
     assert (found.entities.extra.get("target") if found.name == "run_now" else None) == target
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("what's my best performing platform?", "analyze_engagement"),
+        ("which is my top performing post?", "analyze_engagement"),
+        ("write a post about our best performing product", "create_post"),
+    ],
+)
+def test_best_performing_asks_about_their_posts(text, name):
+    assert intent.extract(text, "UTC", NOW).name == name

@@ -150,7 +150,9 @@ _OWN_TEXT_RE = lazy_re.compile(
 # "what was my most popular post last week?": which of their posts did well.
 _POSTS_QUESTION_RE = lazy_re.compile(
     r"\b(?:best|right|ideal|good) (?:time|day|hour)s? (?:for me )?to post\b"
-    r"|\b(?:most|least) (?:popular|liked|viewed|shared|engaging|successful|commented) (?:posts?|tweets?)\b",
+    r"|\b(?:most|least) (?:popular|liked|viewed|shared|engaging|successful|commented) (?:posts?|tweets?)\b"
+    # "what's my best performing platform?"
+    r"|\b(?:best|top|worst)[- ]performing (?:platform|network|channel|post|tweet)s?\b",
     re.I,
 )
 
