@@ -85,11 +85,9 @@ def ensure_runs_as_owner(path: str, is_flow: bool = False) -> None:
     The platform's flows run as the admin, and a job of an item that names no identity runs as
     whoever starts it, so the person's own code would run with the platform's rights. Items the
     builder saves run as their owner (`run_as_owner`); one the person saved themselves may not."""
-    who = owner_of(path)
-    if who is None:
-        raise BuildError(f"{path!r} is not in a person's folder")
-    item = windmill_rest.get("flow" if is_flow else "script", path) or {}
-    if item.get("on_behalf_of_email") != member_email(who):
+    kind = "flow" if is_flow else "script"
+    wanted = run_as_owner(kind, {"path": path})  # the builder's identity for it
+    if not runs_as_owner(kind, windmill_rest.get(kind, path) or {}, wanted):
         raise BuildError(
             f"`{path}` runs as whoever starts it, and I start jobs with the platform's rights, so I only "
             "run your items that run as you (the ones I create for you do): run it from its page in "

@@ -174,7 +174,7 @@ def _sentence(text: str) -> str:
 
 
 # "run my analytics report now", "execute social_post": one of the person's own, run once.
-_RUN_NOW_RE = re.compile(
+_RUN_NOW_RE = lazy_re.compile(
     r"^\s*(?:please\s+)?(?:(?:can|could) you\s+)?(?:run|execute|trigger|kick off)\s+"
     r"(?:(?P<own>my|our|the)\s+)?(?P<target>[\w -]+?)(?P<kind>\s+(?:script|flow|job))?"
     r"(?:\s+(?:now|right now|once|for me))*\s*(?:please)?[.!?]*\s*$",
@@ -190,7 +190,7 @@ def run_now_target(text: str) -> str | None:
     target = run["target"].strip()
     # "run my report", "run social_post", "run the onboarding flow"; not "run a marathon", "run the numbers"
     named = run["own"] or run["kind"] or "_" in target
-    return target if named and target.lower() not in ("numbers", "analysis", "the numbers") else None
+    return target if named and target.lower() not in ("numbers", "analysis") else None
 
 
 def read(text: str) -> tuple[str, dict[str, Any]] | None:

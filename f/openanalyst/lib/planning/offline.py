@@ -124,17 +124,27 @@ def _clip(text: str, limit: int = 160) -> str:
     return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "..."
 
 
+def _succeeded(task: Mapping[str, Any]) -> bool:
+    """A recent task that went through (the store's `status`, or `success` as history records it)."""
+    return task.get("status") == "success" or task.get("success") is True
+
+
+def _when(task: Mapping[str, Any]) -> str:
+    """When a recent task was asked, as "2026-12-06 21:34" ("" when not known)."""
+    return task["created_at"][:16].replace("T", " ") if task.get("created_at") else ""
+
+
 def _status_answer(context: Mapping[str, Any]) -> str:
     """The person's own recent tasks (how many succeeded) and what was learned for them."""
     tasks = list(context.get("recent_tasks") or [])
     if not tasks:
         return "You have no recent tasks yet. Ask me to write a post, analyse data or build a dashboard."
-    done = [t for t in tasks if t.get("status") == "success" or t.get("success") is True]
+    done = [t for t in tasks if _succeeded(t)]
     share = round(100 * len(done) / len(tasks))
     lines = [f"Your last {len(tasks)} tasks: {len(done)} of {len(tasks)} succeeded ({share}%)."]
     for task in tasks[:5]:
         ok = task in done
-        when = f", {task['created_at'][:16].replace('T', ' ')}" if task.get("created_at") else ""
+        when = f", {_when(task)}" if _when(task) else ""
         what = _clip(str(task.get("request") or task.get("summary") or "task"), 80)
         lines.append(f"- {what} ({'done' if ok else 'failed'}{when})")
     learned = [_clip(str(item.get("content") or ""), 160) for item in context.get("learnings") or []][:3]
@@ -153,10 +163,9 @@ def _posts_answer(context: Mapping[str, Any]) -> str:
         )
     lines = [f"Your recent post requests (newest first, {len(posts)} of your last tasks):"]
     for task in posts[:8]:
-        ok = task.get("status") == "success" or task.get("success") is True
-        when = f"{task['created_at'][:16].replace('T', ' ')}: " if task.get("created_at") else ""
+        when = f"{_when(task)}: " if _when(task) else ""
         what = _clip(str(task.get("request") or task.get("summary") or "a post"), 100)
-        lines.append(f"- {when}{what}{'' if ok else ' (did not go through)'}")
+        lines.append(f"- {when}{what}{'' if _succeeded(task) else ' (did not go through)'}")
     lines.append("Posts waiting to go out are listed when you ask “show me my scheduled posts”.")
     return "\n".join(lines)
 
