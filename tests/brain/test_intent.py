@@ -341,6 +341,11 @@ def test_a_sentence_with_a_comma_before_the_table_is_not_its_header():
             "we get 300, 320, 310 visits per day",
             "day,visits\nday 1,300\nday 2,320\nday 3,310",
         ),
+        # a question mark after the last number; numbered weeks name their column
+        (
+            "hey can u make a chart of my newsletter opens: week 1 410, week 2 455, week 3 390, week 4 520?",
+            "week,newsletter opens\nweek 1,410\nweek 2,455\nweek 3,390\nweek 4,520",
+        ),
         # labelled numbers with no colon before them
         (
             "Revenue Jan 1.2m, Feb 1.35m, Mar 1.1m. Why did March drop?",
@@ -696,3 +701,15 @@ def test_run_one_of_mine_now(text, target):
 )
 def test_best_performing_asks_about_their_posts(text, name):
     assert intent.extract(text, "UTC", NOW).name == name
+
+
+@pytest.mark.parametrize(
+    ("text", "about"),
+    [
+        ("remind me what time my linkedin post goes out tomorrow", "scheduled"),
+        ("when does my tweet go out?", "scheduled"),
+        ("remind me every friday at 4pm to post our weekly recap", "remind"),
+    ],
+)
+def test_asking_when_a_post_goes_out_is_no_reminder(text, about):
+    assert intent.extract(text, "UTC", NOW).entities.extra.get("about") == about

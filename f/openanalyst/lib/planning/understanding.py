@@ -76,14 +76,18 @@ _REMOVE_RE = lazy_re.compile(
 )
 # "remind me every friday to post our recap": OpenAnalyst answers in the chat, it sends no reminders.
 _REMIND_RE = lazy_re.compile(
-    r"\bremind\s+(?:me|us)\b|\b(?:set|setup|set up|create)\s+(?:a\s+)?reminders?\b", re.I
+    # "remind me what time my post goes out" asks a question; it sets no reminder
+    r"\bremind\s+(?:me|us)\b(?!\s+(?:what|when|which|how|where|who)\b)"
+    r"|\b(?:set|setup|set up|create)\s+(?:a\s+)?reminders?\b",
+    re.I,
 )
 # "show me my scheduled posts", "what's in my queue?", "which tweets are going out this week?"
 _SCHEDULED_RE = lazy_re.compile(
     r"\b(?:scheduled|queued|upcoming|planned|pending)\s+(?:posts?|tweets?)\b"
     r"|\bposts?\s+(?:are\s+|i\s+have\s+)?(?:scheduled|queued|going out|coming up)\b"
     r"|\b(?:my|the)\s+(?:post(?:ing)?\s+)?queue\b|\bwhat(?:'s| is)\s+scheduled\b"
-    r"|\b(?:posts?|tweets?)\s+(?:did|have)\s+(?:i|we)\s+(?:got\s+)?(?:scheduled?|queued?)\b",
+    r"|\b(?:posts?|tweets?)\s+(?:did|have)\s+(?:i|we)\s+(?:got\s+)?(?:scheduled?|queued?)\b"
+    r"|\b(?:posts?|tweets?)\s+(?:goes|go|going|will go)\s+out\b",  # "what time my post goes out"
     re.I,
 )
 # "a post about our weekly newsletter": the repeating word is the topic's, not the schedule's.
@@ -532,7 +536,7 @@ def _pairs_in_sentence(text: str) -> tuple[str, str] | None:
 
 def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
     data, *after = re.split(r"(?<=[\d%kKmM])[.!]\s+(?=[A-Za-z])", tail.strip(), maxsplit=1)
-    items = [i.strip(" .") for i in re.split(r",\s+|;\s*|\s+and\s+", data.strip()) if i.strip(" .")]
+    items = [i.strip(" .?!") for i in re.split(r",\s+|;\s*|\s+and\s+", data.strip()) if i.strip(" .?!")]
     pairs = [m for m in (_PAIR_RE.match(i) for i in items) if m]
     if len(pairs) < 3 or len(pairs) != len(items):
         return None
@@ -575,6 +579,7 @@ _PERIOD_LABEL = (
     (lazy_re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*$", re.I), "day"),
     (lazy_re.compile(r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*$", re.I), "month"),
     (lazy_re.compile(r"^(?:19|20)\d\d$"), "year"),
+    *((lazy_re.compile(rf"^{unit} \d+$", re.I), unit) for unit in ("week", "month", "day", "quarter")),
 )
 
 
