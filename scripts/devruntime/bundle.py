@@ -27,7 +27,7 @@ _ITEM_DIRS = ("f", "u")
 CACHE_DIR = REPO_ROOT / "var" / "cache"
 # Below this size a resource file is parsed at every start: microseconds, no cache file.
 _CACHE_MIN_BYTES = 64 * 1024
-_compiled: dict[tuple[str, int, int], str] = {}
+_compiled: dict[tuple[str, int, int], tuple[str, str]] = {}
 
 
 # libyaml's loader when PyYAML has it: the compiled skills resources are megabytes of YAML, which
@@ -157,9 +157,10 @@ class Bundle:
             p.removesuffix("__flow").removesuffix(".flow") for p in folders if p.endswith(("__flow", ".flow"))
         ]
 
-    def resources(self) -> list[tuple[str, str]]:
-        """(path, the resource as JSON) for each resource file, as `Store.put_json` takes it."""
-        return [(path, resource_json(path, file)) for path, file in self._iter("*.resource.yaml")]
+    def resources(self) -> list[tuple[str, str, str]]:
+        """(path, the resource's JSON without its value, the value's JSON) for each resource file,
+        as `Store.put_json` takes them."""
+        return [(path, *resource_json(path, file)) for path, file in self._iter("*.resource.yaml")]
 
     def variables(self) -> list[dict[str, Any]]:
         out = []
@@ -210,27 +211,28 @@ class Bundle:
         return out
 
 
-def resource_json(path: str, file: Path) -> str:
-    """The resource item of `file` as JSON text. The skills' embedding table is 10 MB of YAML,
-    which took 0.2-0.3 s of every start to parse and 0.1 s to turn into JSON: the JSON is kept
-    per file version (path, mtime, size), in this process and in var/cache."""
+def resource_json(path: str, file: Path) -> tuple[str, str]:
+    """The resource item of `file` as JSON text: (the item without its value, the value). The
+    skills' embedding table is 10 MB of YAML, which took 0.2-0.3 s of every start to parse and 0.1 s
+    to turn into JSON: the JSON is kept per file version (path, mtime, size), in this process and in
+    var/cache (one line each: JSON text holds no raw newline)."""
     st = file.stat()
     key = (str(file.resolve()), st.st_mtime_ns, st.st_size)
-    text = _compiled.get(key)
-    if text is not None:
-        return text
+    texts = _compiled.get(key)
+    if texts is not None:
+        return texts
     cached = None
     if st.st_size >= _CACHE_MIN_BYTES:
         name = hashlib.sha256(key[0].encode()).hexdigest()[:12]
         version = hashlib.sha256(f"{path}|{key[1]}|{key[2]}".encode()).hexdigest()[:12]
         cached = CACHE_DIR / f"resource-{name}-{version}.json"
-        with contextlib.suppress(OSError):
-            text = cached.read_text(encoding="utf-8")
-    if text is None:
+        with contextlib.suppress(OSError, ValueError):
+            meta, value = cached.read_text(encoding="utf-8").split("\n")
+            texts = meta, value
+    if texts is None:
         doc = load_yaml(file) or {}
         item = {
             "path": path,
-            "value": doc.get("value"),
             "description": doc.get("description") or "",
             "resource_type": doc.get("resource_type", "any"),
             # Windmill stamps edited_at on every create and update; a file's is when it changed, so
@@ -239,11 +241,11 @@ def resource_json(path: str, file: Path) -> str:
             .isoformat(timespec="milliseconds")
             .replace("+00:00", "Z"),
         }
-        text = json.dumps(item)
+        texts = json.dumps(item), json.dumps(doc.get("value"))
         if cached is not None:
-            _write_cache(cached, text)
-    _compiled[key] = text
-    return text
+            _write_cache(cached, "\n".join(texts))
+    _compiled[key] = texts
+    return texts
 
 
 def _write_cache(cached: Path, text: str) -> None:

@@ -105,8 +105,8 @@ class Runtime:
 
     def sync_bundle(self) -> None:
         """Deploy the bundle's resources, variables and resource types, like `wmill sync push`."""
-        for path, text in self.bundle.resources():  # edited_at: the file's (resource_json)
-            self.store.put_json("resource", path, text)
+        for path, meta, value in self.bundle.resources():  # edited_at: the file's (resource_json)
+            self.store.put_json("resource", path, meta, value)
         for var in self.bundle.variables():
             self.store.put("variable", var["path"], var)
         for rt in self.bundle.resource_types():

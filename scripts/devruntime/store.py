@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS items (
     kind TEXT NOT NULL,
     path TEXT NOT NULL,
     data TEXT NOT NULL,
+    value TEXT,
     PRIMARY KEY (kind, path)
 );
 """
@@ -51,6 +52,9 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(items)")}
+        if "value" not in columns:  # a store from before values had their own column
+            self._db.execute("ALTER TABLE items ADD COLUMN value TEXT")
 
     def close(self) -> None:
         with self._lock:
@@ -86,27 +90,36 @@ class Store:
             yield json.loads(data)
 
     # items
+    # An item's `value` (a resource's, a variable's) is kept in its own column, as Windmill keeps
+    # it (`value` of the `resource` table; `list_resources` selects `null::JSONB as value`:
+    # https://github.com/windmill-labs/windmill/blob/main/backend/windmill-api/src/resources.rs).
+    # A list without values then never decodes them: the skills' embedding table is 10 MB of JSON,
+    # and every resource list (route_skill makes three per request) decoded it again (30 ms).
     def put(self, kind: str, path: str, data: dict[str, Any]) -> None:
         if kind == "variable" and data.get("is_secret") and data.get("value") is not None:
             sealed = self._fernet.encrypt(json.dumps(data["value"]).encode()).decode()
             data = {**{k: v for k, v in data.items() if k != "value"}, "value_encrypted": sealed}
+        meta = {k: v for k, v in data.items() if k != "value"}
+        value = json.dumps(data["value"]) if "value" in data else None
         with self._lock:
             self._db.execute(
-                "INSERT INTO items (kind, path, data) VALUES (?, ?, ?) "
-                "ON CONFLICT(kind, path) DO UPDATE SET data=excluded.data",
-                (kind, path, json.dumps(data)),
+                "INSERT INTO items (kind, path, data, value) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(kind, path) DO UPDATE SET data=excluded.data, value=excluded.value",
+                (kind, path, json.dumps(meta), value),
             )
 
-    def put_json(self, kind: str, path: str, text: str) -> None:
-        """`put` of an item already serialized (not a secret variable: those are sealed by `put`).
-        An unchanged item is not written again (the bundle's 10 MB resource, at every start)."""
+    def put_json(self, kind: str, path: str, meta: str, value: str) -> None:
+        """`put` of an item already serialized: `meta` its JSON without the value, `value` the
+        value's JSON (not a secret variable: those are sealed by `put`). An unchanged item is not
+        written again (the bundle's 10 MB resource, at every start)."""
         if kind == "variable":
             raise ValueError("variables go through put, which seals secret values")
         with self._lock:
             self._db.execute(
-                "INSERT INTO items (kind, path, data) VALUES (?, ?, ?) "
-                "ON CONFLICT(kind, path) DO UPDATE SET data=excluded.data WHERE data != excluded.data",
-                (kind, path, text),
+                "INSERT INTO items (kind, path, data, value) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(kind, path) DO UPDATE SET data=excluded.data, value=excluded.value "
+                "WHERE data != excluded.data OR value IS NOT excluded.value",
+                (kind, path, meta, value),
             )
 
     def _open(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -121,24 +134,35 @@ class Store:
     def get(self, kind: str, path: str) -> dict[str, Any] | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT data FROM items WHERE kind = ? AND path = ?", (kind, path)
+                "SELECT data, value FROM items WHERE kind = ? AND path = ?", (kind, path)
             ).fetchone()
-        return self._open(json.loads(row[0])) if row else None
+        return self._item(*row) if row else None
+
+    def _item(self, data: str, value: str | None) -> dict[str, Any]:
+        doc = json.loads(data)
+        if value is not None:
+            doc["value"] = json.loads(value)
+        return self._open(doc)
 
     def delete(self, kind: str, path: str) -> bool:
         with self._lock:
             cur = self._db.execute("DELETE FROM items WHERE kind = ? AND path = ?", (kind, path))
         return cur.rowcount > 0
 
-    def list(self, kind: str, path_start: str | None = None) -> list[dict[str, Any]]:
-        query = "SELECT data FROM items WHERE kind = ?"
+    def list(self, kind: str, path_start: str | None = None, *, values: bool = True) -> list[dict[str, Any]]:
+        """The items of `kind` (under `path_start`) by path; `values=False`: without their values."""
+        query = f"SELECT data, {'value' if values else 'NULL'} FROM items WHERE kind = ?"
         args: list[Any] = [kind]
         if path_start:
             query += " AND substr(path, 1, ?) = ?"
             args += [len(path_start), path_start]
         with self._lock:
             rows = self._db.execute(query + " ORDER BY path", args).fetchall()
-        return [self._open(json.loads(data)) for (data,) in rows]
+        items = [self._item(data, value) for data, value in rows]
+        if not values:
+            for item in items:  # a row written before values had their own column
+                item.pop("value", None)
+        return items
 
 
 def _key(path: Path) -> bytes:

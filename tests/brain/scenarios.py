@@ -208,10 +208,17 @@ def answer_questions(
         time.sleep(0.5)
     asked = hub.of_type("ASSISTANT_RESPONSE", message_id)[0]["payload"]
     if via == "hub":
+        # The question is pushed while its step still runs; Windmill refuses a resume (400) until
+        # the flow waits, so the hub holds an early answer until then (hub/answers.py): so does this.
         body = {"payload": {"answers": answers}, "approved": True}
-        rt.client.post(
-            f"{rt.api}/jobs_u/flow/resume_suspended/{asked['resumeJobId']}", json=body
-        ).raise_for_status()
+        url = f"{rt.api}/jobs_u/flow/resume_suspended/{asked['resumeJobId']}"
+        while (response := rt.client.post(url, json=body)).status_code == 400 and "not in a suspended" in (
+            response.text
+        ):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        response.raise_for_status()
         return asked
     clarify = next(j for j in jobs_of(rt, job) if j.get("script_path") == "f/openanalyst/brain/clarify")
     urls = rt.wait(clarify["id"])["resume_urls"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sqlite3
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -32,34 +33,60 @@ def test_a_large_resource_is_read_from_its_compiled_copy_until_the_file_changes(
     monkeypatch.setattr(bundle, "CACHE_DIR", tmp_path / "cache")
     monkeypatch.setattr(bundle, "_compiled", {})
     file = _resource(tmp_path, 1, size=100_000)
-    [(path, text)] = Bundle([tmp_path]).resources()
+    [(path, meta, value)] = Bundle([tmp_path]).resources()
     assert path == "f/x/big"
-    item = json.loads(text)
-    assert item["value"]["v"] == 1 and item["resource_type"] == "t" and item["path"] == "f/x/big"
+    item = json.loads(meta)
+    assert json.loads(value)["v"] == 1 and item["resource_type"] == "t" and item["path"] == "f/x/big"
+    assert "value" not in item
     (compiled,) = (tmp_path / "cache").glob("resource-*.json")
-    assert compiled.read_text() == text
     monkeypatch.setattr(bundle, "_compiled", {})  # a new process reads the compiled copy
-    assert resource_json(path, file) == text
+    assert resource_json(path, file) == (meta, value)
+    compiled.write_text("not the compiled copy")  # a copy it cannot read is made again
+    monkeypatch.setattr(bundle, "_compiled", {})
+    assert resource_json(path, file) == (meta, value)
     _resource(tmp_path, 2, size=100_001)  # a new version: parsed again, the old copy replaced
     os.utime(file, ns=(1, 1))
-    assert json.loads(resource_json(path, file))["value"]["v"] == 2
+    assert json.loads(resource_json(path, file)[1])["v"] == 2
     assert len(list((tmp_path / "cache").glob("resource-*.json"))) == 1
 
 
 def test_a_small_resource_leaves_no_compiled_copy(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(bundle, "CACHE_DIR", tmp_path / "cache")
     file = _resource(tmp_path, "small")
-    assert json.loads(resource_json("f/x/big", file))["value"]["v"] == "small"
+    assert json.loads(resource_json("f/x/big", file)[1])["v"] == "small"
     assert not (tmp_path / "cache").exists()
 
 
 def test_put_json_stores_the_item_as_put_does(tmp_path) -> None:
     store = Store(tmp_path / "db.sqlite3")
-    store.put_json("resource", "f/x/r", json.dumps({"path": "f/x/r", "value": {"a": 1}}))
-    store.put_json("resource", "f/x/r", json.dumps({"path": "f/x/r", "value": {"a": 1}}))
+    store.put_json("resource", "f/x/r", json.dumps({"path": "f/x/r"}), json.dumps({"a": 1}))
+    store.put_json("resource", "f/x/r", json.dumps({"path": "f/x/r"}), json.dumps({"a": 1}))
     assert store.get("resource", "f/x/r") == {"path": "f/x/r", "value": {"a": 1}}
-    store.put_json("resource", "f/x/r", json.dumps({"path": "f/x/r", "value": {"a": 2}}))
+    store.put_json("resource", "f/x/r", json.dumps({"path": "f/x/r"}), json.dumps({"a": 2}))
     assert store.list("resource") == [{"path": "f/x/r", "value": {"a": 2}}]
+    store.put("resource", "f/x/s", {"path": "f/x/s", "value": {"b": 1}})
+    assert store.get("resource", "f/x/s") == {"path": "f/x/s", "value": {"b": 1}}
+    assert store.list("resource", values=False) == [{"path": "f/x/r"}, {"path": "f/x/s"}]
+    store.close()
+
+
+def test_a_store_from_before_values_had_their_own_column_still_reads_and_lists(tmp_path) -> None:
+    path = tmp_path / "db.sqlite3"
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE TABLE items (kind TEXT NOT NULL, path TEXT NOT NULL, data TEXT NOT NULL,"
+        " PRIMARY KEY (kind, path))"
+    )
+    old.execute(
+        "INSERT INTO items VALUES ('resource', 'f/x/r', ?)", (json.dumps({"path": "f/x/r", "value": 7}),)
+    )
+    old.commit()
+    old.close()
+    store = Store(path)
+    assert store.get("resource", "f/x/r") == {"path": "f/x/r", "value": 7}
+    assert store.list("resource", values=False) == [{"path": "f/x/r"}]
+    store.put("resource", "f/x/r", {"path": "f/x/r", "value": 8})
+    assert store.list("resource") == [{"path": "f/x/r", "value": 8}]
     store.close()
 
 

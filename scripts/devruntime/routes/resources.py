@@ -190,7 +190,8 @@ async def resource_update_value(call: Call) -> Response:
 
 async def resource_list(call: Call) -> Response:
     q = call.query
-    items = [r for r in call.runtime.store.list("resource", q.get("path_start")) if call.can_read(r["path"])]
+    listed = call.runtime.store.list("resource", q.get("path_start"), values=False)
+    items = [r for r in listed if call.can_read(r["path"])]
     types = set((q.get("resource_type") or "").split(",")) - {""}
     excluded = set((q.get("resource_type_exclude") or "").split(",")) - {""}
     # Windmill lists resources without their values (`null::JSONB as value` in list_resources,
