@@ -127,7 +127,7 @@ def preload_modules() -> str:
         if "__flow" in str(relative) or "__pycache__" in str(relative) or relative.name == "__init__":
             continue
         names.append(".".join(relative.parts))
-    return ",".join(["wmill", "httpx", "pydantic", "yaml", *names])
+    return ",".join(names)
 
 
 @contextmanager
@@ -164,7 +164,7 @@ class Suite:
         )
         # the model SDKs too (the bundle imports them only where a model is called): the model
         # batch's jobs start with them loaded, not after the fork server's next quiet moment
-        settings.preload = ",".join([preload_modules(), settings.preload_idle])
+        settings.preload = ",".join([settings.preload, preload_modules(), settings.preload_idle])
         self.store_path = tmp / "store.sqlite3"
         # Jobs read their store path from the environment the runtime gives them.
         self._env = _env(

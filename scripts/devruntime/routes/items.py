@@ -16,7 +16,7 @@ from typing import Any
 from starlette.responses import Response
 
 from scripts.devruntime.acl import Forbidden
-from scripts.devruntime.bundle import load_yaml
+from scripts.devruntime.bundle import read_script_meta
 from scripts.devruntime.errors import BadRequest, NotFound
 from scripts.devruntime.http import Call, NotSupported, Op, js, paginate, text
 from scripts.devruntime.jobs import check_item_path, now_iso
@@ -41,7 +41,7 @@ def _script_doc(call: Call, path: str) -> dict[str, Any]:
     if source is None or source.file is None:
         raise NotFound(f"script not found at path {path}")
     meta_file = source.file.with_name(source.file.name.removesuffix(".py") + ".script.yaml")
-    meta = (load_yaml(meta_file) if meta_file.is_file() else None) or {}
+    meta = read_script_meta(meta_file)
     return {
         "path": path,
         "summary": meta.get("summary") or "",
