@@ -11,11 +11,10 @@ import logging
 import os
 from typing import get_args
 
-import wmill
-
 import f.openanalyst.lib.contracts as contracts
 import f.openanalyst.lib.planning.person_terms as person_terms
 import f.openanalyst.lib.windmill.hub_push as hub_push
+import f.openanalyst.lib.windmill.rest as windmill_rest
 from f.openanalyst.lib.log import bind, get_logger, log
 from f.openanalyst.lib.planning.outcome import outcomes_of
 from f.openanalyst.lib.platforms import Platform
@@ -96,7 +95,8 @@ def main(
             correlation_id=message_id,
         )
         questions = questions_for(outcome)
-        resume_urls = wmill.get_resume_urls()
+        # The job's own client (its server, token and workspace), not wmill's module-wide one.
+        resume_urls = windmill_rest.windmill().get_resume_urls()
         # The flow job that waits is this step's own flow (the `ask` branch), not the root: Windmill
         # resumes only the flow whose current module is suspended (resume_suspended).
         flow_job = os.environ.get("WM_FLOW_JOB_ID") or os.environ.get("WM_ROOT_FLOW_JOB_ID")
