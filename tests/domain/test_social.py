@@ -128,6 +128,10 @@ def test_news_said_by_us_opens_the_post_and_hashtags_skip_the_verb():
         ("We just shipped dark mode.", "News from our team: we just shipped dark mode.")
     )
     assert create_post.suggest_hashtags("hitting 10k users", 2) == ["10kUsers", "Users"]
+    # the verb inside the topic is no tag either; a noun that looks like one still is
+    tags = create_post.suggest_hashtags("celebrating our team hitting 10k customers", 4)
+    assert "Hitting" not in tags and "Customers" in tags, tags
+    assert create_post.suggest_hashtags("our hiring plan for 2027", 1) == ["HiringPlan"]
 
 
 def test_an_announcement_opens_with_the_news_and_tags_the_name_whole():

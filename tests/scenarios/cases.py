@@ -851,6 +851,18 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "a_months_and_a_question_after_and",
+        "ANALYTICS",
+        "hey can you chart my monthly sales: Jan 4200, Feb 3900, Mar 5100, Apr 6100 and tell me which"
+        " month was best",
+        [no_question, skill("ANALYTICS"), image_shown, says("highest for Apr (6,100)")],
+        model=r.report(
+            "month,monthly sales\nJan,4200\nFeb,3900\nMar,5100\nApr,6100",
+            "Monthly sales",
+            "Which month was best?",
+        ),
+    ),
+    Case(
         "a_quarters_bar_chart",
         "ANALYTICS",
         "Can you make a bar chart: Q1 12000, Q2 15500, Q3 14200, Q4 19800",

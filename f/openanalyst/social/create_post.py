@@ -106,6 +106,9 @@ _GERUND_NEWS = re.compile(
     r"celebrating|welcoming|hiring|expanding|moving)\b",
     re.I,
 )
+# The same verbs inside a topic ("celebrating our team hitting 10k customers"), but for those that
+# are nouns there too ("our opening hours", "our hiring plan").
+_GERUND_INSIDE = re.compile(r"(?<=\s)(?:hitting|reaching|crossing|celebrating|welcoming)\b", re.I)
 _WE_NEWS = re.compile(r"^we(?:'re| are)\s+", re.I)
 # "we just shipped dark mode", "we've hit 10k users", "I joined Acme": already said as news.
 _WE_SAID = re.compile(r"^(?:we|i)(?:'ve|'ll|'m| have| will| just| finally| officially)*\s+\w", re.I)
@@ -224,6 +227,7 @@ def suggest_hashtags(topic: str, count: int) -> list[str]:
     """Hashtags from the topic: the short topic in CamelCase, then acronyms and names as written,
     then the longest remaining words; generic words ("trends", "tips") never stand alone."""
     topic = _GERUND_NEWS.sub("", topic)  # "hitting 10k users" -> #10kUsers, not #Hitting
+    topic = _GERUND_INSIDE.sub("", topic)
     if changing := _CHANGING.match(topic):  # "our opening hours changing to 9-5" -> #OpeningHours
         topic = f"{changing['who']} {_CHANGE_VERB.sub('', changing['what'])}"
     topic = re.sub(r"['’]s\b", "", topic)  # "our bakery's sourdough" -> #Bakery, not #S

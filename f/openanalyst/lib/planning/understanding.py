@@ -536,9 +536,22 @@ def _pairs_in_sentence(text: str) -> tuple[str, str] | None:
 
 def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
     data, *after = re.split(r"(?<=[\d%kKmM])[.!]\s+(?=[A-Za-z])", tail.strip(), maxsplit=1)
-    items = [i.strip(" .?!") for i in re.split(r",\s+|;\s*|\s+and\s+", data.strip()) if i.strip(" .?!")]
-    pairs = [m for m in (_PAIR_RE.match(i) for i in items) if m]
-    if len(pairs) < 3 or len(pairs) != len(items):
+    parts = re.split(r"(,\s+|;\s*|\s+and\s+)", data.strip())  # item, separator, item, ...
+    pairs: list[re.Match[str]] = []
+    for at in range(0, len(parts), 2):
+        item = parts[at].strip(" .?!")
+        pair = _PAIR_RE.match(item) if item else None
+        if pair:
+            pairs.append(pair)
+        elif item:
+            # "Jan 4200, ..., Apr 6100 and tell me which month was best": a clause after the
+            # numbers is the request, as a sentence after them is
+            rest = "".join(parts[at:]).strip()
+            if len(pairs) < 3 or len(rest.split()) < 3:
+                return None
+            after = [" ".join([rest, *after])]
+            break
+    if len(pairs) < 3:
         return None
     named = _BY_RE.search(lead)
     # else the measure is what the sentence ends on ("...our newsletter open rates?" -> open rates)
