@@ -134,6 +134,15 @@ def test_news_said_by_us_opens_the_post_and_hashtags_skip_the_verb():
     assert create_post.suggest_hashtags("our hiring plan for 2027", 1) == ["HiringPlan"]
 
 
+def test_days_and_months_are_written_as_names_in_an_offline_post():
+    post = create_post.offline_post(
+        "twitter", "our store is closed for inventory on saturday", "professional", [], None
+    )
+    assert "on Saturday" in post and "saturday" not in post, post
+    may = create_post.offline_post("twitter", "prices may change in june", "professional", [], None)
+    assert "may change in June" in may, may
+
+
 def test_an_announcement_opens_with_the_news_and_tags_the_name_whole():
     topic = "announcing that Maria Lopez joined us as head of design"
     tags = create_post.suggest_hashtags(topic, 3)

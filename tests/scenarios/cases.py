@@ -456,6 +456,18 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_saying_after_the_time",
+        "SOCIAL_MEDIA",
+        "schedule a tweet for friday 10am saying our store is closed for inventory on saturday",
+        [*POST_SEEN, *SCHEDULED, says("closed for inventory on Saturday"), matches(r"Friday.*10:00")],
+        model=r.post(
+            "twitter",
+            "our store is closed for inventory on saturday",
+            "Heads up: our store is closed for inventory on Saturday. See you again on Monday!",
+            when="Friday 10am",
+        ),
+    ),
+    Case(
         "s_facebook_open_house",
         "SOCIAL_MEDIA",
         "Facebook post inviting people to our open house, schedule it for Saturday at 10am",

@@ -275,6 +275,14 @@ def _hook(topic: str, tone: str, seed: str) -> str:
     return _pick(hooks[tone], seed).format(topic=topic, Topic=topic[:1].upper() + topic[1:])
 
 
+# Days and months are names ("closed on saturday" -> "closed on Saturday"); not "may" or "march",
+# which are also verbs.
+_CALENDAR_NAME = re.compile(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|april|june|july|"
+    r"august|september|october|november|december)\b"
+)
+
+
 def offline_post(
     platform: str,
     topic: str,
@@ -289,7 +297,7 @@ def offline_post(
     points the person listed, their call to action, in their tone; no invented claims. Another
     `variant` picks other opening and closing lines."""
     # a brief cut to whole sentences ends in a full stop the hook adds its own words after
-    topic_clean = " ".join(topic.split()).rstrip(" .;:")
+    topic_clean = _CALENDAR_NAME.sub(lambda m: m[0].capitalize(), " ".join(topic.split()).rstrip(" .;:"))
     seed = f"{platform}|{tone}|{topic_clean.lower()}" + (f"|{variant}" if variant else "")
     hook = _hook(topic_clean, tone, seed)
     told = _news(topic_clean) or _PROMO_RE.search(topic_clean)  # news and invitations: no musing question

@@ -188,6 +188,8 @@ _BUILD_RE = lazy_re.compile(
 # "that X", "announcing X" (strongest first).
 _TOPIC_STARTS = (
     lazy_re.compile(r"\b(?:about|on the topic of|regarding|covering)\s+(?P<t>.+)", re.I),
+    # "a tweet for friday 10am saying our store is closed on saturday"
+    lazy_re.compile(r"\b(?:saying|(?:that|which)\s+says|to say)\s+(?:that\s+)?(?P<t>.+)", re.I),
     lazy_re.compile(r"\b(?:post|tweet|caption|update|thread)\b[^:\n]{0,40}:\s*(?P<t>.+)", re.I),
     lazy_re.compile(r"\bnow:\s*(?P<t>.+)", re.I),
     # "caption this photo of our new espresso machine"
