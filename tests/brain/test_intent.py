@@ -244,6 +244,11 @@ def test_what_was_learned_is_answered_with_its_sources_or_honestly_with_nothing(
             {"name": "meeting-notes", "description": "Turns my bullet points into meeting minutes."},
         ),
         ("every morning at 9 fetch ftp://files.example.com/report.csv", "build_scheduled_fetch", {}),
+        (
+            "build me a script that pulls the weather for berlin every morning",
+            "build_scheduled_script",
+            {"name": "pulls_weather_berlin", "schedule": "every morning"},
+        ),
     ],
 )
 def test_builder_requests_say_what_to_build_with_its_details(text, name, details):

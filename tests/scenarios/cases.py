@@ -969,6 +969,22 @@ CASES: list[Case] = [
         [no_question, says_any("2208", "2,208")],
         model=r.report(SIGNUPS_CSV, "Signups", "How many signups did we get in total over these weeks?"),
     ),
+    Case(
+        "a_series_per_week_with_a_question",
+        "ANALYTICS",
+        "our signups per week were 120, 135, 160, 158, 190 - is that good growth?",
+        [
+            no_question,
+            skill("ANALYTICS"),
+            image_shown,
+            says("signups rose from 120 (week 1) to 190 (week 5)"),
+        ],
+        model=r.report(
+            "week,signups\nweek 1,120\nweek 2,135\nweek 3,160\nweek 4,158\nweek 5,190",
+            "Signups per week",
+            "Is that good growth?",
+        ),
+    ),
     # ---------------------------------------------------------------- WORKFLOW_BUILDER
     Case(
         "b_weekday_fetch",
@@ -1000,6 +1016,29 @@ CASES: list[Case] = [
                 },
             ),
             writer='import httpx\n\n\ndef main(url: str = "https://api.example.com/status.json") -> dict:\n    """Fetch the URL and return its JSON."""\n    return httpx.get(url, timeout=30).json()',
+        ),
+    ),
+    Case(
+        "b_described_script_every_morning",
+        "WORKFLOW_BUILDER",
+        "build me a script that pulls the weather for berlin every morning",
+        [no_question, created("scripts"), created("schedules"), says("every day at 09:00")],
+        model=r.steps(
+            (
+                "script",
+                f"{r.BUILDER}/create_script",
+                {"name": "pulls_weather_berlin", "description": "Pulls the weather for Berlin."},
+            ),
+            (
+                "schedule",
+                f"{r.BUILDER}/create_schedule",
+                {
+                    "name": "pulls_weather_berlin_morning",
+                    "schedule": "every day at 9am",
+                    "script_path": "$steps.script.path",
+                },
+            ),
+            writer='import httpx\n\n\ndef main(city: str = "Berlin") -> dict:\n    """The current weather in `city`."""\n    return httpx.get("https://wttr.in/" + city, params={"format": "j1"}, timeout=30).json()',
         ),
     ),
     Case(

@@ -622,6 +622,7 @@ _PERIOD_RE = lazy_re.compile(
     r"|\b(daily|weekly|monthly|quarterly|yearly)\b",
     re.I,
 )
+_PER_PERIOD_RE = lazy_re.compile(r"\b(?:per|a|each|every)\s+(?:day|week|month|quarter|year)\b", re.I)
 _ADVERB_PERIOD = {
     "daily": "day",
     "weekly": "week",
@@ -641,7 +642,9 @@ def _bare_series(text: str) -> tuple[str, str] | None:
         return None  # "at 8, 12 and 6": times, not a series
     values = [v for v in _SERIES_SPLIT.split(found["run"]) if v]
     before = text[: found.start()]
-    words = [w for w in re.findall(r"[a-z][a-z-]+", before.lower().split(".")[-1]) if w not in _NOT_A_MEASURE]
+    # "our signups per week were": the period names the rows, not the measure ("monthly revenue" stays)
+    lead = _PER_PERIOD_RE.sub(" ", before.lower().split(".")[-1])
+    words = [w for w in re.findall(r"[a-z][a-z-]+", lead) if w not in _NOT_A_MEASURE]
     while words and words[-1] in _SERIES_VERBS:
         words.pop()
     period = _PERIOD_RE.search(text)
