@@ -406,3 +406,12 @@ def test_a_request_the_planner_declines_is_answered_as_declined_and_nothing_runs
     assert result["plan"]["steps"] == [] and result["mode"] == "model"
     assert result["plan"]["answer"].startswith("I won't help with that")
     assert result["tokens"]["calls"] == 1
+
+
+def test_an_intent_the_skill_has_no_steps_for_asks_the_person_without_internal_names(offline_env):
+    """Offline, a skill with no workflow for the intent asks the person; what they read names no
+    skill, workflow or intent (those stay in the problems, for the run's log)."""
+    odd = {**INTENT, "name": "summarise_inbox"}
+    result = run_plan(request="summarise my inbox", intent=odd)
+    assert result["missing"] == [plan_step.NO_STEPS_FOR_THIS]
+    assert "summarise_inbox" in " ".join(result["problems"])

@@ -33,6 +33,8 @@ DECLINED = (
     "I won't help with that. If you meant something else, say it in other words, or ask me for "
     "`help` to see what I can do."
 )
+# The missing item of a request the skill has no steps for offline, as the person reads it.
+NO_STEPS_FOR_THIS = "I have no steps for this kind of request without a model yet"
 _logger = get_logger(__name__)
 
 
@@ -205,9 +207,10 @@ def make_plan(
         return planned(Plan(skill=skill_name, mode="offline"), refused=exc.reasons, problems=problems_before)
     except offline.NoWorkflow as exc:
         # Offline, nothing else can serve this intent: retrying cannot help, asking the person can.
+        # What they read names no skill or workflow (those are in `problems`, for the run's log).
         plan, missing, problems = (
             Plan(skill=skill_name, mode="offline"),
-            ["what to do (" + str(exc) + ")"],
+            [NO_STEPS_FOR_THIS],
             [str(exc)],
         )
     return planned(plan, missing=missing, problems=problems_before + problems)
