@@ -600,6 +600,8 @@ def test_a_question_about_past_posts_is_no_new_post(text, name):
         ),
         ("tweet about our launch, make it fun", "our launch", "casual"),
         ("Write a post about the fun run we organised", "the fun run we organised", None),
+        ("write an instagram caption for our new autumn menu, keep it cozy", "our new autumn menu", "casual"),
+        ("an educational thread about cold brew", "cold brew", "informative"),
     ],
 )
 def test_a_fun_tone_is_a_tone_and_a_photo_is_what_the_caption_goes_with(text, topic, tone):

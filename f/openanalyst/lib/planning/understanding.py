@@ -286,12 +286,6 @@ _HOW_POINT = lazy_re.compile(
 )
 
 
-_TONE_RE = lazy_re.compile(
-    r"\b(professional|casual|funny|humorous|formal|friendly|inspirational|bold|witty|enthusiastic|"
-    r"excited|informative|playful|serious|upbeat|relaxed|lighthearted|light-hearted|"
-    r"fun(?=\s+(?:tone|post|caption|tweet|one|version)\b|\s*[,.!]?\s*$)|(?<=\bit\s)fun)\b",
-    re.I,
-)
 # The tones create_post writes in, for the words people use.
 TONES = {
     "professional": "professional",
@@ -313,7 +307,18 @@ TONES = {
     "bold": "enthusiastic",
     "upbeat": "enthusiastic",
     "informative": "informative",
+    "educational": "informative",
+    "cozy": "casual",
+    "cosy": "casual",
 }
+# A tone word in a request; "fun" only where it is the tone ("a fun post", "make it fun"), not
+# "fun facts about ...". Built from TONES, so a word added there is read here.
+_TONE_RE = lazy_re.compile(
+    r"\b("
+    + "|".join(re.escape(w) for w in sorted(TONES, key=len, reverse=True) if w != "fun")
+    + r"|fun(?=\s+(?:tone|post|caption|tweet|one|version)\b|\s*[,.!]?\s*$)|(?<=\bit\s)fun)\b",
+    re.I,
+)
 
 _PREFS_RE = lazy_re.compile(r"\b(my (preferences|settings)|preferences|settings)\b", re.I)
 _ZONE_NAME = r"([A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2})"
