@@ -1022,12 +1022,22 @@ CASES: list[Case] = [
         "b_described_script_every_morning",
         "WORKFLOW_BUILDER",
         "build me a script that pulls the weather for berlin every morning",
-        [no_question, created("scripts"), created("schedules"), says("every day at 09:00")],
+        [
+            no_question,
+            created("scripts"),
+            created("schedules"),
+            says("every day at 09:00"),
+            never_says("ask me to run it on a schedule"),  # the schedule is made in the same answer
+        ],
         model=r.steps(
             (
                 "script",
                 f"{r.BUILDER}/create_script",
-                {"name": "pulls_weather_berlin", "description": "Pulls the weather for Berlin."},
+                {
+                    "name": "pulls_weather_berlin",
+                    "description": "Pulls the weather for Berlin.",
+                    "scheduled": True,
+                },
             ),
             (
                 "schedule",

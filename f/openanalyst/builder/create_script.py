@@ -26,6 +26,7 @@ def main(
     summary: str = "",
     description: str = "",
     overwrite: bool = False,
+    scheduled: bool = False,
 ) -> dict[str, Any]:
     """Create u/<user_id>/scripts/<name> with `content`.
 
@@ -38,6 +39,7 @@ def main(
         summary: a short title shown in Windmill.
         description: what it does.
         overwrite: replace an existing different script with this version.
+        scheduled: a schedule for it follows in the same request (the answer then does not offer one).
     """
     mode, notes = "given", []
     if not content.strip():
@@ -55,18 +57,19 @@ def main(
         "schema": body.get("schema"),
         "mode": mode,
         "notes": notes,
-        "answer": answer(done, description, notes),
+        "answer": answer(done, description, notes, scheduled),
     }
 
 
-def answer(done: dict[str, Any], description: str, notes: list[str]) -> str:
+def answer(done: dict[str, Any], description: str, notes: list[str], scheduled: bool = False) -> str:
     """What the person reads: the script's path, what it does, how to run it, what is left to do."""
     what = " ".join(description.split()).rstrip(".")
     if done["action"] == "unchanged":
         text = f"Your script `{done['path']}` already does this; I left it as it is."
     else:
         text = f"Created the script `{done['path']}`" + (f": {what[:1].lower()}{what[1:]}." if what else ".")
-    text += " Run it from your Windmill folder, or ask me to run it on a schedule."
+    offer = "." if scheduled else ", or ask me to run it on a schedule."
+    text += " Run it from your Windmill folder" + offer
     if notes:
         text += " Note: " + "; ".join(notes) + "."
     return text
