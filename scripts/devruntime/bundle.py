@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,26 +87,26 @@ def resolve_inline(node: Any, folder: Path) -> Any:
     return node
 
 
-# A flow folder's parsed flow.yaml (its !inline files resolved), pickled, with the stamps of the
-# folder's files when it was read: each flow run reads its flow (5-6 ms of YAML for a step list).
-_flows: dict[Path, tuple[list[tuple[str, int, int]], bytes]] = {}
+# Parsed YAML per file version, pickled: each flow run reads its flow (5-6 ms of YAML for a step
+# list), and `scripts/get` a script's `.script.yaml` for its schema (1.5-3 ms each; the planner and
+# execute_plan ask for the scripts of every plan).
+_parsed: dict[Path, tuple[object, bytes]] = {}
 
 
-def _read_flow(folder: Path) -> dict[str, Any]:
-    """The flow of `folder`, parsed again only when one of its files changed."""
-    stamps = sorted(
-        (str(f), st.st_mtime_ns, st.st_size) for f in folder.rglob("*") if f.is_file() and (st := f.stat())
-    )
-    cached = _flows.get(folder)
-    if cached is None or cached[0] != stamps:
-        flow = resolve_inline(load_yaml(folder / "flow.yaml"), folder)
-        cached = _flows[folder] = (stamps, pickle.dumps(flow))
+def _parsed_once(key: Path, stamp: object, parse: Callable[[], Any]) -> Any:
+    """`parse()` for `key`, called again only when `stamp` changed."""
+    cached = _parsed.get(key)
+    if cached is None or cached[0] != stamp:
+        cached = _parsed[key] = (stamp, pickle.dumps(parse()))
     return pickle.loads(cached[1])  # each caller gets its own copy (our own bytes, never foreign)
 
 
-# A script's parsed `.script.yaml` with the file's stamp: `scripts/get` reads it for the schema,
-# and the planner and execute_plan ask for the scripts of every plan (1.5-3 ms of YAML each).
-_metas: dict[Path, tuple[tuple[int, int], bytes]] = {}
+def _read_flow(folder: Path) -> dict[str, Any]:
+    """The flow of `folder` (its !inline files resolved), parsed again only when one of its files changed."""
+    stamps = sorted(
+        (str(f), st.st_mtime_ns, st.st_size) for f in folder.rglob("*") if f.is_file() and (st := f.stat())
+    )
+    return _parsed_once(folder, stamps, lambda: resolve_inline(load_yaml(folder / "flow.yaml"), folder))
 
 
 def read_script_meta(file: Path) -> dict[str, Any]:
@@ -114,11 +115,7 @@ def read_script_meta(file: Path) -> dict[str, Any]:
         st = file.stat()
     except OSError:
         return {}
-    stamp = (st.st_mtime_ns, st.st_size)
-    cached = _metas.get(file)
-    if cached is None or cached[0] != stamp:
-        cached = _metas[file] = (stamp, pickle.dumps(load_yaml(file) or {}))
-    return pickle.loads(cached[1])  # each caller gets its own copy (our own bytes, never foreign)
+    return _parsed_once(file, (st.st_mtime_ns, st.st_size), lambda: load_yaml(file) or {})
 
 
 class Bundle:

@@ -231,18 +231,18 @@ def read(text: str) -> tuple[str, dict[str, Any]] | None:
     if _FLOW_RE.search(text) and not phrase:
         clause = _clause(text)
         return "build_flow", {"name": slug(clause) or "my_flow", "description": _sentence(clause)}
-    if phrase and _SCRIPT_RE.search(text) and not _target(text):
-        # "build me a script that pulls the weather for berlin every morning": the script, then its schedule
-        clause = _clause(_without_schedule(text))
-        name = slug(clause) or "my_script"
-        return "build_scheduled_script", {
-            "name": name,
-            "description": _sentence(clause),
-            "schedule": phrase,
-            "schedule_name": _schedule_name(name, phrase),
-        }
     if phrase:
         target = _target(text)
+        if not target and _SCRIPT_RE.search(text):
+            # "build me a script that pulls the weather for berlin every morning": it, then its schedule
+            clause = _clause(_without_schedule(text))
+            name = slug(clause) or "my_script"
+            return "build_scheduled_script", {
+                "name": name,
+                "description": _sentence(clause),
+                "schedule": phrase,
+                "schedule_name": _schedule_name(name, phrase),
+            }
         extra = {"schedule": phrase}
         if target:
             extra |= {"target": target, "name": _schedule_name(target, phrase)}
