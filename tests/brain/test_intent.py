@@ -361,6 +361,8 @@ def test_a_sentence_with_a_comma_before_the_table_is_not_its_header():
             "signups went 40 -> 55 -> 61 -> 58 this week",
             "point,signups\npoint 1,40\npoint 2,55\npoint 3,61\npoint 4,58",
         ),
+        # the question's words ("whats the avg of") name no measure
+        ("whats the avg of 12, 19, 7 and 22", "point,value\npoint 1,12\npoint 2,19\npoint 3,7\npoint 4,22"),
     ],
 )
 def test_data_written_in_the_request_is_read_as_a_table(text, data):
@@ -677,6 +679,8 @@ def test_what_people_ask_of_their_posts_is_read_as_meant(text, name, topic, extr
         ("Give me a weekly report of my tasks every Monday", "build_schedule"),
         ("give me a post about our weekly newsletter", "create_post"),
         ("what did you do for me recently?", "status"),
+        ("i need a dashboard with our top 5 products by revenue", "build_app"),
+        ("give me an app for our signups", "build_app"),
     ],
 )
 def test_a_report_given_every_week_is_a_schedule_and_a_past_question_is_not(text, name):

@@ -180,7 +180,9 @@ _ANALYZE_RE = lazy_re.compile(
     r"\b(analy[sz]e|analysis|metrics|report|trend(s)? in|compare|chart|insights?)\b", re.I
 )
 _BUILD_RE = lazy_re.compile(
-    r"\b(build|create|make|write|set up)\b(?:\s+(?:me|us))?\s+(?:a|an|my|the|new)?\s*(?:[\w-]+\s+){0,2}?"
+    # "i need a dashboard with ...", "give me an app for ..." ask for one too
+    r"\b(build|create|make|write|set up|need|want|give)\b(?:\s+(?:me|us))?\s+(?:a|an|my|the|new)?\s*"
+    r"(?:[\w-]+\s+){0,2}?"
     r"(dashboard|app|workflow|script|automation|flow|skill)\b",
     re.I,
 )
@@ -579,7 +581,7 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
 
 # Words of the request around the numbers that never name what was measured ("can you make a bar chart:").
 _NOT_A_MEASURE = frozenset(
-    "our my the these this here here's are is can you make me a an please need want bar line pie chart graph plot compare show analyse analyze".split()  # noqa: SIM905, E501
+    "our my the these this here here's are is can you make me a an please need want bar line pie chart graph plot compare show analyse analyze what whats what's avg average mean".split()  # noqa: SIM905, E501
 )
 _SUFFIX = {"k": 1_000, "m": 1_000_000}
 
