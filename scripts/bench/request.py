@@ -5,7 +5,8 @@
     uv run python scripts/bench/request.py --model         # a model replayed over HTTP at zero latency
 
 A real hub process (`python -m hub`, local backend) and an embedded dev runtime; a websocket client
-sends USER_REQUEST and waits for TASK_COMPLETE, `--runs` times after one warm-up request. The
+sends USER_REQUEST and waits for TASK_COMPLETE, `--runs` times after one warm-up request (and,
+when forking, after the fork server has finished preloading: the steady state). The
 baseline, measured in the same run: the very step jobs of each request (their script and the
 arguments the flow gave them, read back from the runtime) called one after another in this one
 process, with the modules already imported. Child jobs a step starts (execute_plan's) still run as
@@ -320,6 +321,14 @@ def main() -> int:
                     f"{len(steps)} steps, {n_jobs} jobs" + (" (warm-up)" if not run else ""),
                     flush=True,
                 )
+                if not run and not args.plain:
+                    # Steady state: measure once the fork server forks jobs with every preload
+                    # done (a runtime that has been up a few seconds), not while it is importing.
+                    started = time.monotonic()
+                    if not server.runtime.executor.preloaded.wait(timeout=180):
+                        print("the fork server never finished preloading", file=sys.stderr)
+                        return 1
+                    print(f"fork server preloaded ({time.monotonic() - started:.1f} s after the warm-up)")
                 if run:
                     request_s.append(seconds)
                     inprocess_s.append(in_process)

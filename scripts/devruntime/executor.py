@@ -9,6 +9,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,8 @@ class Executor:
         self._fork_proc: asyncio.subprocess.Process | None = None
         self._fork_reader: asyncio.Task[None] | None = None
         self._fork_lock = asyncio.Lock()
+        # Set once jobs are forked with every preload done (a benchmark's steady state); any thread may wait.
+        self.preloaded = threading.Event()
         self._tmp = Path(tempfile.mkdtemp(prefix="devruntime-jobs-"))
         self._locks = LockEnvironments(self._tmp / "packages")
 
@@ -231,6 +234,7 @@ class Executor:
                     **{name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")},
                 },
             )
+            self.preloaded.clear()
             proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
@@ -257,6 +261,8 @@ class Executor:
                 fut = self._waiters[message["started"]][0]
                 if not fut.done():
                     fut.set_result(int(message["pid"]))
+            elif message.get("preloaded"):
+                self.preloaded.set()
             elif "exited" in message and message["exited"] in self._waiters:
                 fut = self._waiters[message["exited"]][1]
                 if not fut.done():

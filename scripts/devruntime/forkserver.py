@@ -8,8 +8,9 @@ since (they are all forgotten first and the job imports them from disk).
 
 Protocol (JSON lines): the executor writes {"job": id, "spec": job.json, "log": file, "env": {...},
 "cwd": dir} on stdin; this process answers {"started": id, "pid": n} then {"exited": id,
-"code": n} on its stdout. The child runs scripts.devruntime.runner with the job's environment,
-its stdout/stderr going to the log file.
+"code": n} on its stdout, and {"preloaded": true} once jobs are forked with every preload done.
+The child runs scripts.devruntime.runner with the job's environment, its stdout/stderr going to
+the log file.
 """
 
 from __future__ import annotations
@@ -234,6 +235,8 @@ def _start_successor(
         if os.read(go_r, 1) == b"g":  # else the server stopped before it handed over
             os.close(go_r)
             os.close(ready_w)
+            if len(stages) == 1:
+                _send(io[1], {"preloaded": True})
             _serve(io, own_wake, bundle, stages[1:], QUIET_S)
     except BaseException:
         code = 70
@@ -356,6 +359,8 @@ def main() -> None:
     wake = _wake_pipe()
     io = (sys.stdin.fileno(), out_fd)
     _send(out_fd, {"ready": True})
+    if not stages:
+        _send(out_fd, {"preloaded": True})
     # The idle imports happen in a successor, so a job that comes meanwhile is forked at once
     # (from this process, without them: it imports what it needs itself, as without a fork server).
     _serve(io, wake, bundle, stages, 0.0)

@@ -61,6 +61,26 @@ def test_a_job_runs_the_bundle_code_on_disk_although_the_fork_server_preloaded_i
         server.stop()
 
 
+def test_the_runtime_says_when_jobs_start_with_every_preload_done(tmp_path: Path) -> None:
+    # A benchmark measures the steady state from this signal; it must not come before the bundle
+    # (or the idle libraries) are in the process jobs are forked from.
+    folder = tmp_path / "bundle" / "f" / "speedcheck"
+    folder.mkdir(parents=True)
+    (folder / "shared.py").write_text(_SHARED.format(value="first"))
+    (folder / "read.py").write_text(_READ)
+    server = start_dev_server(tmp_path / "runtime", bundle_root=tmp_path / "bundle")
+    runtime = DevRuntime(server)
+    try:
+        assert not server.runtime.executor.preloaded.is_set()
+        runtime.wait(runtime.run_script("f/speedcheck/read", {}))  # starts the fork server
+        assert server.runtime.executor.preloaded.wait(timeout=120)
+        result = runtime.wait(runtime.run_script("f/speedcheck/read", {}))
+        assert result == {"value": "first", "preloaded": True}
+    finally:
+        runtime.client.close()
+        server.stop()
+
+
 _MODELS = (
     "from pydantic import BaseModel, ConfigDict\n\n\n"
     "class Deferred(BaseModel):\n"

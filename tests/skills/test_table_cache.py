@@ -58,6 +58,30 @@ def test_a_stored_table_loads_back_the_same(cache_root: Path) -> None:
     assert file.name == f"{key}.bin" and oct(file.stat().st_mode & 0o777) == "0o600"
 
 
+def test_the_cached_compiled_table_reads_every_word_as_the_resource_does(cache_root: Path) -> None:
+    """The worker's copy looks tokens up in its sorted index, in place; the resource's decoding
+    builds a dict. Same ids for every word, including words longer than any token and non-ASCII."""
+    decoded = static_embeddings.default_table()
+    assert decoded is not None
+    row = {**ROW, "description": table_cache.describe(decoded.fingerprint)}
+    key, fp = table_cache.cache_key(row, "http://wm/api", "openanalyst") or ("", "")
+    assert table_cache.store(key, fp, decoded)
+    cached = table_cache.load(key, fp)
+    assert cached is not None and isinstance(cached.vocab, static_embeddings.SortedTokens)
+    texts = [
+        "Schedule a tweet for Friday 10am about our new vegan cupcakes!",
+        "chart my monthly sales: Jan 4200, Feb 5100 and tell me which month was best",
+        "supercalifragilisticexpialidocious-and-antidisestablishmentarianism " + "x" * 40,
+        "Café crème brûlée à Zürich, 東京 and naïve résumés",
+        "[PAD] [UNK] ## ##s",
+    ]
+    for text in texts:
+        assert cached.token_ids(text) == decoded.token_ids(text), text
+        assert np.allclose(cached.encode(text), decoded.encode(text))
+    assert cached.tokens == decoded.tokens
+    assert all(cached.vocab.row(t) == i for i, t in enumerate(decoded.tokens))
+
+
 def test_the_key_follows_every_edit_and_the_place(cache_root: Path) -> None:
     key = table_cache.cache_key(ROW, "http://wm/api", "openanalyst")
     assert key is not None

@@ -6,8 +6,9 @@
 reading it through the REST API and decoding it cost about 250 ms of each request. A Windmill
 worker keeps its caches in `/tmp/windmill/cache/` (`ROOT_CACHE_DIR` in
 https://github.com/windmill-labs/windmill/blob/main/backend/windmill-common/src/worker.rs), which
-outlives its jobs; the table is kept there once per worker as a small binary file (the tokens,
-then float32 scales, then int8 rows) that loads in milliseconds. `OPENANALYST_CACHE_DIR` names
+outlives its jobs; the table is kept there once per worker as a binary file (the tokens, float32
+scales, int8 rows, then the tokens sorted with their rows) that a job maps into memory and uses in
+place. `OPENANALYST_CACHE_DIR` names
 another root (the dev runtime's worker cache); with neither, nothing is cached.
 
 Safe by construction: the key is the resource's path, workspace and server, the fingerprint its
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
 import re
 import tempfile
@@ -30,11 +32,11 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from f.openanalyst.lib.skills.static_embeddings import StaticTable
+from f.openanalyst.lib.skills.static_embeddings import SortedTokens, StaticTable
 
 WINDMILL_CACHE_DIR = "/tmp/windmill/cache"
 CACHE_DIR_ENV = "OPENANALYST_CACHE_DIR"
-FORMAT = "openanalyst-embedding-table/1"
+FORMAT = "openanalyst-embedding-table/2"  # 2: the token index is stored too
 KEEP = 4  # tables kept per worker
 # How `scripts/skills.py compile` states the table's fingerprint in the resource's description,
 # which resources/list returns (without the value).
@@ -83,37 +85,48 @@ def _file(key: str) -> Path | None:
 
 
 def load(key: str, fingerprint: str) -> StaticTable | None:
-    """The cached table for `key`, or None (absent, unreadable or not exactly what was stored)."""
+    """The cached table for `key`, or None (absent, unreadable or not exactly what was stored).
+    The file is memory-mapped, not read: its pages are the page cache's, shared by every job on
+    the worker, and the vectors and the token index are used where they lie."""
     import numpy as np
 
     path = _file(key)
     if path is None:
         return None
     try:
-        data = path.read_bytes()
-    except OSError:
+        with path.open("rb") as fh:
+            data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # absent, unreadable, or empty (mmap refuses length 0)
         return None
     try:
-        head_end = data.index(b"\n")
+        head_end = data.find(b"\n", 0, 4096)
+        if head_end < 0:
+            return None
         head = json.loads(data[:head_end])
-        n, dim, tokens_bytes = int(head["rows"]), int(head["dim"]), int(head["tokens_bytes"])
+        n, dim, width = int(head["rows"]), int(head["dim"]), int(head["token_width"])
+        tokens_bytes = int(head["tokens_bytes"])
         payload = memoryview(data)[head_end + 1 :]
         if (
             head.get("format") != FORMAT
             or head.get("key") != key
             or head.get("fingerprint") != fingerprint
-            or len(payload) != tokens_bytes + 4 * n + n * dim
+            or n <= 0
+            or width <= 0
+            or len(payload) != tokens_bytes + 4 * n + n * dim + n * width + 4 * n
             or zlib.crc32(payload) != head.get("crc32")
         ):
             return None
-        tokens = bytes(payload[:tokens_bytes]).decode("utf-8").split("\n")
-        if len(tokens) != n:
-            return None
-        scales = np.frombuffer(payload, dtype="<f4", count=n, offset=tokens_bytes)
-        vectors = np.frombuffer(payload, dtype="i1", count=n * dim, offset=tokens_bytes + 4 * n)
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        offset = tokens_bytes
+        scales = np.frombuffer(payload, dtype="<f4", count=n, offset=offset)
+        offset += 4 * n
+        vectors = np.frombuffer(payload, dtype="i1", count=n * dim, offset=offset).reshape(n, dim)
+        offset += n * dim
+        sorted_tokens = np.frombuffer(payload, dtype=f"S{width}", count=n, offset=offset)
+        rows = np.frombuffer(payload, dtype="<i4", count=n, offset=offset + n * width)
+    except (ValueError, KeyError, TypeError):
         return None
-    return StaticTable(tokens=tokens, vectors=vectors.reshape(n, dim), scales=scales, fingerprint=fingerprint)
+    vocab = SortedTokens(sorted_tokens, rows, payload[:tokens_bytes])
+    return StaticTable(vocab=vocab, vectors=vectors, scales=scales, fingerprint=fingerprint)
 
 
 def store(key: str, fingerprint: str, table: StaticTable) -> bool:
@@ -122,15 +135,26 @@ def store(key: str, fingerprint: str, table: StaticTable) -> bool:
     path = _file(key)
     if path is None or table.fingerprint != fingerprint:
         return False
-    tokens = "\n".join(table.tokens).encode("utf-8")
-    payload = tokens + table.scales.astype("<f4").tobytes() + table.vectors.astype("i1").tobytes()
+    listed = table.tokens
+    tokens = "\n".join(listed).encode("utf-8")
+    sorted_tokens, rows = SortedTokens.index(listed)
+    payload = b"".join(
+        (
+            tokens,
+            table.scales.astype("<f4").tobytes(),
+            table.vectors.astype("i1").tobytes(),
+            sorted_tokens.tobytes(),
+            rows.tobytes(),
+        )
+    )
     head = {
         "format": FORMAT,
         "key": key,
         "fingerprint": table.fingerprint,
-        "rows": len(table.tokens),
+        "rows": len(listed),
         "dim": table.dim,
         "tokens_bytes": len(tokens),
+        "token_width": int(sorted_tokens.dtype.itemsize),
         "crc32": zlib.crc32(payload),
     }
     try:
