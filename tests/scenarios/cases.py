@@ -678,6 +678,30 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_three_tweet_ideas",
+        "SOCIAL_MEDIA",
+        "give me 3 tweet ideas about our coffee subscription launching next week",
+        [*POST_SEEN, says("3 X (Twitter) posts", "**1.**", "**2.**", "**3.**", "coffee subscription")],
+        model_checks=[*POST_SEEN, says("coffee subscription"), creates_nothing],
+        model=r.post(
+            "twitter",
+            "our coffee subscription launching next week",
+            "Fresh beans at your door every month: our coffee subscription launches next week. #Coffee",
+        ),
+    ),
+    Case(
+        "s_caption_make_it_playful",
+        "SOCIAL_MEDIA",
+        "can you draft an instagram caption for our new autumn menu, make it playful",
+        [*POST_SEEN, says("autumn menu"), post_fits("instagram"), never_says("earlier")],
+        model=r.post(
+            "instagram",
+            "our new autumn menu",
+            "Sweater weather, meet your new favourite plate: our autumn menu is here. #AutumnMenu",
+            tone="playful",
+        ),
+    ),
+    Case(
         "s_two_platforms",
         "SOCIAL_MEDIA",
         "Write a tweet and an instagram post about our new logo",
@@ -880,6 +904,17 @@ CASES: list[Case] = [
         "Can you make a bar chart: Q1 12000, Q2 15500, Q3 14200, Q4 19800",
         [no_question, skill("ANALYTICS"), image_shown, says("from 12,000 (Q1) to 19,800 (Q4)")],
         model=r.report("quarter,value\nQ1,12000\nQ2,15500\nQ3,14200\nQ4,19800", "Quarterly figures", ""),
+    ),
+    Case(
+        "a_median_question",
+        "ANALYTICS",
+        "what's the median of 14, 9, 22, 17 and 30?",
+        [no_question, skill("ANALYTICS"), says("The median is 17 (5 values)"), never_says("median rose")],
+        model=r.report(
+            "point,value\npoint 1,14\npoint 2,9\npoint 3,22\npoint 4,17\npoint 5,30",
+            "Values",
+            "What's the median?",
+        ),
     ),
     Case(
         "a_busiest_weekday",
@@ -1370,6 +1405,13 @@ CASES: list[Case] = [
         "CORE",
         "how many posts did I schedule this month?",
         [says("2 posts", "Spring sale"), never_says("Here is your")],
+        setup=with_scheduled_posts,
+    ),
+    Case(
+        "k_what_posts_scheduled",
+        "CORE",
+        "what posts do i have scheduled?",
+        [says("2 posts", "Spring sale", "Lisbon office"), never_says("analytics", "Here is your")],
         setup=with_scheduled_posts,
     ),
     Case(

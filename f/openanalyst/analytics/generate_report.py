@@ -223,6 +223,29 @@ _WEEKDAY_QUESTION = re.compile(
 )
 
 
+# "What's the average of 12, 19, 7 and 22?": the statistic asked for is the first finding.
+_STAT_QUESTION = (
+    (re.compile(r"\b(?:average|avg|mean)\b", re.I), "mean", "average"),
+    (re.compile(r"\bmedian\b", re.I), "median", "median"),
+    (re.compile(r"\b(?:total|sum|add(?:ed)? up)\b", re.I), "sum", "total"),
+)
+
+
+def _asked_statistics(question: str | None, y: str, summary: dict[str, Any]) -> list[str]:
+    """The statistics of `y` the question names, as one finding ("The average of signups is 15
+    (4 values)."), or nothing."""
+    s = summary.get(y) or {}
+    if not question or not s.get("count"):
+        return []
+    told = [(said, fmt(s[key])) for pattern, key, said in _STAT_QUESTION if pattern.search(question)]
+    if not told:
+        return []
+    of = "" if y == "value" else f" of {y}"
+    parts = [f"The {told[0][0]}{of} is {told[0][1]}", *(f"the {said} {value}" for said, value in told[1:])]
+    listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    return [f"{listed} ({s['count']} values)."]
+
+
 def _by_weekday(table: dict[str, Any], x: str, y: str) -> tuple[list[str], dict[str, Any]] | None:
     """The average of `y` per weekday of the dates in `x` (Monday first), as a finding and a table."""
     per_day: dict[int, list[float]] = {}
@@ -385,6 +408,8 @@ def main(
             charts = [
                 c.model_copy(update={"name": f"chart_{i}.png"}) for i, c in enumerate([*by_day, *charts], 1)
             ]
+    if ys:
+        findings = [*_asked_statistics(question, ys[0], summary), *findings]
     meta = (
         (f"Question: {' '.join(question.split())[:300]}. " if question else "")
         + f"{len(table['rows'])} rows, {len(table['columns'])} columns"

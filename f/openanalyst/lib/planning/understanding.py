@@ -86,7 +86,8 @@ _SCHEDULED_RE = lazy_re.compile(
     r"\b(?:scheduled|queued|upcoming|planned|pending)\s+(?:posts?|tweets?)\b"
     r"|\bposts?\s+(?:are\s+|i\s+have\s+)?(?:scheduled|queued|going out|coming up)\b"
     r"|\b(?:my|the)\s+(?:post(?:ing)?\s+)?queue\b|\bwhat(?:'s| is)\s+scheduled\b"
-    r"|\b(?:posts?|tweets?)\s+(?:did|have)\s+(?:i|we)\s+(?:got\s+)?(?:scheduled?|queued?)\b"
+    r"|\b(?:posts?|tweets?)\s+(?:do|did|have)\s+(?:i|we)\s+(?:have\s+)?(?:got\s+)?"
+    r"(?:scheduled?|queued?|lined up)\b"
     r"|\b(?:posts?|tweets?)\s+(?:goes|go|going|will go)\s+out\b",  # "what time my post goes out"
     re.I,
 )
@@ -100,7 +101,8 @@ _POSTS_ABOUT_REPEAT = lazy_re.compile(
 _DRAFTS_RE = lazy_re.compile(
     r"\b(?P<n>[2-5]|two|three|four|five)\s+(?:different\s+|more\s+|short\s+|alternative\s+)?"
     r"(?:(?:linkedin|instagram|facebook|twitter|x|fb|ig)\s+)?"  # "3 linkedin posts"
-    r"(?:tweets|posts|captions|versions|drafts|options|variations|variants)\b",
+    r"(?:tweets|posts|captions|versions|drafts|options|variations|variants|ideas"
+    r"|(?:tweet|post|caption)\s+(?:ideas|options|drafts))\b",  # "3 tweet ideas"
     re.I,
 )
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5}
@@ -581,7 +583,7 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
 
 # Words of the request around the numbers that never name what was measured ("can you make a bar chart:").
 _NOT_A_MEASURE = frozenset(
-    "our my the these this here here's are is can you make me a an please need want bar line pie chart graph plot compare show analyse analyze what whats what's avg average mean".split()  # noqa: SIM905, E501
+    "our my the these this here here's are is can you make me a an please need want bar line pie chart graph plot compare show analyse analyze what whats what's avg average mean median total sum calculate compute".split()  # noqa: SIM905, E501
 )
 _SUFFIX = {"k": 1_000, "m": 1_000_000}
 
@@ -828,6 +830,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         (edit := _EDIT_RE.search(text))
         and _EARLIER_RE.search(edit.group(0))
         and not _TOPIC_STARTS[0].search(text)
+        and not (wants_post and _WRITE_RE.search(text))  # "draft a caption for X, make it playful"
     ):
         name, confidence = "manage_posts", 0.85
         extra["about"] = EDIT
