@@ -52,7 +52,7 @@ def test_base64_and_json_uploads(windmill):
 @pytest.mark.parametrize(
     ("data", "kwargs", "message"),
     [
-        ("", {}, "no data given"),
+        ("", {}, "I need your numbers: paste them here"),
         ("not base64!!", {"encoding": "base64"}, "not valid base64"),
         ("a,b\n1,2,3\n", {}, "has 3 fields"),
         ("[1, 2]", {}, "list of objects"),

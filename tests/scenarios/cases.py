@@ -979,6 +979,37 @@ CASES: list[Case] = [
         model_checks=[says_any("paste", "attach", "CSV")],
     ),
     Case(
+        "a_compare_years",
+        "ANALYTICS",
+        "can you compare our sales this year vs last year: 2025 48000, 2024 41000, 2023 39500",
+        [
+            no_question,
+            skill("ANALYTICS"),
+            image_shown,
+            says("sales rose from 39,500 (2023) to 48,000 (2025)"),
+            never_says("tasks", "succeeded", "per unit of year"),
+        ],
+        model=r.report(
+            "year,sales\n2025,48000\n2024,41000\n2023,39500",
+            "Sales by year",
+            "Compare our sales this year vs last year",
+        ),
+    ),
+    Case(
+        "a_compare_without_numbers",
+        "ANALYTICS",
+        "compare our sales this year vs last year",
+        # with history to hand: the person's task record is not their sales
+        [
+            asked_or_said("need your numbers", "paste"),
+            never_says("succeeded", "success_rate"),
+            creates_nothing,
+        ],
+        setup=with_history,
+        model=r.answer("To compare your sales I need the numbers: paste them here or attach the file."),
+        model_checks=[says_any("paste", "attach")],
+    ),
+    Case(
         "a_numbers_in_a_sentence",
         "ANALYTICS",
         "I need a bar chart of revenue by product: Widgets 1200, Gadgets 950, Doohickeys 430",
@@ -1361,6 +1392,12 @@ CASES: list[Case] = [
     # ---------------------------------------------------------------- CORE
     Case("k_help", "CORE", "help", [skill("CORE"), examples(2), creates_nothing]),
     Case("k_what_can_you_do", "CORE", "what can you do?", [examples(2)]),
+    Case(
+        "k_remind_me_what_you_can_do",
+        "CORE",
+        "remind me what you can do",
+        [skill("CORE"), examples(2), never_says("outside what I can do")],
+    ),
     Case("k_hello", "CORE", "hi there!", [examples(2), short_answer(1500)]),
     Case(
         "k_status",

@@ -165,8 +165,11 @@ def main(
     report("fetch_metrics", 10, f"Reading {source} data", user_id=user_id, session_id=session_id)
     result: dict[str, Any] = {"source": source}
     if source == "upload":
-        if not data:
-            raise ValueError("no data given: paste CSV/JSON text or send the file as base64")
+        if not data:  # their numbers, not given yet: the person is asked for them
+            raise NeedsInput(
+                "To analyse this I need your numbers: paste them here (for example `2025 48000, "
+                "2024 41000`, or as CSV or JSON), or attach the file."
+            )
         table = datasets.parse(datasets.decode(data, encoding), format, max_rows)
     elif source == "postgresql":
         if db_table and not query:

@@ -200,9 +200,19 @@ def _ranking(table: dict[str, Any], x: str, ys: list[str]) -> list[str]:
 _NUMBERED = re.compile(r"^(?:q|quarter |month |week |day |year |point )(\d+)$")
 
 
+def _whole_years(values: list[Any]) -> bool:
+    """Two or more different whole years (1900-2100) and nothing else: a column of years."""
+    if not values or not all(datasets.is_number(v) and float(v).is_integer() for v in values):
+        return False
+    found = [int(float(v)) for v in values]
+    return len(set(found)) == len(found) >= 2 and all(1900 <= v <= 2100 for v in found)
+
+
 def _calendar_sequence(values: list[Any]) -> bool:
     """Three or more weekday or month names in calendar order ("mon, tue, wed", "Jan, Feb, Mar"),
-    or numbered periods in order ("Q1, Q2, Q3", "month 1, month 2, month 3")."""
+    numbered periods in order ("Q1, Q2, Q3", "month 1, month 2, month 3"), or years in order."""
+    if _whole_years(values):
+        return True
     numbered = [_NUMBERED.match(str(v).strip().lower()) for v in values]
     if len(values) >= 3 and all(numbered):
         steps = [int(m[1]) for m in numbered if m]
@@ -367,6 +377,11 @@ def main(
         raise ValueError("the dataset has no rows")
     title = " ".join((title or "Report").split())[:200]
     numeric = datasets.numeric_columns(table)
+    if years := next((c for c in numeric if _whole_years(datasets.column(table, c))), None):
+        # "2025 48000, 2024 41000, 2023 39500": the years label the rows (in time order), they are
+        # not a measure to fit against
+        numeric = [c for c in numeric if c != years]
+        table["rows"] = sorted(table["rows"], key=lambda row: float(row[years]))
     if x is not None and x not in table["columns"]:
         raise ValueError(f"no column {x!r}; the columns are {', '.join(table['columns'])}")
     if x is None:  # a date or category column reads best on the x axis

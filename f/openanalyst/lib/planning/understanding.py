@@ -33,7 +33,11 @@ _PLATFORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("facebook", lazy_re.compile(r"\b(facebook|fb)\b", re.I)),
 )
 _HELP_RE = lazy_re.compile(
-    r"^\s*(help|\?|what can you do|how (do|can) i use (you|this)|commands|hi|hello)\b", re.I
+    r"^\s*(help|\?|what can you do|how (do|can) i use (you|this)|commands|hi|hello)\b"
+    # "remind me what you can do", "so what else can you do for us?" (the whole request asks it)
+    r"|\b(?:what (?:else )?(?:can|could) you do|what you (?:can|could) do|how (?:can|could) you help)"
+    r"(?: for)?(?: me| us)?(?=\s*[?.!]*\s*$)",
+    re.I,
 )
 # "thanks!", "great, thank you": a reply, not a request.
 _THANKS_RE = lazy_re.compile(
@@ -129,6 +133,10 @@ _HISTORY_RE = lazy_re.compile(
     r"\b(what (?:did|have) you (?:do|done|learn(?:ed|t)?)|what (?:did|have) i (?:ask(?:ed)?|request(?:ed)?)"
     r"|my (?:recent |past |last )?(?:tasks|requests|jobs|history)|how many (?:of my )?(?:tasks|requests))\b",
     re.I,
+)
+# "analyse my activity this month", "a report of how I use OpenAnalyst": their record of tasks.
+_ACTIVITY_RE = lazy_re.compile(
+    r"\b(?:my|our)\s+(?:\w+\s+)?(?:activity|usage|runs)\b|\bhow (?:i|we) use\b|\bopenanalyst\b", re.I
 )
 _CREATE_RE = lazy_re.compile(
     r"\b(create|write|draft|compose|make|generate|post|tweet|share|announce|publish)\b", re.I
@@ -515,7 +523,15 @@ def _after_colon(line: str) -> tuple[str, str]:
 # "revenue by product: Widgets 1200, Gadgets 950 and Doohickeys 430": labelled numbers in a sentence.
 # A number as people write it in a sentence: "$1,200", "12.5%", "120k", "1.2m".
 _NUMBER = r"[-+]?[$€£]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[kKmM]\b)?%?"
-_PAIR_RE = lazy_re.compile(rf"^(?P<label>[A-Za-z][\w .&'/-]{{0,40}}?)\s*[:=]?\s+(?P<value>{_NUMBER})$")
+# A label is words ("Jan", "north region") or a year ("2025 48000": sales by year).
+_COMPARED_PERIODS_RE = lazy_re.compile(
+    r"\b(?:(?:vs\.?|versus|against|compared (?:to|with)|to|and)\s+)?(?:this|last|next|previous|prior)\s+"
+    r"(?:year|month|week|quarter|day)\b|\b(?:year|month|week|quarter)\s+(?:over|on)\s+\w+\b",
+    re.I,
+)
+_PAIR_RE = lazy_re.compile(
+    rf"^(?P<label>[A-Za-z][\w .&'/-]{{0,40}}?|(?:19|20)\d\d)\s*[:=]?\s+(?P<value>{_NUMBER})$"
+)
 _BY_RE = lazy_re.compile(r"\b(?P<y>[a-z][\w-]*)\s+(?:by|per|for each)\s+(?P<x>[a-z][\w-]*)\b", re.I)
 
 
@@ -569,6 +585,8 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
     subject = re.sub(
         r"^.*\b(?:of|analy[sz]e|chart|plot|graph|show|compare|visuali[sz]e)\s+", "", lead.lower()
     )
+    # "compare our sales this year vs last year": the periods compared are the rows, not the measure
+    subject = _COMPARED_PERIODS_RE.sub(" ", subject)
     last = [w for w in re.findall(r"[a-z][a-z-]+", subject) if w not in _NOT_A_MEASURE][-2:]
     labels = [m["label"].strip() for m in pairs]
     x, y = (
@@ -866,6 +884,12 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         name, confidence = "preferences", 0.8
     elif _ANALYZE_RE.search(text) or dataset or pasted or "table" in extra:
         name, confidence = "analyze", 0.75 if not pasted else 0.85
+        if not (
+            pasted or dataset or "table" in extra or _HISTORY_RE.search(text) or _ACTIVITY_RE.search(text)
+        ):
+            # "compare our sales this year vs last year": their numbers, which they have not given
+            # yet (OpenAnalyst's record of their tasks is the data only when that is what they ask about)
+            extra["source"] = "upload"
     else:
         name, confidence = "unknown", 0.2
     if name == "build" and (built := building.read(text)):
