@@ -613,6 +613,18 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_tweet_this_now",
+        "SOCIAL_MEDIA",
+        "tweet this now: we just hit 1,000 customers, thank you all!",
+        [no_question, says("1,000 customers"), says_any("no twitter account", "outbox")],
+        model=r.post(
+            "twitter",
+            "we just hit 1,000 customers, thank you all!",
+            "We just hit 1,000 customers. Thank you all!",
+            publish=True,
+        ),
+    ),
+    Case(
         "s_publish_now",
         "SOCIAL_MEDIA",
         "Publish this on LinkedIn now: our Berlin meetup is back on December 12",
@@ -914,6 +926,50 @@ CASES: list[Case] = [
             "point,value\npoint 1,14\npoint 2,9\npoint 3,22\npoint 4,17\npoint 5,30",
             "Values",
             "What's the median?",
+        ),
+    ),
+    Case(
+        "a_best_month_question",
+        "ANALYTICS",
+        "what was our best month? jan 12k, feb 15k, mar 11k, apr 18k, may 16k",
+        [
+            no_question,
+            skill("ANALYTICS"),
+            image_shown,
+            says("apr is highest, with 18,000"),
+            never_says("best month"),
+        ],
+        model=r.report(
+            "month,value\njan,12000\nfeb,15000\nmar,11000\napr,18000\nmay,16000",
+            "Monthly figures",
+            "What was our best month?",
+        ),
+    ),
+    Case(
+        "a_lowest_region_question",
+        "ANALYTICS",
+        "Which region sold the least? north 120, south 90, east 45, west 130",
+        [no_question, skill("ANALYTICS"), says("east is lowest, with 45"), never_says("label")],
+        model=r.report(
+            "region,sold\nnorth,120\nsouth,90\neast,45\nwest,130",
+            "Sales by region",
+            "Which region sold the least?",
+        ),
+    ),
+    Case(
+        "a_chart_question_then_numbers",
+        "ANALYTICS",
+        "can you turn this into a chart? visitors: mon 340, tue 410, wed 390, thu 460, fri 520, sat 610, sun 580",
+        [
+            no_question,
+            image_shown,
+            says("visitors rose from 340 (mon) to 580 (sun)"),
+            never_says("into visitors"),
+        ],
+        model=r.report(
+            "day,visitors\nmon,340\ntue,410\nwed,390\nthu,460\nfri,520\nsat,610\nsun,580",
+            "Visitors",
+            "Can you turn this into a chart?",
         ),
     ),
     Case(

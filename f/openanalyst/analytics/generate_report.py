@@ -179,15 +179,18 @@ def _looks_temporal(values: list[Any]) -> bool:
         return False
 
 
+def _labelled(table: dict[str, Any], x: str, y: str) -> list[tuple[Any, Any]]:
+    """(label, value) of each row with a label in `x` and a number in `y`."""
+    return [
+        (r.get(x), r.get(y)) for r in table["rows"] if datasets.is_number(r.get(y)) and r.get(x) is not None
+    ]
+
+
 def _ranking(table: dict[str, Any], x: str, ys: list[str]) -> list[str]:
     """For a category column: which category has the highest and the lowest value of each series."""
     out = []
     for y in ys:
-        pairs = [
-            (r.get(x), r.get(y))
-            for r in table["rows"]
-            if datasets.is_number(r.get(y)) and r.get(x) is not None
-        ]
+        pairs = _labelled(table, x, y)
         if len(pairs) < 2:
             continue
         top, bottom = max(pairs, key=lambda p: p[1]), min(pairs, key=lambda p: p[1])
@@ -239,6 +242,27 @@ _STAT_QUESTION = (
     (re.compile(r"\bmedian\b", re.I), "median", "median"),
     (re.compile(r"\b(?:total|sum|add(?:ed)? up)\b", re.I), "sum", "total"),
 )
+
+
+# "What was our best month?", "which region sold the least?": the row asked for is the first finding.
+_HIGHEST_QUESTION = re.compile(r"\b(?:best|highest|top|most|biggest|largest|peak|strongest|busiest)\b", re.I)
+_LOWEST_QUESTION = re.compile(r"\b(?:worst|lowest|least|fewest|smallest|weakest|quietest)\b", re.I)
+
+
+def _asked_extreme(question: str | None, table: dict[str, Any], x: str | None, y: str) -> list[str]:
+    """The row with the highest (or lowest) `y` when the question asks which one, else nothing."""
+    if not question or not x:
+        return []
+    pairs = _labelled(table, x, y)
+    if len(pairs) < 2:
+        return []
+    if _HIGHEST_QUESTION.search(question):
+        label, value = max(pairs, key=lambda p: float(p[1]))
+        return [f"{label} is highest, with {fmt(value)}."]
+    if _LOWEST_QUESTION.search(question):
+        label, value = min(pairs, key=lambda p: float(p[1]))
+        return [f"{label} is lowest, with {fmt(value)}."]
+    return []
 
 
 def _asked_statistics(question: str | None, y: str, summary: dict[str, Any]) -> list[str]:
@@ -424,7 +448,10 @@ def main(
                 c.model_copy(update={"name": f"chart_{i}.png"}) for i, c in enumerate([*by_day, *charts], 1)
             ]
     if ys:
-        findings = [*_asked_statistics(question, ys[0], summary), *findings]
+        asked = _asked_statistics(question, ys[0], summary)
+        if x and x not in numeric:  # "which month was best?": a row of a category or a date
+            asked = asked or _asked_extreme(question, table, x, ys[0])
+        findings = [*asked, *findings]
     meta = (
         (f"Question: {' '.join(question.split())[:300]}. " if question else "")
         + f"{len(table['rows'])} rows, {len(table['columns'])} columns"

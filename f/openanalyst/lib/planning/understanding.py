@@ -144,7 +144,8 @@ _CREATE_RE = lazy_re.compile(
 _POST_NOUN_RE = lazy_re.compile(r"\b(posts?|tweets?|threads?|captions?|update|content)\b", re.I)
 _SCHEDULE_RE = lazy_re.compile(r"\b(schedule|publish|queue|post it|send it|on the schedule)\b", re.I)
 _PUBLISH_NOW_RE = lazy_re.compile(
-    r"\b(?:publish|post) (?:it|this)\b.*\bnow\b|\b(?:publish|post)\b[^.:]*\bnow\s*[:.!]", re.I
+    r"\b(?:publish|post|tweet|share) (?:it|this)\b.*\bnow\b|\b(?:publish|post|tweet)\b[^.:]*\bnow\s*[:.!]",
+    re.I,
 )
 _ENGAGEMENT_RE = lazy_re.compile(
     r"\b(engagement|how did (?:these|my|our) posts|posts? (?:do|did|perform(?:ed)?)|"
@@ -524,6 +525,11 @@ def _after_colon(line: str) -> tuple[str, str]:
 # A number as people write it in a sentence: "$1,200", "12.5%", "120k", "1.2m".
 _NUMBER = r"[-+]?[$€£]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[kKmM]\b)?%?"
 # A label is words ("Jan", "north region") or a year ("2025 48000": sales by year).
+_SUPERLATIVE_RE = lazy_re.compile(
+    r"\b(?:best|worst|highest|lowest|biggest|smallest|top|bottom|strongest|weakest|busiest|quietest"
+    r"|most|least|fewest)\b",
+    re.I,
+)
 _COMPARED_PERIODS_RE = lazy_re.compile(
     r"\b(?:(?:vs\.?|versus|against|compared (?:to|with)|to|and)\s+)?(?:this|last|next|previous|prior)\s+"
     r"(?:year|month|week|quarter|day)\b|\b(?:year|month|week|quarter)\s+(?:over|on)\s+\w+\b",
@@ -582,18 +588,22 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
         return None
     named = _BY_RE.search(lead)
     # else the measure is what the sentence ends on ("...our newsletter open rates?" -> open rates)
-    subject = re.sub(
-        r"^.*\b(?:of|analy[sz]e|chart|plot|graph|show|compare|visuali[sz]e)\s+", "", lead.lower()
-    )
+    # "can you turn this into a chart? visitors": the measure is in the lead's last sentence
+    subject = re.split(r"[?!.]\s+", lead.lower())[-1]
+    subject = re.sub(r"^.*\b(?:of|analy[sz]e|chart|plot|graph|show|compare|visuali[sz]e)\s+", "", subject)
+    # "which month had the highest revenue?": a superlative asks the question, it names no measure
+    subject = _SUPERLATIVE_RE.sub(" ", subject)
     # "compare our sales this year vs last year": the periods compared are the rows, not the measure
     subject = _COMPARED_PERIODS_RE.sub(" ", subject)
-    last = [w for w in re.findall(r"[a-z][a-z-]+", subject) if w not in _NOT_A_MEASURE][-2:]
+    # "which region sold the most?": the rows are regions
+    which = re.search(r"\bwhich\s+([a-z][a-z-]+)\s*", subject)
+    if which:
+        subject = subject[: which.start()] + " " + subject[which.end() :]
     labels = [m["label"].strip() for m in pairs]
-    x, y = (
-        (named["x"].lower(), named["y"].lower())
-        if named
-        else (_label_name(labels), " ".join(last) or "value")
-    )
+    x = which[1] if which else _label_name(labels)
+    # "what was our best month?": the rows' own name is not the measure either
+    last = [w for w in re.findall(r"[a-z][a-z-]+", subject) if w not in _NOT_A_MEASURE and w != x][-2:]
+    x, y = (named["x"].lower(), named["y"].lower()) if named else (x, " ".join(last) or "value")
     rows = [f"{label},{_plain_number(m['value'])}" for label, m in zip(labels, pairs, strict=True)]
     asked = f"{lead}{mark}" if mark == "?" else f"{lead}:"
     return (f"{asked} {after[0]}" if after else asked), "\n".join([f"{x},{y}", *rows])
@@ -601,7 +611,7 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
 
 # Words of the request around the numbers that never name what was measured ("can you make a bar chart:").
 _NOT_A_MEASURE = frozenset(
-    "our my the these this here here's are is can you make me a an please need want bar line pie chart graph plot compare show analyse analyze what whats what's avg average mean median total sum calculate compute".split()  # noqa: SIM905, E501
+    "our my the these this here here's are is can you make me a an please need want bar line pie chart graph plot compare show analyse analyze what whats what's which how was were did had has got avg average mean median total sum calculate compute".split()  # noqa: SIM905, E501
 )
 _SUFFIX = {"k": 1_000, "m": 1_000_000}
 
