@@ -946,6 +946,17 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "a_which_store_did_best",
+        "ANALYTICS",
+        "Which of our stores did best last quarter? Leeds 48k, York 52k, Hull 31k, Bath 44k",
+        [no_question, image_shown, says("York is highest, with 52,000"), never_says("label", "stores is")],
+        model=r.report(
+            "stores,value\nLeeds,48000\nYork,52000\nHull,31000\nBath,44000",
+            "Stores last quarter",
+            "Which of our stores did best last quarter?",
+        ),
+    ),
+    Case(
         "a_lowest_region_question",
         "ANALYTICS",
         "Which region sold the least? north 120, south 90, east 45, west 130",

@@ -590,15 +590,15 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
     # else the measure is what the sentence ends on ("...our newsletter open rates?" -> open rates)
     # "can you turn this into a chart? visitors": the measure is in the lead's last sentence
     subject = re.split(r"[?!.]\s+", lead.lower())[-1]
+    # "which region sold the most?", "which of our stores did best?": the rows are regions, stores
+    which = re.search(r"\bwhich\s+(?:(?:one\s+)?of\s+(?:our|my|the|these)\s+)?([a-z][a-z-]+)\s*", subject)
+    if which:
+        subject = subject[: which.start()] + " " + subject[which.end() :]
     subject = re.sub(r"^.*\b(?:of|analy[sz]e|chart|plot|graph|show|compare|visuali[sz]e)\s+", "", subject)
     # "which month had the highest revenue?": a superlative asks the question, it names no measure
     subject = _SUPERLATIVE_RE.sub(" ", subject)
     # "compare our sales this year vs last year": the periods compared are the rows, not the measure
     subject = _COMPARED_PERIODS_RE.sub(" ", subject)
-    # "which region sold the most?": the rows are regions
-    which = re.search(r"\bwhich\s+([a-z][a-z-]+)\s*", subject)
-    if which:
-        subject = subject[: which.start()] + " " + subject[which.end() :]
     labels = [m["label"].strip() for m in pairs]
     x = which[1] if which else _label_name(labels)
     # "what was our best month?": the rows' own name is not the measure either
