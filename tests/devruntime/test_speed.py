@@ -3,10 +3,13 @@ start with the bundle preloaded but always run the code on disk."""
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+from scripts.devruntime.server import DevServer
 from tests.support.devruntime import DevRuntime, start_dev_server
 
 
@@ -42,9 +45,9 @@ def _until_preloaded(runtime: DevRuntime, timeout: float = 60.0) -> dict:
         time.sleep(0.2)
 
 
-def test_a_job_runs_the_bundle_code_on_disk_although_the_fork_server_preloaded_it(tmp_path: Path) -> None:
-    # The fork server imports the bundle's modules while idle, so a job starts with them loaded;
-    # a module whose file changed must not outlive the change.
+@contextlib.contextmanager
+def _speedcheck(tmp_path: Path) -> Iterator[tuple[Path, DevServer, DevRuntime]]:
+    """A runtime whose bundle is `f/speedcheck/` (a shared module and a script reading it)."""
     folder = tmp_path / "bundle" / "f" / "speedcheck"
     folder.mkdir(parents=True)
     (folder / "shared.py").write_text(_SHARED.format(value="first"))
@@ -52,33 +55,31 @@ def test_a_job_runs_the_bundle_code_on_disk_although_the_fork_server_preloaded_i
     server = start_dev_server(tmp_path / "runtime", bundle_root=tmp_path / "bundle")
     runtime = DevRuntime(server)
     try:
+        yield folder, server, runtime
+    finally:
+        runtime.client.close()
+        server.stop()
+
+
+def test_a_job_runs_the_bundle_code_on_disk_although_the_fork_server_preloaded_it(tmp_path: Path) -> None:
+    # The fork server imports the bundle's modules while idle, so a job starts with them loaded;
+    # a module whose file changed must not outlive the change.
+    with _speedcheck(tmp_path) as (folder, _, runtime):
         assert _until_preloaded(runtime) == {"value": "first", "preloaded": True}
         (folder / "shared.py").write_text(_SHARED.format(value="second"))
         assert runtime.wait(runtime.run_script("f/speedcheck/read", {}))["value"] == "second"
         assert _until_preloaded(runtime) == {"value": "second", "preloaded": True}
-    finally:
-        runtime.client.close()
-        server.stop()
 
 
 def test_the_runtime_says_when_jobs_start_with_every_preload_done(tmp_path: Path) -> None:
     # A benchmark measures the steady state from this signal; it must not come before the bundle
     # (or the idle libraries) are in the process jobs are forked from.
-    folder = tmp_path / "bundle" / "f" / "speedcheck"
-    folder.mkdir(parents=True)
-    (folder / "shared.py").write_text(_SHARED.format(value="first"))
-    (folder / "read.py").write_text(_READ)
-    server = start_dev_server(tmp_path / "runtime", bundle_root=tmp_path / "bundle")
-    runtime = DevRuntime(server)
-    try:
+    with _speedcheck(tmp_path) as (_, server, runtime):
         assert not server.runtime.executor.preloaded.is_set()
         runtime.wait(runtime.run_script("f/speedcheck/read", {}))  # starts the fork server
         assert server.runtime.executor.preloaded.wait(timeout=120)
         result = runtime.wait(runtime.run_script("f/speedcheck/read", {}))
         assert result == {"value": "first", "preloaded": True}
-    finally:
-        runtime.client.close()
-        server.stop()
 
 
 _MODELS = (

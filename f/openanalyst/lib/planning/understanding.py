@@ -524,17 +524,19 @@ def _after_colon(line: str) -> tuple[str, str]:
 # "revenue by product: Widgets 1200, Gadgets 950 and Doohickeys 430": labelled numbers in a sentence.
 # A number as people write it in a sentence: "$1,200", "12.5%", "120k", "1.2m".
 _NUMBER = r"[-+]?[$€£]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[kKmM]\b)?%?"
-# A label is words ("Jan", "north region") or a year ("2025 48000": sales by year).
+# "which month had the highest revenue?": a word that asks which row, not what was measured.
 _SUPERLATIVE_RE = lazy_re.compile(
     r"\b(?:best|worst|highest|lowest|biggest|smallest|top|bottom|strongest|weakest|busiest|quietest"
     r"|most|least|fewest)\b",
     re.I,
 )
+# "this year vs last year", "month over month": the periods compared, which the rows are.
 _COMPARED_PERIODS_RE = lazy_re.compile(
     r"\b(?:(?:vs\.?|versus|against|compared (?:to|with)|to|and)\s+)?(?:this|last|next|previous|prior)\s+"
     r"(?:year|month|week|quarter|day)\b|\b(?:year|month|week|quarter)\s+(?:over|on)\s+\w+\b",
     re.I,
 )
+# A label is words ("Jan", "north region") or a year ("2025 48000": sales by year).
 _PAIR_RE = lazy_re.compile(
     rf"^(?P<label>[A-Za-z][\w .&'/-]{{0,40}}?|(?:19|20)\d\d)\s*[:=]?\s+(?P<value>{_NUMBER})$"
 )
