@@ -337,6 +337,28 @@ def test_named_days_and_months_are_a_sequence_told_in_the_order_given(windmill):
     assert _report(data=regions, title="Sales")["findings"][0].startswith("sales is highest for South")
 
 
+def test_a_pie_chart_shows_shares_and_anything_else_as_bars(windmill):
+    shares = _report(data="source,share\norganic,45\npaid,25\nsocial,20\nemail,10", chart="pie")
+    assert [c["kind"] for c in shares["charts"]][:1] == ["pie"]
+    assert shares["charts"][0]["alt"] == "pie chart of share by source (4 parts)"
+    # a negative part has no slice: the same numbers as bars
+    change = _report(data="team,change\nsales,12\nsupport,-3\nops,5", chart="pie")
+    assert [c["kind"] for c in change["charts"]][:1] == ["bar"]
+
+
+def test_the_statistic_or_the_row_asked_for_comes_first(windmill):
+    data = "month,sales\njan,12\nfeb,19\nmar,7\napr,22"
+    assert _report(data=data, question="what's the average?")["findings"][0] == (
+        "The average of sales is 15 (4 values)."
+    )
+    assert _report(data=data, question="median and total please")["findings"][0] == (
+        "The median of sales is 15.5 and the total 60 (4 values)."
+    )
+    assert _report(data=data, question="which month was best?")["findings"][0] == "apr is highest, with 22."
+    assert _report(data=data, question="and the worst?")["findings"][0] == "mar is lowest, with 7."
+    assert not _report(data=data, question="how did it go?")["findings"][0].startswith(("The ", "apr", "mar"))
+
+
 def test_report_from_fetch_metrics_output_with_categories(windmill):
     data = "region,revenue,orders\nNorth,120.5,10\nSouth,80,7\nEast,99.5,9\n"
     dataset = fetch_metrics.main("alice", data=data)

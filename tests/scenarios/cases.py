@@ -714,6 +714,18 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_webinar_with_date_and_link",
+        "SOCIAL_MEDIA",
+        "Draft a tweet about our webinar on Dec 15 at 3pm CET, sign up link is acme.io/webinar",
+        [*POST_SEEN, says("#Webinar", "acme.io/webinar"), never_says("#Dec", "#CET"), post_fits("twitter")],
+        model_checks=[*POST_SEEN, says("acme.io/webinar")],
+        model=r.post(
+            "twitter",
+            "our webinar on Dec 15 at 3pm CET",
+            "Join our webinar on Dec 15 at 3pm CET. Sign up: acme.io/webinar #Webinar",
+        ),
+    ),
+    Case(
         "s_two_platforms",
         "SOCIAL_MEDIA",
         "Write a tweet and an instagram post about our new logo",
@@ -982,6 +994,19 @@ CASES: list[Case] = [
             "Visitors",
             "Can you turn this into a chart?",
         ),
+    ),
+    Case(
+        "a_pie_chart_of_shares",
+        "ANALYTICS",
+        "make me a pie chart of our traffic sources: organic 45%, paid 25%, social 20%, email 10%",
+        [no_question, image_shown, says("![pie chart of share (%) by traffic sources", "organic (45)")],
+        model=r.report(
+            "traffic sources,share (%)\norganic,45\npaid,25\nsocial,20\nemail,10",
+            "Traffic sources",
+            "Make me a pie chart of our traffic sources",
+            chart="pie",
+        ),
+        model_checks=[no_question, image_shown, says("![pie chart", "organic")],
     ),
     Case(
         "a_busiest_weekday",
@@ -1546,6 +1571,12 @@ CASES: list[Case] = [
         "CORE",
         "can you post to linkedin every monday at 10am a tip about data quality",
         [says("once", "data quality"), never_says("Here is your", "Scheduled for"), creates_nothing],
+    ),
+    Case(
+        "k_weekly_post_about_weekly_specials",
+        "CORE",
+        "I want to post on instagram every friday at 5pm about our weekly specials",
+        [says("once", "an Instagram post", "weekly specials"), never_says("Scheduled for"), creates_nothing],
     ),
     Case(
         "k_delete_dashboard",

@@ -75,6 +75,23 @@ def _drawn(
             continue
         fig, ax = plt.subplots(figsize=FIGSIZE)
         px, py = [p[0] for p in pairs], [p[1] for p in pairs]
+        if kind == "pie":  # shares of a whole: parts of zero or more, few enough to tell apart
+            chosen = "pie" if x and len(py) <= MAX_BAR_CATEGORIES and min(py) >= 0 < sum(py) else "bar"
+        if chosen == "pie":
+            ax.pie(py, labels=[str(v) for v in px], autopct="%1.0f%%", startangle=90, counterclock=False)
+            ax.set_aspect("equal")
+            title = f"{y} by {x}"
+            ax.set_title(title)
+            charts.append(
+                Chart(
+                    name=f"chart_{len(charts) + 1}.png",
+                    title=title,
+                    kind="pie",
+                    alt=f"pie chart of {y} by {x} ({len(pairs)} parts)",
+                    png_base64=_png(fig),
+                )
+            )
+            continue
         if chosen == "scatter":
             ax.scatter(px, py, color="#2563eb", s=36, zorder=3, label=y)
             fit = fits.get(y)
@@ -368,7 +385,7 @@ def main(
     title: str = "Report",
     x: str | None = None,
     y: list[str] | None = None,
-    chart: Literal["auto", "line", "bar", "scatter"] = "auto",
+    chart: Literal["auto", "line", "bar", "scatter", "pie"] = "auto",
     question: str | None = None,
     session_id: str | None = None,
 ) -> dict[str, Any]:
@@ -382,7 +399,7 @@ def main(
         title: the report's title.
         x: the column on the horizontal axis (e.g. a date, a category, or a numeric driver).
         y: the numeric columns to chart (default: every numeric column but x, at most 6).
-        chart: auto, line, bar or scatter (scatter adds the least-squares line).
+        chart: auto, line, bar, scatter (with its least-squares line) or pie (parts of a whole).
         question: what the person asked; shown at the top of the report.
         session_id: when given, progress is pushed to that websocket session.
     """

@@ -46,7 +46,7 @@ class Chart(BaseModel):
 
     name: str = Field(description="file name, e.g. chart_1.png")
     title: str
-    kind: Literal["line", "bar", "scatter", "box"]
+    kind: Literal["line", "bar", "scatter", "box", "pie"]
     alt: str = Field(description="what the image shows, for those who cannot see it")
     png_base64: str = ""
 

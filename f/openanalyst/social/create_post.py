@@ -223,9 +223,23 @@ _GENERIC = frozenset(
 )
 
 
+# When the topic says it happens ("on Dec 15 at 3pm CET", "this Friday"): no hashtag names a date.
+_WHEN_IN_TOPIC = re.compile(
+    r"\b(?:on|at|by|from|until|this|next)?\s*(?:"
+    r"(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?(?=\s*\d)|"
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december)(?=\s*\d)|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{1,2}(?::\d{2})?\s*(?:am|pm)|"
+    r"\d{1,2}(?:st|nd|rd|th)\b|(?:UTC|GMT|CET|CEST|EST|EDT|CST|PST|PDT|BST)\b|"
+    r"(?<=\s)\d{1,2}\b(?!\s*[a-z%])"
+    r")",
+    re.I,
+)
+
+
 def suggest_hashtags(topic: str, count: int) -> list[str]:
     """Hashtags from the topic: the short topic in CamelCase, then acronyms and names as written,
     then the longest remaining words; generic words ("trends", "tips") never stand alone."""
+    topic = _WHEN_IN_TOPIC.sub(" ", topic)  # "our webinar on Dec 15 at 3pm CET" -> #Webinar
     topic = _GERUND_NEWS.sub("", topic)  # "hitting 10k users" -> #10kUsers, not #Hitting
     topic = _GERUND_INSIDE.sub("", topic)
     if changing := _CHANGING.match(topic):  # "our opening hours changing to 9-5" -> #OpeningHours

@@ -224,14 +224,19 @@ def _scheduled_answer(posts: Sequence[ScheduledPost]) -> str:
     return "\n".join(lines)
 
 
+def _example_post(platform: str | None, topic: str | None, when: str) -> str:
+    """A request for one scheduled post, in the person's terms, to show what to ask."""
+    name = platforms.RULES[platform].name if platform in platforms.RULES else "LinkedIn"
+    article = "an" if name[:1] in "AEIOUX" else "a"  # an Instagram post, an X (Twitter) post
+    return f"“Write {article} {name} post about {topic or 'our new feature'} and schedule it for {when}”"
+
+
 def _reminder_answer(platform: str | None, topic: str | None) -> str:
     """Reminders are not something OpenAnalyst sends; a scheduled post is what it can do instead."""
-    name = platforms.RULES[platform].name if platform in platforms.RULES else "LinkedIn"
-    about = topic or "our new feature"
     return (
         "I can't send reminders: I only answer here, when you write to me. What I can do is write "
         "the post and schedule it to go out at that time, for example: "
-        f"“Write a {name} post about {about} and schedule it for Friday at 4pm”. For something that "
+        f"{_example_post(platform, topic, 'Friday at 4pm')}. For something that "
         f"repeats, I can also build a schedule that runs one of your scripts, e.g. “{EXAMPLES[2]}”."
     )
 
@@ -239,12 +244,10 @@ def _reminder_answer(platform: str | None, topic: str | None) -> str:
 def _repeat_answer(platform: str | None, topic: str | None) -> str:
     """A post that repeats is not something OpenAnalyst schedules: each post is written and scheduled
     once, so the same words never go out week after week."""
-    name = platforms.RULES[platform].name if platform in platforms.RULES else "LinkedIn"
-    about = topic or "our new feature"
     return (
         "I schedule each post once, not the same post on repeat: the same words every week read as "
         "spam, and each post should say something new. Ask me for each one, for example: "
-        f"“Write a {name} post about {about} and schedule it for Monday at 10am”."
+        f"{_example_post(platform, topic, 'Monday at 10am')}."
     )
 
 

@@ -67,11 +67,11 @@ _EARLIER_RE = lazy_re.compile(r"\b(?:last|previous|latest|that|same|it|you sched
 THANKS, CONNECT, CANCEL, EDIT, SCHEDULED = "thanks", "connect", "cancel", "edit", "scheduled"
 REMIND, REMOVE, REPEAT = "remind", "remove", "repeat"
 # "post to linkedin every monday at 10am ...": a post that repeats (each post is written once).
-_REPEATING_TIME_RE = lazy_re.compile(
-    r"\b(?:every|each)\s+(?:day|morning|evening|week|month|weekday|(?:mon|tues|wednes|thurs|fri|satur|sun)day)s?\b"
-    r"|\b(?:daily|weekly|monthly)\b",
+_EVERY_TIME_RE = lazy_re.compile(
+    r"\b(?:every|each)\s+(?:day|morning|evening|week|month|weekday|(?:mon|tues|wednes|thurs|fri|satur|sun)day)s?\b",
     re.I,
 )
+_PERIODIC_WORD_RE = lazy_re.compile(r"\b(?:daily|weekly|monthly)\b", re.I)
 # "delete my dashboard", "remove the script you made": items of theirs, deleted in Windmill.
 _REMOVE_RE = lazy_re.compile(
     r"\b(?:delete|remove|get rid of|trash)\b[^.?!]{0,40}\b(?:dashboards?|apps?|scripts?|flows?|"
@@ -95,7 +95,8 @@ _SCHEDULED_RE = lazy_re.compile(
     r"|\b(?:posts?|tweets?)\s+(?:goes|go|going|will go)\s+out\b",  # "what time my post goes out"
     re.I,
 )
-# "a post about our weekly newsletter": the repeating word is the topic's, not the schedule's.
+# "a post about our weekly newsletter": the repeating word is the topic's, not the schedule's
+# ("every friday at 5pm about our weekly specials" still repeats: `_repeats`).
 _POSTS_ABOUT_REPEAT = lazy_re.compile(
     r"\babout\s+(?:our|my|the|a|this)?\s*(?:daily|weekly|monthly)\b|\b(?:daily|weekly|monthly)\s+"
     r"(?:recap|newsletter|digest|update|roundup|tip|report|challenge|special|deal)s?\b(?!.*\bevery\b)",
@@ -172,6 +173,13 @@ _POSTS_QUESTION_RE = lazy_re.compile(
 )
 
 
+def _repeats(text: str) -> bool:
+    """Does the request ask for posts on a repeating schedule ("every Friday at 5pm", "daily")?"""
+    return bool(_EVERY_TIME_RE.search(text)) or bool(
+        _PERIODIC_WORD_RE.search(text) and not _POSTS_ABOUT_REPEAT.search(text)
+    )
+
+
 def _asks_about_posts(text: str) -> bool:
     """A question about when to post or which post did well (not a post about "the best time to post")."""
     return bool(
@@ -187,6 +195,7 @@ _RUN_RE = lazy_re.compile(
 )
 _RECURRING_RE = lazy_re.compile(r"\b(every|each|daily|weekly|hourly|weekdays?|cron)\b", re.I)
 _URL_RE = lazy_re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s<>\"')]+", re.I)
+_CHART_KIND_RE = lazy_re.compile(r"\b(?P<kind>pie|bar|line|scatter)\s*(?:chart|graph|plot)s?\b", re.I)
 _ANALYZE_RE = lazy_re.compile(
     r"\b(analy[sz]e|analysis|metrics|report|trend(s)? in|compare|chart|insights?)\b", re.I
 )
@@ -605,7 +614,12 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
     x = which[1] if which else _label_name(labels)
     # "what was our best month?": the rows' own name is not the measure either
     last = [w for w in re.findall(r"[a-z][a-z-]+", subject) if w not in _NOT_A_MEASURE and w != x][-2:]
-    x, y = (named["x"].lower(), named["y"].lower()) if named else (x, " ".join(last) or "value")
+    y = " ".join(last) or "value"
+    if x == "label" and last and all(m["value"].endswith("%") for m in pairs):
+        # "a pie chart of our traffic sources: organic 45%, paid 25%, ...": the words name the
+        # parts, and the numbers are their shares
+        x, y = y, "share (%)"
+    x, y = (named["x"].lower(), named["y"].lower()) if named else (x, y)
     rows = [f"{label},{_plain_number(m['value'])}" for label, m in zip(labels, pairs, strict=True)]
     asked = f"{lead}{mark}" if mark == "?" else f"{lead}:"
     return (f"{asked} {after[0]}" if after else asked), "\n".join([f"{x},{y}", *rows])
@@ -879,7 +893,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         name, confidence = "build", 0.85
     elif _BUILD_RE.search(text):
         name, confidence = "build", 0.8
-    elif wants_post and _REPEATING_TIME_RE.search(text) and not _POSTS_ABOUT_REPEAT.search(text):
+    elif wants_post and _repeats(text):
         name, confidence = "help", 0.85
         extra["about"] = REPEAT
     elif (_ENGAGEMENT_RE.search(text) and (pasted or not wants_post)) or _asks_about_posts(text):
@@ -896,6 +910,8 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         name, confidence = "preferences", 0.8
     elif _ANALYZE_RE.search(text) or dataset or pasted or "table" in extra:
         name, confidence = "analyze", 0.75 if not pasted else 0.85
+        if chart := _CHART_KIND_RE.search(text):  # "make me a pie chart of ...": the chart asked for
+            extra["chart"] = chart["kind"].lower()
         if not (
             pasted or dataset or "table" in extra or _HISTORY_RE.search(text) or _ACTIVITY_RE.search(text)
         ):
