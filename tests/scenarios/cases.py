@@ -726,6 +726,22 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_invite_to_open_day",
+        "SOCIAL_MEDIA",
+        "write a short facebook post inviting people to our open day on saturday 10am-4pm, free coffee",
+        [
+            *POST_SEEN,
+            says("open day on Saturday", "Free coffee", "#OpenDay"),
+            never_says("#Inviting", "News from"),
+        ],
+        model_checks=[*POST_SEEN, says("open day")],
+        model=r.post(
+            "facebook",
+            "our open day on Saturday 10am-4pm",
+            "Come to our open day this Saturday, 10am-4pm. The coffee is on us! #OpenDay",
+        ),
+    ),
+    Case(
         "s_two_platforms",
         "SOCIAL_MEDIA",
         "Write a tweet and an instagram post about our new logo",
@@ -1007,6 +1023,17 @@ CASES: list[Case] = [
             chart="pie",
         ),
         model_checks=[no_question, image_shown, says("![pie chart", "organic")],
+    ),
+    Case(
+        "a_rates_then_a_dash_question",
+        "ANALYTICS",
+        "our email open rates by month were jan 21%, feb 24%, mar 19%, apr 26% — what's the trend?",
+        [no_question, image_shown, says("email open rates rose from 21 (jan) to 26 (apr)")],
+        model=r.report(
+            "month,email open rates\njan,21\nfeb,24\nmar,19\napr,26",
+            "Email open rates",
+            "What's the trend?",
+        ),
     ),
     Case(
         "a_busiest_weekday",

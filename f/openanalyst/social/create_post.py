@@ -115,7 +115,8 @@ _WE_SAID = re.compile(r"^(?:we|i)(?:'ve|'ll|'m| have| will| just| finally| offic
 _NEW_THING = re.compile(r"^(?:our|the)\s+(?:[\w-]+['’]s\s+)?new\b", re.I)  # "our bakery's new sourdough"
 # A topic that is already a statement of news: "our shop closes early for the holidays".
 _STATEMENT = re.compile(
-    r"^(?:(?:our|my|the)\s+)?(?:[\w-]+\s+){0,3}?(?:is|are|was|were|has|have|had|will|closes?|opens?|moves?|"
+    r"^(?:(?:our|my|the)\s+)?(?:[\w-]+\s+){0,3}?(?:is|are|was|were|has|have|had|will|closes?|moves?|"
+    r"opens?(?!\s+(?:days?|house|evenings?|mornings?|mic|source|call|letter)\b)|"  # not "our open day"
     r"turns?|hits?|reache[sd]|joins?|joined|launche[sd]|gets?|got|goes|went|starts?|started|ends?|ended|"
     r"grew|doubled|won|wins)\b",
     re.I,
@@ -140,7 +141,7 @@ _NEWS_HOOKS: dict[str, list[str]] = {
 _PROMO_RE = re.compile(
     r"\b(?:sales?|discounts?|offers?|deals?|promo(?:tion)?s?|giveaways?|contests?|events?|webinars?|"
     r"workshops?|meetups?|conferences?|open house|pop-?ups?|tastings?|classes|courses?|livestreams?|"
-    r"hackathons?|festivals?|fairs?|part(?:y|ies)|launch events?)\b",
+    r"hackathons?|festivals?|fairs?|part(?:y|ies)|launch events?|open (?:days?|evenings?|mornings?))\b",
     re.I,
 )
 _PROMO_HOOKS: dict[str, list[str]] = {
@@ -320,6 +321,8 @@ def offline_post(
     rules = platforms.RULES[platform]
     limit = min(limit or rules.max_chars, rules.max_chars)
     said = [" ".join(p.split()) for p in points or [] if p.strip()]
+    if said and platform in ("twitter", "facebook"):  # the points run on after a sentence
+        said[0] = said[0][:1].upper() + said[0][1:]
     if platform == "twitter":
         listed = f" {'; '.join(said)}." if said else ""
         body, sep = f"{hook}{listed} {question}", " "

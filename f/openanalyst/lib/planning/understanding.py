@@ -436,6 +436,12 @@ _PICTURE_OF = lazy_re.compile(
 
 _PICTURE_AFTER = lazy_re.compile(r"(?<=\w)\s+(?:photo|picture|pic|image|video|reel|shot|selfie)s?$", re.I)
 
+# "a post inviting people to our open day": the post invites; what to is its subject.
+_INVITING = lazy_re.compile(
+    r"^(?:inviting|invite)\s+(?:people|everyone|everybody|you|all|folks|(?:our|my)\s+[\w-]+)\s+to\s+(?=\S)",
+    re.I,
+)
+
 
 def _topic(text: str, time_text: str | None = None) -> str | None:
     """What a post is about, however it is phrased; None when the request does not say."""
@@ -453,6 +459,7 @@ def _topic(text: str, time_text: str | None = None) -> str | None:
         topic = _TRAILING_WORDS_RE.sub("", topic.strip()).strip(" '\".:!?")
         topic = _PICTURE_OF.sub("", topic)  # a caption "for a photo of our team" is about our team
         topic = _PICTURE_AFTER.sub("", topic)  # "our team offsite photo": about our team offsite
+        topic = _INVITING.sub("", topic)  # "inviting people to our open day": about our open day
         # "on twitter" names a platform, not a topic.
         if topic and not any(p.fullmatch(topic) for _, p in _PLATFORMS):
             # Whole, as the person wrote it: the script that takes it says when it is too long, and
@@ -549,7 +556,10 @@ _COMPARED_PERIODS_RE = lazy_re.compile(
 _PAIR_RE = lazy_re.compile(
     rf"^(?P<label>[A-Za-z][\w .&'/-]{{0,40}}?|(?:19|20)\d\d)\s*[:=]?\s+(?P<value>{_NUMBER})$"
 )
-_BY_RE = lazy_re.compile(r"\b(?P<y>[a-z][\w-]*)\s+(?:by|per|for each)\s+(?P<x>[a-z][\w-]*)\b", re.I)
+# "email open rates by month": up to three words name the measure (what is no measure is dropped)
+_BY_RE = lazy_re.compile(
+    r"\b(?P<y>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2})\s+(?:by|per|for each)\s+(?P<x>[a-z][\w-]*)\b", re.I
+)
 
 
 def _inline_pairs(text: str) -> tuple[str, str] | None:
@@ -579,7 +589,8 @@ def _pairs_in_sentence(text: str) -> tuple[str, str] | None:
 
 
 def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
-    data, *after = re.split(r"(?<=[\d%kKmM])[.!]\s+(?=[A-Za-z])", tail.strip(), maxsplit=1)
+    # the numbers end at a sentence's end or a dash ("..., apr 26% — what's the trend?")
+    data, *after = re.split(r"(?<=[\d%kKmM])(?:[.!]|\s+[—–-])\s+(?=[A-Za-z])", tail.strip(), maxsplit=1)
     parts = re.split(r"(,\s+|;\s*|\s+and\s+)", data.strip())  # item, separator, item, ...
     pairs: list[re.Match[str]] = []
     for at in range(0, len(parts), 2):
@@ -619,7 +630,13 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
         # "a pie chart of our traffic sources: organic 45%, paid 25%, ...": the words name the
         # parts, and the numbers are their shares
         x, y = y, "share (%)"
-    x, y = (named["x"].lower(), named["y"].lower()) if named else (x, y)
+    if named:
+        said = re.sub(r"^.*\b(?:of|chart|plot|graph|show)\s+", "", named["y"].lower()).split()
+        measure = " ".join(w for w in said if w not in _NOT_A_MEASURE and not _SUPERLATIVE_RE.fullmatch(w))
+        if any(_SUPERLATIVE_RE.fullmatch(w) for w in said):  # "our top products by revenue": ranked by it
+            x, y = measure or x, named["x"].lower()
+        else:
+            x, y = named["x"].lower(), measure or y
     rows = [f"{label},{_plain_number(m['value'])}" for label, m in zip(labels, pairs, strict=True)]
     asked = f"{lead}{mark}" if mark == "?" else f"{lead}:"
     return (f"{asked} {after[0]}" if after else asked), "\n".join([f"{x},{y}", *rows])
