@@ -1532,6 +1532,13 @@ CASES: list[Case] = [
         [says("Q3 results", "did not go through"), never_says("Here is your", "signups"), creates_nothing],
         setup=with_history,
     ),
+    Case(
+        "k_most_recent_post",
+        "CORE",
+        "what's my most recent post?",
+        [no_question, says("Q3 results"), never_says("Here is your", "be about"), creates_nothing],
+        setup=with_history,
+    ),
     Case("k_thanks", "CORE", "great, thanks!", [says_any("welcome"), short_answer(300), creates_nothing]),
     Case(
         "k_connect_account",
@@ -1694,6 +1701,14 @@ CASES: list[Case] = [
         model_checks=[says_any("can't", "cannot"), creates_nothing],
     ),
     # ---------------------------------------------------------------- ambiguous
+    Case(
+        "x_schedule_it_for_noon",
+        "SOCIAL_MEDIA",
+        "schedule it for tomorrow at noon",
+        [says("the post be about"), never_says("outside what I can do"), creates_nothing],
+        model=r.answer("What should the post be about, and for which platform?"),
+        ends_asking=True,  # nothing to schedule yet: the question waits for the person
+    ),
     Case(
         "x_post_it",
         "SOCIAL_MEDIA",

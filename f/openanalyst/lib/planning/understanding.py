@@ -123,7 +123,10 @@ LEARNINGS = "learnings"
 POSTS = "posts"
 _POSTED_RE = lazy_re.compile(
     r"\bwhat (?:did|have) (?:i|we) (?:post(?:ed)?|publish(?:ed)?|share[d]?|tweet(?:ed)?)\b"
-    r"|\b(?:show|list|see)\b.*\bmy (?:recent |past |last |previous |old )?posts\b",
+    r"|\b(?:show|list|see)\b.*\bmy (?:recent |past |last |previous |old )?posts\b"
+    # "what's my most recent post?", "show me my last tweet"
+    r"|\b(?:what(?:'s| is| was)|show(?: me)?|see)\s+(?:my|our)\s+"
+    r"(?:most recent|latest|last|newest|previous)\s+(?:posts?|tweets?)\b",
     re.I,
 )
 _STATUS_RE = lazy_re.compile(
@@ -144,6 +147,9 @@ _CREATE_RE = lazy_re.compile(
 )
 _POST_NOUN_RE = lazy_re.compile(r"\b(posts?|tweets?|threads?|captions?|update|content)\b", re.I)
 _SCHEDULE_RE = lazy_re.compile(r"\b(schedule|publish|queue|post it|send it|on the schedule)\b", re.I)
+_SCHEDULE_IT_RE = lazy_re.compile(
+    r"^\s*(?:please\s+|can you\s+|pls\s+)?(?:schedule|queue)\s+(?:it|this|that)\b", re.I
+)
 _PUBLISH_NOW_RE = lazy_re.compile(
     r"\b(?:publish|post|tweet|share) (?:it|this)\b.*\bnow\b|\b(?:publish|post|tweet)\b[^.:]*\bnow\s*[:.!]",
     re.I,
@@ -864,6 +870,8 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         _POST_NOUN_RE.search(text) and (_CREATE_RE.search(text) or platform or _LEADING_POST_RE.search(text))
     ) or bool(platform and _CREATE_RE.search(text))
     wants_post = wants_post or ("count" in extra and bool(_CREATE_RE.search(text)))  # "write 3 posts for..."
+    # "schedule it for tomorrow at noon" (nothing written yet): a post to schedule, whose topic is asked
+    wants_post = wants_post or bool(_SCHEDULE_IT_RE.match(text))
 
     if update or problems:
         name, confidence = "preferences", 0.9
