@@ -315,7 +315,9 @@ def _follow(client: httpx.Client, job_id: str) -> int:
     state: dict[str, Any] = {}
     asked = False
     while True:
-        with client.stream("GET", f"/jobs_u/getupdate_sse/{job_id}", params={"no_logs": "true"}) as stream:
+        # fast: the job was just started (Windmill polls it every 3 s otherwise)
+        params = {"no_logs": "true", "fast": "true"}
+        with client.stream("GET", f"/jobs_u/getupdate_sse/{job_id}", params=params) as stream:
             for line in stream.iter_lines():
                 if not line.startswith("data: "):
                     continue

@@ -263,8 +263,10 @@ class Executor:
                     fut.set_result(int(message["pid"]))
             elif message.get("preloaded"):
                 self.preloaded.set()
-            elif "exited" in message and message["exited"] in self._waiters:
-                fut = self._waiters[message["exited"]][1]
+            elif (job := message.get("done") or message.get("exited")) in self._waiters:
+                # "done": the job's last act before it exits; "exited": the exit (after a crash,
+                # the only one)
+                fut = self._waiters[job][1]
                 if not fut.done():
                     fut.set_result(int(message["code"]))
         # The fork server died: fail whatever waits on it; the next job starts a new one.

@@ -4,9 +4,13 @@ they happen, not only the final result (the hub shows them to the person while t
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from scripts.devruntime.routes.jobs import sse_poll_delay_s
 from tests.support.devruntime import DevRuntime
 
 # Each step reports its progress, then holds until the test opens its gate. The test opens a gate
@@ -70,7 +74,7 @@ def test_sse_streams_step_changes_and_module_progress_while_the_flow_runs(
     final: dict[str, Any] = {}
     url = f"{dev_runtime.api}/jobs_u/getupdate_sse/{job_id}"
     try:
-        with dev_runtime.client.stream("GET", url, params={"no_logs": "true"}) as r:
+        with dev_runtime.client.stream("GET", url, params={"no_logs": "true", "fast": "true"}) as r:
             assert r.status_code == 200
             for line in r.iter_lines():
                 if not line.startswith("data: "):
@@ -99,3 +103,41 @@ def test_sse_streams_step_changes_and_module_progress_while_the_flow_runs(
     assert shapes.index(FIRST_RUNNING) < shapes.index(SECOND_RUNNING)
     assert final["job"]["success"] is True and final["job"]["result"] == 70
     assert [m["type"] for m in final["job"]["flow_status"]["modules"]] == ["Success", "Success"]
+
+
+def test_the_stream_looks_at_the_job_as_often_as_windmill_does() -> None:
+    # Windmill's getupdate_sse: every 3 s, or with fast=true 100 ms for ten looks, 500 ms up to the
+    # hundredth, then 3 s (a follower that leaves out `fast` hears of a short job seconds late).
+    assert [sse_poll_delay_s(i, fast=True) for i in (1, 10, 11, 100, 101)] == [0.1, 0.1, 0.5, 0.5, 3.0]
+    assert {sse_poll_delay_s(i, fast=False) for i in (1, 11, 101)} == {3.0}
+
+
+@pytest.mark.parametrize(("fast", "at_least", "at_most"), [(True, 0.0, 1.5), (False, 2.5, 10.0)])
+def test_a_follower_hears_of_the_end_when_windmill_would_tell_it(
+    dev_runtime: DevRuntime, tmp_path: Path, fast: bool, at_least: float, at_most: float
+) -> None:
+    gate = tmp_path / "gate"
+    flow = {"summary": "one gated step", "value": {"modules": [_step("only", "gate", 10)]}, "schema": {}}
+    dev_runtime.create_flow("u/admin/sse_pace", flow)
+    job_id = dev_runtime.run_flow("u/admin/sse_pace", {"gate": str(gate)})
+    url = f"{dev_runtime.api}/jobs_u/getupdate_sse/{job_id}"
+    params = {"no_logs": "true", **({"fast": "true"} if fast else {})}
+    opened = waited = 0.0
+    try:
+        with dev_runtime.client.stream("GET", url, params=params) as r:
+            for line in r.iter_lines():
+                if not line.startswith("data: "):
+                    continue
+                event = json.loads(line[6:])
+                if event["type"] != "update":
+                    continue
+                if not gate.exists():  # the first update: let the job finish now
+                    gate.touch()
+                    opened = time.monotonic()
+                elif event.get("completed"):
+                    waited = time.monotonic() - opened
+                    break
+    finally:
+        gate.touch()
+        dev_runtime.wait_job(job_id)
+    assert waited and at_least <= waited <= at_most, waited

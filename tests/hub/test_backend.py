@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+import hub.backend as backend_module
 from hub.backend import BackendError, WindmillBackend, is_finished, job_id_for
 from hub.metrics import Metrics
 from tests.hub.conftest import make_settings
@@ -123,6 +124,24 @@ def test_follow_merges_partial_updates_and_reconnects_with_offsets(respx_mock):
     assert (first["log_offset"], first["stream_offset"], first["running"]) == ("0", "0", "false")
     assert (second["log_offset"], second["stream_offset"], second["running"]) == ("120", "7", "true")
     assert second["get_progress"] == "true"
+
+
+def test_a_job_that_moves_after_the_fast_second_is_followed_on_a_fast_stream_again(respx_mock, monkeypatch):
+    # Windmill's stream polls every 100 ms for a second with fast=true, then every 500 ms: after
+    # that second, a change is the sign to follow the job closely again (its end comes sooner).
+    monkeypatch.setattr(backend_module, "FAST_PHASE_S", 0.0)  # every stream is past its fast second
+    final_job = {"type": "CompletedJob", "id": JOB, "success": True, "result": {"content": "done"}}
+    route = respx_mock.get(f"{API}/jobs_u/getupdate_sse/{JOB}").mock(
+        side_effect=[
+            sse({"type": "update", "running": True, "progress": 10}, {"type": "update", "progress": 20}),
+            sse({"type": "update", "progress": 60}),
+            sse({"type": "update", "completed": True, "running": False, "job": final_job}),
+        ]
+    )
+    states = asyncio.run(collect(backend(), JOB))
+    assert [s.get("progress") for s in states] == [10, 60, 60]  # each stream left after its news
+    assert is_finished(states[-1]) and len(route.calls) == 3
+    assert all(call.request.url.params["fast"] == "true" for call in route.calls)
 
 
 def test_follow_falls_back_to_polling_when_sse_keeps_failing(respx_mock):
