@@ -742,6 +742,19 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_hiring_remote_friendly",
+        "SOCIAL_MEDIA",
+        "Post on LinkedIn tomorrow morning: we're hiring a senior data engineer in Lisbon, remote-friendly",
+        [*POST_SEEN, says("senior data engineer", "Remote-friendly", "Scheduled for")],
+        model_checks=[*POST_SEEN, says("data engineer")],
+        model=r.post(
+            "linkedin",
+            "we're hiring a senior data engineer in Lisbon, remote-friendly",
+            "We're hiring a senior data engineer in Lisbon (remote-friendly). Know someone? #Hiring",
+            when="tomorrow 9am",
+        ),
+    ),
+    Case(
         "s_two_platforms",
         "SOCIAL_MEDIA",
         "Write a tweet and an instagram post about our new logo",
@@ -1033,6 +1046,18 @@ CASES: list[Case] = [
             "month,email open rates\njan,21\nfeb,24\nmar,19\napr,26",
             "Email open rates",
             "What's the trend?",
+        ),
+    ),
+    Case(
+        "a_best_day_and_average",
+        "ANALYTICS",
+        "average order value: mon 42.5, tue 39.9, wed 45.1, thu 48.3, fri 51.2 — which day was best and "
+        "what's the average?",
+        [no_question, image_shown, says("The average of order value is 45.4", "fri is highest, with 51.2")],
+        model=r.report(
+            "day,order value\nmon,42.5\ntue,39.9\nwed,45.1\nthu,48.3\nfri,51.2",
+            "Average order value",
+            "Which day was best and what's the average?",
         ),
     ),
     Case(
@@ -1344,6 +1369,13 @@ CASES: list[Case] = [
         "Build me a dashboard app for my metrics",
         [no_question, created("apps")],
         model=r.build("create_app", {"name": "metrics_dashboard", "summary": "My metrics"}),
+    ),
+    Case(
+        "b_dashboard_of_scheduled_posts",
+        "WORKFLOW_BUILDER",
+        "can you build me a dashboard showing my scheduled posts?",
+        [no_question, created("apps"), says("dashboard"), never_says("You have no posts scheduled")],
+        model=r.build("create_app", {"name": "my_dashboard", "summary": "My scheduled posts"}),
     ),
     Case(
         "b_weekly_report",
@@ -1708,6 +1740,15 @@ CASES: list[Case] = [
         [says("the post be about"), never_says("outside what I can do"), creates_nothing],
         model=r.answer("What should the post be about, and for which platform?"),
         ends_asking=True,  # nothing to schedule yet: the question waits for the person
+    ),
+    Case(
+        "x_help_me_write_a_tweet",
+        "SOCIAL_MEDIA",
+        "help me write a tweet",
+        [says("the post be about"), never_says("I can help with"), creates_nothing],
+        ends_asking=True,  # nothing to write about yet: the question waits for the person
+        # with a model, whether to ask at once or plan a question is the model's call
+        modes=("offline",),
     ),
     Case(
         "x_post_it",

@@ -467,7 +467,7 @@ def main(
     if ys:
         asked = _asked_statistics(question, ys[0], summary)
         if x and x not in numeric:  # "which month was best?": a row of a category or a date
-            asked = asked or _asked_extreme(question, table, x, ys[0])
+            asked += _asked_extreme(question, table, x, ys[0])
         findings = [*asked, *findings]
     meta = (
         (f"Question: {' '.join(question.split())[:300]}. " if question else "")

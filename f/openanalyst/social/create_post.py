@@ -67,6 +67,14 @@ _STOP = frozenset(
         "write",
         "create",
         "schedule",
+        # light verbs in a topic ("our barista making latte art"): no tag of their own
+        "making",
+        "doing",
+        "getting",
+        "having",
+        "taking",
+        "giving",
+        "being",
     )
 )
 

@@ -33,7 +33,8 @@ _PLATFORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("facebook", lazy_re.compile(r"\b(facebook|fb)\b", re.I)),
 )
 _HELP_RE = lazy_re.compile(
-    r"^\s*(help|\?|what can you do|how (do|can) i use (you|this)|commands|hi|hello)\b"
+    # "help" alone, not "help me write a tweet" (a request)
+    r"^\s*(help(?!\s+(?:me|us)\s+\w)|\?|what can you do|how (do|can) i use (you|this)|commands|hi|hello)\b"
     # "remind me what you can do", "so what else can you do for us?" (the whole request asks it)
     r"|\b(?:what (?:else )?(?:can|could) you do|what you (?:can|could) do|how (?:can|could) you help)"
     r"(?: for)?(?: me| us)?(?=\s*[?.!]*\s*$)",
@@ -342,7 +343,7 @@ TONES = {
 # A tone word in a request; "fun" only where it is the tone ("a fun post", "make it fun"), not
 # "fun facts about ...". Built from TONES, so a word added there is read here.
 _TONE_RE = lazy_re.compile(
-    r"\b("
+    r"(?<!-)\b("  # not the end of a compound ("remote-friendly" says what the job is, not the tone)
     + "|".join(re.escape(w) for w in sorted(TONES, key=len, reverse=True) if w != "fun")
     + r"|fun(?=\s+(?:tone|post|caption|tweet|one|version)\b|\s*[,.!]?\s*$)|(?<=\bit\s)fun)\b",
     re.I,
@@ -892,7 +893,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     elif _CANCEL_RE.search(text):
         name, confidence = "manage_posts", 0.9
         extra["about"] = CANCEL
-    elif _SCHEDULED_RE.search(text) and not _WRITE_RE.search(text):
+    elif _SCHEDULED_RE.search(text) and not _WRITE_RE.search(text) and not _BUILD_RE.search(text):
         name, confidence = "manage_posts", 0.9
         extra["about"] = SCHEDULED
     elif (
