@@ -755,6 +755,22 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_thank_customers",
+        "SOCIAL_MEDIA",
+        "Write a professional linkedin post thanking our customers for a great 2026",
+        [
+            *POST_SEEN,
+            says("Thank you to our customers for a great 2026"),
+            never_says("A few thoughts", "#Thanking"),
+        ],
+        model_checks=[*POST_SEEN, says("customers")],
+        model=r.post(
+            "linkedin",
+            "thanking our customers for a great 2026",
+            "Thank you to our customers for a great 2026. We could not have done it without you. #ThankYou",
+        ),
+    ),
+    Case(
         "s_two_platforms",
         "SOCIAL_MEDIA",
         "Write a tweet and an instagram post about our new logo",
@@ -1059,6 +1075,18 @@ CASES: list[Case] = [
             "Average order value",
             "Which day was best and what's the average?",
         ),
+    ),
+    Case(
+        "a_two_weeks_compared",
+        "ANALYTICS",
+        "we had 1200 visitors last week and 1450 this week, is that good?",
+        [
+            no_question,
+            image_shown,
+            says("visitors rose from 1,200 (last week) to 1,450 (this week), +21%"),
+            never_says("outside what I can do", "**good**"),
+        ],
+        model=r.report("period,visitors\nlast week,1200\nthis week,1450", "Visitors", "Is that good?"),
     ),
     Case(
         "a_busiest_weekday",

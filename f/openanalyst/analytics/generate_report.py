@@ -230,9 +230,13 @@ def _whole_years(values: list[Any]) -> bool:
 
 def _calendar_sequence(values: list[Any]) -> bool:
     """Three or more weekday or month names in calendar order ("mon, tue, wed", "Jan, Feb, Mar"),
-    numbered periods in order ("Q1, Q2, Q3", "month 1, month 2, month 3"), or years in order."""
+    numbered periods in order ("Q1, Q2, Q3", "month 1, month 2, month 3"), years in order, or
+    "last week, this week"."""
     if _whole_years(values):
         return True
+    said = [str(v).strip().lower() for v in values]
+    if len(said) == 2 and said[0].startswith(("last ", "previous ", "yesterday")):
+        return said[1].startswith(("this ", "today"))  # "last week, this week": the earlier first
     numbered = [_NUMBERED.match(str(v).strip().lower()) for v in values]
     if len(values) >= 3 and all(numbered):
         steps = [int(m[1]) for m in numbered if m]

@@ -67,7 +67,10 @@ _STOP = frozenset(
         "write",
         "create",
         "schedule",
-        # light verbs in a topic ("our barista making latte art"): no tag of their own
+        # light verbs and praise in a topic ("our barista making latte art", "thanking ... for a
+        # great year"): no tag of their own
+        "thanking",
+        "great",
         "making",
         "doing",
         "getting",
@@ -203,6 +206,7 @@ _NEWS_CLOSERS = [
     "Share it with someone who should know.",
     "Tell us what you think.",
 ]
+_THANKS_CLOSERS = ["Here's to the next one, together.", "We couldn't do it without you."]
 _EMOJI = {"professional": "", "casual": " 🙂", "enthusiastic": " 🚀", "informative": " 📌", "witty": " 😄"}
 
 
@@ -290,8 +294,14 @@ def _fit(text: str, limit: int) -> str:
     return cut + "…"
 
 
+# "thanking our customers for a great 2026": the post says the thanks itself.
+_THANKING = re.compile(r"^thank(?:ing|s to)\s+(?P<who>.+?)\s+for\s+(?P<what>.+)$", re.I)
+
+
 def _hook(topic: str, tone: str, seed: str) -> str:
-    """The opening line: the news itself for an announcement, else a line about the subject."""
+    """The opening line: the thanks or the news itself, else a line about the subject."""
+    if thanks := _THANKING.match(topic):
+        return f"Thank you to {thanks['who']} for {thanks['what']}!"
     if news := _news(topic):
         return _pick(_NEWS_HOOKS[tone], seed).format(news=news, News=news[:1].upper() + news[1:])
     hooks = _PROMO_HOOKS if _PROMO_RE.search(topic) else _HOOKS
@@ -324,7 +334,8 @@ def offline_post(
     seed = f"{platform}|{tone}|{topic_clean.lower()}" + (f"|{variant}" if variant else "")
     hook = _hook(topic_clean, tone, seed)
     told = _news(topic_clean) or _PROMO_RE.search(topic_clean)  # news and invitations: no musing question
-    question = cta or _pick(_NEWS_CLOSERS if told else _QUESTIONS, seed + "q")
+    closers = _THANKS_CLOSERS if _THANKING.match(topic_clean) else _NEWS_CLOSERS if told else _QUESTIONS
+    question = cta or _pick(closers, seed + "q")
     tags = " ".join(f"#{t}" for t in hashtags)
     rules = platforms.RULES[platform]
     limit = min(limit or rules.max_chars, rules.max_chars)

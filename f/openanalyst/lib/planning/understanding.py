@@ -711,6 +711,41 @@ _NOT_NOUNS = frozenset(("this", "was", "has", "is", "its", "his", "as", "plus", 
 _SERIES_VERBS = frozenset("went grew were was is are been had have from of at rose fell dropped got".split())  # noqa: SIM905
 
 
+# "we had 1200 visitors last week and 1450 this week": two periods compared.
+_PERIOD_SAID = r"(?:(?:last|previous|this)\s+(?:week|month|quarter|year)|yesterday|today)"
+_TWO_PERIODS_RE = lazy_re.compile(
+    rf"(?P<v1>{_NUMBER})\s+(?:(?P<what>[a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)\s+)?(?P<p1>{_PERIOD_SAID})"
+    rf"\s*,?\s*(?:and|vs\.?|versus|compared (?:to|with)|but|then)?\s+"
+    rf"(?:(?:we|i)\s+)?(?:(?:had|got|made|did)\s+)?"
+    rf"(?P<v2>{_NUMBER})\s+(?:[a-z][a-z-]*\s+){{0,2}}?(?P<p2>{_PERIOD_SAID})\b",
+    re.I,
+)
+
+
+def _two_periods(text: str) -> tuple[str, str] | None:
+    """Two numbers of two periods ("1200 visitors last week and 1450 this week") as a table of
+    both, the earlier first; None unless one period is before the other."""
+    found = _TWO_PERIODS_RE.search(text)
+    if not found:
+        return None
+    rows = sorted(
+        ((p.lower(), _plain_number(v)) for p, v in ((found["p1"], found["v1"]), (found["p2"], found["v2"]))),
+        key=lambda row: 0 if row[0].startswith(("last", "previous", "yesterday")) else 1,
+    )
+    if rows[0][0].startswith(("last", "previous", "yesterday")) == rows[1][0].startswith(
+        ("last", "previous", "yesterday")
+    ):
+        return None
+    # "sales were 40k this month vs 52k last month": else the measure is named before the numbers
+    before = [
+        w for w in re.findall(r"[a-z][a-z-]+", text[: found.start()].lower()) if w not in _NOT_A_MEASURE
+    ]
+    while before and before[-1] in _SERIES_VERBS:
+        before.pop()
+    measure = (found["what"] or " ".join(before[-2:]) or "value").lower()
+    return text, "\n".join([f"period,{measure}", *(f"{p},{v}" for p, v in rows)])
+
+
 def _bare_series(text: str) -> tuple[str, str] | None:
     """Three or more numbers in a row without labels, as a table of numbered periods ("month 1",
     "month 2", ...: the period the sentence names, else "point") named by the words before them."""
@@ -783,7 +818,8 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     extra: dict[str, object] = {}
     pasted = pasted_data(request)
     if not pasted and not (_POST_NOUN_RE.search(request) and _CREATE_RE.search(request)):
-        pasted = _inline_pairs(request) or _bare_series(request)  # in a post request: its content
+        # in a post request the numbers are its content
+        pasted = _inline_pairs(request) or _bare_series(request) or _two_periods(request)
     if pasted:
         request, extra["data"] = pasted
     text = _SHORTHAND_RE.sub(lambda m: _SHORTHAND[m[0].lower()], " ".join(request.split()))
@@ -938,6 +974,10 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         name, confidence = "analyze", 0.75 if not pasted else 0.85
         if chart := _CHART_KIND_RE.search(text):  # "make me a pie chart of ...": the chart asked for
             extra["chart"] = chart["kind"].lower()
+        header = str(extra.get("data") or "").split("\n", 1)[0].split(",")
+        if len(header) == 2:  # one measure: the report's name ("...is that good?" names nothing)
+            measure = header[1].strip()
+            extra["title"] = measure[:1].upper() + measure[1:] if measure not in ("value", "") else "Report"
         if not (
             pasted or dataset or "table" in extra or _HISTORY_RE.search(text) or _ACTIVITY_RE.search(text)
         ):
