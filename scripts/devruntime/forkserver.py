@@ -8,7 +8,7 @@ since (they are all forgotten first and the job imports them from disk).
 
 Protocol (JSON lines): the executor writes {"job": id, "spec": job.json, "log": file, "env": {...},
 "cwd": dir} on stdin; this process answers {"started": id, "pid": n} then {"exited": id,
-"code": n} on its stdout (a job's own process says {"done": id, "code": n} just before it exits),
+"code": n} on its stdout ({"done": id, "code": n} before that, when the job's last act says so),
 and {"preloaded": true} once jobs are forked with every preload done.
 The child runs scripts.devruntime.runner with the job's environment, its stdout/stderr going to
 the log file.
@@ -31,6 +31,19 @@ from dataclasses import dataclass
 from scripts.devruntime import runner
 
 _children: dict[int, str] = {}
+_done: dict[int, str] = {}  # the read end of each running job's `done` pipe -> its job id
+
+
+def _read_done(fds: list[int], out_fd: int) -> None:
+    """Report each job among `fds` that said it is done (a pipe that closed unsaid: the exit will tell)."""
+    for fd in fds:
+        job = _done.pop(fd, None)
+        if job is None:
+            continue
+        said = os.read(fd, 16)
+        os.close(fd)
+        if said.strip().lstrip(b"-").isdigit():
+            _send(out_fd, {"done": job, "code": int(said)})
 
 
 def _send(out_fd: int, message: dict[str, object]) -> None:
@@ -54,16 +67,18 @@ def _reap(out_fd: int) -> set[int]:
             others.add(pid)
 
 
-def _child(request: dict[str, object], out_fd: int) -> None:
+def _child(request: dict[str, object], out_fd: int, done_fd: int) -> None:
     """Run the job in this forked process. Its last act, after the result is written and the logs
-    flushed, is to say {"done": id, "code": n} on the protocol pipe (`out_fd`, which nothing else
-    here writes to): the kernel's tearing down of a process of this size (~6 ms) then overlaps the
-    next job instead of delaying it. A Windmill worker waits for the exit itself (`handle_child` in
+    flushed, is to write its exit code on `done_fd`, a pipe of its own (the protocol pipe is closed
+    here: a job cannot speak for another): the server says {"done": id, "code": n} at once, and the
+    kernel's tearing down of a process of this size (~6 ms) overlaps the next job instead of
+    delaying it. A Windmill worker waits for the exit itself (`handle_child` in
     https://github.com/windmill-labs/windmill/blob/main/backend/windmill-worker/src/common.rs); after
     `done` this process only runs `os._exit`, so what a caller sees (result, logs, status) is the same."""
     code = 70
     try:
         os.setsid()
+        os.close(out_fd)
         log_fd = os.open(str(request["log"]), os.O_WRONLY | os.O_APPEND)
         null_fd = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null_fd, 0)
@@ -87,7 +102,7 @@ def _child(request: dict[str, object], out_fd: int) -> None:
         except Exception:
             pass
     with contextlib.suppress(OSError):
-        _send(out_fd, {"done": request["job"], "code": code})
+        os.write(done_fd, str(code).encode())
     os._exit(code)
 
 
@@ -234,9 +249,10 @@ def _start_successor(
         return _Successor(pid, ready_r, go_w, stages)
     code = 0
     try:
-        for fd in (ready_r, go_w, *wake):
+        for fd in (ready_r, go_w, *wake, *_done):
             os.close(fd)
         _children.clear()
+        _done.clear()
         own_wake = _wake_pipe()
         for name in stages[0]:
             _preload_idle(name)
@@ -274,13 +290,14 @@ def _serve(
                 successor = _start_successor(stages, wake, io, bundle)
                 stages = []
                 continue
-        fds = [in_fd, wake_r]
+        fds = [in_fd, wake_r, *_done]
         if successor is not None and not successor.ready:
             fds.append(successor.ready_r)
         try:
             readable, _, _ = select.select(fds, [], [], timeout)
         except InterruptedError:
             continue
+        _read_done(readable, out_fd)
         if not readable:
             if idle:
                 _preload_idle(idle.pop(0))
@@ -330,15 +347,18 @@ def _fork_job(
     # (https://docs.python.org/3/library/gc.html#gc.freeze); this process unfreezes them again so
     # it still collects its own garbage.
     gc.freeze()
+    done_r, done_w = os.pipe()
     pid = os.fork()
     if pid != 0:
         gc.unfreeze()
     if pid == 0:
-        for fd in private:
+        for fd in (*private, *_done, done_r):  # this process's pipes and the other jobs'
             os.close(fd)
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        _child(request, out_fd)
+        _child(request, out_fd, done_w)
+    os.close(done_w)
+    _done[done_r] = str(request["job"])
     _children[pid] = str(request["job"])
     _send(out_fd, {"started": request["job"], "pid": pid})
     return idle
@@ -348,8 +368,11 @@ def _retire(out_fd: int, wake_r: int, successor: int) -> None:
     """Report the exits of the jobs this process forked, until its successor ends."""
     while True:
         try:
-            select.select([wake_r], [], [])
+            readable, _, _ = select.select([wake_r, *_done], [], [])
         except InterruptedError:
+            continue
+        _read_done(readable, out_fd)
+        if wake_r not in readable:
             continue
         os.read(wake_r, 4096)
         if successor in _reap(out_fd):

@@ -150,3 +150,65 @@ def test_a_job_does_not_wait_behind_the_fork_servers_preloading(tmp_path: Path) 
     finally:
         runtime.client.close()
         server.stop()
+
+
+_HELD = """\
+import time
+from pathlib import Path
+
+
+def main(gate: str) -> int:
+    deadline = time.monotonic() + 30
+    while not Path(gate).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return 42
+"""
+_FORGER = """\
+import json
+import os
+
+
+def main(victim: str) -> int:
+    # Say "done" for another job on every descriptor this process can write to.
+    line = (json.dumps({"done": victim, "code": 0}) + "\\n").encode()
+    written = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            os.write(int(fd), line)
+            written += 1
+        except OSError:
+            pass
+    return written
+"""
+
+
+def _one_step(content: str, arg: str) -> dict:
+    step = {
+        "type": "rawscript",
+        "language": "python3",
+        "content": content,
+        "input_transforms": {arg: {"type": "javascript", "expr": f"flow_input.{arg}"}},
+    }
+    return {"summary": "one step", "value": {"modules": [{"id": "only", "value": step}]}, "schema": {}}
+
+
+def test_a_job_cannot_say_that_another_job_is_done(dev_runtime: DevRuntime, tmp_path: Path) -> None:
+    # A forked job's process says it is done on a pipe of its own; the runtime's protocol pipe is
+    # closed in it, so one person's job cannot end another's early (with no result).
+    gate = tmp_path / "gate"
+    dev_runtime.create_flow("u/admin/held", _one_step(_HELD, "gate"))
+    dev_runtime.create_flow("u/admin/forger", _one_step(_FORGER, "victim"))
+    held = dev_runtime.run_flow("u/admin/held", {"gate": str(gate)})
+    deadline = time.monotonic() + 30
+    victim = None
+    while victim is None and time.monotonic() < deadline:
+        modules = (dev_runtime.get_job(held).get("flow_status") or {}).get("modules") or []
+        if modules and modules[0].get("type") == "InProgress" and modules[0].get("job"):
+            victim = modules[0]["job"]
+        time.sleep(0.05)
+    assert victim, "the held step never started"
+    try:
+        dev_runtime.wait(dev_runtime.run_flow("u/admin/forger", {"victim": victim}))
+    finally:
+        gate.touch()
+    assert dev_runtime.wait(held) == 42
