@@ -771,6 +771,22 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_seed_round_news",
+        "SOCIAL_MEDIA",
+        "quick linkedin post: we just closed our seed round of 2M led by Acme Ventures",
+        [
+            *POST_SEEN,
+            says("LinkedIn post saying we just closed", "Acme Ventures"),
+            never_says("#Just", "about we"),
+        ],
+        model_checks=[*POST_SEEN, says("Acme Ventures")],
+        model=r.post(
+            "linkedin",
+            "we just closed our seed round of 2M led by Acme Ventures",
+            "We just closed our 2M seed round, led by Acme Ventures. Thank you to everyone who believed early. #Funding",
+        ),
+    ),
+    Case(
         "s_two_platforms",
         "SOCIAL_MEDIA",
         "Write a tweet and an instagram post about our new logo",
@@ -1350,6 +1366,25 @@ CASES: list[Case] = [
             {
                 "name": "report_weekly_monday",
                 "schedule": "every Monday at 9am",
+                "script_path": "u/{user}/scripts/analytics_report",
+            },
+        ),
+    ),
+    Case(
+        "b_set_up_weekly_task_report",
+        "WORKFLOW_BUILDER",
+        "set up a weekly report of my tasks every friday at 5pm",
+        [
+            no_question,
+            created("schedules"),
+            says("analytics_report", "Friday"),
+            never_says("outside what I can do"),
+        ],
+        model=r.build(
+            "create_schedule",
+            {
+                "name": "report_weekly_friday",
+                "schedule": "every Friday at 5pm",
                 "script_path": "u/{user}/scripts/analytics_report",
             },
         ),

@@ -71,6 +71,7 @@ _STOP = frozenset(
         # great year"): no tag of their own
         "thanking",
         "great",
+        "just",
         "making",
         "doing",
         "getting",

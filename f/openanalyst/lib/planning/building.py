@@ -53,7 +53,8 @@ _CLAUSE_RE = lazy_re.compile(r"\b(?:that|which|to)\s+(.+)$", re.I)
 _FOR_RE = lazy_re.compile(r"\bfor\s+(?:my|our|the|a)?\s*(.+?)(?:[.,;!?]|$)", re.I)
 # What a schedule runs: "run my analytics report", "schedule my social_post script", "send me a report of X".
 _TARGET_RE = lazy_re.compile(
-    r"\b(?:run|execute|trigger|start|schedule|send\s+me|email\s+me|give\s+me)\s+(?:(?:my|the|our|a|an)\s+)?(.+)$",
+    r"\b(?:run|execute|trigger|start|schedule|send\s+me|email\s+me|give\s+me|set\s+up)\s+"
+    r"(?:(?:my|the|our|a|an)\s+)?(.+)$",
     re.I,
 )
 _TARGET_TAIL_RE = lazy_re.compile(

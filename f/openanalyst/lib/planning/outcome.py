@@ -105,7 +105,7 @@ def _describe(step_result: Mapping[str, Any], description: str | None) -> list[s
     if isinstance(output.get("content"), str) and output["content"].strip():
         platform = output.get("platform")
         topic = output.get("topic")
-        about = f" about {_named(topic)}" if isinstance(topic, str) and topic else ""
+        about = f" {_about(_named(topic))}" if isinstance(topic, str) and topic else ""
         if output.get("mode") == "as written":  # the person's own words, not a draft about them
             about = ", as you wrote it"
         shown = platforms.RULES[platform].name if platform in platforms.RULES else platform
@@ -133,6 +133,18 @@ def _describe(step_result: Mapping[str, Any], description: str | None) -> list[s
     if not lines:  # a result with nothing to show: say what was done, in the plan's words
         lines.append(f"Done: {description[0].lower()}{description[1:]}." if description else "Done.")
     return lines
+
+
+# "we just closed our seed round", "our store is closed on Saturday": a topic that is a sentence.
+_SAID_TOPIC = re.compile(
+    r"^(?:we|we're|we've|we'll|i|i'm|i've|our\s+[\w-]+(?:\s+[\w-]+)?\s+(?:is|are|was|were|has|have|will))\b",
+    re.I,
+)
+
+
+def _about(topic: str) -> str:
+    """How the answer names what a post says: "about our summer sale", "saying we're closed on ..."."""
+    return f"saying {topic}" if _SAID_TOPIC.match(topic) else f"about {topic}"
 
 
 def _named(topic: str, limit: int = 80) -> str:

@@ -197,7 +197,8 @@ def _asks_about_posts(text: str) -> bool:
 # "give me a weekly report ... every Monday" asks for something delivered on a schedule too
 _RUN_RE = lazy_re.compile(
     r"\b(run|fetch|send|check|email|script|flow)\b"
-    r"|\bgive\s+me\s+(?:a|an|my|the)?\s*(?:\w+\s+)?(?:report|summary|digest|recap|overview)\b",
+    r"|\b(?:give\s+me|set\s+up|schedule)\s+(?:a|an|my|the)?\s*(?:\w+\s+)?"
+    r"(?:report|summary|digest|recap|overview)\b",
     re.I,
 )
 _RECURRING_RE = lazy_re.compile(r"\b(every|each|daily|weekly|hourly|weekdays?|cron)\b", re.I)
