@@ -86,6 +86,10 @@ def test_offline_posts_are_built_from_the_persons_own_words(windmill):
             2,
             ["BakerySourdough", "Sourdough"],
         ),  # no #S from "'s"  # letters beyond ASCII stay whole
+        # no tag names when it happens (nor leaves half a word of it: #S from "mondays")
+        ("our webinar on Dec 15 at 3pm CET", 3, ["Webinar"]),
+        ("our new beginners class on mondays at 7pm", 3, ["BeginnersClass", "Beginners", "Class"]),
+        ("our barista making latte art", 2, ["BaristaLatteArt", "Barista"]),  # no verb of its own
     ],
 )
 def test_suggested_hashtags_are_specific(topic, count, tags):

@@ -1105,6 +1105,19 @@ CASES: list[Case] = [
         model=r.report("period,visitors\nlast week,1200\nthis week,1450", "Visitors", "Is that good?"),
     ),
     Case(
+        "a_line_chart_instead",
+        "ANALYTICS",
+        "can you make the chart a line chart instead? jan 10, feb 14, mar 12, apr 18",
+        [no_question, says("![line chart", "rose from 10 (jan) to 18 (apr)"), never_says("instead rose")],
+        model=r.report(
+            "month,value\njan,10\nfeb,14\nmar,12\napr,18",
+            "Monthly figures",
+            "A line chart instead?",
+            chart="line",
+        ),
+        model_checks=[no_question, says("![line chart")],
+    ),
+    Case(
         "a_busiest_weekday",
         "ANALYTICS",
         "Which day of the week gets the most signups? date,signups\n2026-11-02,40\n2026-11-03,52\n"
