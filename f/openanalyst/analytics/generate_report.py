@@ -80,19 +80,7 @@ def _drawn(
         if chosen == "pie":
             ax.pie(py, labels=[str(v) for v in px], autopct="%1.0f%%", startangle=90, counterclock=False)
             ax.set_aspect("equal")
-            title = f"{y} by {x}"
-            ax.set_title(title)
-            charts.append(
-                Chart(
-                    name=f"chart_{len(charts) + 1}.png",
-                    title=title,
-                    kind="pie",
-                    alt=f"pie chart of {y} by {x} ({len(pairs)} parts)",
-                    png_base64=_png(fig),
-                )
-            )
-            continue
-        if chosen == "scatter":
+        elif chosen == "scatter":
             ax.scatter(px, py, color="#2563eb", s=36, zorder=3, label=y)
             fit = fits.get(y)
             if fit:
@@ -125,18 +113,24 @@ def _drawn(
             ax.plot(px, py, marker="o", markersize=4, color="#2563eb", label=y)
         title = f"{y} by {x}" if x else f"{y} by row"
         ax.set_title(title)
-        ax.set_xlabel(x or "row")
-        ax.set_ylabel(y)
-        ax.grid(True, alpha=0.3)
-        ax.yaxis.set_major_formatter(numbers)  # 50,000 as the text says it, not 50000
+        if chosen != "pie":  # a pie has no axes to name
+            ax.set_xlabel(x or "row")
+            ax.set_ylabel(y)
+            ax.grid(True, alpha=0.3)
+            ax.yaxis.set_major_formatter(numbers)  # 50,000 as the text says it, not 50000
         if chosen == "scatter" and fits.get(y):
             ax.legend(loc="best")  # the fit's equation; one series alone needs no legend
+        shown = (
+            f"pie chart of {y} by {x} ({len(pairs)} parts)"
+            if chosen == "pie"
+            else f"{chosen} chart of {y} against {x or 'row number'} ({len(pairs)} points)"
+        )
         charts.append(
             Chart(
                 name=f"chart_{len(charts) + 1}.png",
                 title=title,
-                kind=chosen,  # type: ignore[arg-type]  # line, bar or scatter by now
-                alt=f"{chosen} chart of {y} against {x or 'row number'} ({len(pairs)} points)",
+                kind=chosen,  # type: ignore[arg-type]  # line, bar, scatter or pie by now
+                alt=shown,
                 png_base64=_png(fig),
             )
         )

@@ -729,14 +729,11 @@ def _two_periods(text: str) -> tuple[str, str] | None:
     found = _TWO_PERIODS_RE.search(text)
     if not found:
         return None
-    rows = sorted(
-        ((p.lower(), _plain_number(v)) for p, v in ((found["p1"], found["v1"]), (found["p2"], found["v2"]))),
-        key=lambda row: 0 if row[0].startswith(("last", "previous", "yesterday")) else 1,
-    )
-    if rows[0][0].startswith(("last", "previous", "yesterday")) == rows[1][0].startswith(
-        ("last", "previous", "yesterday")
-    ):
+    said = [(found[f"p{i}"].lower(), _plain_number(found[f"v{i}"])) for i in (1, 2)]
+    first_is_earlier = said[0][0].startswith(("last", "previous", "yesterday"))
+    if first_is_earlier == said[1][0].startswith(("last", "previous", "yesterday")):
         return None
+    rows = said if first_is_earlier else said[::-1]
     # "sales were 40k this month vs 52k last month": else the measure is named before the numbers
     before = [
         w for w in re.findall(r"[a-z][a-z-]+", text[: found.start()].lower()) if w not in _NOT_A_MEASURE
