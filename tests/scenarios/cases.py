@@ -787,6 +787,18 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_greeting_then_request",
+        "SOCIAL_MEDIA",
+        "hi! can you draft a facebook post for our plant shop announcing a 15% off sale this weekend?",
+        [*POST_SEEN, says("Facebook post", "15% off sale"), never_says("I can help with")],
+        model_checks=[*POST_SEEN, says("15%")],
+        model=r.post(
+            "facebook",
+            "our plant shop announcing a 15% off sale this weekend",
+            "This weekend only: 15% off every plant in the shop. Come find your new green friend!",
+        ),
+    ),
+    Case(
         "s_two_platforms",
         "SOCIAL_MEDIA",
         "Write a tweet and an instagram post about our new logo",

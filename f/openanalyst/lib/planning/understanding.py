@@ -34,7 +34,9 @@ _PLATFORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _HELP_RE = lazy_re.compile(
     # "help" alone, not "help me write a tweet" (a request)
-    r"^\s*(help(?!\s+(?:me|us)\s+\w)|\?|what can you do|how (do|can) i use (you|this)|commands|hi|hello)\b"
+    r"^\s*(help(?!\s+(?:me|us)\s+\w)|\?|what can you do|how (do|can) i use (you|this)|commands"
+    # a greeting alone ("hi there!"), not one before a request ("hi! can you draft a post ...")
+    r"|(?:hi|hello)(?:\s+there)?(?=[\s!.,]*$))\b"
     # "remind me what you can do", "so what else can you do for us?" (the whole request asks it)
     r"|\b(?:what (?:else )?(?:can|could) you do|what you (?:can|could) do|how (?:can|could) you help)"
     r"(?: for)?(?: me| us)?(?=\s*[?.!]*\s*$)",
