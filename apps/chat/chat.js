@@ -332,7 +332,10 @@
     note.hidden = r.body.kept;
     if (!r.body.kept) note.textContent = "This hub keeps no history: conversations last until you close the tab.";
     const list = $("conversations");
-    list.replaceChildren(...r.body.conversations.map(conversationItem));
+    // A conversation started while the list was on its way is not in it yet: it stays on top.
+    const known = new Set(r.body.conversations.map((c) => c.id));
+    const started = [...list.children].filter((li) => !known.has(li.dataset.id));
+    list.replaceChildren(...started, ...r.body.conversations.map(conversationItem));
     markCurrent();
   }
 

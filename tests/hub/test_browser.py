@@ -304,7 +304,7 @@ def test_reload_and_another_device_keep_the_conversation(runtime: DevRuntime, ch
         page.fill("#input", SEED)
         page.press("#input", "Enter")
         page.wait_for_selector(".message.assistant.done", timeout=60_000)
-        # The list is refreshed from the hub's history after the answer (a request of its own).
+        # The conversation is listed as soon as it starts.
         page.wait_for_selector("#conversations li", timeout=10_000)
         assert page.locator("#conversations li").count() == 1
 
@@ -338,6 +338,36 @@ def test_reload_and_another_device_keep_the_conversation(runtime: DevRuntime, ch
         bob.wait_for_timeout(500)
         assert bob.locator("#conversations li").count() == 0
         assert page.js_errors == [] and other.js_errors == []
+
+
+def test_a_message_sent_before_the_past_conversations_arrive_stays_listed(
+    fake_hub: RunningHub, chromium
+):
+    """A person who types at once must not see their conversation vanish from the list when the
+    hub's (older) list of past conversations arrives after it (a CI run under load saw this)."""
+    page = open_page(chromium, "about:blank")
+    held: list[tuple[object, object]] = []
+
+    def hold(route) -> None:  # the hub's real answer, handed to the page only later
+        held.append((route, route.fetch()))
+
+    page.route("**/api/conversations", hold)
+    page.goto(f"{fake_hub.http}/#token={fake_hub.token('alice')}")
+    page.wait_for_selector("#status.online", timeout=10_000)
+    page.fill("#input", SEED)
+    page.press("#input", "Enter")
+    page.wait_for_selector("#conversations li", timeout=10_000)
+    for _ in range(50):  # the page asks for the list once connected; wait until it has
+        if held:
+            break
+        page.wait_for_timeout(100)
+    route, response = held[0]
+    assert response.json()["conversations"] == []  # the list as it was before the message
+    route.fulfill(response=response)
+    page.wait_for_selector(".message.assistant.done", timeout=20_000)
+    assert page.inner_text("#conversations li button") == SEED
+    assert page.get_attribute("#conversations li button", "aria-current") == "true"
+    assert page.js_errors == []
 
 
 def test_stop_cancels_the_run_in_the_dev_runtime(runtime: DevRuntime, chromium, tmp_path: Path):
