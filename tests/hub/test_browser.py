@@ -340,9 +340,7 @@ def test_reload_and_another_device_keep_the_conversation(runtime: DevRuntime, ch
         assert page.js_errors == [] and other.js_errors == []
 
 
-def test_a_message_sent_before_the_past_conversations_arrive_stays_listed(
-    fake_hub: RunningHub, chromium
-):
+def test_a_message_sent_before_the_past_conversations_arrive_stays_listed(fake_hub: RunningHub, chromium):
     """A person who types at once must not see their conversation vanish from the list when the
     hub's (older) list of past conversations arrives after it (a CI run under load saw this)."""
     page = open_page(chromium, "about:blank")
