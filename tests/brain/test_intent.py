@@ -724,3 +724,45 @@ def test_best_performing_asks_about_their_posts(text, name):
 )
 def test_asking_when_a_post_goes_out_is_no_reminder(text, about):
     assert intent.extract(text, "UTC", NOW).entities.extra.get("about") == about
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "topic", "points"),
+    [
+        # what follows the colon is what the post tells, its dates included: no send time
+        (
+            "write a linkedin post announcing our christmas opening hours: closed dec 25 and 26, "
+            "open again on the 27th",
+            "create_post",
+            "announcing our christmas opening hours",
+            ["closed dec 25 and 26", "open again on the 27th"],
+        ),
+        (
+            "write a post about our sale: 20% off everything this weekend",
+            "create_post",
+            "our sale",
+            ["20% off everything this weekend"],
+        ),
+        # ... unless the person says when it goes out
+        (
+            "write a post about our sale: 20% off everything, schedule it for friday 9am",
+            "create_and_schedule",
+            "our sale",
+            ["20% off everything"],
+        ),
+        # "post: X" is still the post's own words
+        ("a tweet for our launch: Acme 2.0 is live", "create_post", "Acme 2.0 is live", None),
+        # an episode "about sleep" is the news, not sleep
+        (
+            "can you put together a short instagram caption for our new podcast episode with Dr. Lee "
+            "about sleep?",
+            "create_post",
+            "our new podcast episode with Dr. Lee about sleep",
+            None,
+        ),
+    ],
+)
+def test_the_details_after_a_colon_are_the_posts_points(text, name, topic, points):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.topic) == (name, topic)
+    assert found.entities.extra.get("points") == points

@@ -374,3 +374,21 @@ def test_news_without_its_verb_is_said_whole_and_tagged_by_its_subject():
     assert "is moving to Main Street" in create_post.offline_post(
         "twitter", "our shop moving to Main Street", "casual", [], None
     )
+
+
+def test_holidays_and_short_months_are_names_and_an_episode_is_out():
+    post = create_post.offline_post(
+        "linkedin",
+        "announcing our christmas opening hours",
+        "professional",
+        [],
+        None,
+        points=["closed dec 25 and 26", "open again on the 27th"],
+    )
+    assert "our Christmas opening hours" in post and "→ Closed Dec 25 and 26" in post, post
+    topic = "our new podcast episode with Dr. Lee about sleep"
+    episode = create_post.offline_post("twitter", topic, "professional", [], None)
+    assert "Our new podcast episode with Dr. Lee about sleep is out." in episode, episode
+    assert create_post.suggest_hashtags(topic, 2) == ["DrLee", "Podcast"]
+    machine = create_post.offline_post("twitter", "our new espresso machine", "professional", [], None)
+    assert "meet our new espresso machine" in machine.lower() and "is out" not in machine, machine

@@ -799,6 +799,39 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_holiday_hours_after_a_colon",
+        "SOCIAL_MEDIA",
+        "write a linkedin post announcing our christmas opening hours: closed dec 25 and 26, open again on the 27th",
+        [
+            *POST_SEEN,
+            creates_nothing,  # the dates are what the post tells, not when it goes out
+            says("Christmas opening hours", "Closed Dec 25 and 26", "Open again on the 27th"),
+            never_says("A few thoughts", "about closed"),
+        ],
+        model_checks=[*POST_SEEN, creates_nothing, says("25")],
+        model=r.post(
+            "linkedin",
+            "our Christmas opening hours: closed Dec 25 and 26, open again on the 27th",
+            "Our Christmas opening hours: we are closed on Dec 25 and 26 and open again on the 27th. Happy holidays!",
+        ),
+    ),
+    Case(
+        "s_podcast_episode_with_a_guest",
+        "SOCIAL_MEDIA",
+        "can you put together a short instagram caption for our new podcast episode with Dr. Lee about sleep?",
+        [
+            *POST_SEEN,
+            says("Our new podcast episode with Dr. Lee about sleep is out", "#DrLee"),
+            never_says("Meet our new podcast", "#Dr ", "post about sleep"),
+        ],
+        model_checks=[*POST_SEEN, says("Dr. Lee")],
+        model=r.post(
+            "instagram",
+            "our new podcast episode with Dr. Lee about sleep",
+            "New episode: Dr. Lee on why sleep is your best productivity tool. Listen now, link in bio. #Podcast #Sleep",
+        ),
+    ),
+    Case(
         "s_two_platforms",
         "SOCIAL_MEDIA",
         "Write a tweet and an instagram post about our new logo",

@@ -125,6 +125,11 @@ _WE_NEWS = re.compile(r"^we(?:'re| are)\s+", re.I)
 # "we just shipped dark mode", "we've hit 10k users", "I joined Acme": already said as news.
 _WE_SAID = re.compile(r"^(?:we|i)(?:'ve|'ll|'m| have| will| just| finally| officially)*\s+\w", re.I)
 _NEW_THING = re.compile(r"^(?:our|the)\s+(?:[\w-]+['’]s\s+)?new\b", re.I)  # "our bakery's new sourdough"
+_RELEASED = re.compile(
+    r"^(?:our|the)\s+(?:[\w-]+['’]s\s+)?new\s+(?:[\w-]+\s+){0,2}?(?:episode|podcast|video|article|"
+    r"blog post|newsletter|issue|report|guide|e-?book|book|album|single|course|season)\b",
+    re.I,
+)
 # A topic that is already a statement of news: "our shop closes early for the holidays".
 _STATEMENT = re.compile(
     r"^(?:(?:our|my|the)\s+)?(?:[\w-]+\s+){0,3}?(?:is|are|was|were|has|have|had|will|closes?|moves?|"
@@ -186,7 +191,8 @@ def _news(topic: str) -> str | None:
     if found := _WE_NEWS.match(topic):
         return f"we're {topic[found.end() :]}"
     if _NEW_THING.match(topic):
-        return f"meet {lower}"
+        # something to read, watch or hear is out; someone or something to get to know is met
+        return f"{lower} is out" if _RELEASED.search(topic) else f"meet {lower}"
     if found := _CHANGING.match(topic):  # plural nouns are "are" ("hours are"), a single one "is"
         verb = "are" if found["who"].lower().endswith("s") else "is"
         return f"{found['who'][:1].lower()}{found['who'][1:]} {verb} {found['what']}"
@@ -259,6 +265,7 @@ def suggest_hashtags(topic: str, count: int) -> list[str]:
     if changing := _CHANGING.match(topic):  # "our opening hours changing to 9-5" -> #OpeningHours
         topic = f"{changing['who']} {_CHANGE_VERB.sub('', changing['what'])}"
     topic = re.sub(r"['’]s\b", "", topic)  # "our bakery's sourdough" -> #Bakery, not #S
+    topic = re.sub(r"\b(Dr|Prof)\.?\s+(?=[A-Z])", r"\1", topic)  # "Dr. Lee" -> #DrLee, not #Dr #Lee
     # a name of several words is one tag ("Maria Lopez" -> #MariaLopez), a verb in the past none
     topic = re.sub(r"\b[A-Z][^\W_]+(?:\s+[A-Z][^\W_]+)+\b", lambda m: "".join(m[0].split()), topic)
     words = [
@@ -313,8 +320,14 @@ def _hook(topic: str, tone: str, seed: str) -> str:
 # which are also verbs.
 _CALENDAR_NAME = re.compile(
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|april|june|july|"
-    r"august|september|october|november|december)\b"
+    r"august|september|october|november|december|christmas|easter|halloween|thanksgiving|hanukkah|"
+    r"diwali|ramadan|eid|(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)(?=\.?\s*\d))\b"
 )
+
+
+def _names_capitalised(text: str) -> str:
+    """Days, months and holidays as names: "closed dec 25 for christmas" -> "closed Dec 25 for Christmas"."""
+    return _CALENDAR_NAME.sub(lambda m: m[0].capitalize(), text)
 
 
 def offline_post(
@@ -331,7 +344,7 @@ def offline_post(
     points the person listed, their call to action, in their tone; no invented claims. Another
     `variant` picks other opening and closing lines."""
     # a brief cut to whole sentences ends in a full stop the hook adds its own words after
-    topic_clean = _CALENDAR_NAME.sub(lambda m: m[0].capitalize(), " ".join(topic.split()).rstrip(" .;:"))
+    topic_clean = _names_capitalised(" ".join(topic.split()).rstrip(" .;:"))
     seed = f"{platform}|{tone}|{topic_clean.lower()}" + (f"|{variant}" if variant else "")
     hook = _hook(topic_clean, tone, seed)
     told = _news(topic_clean) or _PROMO_RE.search(topic_clean)  # news and invitations: no musing question
@@ -340,7 +353,7 @@ def offline_post(
     tags = " ".join(f"#{t}" for t in hashtags)
     rules = platforms.RULES[platform]
     limit = min(limit or rules.max_chars, rules.max_chars)
-    said = [" ".join(p.split()) for p in points or [] if p.strip()]
+    said = [_names_capitalised(" ".join(p.split())) for p in points or [] if p.strip()]
     if said and platform in ("twitter", "facebook"):  # the points run on after a sentence
         said[0] = said[0][:1].upper() + said[0][1:]
     if platform == "twitter":

@@ -219,10 +219,23 @@ _BUILD_RE = lazy_re.compile(
 # Where a post's topic starts: "about X", "post: X", "a caption for X", "for launching X",
 # "that X", "announcing X" (strongest first).
 _TOPIC_STARTS = (
+    # "a caption for our new podcast episode with Dr. Lee about sleep": the episode is the news
+    lazy_re.compile(
+        r"\b(?:caption|post|tweet|update|thread)s?\s+(?:for|on)\s+(?P<t>(?:our|my|the)\s+(?:[\w.'-]+\s+){0,4}?"
+        r"(?:episode|podcast|webinar|talk|video|article|blog post|course|workshop|class|interview|panel|"
+        r"livestream|newsletter)\b[^,;\n]*?\babout\b.+)",
+        re.I,
+    ),
     lazy_re.compile(r"\b(?:about|on the topic of|regarding|covering)\s+(?P<t>.+)", re.I),
     # "a tweet for friday 10am saying our store is closed on saturday"
     lazy_re.compile(r"\b(?:saying|(?:that|which)\s+says|to say)\s+(?:that\s+)?(?P<t>.+)", re.I),
-    lazy_re.compile(r"\b(?:post|tweet|caption|update|thread)\b[^:\n]{0,40}:\s*(?P<t>.+)", re.I),
+    # "post: X", "a tweet for our launch: X" (not "a post announcing our hours: closed on the 25th",
+    # whose topic is before the colon and its details after)
+    lazy_re.compile(
+        r"\b(?:post|tweet|caption|update|thread)\b(?:(?!\b(?:about|announcing|celebrating|introducing|"
+        r"launching|promoting|inviting)\b)[^:\n]){0,40}:\s*(?P<t>.+)",
+        re.I,
+    ),
     lazy_re.compile(r"\bnow:\s*(?P<t>.+)", re.I),
     # "caption this photo of our new espresso machine"
     lazy_re.compile(
@@ -453,13 +466,17 @@ _INVITING = lazy_re.compile(
 )
 
 
-def _topic(text: str, time_text: str | None = None) -> str | None:
-    """What a post is about, however it is phrased; None when the request does not say."""
+def _topic(text: str, time_text: str | None = None, *, details: bool = False) -> str | None:
+    """What a post is about, however it is phrased; None when the request does not say. What a
+    colon adds ("our holiday hours: closed on the 25th") is the post's details, kept only when
+    `details` is set (the whole span the topic covers)."""
     for pattern in _TOPIC_STARTS:
         m = pattern.search(text)
         if not m:
             continue
         topic = _TOPIC_ENDS.sub("", m.group("t"))
+        if not details:
+            topic = topic.split(": ", 1)[0]
         if time_text:
             cut = _time_start(topic, time_text)
             topic = topic[:cut] if cut is not None else topic
@@ -857,7 +874,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         extra["text"] = own["text"].strip().strip('"“”').strip()
         words = " ".join(str(extra["text"]).split())
         topic = words if len(words) <= 120 else words[:120].rsplit(" ", 1)[0]  # what it is about, briefly
-    whole = _topic(bare)
+    whole = _topic(bare, details=True)
     sent_for = found and re.search(rf"\b(?:for|,)\s+{re.escape(found.text)}\b", text, re.I)
     if (
         found
@@ -868,7 +885,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         and not (_SCHEDULE_RE.search(text) or sent_for)
     ):
         # "about friday pizza": a day inside the topic is part of it ("... for tomorrow at 9": the send time)
-        found, topic = None, whole
+        found, topic = None, _topic(bare)
     told = _CONTENT_TIME_RE.search(text)
     if (
         found
@@ -1008,8 +1025,10 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
 
 # A day the post talks about ("ends Sunday", "until Friday", "starts on Monday"), not its send time.
 _CONTENT_TIME_RE = lazy_re.compile(
-    r"\b(?:ends?|ending|until|till|through|thru|starts?|starting|opens?|closes?|due|deadline|runs)\s+"
-    r"(?:on\s+|at\s+|this\s+|next\s+)?(?:mon|tue|wed|thu|fri|sat|sun|tomorrow|tonight|\d)",
+    r"\b(?:ends?|ending|until|till|through|thru|starts?|starting|(?:re)?opens?|open again|closes?|closed|"
+    r"due|deadline|runs)\s+"
+    r"(?:on\s+|at\s+|this\s+|next\s+)?(?:mon|tue|wed|thu|fri|sat|sun|tomorrow|tonight|\d|"
+    r"jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)",
     re.I,
 )
 # A clause after a post's topic that says how to do it, not what to say.
@@ -1027,14 +1046,14 @@ def _details_after(text: str, topic: str, found: timeparse.Resolved | None) -> l
     how (schedule, tone, platform, time, call to action) are not details."""
     at = text.find(topic)
     rest = text[at + len(topic) :] if at >= 0 else ""
-    if not rest.startswith(","):
+    if not rest.startswith((",", ":")):  # "our hours: closed on the 25th, open on the 27th"
         return []
     details = []
-    for part in re.split(r"[,;]\s*", rest.strip(" ,;.!")):
+    for part in re.split(r"[,;]\s*", rest.strip(" ,;:.!")):
         part = part.strip(" .")
         if not part or len(part.split()) > 8 or _HOW_CLAUSE.match(part) or _TONE_RE.search(part):
             continue
-        if any(p.search(part) for _, p in _PLATFORMS) or (found and _found_time(part, None, None)):
+        if any(p.search(part) for _, p in _PLATFORMS) or (found and _time_in(part)):
             continue  # a platform, or the time (said again as a clause)
         details.append(part)
     return details[:5]
