@@ -90,6 +90,10 @@ def test_offline_posts_are_built_from_the_persons_own_words(windmill):
         ("our webinar on Dec 15 at 3pm CET", 3, ["Webinar"]),
         ("our new beginners class on mondays at 7pm", 3, ["BeginnersClass", "Beginners", "Class"]),
         ("our barista making latte art", 2, ["BaristaLatteArt", "Barista"]),  # no verb of its own
+        # an occasion is one name; a reason, a day and a contraction are no tags
+        ("black friday, 30% off", 2, ["BlackFriday"]),
+        ("our new year's day class", 2, ["NewYearsDayClass", "NewYearsDay"]),
+        ("we're closed tomorrow because of the snow", 3, ["Snow"]),
     ],
 )
 def test_suggested_hashtags_are_specific(topic, count, tags):
@@ -390,5 +394,12 @@ def test_holidays_and_short_months_are_names_and_an_episode_is_out():
     episode = create_post.offline_post("twitter", topic, "professional", [], None)
     assert "Our new podcast episode with Dr. Lee about sleep is out." in episode, episode
     assert create_post.suggest_hashtags(topic, 2) == ["DrLee", "Podcast"]
+    # an occasion or a class is invited to, its name written as one
+    for occasion, opening in (
+        ("black friday", "Black Friday"),
+        ("our new year's day class", "New Year's Day class"),
+    ):
+        post = create_post.offline_post("twitter", occasion, "professional", [], None)
+        assert opening in post and "learned so far" not in post and "thoughts on" not in post, post
     machine = create_post.offline_post("twitter", "our new espresso machine", "professional", [], None)
     assert "meet our new espresso machine" in machine.lower() and "is out" not in machine, machine

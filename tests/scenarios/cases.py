@@ -832,6 +832,39 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_tweets_for_an_occasion",
+        "SOCIAL_MEDIA",
+        "can u draft 2 tweets for black friday, 30% off all mugs",
+        [
+            *POST_SEEN,
+            says("2 X (Twitter) posts", "Black Friday", "30% off all mugs", "#BlackFriday"),
+            never_says("What should the post be about", "#Black ", "A few thoughts"),
+        ],
+        model_checks=[*POST_SEEN, says("30%")],
+        model=r.post(
+            "twitter",
+            "black friday: 30% off all mugs",
+            "Black Friday is here: 30% off every mug in the shop, today only. #BlackFriday",
+        ),
+    ),
+    Case(
+        "s_closed_for_snow",
+        "SOCIAL_MEDIA",
+        "post on facebook that we're closed tomorrow because of the snow",
+        [
+            *POST_SEEN,
+            creates_nothing,  # "tomorrow" is when the shop is closed, not when the post goes out
+            says("We're closed tomorrow because of the snow", "#Snow"),
+            never_says("#Tomorrow", "#Because", "#Re"),
+        ],
+        model_checks=[*POST_SEEN, says("snow")],
+        model=r.post(
+            "facebook",
+            "we're closed tomorrow because of the snow",
+            "Snow day! We're closed tomorrow to keep everyone safe. See you the day after.",
+        ),
+    ),
+    Case(
         "s_two_platforms",
         "SOCIAL_MEDIA",
         "Write a tweet and an instagram post about our new logo",
@@ -906,6 +939,18 @@ CASES: list[Case] = [
         f"When is the best time for me to post? Here are my last posts:\n{POSTS_CSV}",
         [no_question, says_any("best time", "best posting time", "best hour", "best day"), matches(r"\d")],
         model=r.engagement(POSTS_CSV),
+    ),
+    Case(
+        "s_best_time_without_numbers",
+        "SOCIAL_MEDIA",
+        "whats the best time to post on linkedin?",
+        [
+            creates_nothing,
+            says("analytics export", "when each went out"),
+            never_says("how your posts performed"),  # they asked when to post, not how posts did
+        ],
+        # with a model, whether to ask for the numbers or answer in general is the model's call
+        modes=("offline",),
     ),
     # ---------------------------------------------------------------- ANALYTICS
     Case(

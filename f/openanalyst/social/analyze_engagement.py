@@ -122,8 +122,9 @@ def main(
         if not data:
             # only the person has their platforms' numbers: retrying cannot help
             raise NeedsInput(
-                "To see how your posts performed I need their numbers: paste or attach your posts' "
-                "analytics export (CSV or JSON with likes, comments, shares and impressions per post)."
+                "To answer that from your own posts I need their numbers: paste or attach your posts' "
+                "analytics export (CSV or JSON with likes, comments, shares and impressions per post, "
+                "and when each went out)."
             )
         posts = datasets.parse(datasets.decode(data), format).rows
     if not posts:

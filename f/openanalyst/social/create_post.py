@@ -79,6 +79,13 @@ _STOP = frozenset(
         "taking",
         "giving",
         "being",
+        # a reason or a condition is no subject: "closed tomorrow because of the snow" -> #Snow
+        "because",
+        "due",
+        "until",
+        "again",
+        "all",
+        "off",
     )
 )
 
@@ -124,7 +131,8 @@ _GERUND_INSIDE = re.compile(r"(?<=\s)(?:hitting|reaching|crossing|celebrating|we
 _WE_NEWS = re.compile(r"^we(?:'re| are)\s+", re.I)
 # "we just shipped dark mode", "we've hit 10k users", "I joined Acme": already said as news.
 _WE_SAID = re.compile(r"^(?:we|i)(?:'ve|'ll|'m| have| will| just| finally| officially)*\s+\w", re.I)
-_NEW_THING = re.compile(r"^(?:our|the)\s+(?:[\w-]+['’]s\s+)?new\b", re.I)  # "our bakery's new sourdough"
+# "our bakery's new sourdough" (not "our new year's day class")
+_NEW_THING = re.compile(r"^(?:our|the)\s+(?:[\w-]+['’]s\s+)?new\b(?!\s+year)", re.I)
 _RELEASED = re.compile(
     r"^(?:our|the)\s+(?:[\w-]+['’]s\s+)?new\s+(?:[\w-]+\s+){0,2}?(?:episode|podcast|video|article|"
     r"blog post|newsletter|issue|report|guide|e-?book|book|album|single|course|season)\b",
@@ -157,8 +165,9 @@ _NEWS_HOOKS: dict[str, list[str]] = {
 # Something to join or use ("our summer sale", "the data quality webinar"): invite to it, no musing.
 _PROMO_RE = re.compile(
     r"\b(?:sales?|discounts?|offers?|deals?|promo(?:tion)?s?|giveaways?|contests?|events?|webinars?|"
-    r"workshops?|meetups?|conferences?|open house|pop-?ups?|tastings?|classes|courses?|livestreams?|"
-    r"hackathons?|festivals?|fairs?|part(?:y|ies)|launch events?|open (?:days?|evenings?|mornings?))\b",
+    r"workshops?|meetups?|conferences?|open house|pop-?ups?|tastings?|class(?:es)?|courses?|livestreams?|"
+    r"hackathons?|festivals?|fairs?|part(?:y|ies)|launch events?|open (?:days?|evenings?|mornings?)|"
+    r"black friday|cyber monday|halloween|christmas|holiday season)\b",
     re.I,
 )
 _PROMO_HOOKS: dict[str, list[str]] = {
@@ -243,12 +252,21 @@ _GENERIC = frozenset(
 )
 
 
+# Occasions of several words are one name (#BlackFriday, #NewYearsDay, not #Black or #Year #Day)
+# and, like a sale, something to invite people to.
+_OCCASION = re.compile(
+    r"\b(?:black friday|cyber monday|boxing day|(?:valentine|mother|father)['’]?s day|"
+    r"new year(?:['’]?s)?(?:\s+(?:day|eve))?|christmas(?:\s+eve)?)\b",
+    re.I,
+)
+
+
 # When the topic says it happens ("on Dec 15 at 3pm CET", "this Friday"): no hashtag names a date.
 _WHEN_IN_TOPIC = re.compile(
     r"\b(?:on|at|by|from|until|this|next)?\s*(?:"
     r"(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?(?=\s*\d)|"
     r"(?:january|february|march|april|may|june|july|august|september|october|november|december)(?=\s*\d)|"
-    r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?|\d{1,2}(?::\d{2})?\s*(?:am|pm)|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?|\d{1,2}(?::\d{2})?\s*(?:am|pm)|today|tonight|tomorrow|"
     r"\d{1,2}(?:st|nd|rd|th)\b|(?:UTC|GMT|CET|CEST|EST|EDT|CST|PST|PDT|BST)\b|"
     r"(?<=\s)\d{1,2}\b(?!\s*[a-z%])"
     r")",
@@ -259,11 +277,13 @@ _WHEN_IN_TOPIC = re.compile(
 def suggest_hashtags(topic: str, count: int) -> list[str]:
     """Hashtags from the topic: the short topic in CamelCase, then acronyms and names as written,
     then the longest remaining words; generic words ("trends", "tips") never stand alone."""
+    topic = _OCCASION.sub(lambda m: _camel(re.sub(r"['’]", "", m[0]).split()), topic)  # #BlackFriday
     topic = _WHEN_IN_TOPIC.sub(" ", topic)  # "our webinar on Dec 15 at 3pm CET" -> #Webinar
     topic = _GERUND_NEWS.sub("", topic)  # "hitting 10k users" -> #10kUsers, not #Hitting
     topic = _GERUND_INSIDE.sub("", topic)
     if changing := _CHANGING.match(topic):  # "our opening hours changing to 9-5" -> #OpeningHours
         topic = f"{changing['who']} {_CHANGE_VERB.sub('', changing['what'])}"
+    topic = re.sub(r"['’](?:re|ve|ll|m|d)\b", "", topic, flags=re.I)  # "we're closed": no #Re
     topic = re.sub(r"['’]s\b", "", topic)  # "our bakery's sourdough" -> #Bakery, not #S
     topic = re.sub(r"\b(Dr|Prof)\.?\s+(?=[A-Z])", r"\1", topic)  # "Dr. Lee" -> #DrLee, not #Dr #Lee
     # a name of several words is one tag ("Maria Lopez" -> #MariaLopez), a verb in the past none
@@ -319,15 +339,17 @@ def _hook(topic: str, tone: str, seed: str) -> str:
 # Days and months are names ("closed on saturday" -> "closed on Saturday"); not "may" or "march",
 # which are also verbs.
 _CALENDAR_NAME = re.compile(
-    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|april|june|july|"
+    r"\b(?:black friday|cyber monday|boxing day|(?:valentine|mother|father)['’]?s day|"
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?|january|february|april|june|july|"
     r"august|september|october|november|december|christmas|easter|halloween|thanksgiving|hanukkah|"
-    r"diwali|ramadan|eid|(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)(?=\.?\s*\d))\b"
+    r"diwali|ramadan|eid|new year['’]?s?(?:\s+(?:day|eve))?|"
+    r"(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)(?=\.?\s*\d))\b"
 )
 
 
 def _names_capitalised(text: str) -> str:
     """Days, months and holidays as names: "closed dec 25 for christmas" -> "closed Dec 25 for Christmas"."""
-    return _CALENDAR_NAME.sub(lambda m: m[0].capitalize(), text)
+    return _CALENDAR_NAME.sub(lambda m: m[0].title().replace("'S", "'s").replace("’S", "’s"), text)
 
 
 def offline_post(

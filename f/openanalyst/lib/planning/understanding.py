@@ -244,6 +244,13 @@ _TOPIC_STARTS = (
     ),
     lazy_re.compile(r"\bfor\s+(?P<t>(?:launching|announcing|celebrating|introducing)\b.+)", re.I),
     lazy_re.compile(r"\b(?:caption|post|tweet|update)s?\s+(?:for|on)\s+(?P<t>(?:our|my|the|a|an)\b.+)", re.I),
+    # "2 tweets for black friday": an occasion, not a person, a platform or a day to send on
+    lazy_re.compile(
+        r"\b(?:caption|post|tweet|update)s?\s+for\s+(?!(?:me|us|him|her|them|my|our|the|a|an|it|this|that|"
+        r"twitter|linkedin|instagram|facebook|x|today|tonight|tomorrow|next|this|\d|"
+        r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|every|each)\b)(?P<t>[a-z][\w'’-]*(?:\s+[\w'’-]+){0,4})",
+        re.I,
+    ),
     # the gerund is the news: "launching our app", "celebrating 10k users" keep their verb
     lazy_re.compile(
         r"\b(?P<t>(?:announcing|inviting|celebrating|introducing|launching|sharing|welcoming|thanking|"
