@@ -94,14 +94,23 @@ class Person:
             )
 
     async def _connect(self) -> Client:
-        for attempt in range(len(self.hubs) * 3):
+        """As the page does: the next hub, with a growing pause, until one answers. A hub that
+        takes over a hundred sockets at once on a loaded machine may refuse some for a while (a
+        CI run saw three quick failures in a row); a page keeps trying, so does this person."""
+        deadline = time.monotonic() + 60
+        pause, attempt = 0.2, 0
+        while time.monotonic() < deadline:
             hub = self.hubs[(self.home + attempt) % len(self.hubs)]
+            attempt += 1
             if hub.process is not None and hub.process.poll() is not None:
+                if all(h.process is not None and h.process.poll() is not None for h in self.hubs):
+                    break
                 continue  # that hub is dead
             try:
                 return await hub.connect(self.user_id, last_event_id=self.last_event_id)
-            except (OSError, WebSocketException, TimeoutError, EOFError):  # the hub is dying
-                await asyncio.sleep(0.2)
+            except (OSError, WebSocketException, TimeoutError, EOFError):  # the hub is dying or busy
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 2.0)
         raise RuntimeError(f"{self.user_id}: no hub to reconnect to")
 
     async def run(self, count: int, until: Callable[[], bool]) -> None:
