@@ -766,3 +766,18 @@ def test_the_details_after_a_colon_are_the_posts_points(text, name, topic, point
     found = intent.extract(text, "UTC", NOW)
     assert (found.name, found.entities.topic) == (name, topic)
     assert found.entities.extra.get("points") == points
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        # a digest of the posts they scheduled runs the script that lists them
+        ("every monday at 8am send me a summary of last week's scheduled posts", "scheduled posts"),
+        ("every friday at 5pm send me a list of my upcoming tweets", "scheduled posts"),
+        # a summary of their posts is still the report
+        ("Every Friday at 5pm send me a summary of my week's posts", "summary"),
+    ],
+)
+def test_a_weekly_digest_of_scheduled_posts_is_a_schedule_of_their_list(text, target):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.extra.get("target")) == ("build_schedule", target)

@@ -337,6 +337,27 @@ def test_named_days_and_months_are_a_sequence_told_in_the_order_given(windmill):
     assert _report(data=regions, title="Sales")["findings"][0].startswith("sales is highest for South")
 
 
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("our newsletter signups: sept 320, oct 410, nov 515. are we growing?", "Yes: signups rose from 320"),
+        ("did signups drop?", "No: signups rose from 320"),
+        ("have our signups fallen?", "No: signups rose from 320"),
+    ],
+)
+def test_a_yes_or_no_question_about_the_trend_is_answered_first(windmill, question, answer):
+    months = "month,signups\nsept,320\noct,410\nnov,515"
+    report = _report(data=months, title="Signups", question=question)
+    assert report["findings"][0].startswith(answer), report["findings"]
+    assert sum("rose from 320" in f for f in report["findings"]) == 1  # said once, with its answer
+    falling = "date,visitors\n2026-11-01,500\n2026-11-02,400\n2026-11-03,300"
+    assert _report(data=falling, question="is traffic going up?")["findings"][0].startswith(
+        "No: visitors fell from 500 (2026-11-01) to 300 (2026-11-03), -40%."
+    )
+    # no yes or no when none was asked
+    assert _report(data=months, question="chart our signups")["findings"][0].startswith("signups rose")
+
+
 def test_a_pie_chart_shows_shares_and_anything_else_as_bars(windmill):
     shares = _report(data="source,share\norganic,45\npaid,25\nsocial,20\nemail,10", chart="pie")
     assert [c["kind"] for c in shares["charts"]][:1] == ["pie"]

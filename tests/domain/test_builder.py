@@ -74,7 +74,7 @@ def test_create_script_infers_the_form_and_posts_a_conforming_request(windmill):
         create_script.main("alice", "weekly_digest", SCRIPT, summary="Weekly digest")["action"] == "unchanged"
     )
     changed = SCRIPT.replace("n: int = 3", "n: int = 5")
-    with pytest.raises(BuildError, match="overwrite=true"):
+    with pytest.raises(BuildError, match="You already have `u/alice/scripts/weekly_digest`, and it holds"):
         create_script.main("alice", "weekly_digest", changed, summary="Weekly digest")
     out = create_script.main("alice", "weekly_digest", changed, summary="Weekly digest", overwrite=True)
     assert out["action"] == "updated" and windmill.writes()[-1][2]["parent_hash"]

@@ -961,6 +961,18 @@ CASES: list[Case] = [
         model=r.report(VISITS_CSV, "Website visitors", "Make a chart of our website visitors"),
     ),
     Case(
+        "a_are_we_growing",
+        "ANALYTICS",
+        "our newsletter signups: sept 320, oct 410, nov 515. are we growing?",
+        [no_question, image_shown, matches(r"Yes: newsletter signups rose from 320 \(sept\) to 515 \(nov\)")],
+        model_checks=[no_question, image_shown, matches(r"Yes: signups rose from 320")],
+        model=r.report(
+            "month,signups\nsept,320\noct,410\nnov,515",
+            "Newsletter signups",
+            "our newsletter signups: sept 320, oct 410, nov 515. are we growing?",
+        ),
+    ),
+    Case(
         "a_regions",
         "ANALYTICS",
         f"Which region sold the most?\n{REGIONS_CSV}",
@@ -1442,6 +1454,26 @@ CASES: list[Case] = [
                 "name": "analytics_report_monday",
                 "schedule": "every Monday at 8am",
                 "script_path": "u/{user}/scripts/analytics_report",
+            },
+        ),
+    ),
+    Case(
+        "b_scheduled_posts_digest",
+        "WORKFLOW_BUILDER",
+        "every monday at 8am send me a summary of last week's scheduled posts",
+        [
+            no_question,
+            created("schedules"),
+            says("scripts/scheduler", "every Monday at 08:00"),
+            never_says("social_post", "You have no posts scheduled"),  # a schedule to build, not a question
+        ],
+        model_checks=[no_question, created("schedules"), says("scheduler")],
+        model=r.build(
+            "create_schedule",
+            {
+                "name": "scheduled_posts_monday",
+                "schedule": "every Monday at 8am",
+                "script_path": "u/{user}/scripts/scheduler",
             },
         ),
     ),

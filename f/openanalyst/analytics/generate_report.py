@@ -317,18 +317,45 @@ def _by_weekday(table: dict[str, Any], x: str, y: str) -> tuple[list[str], dict[
     return [finding], {"columns": ["weekday", column], "rows": rows}
 
 
+def _points(table: dict[str, Any], x: str, y: str, in_row_order: bool) -> list[tuple[str, Any]]:
+    """(label, value) of `y` over time: in `x` order, or as given for named days and months."""
+    given = [
+        (str(r.get(x)), r.get(y))
+        for r in table["rows"]
+        if r.get(x) is not None and datasets.is_number(r.get(y))
+    ]
+    return given if in_row_order else sorted(given)
+
+
+# "are we growing?", "did sales drop?": a yes or no about the direction, said first.
+_DIRECTION_QUESTION = re.compile(
+    r"\b(?:are|is|was|were|did|do|does|has|have|am)\b[^.?!]*?\b(?:"
+    r"(?P<up>grow(?:ing|n)?|increas(?:e|ed|ing)|going up|ris(?:e|en|ing)|improv(?:e|ed|ing)|"
+    r"climb(?:ed|ing)?)|"
+    # not "slowing down": growth that slows is still growth, which a first-to-last change cannot tell
+    r"(?P<down>declin(?:e|ed|ing)|drop(?:ped|ping)?|shrink(?:ing)?|shrunk|going down|fall(?:en|ing)?))\b"
+    r"[^.!?]*\?",
+    re.I,
+)
+
+
+def _asked_direction(question: str | None, table: dict[str, Any], x: str, y: str, in_row_order: bool) -> str:
+    """ "Yes" or "No" when the question asks whether `y` went up (or down) over time, else ""."""
+    asked = _DIRECTION_QUESTION.search(question or "")
+    points = _points(table, x, y, in_row_order)
+    if not asked or len(points) < 2:
+        return ""
+    went_up, went_down = points[-1][1] > points[0][1], points[-1][1] < points[0][1]
+    return "Yes" if (went_up if asked["up"] else went_down) else "No"
+
+
 def _trend(table: dict[str, Any], x: str, ys: list[str], in_row_order: bool = False) -> list[str]:
     """Over time (rows in `x` order, or as given for named days and months): where each series
     started and ended, the change, its biggest step up and down: what a person asking for a chart
     of it wants said first."""
     out = []
     for y in ys:
-        given = [
-            (str(r.get(x)), r.get(y))
-            for r in table["rows"]
-            if r.get(x) is not None and datasets.is_number(r.get(y))
-        ]
-        points = given if in_row_order else sorted(given)
+        points = _points(table, x, y, in_row_order)
         if len(points) < 2:
             continue
         (start, first), (end, last) = points[0], points[-1]
@@ -448,13 +475,16 @@ def main(
     report("generate_report", 50, "Drawing charts", user_id=user_id, session_id=session_id)
     charts = _charts(table, x, ys, chart, fits)
     findings = _findings(x, ys, summary, fits, corr)
+    verdict = ""  # "are we growing?": the trend of the first series, with its yes or no, comes first
     if x and x not in numeric and _calendar_sequence(datasets.column(table, x)):
         # mon..fri, Jan..Apr: a sequence over time whose labels are names: how it moved, then the extremes
         findings = [*_trend(table, x, ys, in_row_order=True), *_ranking(table, x, ys), *findings]
+        verdict = _asked_direction(question, table, x, ys[0], in_row_order=True)
     elif x and x not in numeric and x != datasets.date_column(table):
         findings = [*_ranking(table, x, ys), *findings]  # "which X has the most Y" first
     elif x and x == datasets.date_column(table):
         findings = [*_trend(table, x, ys), *findings]  # how it moved over time first
+        verdict = _asked_direction(question, table, x, ys[0], in_row_order=False)
         weekdays = _by_weekday(table, x, ys[0]) if _WEEKDAY_QUESTION.search(question or "") else None
         if weekdays:  # the question asked by weekday: that answer and its chart come first
             findings = [*weekdays[0], *findings]
@@ -467,8 +497,14 @@ def main(
         if x and x not in numeric:  # "which month was best?": a row of a category or a date
             asked += _asked_extreme(question, table, x, ys[0])
         findings = [*asked, *findings]
+        if verdict:  # the trend line of ys[0] is the first of _trend's
+            trend = next(f for f in findings if f.startswith(f"{ys[0]} ") and " from " in f)
+            findings = [f"{verdict}: {trend}", *(f for f in findings if f is not trend)]
+    asked_line = " ".join((question or "").split())[:300]
+    if asked_line and not asked_line.endswith(("?", "!", ".")):
+        asked_line += "."  # "Question: are we growing? 3 rows", not "growing?. 3 rows"
     meta = (
-        (f"Question: {' '.join(question.split())[:300]}. " if question else "")
+        (f"Question: {asked_line} " if asked_line else "")
         + f"{len(table['rows'])} rows, {len(table['columns'])} columns"
         + (" (truncated at the row limit)" if dataset.get("truncated") else "")
         + f". Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC."

@@ -59,7 +59,12 @@ def ensure(
     if keep_existing and not overwrite:
         return {"path": path, "kind": kind, "action": "kept"}
     if not overwrite:
-        raise BuildError(f"{path} already exists with different content: pass overwrite=true to replace it")
+        # said to a person in the chat as well as to a caller of the builder's scripts in Windmill
+        raise BuildError(
+            f"You already have `{path}`, and it holds something else, so I left it as it is. Ask for "
+            "the new one under another name, or delete or rename the old one in Windmill first "
+            "(a builder script run in Windmill replaces it with overwrite on)."
+        )
     if kind == "script":
         windmill_rest.create("script", {**body, "parent_hash": existing.get("hash")})
     elif kind == "flow":

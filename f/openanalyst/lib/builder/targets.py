@@ -102,8 +102,11 @@ def find_runnable(user_id: str, words: str) -> Runnable:
         exact = name == re.sub(r"[\s-]+", "_", words.strip().lower())
         by_name = len(wanted & _words(name.replace("_", " ")))
         by_summary = len(wanted & _words(item.summary))
-        if exact or by_name:
-            scored.append((100.0 * exact + 2.0 * by_name + by_summary - 0.01 * len(name), item))
+        # every word said is in its name or summary: "scheduled posts" is the script summarised
+        # "My scheduled posts" (scheduler), not social_post, which only shares "post"
+        whole = 3.0 * (len(wanted) > 1 and wanted <= _words(name.replace("_", " ")) | _words(item.summary))
+        if exact or by_name or whole:
+            scored.append((100.0 * exact + 2.0 * by_name + by_summary + whole - 0.01 * len(name), item))
     scored.sort(key=lambda s: -s[0])
     names = ", ".join(sorted(i.path.rsplit("/", 1)[1] for i in own)) or "none yet"
     if not scored:

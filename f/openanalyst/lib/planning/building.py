@@ -134,6 +134,12 @@ def _without_schedule(text: str) -> str:
     return " ".join(_CLOCK_RE.sub(" ", _EVERY_RE.sub(" ", bare)).split())
 
 
+# A digest of the posts someone has scheduled is run by the script that lists them (the starting
+# template "My scheduled posts").
+_DIGESTS = frozenset(("summary", "list", "overview", "digest", "recap", "rundown"))
+_SCHEDULED_POSTS_RE = lazy_re.compile(r"\b(?:scheduled|upcoming|queued|planned)\s+(?:posts?|tweets?)\b", re.I)
+
+
 def _target(text: str) -> str | None:
     """What a schedule runs, in the person's words ("analytics report"), or None."""
     m = _TARGET_RE.search(_without_schedule(text))
@@ -142,9 +148,12 @@ def _target(text: str) -> str | None:
     target = _TARGET_TAIL_RE.sub("", m.group(1)).strip(" '\"`")
     target = re.sub(r"^(?:my|the|our|a|an)\s+", "", target, flags=re.I)
     target = re.sub(r"\s+(?:script|flow)$", "", target, flags=re.I)
-    # "a report of my posts": the thing is the head noun, what follows "of" describes it
-    head = re.split(r"\s+(?:of|about|on|for)\s+", target, maxsplit=1)[0]
-    return head.strip() or None
+    # "a report of my posts": the thing is the head noun, what follows "of" describes it (a report
+    # of them is the analytics report); but "a summary of my scheduled posts" is the list of them
+    parts = re.split(r"\s+(?:of|about|on|for)\s+", target, maxsplit=1)
+    if len(parts) > 1 and parts[0].lower() in _DIGESTS and _SCHEDULED_POSTS_RE.search(parts[1]):
+        return "scheduled posts"
+    return parts[0].strip() or None
 
 
 def _clause(text: str) -> str:

@@ -953,7 +953,13 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     elif _CANCEL_RE.search(text):
         name, confidence = "manage_posts", 0.9
         extra["about"] = CANCEL
-    elif _SCHEDULED_RE.search(text) and not _WRITE_RE.search(text) and not _BUILD_RE.search(text):
+    elif (
+        _SCHEDULED_RE.search(text)
+        and not _WRITE_RE.search(text)
+        and not _BUILD_RE.search(text)
+        # "every monday at 8am send me a summary of my scheduled posts": a schedule to build
+        and not (_RECURRING_RE.search(text) and _RUN_RE.search(text))
+    ):
         name, confidence = "manage_posts", 0.9
         extra["about"] = SCHEDULED
     elif (
