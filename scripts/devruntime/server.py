@@ -25,8 +25,24 @@ def _server(app: Any, log_level: str) -> Any:
             await super().startup(sockets)
             app.state.validator.load()
 
-    config = uvicorn.Config(app, log_level=log_level, lifespan="on", timeout_graceful_shutdown=2, ws="none")
+    config = uvicorn.Config(
+        app,
+        log_level=log_level,
+        lifespan="on",
+        timeout_graceful_shutdown=2,
+        ws="none",
+        timeout_keep_alive=KEEP_ALIVE_S,
+    )
     return Server(config)
+
+
+# Windmill serves its API with `axum::serve` (`run_server` in
+# https://github.com/windmill-labs/windmill/blob/main/backend/windmill-api/src/lib.rs), which puts no
+# idle limit on a keep-alive connection: the client closes it (httpx after 5 s idle). uvicorn's
+# default closes one after 5 s, the very moment an httpx client may reuse it, and that request
+# then fails with "Connection reset by peer" (a scenario run saw two). Idle connections here last
+# longer than any client keeps them, as on Windmill.
+KEEP_ALIVE_S = 120
 
 
 def bind(settings: Settings) -> socket.socket:

@@ -4,10 +4,13 @@ start with the bundle preloaded but always run the code on disk."""
 from __future__ import annotations
 
 import contextlib
+import re
+import socket
 import statistics
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from scripts.devruntime.server import DevServer
 from tests.support.devruntime import DevRuntime, start_dev_server
@@ -26,6 +29,34 @@ def test_keep_alive_replies_are_not_held_back_by_nagle(dev_runtime: DevRuntime) 
     # Linux delays an ACK at least 40 ms, so with Nagle on no reply can come in under that; a loaded
     # machine makes a reply take 2-25 ms, so 35 ms tells the two apart.
     assert statistics.median(times) < 0.035, [round(t * 1000, 1) for t in times]
+
+
+def _reply(sock: socket.socket) -> bytes:
+    """One HTTP/1.1 response read off a kept-alive socket (headers, then Content-Length bytes)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            return data  # the server closed the connection
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?im)^content-length:\s*(\d+)", head)[1])  # type: ignore[index]
+    while len(body) < length:
+        body += sock.recv(4096)
+    return head
+
+
+def test_an_idle_kept_alive_connection_stays_open_for_the_client_to_close(dev_runtime: DevRuntime) -> None:
+    # Windmill (axum::serve) puts no idle limit on kept-alive connections; uvicorn's default closed
+    # them after 5 s, when httpx (5 s expiry) may reuse one: "Connection reset by peer".
+    url = urlsplit(dev_runtime.base_url)
+    request = f"GET /api/version HTTP/1.1\r\nHost: {url.netloc}\r\n\r\n".encode()
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall(request)
+        assert _reply(sock).startswith(b"HTTP/1.1 200")
+        time.sleep(6)
+        sock.sendall(request)
+        assert _reply(sock).startswith(b"HTTP/1.1 200")
 
 
 _SHARED = 'import os\n\nVALUE = "{value}"\nIMPORTED_IN = os.getpid()\n'
@@ -155,6 +186,7 @@ def test_a_job_does_not_wait_behind_the_fork_servers_preloading(tmp_path: Path) 
 _HELD = """\
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def main(gate: str) -> int:
