@@ -781,3 +781,35 @@ def test_the_details_after_a_colon_are_the_posts_points(text, name, topic, point
 def test_a_weekly_digest_of_scheduled_posts_is_a_schedule_of_their_list(text, target):
     found = intent.extract(text, "UTC", NOW)
     assert (found.name, found.entities.extra.get("target")) == ("build_schedule", target)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "topic", "data"),
+    [
+        # a thank you post: who is thanked is the topic, and "last night" no send time
+        (
+            "can you write a thank you post on linkedin for everyone who came to our meetup last night?",
+            "create_post",
+            "thanking everyone who came to our meetup last night",
+            None,
+        ),
+        ("thanks post for our team please", "create_post", "thanking our team", None),
+        # numbers with no commas between them, after the question
+        (
+            "what's my total revenue? jan 12k feb 15k mar 9k",
+            "analyze",
+            None,
+            "month,revenue\njan,12000\nfeb,15000\nmar,9000",
+        ),
+        (
+            "what is the total of jan 12k, feb 15k, mar 9k",
+            "analyze",
+            None,
+            "month,value\njan,12000\nfeb,15000\nmar,9000",
+        ),
+        ("remind me what I asked you yesterday", "status", None, None),
+    ],
+)
+def test_thanks_totals_and_what_i_asked_are_read_as_meant(text, name, topic, data):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.topic, found.entities.extra.get("data")) == (name, topic, data)

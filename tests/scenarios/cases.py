@@ -832,6 +832,24 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_thank_you_post_for_last_night",
+        "SOCIAL_MEDIA",
+        "can you write a thank you post on linkedin for everyone who came to our meetup last night?",
+        [
+            *POST_SEEN,
+            creates_nothing,  # last night is what they are thanked for, not when the post goes out
+            says("Thank you to everyone who came to our meetup last night!", "#ThankYou"),
+            never_says("be about", "already passed", "#Everyone", "Don't miss"),
+        ],
+        model_checks=[*POST_SEEN, creates_nothing, says("meetup")],
+        model=r.post(
+            "linkedin",
+            "thanking everyone who came to our meetup last night",
+            "Thank you to everyone who came to our meetup last night: great questions and even better "
+            "company. See you at the next one! #ThankYou",
+        ),
+    ),
+    Case(
         "s_tweets_for_an_occasion",
         "SOCIAL_MEDIA",
         "can u draft 2 tweets for black friday, 30% off all mugs",
@@ -971,6 +989,16 @@ CASES: list[Case] = [
             "Newsletter signups",
             "our newsletter signups: sept 320, oct 410, nov 515. are we growing?",
         ),
+    ),
+    Case(
+        "a_total_without_commas",
+        "ANALYTICS",
+        "what's my total revenue? jan 12k feb 15k mar 9k",
+        [no_question, says("The total of revenue is 36,000 (3 values)"), never_says("outside what I can do")],
+        model=r.report(
+            "month,revenue\njan,12000\nfeb,15000\nmar,9000", "Revenue", "what's my total revenue?"
+        ),
+        model_checks=[no_question, says("36,000")],
     ),
     Case(
         "a_regions",
@@ -1753,6 +1781,13 @@ CASES: list[Case] = [
         "CORE",
         "what did I ask you recently?",
         [says("Q3 results"), says_any("failed", "did not", "didn't")],
+        setup=with_history,
+    ),
+    Case(
+        "k_remind_me_what_i_asked",
+        "CORE",
+        "remind me what I asked you yesterday",
+        [says("Q3 results"), never_says("outside what I can do", "reminder"), creates_nothing],
         setup=with_history,
     ),
     Case(

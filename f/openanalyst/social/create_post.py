@@ -81,6 +81,9 @@ _STOP = frozenset(
         "being",
         # a reason or a condition is no subject: "closed tomorrow because of the snow" -> #Snow
         "because",
+        "everyone",
+        "everybody",
+        "came",
         "due",
         "until",
         "again",
@@ -267,6 +270,7 @@ _WHEN_IN_TOPIC = re.compile(
     r"(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?(?=\s*\d)|"
     r"(?:january|february|march|april|may|june|july|august|september|october|november|december)(?=\s*\d)|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?|\d{1,2}(?::\d{2})?\s*(?:am|pm)|today|tonight|tomorrow|"
+    r"yesterday|(?:last|this)\s+(?:night|morning|evening|weekend)|"
     r"\d{1,2}(?:st|nd|rd|th)\b|(?:UTC|GMT|CET|CEST|EST|EDT|CST|PST|PDT|BST)\b|"
     r"(?<=\s)\d{1,2}\b(?!\s*[a-z%])"
     r")",
@@ -277,6 +281,7 @@ _WHEN_IN_TOPIC = re.compile(
 def suggest_hashtags(topic: str, count: int) -> list[str]:
     """Hashtags from the topic: the short topic in CamelCase, then acronyms and names as written,
     then the longest remaining words; generic words ("trends", "tips") never stand alone."""
+    said = topic
     topic = _OCCASION.sub(lambda m: _camel(re.sub(r"['’]", "", m[0]).split()), topic)  # #BlackFriday
     topic = _WHEN_IN_TOPIC.sub(" ", topic)  # "our webinar on Dec 15 at 3pm CET" -> #Webinar
     topic = _GERUND_NEWS.sub("", topic)  # "hitting 10k users" -> #10kUsers, not #Hitting
@@ -296,7 +301,7 @@ def suggest_hashtags(topic: str, count: int) -> list[str]:
         and not (w.islower() and len(w) > 4 and w.endswith("ed"))
     ]
     core = [w for w in words if w.lower() not in _GENERIC]
-    tags: list[str] = []
+    tags: list[str] = ["ThankYou"] if _THANKING.match(said) else []  # a thanks is tagged as one
     if 1 < len(core) <= 3:
         tags.append(_camel(core))
     elif 1 < len(words) <= 3:  # "AI trends" -> AITrends
@@ -323,13 +328,13 @@ def _fit(text: str, limit: int) -> str:
 
 
 # "thanking our customers for a great 2026": the post says the thanks itself.
-_THANKING = re.compile(r"^thank(?:ing|s to)\s+(?P<who>.+?)\s+for\s+(?P<what>.+)$", re.I)
+_THANKING = re.compile(r"^thank(?:ing|s to)\s+(?P<who>.+?)(?:\s+for\s+(?P<what>.+))?$", re.I)
 
 
 def _hook(topic: str, tone: str, seed: str) -> str:
     """The opening line: the thanks or the news itself, else a line about the subject."""
     if thanks := _THANKING.match(topic):
-        return f"Thank you to {thanks['who']} for {thanks['what']}!"
+        return f"Thank you to {thanks['who']}" + (f" for {thanks['what']}!" if thanks["what"] else "!")
     if news := _news(topic):
         return _pick(_NEWS_HOOKS[tone], seed).format(news=news, News=news[:1].upper() + news[1:])
     hooks = _PROMO_HOOKS if _PROMO_RE.search(topic) else _HOOKS

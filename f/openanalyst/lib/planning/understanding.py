@@ -137,7 +137,9 @@ _STATUS_RE = lazy_re.compile(
 )
 # Questions about what OpenAnalyst did or learned for the person: answered from their own history.
 _HISTORY_RE = lazy_re.compile(
+    # "remind me what I asked you yesterday", "what was my last request?"
     r"\b(what (?:did|have) you (?:do|done|learn(?:ed|t)?)|what (?:did|have) i (?:ask(?:ed)?|request(?:ed)?)"
+    r"|what i (?:asked|requested|said)(?: you)?|what was my (?:last|previous) (?:request|question|message)"
     r"|my (?:recent |past |last )?(?:tasks|requests|jobs|history)|how many (?:of my )?(?:tasks|requests))\b",
     re.I,
 )
@@ -281,7 +283,9 @@ _TOPIC_ENDS = lazy_re.compile(
     r":?\s*\b(?:mention(?:ing)?|including|key points?|highlight(?:ing)?)\b|\s[-*\u2022]\s).*$",
     re.I | re.S,
 )
-_TRAILING_WORDS_RE = lazy_re.compile(r"(?:\s+(?:for|at|on|in|by|to|and|this|next|the))+\s*$", re.I)
+_TRAILING_WORDS_RE = lazy_re.compile(
+    r"(?:\s+(?:for|at|on|in|by|to|and|this|next|the|please|pls|thanks))+\s*$", re.I
+)
 _CTA_RE = lazy_re.compile(r"\b(?:end|finish|close)\s+with:?\s*['\"]?(?P<cta>[^'\"\n]+?)['\"]?\s*$", re.I)
 _AUDIENCE_RE = lazy_re.compile(
     r"\bfor\s+(?P<a>(?:CTOs?|CEOs?|founders|developers|engineers|marketers|"
@@ -626,6 +630,8 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
     # the numbers end at a sentence's end or a dash ("..., apr 26% — what's the trend?")
     data, *after = re.split(r"(?<=[\d%kKmM])(?:[.!]|\s+[—–-])\s+(?=[A-Za-z])", tail.strip(), maxsplit=1)
     parts = re.split(r"(,\s+|;\s*|\s+and\s+)", data.strip())  # item, separator, item, ...
+    if len(parts) == 1:  # "jan 12k feb 15k mar 9k": a label after each number starts the next item
+        parts = re.split(r"((?<=[\d%kKmM])\s+(?=[A-Za-z]))", data.strip())
     pairs: list[re.Match[str]] = []
     for at in range(0, len(parts), 2):
         item = parts[at].strip(" .?!")
@@ -678,7 +684,7 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
 
 # Words of the request around the numbers that never name what was measured ("can you make a bar chart:").
 _NOT_A_MEASURE = frozenset(
-    "our my the these this here here's are is can you make me a an please need want bar line pie chart graph plot compare show analyse analyze what whats what's which how was were did had has got instead avg average mean median total sum calculate compute".split()  # noqa: SIM905, E501
+    "our my the these this here here's are is can you make me a an please need want bar line pie chart graph plot compare show analyse analyze what whats what's which how was were did had has got instead avg average mean median total sum calculate compute of for in on to from with and".split()  # noqa: SIM905, E501
 )
 _SUFFIX = {"k": 1_000, "m": 1_000_000}
 
@@ -837,6 +843,15 @@ _SHORTHAND_RE = lazy_re.compile(
 )
 
 
+# "a thank you post on linkedin for everyone who came last night" is "a post thanking everyone who
+# came last night": who is thanked is the topic, and what they did, when, is no send time.
+_THANK_YOU_POST_RE = lazy_re.compile(
+    r"\bthank(?:-|\s)?(?:you|s)\s+(?P<post>post|tweet|caption|note|message|update)"
+    r"(?P<on>\s+(?:on|for)\s+(?:twitter|linkedin|instagram|facebook|fb|x))?\s+(?:to|for)\s+",
+    re.I,
+)
+
+
 def extract(request: str, timezone: str | None = None, now: datetime | None = None) -> Intent:
     """Rules-only intent and entities for `request`."""
     extra: dict[str, object] = {}
@@ -847,6 +862,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     if pasted:
         request, extra["data"] = pasted
     text = _SHORTHAND_RE.sub(lambda m: _SHORTHAND[m[0].lower()], " ".join(request.split()))
+    text = _THANK_YOU_POST_RE.sub(r"\g<post>\g<on> thanking ", text)  # "a thank you post for X"
     named = sorted((m.start(), name) for name, pattern in _PLATFORMS if (m := pattern.search(text)))
     platform = named[0][1] if named else None  # the first one named
     if len(named) > 1:  # "a tweet and an instagram post about our new logo": one post for each
