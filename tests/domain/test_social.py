@@ -403,3 +403,11 @@ def test_holidays_and_short_months_are_names_and_an_episode_is_out():
         assert opening in post and "learned so far" not in post and "thoughts on" not in post, post
     machine = create_post.offline_post("twitter", "our new espresso machine", "professional", [], None)
     assert "meet our new espresso machine" in machine.lower() and "is out" not in machine, machine
+
+
+def test_a_job_opening_ends_by_asking_to_pass_it_on():
+    post = create_post.offline_post(
+        "instagram", "we're hiring a barista", "professional", [], None, points=["apply at hello@beanbar.co"]
+    )
+    assert "we're hiring a barista" in post and "hello@beanbar.co" in post, post
+    assert "Know someone" in post and "what you think" not in post, post

@@ -745,7 +745,8 @@ CASES: list[Case] = [
         "s_hiring_remote_friendly",
         "SOCIAL_MEDIA",
         "Post on LinkedIn tomorrow morning: we're hiring a senior data engineer in Lisbon, remote-friendly",
-        [*POST_SEEN, says("senior data engineer", "Remote-friendly", "Scheduled for")],
+        # a job opening is passed on: "Know someone...", not "What do you think?"
+        [*POST_SEEN, says("senior data engineer", "Remote-friendly", "Scheduled for", "Know someone")],
         model_checks=[*POST_SEEN, says("data engineer")],
         model=r.post(
             "linkedin",

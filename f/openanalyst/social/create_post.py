@@ -226,6 +226,14 @@ _NEWS_CLOSERS = [
     "Tell us what you think.",
 ]
 _THANKS_CLOSERS = ["Here's to the next one, together.", "We couldn't do it without you."]
+# A job opening is passed on, not debated.
+_HIRING = re.compile(
+    r"\b(?:hiring|recruiting|job opening|open (?:role|position)s?|join (?:our|the) team)\b", re.I
+)
+_HIRING_CLOSERS = [
+    "Know someone who'd be a great fit? Share this with them.",
+    "Know someone? Tag them below.",
+]
 _EMOJI = {"professional": "", "casual": " 🙂", "enthusiastic": " 🚀", "informative": " 📌", "witty": " 😄"}
 
 
@@ -357,6 +365,15 @@ def _names_capitalised(text: str) -> str:
     return _CALENDAR_NAME.sub(lambda m: m[0].title().replace("'S", "'s").replace("’S", "’s"), text)
 
 
+def _closers(topic: str, told: bool) -> list[str]:
+    """How a post ends: thanks, a job to pass on, news to share, or a question on the subject."""
+    if _THANKING.match(topic):
+        return _THANKS_CLOSERS
+    if _HIRING.search(topic):
+        return _HIRING_CLOSERS
+    return _NEWS_CLOSERS if told else _QUESTIONS
+
+
 def offline_post(
     platform: str,
     topic: str,
@@ -375,8 +392,7 @@ def offline_post(
     seed = f"{platform}|{tone}|{topic_clean.lower()}" + (f"|{variant}" if variant else "")
     hook = _hook(topic_clean, tone, seed)
     told = _news(topic_clean) or _PROMO_RE.search(topic_clean)  # news and invitations: no musing question
-    closers = _THANKS_CLOSERS if _THANKING.match(topic_clean) else _NEWS_CLOSERS if told else _QUESTIONS
-    question = cta or _pick(closers, seed + "q")
+    question = cta or _pick(_closers(topic_clean, bool(told)), seed + "q")
     tags = " ".join(f"#{t}" for t in hashtags)
     rules = platforms.RULES[platform]
     limit = min(limit or rules.max_chars, rules.max_chars)
