@@ -813,3 +813,32 @@ def test_a_weekly_digest_of_scheduled_posts_is_a_schedule_of_their_list(text, ta
 def test_thanks_totals_and_what_i_asked_are_read_as_meant(text, name, topic, data):
     found = intent.extract(text, "UTC", NOW)
     assert (found.name, found.entities.topic, found.entities.extra.get("data")) == (name, topic, data)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "topic"),
+    [
+        # the news said first is the topic; "today" in it is when it happened, not a send time
+        (
+            "we hit 1,000 newsletter subscribers today! can you write a linkedin post to celebrate?",
+            "create_post",
+            "we hit 1,000 newsletter subscribers today",
+        ),
+        (
+            "we just launched our new app! write a tweet about it",
+            "create_post",
+            "we just launched our new app",
+        ),
+        # a send time said with the request still schedules it
+        (
+            "we hit 10k followers! post about it on linkedin tomorrow at 9am",
+            "create_and_schedule",
+            "we hit 10k followers",
+        ),
+        # a request with a topic of its own keeps it
+        ("Big news. Write a post about our Q3 results", "create_post", "our Q3 results"),
+    ],
+)
+def test_the_news_said_before_a_post_request_is_its_topic(text, name, topic):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.topic) == (name, topic)

@@ -411,3 +411,11 @@ def test_a_job_opening_ends_by_asking_to_pass_it_on():
     )
     assert "we're hiring a barista" in post and "hello@beanbar.co" in post, post
     assert "Know someone" in post and "what you think" not in post, post
+
+
+def test_a_milestone_thanks_the_people_who_made_it():
+    topic = "we hit 1,000 newsletter subscribers today"
+    tags = create_post.suggest_hashtags(topic, 3)
+    post = create_post.offline_post("linkedin", topic, "professional", tags, None)
+    assert post.startswith("We hit 1,000 newsletter subscribers today.") and "Thank" in post, post
+    assert "Hit" not in " ".join(tags) and "NewsletterSubscribers" in tags, tags

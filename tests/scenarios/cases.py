@@ -851,6 +851,23 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_milestone_said_first",
+        "SOCIAL_MEDIA",
+        "we hit 1,000 newsletter subscribers today! can you write a linkedin post to celebrate?",
+        [
+            *POST_SEEN,
+            creates_nothing,  # "today" is when it happened, not when to post
+            says("We hit 1,000 newsletter subscribers today", "Thank you"),
+            never_says("be about", "#Hit"),
+        ],
+        model_checks=[*POST_SEEN, creates_nothing, says("1,000")],
+        model=r.post(
+            "linkedin",
+            "we hit 1,000 newsletter subscribers today",
+            "1,000 of you now read our newsletter every week. Thank you for being part of it! #Milestone",
+        ),
+    ),
+    Case(
         "s_tweets_for_an_occasion",
         "SOCIAL_MEDIA",
         "can u draft 2 tweets for black friday, 30% off all mugs",

@@ -81,6 +81,7 @@ _STOP = frozenset(
         "being",
         # a reason or a condition is no subject: "closed tomorrow because of the snow" -> #Snow
         "because",
+        "hit",  # "we hit 1,000 subscribers" -> #Subscribers, not #Hit
         "everyone",
         "everybody",
         "came",
@@ -230,6 +231,11 @@ _THANKS_CLOSERS = ["Here's to the next one, together.", "We couldn't do it witho
 _HIRING = re.compile(
     r"\b(?:hiring|recruiting|job opening|open (?:role|position)s?|join (?:our|the) team)\b", re.I
 )
+# A number reached is a milestone: the people who made it are thanked.
+_MILESTONE = re.compile(
+    r"\b(?:hit|hitting|reached|reaching|crossed|crossing|passed|surpassed)\s+[\d$€£]", re.I
+)
+_MILESTONE_CLOSERS = ["Thank you for being part of it!", "Here's to the next milestone, together."]
 _HIRING_CLOSERS = [
     "Know someone who'd be a great fit? Share this with them.",
     "Know someone? Tag them below.",
@@ -371,6 +377,8 @@ def _closers(topic: str, told: bool) -> list[str]:
         return _THANKS_CLOSERS
     if _HIRING.search(topic):
         return _HIRING_CLOSERS
+    if _MILESTONE.search(topic):
+        return _MILESTONE_CLOSERS
     return _NEWS_CLOSERS if told else _QUESTIONS
 
 

@@ -114,6 +114,14 @@ _DRAFTS_RE = lazy_re.compile(
     re.I,
 )
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5}
+# A sentence before a post request that names no topic of its own ("... a post to celebrate?",
+# "... write a tweet about it"): what the post is about.
+_SAID_BEFORE_RE = lazy_re.compile(
+    r"^(?P<said>[^.?!]{8,}?(?:[.!]\d[^.?!]*?)*)[.!]+\s+"  # "1,000" or "2.5" stay in the sentence
+    r"(?P<ask>[^.?!]*\b(?:post|tweet|caption|update|thread)s?\b[^.?!]*)[.?!]*$",
+    re.I,
+)
+_NO_TOPIC = frozenset(("it", "this", "that", "celebrate", "the news", "this news", "that news"))
 # A sentence after a post request that says nothing else: what the post is about.
 _SAID_AFTER_RE = lazy_re.compile(
     r"\b(?:post|tweet|caption|update|thread)\b[^.?!]{0,30}[?!.:]\s+(?P<rest>\S[^?]{3,})$", re.I
@@ -938,6 +946,13 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
             if p.strip(" .!?") and not _HOW_POINT.match(p) and not (told_when and told_when == _time_in(p))
         ][:5]:
             extra["points"] = points
+    news = _SAID_BEFORE_RE.match(text)
+    if news and (topic is None or topic.lower() in _NO_TOPIC):
+        # "we hit 1,000 subscribers today! can you write a linkedin post to celebrate?": the news
+        # said first is the topic, and a day inside it is when it happened, not when to post
+        topic = news["said"].strip()[:MAX_TOPIC_CHARS]
+        if found and found.text.lower() in topic.lower() and not _SCHEDULE_RE.search(news["ask"]):
+            found = None
     when = found.when if found and not found.past else None
     if found and found.past:
         extra["past_time"] = found.text
