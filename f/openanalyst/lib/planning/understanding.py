@@ -257,7 +257,7 @@ _TOPIC_STARTS = (
     # "2 tweets for black friday": an occasion, not a person, a platform or a day to send on
     lazy_re.compile(
         r"\b(?:caption|post|tweet|update)s?\s+for\s+(?!(?:me|us|him|her|them|my|our|the|a|an|it|this|that|"
-        r"twitter|linkedin|instagram|facebook|x|today|tonight|tomorrow|next|this|\d|"
+        r"twitter|linkedin|instagram|facebook|x|today|tonight|tomorrow|next|\d|"
         r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|every|each)\b)(?P<t>[a-z][\w'’-]*(?:\s+[\w'’-]+){0,4})",
         re.I,
     ),
