@@ -513,3 +513,14 @@ def test_which_day_of_the_week_is_answered_by_weekday_with_its_chart_first(windm
     assert out["charts"][0]["title"] == "average signups by weekday", out["charts"]
     plain = _report(data=data, question="How are signups going?")  # not asked by weekday: no such chart
     assert "Tuesdays" not in plain["markdown"] and len(plain["charts"]) == len(out["charts"]) - 1
+
+
+def test_rates_are_said_as_rates_and_their_changes_in_points(windmill):
+    rates = "month,open rates (%)\njan,21\nfeb,23\nmar,19\napr,26"
+    findings = _report(data=rates, question="what's the average?")["findings"]
+    assert findings[0] == "The average of open rates is 22.25% (4 values)."
+    assert findings[1].startswith(
+        "open rates rose from 21% (jan) to 26% (apr), +5 points. Biggest rise: 7 points, mar to apr."
+    )
+    assert "open rates is highest for apr (26%) and lowest for mar (19%)." in findings
+    assert not any("total" in f for f in findings)  # no sum of rates

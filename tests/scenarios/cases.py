@@ -944,10 +944,12 @@ CASES: list[Case] = [
         "tweet this: We just shipped dark mode!",
         [
             *POST_SEEN,
-            says("We just shipped dark mode!"),
+            says("We just shipped dark mode!", "Not posted yet", '"now"'),  # kept, and how to publish
             never_says("thoughts on", "what matters"),
             post_fits("twitter"),
         ],
+        # with a model, the writer's draft (recorded here) is no longer the person's own text
+        model_checks=[*POST_SEEN, says("We just shipped dark mode!"), post_fits("twitter")],
         model=r.post("twitter", "We just shipped dark mode!", "We just shipped dark mode!"),
     ),
     Case(
@@ -1208,7 +1210,7 @@ CASES: list[Case] = [
         "a_pie_chart_of_shares",
         "ANALYTICS",
         "make me a pie chart of our traffic sources: organic 45%, paid 25%, social 20%, email 10%",
-        [no_question, image_shown, says("![pie chart of share (%) by traffic sources", "organic (45)")],
+        [no_question, image_shown, says("![pie chart of share (%) by traffic sources", "organic (45%)")],
         model=r.report(
             "traffic sources,share (%)\norganic,45\npaid,25\nsocial,20\nemail,10",
             "Traffic sources",
@@ -1221,11 +1223,25 @@ CASES: list[Case] = [
         "a_rates_then_a_dash_question",
         "ANALYTICS",
         "our email open rates by month were jan 21%, feb 24%, mar 19%, apr 26% — what's the trend?",
-        [no_question, image_shown, says("email open rates rose from 21 (jan) to 26 (apr)")],
+        [no_question, image_shown, says("email open rates rose from 21% (jan) to 26% (apr), +5 points")],
+        # the recorded plan sends the numbers without "%" (a model's own reading of them)
+        model_checks=[no_question, image_shown, says("email open rates rose from 21 (jan) to 26 (apr)")],
         model=r.report(
             "month,email open rates\njan,21\nfeb,24\nmar,19\napr,26",
             "Email open rates",
             "What's the trend?",
+        ),
+    ),
+    Case(
+        "a_rates_improving",
+        "ANALYTICS",
+        "I want to analyse my email open rates: jan 21%, feb 23%, mar 19%, apr 26%. are they improving?",
+        [no_question, image_shown, says("Yes: open rates rose from 21% (jan) to 26% (apr), +5 points")],
+        model_checks=[no_question, image_shown, says("26")],
+        model=r.report(
+            "month,open rates (%)\njan,21\nfeb,23\nmar,19\napr,26",
+            "Email open rates",
+            "are they improving?",
         ),
     ),
     Case(

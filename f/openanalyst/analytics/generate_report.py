@@ -197,6 +197,24 @@ def _labelled(table: dict[str, Any], x: str, y: str) -> list[tuple[Any, Any]]:
     ]
 
 
+# A column of percentages is named "<measure> (%)" (as the chat reads "jan 21%, feb 23%"): its
+# values are said with "%", and a change between two of them in points, not as a share of a share.
+PERCENT = " (%)"
+
+
+def _measure(y: str) -> str:
+    """The column as a sentence names it ("open rates", not "open rates (%)")."""
+    return y.removesuffix(PERCENT)
+
+
+def _amount(y: str, value: Any) -> str:
+    return f"{fmt(value)}%" if y.endswith(PERCENT) else fmt(value)
+
+
+def _difference(y: str, value: Any) -> str:
+    return f"{fmt(value)} points" if y.endswith(PERCENT) else fmt(value)
+
+
 def _ranking(table: dict[str, Any], x: str, ys: list[str]) -> list[str]:
     """For a category column: which category has the highest and the lowest value of each series."""
     out = []
@@ -206,7 +224,8 @@ def _ranking(table: dict[str, Any], x: str, ys: list[str]) -> list[str]:
             continue
         top, bottom = max(pairs, key=lambda p: p[1]), min(pairs, key=lambda p: p[1])
         out.append(
-            f"{y} is highest for {top[0]} ({fmt(top[1])}) and lowest for {bottom[0]} ({fmt(bottom[1])})."
+            f"{_measure(y)} is highest for {top[0]} ({_amount(y, top[1])}) and lowest for {bottom[0]} "
+            f"({_amount(y, bottom[1])})."
         )
     return out
 
@@ -273,10 +292,10 @@ def _asked_extreme(question: str | None, table: dict[str, Any], x: str | None, y
         return []
     if _HIGHEST_QUESTION.search(question):
         label, value = max(pairs, key=lambda p: float(p[1]))
-        return [f"{label} is highest, with {fmt(value)}."]
+        return [f"{label} is highest, with {_amount(y, value)}."]
     if _LOWEST_QUESTION.search(question):
         label, value = min(pairs, key=lambda p: float(p[1]))
-        return [f"{label} is lowest, with {fmt(value)}."]
+        return [f"{label} is lowest, with {_amount(y, value)}."]
     return []
 
 
@@ -286,10 +305,10 @@ def _asked_statistics(question: str | None, y: str, summary: dict[str, Any]) -> 
     s = summary.get(y) or {}
     if not question or not s.get("count"):
         return []
-    told = [(said, fmt(s[key])) for pattern, key, said in _STAT_QUESTION if pattern.search(question)]
+    told = [(said, _amount(y, s[key])) for pattern, key, said in _STAT_QUESTION if pattern.search(question)]
     if not told:
         return []
-    of = "" if y == "value" else f" of {y}"
+    of = "" if y == "value" else f" of {_measure(y)}"
     parts = [f"The {told[0][0]}{of} is {told[0][1]}", *(f"the {said} {value}" for said, value in told[1:])]
     listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
     return [f"{listed} ({s['count']} values)."]
@@ -361,19 +380,24 @@ def _trend(table: dict[str, Any], x: str, ys: list[str], in_row_order: bool = Fa
         (start, first), (end, last) = points[0], points[-1]
         change = last - first
         verb = "rose" if change > 0 else "fell" if change < 0 else "stayed"
-        share = f", {change / first:+.0%}" if first else ""
-        line = f"{y} {verb} from {fmt(first)} ({start}) to {fmt(last)} ({end}){share}."
+        if y.endswith(PERCENT):
+            share = f", {'+' if change > 0 else ''}{_difference(y, change)}" if change else ""
+        else:
+            share = f", {change / first:+.0%}" if first else ""
+        line = (
+            f"{_measure(y)} {verb} from {_amount(y, first)} ({start}) to {_amount(y, last)} ({end}){share}."
+        )
         steps = [(b[1] - a[1], a[0], b[0]) for a, b in itertools.pairwise(points)]
         if len(steps) == 1:  # two points: the change says it all
             out.append(line)
             continue
         up, down = max(steps), min(steps)
         if up[0] > 0:
-            line += f" Biggest rise: {fmt(up[0])}, {up[1]} to {up[2]}."
+            line += f" Biggest rise: {_difference(y, up[0])}, {up[1]} to {up[2]}."
         if down[0] < 0:
             falls = sum(1 for d, *_ in steps if d < 0)
             times = "once" if falls == 1 else f"{falls} times"
-            line += f" It fell {times}; most: {fmt(-down[0])}, {down[1]} to {down[2]}."
+            line += f" It fell {times}; most: {_difference(y, -down[0])}, {down[1]} to {down[2]}."
         out.append(line)
     return out
 
@@ -386,9 +410,10 @@ def _findings(
         s = summary.get(y) or {}
         if not s.get("count"):
             continue
+        total = "" if y.endswith(PERCENT) else f"total {fmt(s['sum'])}, "  # no sum of rates
         out.append(
-            f"{y}: total {fmt(s['sum'])}, mean {fmt(s['mean'])}, median {fmt(s['median'])}, "
-            f"range {fmt(s['min'])} to {fmt(s['max'])} "
+            f"{_measure(y)}: {total}mean {_amount(y, s['mean'])}, median {_amount(y, s['median'])}, "
+            f"range {_amount(y, s['min'])} to {_amount(y, s['max'])} "
             f"over {s['count']} values" + (f" ({s['missing']} missing)" if s["missing"] else "") + "."
         )
         fit, r = fits.get(y), corr.get(y)
@@ -498,7 +523,7 @@ def main(
             asked += _asked_extreme(question, table, x, ys[0])
         findings = [*asked, *findings]
         if verdict:  # the trend line of ys[0] is the first of _trend's
-            trend = next(f for f in findings if f.startswith(f"{ys[0]} ") and " from " in f)
+            trend = next(f for f in findings if f.startswith(f"{_measure(ys[0])} ") and " from " in f)
             findings = [f"{verdict}: {trend}", *(f for f in findings if f is not trend)]
     asked_line = " ".join((question or "").split())[:300]
     if asked_line and not asked_line.endswith(("?", "!", ".")):

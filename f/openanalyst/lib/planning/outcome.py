@@ -117,12 +117,20 @@ def _describe(step_result: Mapping[str, Any], description: str | None) -> list[s
             head = f"Here is your {shown} post{about}" if platform else "Here is the result"
             chars = f" ({output['chars']} characters)" if output.get("chars") else ""
             lines.append(f"{head}{chars}:\n\n{output['content'].strip()}")
+            if output.get("mode") == "as written" and not (output.get("schedule_path") or message):
+                # "post this to linkedin: ..." is kept as written, not published (only "now"
+                # publishes): the person is told so, and how to publish it
+                lines.append(
+                    f'Not posted yet: to publish it, send it again with "now" ("post this on {shown} '
+                    'now: …"), or with a time to schedule it.'
+                )
     if output.get("schedule_path"):
         when = _readable_time(output.get("next_run") or output.get("when"))
         zone = f" ({output['timezone']})" if output.get("timezone") else ""
         lines.append(f"Scheduled for {when}{zone} as `{output['schedule_path']}`.")
     if message and lines and not output.get("schedule_path"):
         lines.append(message[:1].upper() + message[1:])  # what happened to the post (published, kept due)
+
     for key in ("summary", "report", "url", "path", "app_path", "flow_path", "script_path"):
         value = output.get(key)
         if isinstance(value, str) and value and not lines:

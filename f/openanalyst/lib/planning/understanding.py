@@ -685,6 +685,8 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
             x, y = measure or x, named["x"].lower()
         else:
             x, y = named["x"].lower(), measure or y
+    if all(m["value"].endswith("%") for m in pairs) and y not in ("value", "share (%)"):
+        y = f"{y} (%)"  # "open rates: jan 21%, feb 23%": rates, said and compared as such
     rows = [f"{label},{_plain_number(m['value'])}" for label, m in zip(labels, pairs, strict=True)]
     asked = f"{lead}{mark}" if mark == "?" else f"{lead}:"
     return (f"{asked} {after[0]}" if after else asked), "\n".join([f"{x},{y}", *rows])
