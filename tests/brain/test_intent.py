@@ -322,7 +322,7 @@ def test_a_sentence_with_a_comma_before_the_table_is_not_its_header():
         ),
         (
             "chart sales: North $1,200, South $950 and East $430",
-            "label,sales\nNorth,1200\nSouth,950\nEast,430",
+            "region,sales\nNorth,1200\nSouth,950\nEast,430",
         ),
         (
             "Here's our weekly signups: mon 120, tue 135, wed 128, thu 160. What's the trend?",
@@ -356,7 +356,7 @@ def test_a_sentence_with_a_comma_before_the_table_is_not_its_header():
             "Revenue Jan 1.2m, Feb 1.35m, Mar 1.1m. Why did March drop?",
             "month,revenue\nJan,1200000\nFeb,1350000\nMar,1100000",
         ),
-        ("compare North 120, South 95 and East 130", "label,value\nNorth,120\nSouth,95\nEast,130"),
+        ("compare North 120, South 95 and East 130", "region,value\nNorth,120\nSouth,95\nEast,130"),
         (
             "signups went 40 -> 55 -> 61 -> 58 this week",
             "point,signups\npoint 1,40\npoint 2,55\npoint 3,61\npoint 4,58",
@@ -808,6 +808,13 @@ def test_a_weekly_digest_of_scheduled_posts_is_a_schedule_of_their_list(text, ta
             "month,value\njan,12000\nfeb,15000\nmar,9000",
         ),
         ("remind me what I asked you yesterday", "status", None, None),
+        # labelled numbers with spaces only, then a question after a comma
+        (
+            "sales North 48200 South 35100 East 51900 West 29800, which is best?",
+            "analyze",
+            None,
+            "region,sales\nNorth,48200\nSouth,35100\nEast,51900\nWest,29800",
+        ),
     ],
 )
 def test_thanks_totals_and_what_i_asked_are_read_as_meant(text, name, topic, data):

@@ -1021,6 +1021,14 @@ CASES: list[Case] = [
         model_checks=[no_question, says("36,000")],
     ),
     Case(
+        "a_regions_in_one_line",
+        "ANALYTICS",
+        "sales North 48200 South 35100 East 51900 West 29800, which is best?",
+        [no_question, image_shown, says("East is highest, with 51,900")],
+        model_checks=[no_question, image_shown, says("East")],
+        model=r.report(REGIONS_CSV, "Sales by region", "which is best?", chart="bar"),
+    ),
+    Case(
         "a_regions",
         "ANALYTICS",
         f"Which region sold the most?\n{REGIONS_CSV}",

@@ -599,6 +599,8 @@ _COMPARED_PERIODS_RE = lazy_re.compile(
     re.I,
 )
 # A label is words ("Jan", "north region") or a year ("2025 48000": sales by year).
+# Words that join numbers in a sentence; never a row's label.
+_LINKS = frozenset(("then", "was", "were", "is", "are", "and", "to", "from", "went", "at", "of", "by", "or"))
 _PAIR_RE = lazy_re.compile(
     rf"^(?P<label>[A-Za-z][\w .&'/-]{{0,40}}?|(?:19|20)\d\d)\s*[:=]?\s+(?P<value>{_NUMBER})$"
 )
@@ -637,9 +639,15 @@ def _pairs_in_sentence(text: str) -> tuple[str, str] | None:
 def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
     # the numbers end at a sentence's end or a dash ("..., apr 26% — what's the trend?")
     data, *after = re.split(r"(?<=[\d%kKmM])(?:[.!]|\s+[—–-])\s+(?=[A-Za-z])", tail.strip(), maxsplit=1)
-    parts = re.split(r"(,\s+|;\s*|\s+and\s+)", data.strip())  # item, separator, item, ...
-    if len(parts) == 1:  # "jan 12k feb 15k mar 9k": a label after each number starts the next item
-        parts = re.split(r"((?<=[\d%kKmM])\s+(?=[A-Za-z]))", data.strip())
+    parts: list[str] = []  # item, separator, item, ...
+    for at, part in enumerate(re.split(r"(,\s+|;\s*|\s+and\s+)", data.strip())):
+        # "jan 12k feb 15k mar 9k": without commas, a label after each number starts the next item
+        spaced = re.split(r"((?<=[\d%kKmM])\s+(?=[A-Za-z]))", part) if at % 2 == 0 else [part]
+        found = [_PAIR_RE.match(i.strip(" .?!")) for i in spaced[::2]]
+        labels = [m["label"].strip().lower() for m in found if m]
+        # each a label of its own ("was 10,200 then 11,900" is a series, not rows "was" and "then")
+        whole = len(found) > 1 and len(labels) == len(found) == len(set(labels)) and not _LINKS & set(labels)
+        parts += spaced if whole else [part]
     pairs: list[re.Match[str]] = []
     for at in range(0, len(parts), 2):
         item = parts[at].strip(" .?!")
@@ -715,6 +723,8 @@ _PERIOD_LABEL = (
     (lazy_re.compile(r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*$", re.I), "month"),
     (lazy_re.compile(r"^(?:19|20)\d\d$"), "year"),
     *((lazy_re.compile(rf"^{unit} \d+$", re.I), unit) for unit in ("week", "month", "day", "quarter")),
+    # "North 48200 South 35100 ...": parts of a country or a market
+    (lazy_re.compile(r"^(?:north|south|east|west|central)(?:[ -]?(?:east|west))?$", re.I), "region"),
 )
 
 
