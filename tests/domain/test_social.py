@@ -94,6 +94,8 @@ def test_offline_posts_are_built_from_the_persons_own_words(windmill):
         ("black friday, 30% off", 2, ["BlackFriday"]),
         ("our new year's day class", 2, ["NewYearsDayClass", "NewYearsDay"]),
         ("we're closed tomorrow because of the snow", 3, ["Snow"]),
+        # two names stay two tags; a helping verb and what is done at an event are none
+        ("our CEO Ana Ruiz will speak at Web Summit on Nov 12", 4, ["CEOAnaRuiz", "WebSummit"]),
     ],
 )
 def test_suggested_hashtags_are_specific(topic, count, tags):

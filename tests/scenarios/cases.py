@@ -868,6 +868,23 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_ceo_speaks_at_an_event",
+        "SOCIAL_MEDIA",
+        "linkedin post: our CEO Ana Ruiz will speak at Web Summit on Nov 12, come say hi at booth B4",
+        [
+            *POST_SEEN,
+            creates_nothing,  # Nov 12 is the talk's day, not when the post goes out
+            says("Ana Ruiz will speak at Web Summit on Nov 12", "booth B4", "#WebSummit"),
+            never_says("#Will", "#Speak", "#CEOAnaRuizWebSummit"),
+        ],
+        model_checks=[*POST_SEEN, creates_nothing, says("Web Summit")],
+        model=r.post(
+            "linkedin",
+            "our CEO Ana Ruiz will speak at Web Summit on Nov 12, come say hi at booth B4",
+            "Our CEO Ana Ruiz speaks at Web Summit on Nov 12. Come say hi at booth B4! #WebSummit",
+        ),
+    ),
+    Case(
         "s_tweets_for_an_occasion",
         "SOCIAL_MEDIA",
         "can u draft 2 tweets for black friday, 30% off all mugs",

@@ -82,6 +82,19 @@ _STOP = frozenset(
         # a reason or a condition is no subject: "closed tomorrow because of the snow" -> #Snow
         "because",
         "hit",  # "we hit 1,000 subscribers" -> #Subscribers, not #Hit
+        # helping verbs and what people do at an event: "will speak at Web Summit" -> #WebSummit
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "must",
+        "speak",
+        "talk",
+        "come",
+        "say",
+        "see",
+        "meet",
         "everyone",
         "everybody",
         "came",
@@ -316,9 +329,11 @@ def suggest_hashtags(topic: str, count: int) -> list[str]:
     ]
     core = [w for w in words if w.lower() not in _GENERIC]
     tags: list[str] = ["ThankYou"] if _THANKING.match(said) else []  # a thanks is tagged as one
-    if 1 < len(core) <= 3:
+    # two names already one tag each (#CEOAnaRuiz, #WebSummit) make no longer one together
+    joined = sum(bool(re.search(r"[a-z][A-Z]", w)) for w in words) > 1
+    if 1 < len(core) <= 3 and not joined:
         tags.append(_camel(core))
-    elif 1 < len(words) <= 3:  # "AI trends" -> AITrends
+    elif 1 < len(words) <= 3 and not joined:  # "AI trends" -> AITrends
         tags.append(_camel(words))
     named = [w for w in words if w[:1].isupper() or w.isupper()]
     rest = sorted((w for w in words if w not in named and w.lower() not in _GENERIC), key=len, reverse=True)
