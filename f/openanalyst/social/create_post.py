@@ -179,12 +179,17 @@ _NEWS_HOOKS: dict[str, list[str]] = {
 }
 
 
+# Days of the year with a name of their own: invited to like a sale, tagged and written as names.
+_OCCASIONS = (
+    r"black friday|cyber monday|boxing day|(?:valentine|mother|father)['’]?s day|"
+    r"new year(?:['’]?s)?(?:\s+(?:day|eve))?|christmas(?:\s+eve)?|halloween"
+)
 # Something to join or use ("our summer sale", "the data quality webinar"): invite to it, no musing.
 _PROMO_RE = re.compile(
     r"\b(?:sales?|discounts?|offers?|deals?|promo(?:tion)?s?|giveaways?|contests?|events?|webinars?|"
     r"workshops?|meetups?|conferences?|open house|pop-?ups?|tastings?|class(?:es)?|courses?|livestreams?|"
     r"hackathons?|festivals?|fairs?|part(?:y|ies)|launch events?|open (?:days?|evenings?|mornings?)|"
-    r"black friday|cyber monday|halloween|christmas|holiday season)\b",
+    rf"holiday season|{_OCCASIONS})\b",
     re.I,
 )
 _PROMO_HOOKS: dict[str, list[str]] = {
@@ -282,13 +287,8 @@ _GENERIC = frozenset(
 )
 
 
-# Occasions of several words are one name (#BlackFriday, #NewYearsDay, not #Black or #Year #Day)
-# and, like a sale, something to invite people to.
-_OCCASION = re.compile(
-    r"\b(?:black friday|cyber monday|boxing day|(?:valentine|mother|father)['’]?s day|"
-    r"new year(?:['’]?s)?(?:\s+(?:day|eve))?|christmas(?:\s+eve)?)\b",
-    re.I,
-)
+# Occasions of several words are one name (#BlackFriday, #NewYearsDay, not #Black or #Year #Day).
+_OCCASION = re.compile(rf"\b(?:{_OCCASIONS})\b", re.I)
 
 
 # When the topic says it happens ("on Dec 15 at 3pm CET", "this Friday"): no hashtag names a date.
@@ -373,11 +373,9 @@ def _hook(topic: str, tone: str, seed: str) -> str:
 # Days and months are names ("closed on saturday" -> "closed on Saturday"); not "may" or "march",
 # which are also verbs.
 _CALENDAR_NAME = re.compile(
-    r"\b(?:black friday|cyber monday|boxing day|(?:valentine|mother|father)['’]?s day|"
-    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?|january|february|april|june|july|"
-    r"august|september|october|november|december|christmas|easter|halloween|thanksgiving|hanukkah|"
-    r"diwali|ramadan|eid|new year['’]?s?(?:\s+(?:day|eve))?|"
-    r"(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)(?=\.?\s*\d))\b"
+    rf"\b(?:{_OCCASIONS}|(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?|january|"
+    r"february|april|june|july|august|september|october|november|december|easter|thanksgiving|"
+    r"hanukkah|diwali|ramadan|eid|(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)(?=\.?\s*\d))\b"
 )
 
 
