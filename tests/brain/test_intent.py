@@ -808,6 +808,27 @@ def test_a_weekly_digest_of_scheduled_posts_is_a_schedule_of_their_list(text, ta
             "month,value\njan,12000\nfeb,15000\nmar,9000",
         ),
         ("remind me what I asked you yesterday", "status", None, None),
+        # the numbers open the request: the first one is a row too
+        (
+            "mon 120, tue 135, wed 128, thu 160, fri 190. What is the trend?",
+            "analyze",
+            None,
+            "day,value\nmon,120\ntue,135\nwed,128\nthu,160\nfri,190",
+        ),
+        # a unit said with the first number names the measure, and that row is kept
+        (
+            "can you chart this: week 1 340 signups, week 2 410, week 3 390, week 4 520",
+            "analyze",
+            None,
+            "week,signups\nweek 1,340\nweek 2,410\nweek 3,390\nweek 4,520",
+        ),
+        # a reminder's topic is what people are reminded of
+        (
+            "write a short facebook post reminding people our cafe is closed on monday for renovations",
+            "create_post",
+            "our cafe is closed on monday for renovations",
+            None,
+        ),
         # labelled numbers with spaces only, then a question after a comma
         (
             "sales North 48200 South 35100 East 51900 West 29800, which is best?",

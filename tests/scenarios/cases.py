@@ -885,6 +885,23 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_reminder_closed_monday",
+        "SOCIAL_MEDIA",
+        "write a short facebook post reminding people our cafe is closed on monday for renovations",
+        [
+            *POST_SEEN,
+            creates_nothing,
+            says("Our cafe is closed on Monday for renovations"),
+            never_says("Let's talk about", "reminding people", "#Reminding"),
+        ],
+        model_checks=[*POST_SEEN, creates_nothing, says("Monday")],
+        model=r.post(
+            "facebook",
+            "our cafe is closed on monday for renovations",
+            "Heads up: our cafe is closed this Monday for renovations. See you Tuesday!",
+        ),
+    ),
+    Case(
         "s_tweets_for_an_occasion",
         "SOCIAL_MEDIA",
         "can u draft 2 tweets for black friday, 30% off all mugs",
@@ -1044,6 +1061,17 @@ CASES: list[Case] = [
         [no_question, image_shown, says("East is highest, with 51,900")],
         model_checks=[no_question, image_shown, says("East")],
         model=r.report(REGIONS_CSV, "Sales by region", "which is best?", chart="bar"),
+    ),
+    Case(
+        "a_weeks_with_a_unit",
+        "ANALYTICS",
+        "can you chart this: week 1 340 signups, week 2 410, week 3 390, week 4 520",
+        # every week is a row: the first one, said with its unit, was lost
+        [no_question, image_shown, says("signups rose from 340 (week 1) to 520 (week 4)")],
+        model_checks=[no_question, image_shown, says("520")],
+        model=r.report(
+            "week,signups\nweek 1,340\nweek 2,410\nweek 3,390\nweek 4,520", "Signups", "can you chart this"
+        ),
     ),
     Case(
         "a_regions",

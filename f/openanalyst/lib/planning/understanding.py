@@ -480,7 +480,10 @@ _PICTURE_AFTER = lazy_re.compile(r"(?<=\w)\s+(?:photo|picture|pic|image|video|re
 
 # "a post inviting people to our open day": the post invites; what to is its subject.
 _INVITING = lazy_re.compile(
-    r"^(?:inviting|invite)\s+(?:people|everyone|everybody|you|all|folks|(?:our|my)\s+[\w-]+)\s+to\s+(?=\S)",
+    r"^(?:inviting|invite)\s+(?:people|everyone|everybody|you|all|folks|(?:our|my)\s+[\w-]+)\s+to\s+(?=\S)"
+    # "reminding people our cafe is closed on monday": what they are reminded of is the news
+    r"|^(?:reminding|remind)\s+(?:people|everyone|everybody|you|all|folks|(?:our|my)\s+[\w-]+)\s+"
+    r"(?:that\s+|of\s+|about\s+)?(?=\S)",
     re.I,
 )
 
@@ -602,7 +605,8 @@ _COMPARED_PERIODS_RE = lazy_re.compile(
 # Words that join numbers in a sentence; never a row's label.
 _LINKS = frozenset(("then", "was", "were", "is", "are", "and", "to", "from", "went", "at", "of", "by", "or"))
 _PAIR_RE = lazy_re.compile(
-    rf"^(?P<label>[A-Za-z][\w .&'/-]{{0,40}}?|(?:19|20)\d\d)\s*[:=]?\s+(?P<value>{_NUMBER})$"
+    rf"^(?P<label>[A-Za-z][\w .&'/-]{{0,40}}?|(?:19|20)\d\d)\s*[:=]?\s+(?P<value>{_NUMBER})"
+    r"(?:\s+(?P<unit>[a-z][a-z-]*(?:\s+[a-z][a-z-]*)?))?$"  # "week 1 340 signups": the measure
 )
 # "email open rates by month": up to three words name the measure (what is no measure is dropped)
 _BY_RE = lazy_re.compile(
@@ -626,7 +630,7 @@ def _pairs_in_sentence(text: str) -> tuple[str, str] | None:
     March drop?"): the words before the first label are the lead, the first label as long as the
     longest other one (so "Revenue Jan" is no label)."""
     words = text.split()
-    for k in range(1, min(len(words), 12)):
+    for k in range(0, min(len(words), 12)):  # 0: the numbers open the request ("mon 120, tue 135, ...")
         found = _pairs_after(" ".join(words[:k]), ":", " ".join(words[k:]))
         if not found:
             continue
@@ -681,7 +685,9 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
     x = which[1] if which else _label_name(labels)
     # "what was our best month?": the rows' own name is not the measure either
     last = [w for w in re.findall(r"[a-z][a-z-]+", subject) if w not in _NOT_A_MEASURE and w != x][-2:]
-    y = " ".join(last) or "value"
+    units = {m["unit"].lower() for m in pairs if m["unit"]}
+    # "chart this: week 1 340 signups, week 2 410, ...": the unit said with a number names the measure
+    y = " ".join(last) or (units.pop() if len(units) == 1 else "value")
     if x == "label" and last and all(m["value"].endswith("%") for m in pairs):
         # "a pie chart of our traffic sources: organic 45%, paid 25%, ...": the words name the
         # parts, and the numbers are their shares
@@ -696,8 +702,9 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
     if all(m["value"].endswith("%") for m in pairs) and y not in ("value", "share (%)"):
         y = f"{y} (%)"  # "open rates: jan 21%, feb 23%": rates, said and compared as such
     rows = [f"{label},{_plain_number(m['value'])}" for label, m in zip(labels, pairs, strict=True)]
-    asked = f"{lead}{mark}" if mark == "?" else f"{lead}:"
-    return (f"{asked} {after[0]}" if after else asked), "\n".join([f"{x},{y}", *rows])
+    asked = "" if not lead else f"{lead}{mark}" if mark == "?" else f"{lead}:"
+    said = f"{asked} {after[0]}".strip() if after else asked
+    return said or "Chart these numbers:", "\n".join([f"{x},{y}", *rows])
 
 
 # Words of the request around the numbers that never name what was measured ("can you make a bar chart:").
