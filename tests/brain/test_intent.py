@@ -822,6 +822,21 @@ def test_a_weekly_digest_of_scheduled_posts_is_a_schedule_of_their_list(text, ta
             None,
             "week,signups\nweek 1,340\nweek 2,410\nweek 3,390\nweek 4,520",
         ),
+        # two named runs of numbers: a column each, the first the driver
+        (
+            "hey can you help me figure out if my ad spend is working? spend 500 800 1200 1500, "
+            "signups 41 60 95 110",
+            "analyze",
+            None,
+            "spend,signups\n500,41\n800,60\n1200,95\n1500,110",
+        ),
+        # "back from tomorrow" is when the latte returns, not when the caption goes out
+        (
+            "instagram caption for our pumpkin spice latte, back from tomorrow",
+            "create_post",
+            "our pumpkin spice latte",
+            None,
+        ),
         # a reminder's topic is what people are reminded of
         (
             "write a short facebook post reminding people our cafe is closed on monday for renovations",

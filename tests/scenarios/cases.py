@@ -902,6 +902,18 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_back_from_tomorrow",
+        "SOCIAL_MEDIA",
+        "instagram caption for our pumpkin spice latte, back from tomorrow",
+        [*POST_SEEN, creates_nothing, says("pumpkin spice latte", "back from tomorrow")],
+        model_checks=[*POST_SEEN, creates_nothing, says("latte")],
+        model=r.post(
+            "instagram",
+            "our pumpkin spice latte, back from tomorrow",
+            "It's back! Our pumpkin spice latte returns tomorrow. 🎃☕ #PumpkinSpice",
+        ),
+    ),
+    Case(
         "s_tweets_for_an_occasion",
         "SOCIAL_MEDIA",
         "can u draft 2 tweets for black friday, 30% off all mugs",
@@ -1071,6 +1083,18 @@ CASES: list[Case] = [
         model_checks=[no_question, image_shown, says("520")],
         model=r.report(
             "week,signups\nweek 1,340\nweek 2,410\nweek 3,390\nweek 4,520", "Signups", "can you chart this"
+        ),
+    ),
+    Case(
+        "a_two_runs_of_numbers",
+        "ANALYTICS",
+        "hey can you help me figure out if my ad spend is working? spend 500 800 1200 1500, signups 41 60 95 110",
+        [no_question, image_shown, says("signups rises by", "per unit of spend", "strong linear relation")],
+        model_checks=[no_question, image_shown, says("spend")],
+        model=r.report(
+            "spend,signups\n500,41\n800,60\n1200,95\n1500,110",
+            "Ad spend and signups",
+            "is my ad spend working?",
         ),
     ),
     Case(

@@ -803,6 +803,28 @@ def _two_periods(text: str) -> tuple[str, str] | None:
     return text, "\n".join([f"period,{measure}", *(f"{p},{v}" for p, v in rows)])
 
 
+# "spend 500 800 1200 1500, signups 41 60 95 110": two measures, one value of each per row
+_PAIRED_SERIES_RE = lazy_re.compile(
+    rf"\b(?P<a>[a-z][a-z -]{{0,30}}?)\s+(?P<xs>{_NUMBER}(?:\s+{_NUMBER}){{2,}})\s*(?:,|;|\band\b)\s*"
+    rf"(?P<b>[a-z][a-z -]{{0,30}}?)\s+(?P<ys>{_NUMBER}(?:\s+{_NUMBER}){{2,}})(?![\w.,]*\d)",
+    re.I,
+)
+
+
+def _paired_series(text: str) -> tuple[str, str] | None:
+    """Two named runs of numbers of the same length ("spend 500 800 1200, signups 41 60 95") as a
+    table of two columns, the first the driver (a scatter with its fit)."""
+    found = _PAIRED_SERIES_RE.search(text)
+    if not found:
+        return None
+    xs, ys = found["xs"].split(), found["ys"].split()
+    names = [" ".join(w for w in found[k].lower().split() if w not in _NOT_A_MEASURE) for k in "ab"]
+    if len(xs) != len(ys) or not all(names) or names[0] == names[1]:
+        return None
+    rows = [f"{_plain_number(x)},{_plain_number(y)}" for x, y in zip(xs, ys, strict=True)]
+    return text, "\n".join([",".join(names), *rows])
+
+
 def _bare_series(text: str) -> tuple[str, str] | None:
     """Three or more numbers in a row without labels, as a table of numbered periods ("month 1",
     "month 2", ...: the period the sentence names, else "point") named by the words before them."""
@@ -885,7 +907,12 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     pasted = pasted_data(request)
     if not pasted and not (_POST_NOUN_RE.search(request) and _CREATE_RE.search(request)):
         # in a post request the numbers are its content
-        pasted = _inline_pairs(request) or _bare_series(request) or _two_periods(request)
+        pasted = (
+            _inline_pairs(request)
+            or _paired_series(request)
+            or _bare_series(request)
+            or _two_periods(request)
+        )
     if pasted:
         request, extra["data"] = pasted
     text = _SHORTHAND_RE.sub(lambda m: _SHORTHAND[m[0].lower()], " ".join(request.split()))
@@ -1089,7 +1116,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
 # A day the post talks about ("ends Sunday", "until Friday", "starts on Monday"), not its send time.
 _CONTENT_TIME_RE = lazy_re.compile(
     r"\b(?:ends?|ending|until|till|through|thru|starts?|starting|(?:re)?opens?|open again|closes?|closed|"
-    r"due|deadline|runs)\s+"
+    r"due|deadline|runs|back(?:\s+from|\s+on)?|available(?:\s+from)?)\s+"
     r"(?:on\s+|at\s+|this\s+|next\s+)?(?:mon|tue|wed|thu|fri|sat|sun|tomorrow|tonight|\d|"
     r"jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)",
     re.I,
