@@ -500,15 +500,18 @@ def main(
     report("generate_report", 50, "Drawing charts", user_id=user_id, session_id=session_id)
     charts = _charts(table, x, ys, chart, fits)
     findings = _findings(x, ys, summary, fits, corr)
-    verdict = ""  # "are we growing?": the trend of the first series, with its yes or no, comes first
+    # "are we growing?": the first series' trend line (moved[0]), with its yes or no, comes first
+    verdict, moved = "", []
     if x and x not in numeric and _calendar_sequence(datasets.column(table, x)):
         # mon..fri, Jan..Apr: a sequence over time whose labels are names: how it moved, then the extremes
-        findings = [*_trend(table, x, ys, in_row_order=True), *_ranking(table, x, ys), *findings]
+        moved = _trend(table, x, ys, in_row_order=True)
+        findings = [*moved, *_ranking(table, x, ys), *findings]
         verdict = _asked_direction(question, table, x, ys[0], in_row_order=True)
     elif x and x not in numeric and x != datasets.date_column(table):
         findings = [*_ranking(table, x, ys), *findings]  # "which X has the most Y" first
     elif x and x == datasets.date_column(table):
-        findings = [*_trend(table, x, ys), *findings]  # how it moved over time first
+        moved = _trend(table, x, ys)
+        findings = [*moved, *findings]  # how it moved over time first
         verdict = _asked_direction(question, table, x, ys[0], in_row_order=False)
         weekdays = _by_weekday(table, x, ys[0]) if _WEEKDAY_QUESTION.search(question or "") else None
         if weekdays:  # the question asked by weekday: that answer and its chart come first
@@ -522,9 +525,8 @@ def main(
         if x and x not in numeric:  # "which month was best?": a row of a category or a date
             asked += _asked_extreme(question, table, x, ys[0])
         findings = [*asked, *findings]
-        if verdict:  # the trend line of ys[0] is the first of _trend's
-            trend = next(f for f in findings if f.startswith(f"{_measure(ys[0])} ") and " from " in f)
-            findings = [f"{verdict}: {trend}", *(f for f in findings if f is not trend)]
+        if verdict:  # a verdict means ys[0] had a trend, so moved[0] is its line
+            findings = [f"{verdict}: {moved[0]}", *(f for f in findings if f is not moved[0])]
     asked_line = " ".join((question or "").split())[:300]
     if asked_line and not asked_line.endswith(("?", "!", ".")):
         asked_line += "."  # "Question: are we growing? 3 rows", not "growing?. 3 rows"

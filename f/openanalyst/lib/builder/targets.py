@@ -100,11 +100,12 @@ def find_runnable(user_id: str, words: str) -> Runnable:
     for item in candidates:
         name = item.path.rsplit("/", 1)[1]
         exact = name == re.sub(r"[\s-]+", "_", words.strip().lower())
-        by_name = len(wanted & _words(name.replace("_", " ")))
-        by_summary = len(wanted & _words(item.summary))
+        named, summarised = _words(name.replace("_", " ")), _words(item.summary)
+        by_name = len(wanted & named)
+        by_summary = len(wanted & summarised)
         # every word said is in its name or summary: "scheduled posts" is the script summarised
         # "My scheduled posts" (scheduler), not social_post, which only shares "post"
-        whole = 3.0 * (len(wanted) > 1 and wanted <= _words(name.replace("_", " ")) | _words(item.summary))
+        whole = 3.0 * (len(wanted) > 1 and wanted <= named | summarised)
         if exact or by_name or whole:
             scored.append((100.0 * exact + 2.0 * by_name + by_summary + whole - 0.01 * len(name), item))
     scored.sort(key=lambda s: -s[0])
