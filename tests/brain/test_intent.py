@@ -872,6 +872,12 @@ def test_thanks_totals_and_what_i_asked_are_read_as_meant(text, name, topic, dat
             "create_post",
             "we just launched our new app",
         ),
+        # "something for facebook" is a post too; "this saturday" is the birthday, not a send time
+        (
+            "our bakery turns 10 this saturday! can you write something for facebook?",
+            "create_post",
+            "our bakery turns 10 this saturday",
+        ),
         # a send time said with the request still schedules it
         (
             "we hit 10k followers! post about it on linkedin tomorrow at 9am",

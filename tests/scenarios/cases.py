@@ -914,6 +914,23 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_something_for_facebook",
+        "SOCIAL_MEDIA",
+        "our bakery turns 10 this saturday! can you write something for facebook?",
+        [
+            *POST_SEEN,
+            creates_nothing,  # Saturday is the birthday, not when the post goes out
+            says("Our bakery turns 10 this Saturday"),
+            never_says("be about"),
+        ],
+        model_checks=[*POST_SEEN, creates_nothing, says("10")],
+        model=r.post(
+            "facebook",
+            "our bakery turns 10 this saturday",
+            "Ten years of fresh bread! Our bakery turns 10 this Saturday: come celebrate with us.",
+        ),
+    ),
+    Case(
         "s_tweets_for_an_occasion",
         "SOCIAL_MEDIA",
         "can u draft 2 tweets for black friday, 30% off all mugs",

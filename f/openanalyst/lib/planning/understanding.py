@@ -115,10 +115,10 @@ _DRAFTS_RE = lazy_re.compile(
 )
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5}
 # A sentence before a post request that names no topic of its own ("... a post to celebrate?",
-# "... write a tweet about it"): what the post is about.
+# "... write a tweet about it", "... write something for facebook?"): what the post is about.
 _SAID_BEFORE_RE = lazy_re.compile(
     r"^(?P<said>[^.?!]{8,}?(?:[.!]\d[^.?!]*?)*)[.!]+\s+"  # "1,000" or "2.5" stay in the sentence
-    r"(?P<ask>[^.?!]*\b(?:post|tweet|caption|update|thread)s?\b[^.?!]*)[.?!]*$",
+    r"(?P<ask>[^.?!]*\b(?:(?:post|tweet|caption|update|thread)s?|something)\b[^.?!]*)[.?!]*$",
     re.I,
 )
 _NO_TOPIC = frozenset(("it", "this", "that", "celebrate", "the news", "this news", "that news"))
