@@ -32,7 +32,12 @@ def docstring_args(docstring: str) -> dict[str, str]:
     line with a colon is `name: description` (`name (type): ...` too); a line indented less than
     the first, ending with a colon, ends the section. A continuation line is ignored, or read as
     an argument when it has a colon: `problems` reports those."""
-    found: dict[str, str] = {}
+    return {name: description for name, description, _wrapped in _args_section(docstring)}
+
+
+def _args_section(docstring: str) -> list[tuple[str, str, bool]]:
+    """(name, description, wrapped) per argument line: `wrapped` when the next line continues it."""
+    found: list[tuple[str, str, bool]] = []
     inside, base = False, None
     for line in docstring.splitlines():
         text = line.strip()
@@ -46,8 +51,14 @@ def docstring_args(docstring: str) -> dict[str, str]:
         if indent < base and text.endswith(":"):
             break
         name, sep, description = text.partition(":")
-        if sep:
-            found[name.split("(", 1)[0].strip()] = description.strip()
+        if sep and indent == base:
+            found.append((name.split("(", 1)[0].strip(), description.strip(), False))
+        elif sep:  # a wrapped line with a colon: Windmill reads it as an argument of its own
+            found.append((name.split("(", 1)[0].strip(), description.strip(), False))
+            if found[:-1]:
+                found[-2] = (*found[-2][:2], True)
+        elif found:
+            found[-1] = (*found[-1][:2], True)
     return found
 
 
@@ -74,13 +85,22 @@ def problems(script: Path) -> list[str]:
     fn = main_function(script)
     if fn is None:
         return []
-    described = docstring_args(ast.get_docstring(fn) or "")
+    section = _args_section(ast.get_docstring(fn) or "")
+    described = {name: description for name, description, _wrapped in section}
     names = arg_names(fn)
-    return [f"{name}: no description in main()'s Args" for name in names if not described.get(name)] + [
-        f"{name!r} read as an argument: keep each description on one line, or drop the colon"
-        for name in described
-        if name not in names
-    ]
+    return (
+        [f"{name}: no description in main()'s Args" for name in names if not described.get(name)]
+        + [
+            f"{name!r} read as an argument: keep each description on one line, or drop the colon"
+            for name in described
+            if name not in names
+        ]
+        + [
+            f"{name}: its description wraps, and Windmill's form shows only the first line: keep it on one"
+            for name, _description, wrapped in section
+            if wrapped and name in names
+        ]
+    )
 
 
 def enrich(data: dict[str, Any], script: Path) -> dict[str, Any]:

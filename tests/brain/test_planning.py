@@ -98,7 +98,10 @@ def test_planner_returns_a_validated_structured_plan_with_cached_skill_context(m
     assert len(system) == 2 and all(block.get("cache_control") for block in system)
     assert "OpenAnalyst planner" in system[0]["text"]
     assert f"- {CREATE}(audience: string?" in system[1]["text"]
-    assert "platform: twitter|linkedin|instagram|facebook, text: string?, tone:" in system[1]["text"]
+    assert (
+        "platform: twitter|linkedin|instagram|facebook, text: string?, text_from: person|draft?, tone:"
+        in (system[1]["text"])
+    )
     assert "user_id" not in system[1]["text"].split("## Allowed scripts")[1].split("## Workflows")[0]
     user_text = json.dumps(sent["messages"])
     assert "Keep tweets under 240 characters" in user_text and "AI trends" in user_text

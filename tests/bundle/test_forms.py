@@ -39,6 +39,18 @@ def test_windmill_reads_the_docstring_args_as_its_parser_does() -> None:
     }
 
 
+def test_a_wrapped_description_is_reported_as_windmill_would_cut_it(tmp_path: Path) -> None:
+    script = tmp_path / "step.py"
+    script.write_text(
+        'def main(topic: str, tone: str = "casual") -> None:\n'
+        '    """Write.\n\n    Args:\n        topic: what the post is about, in the person\n'
+        '            own words.\n        tone: the tone.\n    """\n'
+    )
+    assert forms.problems(script) == [
+        "topic: its description wraps, and Windmill's form shows only the first line: keep it on one"
+    ]
+
+
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_argument_has_a_description_in_the_order_of_the_signature(script: Path) -> None:
     assert forms.problems(script) == []

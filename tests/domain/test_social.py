@@ -119,6 +119,22 @@ def test_the_persons_own_text_is_the_post_as_written_and_too_long_says_by_how_mu
         create_post.main("alice", "x", "a long one", text="a" * 300)
 
 
+def test_own_text_keeps_its_paragraphs_and_an_approved_draft_says_so(windmill):
+    """A LinkedIn post pasted in paragraphs goes out in paragraphs; only stray spaces are tidied."""
+    text = "Big news!\n\n\n\nWe  shipped dark mode.   \n\n#DarkMode"
+    out = create_post.main("alice", "linkedin", "dark mode", text=text)
+    assert out["content"] == "Big news!\n\nWe shipped dark mode.\n\n#DarkMode"
+    draft = create_post.main("alice", "linkedin", "dark mode", text=out["content"], text_from="draft")
+    assert (draft["content"], draft["mode"]) == (out["content"], "as approved")
+
+
+def test_a_shorter_post_drops_its_closing_question_before_cutting_the_news(windmill):
+    full = create_post.main("alice", "linkedin", "our new API launch", use_model=False)["content"]
+    short = create_post.main("alice", "linkedin", "our new API launch", max_chars=56, use_model=False)
+    assert "?" in full and short["chars"] <= 56
+    assert short["content"] == "Meet our new API launch.\n\n#APILaunch #API"  # whole sentences, no "…"
+
+
 def test_several_drafts_differ_and_each_fits_the_platform(windmill):
     out = create_post.main("alice", "x", "our summer sale", count=3, use_model=False)
     assert len(out["drafts"]) == 3 and len(set(out["drafts"])) == 3 and out["content"] == out["drafts"][0]

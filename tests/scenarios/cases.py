@@ -27,6 +27,7 @@ from tests.scenarios.checks import (
     never_says,
     no_question,
     post_fits,
+    post_within,
     says,
     says_any,
     short_answer,
@@ -46,6 +47,9 @@ class Case:
     model: dict[str, list[r.Reply]] | None = None  # replies per role when a model is configured
     model_checks: list[Check] | None = None  # instead of `checks` with a model (None: the same)
     replies: list[dict[str, str]] = field(default_factory=list)  # answers to questions, in order
+    # requests the person sent earlier in the same conversation, each answered before `request`
+    # (only `request`'s answer is judged)
+    before: list[str] = field(default_factory=list)
     attachments: list[dict[str, Any]] = field(default_factory=list)
     markers: list[str] = field(default_factory=list)  # more text that identifies its model calls
     setup: Callable[[Any, str], None] | None = None
@@ -314,6 +318,18 @@ def with_scheduled_posts(suite: Any, user: str) -> None:
         args = {"user_id": owner, "platform": platform, "content": content, "scheduled_for": at}
         body = schedule_body(path, "0 0 9 1 3 *", "Europe/Paris", PUBLISH_SCRIPT, args, enabled=enabled)
         rt.client.post(f"{rt.api}/schedules/create", json=body).raise_for_status()
+
+
+SOURDOUGH_POST = (
+    "Our new sourdough baking class starts this month: four Saturday mornings, small groups, and a "
+    "starter to take home. Who's in? #Sourdough #Baking"
+)
+WINTER_TWEET = "Our winter menu is here: spiced hot chocolate, chestnut soup and more. #WinterMenu"
+ROASTERY_POST = (
+    "A year ago we roasted our first batch of beans in a tiny garage. Since then: 40 origins, a café "
+    "full of regulars and a team of six. Thank you for every cup. What should we roast next? "
+    "#CoffeeRoastery #Coffee #SmallBusiness"
+)
 
 
 # ------------------------------------------------------------------------------ the table
@@ -1019,12 +1035,84 @@ CASES: list[Case] = [
         "s_schedule_this",
         "SOCIAL_MEDIA",
         "schedule this tweet for friday at 9am: Doors open at 8 on Saturday, see you there!",
-        [*POST_SEEN, *SCHEDULED, says("Doors open at 8 on Saturday, see you there!"), matches(r"09:00")],
+        [
+            *POST_SEEN,
+            *SCHEDULED,
+            says("Doors open at 8 on Saturday, see you there!"),
+            matches(r"09:00"),
+            never_says("Not posted yet"),  # it is scheduled
+        ],
         model=r.post(
             "twitter",
             "Doors open at 8 on Saturday",
             "Doors open at 8 on Saturday, see you there!",
             when="friday 9am",
+        ),
+    ),
+    # ------------------------------------------------ a follow-up on the draft just written
+    Case(
+        "s_follow_post_now",
+        "SOCIAL_MEDIA",
+        "looks good, post it now",
+        [
+            no_question,
+            skill("SOCIAL_MEDIA"),
+            says("sourdough baking class"),
+            says_any("no linkedin account", "outbox"),
+            never_says("as you wrote it"),  # the draft was OpenAnalyst's, now approved
+        ],
+        before=["write a linkedin post about our new sourdough baking class"],
+        model=r.conversation(
+            r.post("linkedin", "our new sourdough baking class", SOURDOUGH_POST),
+            r.post("linkedin", "our new sourdough baking class", SOURDOUGH_POST, publish=True, approved=True),
+        ),
+    ),
+    Case(
+        "s_follow_schedule",
+        "SOCIAL_MEDIA",
+        "perfect, schedule it for friday at 10am",
+        [*POST_SEEN, *SCHEDULED, says("winter menu"), matches(r"10:00"), never_says("Not posted yet")],
+        before=["draft a tweet about our winter menu"],
+        model=r.conversation(
+            r.post("twitter", "our winter menu", WINTER_TWEET),
+            r.post("twitter", "our winter menu", WINTER_TWEET, when="friday 10am", approved=True),
+        ),
+    ),
+    Case(
+        "s_follow_shorter",
+        "SOCIAL_MEDIA",
+        "can you make it shorter?",
+        # the first draft: 122 characters offline, 222 with the model (two thirds: 81, 148)
+        [*POST_SEEN, says("coffee roastery"), post_within(81), never_says("can't change")],
+        model_checks=[*POST_SEEN, says("coffee roastery"), post_within(148)],
+        before=["write a linkedin post about the first year of our coffee roastery"],
+        model=r.conversation(
+            r.post("linkedin", "the first year of our coffee roastery", ROASTERY_POST),
+            r.post(
+                "linkedin",
+                "the first year of our coffee roastery",
+                "One year of our coffee roastery: 40 origins roasted and a café full of regulars. Thank you!",
+                args={"max_chars": 148},
+            ),
+        ),
+    ),
+    Case(
+        "s_follow_other_platform",
+        "SOCIAL_MEDIA",
+        "nice! now do one for twitter",
+        [*POST_SEEN, says("X (Twitter)", "oat latte"), post_fits("twitter")],
+        before=["write an instagram caption about our new oat latte"],
+        model=r.conversation(
+            r.post(
+                "instagram",
+                "our new oat latte",
+                "Say hello to our new oat latte ☕ Creamy, nutty, 100% plant-based. #OatLatte #CoffeeTime",
+            ),
+            r.post(
+                "twitter",
+                "our new oat latte",
+                "Our new oat latte is here: creamy, nutty, plant-based. #OatLatte",
+            ),
         ),
     ),
     Case(

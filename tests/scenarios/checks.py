@@ -112,6 +112,18 @@ def post_fits(platform: str) -> Check:
     return check
 
 
+def post_within(chars: int) -> Check:
+    """The post shown is at most `chars` long (a shorter version asked for is shorter)."""
+
+    def check(o: Outcome) -> str | None:
+        counts = [int(n) for n in re.findall(r"\((\d+) characters?\)", o.answer)]
+        if not counts:
+            return f"no post length shown: {_short(o.answer)!r}"
+        return None if max(counts) <= chars else f"the post is {max(counts)} characters, not at most {chars}"
+
+    return check
+
+
 def image_shown(o: Outcome) -> str | None:
     """A chart is in the answer as an image the chat page renders, with numbers beside it."""
     if not re.search(r"!\[[^\]]*\]\((data:image/(png|svg\+xml)|https?://)[^)]+\)", o.answer):

@@ -206,7 +206,8 @@ class Suite:
         for case in cases:
             if mode == "model" and case.model is not None:
                 replies = json.loads(json.dumps(case.model).replace("{user}", user_for(case.id, mode)))
-                self.model.script(case.id, [case.request, *case.markers, *plan_markers(replies)], replies)
+                markers = [case.request, *case.before, *case.markers, *plan_markers(replies)]
+                self.model.script(case.id, markers, replies)
         with _env(self.mode_env(mode)):
             return asyncio.run(self._run_all(cases, mode))
 
@@ -240,6 +241,8 @@ class Suite:
         return outcome
 
     async def _converse(self, client: Any, case: Any, outcome: Outcome) -> None:
+        for n, earlier in enumerate(case.before):
+            await self._earlier(client, case, earlier, f"m_{case.id}_b{n}")
         message_id = f"m_{case.id}"
         extra: dict[str, Any] = {}
         if case.attachments:
@@ -273,6 +276,20 @@ class Suite:
                 return  # an answer that could not be delivered ends the conversation
             if kind in ("TASK_COMPLETE", "TASK_ERROR") and frame.get("correlationId") == correlation:
                 return
+
+    async def _earlier(self, client: Any, case: Any, request: str, message_id: str) -> None:
+        """An earlier request of the conversation, answered in full (its frames are not judged)."""
+        await client.request(request, message_id, session_id=f"s_{case.id}")
+        deadline = time.monotonic() + CASE_TIMEOUT_S
+        while True:
+            frame = await client.recv(max(0.1, deadline - time.monotonic()))
+            if frame.get("correlationId") != message_id and frame.get("type") != "ASSISTANT_RESPONSE":
+                continue
+            if frame.get("type") == "TASK_COMPLETE":
+                return
+            payload = frame.get("payload") or {}
+            if frame.get("type") == "TASK_ERROR" or payload.get("questions"):
+                raise AssertionError(f"the earlier request {request!r} did not complete: {frame}")
 
     def items_of(self, user: str) -> list[str]:
         rt = self.runtime

@@ -35,14 +35,20 @@ def post(
     when: str | None = None,
     tz: str = "UTC",
     publish: bool = False,
+    args: dict[str, Any] | None = None,
+    approved: bool = False,
 ) -> dict[str, list[Reply]]:
     """Draft (and schedule, or publish now) a post: the planner's plan, the writer's text, the
-    judge's pass."""
+    judge's pass. `args`: more of create_post's arguments; `approved`: `text` is a draft the person
+    read earlier in the conversation, passed on as it is (the writer is not asked)."""
+    draft_args = {"platform": platform, "topic": topic, "tone": tone, **(args or {})}
+    if approved:
+        draft_args |= {"text": text, "text_from": "draft"}
     steps = [
         bodies.step(
             "draft",
             f"{SOCIAL}/create_post",
-            {"platform": platform, "topic": topic, "tone": tone},
+            draft_args,
             required=["content"],
             criteria=f"About {topic}, in a {tone} tone",
         )
@@ -65,11 +71,17 @@ def post(
                 required=["platform"],
             )
         )
-    return {
-        "planner": plan(*steps),
-        "writer": [ok(bodies.text_message(text, input_tokens=190, output_tokens=60))],
-        "judge": PASS,
-    }
+    written = [] if approved else [ok(bodies.text_message(text, input_tokens=190, output_tokens=60))]
+    return {"planner": plan(*steps), "writer": written, "judge": PASS}
+
+
+def conversation(*turns: dict[str, list[Reply]]) -> dict[str, list[Reply]]:
+    """The replies of one conversation's requests, each role's in the order the requests ask."""
+    out: dict[str, list[Reply]] = {}
+    for turn in turns:
+        for role, replies in turn.items():
+            out[role] = out.get(role, []) + replies
+    return out
 
 
 def report(data: str, title: str, question: str, chart: str = "auto") -> dict[str, list[Reply]]:

@@ -309,6 +309,21 @@ def test_bad_history_is_refused_and_changes_nothing(
     assert store.recent_tasks(alice)[0]["summary"] == "Done (m1): your post is scheduled for 10:00."
 
 
+def test_a_conversations_results_are_its_own_newest_successes(store: Store, alice: str, bob: str) -> None:
+    """What "post it now" refers to: this person's latest successful results in this conversation."""
+    store.record_history(alice, entry("m1", result={"n": 1}))
+    store.record_history(alice, entry("m2", result={"n": 2}))
+    store.record_history(alice, entry("m3", success=False, result={"n": 3}))  # a failure is no draft
+    store.record_history(alice, entry("m4", session_id="sess_2", result={"n": 4}))
+    store.record_history(bob, entry("m5", result={"n": 5}))  # the same conversation id, someone else
+    assert [r["n"] for r in store.session_results(alice, "sess_1")] == [2, 1]
+    assert [r["n"] for r in store.session_results(alice, "sess_1", limit=1)] == [2]
+    assert [r["n"] for r in store.session_results(bob, "sess_1")] == [5]
+    loaded = store.load_context(alice, session_id="sess_2")
+    assert [r["n"] for r in loaded["session_results"]] == [4]
+    assert "session_results" not in store.load_context(alice)  # only asked for with a conversation
+
+
 def test_an_error_midway_through_a_write_rolls_all_of_it_back(
     store: Store, alice: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

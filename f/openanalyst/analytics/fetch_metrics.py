@@ -139,22 +139,18 @@ def main(
 
     Args:
         user_id: the person; their task history is the one read.
-        source: upload (data holds CSV/JSON), postgresql (their database + a SELECT),
-            history (OpenAnalyst's own record of their tasks, one row per day), or default
-            (upload when data is given, else history).
+        source: upload (CSV/JSON in data), postgresql (a SELECT), history (their tasks per day), or default.
         data: the uploaded file's content, as text or base64 (see encoding).
         format: csv, json, or auto (JSON when it starts with '[' or '{').
         encoding: text, or base64 for a file sent as bytes.
         database: one of your postgresql resources (e.g. $res:u/alice/sales_db), for source postgresql.
         query: one SELECT statement, run in a read-only transaction.
         metrics: keep only these columns (plus the date column).
-        period: keep rows of a period by the table's date column: last_7_days, last_4_weeks,
-            this_month, today, all.
+        period: rows of a period by the date column: last_7_days, last_4_weeks, this_month, today, all.
         include_history: also return the person's task history from the store.
         max_rows: rows kept at most (1-100000); `truncated` says if more were there.
         session_id: when given, progress is pushed to that websocket session.
-        db_table: a table (or schema.table) of your database to read whole, instead of a query;
-            without a database picked, your only postgresql resource is used.
+        db_table: a table (or schema.table) to read whole instead of a query (default: your only database).
     """
     validate_user_id(user_id)
     if not 1 <= max_rows <= datasets.MAX_ROWS:

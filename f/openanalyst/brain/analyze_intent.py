@@ -20,6 +20,7 @@ import logging
 import f.openanalyst.brain.load_context as load_context
 import f.openanalyst.lib.ai.llm as llm
 import f.openanalyst.lib.contracts as contracts
+import f.openanalyst.lib.planning.follow_up as follow_up
 import f.openanalyst.lib.planning.understanding as intents
 from f.openanalyst.lib.contracts import Entities, Intent
 from f.openanalyst.lib.log import bind, get_logger, log
@@ -67,10 +68,13 @@ def main(
             correlation_id=message_id,
         )
         if context is None:
-            context = contracts.Context.model_validate(load_context.main(user_id, request))
+            context = contracts.Context.model_validate(
+                load_context.main(user_id, request, session_id=session_id)
+            )
         context = with_browser_timezone(context, browser_timezone)
         timezone = context.timezone or context.preferences.get("timezone")
-        found = intents.extract(request, timezone)
+        # "post it now" after a draft: that draft, in this conversation
+        found = follow_up.read(intents.extract(request, timezone), request, context.drafts, timezone)
         if found.entities.extra.get("about") == intents.LEARNINGS:
             # "what have you learned?" names no subject to match learnings by: the newest ones
             newest = load_context.main(user_id, "", learnings_limit=LEARNINGS_SHOWN)["learnings"]

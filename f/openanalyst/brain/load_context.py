@@ -2,8 +2,9 @@
 
 What `f/openanalyst/handle_request`'s first step (analyze_intent) reads before anything else, and
 a script of its own to run from the Windmill UI: preferences, custom instructions and timezone,
-the person's recent tasks, the learnings most relevant to this request and skill, and the
-skill's success rate for them. A person seen for the first time is registered (the hub has
+the person's recent tasks, the learnings most relevant to this request and skill, the
+skill's success rate for them, and the posts this conversation last wrote (what "post it now"
+refers to). A person seen for the first time is registered (the hub has
 already authenticated them) and gets empty defaults.
 
 Storage: the PostgreSQL of resource `f/openanalyst/db` when it is defined, else SQLite at
@@ -15,6 +16,7 @@ from __future__ import annotations
 import logging
 
 import f.openanalyst.lib.contracts as contracts
+import f.openanalyst.lib.planning.follow_up as follow_up
 from f.openanalyst.lib.log import bind, get_logger, log
 from f.openanalyst.lib.store.connect import open_store_from_windmill
 from f.openanalyst.lib.store.models import UnknownUser
@@ -30,6 +32,7 @@ def main(
     skill: str | None = None,
     recent_limit: int = 5,
     learnings_limit: int = 5,
+    session_id: str | None = None,
 ) -> contracts.Context:
     """Load the person's preferences, recent tasks and relevant learnings for planning.
 
@@ -39,16 +42,18 @@ def main(
         skill: the routed skill, if known; adds its learnings and success rate.
         recent_limit: how many recent tasks to include (0-1000).
         learnings_limit: how many learnings to include (0-1000).
+        session_id: the conversation; the posts its latest post request wrote are included.
     """
     validate_user_id(user_id)
     with bind(user_id=user_id), open_store_from_windmill() as store:
         new_user = False
         try:
-            context = store.load_context(user_id, request, skill, recent_limit, learnings_limit)
+            context = store.load_context(user_id, request, skill, recent_limit, learnings_limit, session_id)
         except UnknownUser:
             store.register_user(user_id)
             new_user = True
-            context = store.load_context(user_id, request, skill, recent_limit, learnings_limit)
+            context = store.load_context(user_id, request, skill, recent_limit, learnings_limit, session_id)
+        drafts = follow_up.drafts_in(context.pop("session_results", []))
         log(
             _logger,
             logging.INFO,
@@ -57,7 +62,10 @@ def main(
             new_user=new_user,
             recent_tasks=len(context["recent_tasks"]),
             learnings=len(context["learnings"]),
+            drafts=len(drafts),
         )
         zone = context.get("timezone")
         source = "stored" if zone and zone != contracts.UNSET_TIMEZONE else None  # UTC: never chosen
-        return contracts.Context(**context, timezone_source=source, new_user=new_user, backend=store.backend)
+        return contracts.Context(
+            **context, drafts=drafts, timezone_source=source, new_user=new_user, backend=store.backend
+        )

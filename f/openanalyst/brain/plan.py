@@ -65,8 +65,7 @@ def main(
         phase: the first plan, an eval-loop attempt, after research, or with the person's answers.
         attempt: 1-based attempt number.
         feedback: what failed in earlier attempts, for the planner to fix.
-        tried: the plans of earlier attempts, oldest first (null where one had none): offline, a
-            plan equal to one of them is changed by the differences, or the person is asked instead.
+        tried: the plans of earlier attempts, oldest first (null where none); one is never repeated.
         research: the research step's result (learnings to apply).
         answers: the person's answers to clarification questions, keyed by question id.
         session_id: the chat session, for progress events.

@@ -27,8 +27,7 @@ def main(
     Args:
         user_id: the person; the app is created in their folder only.
         name: a plain name, e.g. "sales_dashboard".
-        value: the app definition: grid of components, subgrids, css, ... Empty: a copy of the
-            person's dashboard (title, scheduled-posts chart and table) titled with the summary.
+        value: the app definition (grid, subgrids, css...); empty: their scheduled-posts dashboard.
         description: what the app is for (its title when there is no summary).
         summary: the app's title.
         execution_mode: viewer (runs as whoever views it) or publisher.

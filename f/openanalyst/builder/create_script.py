@@ -33,8 +33,7 @@ def main(
     Args:
         user_id: the person; the script is created in their folder only.
         name: a plain name (a-z, 0-9, '_'; up to 4 '/'-separated segments), e.g. "weekly_digest".
-        content: the source code; Python needs a `def main(...)`. Empty: written from the
-            description by the model when one is configured, else a typed starter to fill in.
+        content: the source code (Python needs a `def main`); empty: written from the description.
         language: python3, bun, deno, bash or postgresql.
         summary: a short title shown in Windmill.
         description: what it does.

@@ -96,6 +96,20 @@ UNSET_TIMEZONE = "UTC"
 CHOSEN_UTC = "Etc/UTC"
 
 
+class Draft(Contract):
+    """A post written earlier in this conversation (a create_post step's arguments and output),
+    which a follow-up ("post it now", "make it shorter") acts on."""
+
+    content: str = Field(description="the post as the person read it")
+    platform: Platform = Field(description="the platform it was written for")
+    topic: str = Field(description="what it is about")
+    tone: str = Field(default="professional", description="the tone it was written in")
+    chars: int = Field(default=0, ge=0, description="its length as the platform counts it")
+    key_points: list[str] = Field(default_factory=list, description="points the person asked it to make")
+    call_to_action: str | None = Field(default=None, description="the closing line the person asked for")
+    audience: str | None = Field(default=None, description="who it is for")
+
+
 class Context(Contract):
     """load_context: what OpenAnalyst remembers about the person (analyze_intent's `context`)."""
 
@@ -110,6 +124,9 @@ class Context(Contract):
     recent_tasks: list[dict[str, Any]] = Field(default_factory=list, description="latest requests")
     learnings: list[dict[str, Any]] = Field(default_factory=list, description="relevant learnings")
     skill_stats: dict[str, Any] = Field(default_factory=dict, description="the skill's success rate")
+    drafts: list[Draft] = Field(
+        default_factory=list, description="the posts this conversation's latest post request wrote"
+    )
     new_user: bool = Field(default=False, description="seen for the first time")
     backend: str = Field(default="", description="the store that answered (sqlite or postgres)")
 

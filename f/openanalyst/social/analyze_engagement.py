@@ -107,8 +107,7 @@ def main(
 
     Args:
         user_id: the person whose posts these are.
-        posts: rows with likes/comments/shares/saves and impressions (or reach/views/followers),
-            optionally platform, posted_at (ISO) and content/text.
+        posts: rows of likes, comments, shares, impressions (or reach), platform, posted_at, text.
         data: the same as CSV or JSON text, when posts is not given.
         format: the format of data.
         platform: only analyse this platform's rows ("all" or empty: every platform).

@@ -19,6 +19,8 @@ from f.openanalyst.lib.users import validate_user_id
 Tone = Literal["professional", "casual", "enthusiastic", "informative", "witty"]
 MAX_TOPIC_CHARS = 300
 MAX_DRAFTS = 5
+# `mode` of a post taken as it is: the person's own words, or a draft they approved
+AS_WRITTEN = {"person": "as written", "draft": "as approved"}
 DECLINED = (
     "I won't write that post. If you meant something else, say it in other words; I'm glad to help "
     "with a post that makes your point without targeting anyone."
@@ -283,6 +285,16 @@ _GENERIC = frozenset(
         "guide",
         "thoughts",
         "future",
+        # a span of time is no subject ("the first year of our roastery": #Roastery, not #Year)
+        "first",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
     )
 )
 
@@ -438,6 +450,13 @@ def offline_post(
     while tags and len(tags) + len(sep) > limit // 3:
         tags = tags.rsplit(" ", 1)[0] if " " in tags else ""
     budget = limit - (len(tags) + len(sep) if tags else 0)
+    if len(body) > budget and not cta and body.rfind(question) > 0:
+        # a short post drops the closing question whole before any of the news is cut
+        body = body[: body.rfind(question)].rstrip()
+    # then hashtags, last first, when that keeps the news whole (a long brief is cut, tags kept)
+    while budget < len(body) <= limit and tags:
+        tags = tags.rsplit(" ", 1)[0] if " " in tags else ""
+        budget = limit - (len(tags) + len(sep) if tags else 0)
     return f"{_fit(body, budget)}{sep}{tags}".strip() if tags else _fit(body, budget)
 
 
@@ -489,6 +508,13 @@ def _more_model_drafts(
     return more
 
 
+def _as_written(text: str) -> str:
+    """The person's own words with their line breaks (paragraphs, a hashtag line) kept: only
+    spaces inside a line and blank lines beyond one are tidied."""
+    lines = [" ".join(line.split()) for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+
+
 def main(
     user_id: str,
     platform: Literal["twitter", "linkedin", "instagram", "facebook"],
@@ -502,6 +528,7 @@ def main(
     use_model: bool = True,
     text: str | None = None,
     count: int = 1,
+    text_from: Literal["person", "draft"] = "person",
 ) -> dict[str, Any]:
     """Write a post about `topic` for `platform`, in `tone`, within the platform's limits.
 
@@ -516,9 +543,9 @@ def main(
         hashtags: hashtags to use (without '#'); suggested from the topic when empty.
         max_chars: a tighter limit than the platform's.
         use_model: false forces the offline template.
-        text: the person's own words for the post ("tweet this: ..."): used as written, never
-            rewritten; checked against the platform's limits.
+        text: the person's own words ("tweet this: ..."), used as written within the platform's limits.
         count: how many different drafts to offer (1-5); `content` is the first, `drafts` all.
+        text_from: whose words `text` holds: person (their own) or draft (one they approved in this chat).
     """
     validate_user_id(user_id)
     platform = platforms.normalize(platform)
@@ -541,13 +568,13 @@ def main(
 
     notes: list[str] = []
     mode, model, tokens, content = "offline", None, None, ""
-    if own := " ".join((text or "").split()):
+    if own := _as_written(text or ""):
         if (size := platforms.count_chars(platform, own)) > limit:
             raise NeedsInput(
                 f"Your text is {size} characters and {rules.name} allows {limit}. Shorten it, or ask "
                 "me to write a shorter post about it."
             )
-        mode, content, use_model = "as written", own, False
+        mode, content, use_model = AS_WRITTEN[text_from], own, False
     if use_model:
         system, prompt = _model_prompt(
             platform, topic, tone, audience, call_to_action, tags, limit, key_points
@@ -577,7 +604,7 @@ def main(
     drafts = [content]
     if count > 1 and mode == "model":
         drafts += _more_model_drafts(system, prompt, platform, limit, count - 1, drafts)
-    if count > 1 and mode != "as written":  # the person's own words have one version
+    if count > 1 and not text:  # the person's own words have one version
         points = (key_points or [])[:5]
         for variant in range(1, 4 * count):  # the templates' other lines, until enough differ
             if len(drafts) >= count:

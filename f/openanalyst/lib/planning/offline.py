@@ -268,8 +268,10 @@ def _manage_answer(about: str | None, user_id: str, scheduled: Sequence[Schedule
             "off or delete it, and nothing is published."
         )
     return (
-        "I can't change a post I wrote earlier yet. Ask me for a new version with what to change, for "
-        'example: "Write a shorter LinkedIn post about our Lisbon office opening, under 200 characters".'
+        "I can rework the post I just wrote in this conversation: shorter, in another tone or for another "
+        "platform (“make it shorter”, “make it more casual”, “same for Instagram”). For other changes, or "
+        "an older post, ask me for a new version with what to change, for example: “Write a longer "
+        "LinkedIn post about our Lisbon office opening, with the opening hours”."
     )
 
 

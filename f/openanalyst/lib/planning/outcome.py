@@ -70,6 +70,14 @@ def from_plan(planned: Planned) -> Outcome:
     )
 
 
+def _sent_on(planned: Plan | None) -> set[str]:
+    """Steps whose post a later step schedules or publishes (`$steps.<id>.content`)."""
+    if planned is None:
+        return set()
+    refs = (STEP_REF_RE.match(v) for step in planned.steps for v in step.args.values() if isinstance(v, str))
+    return {m[1] for m in refs if m and m[2] == "content"}
+
+
 def _fed_forward(planned: Plan | None) -> set[str]:
     """Steps whose whole output a later step takes as input (`$steps.<id>`, no field): intermediate
     results the answer leaves out (the report says what the loaded table held). A step a later one
@@ -91,7 +99,8 @@ def _readable_time(value: Any) -> str:
     return f"{moment:%A} {moment.day} {moment:%B %Y, %H:%M}"
 
 
-def _describe(step_result: Mapping[str, Any], description: str | None) -> list[str]:
+def _describe(step_result: Mapping[str, Any], description: str | None, sent_on: bool = False) -> list[str]:
+    """What one step's output tells the person; `sent_on`: a later step schedules or publishes it."""
     output = step_result.get("result")
     if not isinstance(output, Mapping):
         return [f"Result: {json.dumps(output, default=str)[:300]}"] if output else []
@@ -100,8 +109,9 @@ def _describe(step_result: Mapping[str, Any], description: str | None) -> list[s
         return [output["answer"].strip()]  # the step's own words to the person (the builder's)
     message = output["message"].strip() if isinstance(output.get("message"), str) else ""
     if message and not output.get("content") and not output.get("schedule_path"):
-        # a result's own chat text (a report with its charts, an engagement summary)
-        return [message]
+        # a result's own chat text (a report with its charts, an engagement summary, what
+        # happened to a post published on its own)
+        return [message[:1].upper() + message[1:]]
     if isinstance(output.get("content"), str) and output["content"].strip():
         platform = output.get("platform")
         topic = output.get("topic")
@@ -117,7 +127,7 @@ def _describe(step_result: Mapping[str, Any], description: str | None) -> list[s
             head = f"Here is your {shown} post{about}" if platform else "Here is the result"
             chars = f" ({output['chars']} characters)" if output.get("chars") else ""
             lines.append(f"{head}{chars}:\n\n{output['content'].strip()}")
-            if output.get("mode") == "as written" and not (output.get("schedule_path") or message):
+            if output.get("mode") == "as written" and not (output.get("schedule_path") or message or sent_on):
                 # "post this to linkedin: ..." is kept as written, not published (only "now"
                 # publishes): the person is told so, and how to publish it
                 lines.append(
@@ -198,11 +208,14 @@ def answer_text(
         plan = final.plan
         intermediate = _fed_forward(plan)
         described = {step.id: step.description for step in plan.steps} if plan else {}
+        sent_on = _sent_on(plan)
         parts = [
             line
             for result in final.results
             if result.step_id not in intermediate
-            for line in _describe(result.model_dump(mode="json"), described.get(result.step_id))
+            for line in _describe(
+                result.model_dump(mode="json"), described.get(result.step_id), result.step_id in sent_on
+            )
         ]
         text = "\n\n".join(parts) or "Done."
         if attempts > 1:

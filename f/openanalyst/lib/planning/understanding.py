@@ -121,7 +121,7 @@ _SAID_BEFORE_RE = lazy_re.compile(
     r"(?P<ask>[^.?!]*\b(?:(?:post|tweet|caption|update|thread)s?|something)\b[^.?!]*)[.?!]*$",
     re.I,
 )
-_NO_TOPIC = frozenset(("it", "this", "that", "celebrate", "the news", "this news", "that news"))
+NO_TOPIC = frozenset(("it", "this", "that", "celebrate", "the news", "this news", "that news"))
 # A sentence after a post request that says nothing else: what the post is about.
 _SAID_AFTER_RE = lazy_re.compile(
     r"\b(?:post|tweet|caption|update|thread)\b[^.?!]{0,30}[?!.:]\s+(?P<rest>\S[^?]{3,})$", re.I
@@ -362,6 +362,7 @@ TONES = {
     "lighthearted": "casual",
     "light-hearted": "casual",
     "funny": "witty",
+    "funnier": "witty",
     "humorous": "witty",
     "witty": "witty",
     "playful": "witty",
@@ -922,7 +923,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     if len(named) > 1:  # "a tweet and an instagram post about our new logo": one post for each
         extra["platforms"] = [name for _, name in named]
     urls = _URL_RE.findall(text)
-    found = _found_time(text, timezone, now)
+    found = found_time(text, timezone, now)
     update, problems = preference_change(text)
     if update:
         extra["context_update"] = update
@@ -975,7 +976,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         # "our sale ends Sunday": a date the post tells, not when it goes out; a send time said
         # beside it ("..., post it friday at 9am") is read without it
         rest = f"{text[: told.start()]} {text[told.end() :]}"
-        found = _found_time(rest, timezone, now) if _SCHEDULE_RE.search(text) else None
+        found = found_time(rest, timezone, now) if _SCHEDULE_RE.search(text) else None
         if "text" not in extra:  # the topic keeps the day it tells
             topic = _topic(bare, found.text if found else None)
     if topic and "points" not in extra and (details := _details_after(text, topic, found)):
@@ -993,7 +994,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         ][:5]:
             extra["points"] = points
     news = _SAID_BEFORE_RE.match(text)
-    if news and (topic is None or topic.lower() in _NO_TOPIC):
+    if news and (topic is None or topic.lower() in NO_TOPIC):
         # "we hit 1,000 subscribers today! can you write a linkedin post to celebrate?": the news
         # said first is the topic, and a day inside it is when it happened, not when to post
         topic = news["said"].strip()[:MAX_TOPIC_CHARS]
@@ -1152,7 +1153,7 @@ def _details_after(text: str, topic: str, found: timeparse.Resolved | None) -> l
 POST_INTENTS = ("create_post", "create_and_schedule", "schedule_post", "publish_post")
 
 
-def _found_time(text: str, tz: str | None, now: datetime | None) -> timeparse.Resolved | None:
+def found_time(text: str, tz: str | None, now: datetime | None) -> timeparse.Resolved | None:
     """The time a whole request names; a lone part of the day ("evening") is a topic word there."""
     try:
         found = timeparse.find_time(text, str(timezone_of(tz)), now)

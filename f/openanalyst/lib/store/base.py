@@ -37,6 +37,7 @@ from f.openanalyst.lib.store.models import (
 from f.openanalyst.lib.users import user_folder, validate_user_id
 
 SUMMARY_CHARS = 280
+SESSION_RESULTS = 3  # a conversation's latest results a follow-up can refer to
 MAX_QUERY_TERMS = 12  # words of a request (plus its skill) used to find learnings
 POSTINGS_PER_TERM = 100  # newest learnings read per term
 _MAX_EMAIL = 254
@@ -685,13 +686,15 @@ class Store(ABC):
         skill: str | None = None,
         recent_limit: int = 5,
         learnings_limit: int = 5,
+        session_id: str | None = None,
     ) -> dict[str, Any]:
-        """Everything the Brain needs before planning, read in one transaction."""
+        """Everything the Brain needs before planning, read in one transaction; with `session_id`,
+        also `session_results`: what that conversation's latest successful requests produced."""
         validate_user_id(user_id)
         with self.transaction(user_id, write=False) as tx:
             self._require_user(tx, user_id)
             context = self._context(tx, user_id)
-            return {
+            loaded = {
                 "user_id": user_id,
                 "preferences": context["preferences"],
                 "custom_instructions": context["custom_instructions"],
@@ -700,6 +703,24 @@ class Store(ABC):
                 "learnings": self._relevant_learnings(tx, user_id, request, skill, learnings_limit),
                 "skill_stats": self._success_rate(tx, user_id, skill) if skill else {},
             }
+            if session_id is not None:
+                loaded["session_results"] = self._session_results(tx, user_id, session_id, SESSION_RESULTS)
+            return loaded
+
+    def session_results(self, user_id: str, session_id: str, limit: int = 3) -> list[dict[str, Any]]:
+        """The recorded results (plan, outputs) of the person's latest successful requests in one
+        conversation, newest first: what a follow-up ("post it now") refers to."""
+        validate_user_id(user_id)
+        with self.transaction(user_id, write=False) as tx:
+            return self._session_results(tx, user_id, session_id, limit)
+
+    def _session_results(self, tx: Tx, user_id: str, session_id: str, limit: int) -> list[dict[str, Any]]:
+        rows = tx.all(
+            "SELECT output FROM tasks WHERE user_id = ? AND session_id = ? AND status = 'success' "
+            "ORDER BY created_at DESC LIMIT ?",
+            (user_id, session_id, _limit(limit)),
+        )
+        return [out for r in rows if isinstance(out := self._json_out(r["output"]), dict)]
 
     def counts(self, user_id: str) -> dict[str, int]:
         """How many rows of each table belong to the person (diagnostics, tests, benchmarks)."""

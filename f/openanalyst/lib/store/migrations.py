@@ -248,6 +248,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             "research": "user_id",
         },
     ),
+    Migration(
+        version=2,
+        name="a conversation's latest tasks",
+        statements=(
+            # A follow-up ("post it now") reads its conversation's latest results: without this,
+            # a person with a long history would have every task of theirs scanned.
+            "CREATE INDEX tasks_by_session ON tasks (user_id, session_id, created_at)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,179 @@
+"""A request about the post just written in this conversation: "post it now", "schedule it for
+Friday at 9am", "make it shorter", "same for Instagram".
+
+A person reads a draft and answers it as they would answer a colleague: "it" is that draft. The
+drafts are what the conversation's latest post request wrote (its recorded result: the plan's
+create_post steps, their arguments and what they returned). Posting or scheduling "it" takes the
+draft's words as they are; "shorter", another tone or another platform writes it again from its
+topic and points. Without a draft in the conversation the request is read as it is (and the
+person is asked what the post should be about).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import f.openanalyst.lib.lazy_re as lazy_re
+import f.openanalyst.lib.planning.understanding as understanding
+from f.openanalyst.lib.contracts import Draft, Intent, Plan
+
+CREATE_POST = "f/openanalyst/social/create_post"
+# A rewrite asked "shorter" is held to this share of the draft's length (and the platform's floor).
+SHORTER = 2 / 3
+MIN_CHARS = 40  # create_post's smallest limit
+
+# "ok", "great, ", "love it! ": an acknowledgement before what to do with the draft.
+_ACK_RE = lazy_re.compile(
+    r"^(?:ok(?:ay)?|great|perfect|nice|cool|yes|yep|yeah|sure|awesome|good|lovely|brilliant|excellent|"
+    r"thanks|thank you|love it|looks (?:good|great|fine)|sounds (?:good|great)|"
+    r"that'?s (?:good|great|perfect))"
+    r"\b[\s,.!:;-]*",
+    re.I,
+)
+_IT = r"(?:it|this|that|this one|that one|the (?:post|tweet|draft|caption|update|one|first one|text))"
+# "post it now", "can you schedule that for friday 10am", "send it out tomorrow at 8"
+_ACT_RE = lazy_re.compile(
+    r"^(?:(?:please|pls|can you|could you|would you|now|then|so|just|go ahead and|and)\s+)*"
+    rf"(?P<verb>post|publish|tweet|share|send|schedule|queue|put)\s+{_IT}\b(?P<rest>.*)$",
+    re.I | re.S,
+)
+_SCHEDULING_VERBS = frozenset(("schedule", "queue"))
+_SHORTER_RE = lazy_re.compile(
+    r"\b(?:shorter|shorten|tighter|more concise|briefer|trim(?: it)?(?: down)?|cut it down|less wordy)\b",
+    re.I,
+)
+# "same for instagram", "now do one for twitter", "turn it into a tweet", "also write it for facebook"
+_AGAIN_RE = lazy_re.compile(
+    r"\b(?:same|one|version|it|this|that|too|also|as well|into)\b",
+    re.I,
+)
+# "post this about our new menu", "share this: ...": what follows the verb is a new post's content
+_NEW_CONTENT_RE = lazy_re.compile(r"\b(?:about|saying|says|announcing)\b|:", re.I)
+_SHORT_REQUEST_WORDS = 12  # a follow-up is a short answer; a longer request says what it wants
+
+
+def drafts_in(results: Iterable[Mapping[str, Any]]) -> list[Draft]:
+    """The drafts of the newest result that has any (results newest first, as the store gives
+    them: {plan, outputs}); none when no recent request wrote a post."""
+    for result in results:
+        if drafts := list(_drafts_of(result)):
+            return drafts
+    return []
+
+
+def _drafts_of(result: Mapping[str, Any]) -> Iterable[Draft]:
+    if not result.get("plan"):
+        return
+    plan = Plan.model_validate(result["plan"])
+    outputs = result.get("outputs") or {}
+    for step in plan.steps:
+        out = outputs.get(step.id)
+        if step.script != CREATE_POST or not isinstance(out, dict) or not out.get("content"):
+            continue
+        args = step.args
+        yield Draft(
+            content=str(out["content"]),
+            platform=out["platform"],
+            topic=str(out.get("topic") or args.get("topic") or ""),
+            tone=str(out.get("tone") or "professional"),
+            chars=int(out.get("chars") or 0),
+            key_points=[str(p) for p in args.get("key_points") or [] if isinstance(p, str)],
+            call_to_action=args.get("call_to_action")
+            if isinstance(args.get("call_to_action"), str)
+            else None,
+            audience=args.get("audience") if isinstance(args.get("audience"), str) else None,
+        )
+
+
+def read(
+    intent: Intent,
+    request: str,
+    drafts: list[Draft],
+    timezone: str | None = None,
+    now: datetime | None = None,
+) -> Intent:
+    """`intent` as a follow-up on `drafts` when the request is one ("post it now"), else unchanged."""
+    if len(request.split()) > _SHORT_REQUEST_WORDS or "text" in intent.entities.extra:
+        return intent
+    entities = intent.entities
+    said = _said(request)
+    act = _ACT_RE.match(said)
+    if act and _NEW_CONTENT_RE.search(act["rest"]):
+        return intent  # "post this about our new menu": a new post, whatever "this" is
+    own = _said(entities.topic or "").lower()  # "love it" before "post it" is read as a topic
+    if not drafts:
+        if act and entities.topic and not own:  # nothing written to post: what about is asked
+            return intent.model_copy(update={"entities": entities.model_copy(update={"topic": None})})
+        return intent
+    if not act and own and own not in understanding.NO_TOPIC:
+        return intent  # a topic of its own: a new post
+    named = entities.platform
+    draft = next((d for d in drafts if d.platform == named), None) or drafts[0]
+    elsewhere = named is not None and all(d.platform != named for d in drafts)
+    if act:
+        found = understanding.found_time(act["rest"], timezone, now)
+        scheduled = found is not None or act["verb"].lower() in _SCHEDULING_VERBS
+        name = "create_and_schedule" if scheduled else "publish_post"
+        extra: dict[str, Any] = {}
+        if found and found.past:
+            extra["past_time"] = found.text
+        when = found.when.isoformat() if found and not found.past else None
+        if elsewhere:  # "post it on twitter too": written again for that platform, then posted
+            return _rewrite(intent, draft, name, named, extra, when)
+        extra |= {"text": draft.content, "text_from": "draft"}
+        return _as(intent, name, draft, draft.platform, extra, when)
+    if elsewhere and _AGAIN_RE.search(said) and intent.name in ("create_post", "unknown"):
+        return _rewrite(intent, draft, "create_post", named, {}, None)
+    edit = entities.extra.get("about") == understanding.EDIT or (
+        intent.name == "unknown" and (_SHORTER_RE.search(said) or "tone" in entities.extra)
+    )
+    if edit:
+        extra = {}
+        if _SHORTER_RE.search(said):
+            extra["max_chars"] = max(MIN_CHARS, int(draft.chars * SHORTER))
+        if tone := entities.extra.get("tone"):
+            extra["tone"] = tone
+        if extra or elsewhere:  # what else a person asks of a draft is answered as before
+            return _rewrite(intent, draft, "create_post", named or draft.platform, extra, None)
+    return intent
+
+
+def _said(request: str) -> str:
+    """The request without the acknowledgements in front ("ok great, post it" → "post it")."""
+    text = " ".join(request.split())
+    while (ack := _ACK_RE.match(text)) and ack.end():
+        text = text[ack.end() :]
+    return text.strip(" .!?")
+
+
+def _rewrite(
+    intent: Intent, draft: Draft, name: str, platform: str | None, extra: dict[str, Any], when: str | None
+) -> Intent:
+    """The draft written again (its topic, points, tone and closing line) with `extra`'s changes."""
+    kept: dict[str, Any] = {"tone": draft.tone}
+    if draft.key_points:
+        kept["points"] = draft.key_points
+    if draft.call_to_action:
+        kept["call_to_action"] = draft.call_to_action
+    if draft.audience:
+        kept["audience"] = draft.audience
+    return _as(intent, name, draft, platform, {**kept, **extra}, when)
+
+
+def _as(
+    intent: Intent, name: str, draft: Draft, platform: str | None, extra: dict[str, Any], when: str | None
+) -> Intent:
+    entities = intent.entities.model_copy(
+        update={
+            "platform": platform,
+            "topic": draft.topic,
+            "time": when,
+            "extra": extra,
+        }
+    )
+    return intent.model_copy(
+        update={"name": name, "entities": entities, "confidence": 0.9, "source": "rules"}
+    )

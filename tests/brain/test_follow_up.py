@@ -1,0 +1,136 @@
+"""A reply about the post just written ("post it now", "make it shorter") acts on that post."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+import f.openanalyst.lib.planning.follow_up as follow_up
+import f.openanalyst.lib.planning.understanding as understanding
+from f.openanalyst.lib.contracts import Draft, Intent
+
+ZONE = "Europe/Paris"
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=ZoneInfo(ZONE))  # a Monday
+DRAFT = Draft(
+    content="Meet our new API launch.\n\n→ Docs at acme.io\n\nQuestions? Ask us in the comments.\n\n#API",
+    platform="linkedin",
+    topic="our new API launch",
+    tone="casual",
+    chars=84,
+    key_points=["docs at acme.io"],
+)
+
+
+def read(text: str, drafts: list[Draft] | None = None) -> Intent:
+    found = understanding.extract(text, ZONE, NOW)
+    return follow_up.read(found, text, [DRAFT] if drafts is None else drafts, ZONE, NOW)
+
+
+@pytest.mark.parametrize(
+    "text", ["ok post it now", "post it", "great, post it", "looks good, publish it", "love it! share it"]
+)
+def test_posting_it_publishes_the_draft_as_it_was_read(text):
+    intent = read(text)
+    assert intent.name == "publish_post"
+    assert intent.entities.extra["text"] == DRAFT.content and intent.entities.extra["text_from"] == "draft"
+    assert (intent.entities.platform, intent.entities.topic) == ("linkedin", "our new API launch")
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [
+        ("perfect, schedule it for friday at 10am", "2026-12-11T10:00:00+01:00"),
+        ("great, schedule that for monday 9am", "2026-12-14T09:00:00+01:00"),
+        ("can you schedule this for tomorrow morning?", "2026-12-08T09:00:00+01:00"),
+        ("post that tomorrow at noon", "2026-12-08T12:00:00+01:00"),
+        ("send it out tomorrow at 8", "2026-12-08T08:00:00+01:00"),
+        ("schedule it", None),  # the time is asked
+    ],
+)
+def test_scheduling_it_schedules_the_draft_at_the_time_said(text, when):
+    intent = read(text)
+    assert intent.name == "create_and_schedule"
+    assert intent.entities.time == when and intent.entities.extra["text"] == DRAFT.content
+
+
+def test_a_time_already_past_is_asked_again_not_moved():
+    intent = read("schedule it for yesterday 9am")
+    assert intent.entities.time is None and intent.entities.extra["past_time"] == "yesterday 9am"
+
+
+@pytest.mark.parametrize(
+    ("text", "platform"),
+    [
+        ("same for instagram", "instagram"),
+        ("now do one for twitter", "twitter"),
+        ("can you also write it for facebook?", "facebook"),
+        ("turn it into a tweet", "twitter"),
+    ],
+)
+def test_another_platform_writes_it_again_from_its_topic_points_and_tone(text, platform):
+    intent = read(text)
+    assert (intent.name, intent.entities.platform, intent.entities.topic) == (
+        "create_post",
+        platform,
+        "our new API launch",
+    )
+    assert intent.entities.extra == {"tone": "casual", "points": ["docs at acme.io"]}  # not its words
+
+
+def test_posting_it_elsewhere_writes_it_for_that_platform_first():
+    intent = read("tweet it now")
+    assert (intent.name, intent.entities.platform) == ("publish_post", "twitter")
+    assert "text" not in intent.entities.extra  # a LinkedIn post is not a tweet
+
+
+@pytest.mark.parametrize(
+    ("text", "changes"),
+    [
+        ("make it shorter", {"max_chars": 56}),
+        ("shorter please", {"max_chars": 56}),
+        ("make it funnier", {"tone": "witty"}),
+        ("make it a bit more professional", {"tone": "professional"}),
+    ],
+)
+def test_a_change_asked_of_it_writes_it_again_with_the_change(text, changes):
+    intent = read(text)
+    assert (intent.name, intent.entities.platform, intent.entities.topic) == (
+        "create_post",
+        "linkedin",
+        "our new API launch",
+    )
+    assert intent.entities.extra == {"tone": "casual", "points": ["docs at acme.io"], **changes}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "write a post about our bakery",
+        "post this about our new menu",
+        "tweet this: we just shipped dark mode",
+        "make it longer",  # not something a rewrite from the topic can do: answered as before
+    ],
+)
+def test_a_new_request_or_an_unsupported_change_is_read_as_it_is(text):
+    assert read(text) == understanding.extract(text, ZONE, NOW)
+
+
+def test_without_a_draft_in_the_conversation_nothing_is_assumed():
+    assert read("ok post it now", drafts=[]) == understanding.extract("ok post it now", ZONE, NOW)
+    # "looks good" is not what a post is about: the person is asked what it should say
+    assert read("looks good, post it now", drafts=[]).entities.topic is None
+    assert read("post this about our new menu", drafts=[]).entities.topic == "our new menu"
+
+
+def test_the_drafts_are_those_of_the_latest_request_that_wrote_any():
+    def result(platform: str, content: str) -> dict:
+        step = {"id": "draft", "script": follow_up.CREATE_POST, "args": {"topic": "t", "key_points": ["p"]}}
+        out = {"content": content, "platform": platform, "topic": "t", "tone": "witty", "chars": 9}
+        return {"plan": {"skill": "SOCIAL_MEDIA", "steps": [step]}, "outputs": {"draft": out}}
+
+    report = {"plan": {"skill": "ANALYTICS", "steps": []}, "outputs": {}}
+    found = follow_up.drafts_in([report, result("twitter", "newest"), result("linkedin", "older")])
+    assert [(d.platform, d.content, d.tone, d.key_points) for d in found] == [
+        ("twitter", "newest", "witty", ["p"])
+    ]
+    assert follow_up.drafts_in([report, {"plan": None}]) == []
