@@ -134,3 +134,36 @@ def test_the_drafts_are_those_of_the_latest_request_that_wrote_any():
         ("twitter", "newest", "witty", ["p"])
     ]
     assert follow_up.drafts_in([report, {"plan": None}]) == []
+
+
+THREE = [
+    Draft(content=f"Black Friday tweet {n}", platform="twitter", topic="our sale", chars=20)
+    for n in (1, 2, 3)
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "chosen"),
+    [
+        ("post the second one", "publish_post", 2),
+        ("schedule the 3rd one for friday 9am", "create_and_schedule", 3),
+        ("I like the second one, post it", "publish_post", 2),
+        ("second one, schedule it for tomorrow at 10", "create_and_schedule", 2),
+        ("go with #3", "create_post", 3),  # chosen, shown, not posted yet
+        ("number 2 please", "create_post", 2),
+        ("the last one", "create_post", 3),
+        ("post it", "publish_post", 1),
+    ],
+)
+def test_one_of_several_drafts_is_picked_by_its_place(text, name, chosen):
+    intent = read(text, THREE)
+    assert intent.name == name and intent.entities.extra["text"] == f"Black Friday tweet {chosen}"
+
+
+def test_each_of_several_drafts_offered_is_one_to_pick():
+    step = {"id": "draft", "script": follow_up.CREATE_POST, "args": {"topic": "our sale", "count": 2}}
+    out = {"content": "one", "drafts": ["one", "second tweet"], "platform": "twitter", "topic": "our sale"}
+    found = follow_up.drafts_in(
+        [{"plan": {"skill": "SOCIAL_MEDIA", "steps": [step]}, "outputs": {"draft": out}}]
+    )
+    assert [(d.content, d.chars) for d in found] == [("one", 3), ("second tweet", 12)]

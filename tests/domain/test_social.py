@@ -268,7 +268,8 @@ def test_publish_without_an_account_keeps_the_post_due_and_disables_the_schedule
     sched = schedule_post.main("alice", "linkedin", "Our Q3 report is out.", "in 2 hours", "UTC")
     args = windmill.items["schedule"][sched["schedule_path"]]["args"]
     out = publish_post.main(**args)
-    assert out["status"] == "due" and "no linkedin account connected" in out["message"]
+    assert out["status"] == "due" and "no LinkedIn account is connected yet" in out["message"]
+    assert "how do I connect my LinkedIn account?" in out["message"]  # what to do next
     kept = windmill.items["resource"][out["outbox_path"]]
     assert out["outbox_path"].startswith("u/alice/resources/outbox/post_linkedin_")
     assert kept["value"]["content"] == "Our Q3 report is out." and kept["value"]["status"] == "due"

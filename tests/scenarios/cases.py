@@ -320,6 +320,11 @@ def with_scheduled_posts(suite: Any, user: str) -> None:
         rt.client.post(f"{rt.api}/schedules/create", json=body).raise_for_status()
 
 
+BLACK_FRIDAY_TWEETS = [
+    "Black Friday is here: 30% off everything, all weekend. #BlackFriday",
+    "30% off everything this Black Friday. Treat yourself (or someone you love). #BlackFriday",
+    "Our biggest sale of the year: 30% off everything for Black Friday. #BlackFriday #Sale",
+]
 SOURDOUGH_POST = (
     "Our new sourdough baking class starts this month: four Saturday mornings, small groups, and a "
     "starter to take home. Who's in? #Sourdough #Baking"
@@ -1076,6 +1081,24 @@ CASES: list[Case] = [
         model=r.conversation(
             r.post("twitter", "our winter menu", WINTER_TWEET),
             r.post("twitter", "our winter menu", WINTER_TWEET, when="friday 10am", approved=True),
+        ),
+    ),
+    Case(
+        "s_follow_pick_second",
+        "SOCIAL_MEDIA",
+        "I like the second one, schedule it for friday at 9am",
+        [*POST_SEEN, *SCHEDULED, says("Don't miss our Black Friday sale"), matches(r"09:00")],
+        model_checks=[*POST_SEEN, *SCHEDULED, says(BLACK_FRIDAY_TWEETS[1]), matches(r"09:00")],
+        before=["can you draft 3 tweets about our black friday sale, 30% off everything"],
+        model=r.conversation(
+            r.several("twitter", "our black friday sale, 30% off everything", BLACK_FRIDAY_TWEETS),
+            r.post(
+                "twitter",
+                "our black friday sale, 30% off everything",
+                BLACK_FRIDAY_TWEETS[1],
+                when="friday 9am",
+                approved=True,
+            ),
         ),
     ),
     Case(

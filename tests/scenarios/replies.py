@@ -75,6 +75,12 @@ def post(
     return {"planner": plan(*steps), "writer": written, "judge": PASS}
 
 
+def several(platform: str, topic: str, texts: list[str]) -> dict[str, list[Reply]]:
+    """ "Draft 3 tweets about ...": one step asking for `len(texts)` drafts, the writer's each."""
+    out = post(platform, topic, texts[0], args={"count": len(texts)})
+    return out | {"writer": [ok(bodies.text_message(t, input_tokens=190, output_tokens=40)) for t in texts]}
+
+
 def conversation(*turns: dict[str, list[Reply]]) -> dict[str, list[Reply]]:
     """The replies of one conversation's requests, each role's in the order the requests ask."""
     out: dict[str, list[Reply]] = {}

@@ -179,7 +179,11 @@ def main(
         result |= {
             "status": "due",
             "outbox_path": outbox,
-            "message": f"{reason}; the post is due and kept in {outbox}. Connect the account to publish it.",
+            "message": (
+                f"Not published: no {platforms.RULES[platform].name} account is connected yet. The post is "
+                f"kept in your outbox ({outbox}); connect the account (ask me “how do I connect my "
+                f"{platforms.RULES[platform].name} account?”) and it can go out."
+            ),
         }
     if schedule_path:
         try:

@@ -18,6 +18,7 @@ from typing import Any
 
 import f.openanalyst.lib.lazy_re as lazy_re
 import f.openanalyst.lib.planning.understanding as understanding
+import f.openanalyst.lib.platforms as platforms
 from f.openanalyst.lib.contracts import Draft, Intent, Plan
 
 CREATE_POST = "f/openanalyst/social/create_post"
@@ -33,7 +34,18 @@ _ACK_RE = lazy_re.compile(
     r"\b[\s,.!:;-]*",
     re.I,
 )
-_IT = r"(?:it|this|that|this one|that one|the (?:post|tweet|draft|caption|update|one|first one|text))"
+# "the second one", "#2", "number 3", "option 1": one of several drafts offered
+_NTH = r"(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)"
+_ORDINAL = (
+    rf"(?:the\s+)?{_NTH}(?:\s+(?:one|draft|version|option|post|tweet|caption))?"
+    r"|(?:#|no\.?\s*|number\s+|option\s+|draft\s+|version\s+)[1-5]"
+)
+_ORDINAL_RE = lazy_re.compile(rf"(?<!\w)(?:{_ORDINAL})(?!\w)", re.I)
+_PLACES = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}
+_IT = (
+    r"(?:it|this|that|this one|that one|the (?:post|tweet|draft|caption|update|one|text)"
+    rf"|{_ORDINAL})"
+)
 # "post it now", "can you schedule that for friday 10am", "send it out tomorrow at 8"
 _ACT_RE = lazy_re.compile(
     r"^(?:(?:please|pls|can you|could you|would you|now|then|so|just|go ahead and|and)\s+)*"
@@ -41,6 +53,13 @@ _ACT_RE = lazy_re.compile(
     re.I | re.S,
 )
 _SCHEDULING_VERBS = frozenset(("schedule", "queue"))
+_FIRST_CLAUSE_RE = lazy_re.compile(r"^(?P<clause>[^,.;!]+)[,.;!]+\s*(?P<rest>.*)$", re.S)
+# "I like the second one", "go with #2", "number 3 please": the draft chosen, not posted yet
+_CHOOSE_RE = lazy_re.compile(
+    r"^(?:(?:i\s+(?:like|prefer|love|want|pick|choose)|(?:let'?s\s+)?(?:go with|use|pick|choose|take))\s+)?"
+    rf"(?:{_ORDINAL})(?:\s+(?:please|pls|is (?:best|good|great|perfect)))?$",
+    re.I,
+)
 _SHORTER_RE = lazy_re.compile(
     r"\b(?:shorter|shorten|tighter|more concise|briefer|trim(?: it)?(?: down)?|cut it down|less wordy)\b",
     re.I,
@@ -74,18 +93,20 @@ def _drafts_of(result: Mapping[str, Any]) -> Iterable[Draft]:
         if step.script != CREATE_POST or not isinstance(out, dict) or not out.get("content"):
             continue
         args = step.args
-        yield Draft(
-            content=str(out["content"]),
-            platform=out["platform"],
-            topic=str(out.get("topic") or args.get("topic") or ""),
-            tone=str(out.get("tone") or "professional"),
-            chars=int(out.get("chars") or 0),
-            key_points=[str(p) for p in args.get("key_points") or [] if isinstance(p, str)],
-            call_to_action=args.get("call_to_action")
-            if isinstance(args.get("call_to_action"), str)
-            else None,
-            audience=args.get("audience") if isinstance(args.get("audience"), str) else None,
-        )
+        offered = [d for d in out.get("drafts") or [] if isinstance(d, str) and d] or [str(out["content"])]
+        for content in offered:  # "draft 3 tweets": each one, in the order shown
+            yield Draft(
+                content=content,
+                platform=out["platform"],
+                topic=str(out.get("topic") or args.get("topic") or ""),
+                tone=str(out.get("tone") or "professional"),
+                chars=platforms.count_chars(out["platform"], content),
+                key_points=[str(p) for p in args.get("key_points") or [] if isinstance(p, str)],
+                call_to_action=args.get("call_to_action")
+                if isinstance(args.get("call_to_action"), str)
+                else None,
+                audience=args.get("audience") if isinstance(args.get("audience"), str) else None,
+            )
 
 
 def read(
@@ -100,6 +121,9 @@ def read(
         return intent
     entities = intent.entities
     said = _said(request)
+    choice = None
+    if (first := _FIRST_CLAUSE_RE.match(said)) and _CHOOSE_RE.match(first["clause"]):
+        choice, said = first["clause"], _said(first["rest"])  # "I like the second one, post it"
     act = _ACT_RE.match(said)
     if act and _NEW_CONTENT_RE.search(act["rest"]):
         return intent  # "post this about our new menu": a new post, whatever "this" is
@@ -111,8 +135,11 @@ def read(
     if not act and own and own not in understanding.NO_TOPIC:
         return intent  # a topic of its own: a new post
     named = entities.platform
-    draft = next((d for d in drafts if d.platform == named), None) or drafts[0]
+    draft = _chosen(choice or said, [d for d in drafts if d.platform == named] or drafts)
     elsewhere = named is not None and all(d.platform != named for d in drafts)
+    if _CHOOSE_RE.match(said) or (choice and not said):  # the one they like, shown as it will go out
+        extra = {"text": draft.content, "text_from": "draft"}
+        return _as(intent, "create_post", draft, draft.platform, extra, None)
     if act:
         found = understanding.found_time(act["rest"], timezone, now)
         scheduled = found is not None or act["verb"].lower() in _SCHEDULING_VERBS
@@ -139,6 +166,16 @@ def read(
         if extra or elsewhere:  # what else a person asks of a draft is answered as before
             return _rewrite(intent, draft, "create_post", named or draft.platform, extra, None)
     return intent
+
+
+def _chosen(said: str, drafts: list[Draft]) -> Draft:
+    """The draft the request picks by its place ("the second one", "#2"), else the first."""
+    if not (found := _ORDINAL_RE.search(said)):
+        return drafts[0]
+    word = next((w for w in found[0].lower().split() if w in _PLACES), None)
+    digit = next((int(c) for c in found[0] if c.isdigit()), 1)  # "#2", "2nd"
+    place = _PLACES[word] if word else digit - 1
+    return drafts[place] if -len(drafts) <= place < len(drafts) else drafts[0]
 
 
 def _said(request: str) -> str:

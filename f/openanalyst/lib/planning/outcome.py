@@ -127,12 +127,18 @@ def _describe(step_result: Mapping[str, Any], description: str | None, sent_on: 
             head = f"Here is your {shown} post{about}" if platform else "Here is the result"
             chars = f" ({output['chars']} characters)" if output.get("chars") else ""
             lines.append(f"{head}{chars}:\n\n{output['content'].strip()}")
-            if output.get("mode") == "as written" and not (output.get("schedule_path") or message or sent_on):
+            kept = not (output.get("schedule_path") or message or sent_on)
+            if output.get("mode") == "as written" and kept:
                 # "post this to linkedin: ..." is kept as written, not published (only "now"
                 # publishes): the person is told so, and how to publish it
                 lines.append(
                     f'Not posted yet: to publish it, send it again with "now" ("post this on {shown} '
                     'now: …"), or with a time to schedule it.'
+                )
+            elif output.get("mode") == "as approved" and kept:  # "I like the second one"
+                lines.append(
+                    "Not posted yet: say “post it now”, or when it should go out "
+                    "(“schedule it for Friday 9am”)."
                 )
     if output.get("schedule_path"):
         when = _readable_time(output.get("next_run") or output.get("when"))
