@@ -90,6 +90,8 @@ def test_posting_it_elsewhere_writes_it_for_that_platform_first():
         ("shorter please", {"max_chars": 56}),
         ("make it funnier", {"tone": "witty"}),
         ("make it a bit more professional", {"tone": "professional"}),
+        ("make the last post funnier", {"tone": "witty"}),
+        ("can you make that post more professional?", {"tone": "professional"}),
     ],
 )
 def test_a_change_asked_of_it_writes_it_again_with_the_change(text, changes):

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import f.openanalyst.lib.planning.understanding as intent
+from f.openanalyst.lib.contracts import Intent
 
 NOW = datetime(2026, 11, 21, 15, 30, tzinfo=ZoneInfo("America/New_York"))
 
@@ -158,7 +159,7 @@ def test_the_status_answer_counts_what_succeeded_and_says_what_was_learned():
 
     tasks = [{"request": "post about AI", "status": "success"}, {"request": "chart", "status": "failure"}]
     learned = [{"content": "LinkedIn posts do best on Tuesday mornings"}]
-    text = core_answer("status", [], {"recent_tasks": tasks, "learnings": learned})
+    text = core_answer(Intent(name="status"), [], {"recent_tasks": tasks, "learnings": learned})
     assert "1 of 2 succeeded (50%)" in text and "- chart (failed)" in text
     assert "LinkedIn posts do best on Tuesday mornings" in text
 
@@ -176,6 +177,10 @@ def test_the_status_answer_counts_what_succeeded_and_says_what_was_learned():
         ("write a LinkedIn post about how to make the last mile shorter", "create_post", None),
         ("Write a post about our best performing product", "create_post", None),
         ("Write a tweet thanking our first 100 customers", "create_post", None),
+        # how to write a new post, said after its subject
+        ("tweet about our launch, make it funny", "create_post", None),
+        ("instagram caption for a photo of our new croissants, make it cute", "create_post", None),
+        ("linkedin post about our hiring push - make it more casual than usual", "create_post", None),
     ],
 )
 def test_replies_and_requests_about_earlier_posts_are_not_new_posts(text, name, about):
@@ -190,12 +195,12 @@ def test_what_was_learned_is_answered_with_its_sources_or_honestly_with_nothing(
     about = found.entities.extra.get("about")
     assert about == intent.LEARNINGS
     learned = [{"content": "Lead with a named trend", "sources": [{"url": "https://x.com/a", "title": "A"}]}]
-    text = core_answer("status", [], {"recent_tasks": [{"request": "x"}], "learnings": learned}, about=about)
+    text = core_answer(found, [], {"recent_tasks": [{"request": "x"}], "learnings": learned})
     assert text.splitlines() == [
         "What I have learned for you (newest first):",
         "- Lead with a named trend (from https://x.com/a)",
     ]
-    nothing = core_answer("status", [], {"learnings": []}, about=about)
+    nothing = core_answer(found, [], {"learnings": []})
     assert nothing.startswith("I have not learned anything for you yet") and "research" in nothing
     assert intent.extract("what did you do for me today?", "UTC", NOW).entities.extra.get("about") is None
 

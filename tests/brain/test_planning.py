@@ -261,8 +261,8 @@ def test_core_status_lists_recent_tasks_with_their_outcome(offline_env):
     answer = run_plan(
         request="status", intent={"name": "status", "entities": {}}, route=route_for("CORE"), context=context
     )["plan"]["answer"]
-    assert "- Post about our launch (done, 2026-11-20 10:02)" in answer
-    assert "- Analyse sales.csv (failed, 2026-11-19 08:00)" in answer
+    assert "- Post about our launch (done, 2026-11-20 11:02)" in answer  # in their zone, Paris
+    assert "- Analyse sales.csv (failed, 2026-11-19 09:00)" in answer
 
 
 def test_a_preference_change_is_answered_by_core_with_the_context_update(offline_env):

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from f.openanalyst.lib.timeparse import TimeParseError, find_time, resolve, to_cron
+from f.openanalyst.lib.timeparse import TimeParseError, find_period, find_time, resolve, to_cron
 
 # Saturday 21 November 2026, 10:30 UTC = 05:30 in New York (EST, UTC-5).
 NOW = dt.datetime(2026, 11, 21, 10, 30, tzinfo=dt.UTC)
@@ -111,3 +111,34 @@ def test_evenings_and_days_of_the_month_are_read_as_meant(text, expected, past):
 @pytest.mark.parametrize("text", ["our 5th anniversary", "the 3rd quarter results", "the 21st century"])
 def test_an_ordinal_that_is_no_date_is_left_alone(text):
     assert find_time(text, "UTC", NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "days"),
+    [
+        ("what did I ask you yesterday?", "2026-11-20", 1),
+        ("my tasks today", "2026-11-21", 1),
+        ("what did you do for me this week", "2026-11-16", 7),  # Monday to Sunday
+        ("what did I ask last week", "2026-11-09", 7),
+        ("what did I ask you on friday?", "2026-11-20", 1),  # the latest Friday
+        ("what did I ask on saturday", "2026-11-21", 1),  # today is a Saturday
+        ("what did I ask last saturday", "2026-11-14", 1),  # "last": before today
+    ],
+)
+def test_a_question_about_the_past_names_whole_days_in_the_persons_zone(text, start, days):
+    span = find_period(text, "Europe/Paris", NOW)
+    assert span is not None
+    assert span.start == dt.datetime.fromisoformat(start).replace(tzinfo=span.start.tzinfo)
+    assert str(span.start.tzinfo) == "Europe/Paris" and span.start.hour == 0
+    assert (span.end.date() - span.start.date()).days == days and span.end.hour == 0
+
+
+def test_a_day_across_a_clock_change_is_still_one_calendar_day():
+    # Paris leaves summer time on Sunday 25 October 2026: that day has 25 hours
+    span = find_period(
+        "what did I ask yesterday", "Europe/Paris", dt.datetime(2026, 10, 26, 12, tzinfo=dt.UTC)
+    )
+    assert span is not None and span.end.astimezone(dt.UTC) - span.start.astimezone(dt.UTC) == dt.timedelta(
+        hours=25
+    )
+    assert find_period("write a post about our week", "UTC", NOW) is None

@@ -2030,6 +2030,21 @@ CASES: list[Case] = [
         setup=with_history,
     ),
     Case(
+        "k_what_did_i_ask_today",
+        "CORE",
+        "what did I ask you today?",
+        [says("Today you asked me 3 things (2 done)", "Q3 results"), never_says("Your last")],
+        setup=with_history,
+    ),
+    Case(
+        "k_what_did_i_ask_last_week",
+        "CORE",
+        "what did I ask you last week?",
+        # the history is from today: none last week, said, and the latest shown instead
+        [says("You didn't ask me anything last week", "Q3 results"), creates_nothing],
+        setup=with_history,
+    ),
+    Case(
         "k_what_did_i_post",
         "CORE",
         "What did I post last week?",

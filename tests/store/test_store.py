@@ -309,6 +309,19 @@ def test_bad_history_is_refused_and_changes_nothing(
     assert store.recent_tasks(alice)[0]["summary"] == "Done (m1): your post is scheduled for 10:00."
 
 
+def test_tasks_of_a_period_are_those_asked_in_it(store: Store, alice: str) -> None:
+    """ "What did I ask you yesterday?" reads the tasks of [since, until) only."""
+    from datetime import UTC, datetime, timedelta
+
+    store.record_history(alice, entry("m1"))
+    now = datetime.now(UTC)
+    hour = timedelta(hours=1)
+    assert [t["message_id"] for t in store.recent_tasks(alice, since=now - hour, until=now + hour)] == ["m1"]
+    assert store.recent_tasks(alice, since=now + hour) == []
+    assert store.recent_tasks(alice, until=now - hour) == []
+    assert store.load_context(alice, since=now + hour)["recent_tasks"] == []
+
+
 def test_a_conversations_results_are_its_own_newest_successes(store: Store, alice: str, bob: str) -> None:
     """What "post it now" refers to: this person's latest successful results in this conversation."""
     store.record_history(alice, entry("m1", result={"n": 1}))

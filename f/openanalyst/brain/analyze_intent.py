@@ -22,6 +22,7 @@ import f.openanalyst.lib.ai.llm as llm
 import f.openanalyst.lib.contracts as contracts
 import f.openanalyst.lib.planning.follow_up as follow_up
 import f.openanalyst.lib.planning.understanding as intents
+import f.openanalyst.lib.timeparse as timeparse
 from f.openanalyst.lib.contracts import Entities, Intent
 from f.openanalyst.lib.log import bind, get_logger, log
 from f.openanalyst.lib.protocol import Attachment, known_timezone
@@ -32,6 +33,7 @@ from f.openanalyst.lib.windmill.progress import report
 REFINE_BELOW = 0.6
 _logger = get_logger(__name__)
 LEARNINGS_SHOWN = 10  # learnings listed when the person asks what was learned
+PERIOD_TASKS = 50  # tasks read for "what did I ask you this week?" (the answer lists the latest)
 
 
 @contracts.step
@@ -79,6 +81,17 @@ def main(
             # "what have you learned?" names no subject to match learnings by: the newest ones
             newest = load_context.main(user_id, "", learnings_limit=LEARNINGS_SHOWN)["learnings"]
             context = context.model_copy(update={"learnings": newest})
+        if period := found.entities.extra.get("period"):
+            # "what did I ask you yesterday?": that day's tasks, not the latest five
+            span = timeparse.find_period(str(period), str(intents.timezone_of(timezone)))
+            if span is not None:
+                days = load_context.main(
+                    user_id, "", recent_limit=PERIOD_TASKS, since=span.start, until=span.end
+                )
+                if days["recent_tasks"]:
+                    context = context.model_copy(update={"recent_tasks": days["recent_tasks"]})
+                else:  # nothing then: the answer says so, and shows the latest instead
+                    found.entities.extra["period_empty"] = True
         attached = intents.attached_data(attachments or [])
         if attached and "data" not in found.entities.extra:  # data pasted in the text comes first
             found.entities.extra.update(file=attached[0], data=attached[1])

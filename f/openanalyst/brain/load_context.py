@@ -14,6 +14,7 @@ OPENANALYST_SQLITE_PATH (default var/openanalyst.sqlite3).
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import f.openanalyst.lib.contracts as contracts
 import f.openanalyst.lib.planning.follow_up as follow_up
@@ -33,6 +34,8 @@ def main(
     recent_limit: int = 5,
     learnings_limit: int = 5,
     session_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> contracts.Context:
     """Load the person's preferences, recent tasks and relevant learnings for planning.
 
@@ -43,16 +46,22 @@ def main(
         recent_limit: how many recent tasks to include (0-1000).
         learnings_limit: how many learnings to include (0-1000).
         session_id: the conversation; the posts its latest post request wrote are included.
+        since: only tasks asked at or after this time (ISO 8601 with offset).
+        until: only tasks asked before this time (ISO 8601 with offset).
     """
     validate_user_id(user_id)
     with bind(user_id=user_id), open_store_from_windmill() as store:
         new_user = False
         try:
-            context = store.load_context(user_id, request, skill, recent_limit, learnings_limit, session_id)
+            context = store.load_context(
+                user_id, request, skill, recent_limit, learnings_limit, session_id, since, until
+            )
         except UnknownUser:
             store.register_user(user_id)
             new_user = True
-            context = store.load_context(user_id, request, skill, recent_limit, learnings_limit, session_id)
+            context = store.load_context(
+                user_id, request, skill, recent_limit, learnings_limit, session_id, since, until
+            )
         drafts = follow_up.drafts_in(context.pop("session_results", []))
         log(
             _logger,

@@ -156,17 +156,11 @@ def make_plan(
     intent_name = str(intent.get("name") or "help")
     if skill_name == offline.CORE_SKILL or intent_name == "preferences":
         # Preferences are CORE's whatever skill the words resembled ("remember that I post...").
-        extra_entities = (intent.get("entities") or {}).get("extra") or {}
-        update = offline.context_update(extra_entities.get("context_update"), context)
-        problems = [str(p) for p in extra_entities.get("preference_problems") or []]
-        about = extra_entities.get("about")
-        platform = (intent.get("entities") or {}).get("platform")
+        asked = contracts.Intent.model_validate(intent)
+        update = offline.context_update(asked.entities.extra.get("context_update"), context)
         # the person's waiting posts are read from their schedules, only when asked for
-        waiting = scheduled_posts(user_id) if about == intents.SCHEDULED else []
-        topic = (intent.get("entities") or {}).get("topic")
-        answer = offline.core_answer(
-            intent_name, _catalog(route), context, update, problems, about, platform, waiting, topic
-        )
+        waiting = scheduled_posts(user_id) if asked.entities.extra.get("about") == intents.SCHEDULED else []
+        answer = offline.core_answer(asked, _catalog(route), context, update, waiting)
         if config.online and offline.is_out_of_scope(intent_name):
             answer = _direct_answer(config, request, user_id, usage) or answer
         core = Plan(skill=offline.CORE_SKILL, rationale="answered directly", mode="offline", answer=answer)

@@ -272,6 +272,48 @@ def find_time(text: str, timezone: str = "UTC", now: dt.datetime | None = None) 
     return found
 
 
+# The days a question about the past names ("what did I ask you yesterday?").
+_PERIOD_RE = re.compile(
+    rf"\b(today|this morning|yesterday|this week|last week|(?:on|last)\s+({_WEEKDAY_RE}))\b", re.I
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Whole days in the person's timezone: [start, end)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    text: str  # the words that named it
+
+
+def find_period(text: str, timezone: str = "UTC", now: dt.datetime | None = None) -> Span | None:
+    """The past days `text` asks about: today, yesterday, this or last week, (last) Monday; None
+    when it names none. A weekday is its latest one up to today ("last": before today)."""
+    found = _PERIOD_RE.search(text)
+    if found is None:
+        return None
+    now = (now or dt.datetime.now(dt.UTC)).astimezone(zone(timezone))
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    said = found[1].lower()
+    monday = today - dt.timedelta(days=today.weekday())
+    if said in ("today", "this morning"):
+        start, days = today, 1
+    elif said == "yesterday":
+        start, days = today - dt.timedelta(days=1), 1
+    elif said == "this week":
+        start, days = monday, 7
+    elif said == "last week":
+        start, days = monday - dt.timedelta(days=7), 7
+    else:
+        back = (today.weekday() - _weekday_index(found[2].lower())) % 7
+        start, days = today - dt.timedelta(days=back or (7 if said.startswith("last") else 0)), 1
+    # a day is a calendar day: a DST change makes it 23 or 25 hours, so the end is built, not added
+    last = (start + dt.timedelta(days=days)).date()
+    end = dt.datetime.combine(last, dt.time(), tzinfo=start.tzinfo)
+    return Span(start=start, end=end, text=found[0])
+
+
 def _rules_time(text: str, tz: ZoneInfo, now: dt.datetime) -> Resolved | None:
     low = text.lower()
 

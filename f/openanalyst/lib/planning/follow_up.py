@@ -132,7 +132,8 @@ def read(
         if act and entities.topic and not own:  # nothing written to post: what about is asked
             return intent.model_copy(update={"entities": entities.model_copy(update={"topic": None})})
         return intent
-    if not act and own and own not in understanding.NO_TOPIC:
+    edits = entities.extra.get("about") == understanding.EDIT  # "make the last tweet funnier"
+    if not act and not edits and own and own not in understanding.NO_TOPIC:
         return intent  # a topic of its own: a new post
     named = entities.platform
     draft = _chosen(choice or said, [d for d in drafts if d.platform == named] or drafts)
@@ -154,10 +155,7 @@ def read(
         return _as(intent, name, draft, draft.platform, extra, when)
     if elsewhere and _AGAIN_RE.search(said) and intent.name in ("create_post", "unknown"):
         return _rewrite(intent, draft, "create_post", named, {}, None)
-    edit = entities.extra.get("about") == understanding.EDIT or (
-        intent.name == "unknown" and (_SHORTER_RE.search(said) or "tone" in entities.extra)
-    )
-    if edit:
+    if edits or (intent.name == "unknown" and (_SHORTER_RE.search(said) or "tone" in entities.extra)):
         extra = {}
         if _SHORTER_RE.search(said):
             extra["max_chars"] = max(MIN_CHARS, int(draft.chars * SHORTER))

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import f.openanalyst.lib.planning.understanding as understanding
 import f.openanalyst.lib.platforms as platforms
 import f.openanalyst.lib.skills.workflows as skill_workflows
-from f.openanalyst.lib.contracts import CHOSEN_UTC, UNSET_TIMEZONE, Plan, PlanStep
+from f.openanalyst.lib.contracts import CHOSEN_UTC, UNSET_TIMEZONE, Intent, Plan, PlanStep
 from f.openanalyst.lib.scheduled_posts import ScheduledPost
 
 CORE_SKILL = "CORE"
@@ -129,24 +130,50 @@ def _succeeded(task: Mapping[str, Any]) -> bool:
     return task.get("status") == "success" or task.get("success") is True
 
 
-def _when(task: Mapping[str, Any]) -> str:
-    """When a recent task was asked, as "2026-12-06 21:34" ("" when not known)."""
-    return task["created_at"][:16].replace("T", " ") if task.get("created_at") else ""
+PERIOD_SHOWN = 10  # tasks listed for "what did I ask you this week?"
+_WEEKDAY_RE = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b")
 
 
-def _status_answer(context: Mapping[str, Any]) -> str:
-    """The person's own recent tasks (how many succeeded) and what was learned for them."""
+def _when(task: Mapping[str, Any], zone: str | None = None) -> str:
+    """When a recent task was asked, as "2026-12-06 21:34" in the person's timezone ("" when not
+    known)."""
+    if not task.get("created_at"):
+        return ""
+    asked = datetime.fromisoformat(str(task["created_at"])).astimezone(understanding.timezone_of(zone))
+    return f"{asked:%Y-%m-%d %H:%M}"
+
+
+def _task_line(task: Mapping[str, Any], zone: str | None) -> str:
+    when = f", {_when(task, zone)}" if _when(task, zone) else ""
+    what = _clip(str(task.get("request") or task.get("summary") or "task"), 80)
+    return f"- {what} ({'done' if _succeeded(task) else 'failed'}{when})"
+
+
+def _status_answer(context: Mapping[str, Any], period: str | None = None, empty: bool = False) -> str:
+    """The person's own recent tasks (how many succeeded) and what was learned for them; with a
+    `period` ("yesterday"), the tasks asked then (context holds only those), or, when there were
+    none (`empty`), that, then the latest ones."""
     tasks = list(context.get("recent_tasks") or [])
+    zone = context.get("timezone")
+    said = _WEEKDAY_RE.sub(lambda m: m[0].capitalize(), (period or "").lower())  # "on Friday"
+    if period and (empty or not tasks):
+        latest = [_task_line(t, zone) for t in tasks[:5]] if empty else []
+        return "\n".join(
+            [f"You didn't ask me anything {said}.", *(["Your latest requests:", *latest] if latest else [])]
+        )
+    if period:
+        done = sum(_succeeded(t) for t in tasks)
+        things = "1 thing" if len(tasks) == 1 else f"{len(tasks)} things"
+        head = f"{said[:1].upper()}{said[1:]} you asked me {things} ({done} done):"
+        shown = [_task_line(t, zone) for t in tasks[:PERIOD_SHOWN]]
+        more = [f"…and {len(tasks) - PERIOD_SHOWN} more."] if len(tasks) > PERIOD_SHOWN else []
+        return "\n".join([head, *shown, *more])
     if not tasks:
         return "You have no recent tasks yet. Ask me to write a post, analyse data or build a dashboard."
     done = [t for t in tasks if _succeeded(t)]
     share = round(100 * len(done) / len(tasks))
     lines = [f"Your last {len(tasks)} tasks: {len(done)} of {len(tasks)} succeeded ({share}%)."]
-    for task in tasks[:5]:
-        ok = task in done
-        when = f", {_when(task)}" if _when(task) else ""
-        what = _clip(str(task.get("request") or task.get("summary") or "task"), 80)
-        lines.append(f"- {what} ({'done' if ok else 'failed'}{when})")
+    lines += [_task_line(task, zone) for task in tasks[:5]]
     learned = [_clip(str(item.get("content") or ""), 160) for item in context.get("learnings") or []][:3]
     if any(learned):
         lines += ["", "What I have learned for you:", *(f"- {item}" for item in learned if item)]
@@ -163,7 +190,7 @@ def _posts_answer(context: Mapping[str, Any]) -> str:
         )
     lines = [f"Your recent post requests (newest first, {len(posts)} of your last tasks):"]
     for task in posts[:8]:
-        when = f"{_when(task)}: " if _when(task) else ""
+        when = f"{_when(task, context.get('timezone'))}: " if task.get("created_at") else ""
         what = _clip(str(task.get("request") or task.get("summary") or "a post"), 100)
         lines.append(f"- {when}{what}{'' if _succeeded(task) else ' (did not go through)'}")
     lines.append("Posts waiting to go out are listed when you ask “show me my scheduled posts”.")
@@ -276,20 +303,22 @@ def _manage_answer(about: str | None, user_id: str, scheduled: Sequence[Schedule
 
 
 def core_answer(
-    intent_name: str,
+    intent: Intent,
     skills: Sequence[Mapping[str, Any]],
     context: Mapping[str, Any],
     update: Mapping[str, Any] | None = None,
-    problems: Sequence[str] = (),
-    about: str | None = None,
-    platform: str | None = None,
     scheduled: Sequence[ScheduledPost] = (),
-    topic: str | None = None,
 ) -> str:
     """Help, status and preferences, answered from what is known (no job, no model).
 
-    `update` is the context change a preferences request makes (applied by record_history);
-    `about` narrows a status question ("learnings": what was learned, not the task list)."""
+    `update` is the context change a preferences request makes (applied by record_history); the
+    intent's `about` narrows a status question ("learnings": what was learned, not the task list),
+    its `period` says which days' tasks `context` holds ("yesterday"); `scheduled` are the person's
+    waiting posts, read only when asked about."""
+    intent_name, platform, topic = intent.name, intent.entities.platform, intent.entities.topic
+    extra = intent.entities.extra
+    about = extra.get("about")
+    problems = [str(p) for p in extra.get("preference_problems") or []]
     if intent_name == "preferences":
         return _preferences_answer(context, update or {}, problems)
     if is_out_of_scope(intent_name):
@@ -310,7 +339,7 @@ def core_answer(
     if intent_name == "status" and about == understanding.POSTS:
         return _posts_answer(context)
     if intent_name == "status":
-        return _status_answer(context)
+        return _status_answer(context, extra.get("period"), bool(extra.get("period_empty")))
     described = [
         f"- **{s.get('name')}**: {_clip(str(s.get('description') or ''))}"
         for s in skills

@@ -374,6 +374,7 @@ TONES = {
     "informative": "informative",
     "educational": "informative",
     "cozy": "casual",
+    "cute": "casual",
     "cosy": "casual",
 }
 # A tone word in a request; "fun" only where it is the tone ("a fun post", "make it fun"), not
@@ -1045,6 +1046,8 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         and _EARLIER_RE.search(edit.group(0))
         and not _TOPIC_STARTS[0].search(text)
         and not (wants_post and _WRITE_RE.search(text))  # "draft a caption for X, make it playful"
+        # "tweet about our launch, make it funny": a new post, said how
+        and not (wants_post and _topic(f"{text[: edit.start()]} {text[edit.end() :]}".strip(" ,.;:-")))
     ):
         name, confidence = "manage_posts", 0.85
         extra["about"] = EDIT
@@ -1057,6 +1060,8 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         name, confidence = "status", 0.9
         if _LEARNED_RE.search(text):
             extra["about"] = LEARNINGS
+        elif period := timeparse.find_period(text, str(timezone_of(timezone)), now):
+            extra["period"] = period.text  # "what did I ask you yesterday?": that day's tasks
     elif (
         _RECURRING_RE.search(text) and (urls or _BUILD_RE.search(text) or _RUN_RE.search(text))
     ) or building.run_now_target(text):  # "run my analytics report now": one of theirs, once

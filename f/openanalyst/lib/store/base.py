@@ -564,16 +564,36 @@ class Store(ABC):
 
     # ------------------------------------------------------------------ queries for the Brain
 
-    def recent_tasks(self, user_id: str, limit: int = 10, skill: str | None = None) -> list[dict[str, Any]]:
-        """The person's latest tasks, newest first (request, skill, status, short summary)."""
+    def recent_tasks(
+        self,
+        user_id: str,
+        limit: int = 10,
+        skill: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[dict[str, Any]]:
+        """The person's latest tasks, newest first (request, skill, status, short summary); with
+        `since`/`until`, only those asked in [since, until)."""
         validate_user_id(user_id)
         with self.transaction(user_id, write=False) as tx:
-            return self._recent_tasks(tx, user_id, limit, skill)
+            return self._recent_tasks(tx, user_id, limit, skill, since, until)
 
-    def _recent_tasks(self, tx: Tx, user_id: str, limit: int, skill: str | None) -> list[dict[str, Any]]:
+    def _recent_tasks(
+        self,
+        tx: Tx,
+        user_id: str,
+        limit: int,
+        skill: str | None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[dict[str, Any]]:
         where, params = "user_id = ?", [user_id]
         if skill is not None:
             where, params = where + " AND skill = ?", [*params, skill]
+        if since is not None:
+            where, params = where + " AND created_at >= ?", [*params, self._ts(since)]
+        if until is not None:
+            where, params = where + " AND created_at < ?", [*params, self._ts(until)]
         rows = tx.all(
             "SELECT id, message_id, session_id, skill, status, input, summary, attempts, duration_ms, "
             f"windmill_job_id, created_at FROM tasks WHERE {where} ORDER BY created_at DESC LIMIT ?",
@@ -687,9 +707,12 @@ class Store(ABC):
         recent_limit: int = 5,
         learnings_limit: int = 5,
         session_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> dict[str, Any]:
         """Everything the Brain needs before planning, read in one transaction; with `session_id`,
-        also `session_results`: what that conversation's latest successful requests produced."""
+        also `session_results`: what that conversation's latest successful requests produced;
+        with `since`/`until`, the recent tasks are those asked in [since, until)."""
         validate_user_id(user_id)
         with self.transaction(user_id, write=False) as tx:
             self._require_user(tx, user_id)
@@ -699,7 +722,7 @@ class Store(ABC):
                 "preferences": context["preferences"],
                 "custom_instructions": context["custom_instructions"],
                 "timezone": context["timezone"],
-                "recent_tasks": self._recent_tasks(tx, user_id, recent_limit, None),
+                "recent_tasks": self._recent_tasks(tx, user_id, recent_limit, None, since, until),
                 "learnings": self._relevant_learnings(tx, user_id, request, skill, learnings_limit),
                 "skill_stats": self._success_rate(tx, user_id, skill) if skill else {},
             }
