@@ -293,6 +293,23 @@ def test_a_recurrence_in_words_becomes_the_cron_windmill_runs():
             "we are hiring two data engineers in Berlin",
         ),
         ("Write a tweet about our summer sale and schedule it", "our summer sale"),
+        # what the post tells people is the topic, not the telling
+        (
+            "can you write a quick facebook post letting people know we're closed on christmas eve",
+            "we're closed on christmas eve",
+        ),
+        ("post on instagram telling customers we have a new vegan menu", "we have a new vegan menu"),
+        # who or what the subject is belongs to it (not points of their own)
+        (
+            "tweet about our new hire, Sarah, who joins as head of design",
+            "our new hire, Sarah, who joins as head of design",
+        ),
+        ("write a post welcoming Tom, our new barista", "welcoming Tom, our new barista"),
+        # news said first, then a dash and the ask; a link's dots stay in the sentence
+        (
+            "we're hiring two backend engineers, link is acme.io/jobs - write a linkedin post",
+            "we're hiring two backend engineers, link is acme.io/jobs",
+        ),
     ],
 )
 def test_a_posts_topic_is_found_however_it_is_phrased(text, topic):

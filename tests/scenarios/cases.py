@@ -1054,6 +1054,29 @@ CASES: list[Case] = [
             when="friday 9am",
         ),
     ),
+    Case(
+        "s_telling_customers",
+        "SOCIAL_MEDIA",
+        "post on instagram telling customers we have a new vegan menu",
+        [*POST_SEEN, says("vegan menu"), never_says("telling customers", "#Have"), post_fits("instagram")],
+        model=r.post(
+            "instagram",
+            "we have a new vegan menu",
+            "Our new vegan menu is here 🌱 Five new plates, all plant-based. Come hungry! #VeganMenu #PlantBased",
+        ),
+    ),
+    Case(
+        "s_caption_make_it_cute",
+        "SOCIAL_MEDIA",
+        "instagram caption for a photo of our new croissants, make it cute",
+        [*POST_SEEN, says("croissants"), never_says("rework", "new version"), post_fits("instagram")],
+        model=r.post(
+            "instagram",
+            "our new croissants",
+            "Say bonjour to our new croissants 🥐 Flaky, buttery and almost too cute to eat. #Croissants #Bakery",
+            tone="casual",
+        ),
+    ),
     # ------------------------------------------------ a follow-up on the draft just written
     Case(
         "s_follow_post_now",

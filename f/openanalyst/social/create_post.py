@@ -105,6 +105,14 @@ _STOP = frozenset(
         "again",
         "all",
         "off",
+        # what a sentence-topic says around its subject ("we have a new vegan menu", "link is ...")
+        "have",
+        "has",
+        "had",
+        "was",
+        "were",
+        "link",
+        "ok",
     )
 )
 
@@ -184,7 +192,7 @@ _NEWS_HOOKS: dict[str, list[str]] = {
 # Days of the year with a name of their own: invited to like a sale, tagged and written as names.
 _OCCASIONS = (
     r"black friday|cyber monday|boxing day|(?:valentine|mother|father)['’]?s day|"
-    r"new year(?:['’]?s)?(?:\s+(?:day|eve))?|christmas(?:\s+eve)?|halloween"
+    r"new year(?:['’]?s)?(?:\s+(?:day|eve))?|christmas(?:\s+(?:eve|day))?|halloween"
 )
 # Something to join or use ("our summer sale", "the data quality webinar"): invite to it, no musing.
 _PROMO_RE = re.compile(
@@ -268,7 +276,10 @@ def _pick(options: list[str], seed: str) -> str:
 
 
 def _camel(words: list[str]) -> str:
-    return "".join(w[:1].upper() + w[1:] for w in words)
+    """Words as one tag, each once (a word said twice is not tagged twice: #ChristmasEve, not
+    #ChristmasEveChristmas)."""
+    once = {w.lower(): w for w in reversed(words)}  # the first spelling of each word
+    return "".join(w[:1].upper() + w[1:] for w in (once[k] for k in dict.fromkeys(w.lower() for w in words)))
 
 
 _GENERIC = frozenset(

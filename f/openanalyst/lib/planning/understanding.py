@@ -117,7 +117,8 @@ _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5}
 # A sentence before a post request that names no topic of its own ("... a post to celebrate?",
 # "... write a tweet about it", "... write something for facebook?"): what the post is about.
 _SAID_BEFORE_RE = lazy_re.compile(
-    r"^(?P<said>[^.?!]{8,}?(?:[.!]\d[^.?!]*?)*)[.!]+\s+"  # "1,000" or "2.5" stay in the sentence
+    # "2.5" or "acme.io/jobs" stay in the sentence; a full stop, "!" or a dash ends it
+    r"^(?P<said>[^.?!]{8,}?(?:[.!](?=[\w/])[^.?!]*?)*)(?:[.!]+|\s+[-–—]+)\s+"
     r"(?P<ask>[^.?!]*\b(?:(?:post|tweet|caption|update|thread)s?|something)\b[^.?!]*)[.?!]*$",
     re.I,
 )
@@ -264,7 +265,7 @@ _TOPIC_STARTS = (
     # the gerund is the news: "launching our app", "celebrating 10k users" keep their verb
     lazy_re.compile(
         r"\b(?P<t>(?:announcing|inviting|celebrating|introducing|launching|sharing|welcoming|thanking|"
-        r"promoting|mocking|teasing|recapping)\b.+)",
+        r"promoting|mocking|teasing|recapping|letting|telling|informing|reminding)\b.+)",
         re.I,
     ),
     # "help me announce our Black Friday deal", "promote our webinar": what is announced
@@ -485,7 +486,10 @@ _INVITING = lazy_re.compile(
     r"^(?:inviting|invite)\s+(?:people|everyone|everybody|you|all|folks|(?:our|my)\s+[\w-]+)\s+to\s+(?=\S)"
     # "reminding people our cafe is closed on monday": what they are reminded of is the news
     r"|^(?:reminding|remind)\s+(?:people|everyone|everybody|you|all|folks|(?:our|my)\s+[\w-]+)\s+"
-    r"(?:that\s+|of\s+|about\s+)?(?=\S)",
+    r"(?:that\s+|of\s+|about\s+)?(?=\S)"
+    # "letting people know we're closed on christmas eve": what they are told is the news
+    r"|^(?:letting|let|telling|tell|informing|inform)\s+(?:people|everyone|everybody|you|all|folks|customers|"
+    r"followers|fans|(?:our|my)\s+[\w-]+)\s+(?:know\s+)?(?:that\s+|about\s+)?(?=\S)",
     re.I,
 )
 
@@ -980,6 +984,8 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         found = found_time(rest, timezone, now) if _SCHEDULE_RE.search(text) else None
         if "text" not in extra:  # the topic keeps the day it tells
             topic = _topic(bare, found.text if found else None)
+    if topic and "points" not in extra and "text" not in extra:
+        topic = _with_appositive(text, topic)  # "our new hire, Sarah, who joins as head of design"
     if topic and "points" not in extra and (details := _details_after(text, topic, found)):
         extra["points"] = details
     at = text.find(topic) if topic and "points" not in extra else -1
@@ -1134,6 +1140,32 @@ _HOW_CLAUSE = lazy_re.compile(
     r"preferably|around)\b)",
     re.I,
 )
+
+
+# After a topic, clauses that say more about it rather than list a point: a name ("our new hire,
+# Sarah"), who or what it is ("welcoming Tom, our new barista"), a relative clause ("who joins ...").
+_RELATIVE_RE = lazy_re.compile(r"^(?:who|which|whose|where)\b", re.I)
+_APPOSITIVE_RE = lazy_re.compile(r"^(?:our|my|the|a|an)\s+[\w-]+(?:\s+[\w-]+){0,3}$", re.I)
+_NAME_RE = lazy_re.compile(r"^[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){0,2}$")
+
+
+def _with_appositive(text: str, topic: str) -> str:
+    """The topic with the clauses after it that describe it ("our new hire, Sarah, who joins as
+    head of design"), which are not points of their own; the topic as it is otherwise."""
+    at = text.find(topic)
+    rest = text[at + len(topic) :] if at >= 0 else ""
+    if not rest.startswith(","):
+        return topic
+    taken: list[str] = []
+    for part in (p.strip() for p in re.split(r",\s*", rest.strip(" ,.!"))):
+        named_last = (taken[-1] if taken else topic).split()[-1][:1].isupper()
+        if _RELATIVE_RE.match(part) or _NAME_RE.match(part) or (named_last and _APPOSITIVE_RE.match(part)):
+            taken.append(part)
+        else:
+            break
+    if not any(_RELATIVE_RE.match(p) or _APPOSITIVE_RE.match(p) for p in taken):
+        return topic  # names alone ("our team, Ana, Luis") may be the points
+    return ", ".join([topic, *taken])[:MAX_TOPIC_CHARS]
 
 
 def _details_after(text: str, topic: str, found: timeparse.Resolved | None) -> list[str]:
