@@ -448,6 +448,9 @@ def test_a_date_the_post_tells_is_not_when_it_goes_out(text, name, scheduled):
     [
         ("What's the best time to post on LinkedIn?", "analyze_engagement"),
         ("when is the best day to post on instagram", "analyze_engagement"),
+        ("how are my linkedin posts doing?", "analyze_engagement"),
+        ("how are our tweets performing lately", "analyze_engagement"),
+        ("write a post about how our posts are doing", "create_post"),
         ("Write a LinkedIn post about our best time to post series", "create_post"),
         ("Can you analyse our newsletter open rates? Jan 32%, Feb 35%, Mar 29%, Apr 41%", "analyze"),
     ],

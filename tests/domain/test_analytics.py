@@ -375,8 +375,15 @@ def test_the_statistic_or_the_row_asked_for_comes_first(windmill):
     assert _report(data=data, question="median and total please")["findings"][0] == (
         "The median of sales is 15.5 and the total 60 (4 values)."
     )
-    assert _report(data=data, question="which month was best?")["findings"][0] == "apr is highest, with 22."
-    assert _report(data=data, question="and the worst?")["findings"][0] == "mar is lowest, with 7."
+    # the row asked for, with its margin over the runner-up ("which day was best and by how much?")
+    assert _report(data=data, question="which month was best?")["findings"][0] == (
+        "apr is highest, with 22: 3 more than feb (19, +16%)."
+    )
+    assert _report(data=data, question="and the worst?")["findings"][0] == (
+        "mar is lowest, with 7: 5 less than jan (12, -42%)."
+    )
+    tied = _report(data="day,visits\nmon,5\ntue,9\nwed,9", question="which day was busiest?")
+    assert tied["findings"][0] == "tue and wed are tied highest, at 9."
     assert not _report(data=data, question="how did it go?")["findings"][0].startswith(("The ", "apr", "mar"))
 
 

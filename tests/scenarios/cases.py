@@ -701,6 +701,22 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_how_are_posts_doing",
+        "SOCIAL_MEDIA",
+        "how are my linkedin posts doing?",
+        [
+            no_question,
+            says_any("paste", "attach"),
+            says("likes"),
+            never_says("Here is your"),
+            creates_nothing,
+        ],
+        model=r.steps(
+            ("engagement", "f/openanalyst/social/analyze_engagement", {"platform": "linkedin"}),
+            required=("posts_analysed",),
+        ),
+    ),
+    Case(
         "s_three_drafts",
         "SOCIAL_MEDIA",
         "Draft 3 tweets about our summer sale",
@@ -1470,6 +1486,18 @@ CASES: list[Case] = [
             "month,open rates (%)\njan,21\nfeb,23\nmar,19\napr,26",
             "Email open rates",
             "are they improving?",
+        ),
+    ),
+    Case(
+        "a_best_day_by_how_much",
+        "ANALYTICS",
+        "our website visits this week: mon 320, tue 410, wed 380, thu 505, fri 610. which day was best and "
+        "by how much?",
+        [no_question, image_shown, says("fri is highest, with 610: 105 more than thu (505, +21%)")],
+        model=r.report(
+            "day,website visits\nmon,320\ntue,410\nwed,380\nthu,505\nfri,610",
+            "Website visits",
+            "Which day was best and by how much?",
         ),
     ),
     Case(

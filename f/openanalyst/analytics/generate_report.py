@@ -290,13 +290,23 @@ def _asked_extreme(question: str | None, table: dict[str, Any], x: str | None, y
     pairs = _labelled(table, x, y)
     if len(pairs) < 2:
         return []
-    if _HIGHEST_QUESTION.search(question):
-        label, value = max(pairs, key=lambda p: float(p[1]))
-        return [f"{label} is highest, with {_amount(y, value)}."]
-    if _LOWEST_QUESTION.search(question):
-        label, value = min(pairs, key=lambda p: float(p[1]))
-        return [f"{label} is lowest, with {_amount(y, value)}."]
-    return []
+    highest = bool(_HIGHEST_QUESTION.search(question))
+    if not highest and not _LOWEST_QUESTION.search(question):
+        return []
+    ranked = sorted(pairs, key=lambda p: float(p[1]), reverse=highest)
+    (label, value), (next_label, next_value) = ranked[0], ranked[1]
+    gap = abs(float(value) - float(next_value))
+    if gap == 0:
+        return [
+            f"{label} and {next_label} are tied {'highest' if highest else 'lowest'}, at {_amount(y, value)}."
+        ]
+    # "which day was best and by how much?": the margin over the runner-up, as a number and a share
+    change = (float(value) - float(next_value)) / abs(float(next_value)) if float(next_value) else None
+    share = f", {change:+.0%}" if change is not None and not y.endswith(PERCENT) else ""
+    return [
+        f"{label} is {'highest' if highest else 'lowest'}, with {_amount(y, value)}: {_difference(y, gap)} "
+        f"{'more' if highest else 'less'} than {next_label} ({_amount(y, next_value)}{share})."
+    ]
 
 
 def _asked_statistics(question: str | None, y: str, summary: dict[str, Any]) -> list[str]:

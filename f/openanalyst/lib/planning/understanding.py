@@ -188,7 +188,10 @@ _POSTS_QUESTION_RE = lazy_re.compile(
     r"\b(?:best|right|ideal|good) (?:time|day|hour)s? (?:for me )?to post\b"
     r"|\b(?:most|least) (?:popular|liked|viewed|shared|engaging|successful|commented) (?:posts?|tweets?)\b"
     # "what's my best performing platform?"
-    r"|\b(?:best|top|worst)[- ]performing (?:platform|network|channel|post|tweet)s?\b",
+    r"|\b(?:best|top|worst)[- ]performing (?:platform|network|channel|post|tweet)s?\b"
+    # "how are my linkedin posts doing?", "how is our instagram content performing?"
+    r"|^(?:so\s+)?how (?:are|is|were|was|'re|'s)\s+(?:my|our)\s+(?:\w+\s+){0,2}"
+    r"(?:posts?|tweets?|captions?|content)\s+(?:doing|performing|going|landing|faring)\b",
     re.I,
 )
 
@@ -203,7 +206,8 @@ def _repeats(text: str) -> bool:
 def _asks_about_posts(text: str) -> bool:
     """A question about when to post or which post did well (not a post about "the best time to post")."""
     return bool(
-        _POSTS_QUESTION_RE.search(text) and re.search(r"\?\s*$|^\s*(?:what|when|which)\b", text, re.I)
+        _POSTS_QUESTION_RE.search(text)
+        and re.search(r"\?\s*$|^\s*(?:so\s+)?(?:what|when|which|how)\b", text, re.I)
     )
 
 
