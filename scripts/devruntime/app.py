@@ -30,6 +30,14 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             await runtime.stop()
 
     async def not_found(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith("/apps/get/"):  # a link to an app an answer gave
+            path = request.url.path.removeprefix("/apps/get/")
+            return PlainTextResponse(
+                "The dev runtime serves Windmill's API, not its web app, so apps are not shown here. "
+                f"The app is stored: GET /api/w/<workspace>/apps/get/p/{path} returns it; deploy the "
+                "bundle to Windmill to open it.",
+                404,
+            )
         return PlainTextResponse(
             f"Not found: {request.method} {request.url.path} is not served by the dev runtime", 404
         )

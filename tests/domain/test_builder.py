@@ -215,9 +215,14 @@ def test_invalid_flows_are_refused_before_anything_is_created(windmill, mutate, 
 # -------------------------------------------------------------------------------- apps
 
 
-def test_create_app_computes_its_policy(windmill):
+def test_create_app_computes_its_policy(windmill, monkeypatch):
+    # the link a person opens is under the instance's public base URL, not the worker's internal one
+    monkeypatch.setenv("WM_BASE_URL", "https://windmill.example.com/")
     out = create_app.main("alice", "my_dashboard", dashboard(), summary="Mine")
     assert out["action"] == "created" and out["url_path"] == "/apps/get/u/alice/apps/my_dashboard"
+    assert out["answer"].endswith(
+        "Open it at https://windmill.example.com/apps/get/u/alice/apps/my_dashboard"
+    )
     [(_, template, body)] = windmill.writes()
     assert template == "/w/{workspace}/apps/create"
     # Its components run as alice (publisher mode) or as the viewer, never as the platform.

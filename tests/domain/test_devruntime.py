@@ -126,7 +126,11 @@ def test_provisioning_flow_twice_gives_the_same_folder(dev_runtime: DevRuntime):
     first = dev_runtime.wait(
         dev_runtime.run_flow("f/openanalyst/provision_user", {"user_id": "erin"}), timeout=180
     )
-    assert len(first["created"]) == 6 and first["dashboard"] == "/apps/get/u/erin/apps/dashboard"
+    # a link under the instance's base URL (WM_BASE_URL: here the dev runtime's address)
+    assert (
+        len(first["created"]) == 6
+        and first["dashboard"] == f"{dev_runtime.base_url}/apps/get/u/erin/apps/dashboard"
+    )
     for path in first["created"]:
         kind = path.split("/")[2].removesuffix("s")
         assert exists(dev_runtime, kind, path), path

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import f.openanalyst.lib.windmill.rest as windmill_rest
 from f.openanalyst.lib.builder.apps import app_body
 from f.openanalyst.lib.builder.create import ensure
 from f.openanalyst.lib.builder.drafts import starter_app
@@ -49,8 +50,10 @@ def main(
             else "."
         )
     )
+    url = windmill_rest.public_url(f"/apps/get/{body['path']}")
     return result | {
         "url_path": f"/apps/get/{body['path']}",
+        "url": url,
         "mode": mode,
-        "answer": said + f" Open it at /apps/get/{body['path']}.",
+        "answer": said + f" Open it at {url}",
     }

@@ -1,6 +1,7 @@
 """Provisioning step 3: what was created, what was already there, and where the dashboard is."""
 
 from f.openanalyst.lib.windmill.progress import report
+from f.openanalyst.lib.windmill.rest import public_url
 
 
 def main(user_id: str, folder: str, results: list, session_id: str | None = None) -> dict:
@@ -17,5 +18,5 @@ def main(user_id: str, folder: str, results: list, session_id: str | None = None
         "unchanged": by_action.get("unchanged", []),
         "kept": by_action.get("kept", []),
         "changed": bool(by_action.get("created")),
-        "dashboard": f"/apps/get/{app}" if app else None,
+        "dashboard": public_url(f"/apps/get/{app}") if app else None,
     }

@@ -85,6 +85,15 @@ def base_url() -> str | None:
     return os.environ.get("BASE_INTERNAL_URL") or os.environ.get("WM_BASE_URL")
 
 
+def public_url(route: str) -> str:
+    """`route` of Windmill's web app ("/apps/get/u/alice/apps/board") as a link a person can open:
+    under WM_BASE_URL, the instance's base URL that Windmill gives every job ("base url of this
+    instance": https://github.com/windmill-labs/windmill/blob/main/backend/windmill-common/src/variables.rs),
+    not the worker's internal address; the route alone when it is not set."""
+    base = os.environ.get("WM_BASE_URL", "").rstrip("/")
+    return f"{base}{route}" if base else route
+
+
 def tls(url: str | None = None) -> ssl.SSLContext:
     """The process's TLS context for a client of `url`. An https URL (or none) gets httpx's default
     (certifi, SSL_CERT_FILE). A plain-http URL (a worker's BASE_INTERNAL_URL, the hub inside the
