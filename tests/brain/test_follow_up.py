@@ -7,7 +7,7 @@ import pytest
 
 import f.openanalyst.lib.planning.follow_up as follow_up
 import f.openanalyst.lib.planning.understanding as understanding
-from f.openanalyst.lib.contracts import Draft, Intent
+from f.openanalyst.lib.contracts import Draft, EarlierData, Intent
 
 ZONE = "Europe/Paris"
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=ZoneInfo(ZONE))  # a Monday
@@ -169,3 +169,62 @@ def test_each_of_several_drafts_offered_is_one_to_pick():
         [{"plan": {"skill": "SOCIAL_MEDIA", "steps": [step]}, "outputs": {"draft": out}}]
     )
     assert [(d.content, d.chars) for d in found] == [("one", 3), ("second tweet", 12)]
+
+
+REVENUE = EarlierData(data="month,revenue\njan,12000\nfeb,15000\nmar,9000", title="Monthly revenue")
+
+
+@pytest.mark.parametrize(
+    ("text", "chart"),
+    [
+        ("can you show that as a line chart instead?", "line"),
+        ("make it a pie chart", "pie"),
+        ("now as a bar chart", "bar"),
+        ("what was the average?", None),
+        ("which month was best?", None),
+        ("why did mar drop?", None),
+    ],
+)
+def test_a_question_after_a_report_is_about_the_same_table(text, chart):
+    found = understanding.extract(text, ZONE, NOW)
+    intent = follow_up.read(found, text, [], ZONE, NOW, data=REVENUE)
+    assert intent.name == "analyze" and intent.entities.extra["data"] == REVENUE.data
+    assert intent.entities.extra["title"] == "Monthly revenue" and intent.entities.extra.get("chart") == chart
+
+
+def test_new_numbers_or_other_requests_are_not_the_earlier_table():
+    for text in ("sales: north 10, south 12, east 9", "write a tweet about our launch", "hello"):
+        found = understanding.extract(text, ZONE, NOW)
+        assert follow_up.read(found, text, [], ZONE, NOW, data=REVENUE) == found
+
+
+def test_the_table_is_the_latest_analysis_of_numbers_given_in_the_chat():
+    def analysis(data: str, title: str) -> dict:
+        steps = [
+            {"id": "fetch", "script": follow_up.FETCH_METRICS, "args": {"source": "default", "data": data}},
+            {
+                "id": "report",
+                "script": follow_up.GENERATE_REPORT,
+                "args": {"dataset": "$steps.fetch", "title": title},
+            },
+        ]
+        return {"plan": {"skill": "ANALYTICS", "steps": steps}, "outputs": {}}
+
+    history = {
+        "plan": {
+            "skill": "ANALYTICS",
+            "steps": [{"id": "fetch", "script": follow_up.FETCH_METRICS, "args": {"source": "history"}}],
+        }
+    }
+    found = follow_up.data_in([history, analysis("a,b\n1,2", "Newest"), analysis("a,b\n3,4", "Older")])
+    assert found == EarlierData(data="a,b\n1,2", title="Newest")
+    assert follow_up.data_in([analysis("a,b\n" + "1,2\n" * 20_000, "Huge")]) is None  # attached again
+
+
+def test_the_chart_asked_for_before_is_kept_for_the_next_question():
+    drawn = REVENUE.model_copy(update={"chart": "line"})
+    found = understanding.extract("what was the average?", ZONE, NOW)
+    assert (
+        follow_up.read(found, "what was the average?", [], ZONE, NOW, data=drawn).entities.extra["chart"]
+        == "line"
+    )

@@ -320,6 +320,8 @@ def with_scheduled_posts(suite: Any, user: str) -> None:
         rt.client.post(f"{rt.api}/schedules/create", json=body).raise_for_status()
 
 
+REVENUE_MONTHS = "month,monthly revenue\njan,12000\nfeb,15000\nmar,9000\napr,18000"
+SIGNUP_WEEKS = "week,weekly signups\nweek 1,340\nweek 2,410\nweek 3,390\nweek 4,520"
 BLACK_FRIDAY_TWEETS = [
     "Black Friday is here: 30% off everything, all weekend. #BlackFriday",
     "30% off everything this Black Friday. Treat yourself (or someone you love). #BlackFriday",
@@ -1498,6 +1500,37 @@ CASES: list[Case] = [
             "day,website visits\nmon,320\ntue,410\nwed,380\nthu,505\nfri,610",
             "Website visits",
             "Which day was best and by how much?",
+        ),
+    ),
+    # a question about the report just made, in the same conversation
+    Case(
+        "a_follow_line_chart",
+        "ANALYTICS",
+        "can you show that as a line chart instead?",
+        [no_question, image_shown, says("line chart of monthly revenue", "18,000"), never_says("paste")],
+        before=["monthly revenue: jan 12k, feb 15k, mar 9k, apr 18k"],
+        model=r.conversation(
+            r.report(REVENUE_MONTHS, "Monthly revenue", "monthly revenue: jan 12k, feb 15k, mar 9k, apr 18k"),
+            r.report(
+                REVENUE_MONTHS, "Monthly revenue", "can you show that as a line chart instead?", chart="line"
+            ),
+        ),
+    ),
+    Case(
+        "a_follow_average",
+        "ANALYTICS",
+        "ok and what was the average?",
+        [no_question, says("The average of weekly signups is 415"), never_says("outside what I can do")],
+        # (its earlier request differs from the line chart case's: each case's model replies are
+        # found by its requests' words)
+        before=["weekly signups: week 1 340, week 2 410, week 3 390, week 4 520"],
+        model=r.conversation(
+            r.report(
+                SIGNUP_WEEKS,
+                "Weekly signups",
+                "weekly signups: week 1 340, week 2 410, week 3 390, week 4 520",
+            ),
+            r.report(SIGNUP_WEEKS, "Weekly signups", "ok and what was the average?"),
         ),
     ),
     Case(

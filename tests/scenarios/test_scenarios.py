@@ -74,3 +74,10 @@ def test_the_suite_is_big_enough_and_covers_every_skill() -> None:
     groups = {case.group for case in CASES}
     assert len(CASES) >= 60
     assert {"SOCIAL_MEDIA", "ANALYTICS", "WORKFLOW_BUILDER", "CUSTOM", "CORE", "OUT_OF_SCOPE"} <= groups
+
+
+def test_each_request_belongs_to_one_case() -> None:
+    """The replayed model finds a case's replies by its requests' words: a request two cases send
+    (an earlier turn they share) would be answered with the other case's replies."""
+    sent = [text for case in CASES if case.model is not None for text in (case.request, *case.before)]
+    assert len(sent) == len(set(sent)), sorted({t for t in sent if sent.count(t) > 1})

@@ -75,8 +75,10 @@ def main(
             )
         context = with_browser_timezone(context, browser_timezone)
         timezone = context.timezone or context.preferences.get("timezone")
-        # "post it now" after a draft: that draft, in this conversation
-        found = follow_up.read(intents.extract(request, timezone), request, context.drafts, timezone)
+        # "post it now" after a draft, "what was the average?" after a report: this conversation's
+        found = follow_up.read(
+            intents.extract(request, timezone), request, context.drafts, timezone, data=context.data
+        )
         if found.entities.extra.get("about") == intents.LEARNINGS:
             # "what have you learned?" names no subject to match learnings by: the newest ones
             newest = load_context.main(user_id, "", learnings_limit=LEARNINGS_SHOWN)["learnings"]

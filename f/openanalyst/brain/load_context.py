@@ -3,9 +3,9 @@
 What `f/openanalyst/handle_request`'s first step (analyze_intent) reads before anything else, and
 a script of its own to run from the Windmill UI: preferences, custom instructions and timezone,
 the person's recent tasks, the learnings most relevant to this request and skill, the
-skill's success rate for them, and the posts this conversation last wrote (what "post it now"
-refers to). A person seen for the first time is registered (the hub has
-already authenticated them) and gets empty defaults.
+skill's success rate for them, and the posts and the table this conversation last wrote and
+analysed (what "post it now" and "what was the average?" refer to). A person seen for the first
+time is registered (the hub has already authenticated them) and gets empty defaults.
 
 Storage: the PostgreSQL of resource `f/openanalyst/db` when it is defined, else SQLite at
 OPENANALYST_SQLITE_PATH (default var/openanalyst.sqlite3).
@@ -62,7 +62,8 @@ def main(
             context = store.load_context(
                 user_id, request, skill, recent_limit, learnings_limit, session_id, since, until
             )
-        drafts = follow_up.drafts_in(context.pop("session_results", []))
+        results = context.pop("session_results", [])
+        drafts, data = follow_up.drafts_in(results), follow_up.data_in(results)
         log(
             _logger,
             logging.INFO,
@@ -76,5 +77,10 @@ def main(
         zone = context.get("timezone")
         source = "stored" if zone and zone != contracts.UNSET_TIMEZONE else None  # UTC: never chosen
         return contracts.Context(
-            **context, drafts=drafts, timezone_source=source, new_user=new_user, backend=store.backend
+            **context,
+            drafts=drafts,
+            data=data,
+            timezone_source=source,
+            new_user=new_user,
+            backend=store.backend,
         )

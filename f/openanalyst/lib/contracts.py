@@ -110,6 +110,21 @@ class Draft(Contract):
     audience: str | None = Field(default=None, description="who it is for")
 
 
+# A table carried to the conversation's next request; a larger one is attached again.
+MAX_EARLIER_DATA = 64_000
+
+
+class EarlierData(Contract):
+    """The table this conversation's latest analysis read (its fetch_metrics step's `data`), which
+    a follow-up ("show that as a line chart", "what was the average?") analyses again."""
+
+    data: str = Field(max_length=MAX_EARLIER_DATA, description="the table as the analysis read it")
+    title: str | None = Field(default=None, description="the report's title")
+    chart: Literal["bar", "line", "pie", "scatter"] | None = Field(
+        default=None, description="the chart the person asked for, kept for the next question"
+    )
+
+
 class Context(Contract):
     """load_context: what OpenAnalyst remembers about the person (analyze_intent's `context`)."""
 
@@ -126,6 +141,9 @@ class Context(Contract):
     skill_stats: dict[str, Any] = Field(default_factory=dict, description="the skill's success rate")
     drafts: list[Draft] = Field(
         default_factory=list, description="the posts this conversation's latest post request wrote"
+    )
+    data: EarlierData | None = Field(
+        default=None, description="the table this conversation's latest analysis read"
     )
     new_user: bool = Field(default=False, description="seen for the first time")
     backend: str = Field(default="", description="the store that answered (sqlite or postgres)")

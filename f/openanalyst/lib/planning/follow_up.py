@@ -19,9 +19,11 @@ from typing import Any
 import f.openanalyst.lib.lazy_re as lazy_re
 import f.openanalyst.lib.planning.understanding as understanding
 import f.openanalyst.lib.platforms as platforms
-from f.openanalyst.lib.contracts import Draft, Intent, Plan
+from f.openanalyst.lib.contracts import MAX_EARLIER_DATA, Draft, EarlierData, Intent, Plan
 
 CREATE_POST = "f/openanalyst/social/create_post"
+FETCH_METRICS = "f/openanalyst/analytics/fetch_metrics"
+GENERATE_REPORT = "f/openanalyst/analytics/generate_report"
 # A rewrite asked "shorter" is held to this share of the draft's length (and the platform's floor).
 SHORTER = 2 / 3
 MIN_CHARS = 40  # create_post's smallest limit
@@ -71,6 +73,12 @@ _AGAIN_RE = lazy_re.compile(
 )
 # "post this about our new menu", "share this: ...": what follows the verb is a new post's content
 _NEW_CONTENT_RE = lazy_re.compile(r"\b(?:about|saying|says|announcing)\b|:", re.I)
+# "what was the average?", "which month was best?", "why did march drop?": a question about numbers
+_DATA_QUESTION_RE = lazy_re.compile(
+    r"\b(?:average|mean|median|total|sum|best|worst|highest|lowest|most|least|biggest|smallest|trend|"
+    r"grow(?:ing|th)?|grew|drop(?:ped)?|fell|fall|rise|rose|increase|decrease|compare|change|good|bad)\b",
+    re.I,
+)
 _SHORT_REQUEST_WORDS = 12  # a follow-up is a short answer; a longer request says what it wants
 
 
@@ -81,6 +89,35 @@ def drafts_in(results: Iterable[Mapping[str, Any]]) -> list[Draft]:
         if drafts := list(_drafts_of(result)):
             return drafts
     return []
+
+
+def data_in(results: Iterable[Mapping[str, Any]]) -> EarlierData | None:
+    """The table of the newest result that analysed one given in the chat (results newest first);
+    none when there is none, or it is larger than a request carries."""
+    for result in results:
+        if not result.get("plan"):
+            continue
+        steps = Plan.model_validate(result["plan"]).steps
+        data = next(
+            (
+                s.args["data"]
+                for s in steps
+                if s.script == FETCH_METRICS and isinstance(s.args.get("data"), str)
+            ),
+            None,
+        )
+        if data is None:
+            continue
+        if len(data) > MAX_EARLIER_DATA:
+            return None
+        report = next((s.args for s in steps if s.script == GENERATE_REPORT), {})
+        title, chart = report.get("title"), report.get("chart")
+        return EarlierData(
+            data=data,
+            title=title if isinstance(title, str) else None,
+            chart=chart if chart in ("bar", "line", "pie", "scatter") else None,
+        )
+    return None
 
 
 def _drafts_of(result: Mapping[str, Any]) -> Iterable[Draft]:
@@ -115,10 +152,14 @@ def read(
     drafts: list[Draft],
     timezone: str | None = None,
     now: datetime | None = None,
+    data: EarlierData | None = None,
 ) -> Intent:
-    """`intent` as a follow-up on `drafts` when the request is one ("post it now"), else unchanged."""
+    """`intent` as a follow-up on `drafts` ("post it now") or on the table `data` the conversation
+    last analysed ("what was the average?") when the request is one, else unchanged."""
     if len(request.split()) > _SHORT_REQUEST_WORDS or "text" in intent.entities.extra:
         return intent
+    if data is not None and (again := _on_data(intent, request, data)):
+        return again
     entities = intent.entities
     said = _said(request)
     choice = None
@@ -164,6 +205,26 @@ def read(
         if extra or elsewhere:  # what else a person asks of a draft is answered as before
             return _rewrite(intent, draft, "create_post", named or draft.platform, extra, None)
     return intent
+
+
+def _on_data(intent: Intent, request: str, data: EarlierData) -> Intent | None:
+    """The earlier table analysed again for this request ("show that as a line chart instead",
+    "which month was best?"), or None when the request is not about it."""
+    extra = intent.entities.extra
+    said = _said(request)
+    chart = understanding.CHART_KIND_RE.search(said)
+    wants_numbers = intent.name == "analyze" and extra.get("source") == "upload" and "data" not in extra
+    about_them = intent.name == "unknown" and bool(_DATA_QUESTION_RE.search(said))
+    redrawn = intent.name in ("unknown", "manage_posts") and chart is not None  # "make it a pie chart"
+    if not (wants_numbers or about_them or redrawn):
+        return None
+    again: dict[str, Any] = {"data": data.data}
+    if data.title:
+        again["title"] = data.title
+    if chart or data.chart:  # the chart asked for now, else the one asked for before
+        again["chart"] = chart["kind"].lower() if chart else data.chart
+    entities = intent.entities.model_copy(update={"topic": None, "extra": again})
+    return intent.model_copy(update={"name": "analyze", "entities": entities, "confidence": 0.85})
 
 
 def _chosen(said: str, drafts: list[Draft]) -> Draft:

@@ -220,7 +220,7 @@ _RUN_RE = lazy_re.compile(
 )
 _RECURRING_RE = lazy_re.compile(r"\b(every|each|daily|weekly|hourly|weekdays?|cron)\b", re.I)
 _URL_RE = lazy_re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s<>\"')]+", re.I)
-_CHART_KIND_RE = lazy_re.compile(r"\b(?P<kind>pie|bar|line|scatter)\s*(?:chart|graph|plot)s?\b", re.I)
+CHART_KIND_RE = lazy_re.compile(r"\b(?P<kind>pie|bar|line|scatter)\s*(?:chart|graph|plot)s?\b", re.I)
 _ANALYZE_RE = lazy_re.compile(
     r"\b(analy[sz]e|analysis|metrics|report|trend(s)? in|compare|chart|insights?)\b", re.I
 )
@@ -1095,7 +1095,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         name, confidence = "preferences", 0.8
     elif _ANALYZE_RE.search(text) or dataset or pasted or "table" in extra:
         name, confidence = "analyze", 0.75 if not pasted else 0.85
-        if chart := _CHART_KIND_RE.search(text):  # "make me a pie chart of ...": the chart asked for
+        if chart := CHART_KIND_RE.search(text):  # "make me a pie chart of ...": the chart asked for
             extra["chart"] = chart["kind"].lower()
         header = str(extra.get("data") or "").split("\n", 1)[0].split(",")
         if len(header) == 2:  # one measure: the report's name ("...is that good?" names nothing)
