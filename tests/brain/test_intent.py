@@ -125,6 +125,11 @@ def test_a_part_of_the_day_alone_in_a_request_is_a_topic_not_a_time():
             "remember that I write for a B2B audience",
             {"custom_instructions": "I write for a B2B audience"},
         ),
+        # a city names its zone; words after it are not part of it
+        ("change my timezone to new york", {"timezone": "America/New_York"}),
+        ("set my timezone to sao paulo please", {"timezone": "America/Sao_Paulo"}),
+        ("stop using hashtags in my posts", {"preferences": {"hashtags": "none"}}),
+        ("use hashtags again", {"preferences": {"hashtags": "suggested"}}),
     ],
 )
 def test_preference_requests_carry_the_context_update(text, update):
@@ -916,3 +921,22 @@ def test_thanks_totals_and_what_i_asked_are_read_as_meant(text, name, topic, dat
 def test_the_news_said_before_a_post_request_is_its_topic(text, name, topic):
     found = intent.extract(text, "UTC", NOW)
     assert (found.name, found.entities.topic) == (name, topic)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "extra"),
+    [
+        # one post without hashtags is that post's, not a preference
+        ("write a tweet about our launch, no hashtags", "create_post", {"hashtags": "none"}),
+        ("linkedin post about our new office without hashtags", "create_post", {"hashtags": "none"}),
+        ("what's my timezone?", "preferences", {}),
+        # a network OpenAnalyst does not post to, unless it is what the post is about
+        ("can you post to tiktok?", "help", {"about": "elsewhere", "network": "tiktok"}),
+        ("write a post about our youtube channel", "create_post", {}),
+        # "stop" cancels a post only when it names one
+        ("stop the post for friday", "manage_posts", {"about": "cancel"}),
+    ],
+)
+def test_how_to_write_and_where_to_post_are_read_for_what_they_are(text, name, extra):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.extra) == (name, extra)

@@ -132,6 +132,22 @@ def test_own_text_keeps_its_paragraphs_and_an_approved_draft_says_so(windmill):
     assert (draft["content"], draft["mode"]) == (out["content"], "as approved")
 
 
+def test_a_person_who_wants_no_hashtags_gets_none_even_from_the_model(windmill):
+    plain = create_post.main("alice", "linkedin", "our new office", hashtag_style="none", use_model=False)
+    assert plain["hashtags"] == [] and "#" not in plain["content"]
+    with_model(windmill)
+    # the writer's first draft has a hashtag: it is told to write it again without
+    drafts = ["Our new office is open! #Office", "Our new office is open. Come and see it."]
+    route = windmill.router.post(ANTHROPIC).mock(
+        side_effect=[httpx.Response(200, json=message(text)) for text in drafts]
+    )
+    out = create_post.main("alice", "linkedin", "our new office", hashtag_style="none")
+    assert (out["mode"], out["content"]) == ("model", "Our new office is open. Come and see it.")
+    sent = [json.loads(call.request.content) for call in route.calls]
+    assert "no hashtags" in sent[0]["system"][0]["text"]
+    assert "the person wants none" in sent[1]["messages"][0]["content"]
+
+
 def test_a_shorter_post_drops_its_closing_question_before_cutting_the_news(windmill):
     full = create_post.main("alice", "linkedin", "our new API launch", use_model=False)["content"]
     short = create_post.main("alice", "linkedin", "our new API launch", max_chars=56, use_model=False)

@@ -1095,6 +1095,19 @@ CASES: list[Case] = [
             tone="casual",
         ),
     ),
+    Case(
+        "s_no_hashtags_preference",
+        "SOCIAL_MEDIA",
+        "write a linkedin post about our new office",
+        [*POST_SEEN, says("new office"), never_says("#"), post_fits("linkedin")],
+        before=["please don't use hashtags in my posts"],
+        model=r.post(
+            "linkedin",
+            "our new office",
+            "Our new office is open: more light, more desks, and a kitchen worth the commute. Come and visit!",
+            args={"hashtag_style": "none"},
+        ),
+    ),
     # ------------------------------------------------ a follow-up on the draft just written
     Case(
         "s_follow_post_now",
@@ -1531,6 +1544,23 @@ CASES: list[Case] = [
                 "weekly signups: week 1 340, week 2 410, week 3 390, week 4 520",
             ),
             r.report(SIGNUP_WEEKS, "Weekly signups", "ok and what was the average?"),
+        ),
+    ),
+    Case(
+        "a_follow_attached_file_wins",
+        "ANALYTICS",
+        "Which region sold the most? It's all in this file.",
+        # after a report of other numbers, the file sent now is what the question is about
+        [no_question, says("East"), says_any("51900", "51,900"), never_says("monthly orders")],
+        before=["monthly orders: jan 120, feb 135, mar 128, apr 150"],
+        attachments=[csv_attachment("sales.csv", REGIONS_CSV)],
+        model=r.conversation(
+            r.report(
+                "month,monthly orders\njan,120\nfeb,135\nmar,128\napr,150",
+                "Monthly orders",
+                "monthly orders: jan 120, feb 135, mar 128, apr 150",
+            ),
+            r.report(REGIONS_CSV, "Sales by region", "Which region sold the most?"),
         ),
     ),
     Case(
@@ -2226,6 +2256,24 @@ CASES: list[Case] = [
         "CORE",
         "make the last post shorter",
         [says_any("new version", "shorter"), never_says("Here is your"), creates_nothing],
+    ),
+    Case(
+        "k_timezone_city",
+        "CORE",
+        "change my timezone to new york",
+        [says("America/New_York"), never_says("unknown")],
+    ),
+    Case(
+        "k_no_hashtags_from_now_on",
+        "CORE",
+        "stop using hashtags in my posts",
+        [says("hashtags", "use hashtags again"), never_says("cancel", "delete"), creates_nothing],
+    ),
+    Case(
+        "k_tiktok",
+        "CORE",
+        "can you post to tiktok?",
+        [no_question, says("can't post to TikTok", "Instagram"), creates_nothing],
     ),
     Case("k_timezone", "CORE", "set my timezone to Asia/Tokyo", [says("Asia/Tokyo")]),
     Case("k_tone_pref", "CORE", "I prefer a witty tone for my posts", [says("witty")]),

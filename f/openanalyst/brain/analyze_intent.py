@@ -75,9 +75,12 @@ def main(
             )
         context = with_browser_timezone(context, browser_timezone)
         timezone = context.timezone or context.preferences.get("timezone")
+        attached = intents.attached_data(attachments or [])
         # "post it now" after a draft, "what was the average?" after a report: this conversation's
+        # (a file sent with the request is the table it is about, not the earlier one)
+        earlier = None if attached else context.data
         found = follow_up.read(
-            intents.extract(request, timezone), request, context.drafts, timezone, data=context.data
+            intents.extract(request, timezone), request, context.drafts, timezone, data=earlier
         )
         if found.entities.extra.get("about") == intents.LEARNINGS:
             # "what have you learned?" names no subject to match learnings by: the newest ones
@@ -94,7 +97,6 @@ def main(
                     context = context.model_copy(update={"recent_tasks": days["recent_tasks"]})
                 else:  # nothing then: the answer says so, and shows the latest instead
                     found.entities.extra["period_empty"] = True
-        attached = intents.attached_data(attachments or [])
         if attached and "data" not in found.entities.extra:  # data pasted in the text comes first
             found.entities.extra.update(file=attached[0], data=attached[1])
             if found.name == "unknown":

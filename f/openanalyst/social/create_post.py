@@ -480,11 +480,13 @@ def _model_prompt(
     hashtags: list[str],
     limit: int,
     points: list[str] | None = None,
+    no_hashtags: bool = False,
 ) -> tuple[str, str]:
     rules = platforms.RULES[platform]
+    tagged = "no hashtags" if no_hashtags else f"{rules.hashtags[0]}-{rules.hashtags[1]} hashtags"
     system = (
         f"You write social media posts for {rules.name}. Rules: at most {limit} characters in total "
-        f"(links count as {platforms.TCO_LENGTH} on X); {rules.hashtags[0]}-{rules.hashtags[1]} hashtags; "
+        f"(links count as {platforms.TCO_LENGTH} on X); {tagged}; "
         f"style: {rules.style}. Never invent statistics, quotes or facts you were not given. "
         "Answer with the post text only: no preamble, no quotation marks."
     )
@@ -540,6 +542,7 @@ def main(
     text: str | None = None,
     count: int = 1,
     text_from: Literal["person", "draft"] = "person",
+    hashtag_style: Literal["suggested", "none"] = "suggested",
 ) -> dict[str, Any]:
     """Write a post about `topic` for `platform`, in `tone`, within the platform's limits.
 
@@ -557,6 +560,7 @@ def main(
         text: the person's own words ("tweet this: ..."), used as written within the platform's limits.
         count: how many different drafts to offer (1-5); `content` is the first, `drafts` all.
         text_from: whose words `text` holds: person (their own) or draft (one they approved in this chat).
+        hashtag_style: suggested (from the topic, unless hashtags are given) or none (the person wants none).
     """
     validate_user_id(user_id)
     platform = platforms.normalize(platform)
@@ -575,7 +579,7 @@ def main(
         raise ValueError("max_chars must be at least 40")
     wanted = rules.hashtags[1] if rules.hashtags[1] else 0
     tags = [t for t in (_clean_tag(h) for h in hashtags or []) if t][: rules.max_hashtags]
-    tags = tags or suggest_hashtags(topic, wanted)
+    tags = [] if hashtag_style == "none" else tags or suggest_hashtags(topic, wanted)
 
     notes: list[str] = []
     mode, model, tokens, content = "offline", None, None, ""
@@ -588,13 +592,15 @@ def main(
         mode, content, use_model = AS_WRITTEN[text_from], own, False
     if use_model:
         system, prompt = _model_prompt(
-            platform, topic, tone, audience, call_to_action, tags, limit, key_points
+            platform, topic, tone, audience, call_to_action, tags, limit, key_points, hashtag_style == "none"
         )
         try:
             for _attempt in range(2):
                 out = complete(system, prompt)
                 text = out.text.strip().strip('"').strip()
                 issues = platforms.problems(platform, text)
+                if hashtag_style == "none" and platforms.hashtags_in(text):
+                    issues.append("it has hashtags, and the person wants none")
                 if platforms.count_chars(platform, text) > limit:
                     issues.append(f"longer than {limit} characters")
                 if not issues:

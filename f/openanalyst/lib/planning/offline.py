@@ -59,6 +59,17 @@ def _zone_shown(zone: Any) -> str:
     return "UTC" if not zone or zone == CHOSEN_UTC else str(zone)
 
 
+# How a preference's value reads to the person ("hashtags: none" says little about what changes).
+_PREF_WORDS = {
+    ("hashtags", "none"): "none in your posts (say “use hashtags again” to bring them back)",
+    ("hashtags", "suggested"): "suggested from each post's topic",
+}
+
+
+def _pref_shown(key: str, value: Any) -> Any:
+    return _PREF_WORDS.get((key, value), value) if isinstance(value, str) else value
+
+
 def _preferences_answer(
     context: Mapping[str, Any], update: Mapping[str, Any], problems: Sequence[str]
 ) -> str:
@@ -70,7 +81,9 @@ def _preferences_answer(
         lines.append(f"- timezone: {zone} -> {_zone_shown(update['timezone'])}")
     stored = dict(context.get("preferences") or {})
     for key, value in dict(update.get("preferences") or {}).items():
-        lines.append(f"- {key}: {stored.get(key) or 'not set'} -> {value}")
+        lines.append(
+            f"- {key}: {_pref_shown(key, stored.get(key)) or 'not set'} -> {_pref_shown(key, value)}"
+        )
     if update.get("custom_instructions"):
         lines.append(f"- custom instructions: {update['custom_instructions']}")
     text = ("Updated your preferences:\n" + "\n".join(lines)) if lines else ""
@@ -80,7 +93,7 @@ def _preferences_answer(
         return text
     shown = {
         "timezone": zone,
-        **{str(k): v for k, v in dict(context.get("preferences") or {}).items()},
+        **{str(k): _pref_shown(str(k), v) for k, v in dict(context.get("preferences") or {}).items()},
     }
     listing = "\n".join(f"- {k}: {v}" for k, v in shown.items())
     instructions = context.get("custom_instructions")
@@ -278,6 +291,19 @@ def _repeat_answer(platform: str | None, topic: str | None) -> str:
     )
 
 
+_NETWORK_NAMES = {"tiktok": "TikTok", "tik tok": "TikTok", "youtube": "YouTube", "whatsapp": "WhatsApp"}
+
+
+def _elsewhere_answer(network: str, topic: str | None) -> str:
+    """A network OpenAnalyst does not post to: which ones it does, and what it can do instead."""
+    name = _NETWORK_NAMES.get(network.lower(), network[:1].upper() + network[1:].lower())
+    return (
+        f"I can't post to {name}: I write, schedule and publish posts for X (Twitter), LinkedIn, "
+        f"Instagram and Facebook. I can still write the words for you to post on {name} yourself, for "
+        f"example: “Write an Instagram caption about {topic or 'our new menu'}”."
+    )
+
+
 def _manage_answer(about: str | None, user_id: str, scheduled: Sequence[ScheduledPost]) -> str:
     """Acting on an earlier post: what the person can do now (never a new post they did not ask for)."""
     if about == understanding.SCHEDULED:
@@ -332,6 +358,8 @@ def core_answer(
         return _reminder_answer(platform, topic)
     if intent_name == "help" and about == understanding.REPEAT:
         return _repeat_answer(platform, topic)
+    if intent_name == "help" and about == understanding.ELSEWHERE:
+        return _elsewhere_answer(str(extra.get("network") or "that network"), topic)
     if intent_name == "manage_posts":
         return _manage_answer(about, user_id, scheduled)
     if intent_name == "status" and about == understanding.LEARNINGS:

@@ -7,8 +7,10 @@ person's timezone. Rules first (no tokens); the model only refines what the rule
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import zoneinfo
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -57,7 +59,10 @@ _CONNECT_RE = lazy_re.compile(
 # Acting on an earlier post ("cancel the post you scheduled", "make the last post shorter"): not a
 # request for a new post.
 _CANCEL_RE = lazy_re.compile(
-    r"\b(?:cancel|delete|remove|unschedule|undo|stop)\b[^.?!]{0,40}\b(?:posts?|tweets?|schedules?)\b", re.I
+    r"\b(?:cancel|delete|remove|unschedule|undo)\b[^.?!]{0,40}\b(?:posts?|tweets?|schedules?)\b"
+    # "stop the post for friday", not "stop using hashtags in my posts"
+    r"|\bstop\s+(?:the|my|that|this|all|our)?\s*(?:scheduled\s+|next\s+|last\s+)?(?:posts?|tweets?|schedules?)\b",
+    re.I,
 )
 _EDIT_RE = lazy_re.compile(
     r"\b(?:make|edit|change|shorten|rewrite|fix|redo|tweak)\b\s+(?:the|my|that|this|your|it)\b"
@@ -68,7 +73,13 @@ _EDIT_RE = lazy_re.compile(
 _EARLIER_RE = lazy_re.compile(r"\b(?:last|previous|latest|that|same|it|you scheduled|you wrote)\b", re.I)
 # What a CORE answer is about, beyond its intent (entities.extra["about"]).
 THANKS, CONNECT, CANCEL, EDIT, SCHEDULED = "thanks", "connect", "cancel", "edit", "scheduled"
-REMIND, REMOVE, REPEAT = "remind", "remove", "repeat"
+REMIND, REMOVE, REPEAT, ELSEWHERE = "remind", "remove", "repeat", "elsewhere"
+# "can you post to tiktok?": a network OpenAnalyst does not write or publish for
+_OTHER_NETWORK_RE = lazy_re.compile(
+    r"\b(tik\s?tok|youtube|pinterest|reddit|snapchat|bluesky|mastodon|whatsapp|telegram|discord"
+    r"|threads app)\b",
+    re.I,
+)
 # "post to linkedin every monday at 10am ...": a post that repeats (each post is written once).
 _EVERY_TIME_RE = lazy_re.compile(
     r"\b(?:every|each)\s+(?:day|morning|evening|week|month|weekday|(?:mon|tues|wednes|thurs|fri|satur|sun)day)s?\b",
@@ -391,8 +402,10 @@ _TONE_RE = lazy_re.compile(
     re.I,
 )
 
-_PREFS_RE = lazy_re.compile(r"\b(my (preferences|settings)|preferences|settings)\b", re.I)
-_ZONE_NAME = r"([A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2})"
+# "show my settings", "what's my timezone?": what is set, answered from the person's context
+_PREFS_RE = lazy_re.compile(r"\b(my (preferences|settings|time\s?zone)|preferences|settings)\b", re.I)
+# "Europe/Paris", or a city of up to three words ("new york", "sao paulo")
+_ZONE_NAME = r"([A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2}(?:\s+[A-Za-z]+){0,2})"
 _TZ_SET_RE = lazy_re.compile(
     r"\b(?:(?:set|change|update|switch)\s+my\s+time\s?zone\s+to|my\s+time\s?zone\s+is)\s+" + _ZONE_NAME,
     re.I,
@@ -403,6 +416,16 @@ _TONE_PREF_RE = lazy_re.compile(
     re.I,
 )
 _PLATFORM_PREF_RE = lazy_re.compile(r"\bmy\s+default\s+platform\s+(?:to|is)\s+(\w+)", re.I)
+# "stop using hashtags in my posts", "no hashtags please"; "use hashtags again"
+_NO_HASHTAGS_RE = lazy_re.compile(
+    r"\b(?:stop\s+(?:using|adding|putting)|(?:don'?t|do\s+not|never)\s+(?:use|add|put|include)|no(?:\s+more)?|without)"
+    r"\s+(?:any\s+)?hashtags\b",
+    re.I,
+)
+_HASHTAGS_AGAIN_RE = lazy_re.compile(
+    r"\b(?:(?:start|go\s+back\s+to)\s+(?:using|adding)|(?:use|add|include)\s+(?:some\s+)?)hashtags\s+(?:again|from\s+now)\b",
+    re.I,
+)
 _REMEMBER_RE = lazy_re.compile(r"\b(?:remember\s+that|custom\s+instructions?\s*:)\s+(.+)$", re.I)
 
 
@@ -429,19 +452,37 @@ def resolve_time(text: str, tz: str | None = None, now: datetime | None = None) 
 
 
 def _zone_name(raw: str) -> str | None:
-    """An IANA zone name as written or in its usual capitalisation ("europe/paris"), if it exists."""
-    for candidate in (
-        raw,
-        "/".join(
-            p if p.isupper() else "_".join(w.capitalize() for w in p.split("_")) for p in raw.split("/")
-        ),
-    ):
-        try:
-            ZoneInfo(candidate)
-            return candidate
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
+    """An IANA zone name as written or in its usual capitalisation ("europe/paris"), or the zone a
+    city names ("new york" -> America/New_York), if it exists; words after it ("paris please")
+    are not part of it."""
+    words = raw.split()
+    for said in (" ".join(words[:n]) for n in range(len(words), 0, -1)):
+        for candidate in (
+            said,
+            "/".join(
+                p if p.isupper() else "_".join(w.capitalize() for w in p.split("_")) for p in said.split("/")
+            ),
+        ):
+            try:
+                ZoneInfo(candidate)
+                return candidate
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+        if zone := _zones_by_city().get(said.lower()):
+            return zone
     return None
+
+
+@functools.cache
+def _zones_by_city() -> dict[str, str]:
+    """IANA zones by their city in words ("new york": America/New_York), from the zone database;
+    the first zone of a city name wins (sorted: America/ before Etc/ and US/ aliases are not cities)."""
+    cities: dict[str, str] = {}
+    for zone in sorted(zoneinfo.available_timezones()):
+        region, _, city = zone.rpartition("/")
+        if region and region not in ("Etc", "US", "SystemV") and not region.startswith("posix"):
+            cities.setdefault(city.replace("_", " ").lower(), zone)
+    return cities
 
 
 def preference_change(text: str) -> tuple[dict[str, object], list[str]]:
@@ -462,6 +503,11 @@ def preference_change(text: str) -> tuple[dict[str, object], list[str]]:
     if m := _TONE_PREF_RE.search(text):
         word = (m.group(1) or m.group(2)).lower()
         preferences["tone"] = tone_of(word) or word
+    one_post = _WRITE_RE.search(text) or re.search(r"\babout\b", text, re.I)  # "a tweet about X, no hashtags"
+    if _NO_HASHTAGS_RE.search(text) and not one_post:
+        preferences["hashtags"] = "none"
+    elif _HASHTAGS_AGAIN_RE.search(text) and not one_post:
+        preferences["hashtags"] = "suggested"
     if (m := _PLATFORM_PREF_RE.search(text)) and (
         platform := next((n for n, p in _PLATFORMS if p.fullmatch(m.group(1))), None)
     ):
@@ -946,6 +992,8 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         extra["points"] = points
     if drafts := _DRAFTS_RE.search(text):
         extra["count"] = _NUMBERS.get(drafts["n"].lower()) or int(drafts["n"])
+    if _NO_HASHTAGS_RE.search(text):  # "a tweet about our launch, no hashtags": this post's
+        extra["hashtags"] = "none"
     if cta := _CTA_RE.search(text):
         extra["call_to_action"] = cta.group("cta").strip()
     if audience := _AUDIENCE_RE.search(text):
@@ -954,7 +1002,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         extra["urls"] = urls
     if not pasted and (db := _DB_TABLE_RE.search(text)):
         extra["table"] = db["a"] or db["b"] or db["c"]
-    bare = _CTA_RE.sub("", text)
+    bare = _NO_HASHTAGS_RE.sub("", _CTA_RE.sub("", text))  # how to write it, not what about
     topic = _topic(bare, found.text if found else None)
     if own := _OWN_TEXT_RE.match(request.strip()):
         # "tweet this: We just shipped dark mode!": the person's words are the post, as written
@@ -1036,6 +1084,13 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     elif _REMIND_RE.search(text):
         name, confidence = "help", 0.9
         extra["about"] = REMIND
+    elif (
+        (network := _OTHER_NETWORK_RE.search(text))
+        and platform is None
+        and not (topic and network[1].lower() in topic.lower())  # "a post about our youtube channel"
+    ):
+        name, confidence = "help", 0.9
+        extra |= {"about": ELSEWHERE, "network": network[1]}
     elif _REMOVE_RE.search(text) and not re.search(r"\b(?:posts?|tweets?|captions?)\b", text, re.I):
         name, confidence = "manage_posts", 0.85
         extra["about"] = REMOVE
@@ -1184,6 +1239,8 @@ def _details_after(text: str, topic: str, found: timeparse.Resolved | None) -> l
     for part in re.split(r"[,;]\s*", rest.strip(" ,;:.!")):
         part = part.strip(" .")
         if not part or len(part.split()) > 8 or _HOW_CLAUSE.match(part) or _TONE_RE.search(part):
+            continue
+        if _NO_HASHTAGS_RE.search(part):
             continue
         if any(p.search(part) for _, p in _PLATFORMS) or (found and _time_in(part)):
             continue  # a platform, or the time (said again as a clause)
