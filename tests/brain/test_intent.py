@@ -304,6 +304,10 @@ def test_a_recurrence_in_words_becomes_the_cron_windmill_runs():
             "we're closed on christmas eve",
         ),
         ("post on instagram telling customers we have a new vegan menu", "we have a new vegan menu"),
+        (
+            "schedule a tweet for 25 december at 8am wishing everyone a merry christmas",
+            "wishing everyone a merry christmas",
+        ),
         # who or what the subject is belongs to it (not points of their own)
         (
             "tweet about our new hire, Sarah, who joins as head of design",

@@ -132,6 +132,17 @@ def test_own_text_keeps_its_paragraphs_and_an_approved_draft_says_so(windmill):
     assert (draft["content"], draft["mode"]) == (out["content"], "as approved")
 
 
+def test_a_wish_is_said_and_an_opening_is_an_invitation(windmill):
+    wish = create_post.main("alice", "twitter", "wishing everyone a merry christmas", use_model=False)
+    assert wish["content"].startswith("Wishing everyone a Merry Christmas!") and "?" not in wish["content"]
+    assert wish["hashtags"] == ["MerryChristmas"]
+    opening = create_post.main(
+        "alice", "facebook", "our grand opening this saturday at 10am", use_model=False
+    )
+    assert "grand is opening" not in opening["content"] and "A few thoughts" not in opening["content"]
+    assert "our grand opening this Saturday at 10am" in opening["content"]
+
+
 def test_a_person_who_wants_no_hashtags_gets_none_even_from_the_model(windmill):
     plain = create_post.main("alice", "linkedin", "our new office", hashtag_style="none", use_model=False)
     assert plain["hashtags"] == [] and "#" not in plain["content"]

@@ -1108,6 +1108,18 @@ CASES: list[Case] = [
             args={"hashtag_style": "none"},
         ),
     ),
+    Case(
+        "s_christmas_wish",
+        "SOCIAL_MEDIA",
+        "schedule a tweet for 25 december at 8am wishing everyone a merry christmas",
+        [*POST_SEEN, *SCHEDULED, says("Merry Christmas"), matches(r"25 December 2026, 08:00")],
+        model=r.post(
+            "twitter",
+            "wishing everyone a merry christmas",
+            "Merry Christmas from all of us! Thank you for a wonderful year. 🎄 #MerryChristmas",
+            when="december 25 at 8am",
+        ),
+    ),
     # ------------------------------------------------ a follow-up on the draft just written
     Case(
         "s_follow_post_now",

@@ -72,6 +72,7 @@ _STOP = frozenset(
         # light verbs and praise in a topic ("our barista making latte art", "thanking ... for a
         # great year"): no tag of their own
         "thanking",
+        "wishing",
         "great",
         "just",
         "making",
@@ -175,7 +176,9 @@ _STATEMENT = re.compile(
 )
 # "our opening hours changing to 9-5", "our shop moving to Main Street": news without its verb.
 _CHANGING = re.compile(
-    r"^(?P<who>(?:our|my|the)\s+(?:[\w-]+\s+){0,2}?[\w-]+)\s+(?P<what>(?:changing|moving|closing|opening|"
+    # "our grand opening", "a soft launch": the -ing word is the noun there, not what changes
+    r"^(?!(?:our|my|the)\s+(?:grand|soft|big|official)\s+(?:opening|launch|launching|closing)\b)"
+    r"(?P<who>(?:our|my|the)\s+(?:[\w-]+\s+){0,2}?[\w-]+)\s+(?P<what>(?:changing|moving|closing|opening|"
     r"going|getting|coming|returning|expanding|launching|starting|ending)\b.*)$",
     re.I,
 )
@@ -191,7 +194,8 @@ _NEWS_HOOKS: dict[str, list[str]] = {
 
 # Days of the year with a name of their own: invited to like a sale, tagged and written as names.
 _OCCASIONS = (
-    r"black friday|cyber monday|boxing day|(?:valentine|mother|father)['’]?s day|"
+    r"merry christmas|happy holidays|happy new year|black friday|cyber monday|boxing day|"
+    r"(?:valentine|mother|father)['’]?s day|"
     r"new year(?:['’]?s)?(?:\s+(?:day|eve))?|christmas(?:\s+(?:eve|day))?|halloween"
 )
 # Something to join or use ("our summer sale", "the data quality webinar"): invite to it, no musing.
@@ -199,6 +203,7 @@ _PROMO_RE = re.compile(
     r"\b(?:sales?|discounts?|offers?|deals?|promo(?:tion)?s?|giveaways?|contests?|events?|webinars?|"
     r"workshops?|meetups?|conferences?|open house|pop-?ups?|tastings?|class(?:es)?|courses?|livestreams?|"
     r"hackathons?|festivals?|fairs?|part(?:y|ies)|launch events?|open (?:days?|evenings?|mornings?)|"
+    r"(?:grand|soft) openings?|"
     rf"holiday season|{_OCCASIONS})\b",
     re.I,
 )
@@ -381,12 +386,17 @@ def _fit(text: str, limit: int) -> str:
 
 # "thanking our customers for a great 2026": the post says the thanks itself.
 _THANKING = re.compile(r"^thank(?:ing|s to)\s+(?P<who>.+?)(?:\s+for\s+(?P<what>.+))?$", re.I)
+# "wishing everyone a merry Christmas": the post is the wish itself, not news or an invitation
+_WISHING = re.compile(r"^wishing\s+(?P<what>.+)$", re.I)
+_WISH_CLOSERS = ["From all of us to all of you.", "See you soon!"]
 
 
 def _hook(topic: str, tone: str, seed: str) -> str:
     """The opening line: the thanks or the news itself, else a line about the subject."""
     if thanks := _THANKING.match(topic):
         return f"Thank you to {thanks['who']}" + (f" for {thanks['what']}!" if thanks["what"] else "!")
+    if wish := _WISHING.match(topic):
+        return f"Wishing {wish['what']}!"
     if news := _news(topic):
         return _pick(_NEWS_HOOKS[tone], seed).format(news=news, News=news[:1].upper() + news[1:])
     hooks = _PROMO_HOOKS if _PROMO_RE.search(topic) else _HOOKS
@@ -411,6 +421,8 @@ def _closers(topic: str, told: bool) -> list[str]:
     """How a post ends: thanks, a job to pass on, news to share, or a question on the subject."""
     if _THANKING.match(topic):
         return _THANKS_CLOSERS
+    if _WISHING.match(topic):
+        return _WISH_CLOSERS
     if _HIRING.search(topic):
         return _HIRING_CLOSERS
     if _MILESTONE.search(topic):

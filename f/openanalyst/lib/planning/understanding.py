@@ -280,7 +280,7 @@ _TOPIC_STARTS = (
     # the gerund is the news: "launching our app", "celebrating 10k users" keep their verb
     lazy_re.compile(
         r"\b(?P<t>(?:announcing|inviting|celebrating|introducing|launching|sharing|welcoming|thanking|"
-        r"promoting|mocking|teasing|recapping|letting|telling|informing|reminding)\b.+)",
+        r"promoting|mocking|teasing|recapping|letting|telling|informing|reminding|wishing)\b.+)",
         re.I,
     ),
     # "help me announce our Black Friday deal", "promote our webinar": what is announced
