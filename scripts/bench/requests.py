@@ -61,8 +61,10 @@ def main() -> int:
                 if problems:
                     failed_ids.append(f"{mode}/{case.id}")
                 if problems or leaked:
+                    ran_into = suite.failed_steps(outcome.user) if args.v else []
                     failing.append(
-                        f"{mode}/{case.id} ({outcome.seconds:.1f} s): " + "; ".join(problems + leaked)
+                        f"{mode}/{case.id} ({outcome.seconds:.1f} s): "
+                        + "; ".join(problems + leaked + [f"step failed: {f}" for f in ran_into])
                     )
     finally:
         suite.close()

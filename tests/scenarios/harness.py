@@ -291,6 +291,23 @@ class Suite:
             if frame.get("type") == "TASK_ERROR" or payload.get("questions"):
                 raise AssertionError(f"the earlier request {request!r} did not complete: {frame}")
 
+    def failed_steps(self, user: str) -> list[str]:
+        """The person's failed step jobs, as "<script>: <error>" (what a failing case ran into, for
+        `scripts/bench/requests.py -v`; the person saw only the hub's message)."""
+        rt = self.runtime
+        r = rt.client.get(
+            f"{rt.api}/jobs/list", params={"success": "false", "job_kinds": "script", "per_page": 1000}
+        )
+        r.raise_for_status()
+        out = []
+        for job in r.json():
+            if (job.get("args") or {}).get("user_id") != user:
+                continue
+            error = (job.get("result") or {}).get("error") if isinstance(job.get("result"), dict) else None
+            message = str((error or {}).get("message") or job.get("result"))[:300]
+            out.append(f"{job.get('script_path')}: {message}")
+        return out
+
     def items_of(self, user: str) -> list[str]:
         rt = self.runtime
         paths: list[str] = []
