@@ -217,7 +217,7 @@ def test_the_table_is_the_latest_analysis_of_numbers_given_in_the_chat():
         }
     }
     found = follow_up.data_in([history, analysis("a,b\n1,2", "Newest"), analysis("a,b\n3,4", "Older")])
-    assert found == EarlierData(data="a,b\n1,2", title="Newest")
+    assert found == EarlierData(data="a,b\n1,2", title="Newest", turn=1)  # one request ago
     assert follow_up.data_in([analysis("a,b\n" + "1,2\n" * 20_000, "Huge")]) is None  # attached again
 
 
@@ -228,3 +228,30 @@ def test_the_chart_asked_for_before_is_kept_for_the_next_question():
         follow_up.read(found, "what was the average?", [], ZONE, NOW, data=drawn).entities.extra["chart"]
         == "line"
     )
+
+
+def test_a_post_about_it_after_a_report_is_about_what_the_report_found():
+    findings = [
+        "revenue rose from 12,000 (jan) to 15,000 (feb), +25%. Biggest rise: 3,000, jan to feb.",
+        "revenue is highest for feb (15,000) and lowest for mar (9,000).",
+        "revenue: total 36,000, mean 12,000, median 12,000, range 9,000 to 15,000 over 3 values.",
+    ]
+    report = REVENUE.model_copy(update={"findings": findings})
+    text = "nice, write a linkedin post about it"
+    found = understanding.extract(text, ZONE, NOW)
+    intent = follow_up.read(found, text, [], ZONE, NOW, data=report)
+    assert (intent.name, intent.entities.platform, intent.entities.topic) == (
+        "create_post",
+        "linkedin",
+        "our revenue rose from 12,000 (jan) to 15,000 (feb), +25%",  # the news, its first sentence
+    )
+    # the next finding is a point; the statistics are not
+    assert intent.entities.extra["points"] == [
+        "our revenue is highest for feb (15,000) and lowest for mar (9,000)"
+    ]
+    bare = follow_up.read(found, text, [], ZONE, NOW, data=REVENUE)  # a report with no findings kept
+    assert bare.entities.topic == "our monthly revenue"
+    # a post written after the report is what "it" is then
+    later = DRAFT.model_copy(update={"turn": 0})
+    older = report.model_copy(update={"turn": 1})
+    assert follow_up.read(found, text, [later], ZONE, NOW, data=older).entities.topic == DRAFT.topic

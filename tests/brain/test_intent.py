@@ -394,6 +394,12 @@ def test_a_sentence_with_a_comma_before_the_table_is_not_its_header():
         ),
         # the question's words ("whats the avg of") name no measure
         ("whats the avg of 12, 19, 7 and 22", "point,value\npoint 1,12\npoint 2,19\npoint 3,7\npoint 4,22"),
+        # the measure named after the first label, not a label of its own
+        (
+            "q1 sales 120k, q2 135k, q3 128k, q4 160k - how did we do this year?",
+            "quarter,sales\nq1,120000\nq2,135000\nq3,128000\nq4,160000",
+        ),
+        ("jan revenue 12k, feb 15k, mar 9k", "month,revenue\njan,12000\nfeb,15000\nmar,9000"),
     ],
 )
 def test_data_written_in_the_request_is_read_as_a_table(text, data):

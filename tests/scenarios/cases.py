@@ -1120,6 +1120,27 @@ CASES: list[Case] = [
             when="december 25 at 8am",
         ),
     ),
+    Case(
+        "s_post_about_the_report",
+        "SOCIAL_MEDIA",
+        "nice, write a linkedin post about it",
+        # "it" is the report just made: the post tells what it found
+        [*POST_SEEN, says("160,000"), never_says("about it", "thoughts on it"), post_fits("linkedin")],
+        before=["q1 sales 120k, q2 135k, q3 128k, q4 160k - how did we do this year?"],
+        model=r.conversation(
+            r.report(
+                "quarter,sales\nq1,120000\nq2,135000\nq3,128000\nq4,160000",
+                "Sales",
+                "q1 sales 120k, q2 135k, q3 128k, q4 160k - how did we do this year?",
+            ),
+            r.post(
+                "linkedin",
+                "our sales rose from 120,000 (q1) to 160,000 (q4), +33%",
+                "Q4 was our best quarter yet: sales reached 160,000, up 33% since Q1. Thank you to our "
+                "customers and our team! #Sales #Growth",
+            ),
+        ),
+    ),
     # ------------------------------------------------ a follow-up on the draft just written
     Case(
         "s_follow_post_now",

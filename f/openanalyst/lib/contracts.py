@@ -108,6 +108,7 @@ class Draft(Contract):
     key_points: list[str] = Field(default_factory=list, description="points the person asked it to make")
     call_to_action: str | None = Field(default=None, description="the closing line the person asked for")
     audience: str | None = Field(default=None, description="who it is for")
+    turn: int = Field(default=0, ge=0, description="how many requests ago it was written (0: the latest)")
 
 
 # A table carried to the conversation's next request; a larger one is attached again.
@@ -123,6 +124,8 @@ class EarlierData(Contract):
     chart: Literal["bar", "line", "pie", "scatter"] | None = Field(
         default=None, description="the chart the person asked for, kept for the next question"
     )
+    findings: list[str] = Field(default_factory=list, description="what the report found, first ones first")
+    turn: int = Field(default=0, ge=0, description="how many requests ago it was made (0: the latest)")
 
 
 class Context(Contract):

@@ -73,6 +73,15 @@ _STOP = frozenset(
         # great year"): no tag of their own
         "thanking",
         "wishing",
+        # how a number moved ("our sales rose from ...") is no subject
+        "rose",
+        "fell",
+        "dropped",
+        "grew",
+        "climbed",
+        "jumped",
+        "increased",
+        "decreased",
         "great",
         "just",
         "making",
@@ -171,7 +180,7 @@ _STATEMENT = re.compile(
     r"^(?:(?:our|my|the)\s+)?(?:[\w-]+\s+){0,3}?(?:is|are|was|were|has|have|had|will|closes?|moves?|"
     r"opens?(?!\s+(?:days?|house|evenings?|mornings?|mic|source|call|letter)\b)|"  # not "our open day"
     r"turns?|hits?|reache[sd]|joins?|joined|launche[sd]|gets?|got|goes|went|starts?|started|ends?|ended|"
-    r"grew|doubled|won|wins)\b",
+    r"grew|doubled|won|wins|rose|fell|dropped|climbed|jumped|increased|decreased|tripled)\b",
     re.I,
 )
 # "our opening hours changing to 9-5", "our shop moving to Main Street": news without its verb.

@@ -80,13 +80,15 @@ _DATA_QUESTION_RE = lazy_re.compile(
     re.I,
 )
 _SHORT_REQUEST_WORDS = 12  # a follow-up is a short answer; a longer request says what it wants
+MAX_FINDINGS = 3  # a report's findings carried to a post about it
+_STATISTICS_RE = lazy_re.compile(r":\s*total\b|\bmean\b.*\bmedian\b", re.I)
 
 
 def drafts_in(results: Iterable[Mapping[str, Any]]) -> list[Draft]:
     """The drafts of the newest result that has any (results newest first, as the store gives
     them: {plan, outputs}); none when no recent request wrote a post."""
-    for result in results:
-        if drafts := list(_drafts_of(result)):
+    for turn, result in enumerate(results):
+        if drafts := list(_drafts_of(result, turn)):
             return drafts
     return []
 
@@ -94,7 +96,7 @@ def drafts_in(results: Iterable[Mapping[str, Any]]) -> list[Draft]:
 def data_in(results: Iterable[Mapping[str, Any]]) -> EarlierData | None:
     """The table of the newest result that analysed one given in the chat (results newest first);
     none when there is none, or it is larger than a request carries."""
-    for result in results:
+    for turn, result in enumerate(results):
         if not result.get("plan"):
             continue
         steps = Plan.model_validate(result["plan"]).steps
@@ -110,17 +112,21 @@ def data_in(results: Iterable[Mapping[str, Any]]) -> EarlierData | None:
             continue
         if len(data) > MAX_EARLIER_DATA:
             return None
-        report = next((s.args for s in steps if s.script == GENERATE_REPORT), {})
-        title, chart = report.get("title"), report.get("chart")
+        report = next((s for s in steps if s.script == GENERATE_REPORT), None)
+        args = report.args if report else {}
+        found = (result.get("outputs") or {}).get(report.id) if report else None
+        findings = found.get("findings") if isinstance(found, dict) else None
         return EarlierData(
             data=data,
-            title=title if isinstance(title, str) else None,
-            chart=chart if chart in ("bar", "line", "pie", "scatter") else None,
+            title=args["title"] if isinstance(args.get("title"), str) else None,
+            chart=args["chart"] if args.get("chart") in ("bar", "line", "pie", "scatter") else None,
+            findings=[str(f) for f in findings or [] if isinstance(f, str)][:MAX_FINDINGS],
+            turn=turn,
         )
     return None
 
 
-def _drafts_of(result: Mapping[str, Any]) -> Iterable[Draft]:
+def _drafts_of(result: Mapping[str, Any], turn: int) -> Iterable[Draft]:
     if not result.get("plan"):
         return
     plan = Plan.model_validate(result["plan"])
@@ -143,6 +149,7 @@ def _drafts_of(result: Mapping[str, Any]) -> Iterable[Draft]:
                 if isinstance(args.get("call_to_action"), str)
                 else None,
                 audience=args.get("audience") if isinstance(args.get("audience"), str) else None,
+                turn=turn,
             )
 
 
@@ -160,6 +167,12 @@ def read(
         return intent
     if data is not None and (again := _on_data(intent, request, data)):
         return again
+    if (
+        data is not None
+        and (not drafts or data.turn < drafts[0].turn)
+        and (post := _post_about(intent, data))
+    ):
+        return post  # "write a linkedin post about it" after a report: about what it found
     entities = intent.entities
     said = _said(request)
     choice = None
@@ -196,6 +209,9 @@ def read(
         return _as(intent, name, draft, draft.platform, extra, when)
     if elsewhere and _AGAIN_RE.search(said) and intent.name in ("create_post", "unknown"):
         return _rewrite(intent, draft, "create_post", named, {}, None)
+    if intent.name in understanding.POST_INTENTS and own in understanding.NO_TOPIC:
+        # "write a linkedin post about it": about what the draft was about
+        return _rewrite(intent, draft, intent.name, named or draft.platform, {}, entities.time)
     if edits or (intent.name == "unknown" and (_SHORTER_RE.search(said) or "tone" in entities.extra)):
         extra = {}
         if _SHORTER_RE.search(said):
@@ -225,6 +241,27 @@ def _on_data(intent: Intent, request: str, data: EarlierData) -> Intent | None:
         again["chart"] = chart["kind"].lower() if chart else data.chart
     entities = intent.entities.model_copy(update={"topic": None, "extra": again})
     return intent.model_copy(update={"name": "analyze", "entities": entities, "confidence": 0.85})
+
+
+def _post_about(intent: Intent, data: EarlierData) -> Intent | None:
+    """A post about the report just made, when the request names nothing else to write about."""
+    topic = (intent.entities.topic or "").strip().lower()
+    if intent.name not in understanding.POST_INTENTS or (topic and topic not in understanding.NO_TOPIC):
+        return None
+    if "text" in intent.entities.extra:
+        return None
+    # the report's news is its first finding's first sentence ("sales rose from 120,000 (q1) to
+    # 160,000 (q4), +33%"), said as ours; the next one a point; its statistics are no news
+    said = [re.split(r"(?<=[.!?])\s+", f.strip(), maxsplit=1)[0].rstrip(".") for f in data.findings]
+    said = [f"our {f}" for f in said if f and not _STATISTICS_RE.search(f)]
+    title = (data.title or "").strip()
+    named = (
+        f"our {title[:1].lower()}{title[1:]}" if title and title.lower() != "report" else "our latest numbers"
+    )
+    about = said[0] if said else named
+    extra = {**intent.entities.extra, "points": said[1:2]} if len(said) > 1 else dict(intent.entities.extra)
+    entities = intent.entities.model_copy(update={"topic": about, "extra": extra})
+    return intent.model_copy(update={"entities": entities, "confidence": 0.85})
 
 
 def _chosen(said: str, drafts: list[Draft]) -> Draft:

@@ -684,7 +684,14 @@ def _inline_pairs(text: str) -> tuple[str, str] | None:
 def _pairs_in_sentence(text: str) -> tuple[str, str] | None:
     """Labelled numbers with no colon before them ("Revenue Jan 1.2m, Feb 1.35m, Mar 1.1m. Why did
     March drop?"): the words before the first label are the lead, the first label as long as the
-    longest other one (so "Revenue Jan" is no label)."""
+    longest other one (so "Revenue Jan" is no label). A measure named after the first label ("q1
+    sales 120k, q2 135k, ...") is the measure, said first."""
+    if (
+        (inside := _MEASURE_INSIDE_RE.match(text))
+        and (kind := _kind(inside["first"])) is not None
+        and kind == _kind(inside["second"])
+    ):
+        return _pairs_after(inside["measure"], ":", f"{inside['first']} {inside['rest']}")
     words = text.split()
     for k in range(0, min(len(words), 12)):  # 0: the numbers open the request ("mon 120, tue 135, ...")
         found = _pairs_after(" ".join(words[:k]), ":", " ".join(words[k:]))
@@ -788,6 +795,19 @@ _PERIOD_LABEL = (
     *((lazy_re.compile(rf"^{unit} \d+$", re.I), unit) for unit in ("week", "month", "day", "quarter")),
     # "North 48200 South 35100 ...": parts of a country or a market
     (lazy_re.compile(r"^(?:north|south|east|west|central)(?:[ -]?(?:east|west))?$", re.I), "region"),
+)
+
+
+def _kind(label: str) -> str | None:
+    """What kind of period or part a label is ("q1": quarter), None for any other word."""
+    return next((name for pattern, name in _PERIOD_LABEL if pattern.match(label.strip())), None)
+
+
+# "q1 sales 120k, q2 135k": the first label, the measure, its number; then the next label
+_MEASURE_INSIDE_RE = lazy_re.compile(
+    rf"^(?P<first>q[1-4]|[a-z]{{3,9}}|(?:19|20)\d\d)\s+(?P<measure>[a-z][a-z ]{{1,30}}?)\s+"
+    rf"(?P<rest>{_NUMBER}\s*,\s*(?P<second>q[1-4]|[a-z]{{3,9}}|(?:19|20)\d\d)\s+{_NUMBER}.*)$",
+    re.I | re.S,
 )
 
 
