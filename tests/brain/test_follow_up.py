@@ -255,3 +255,11 @@ def test_a_post_about_it_after_a_report_is_about_what_the_report_found():
     later = DRAFT.model_copy(update={"turn": 0})
     older = report.model_copy(update={"turn": 1})
     assert follow_up.read(found, text, [later], ZONE, NOW, data=older).entities.topic == DRAFT.topic
+
+
+def test_a_result_an_older_release_recorded_is_passed_over():
+    old = {
+        "plan": {"skill": "SOCIAL_MEDIA", "steps": [{"id": "draft", "tool": "create_post"}]},
+        "outputs": {},
+    }
+    assert follow_up.drafts_in([old]) == [] and follow_up.data_in([old]) is None

@@ -1,12 +1,14 @@
-"""A request about the post just written in this conversation: "post it now", "schedule it for
-Friday at 9am", "make it shorter", "same for Instagram".
+"""A request about what this conversation just made: the post ("post it now", "schedule it for
+Friday at 9am", "make it shorter", "same for Instagram") or the report ("show that as a line
+chart instead", "what was the average?", "write a linkedin post about it").
 
 A person reads a draft and answers it as they would answer a colleague: "it" is that draft. The
 drafts are what the conversation's latest post request wrote (its recorded result: the plan's
 create_post steps, their arguments and what they returned). Posting or scheduling "it" takes the
 draft's words as they are; "shorter", another tone or another platform writes it again from its
-topic and points. Without a draft in the conversation the request is read as it is (and the
-person is asked what the post should be about).
+topic and points. A question after a report is about the table it read (its fetch_metrics step's
+`data`), and a post "about it" tells what the report found. Without either in the conversation
+the request is read as it is (and the person is asked what the post should be about).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
+
+from pydantic import ValidationError
 
 import f.openanalyst.lib.lazy_re as lazy_re
 import f.openanalyst.lib.planning.understanding as understanding
@@ -97,9 +101,9 @@ def data_in(results: Iterable[Mapping[str, Any]]) -> EarlierData | None:
     """The table of the newest result that analysed one given in the chat (results newest first);
     none when there is none, or it is larger than a request carries."""
     for turn, result in enumerate(results):
-        if not result.get("plan"):
+        if (plan := _plan_of(result)) is None:
             continue
-        steps = Plan.model_validate(result["plan"]).steps
+        steps = plan.steps
         data = next(
             (
                 s.args["data"]
@@ -126,14 +130,24 @@ def data_in(results: Iterable[Mapping[str, Any]]) -> EarlierData | None:
     return None
 
 
+def _plan_of(result: Mapping[str, Any]) -> Plan | None:
+    """A recorded result's plan; None for one without, or one an older release recorded in a shape
+    this one no longer reads (an earlier turn is never a reason for this request to fail)."""
+    try:
+        return Plan.model_validate(result["plan"]) if result.get("plan") else None
+    except ValidationError:
+        return None
+
+
 def _drafts_of(result: Mapping[str, Any], turn: int) -> Iterable[Draft]:
-    if not result.get("plan"):
+    if (plan := _plan_of(result)) is None:
         return
-    plan = Plan.model_validate(result["plan"])
     outputs = result.get("outputs") or {}
     for step in plan.steps:
         out = outputs.get(step.id)
         if step.script != CREATE_POST or not isinstance(out, dict) or not out.get("content"):
+            continue
+        if out.get("platform") not in platforms.RULES:  # recorded in a shape this release does not read
             continue
         args = step.args
         offered = [d for d in out.get("drafts") or [] if isinstance(d, str) and d] or [str(out["content"])]
