@@ -263,3 +263,30 @@ def test_a_result_an_older_release_recorded_is_passed_over():
         "outputs": {},
     }
     assert follow_up.drafts_in([old]) == [] and follow_up.data_in([old]) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "content"),
+    [
+        (
+            "can you add a link to acme.io/app?",
+            "Meet our app.\n\nQuestions? Ask us.\n\nacme.io/app\n\n#App #Mobile",  # before the tags
+        ),
+        ("add #LaunchDay", "Meet our app.\n\nQuestions? Ask us.\n\n#App #Mobile #LaunchDay"),
+        ("please include @acme", "Meet our app.\n\nQuestions? Ask us.\n\n@acme\n\n#App #Mobile"),
+    ],
+)
+def test_a_link_tag_or_mention_asked_for_is_put_in_the_draft_as_it_is(text, content):
+    draft = Draft(
+        content="Meet our app.\n\nQuestions? Ask us.\n\n#App #Mobile", platform="linkedin", topic="our app"
+    )
+    intent = read(text, [draft])
+    assert (intent.name, intent.entities.extra["text"], intent.entities.extra["text_from"]) == (
+        "create_post",
+        content,
+        "draft",
+    )
+    tweet = Draft(content="Meet our app. Tell us what you think. #App", platform="twitter", topic="our app")
+    assert read("can you add a link to acme.io/app?", [tweet]).entities.extra["text"] == (
+        "Meet our app. Tell us what you think. acme.io/app #App"  # on the tweet's one line
+    )

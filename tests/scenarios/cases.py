@@ -327,6 +327,7 @@ BLACK_FRIDAY_TWEETS = [
     "30% off everything this Black Friday. Treat yourself (or someone you love). #BlackFriday",
     "Our biggest sale of the year: 30% off everything for Black Friday. #BlackFriday #Sale",
 ]
+APP_TWEET = "Our new mobile app is here, free on iOS and Android. #MobileApp"
 SOURDOUGH_POST = (
     "Our new sourdough baking class starts this month: four Saturday mornings, small groups, and a "
     "starter to take home. Who's in? #Sourdough #Baking"
@@ -1184,6 +1185,22 @@ CASES: list[Case] = [
                 "our black friday sale, 30% off everything",
                 BLACK_FRIDAY_TWEETS[1],
                 when="friday 9am",
+                approved=True,
+            ),
+        ),
+    ),
+    Case(
+        "s_follow_add_link",
+        "SOCIAL_MEDIA",
+        "can you add a link to acme.io/app?",
+        [*POST_SEEN, says("mobile app", "acme.io/app", "Not posted yet"), post_fits("twitter")],
+        before=["draft a tweet announcing our new mobile app, it's free on ios and android"],
+        model=r.conversation(
+            r.post("twitter", "announcing our new mobile app", APP_TWEET),
+            r.post(
+                "twitter",
+                "announcing our new mobile app",
+                APP_TWEET.replace(" #MobileApp", " acme.io/app #MobileApp"),
                 approved=True,
             ),
         ),

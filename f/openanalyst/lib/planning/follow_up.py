@@ -66,6 +66,16 @@ _CHOOSE_RE = lazy_re.compile(
     rf"(?:{_ORDINAL})(?:\s+(?:please|pls|is (?:best|good|great|perfect)))?$",
     re.I,
 )
+# "can you add a link to acme.io/app?", "add #BlackFriday", "include @acme": a link, tag or mention
+# put in the draft as it is
+_ADD_RE = lazy_re.compile(
+    r"^(?:(?:can|could|would)\s+you\s+|please\s+|pls\s+|also\s+)*(?:add|include|put|append|stick)\s+"
+    r"(?:(?:a|the|our|my)\s+)?(?:(?:link|url|website|site)\s+(?:to\s+)?)?"
+    r"(?P<what>(?:https?://)?[\w-]+(?:\.[\w-]+)+(?:/\S*)?|#\w+|@\w+)"
+    r"(?:\s+(?:to|in|at the end of)\s+(?:it|the post|the tweet|the caption))?(?:\s+(?:please|pls))?$",
+    re.I,
+)
+_CLOSING_TAGS_RE = lazy_re.compile(r"(?P<sep>\s+)(?P<tags>(?:#\w+\s*)+)$")
 _SHORTER_RE = lazy_re.compile(
     r"\b(?:shorter|shorten|tighter|more concise|briefer|trim(?: it)?(?: down)?|cut it down|less wordy)\b",
     re.I,
@@ -206,6 +216,9 @@ def read(
     named = entities.platform
     draft = _chosen(choice or said, [d for d in drafts if d.platform == named] or drafts)
     elsewhere = named is not None and all(d.platform != named for d in drafts)
+    if added := _ADD_RE.match(said.rstrip("?")):  # the draft's words with the link, tag or mention
+        extra = {"text": _with_added(draft.content, added["what"].rstrip(".,!")), "text_from": "draft"}
+        return _as(intent, "create_post", draft, draft.platform, extra, None)
     if _CHOOSE_RE.match(said) or (choice and not said):  # the one they like, shown as it will go out
         extra = {"text": draft.content, "text_from": "draft"}
         return _as(intent, "create_post", draft, draft.platform, extra, None)
@@ -276,6 +289,17 @@ def _post_about(intent: Intent, data: EarlierData) -> Intent | None:
     extra = {**intent.entities.extra, "points": said[1:2]} if len(said) > 1 else dict(intent.entities.extra)
     entities = intent.entities.model_copy(update={"topic": about, "extra": extra})
     return intent.model_copy(update={"entities": entities, "confidence": 0.85})
+
+
+def _with_added(content: str, what: str) -> str:
+    """`content` with a link or mention before its closing hashtags (in their paragraph or line), or
+    a hashtag after them."""
+    if what.startswith("#"):
+        return f"{content.rstrip()} {what}"
+    tags = _CLOSING_TAGS_RE.search(content)
+    if tags is None:
+        return f"{content}\n\n{what}" if "\n" in content else f"{content} {what}"
+    return f"{content[: tags.start()]}{tags['sep']}{what}{tags['sep']}{tags['tags'].strip()}"
 
 
 def _chosen(said: str, drafts: list[Draft]) -> Draft:
