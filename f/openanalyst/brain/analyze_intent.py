@@ -87,16 +87,7 @@ def main(
             newest = load_context.main(user_id, "", learnings_limit=LEARNINGS_SHOWN)["learnings"]
             context = context.model_copy(update={"learnings": newest})
         if period := found.entities.extra.get("period"):
-            # "what did I ask you yesterday?": that day's tasks, not the latest five
-            span = timeparse.find_period(str(period), str(intents.timezone_of(timezone)))
-            if span is not None:
-                days = load_context.main(
-                    user_id, "", recent_limit=PERIOD_TASKS, since=span.start, until=span.end
-                )
-                if days["recent_tasks"]:
-                    context = context.model_copy(update={"recent_tasks": days["recent_tasks"]})
-                else:  # nothing then: the answer says so, and shows the latest instead
-                    found.entities.extra["period_empty"] = True
+            context = _with_tasks_of(str(period), user_id, context, found, timezone)
         if attached and "data" not in found.entities.extra:  # data pasted in the text comes first
             found.entities.extra.update(file=attached[0], data=attached[1])
             if found.name == "unknown":
@@ -116,6 +107,21 @@ def main(
         )
         intent = found.model_copy(update={"tokens": usage.as_dict(), "model": config.label("judge")})
         return contracts.Understood(context=context, intent=intent)
+
+
+def _with_tasks_of(
+    period: str, user_id: str, context: contracts.Context, found: Intent, timezone: str | None
+) -> contracts.Context:
+    """ "What did I ask you yesterday?": `context` holding that day's tasks instead of the latest
+    ones; when there were none the latest stay, and `found` says so (`period_empty`)."""
+    span = timeparse.find_period(period, str(intents.timezone_of(timezone)))
+    if span is None:
+        return context
+    days = load_context.main(user_id, "", recent_limit=PERIOD_TASKS, since=span.start, until=span.end)
+    if not days["recent_tasks"]:
+        found.entities.extra["period_empty"] = True
+        return context
+    return context.model_copy(update={"recent_tasks": days["recent_tasks"]})
 
 
 def with_browser_timezone(context: contracts.Context, reported: str | None) -> contracts.Context:
