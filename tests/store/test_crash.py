@@ -55,3 +55,37 @@ def test_a_write_killed_midway_leaves_the_committed_history_intact(
             assert tx.one("PRAGMA integrity_check") == {"integrity_check": "ok"}
     store.record_history("alice", entry("m2"))  # the interrupted request can be recorded again
     assert store.counts("alice")["tasks"] == 2
+
+
+def test_opening_the_store_again_keeps_what_another_connection_writes(tmp_path: Path) -> None:
+    """A second store opened on the same file in the same process (the hub's threads, a test's)
+    must not drop the first one's locks: closing any descriptor of a file drops all the process's
+    POSIX locks on it, so another process closing its connection took itself for the last one,
+    checkpointed and deleted the write-ahead log the first connection still wrote to, and those
+    writes were lost (https://www.sqlite.org/howtocorrupt.html, section 2.2)."""
+    from f.openanalyst.lib.store.connect import open_store
+
+    def in_another_process(code: str) -> str:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\n" + code,
+                str(path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    path = tmp_path / "store.sqlite3"
+    holder = open_store(sqlite_path=path)
+    holder.register_user("alice")
+    open_store(sqlite_path=path).close()  # another connection of this process, opened and closed
+    in_another_process("c.execute('SELECT COUNT(*) FROM users').fetchone(); c.close()")  # a job ends
+    holder.register_user("bob")
+    counted = in_another_process("print(c.execute('SELECT COUNT(*) FROM users').fetchone()[0])")
+    holder.close()
+    assert counted == "2"

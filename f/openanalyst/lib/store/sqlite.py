@@ -8,6 +8,7 @@ SQLite has no row-level security: isolation comes from every query filtering on 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -56,7 +57,14 @@ class SQLiteStore(Store):
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # People's history: readable by this account only (SQLite gives -wal/-shm the same mode).
-            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
+            # Created so only when it does not exist: closing a descriptor of a database in use
+            # drops every POSIX lock this process holds on it (another thread's connection too),
+            # and another process closing its connection then took itself for the last one,
+            # checkpointed and deleted the write-ahead log still being written to: those writes
+            # were lost (https://www.sqlite.org/howtocorrupt.html, section 2.2).
+            if not self.path.exists():
+                with contextlib.suppress(FileExistsError):
+                    os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
             # isolation_level=None: we issue BEGIN/COMMIT ourselves (DDL included).
             self._conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
