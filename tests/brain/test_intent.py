@@ -400,6 +400,7 @@ def test_a_sentence_with_a_comma_before_the_table_is_not_its_header():
             "quarter,sales\nq1,120000\nq2,135000\nq3,128000\nq4,160000",
         ),
         ("jan revenue 12k, feb 15k, mar 9k", "month,revenue\njan,12000\nfeb,15000\nmar,9000"),
+        ("opens: w1 410, w2 388, w3 452", "week,opens\nw1,410\nw2,388\nw3,452"),  # w1: week 1
     ],
 )
 def test_data_written_in_the_request_is_read_as_a_table(text, data):

@@ -143,6 +143,14 @@ def test_a_wish_is_said_and_an_opening_is_an_invitation(windmill):
     assert "our grand opening this Saturday at 10am" in opening["content"]
 
 
+def test_an_award_is_thanked_for_not_debated(windmill):
+    post = create_post.main(
+        "alice", "linkedin", "we just won the regional small business award", use_model=False
+    )
+    assert "Thank you" in post["content"] or "together" in post["content"]
+    assert "?" not in post["content"] and "Won" not in post["hashtags"]
+
+
 def test_a_person_who_wants_no_hashtags_gets_none_even_from_the_model(windmill):
     plain = create_post.main("alice", "linkedin", "our new office", hashtag_style="none", use_model=False)
     assert plain["hashtags"] == [] and "#" not in plain["content"]

@@ -1565,6 +1565,17 @@ CASES: list[Case] = [
             "Which day was best and by how much?",
         ),
     ),
+    Case(
+        "a_weeks_improving",
+        "ANALYTICS",
+        "weekly newsletter opens: w1 410, w2 388, w3 452, w4 470 - are we improving?",
+        [no_question, image_shown, says("Yes", "410 (w1) to 470 (w4)")],
+        model=r.report(
+            "week,newsletter opens\nw1,410\nw2,388\nw3,452\nw4,470",
+            "Newsletter opens",
+            "are we improving?",
+        ),
+    ),
     # a question about the report just made, in the same conversation
     Case(
         "a_follow_line_chart",

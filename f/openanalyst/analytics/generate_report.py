@@ -230,7 +230,7 @@ def _ranking(table: dict[str, Any], x: str, ys: list[str]) -> list[str]:
     return out
 
 
-_NUMBERED = re.compile(r"^(?:q|quarter |month |week |day |year |point )(\d+)$")
+_NUMBERED = re.compile(r"^(?:q|quarter |month |week |w|wk|day |year |point )(\d+)$")  # "w1": week 1
 
 
 def _whole_years(values: list[Any]) -> bool:

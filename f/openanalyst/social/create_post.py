@@ -73,6 +73,10 @@ _STOP = frozenset(
         # great year"): no tag of their own
         "thanking",
         "wishing",
+        "won",
+        "win",
+        "wins",
+        "winning",
         # how a number moved ("our sales rose from ...") is no subject
         "rose",
         "fell",
@@ -275,7 +279,10 @@ _HIRING = re.compile(
 )
 # A number reached is a milestone: the people who made it are thanked.
 _MILESTONE = re.compile(
-    r"\b(?:hit|hitting|reached|reaching|crossed|crossing|passed|surpassed)\s+[\d$€£]", re.I
+    r"\b(?:hit|hitting|reached|reaching|crossed|crossing|passed|surpassed)\s+[\d$€£]"
+    # "we just won the regional small business award": an award is thanked for, not debated
+    r"|\b(?:won|winning|wins?|received|named|shortlisted|finalists?)\b.*\b(?:award|prize|title|cup|grant)s?\b",
+    re.I,
 )
 _MILESTONE_CLOSERS = ["Thank you for being part of it!", "Here's to the next milestone, together."]
 _HIRING_CLOSERS = [

@@ -792,6 +792,7 @@ _PERIOD_LABEL = (
     (lazy_re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*$", re.I), "day"),
     (lazy_re.compile(r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*$", re.I), "month"),
     (lazy_re.compile(r"^(?:19|20)\d\d$"), "year"),
+    (lazy_re.compile(r"^wk?\d{1,2}$", re.I), "week"),  # "w1", "wk12"
     *((lazy_re.compile(rf"^{unit} \d+$", re.I), unit) for unit in ("week", "month", "day", "quarter")),
     # "North 48200 South 35100 ...": parts of a country or a market
     (lazy_re.compile(r"^(?:north|south|east|west|central)(?:[ -]?(?:east|west))?$", re.I), "region"),
