@@ -137,7 +137,9 @@ def _without_schedule(text: str) -> str:
 # A digest of the posts someone has scheduled is run by the script that lists them (the starting
 # template "My scheduled posts").
 _DIGESTS = frozenset(("summary", "list", "overview", "digest", "recap", "rundown"))
-_SCHEDULED_POSTS_RE = lazy_re.compile(r"\b(?:scheduled|upcoming|queued|planned)\s+(?:posts?|tweets?)\b", re.I)
+# "scheduled posts", "upcoming tweets": the posts someone has lined up (understanding reads it too)
+SCHEDULED_POSTS = r"\b(?:scheduled|queued|upcoming|planned|pending)\s+(?:posts?|tweets?)\b"
+_SCHEDULED_POSTS_RE = lazy_re.compile(SCHEDULED_POSTS, re.I)
 
 
 def _target(text: str) -> str | None:

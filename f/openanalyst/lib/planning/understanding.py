@@ -101,8 +101,8 @@ _REMIND_RE = lazy_re.compile(
 )
 # "show me my scheduled posts", "what's in my queue?", "which tweets are going out this week?"
 _SCHEDULED_RE = lazy_re.compile(
-    r"\b(?:scheduled|queued|upcoming|planned|pending)\s+(?:posts?|tweets?)\b"
-    r"|\bposts?\s+(?:are\s+|i\s+have\s+)?(?:scheduled|queued|going out|coming up)\b"
+    building.SCHEDULED_POSTS
+    + r"|\bposts?\s+(?:are\s+|i\s+have\s+)?(?:scheduled|queued|going out|coming up)\b"
     r"|\b(?:my|the)\s+(?:post(?:ing)?\s+)?queue\b|\bwhat(?:'s| is)\s+scheduled\b"
     r"|\b(?:posts?|tweets?)\s+(?:do|did|have)\s+(?:i|we)\s+(?:have\s+)?(?:got\s+)?"
     r"(?:scheduled?|queued?|lined up)\b"
