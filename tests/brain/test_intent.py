@@ -174,7 +174,7 @@ def test_the_status_answer_counts_what_succeeded_and_says_what_was_learned():
     [
         ("great, thanks!", "greeting", "thanks"),
         ("How do I connect my LinkedIn account?", "help", "connect"),
-        ("cancel the post you scheduled for tomorrow", "manage_posts", "cancel"),
+        ("cancel the post you scheduled for tomorrow", "cancel_post", None),
         ("delete my tweet from yesterday", "manage_posts", "cancel"),
         ("make the last post shorter", "manage_posts", "edit"),
         ("What were my best performing posts last month?", "analyze_engagement", None),
@@ -481,7 +481,7 @@ def test_questions_about_when_to_post_and_numbers_after_a_question(text, name):
         ("Show me my scheduled posts", "manage_posts", "scheduled"),
         ("which posts are going out this week?", "manage_posts", "scheduled"),
         ("what's in my queue?", "manage_posts", "scheduled"),
-        ("cancel my scheduled posts", "manage_posts", "cancel"),
+        ("cancel my scheduled posts", "cancel_post", None),
         ("Write a post about our scheduled maintenance", "create_post", None),
         ("remind me every friday at 4pm to post our weekly recap", "help", "remind"),
         ("set a reminder to check my LinkedIn stats", "help", "remind"),
@@ -490,7 +490,7 @@ def test_questions_about_when_to_post_and_numbers_after_a_question(text, name):
         ("post our weekly recap on linkedin every friday", "help", "repeat"),
         ("Write a LinkedIn post about our weekly newsletter", "create_post", None),
         ("please remove the script you made yesterday", "manage_posts", "remove"),
-        ("delete the post you scheduled", "manage_posts", "cancel"),
+        ("delete the post you scheduled", "cancel_post", None),
     ],
 )
 def test_questions_about_waiting_posts_and_reminders_are_not_new_posts(text, name, about):
@@ -945,9 +945,44 @@ def test_the_news_said_before_a_post_request_is_its_topic(text, name, topic):
         ("can you post to tiktok?", "help", {"about": "elsewhere", "network": "tiktok"}),
         ("write a post about our youtube channel", "create_post", {}),
         # "stop" cancels a post only when it names one
-        ("stop the post for friday", "manage_posts", {"about": "cancel"}),
+        ("stop the post for friday", "cancel_post", {"which": "one", "day": "2026-11-27"}),
     ],
 )
 def test_how_to_write_and_where_to_post_are_read_for_what_they_are(text, name, extra):
     found = intent.extract(text, "UTC", NOW)
     assert (found.name, found.entities.extra) == (name, extra)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "platform", "extra"),
+    [
+        (
+            "cancel my linkedin post for tomorrow",
+            "cancel_post",
+            "linkedin",
+            {"which": "one", "day": "2026-11-22"},
+        ),
+        (
+            "cancel the linkedin one for tomorrow",
+            "cancel_post",
+            "linkedin",
+            {"which": "one", "day": "2026-11-22"},
+        ),
+        ("unschedule all my tweets", "cancel_post", "twitter", {"which": "all"}),
+        ("cancel my scheduled posts", "cancel_post", None, {"which": "all"}),
+        ("cancel my next post", "cancel_post", None, {"which": "next"}),
+        (
+            "cancel tomorrow's instagram post",
+            "cancel_post",
+            "instagram",
+            {"which": "one", "day": "2026-11-22"},
+        ),
+        # a post already out is deleted on the platform, not here; a schedule that is not a post's
+        ("delete my tweet from yesterday", "manage_posts", "twitter", {"about": "cancel"}),
+        ("cancel the tweet I posted this morning", "manage_posts", "twitter", {"about": "cancel"}),
+        ("stop the schedule", "manage_posts", None, {"about": "cancel"}),
+    ],
+)
+def test_cancelling_a_post_reads_which_one_by_day_and_platform(text, name, platform, extra):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.platform, found.entities.extra) == (name, platform, extra)

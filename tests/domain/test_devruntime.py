@@ -243,3 +243,46 @@ POSTS = "platform,posted_at,likes,comments,shares,impressions\ntwitter,2026-11-0
 )
 def test_each_script_runs_as_a_job(dev_runtime: DevRuntime, script, args, check):
     assert check(dev_runtime.wait(dev_runtime.run_script(script, args), timeout=120))
+
+
+def test_a_person_cancels_their_scheduled_posts_by_day_and_platform_and_no_one_elses(dev_runtime, people):
+    """cancel_post, run as the person on their own token: several posts that fit are listed and none
+    cancelled; naming the platform cancels that one (its schedule turned off, not deleted); "all"
+    cancels every one that fits; another person's posts are neither listed nor touched."""
+
+    def run(person, script: str, args: dict) -> dict:
+        started = person.post(f"/jobs/run/p/f/openanalyst/social/{script}", json=args)
+        assert started.status_code == 201, started.text
+        return dev_runtime.wait(started.text.strip().strip('"'))
+
+    def schedule(person, user: str, platform: str, content: str, when: str) -> str:
+        args = {"user_id": user, "platform": platform, "content": content, "when": when, "timezone": "UTC"}
+        return run(person, "schedule_post", args)["schedule_path"]
+
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    linkedin = schedule(people.alice, "alice", "linkedin", "Our winter opening hours", "tomorrow 9am")
+    tweet = schedule(people.alice, "alice", "twitter", "New espresso machine #coffee", "tomorrow 11am")
+    later = schedule(people.alice, "alice", "twitter", "Weekend brunch is back", "in 3 days")
+    bobs = schedule(people.bob, "bob", "linkedin", "Bob's own post", "tomorrow 9am")
+
+    def enabled(path: str) -> bool:
+        return get_schedule(dev_runtime, path)["enabled"] is True
+
+    both = run(people.alice, "cancel_post", {"user_id": "alice", "day": tomorrow})
+    assert both["cancelled"] == [] and both["matching"] == 2
+    assert "Our winter opening hours" in both["message"] and "Bob" not in both["message"]
+    assert "Say which one" in both["message"] and all(map(enabled, (linkedin, tweet, later, bobs)))
+
+    one = run(people.alice, "cancel_post", {"user_id": "alice", "day": tomorrow, "platform": "linkedin"})
+    assert one["cancelled"] == [linkedin] and one["message"].startswith("Cancelled 1 post: it will not be")
+    assert not enabled(linkedin) and exists(dev_runtime, "schedule", linkedin)  # off, not deleted
+    assert enabled(tweet) and enabled(later) and enabled(bobs)
+
+    tweets = run(people.alice, "cancel_post", {"user_id": "alice", "platform": "twitter", "which": "all"})
+    assert sorted(tweets["cancelled"]) == sorted([tweet, later]) and not enabled(tweet) and not enabled(later)
+
+    # alice naming bob: her token lists none of his schedules, so nothing of his is touched
+    theirs = run(people.alice, "cancel_post", {"user_id": "bob", "which": "all"})
+    assert theirs["cancelled"] == [] and enabled(bobs)
+    none_left = run(people.alice, "cancel_post", {"user_id": "alice"})
+    assert none_left["message"] == "You have no posts scheduled, so there is nothing to cancel."

@@ -2243,9 +2243,63 @@ CASES: list[Case] = [
     # acting on an earlier post: never a new post the person did not ask for
     Case(
         "k_cancel_scheduled",
-        "CORE",
+        "SOCIAL_MEDIA",
         "cancel the post you scheduled for tomorrow",
-        [says("schedules/"), says_any("can't", "cannot"), never_says("Here is your"), creates_nothing],
+        [says("no posts scheduled", "nothing to cancel"), never_says("Here is your"), creates_nothing],
+        model=r.cancel(which="one"),
+    ),
+    # cancelling waiting posts: the one named, a list when the words fit several, never another's
+    Case(
+        "s_cancel_by_platform",
+        "SOCIAL_MEDIA",
+        "cancel my linkedin post",
+        [
+            says("Cancelled 1 post", "will not be published", "Lisbon office", "turn it on again"),
+            never_says("Spring sale", "Not yours", "Here is your"),
+        ],
+        model=r.cancel(platform="linkedin"),
+        setup=with_scheduled_posts,
+    ),
+    Case(
+        "s_cancel_which_one",
+        "SOCIAL_MEDIA",
+        "please cancel my scheduled post",
+        [
+            says("2 posts that fit", "cancelled none", "Spring sale", "Lisbon office", "Say which one"),
+            never_says("Not yours", "A draft I turned off", "Cancelled 1"),
+        ],
+        model=r.cancel(which="one"),
+        setup=with_scheduled_posts,
+    ),
+    Case(
+        "s_cancel_all_tweets",
+        "SOCIAL_MEDIA",
+        "unschedule every tweet I have lined up",
+        [says("Cancelled 1 post", "Spring sale"), never_says("Lisbon", "Not yours", "A draft I turned off")],
+        model=r.cancel(platform="twitter", which="all"),
+        setup=with_scheduled_posts,
+    ),
+    Case(
+        "s_cancel_that_post",
+        "SOCIAL_MEDIA",
+        "actually, cancel that post",
+        [says("Cancelled 1 post", "pop-up shop"), never_says("Here is your")],
+        before=["write a tweet about our pop-up shop this saturday and schedule it for friday at 5pm"],
+        model=r.conversation(
+            r.post(
+                "twitter",
+                "our pop-up shop this saturday",
+                "Our pop-up shop opens this Saturday, 10am-4pm. Come say hi! #PopUpShop",
+                when="friday at 5pm",
+            ),
+            r.cancel(which="one"),
+        ),
+    ),
+    Case(
+        "k_delete_published_tweet",
+        "CORE",
+        "delete my tweet from yesterday",
+        [says("platform itself", "cancel my LinkedIn post for Friday"), creates_nothing],
     ),
     Case(
         "k_scheduled_posts",

@@ -155,6 +155,12 @@ def steps(
     return out
 
 
+def cancel(**args: Any) -> dict[str, list[Reply]]:
+    """Cancel scheduled posts: one cancel_post step (day, platform, which), judged by its message."""
+    step = bodies.step("cancel", f"{SOCIAL}/cancel_post", args, required=["message"])
+    return {"planner": plan(step, rationale="cancel the scheduled post"), "judge": PASS}
+
+
 def answer(text: str) -> dict[str, list[Reply]]:
     """The planner answers directly (no steps)."""
     return {

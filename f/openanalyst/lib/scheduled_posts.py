@@ -10,9 +10,11 @@ operation listSchedules: `Schedule` items).
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel
 
+import f.openanalyst.lib.platforms as platforms
 import f.openanalyst.lib.windmill.rest as windmill_rest
 from f.openanalyst.lib.users import user_folder, validate_user_id
 
@@ -28,6 +30,30 @@ class ScheduledPost(BaseModel):
     content: str
     at: dt.datetime
     timezone: str
+
+    @property
+    def local(self) -> dt.datetime:
+        """When it goes out, in the timezone it was scheduled in (UTC when that is unknown)."""
+        try:
+            return self.at.astimezone(ZoneInfo(self.timezone or "UTC"))
+        except (ZoneInfoNotFoundError, ValueError):
+            return self.at.astimezone(dt.UTC)
+
+    @property
+    def platform_name(self) -> str:
+        rule = platforms.RULES.get(self.platform)
+        return rule.name if rule else self.platform
+
+    def cancel_example(self) -> str:
+        """What the person would say to cancel it: “cancel the LinkedIn post for Tuesday”."""
+        return f"“cancel the {self.platform_name} post for {self.local:%A}”"
+
+    def line(self, clip: int = 90) -> str:
+        """How a list shows it: "- Tue 08 Dec 2026, 09:00 (Europe/Paris), LinkedIn: “We're hiring…”"."""
+        text = " ".join(self.content.split())
+        if len(text) > clip:  # cut at a word boundary, never mid-word
+            text = text[:clip].rsplit(" ", 1)[0].rstrip(",;:.!?") + "..."
+        return f"- {self.local:%a %d %b %Y, %H:%M} ({self.timezone}), {self.platform_name}: “{text}”"
 
 
 def scheduled_posts(user_id: str) -> list[ScheduledPost]:

@@ -192,7 +192,9 @@ _CHANGING = re.compile(
     # "our grand opening", "a soft launch": the -ing word is the noun there, not what changes
     r"^(?!(?:our|my|the)\s+(?:grand|soft|big|official)\s+(?:opening|launch|launching|closing)\b)"
     r"(?P<who>(?:our|my|the)\s+(?:[\w-]+\s+){0,2}?[\w-]+)\s+(?P<what>(?:changing|moving|closing|opening|"
-    r"going|getting|coming|returning|expanding|launching|starting|ending)\b.*)$",
+    r"going|getting|coming|returning|expanding|launching|starting|ending)\b"
+    # "our winter opening hours", "our closing day party": the -ing word starts a noun there
+    r"(?!\s+(?:hours?|times?|days?|nights?|dates?|ceremony|party|event|week(?:end)?|prices?|offers?)\b).*)$",
     re.I,
 )
 _CHANGE_VERB = re.compile(r"^\w+(?:\s+(?:to|on|in|at|for|from|early))*\s*")  # "moving to "

@@ -252,15 +252,8 @@ def _scheduled_answer(posts: Sequence[ScheduledPost]) -> str:
             '"Write a LinkedIn post about our Lisbon office opening and schedule it for Monday at 9am".'
         )
     count = f"{len(posts)} post{'s' if len(posts) != 1 else ''}"
-    lines = [f"You have {count} scheduled:"]
-    for post in posts:
-        rule = platforms.RULES.get(post.platform)
-        at = post.at.astimezone(understanding.timezone_of(post.timezone))
-        lines.append(
-            f"- {at:%a %d %b %Y, %H:%M} ({post.timezone}), {rule.name if rule else post.platform}: "
-            f"“{_clip(post.content, 90)}”"
-        )
-    lines.append("\nTo stop one, turn its schedule off in Windmill (Schedules, in your folder).")
+    lines = [f"You have {count} scheduled:", *(post.line() for post in posts)]
+    lines.append(f"\nTo stop one, tell me which, for example {posts[0].cancel_example()}.")
     return "\n".join(lines)
 
 
@@ -314,11 +307,13 @@ def _manage_answer(about: str | None, user_id: str, scheduled: Sequence[Schedule
             f"folder, `u/{user_id}/` (scripts, flows, apps, schedules): open it in Windmill and delete "
             "the item there. Only you and the workspace admins can."
         )
-    if about == understanding.CANCEL:
+    if about == understanding.CANCEL:  # a post already out, or a schedule that is not a post's
         return (
-            "I can't cancel or delete posts from the chat yet. Each post I scheduled is a Windmill "
-            f"schedule in your folder, under `u/{user_id}/schedules/`: open it in Windmill and turn it "
-            "off or delete it, and nothing is published."
+            "A post that has already gone out can't be taken back from here: delete it on the platform "
+            "itself. A post still waiting to go out I can cancel: name it, for example “cancel my "
+            "LinkedIn post for Friday”, or ask “show my scheduled posts”. Other schedules (a report "
+            f"that runs every week) are in your Windmill folder, `u/{user_id}/schedules/`: turn them "
+            "off there."
         )
     return (
         "I can rework the post I just wrote in this conversation: shorter, in another tone or for another "

@@ -59,7 +59,7 @@ _CONNECT_RE = lazy_re.compile(
 # Acting on an earlier post ("cancel the post you scheduled", "make the last post shorter"): not a
 # request for a new post.
 _CANCEL_RE = lazy_re.compile(
-    r"\b(?:cancel|delete|remove|unschedule|undo)\b[^.?!]{0,40}\b(?:posts?|tweets?|schedules?)\b"
+    r"\b(?:cancel|delete|remove|unschedule|undo)\b[^.?!]{0,40}\b(?:posts?|tweets?|schedules?|one)\b"
     # "stop the post for friday", not "stop using hashtags in my posts"
     r"|\bstop\s+(?:the|my|that|this|all|our)?\s*(?:scheduled\s+|next\s+|last\s+)?(?:posts?|tweets?|schedules?)\b",
     re.I,
@@ -71,6 +71,12 @@ _EDIT_RE = lazy_re.compile(
     re.I,
 )
 _EARLIER_RE = lazy_re.compile(r"\b(?:last|previous|latest|that|same|it|you scheduled|you wrote)\b", re.I)
+# "the tweet I posted", "the post that went out": one already published, which only the platform deletes
+_PUBLISHED_RE = lazy_re.compile(
+    r"\b(?:published|posted|went\s+out|gone\s+out|already\s+out|is\s+live|sent\s+out)\b", re.I
+)
+_CANCEL_ALL_RE = lazy_re.compile(r"\b(?:all|every|everything)\b", re.I)
+_CANCEL_NEXT_RE = lazy_re.compile(r"\bnext\s+(?:scheduled\s+)?(?:posts?|tweets?|one)\b", re.I)
 # What a CORE answer is about, beyond its intent (entities.extra["about"]).
 THANKS, CONNECT, CANCEL, EDIT, SCHEDULED = "thanks", "connect", "cancel", "edit", "scheduled"
 REMIND, REMOVE, REPEAT, ELSEWHERE = "remind", "remove", "repeat", "elsewhere"
@@ -1116,8 +1122,9 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         name, confidence = "manage_posts", 0.85
         extra["about"] = REMOVE
     elif _CANCEL_RE.search(text):
-        name, confidence = "manage_posts", 0.9
-        extra["about"] = CANCEL
+        name, confidence, details = _cancelling(text, platform, timezone, now)
+        extra |= details
+        extra.pop("past_time", None)  # "cancel the post for today": the day asked about, not a send time
     elif (
         _SCHEDULED_RE.search(text)
         and not _WRITE_RE.search(text)
@@ -1270,6 +1277,29 @@ def _details_after(text: str, topic: str, found: timeparse.Resolved | None) -> l
 
 
 POST_INTENTS = ("create_post", "create_and_schedule", "schedule_post", "publish_post")
+
+
+def _cancelling(
+    text: str, platform: str | None, tz: str | None, now: datetime | None
+) -> tuple[str, float, dict[str, object]]:
+    """(intent, confidence, details) of "cancel my LinkedIn post for tomorrow": `cancel_post` with the
+    day it goes out (the person's date), which ("one", "next", "all"); a post already out, or a
+    schedule that is not a post's, is answered by CORE (`manage_posts`)."""
+    said = found_time(text, tz, now)
+    zone = timezone_of(tz)
+    today = (now or datetime.now(zone)).astimezone(zone).date()
+    day = said.when.astimezone(zone).date() if said else None
+    about_posts = platform is not None or re.search(r"\b(?:posts?|tweets?|captions?)\b", text, re.I)
+    if not about_posts or _PUBLISHED_RE.search(text) or (day is not None and day < today):
+        return "manage_posts", 0.9, {"about": CANCEL}
+    # "cancel my scheduled posts": the plural is every one; "cancel my post" is one
+    plural = re.search(r"\b(?:posts|tweets)\b", text, re.I) and not re.search(
+        r"\b(?:post|tweet)\b", text, re.I
+    )
+    which = (
+        "all" if _CANCEL_ALL_RE.search(text) or plural else "next" if _CANCEL_NEXT_RE.search(text) else "one"
+    )
+    return "cancel_post", 0.9, {"which": which} | ({"day": day.isoformat()} if day else {})
 
 
 def found_time(text: str, tz: str | None, now: datetime | None) -> timeparse.Resolved | None:
