@@ -23,6 +23,7 @@ from tests.scenarios.checks import (
     creates_nothing,
     examples,
     image_shown,
+    last_progress,
     matches,
     never_says,
     no_question,
@@ -1749,6 +1750,7 @@ CASES: list[Case] = [
             asked_or_said("need your numbers", "paste"),
             never_says("succeeded", "success_rate"),
             creates_nothing,
+            last_progress("Needs something from you"),  # not "Finished with problems": nothing failed
         ],
         setup=with_history,
         model=r.answer("To compare your sales I need the numbers: paste them here or attach the file."),

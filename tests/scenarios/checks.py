@@ -44,6 +44,21 @@ def never_says(*words: str) -> Check:
     return check
 
 
+def last_progress(text: str) -> Check:
+    """The last progress line the person saw is `text` (how the request ended, in a word)."""
+
+    def check(o: Outcome) -> str | None:
+        lines = [
+            str((f.get("payload") or {}).get("message") or "")
+            for f in o.frames
+            if f.get("type") == "TASK_PROGRESS"
+        ]
+        shown = lines[-1] if lines else None
+        return None if shown == text else f"last progress line {shown!r}, not {text!r}"
+
+    return check
+
+
 def matches(pattern: str) -> Check:
     def check(o: Outcome) -> str | None:
         if re.search(pattern, o.answer, re.I | re.S):

@@ -61,7 +61,12 @@ def main(
         report(
             "respond",
             100,
-            "Done" if conclusion.success else "Finished with problems",
+            # a request that ends asking for the person's data did not fail: it waits for them
+            "Done"
+            if conclusion.success
+            else "Needs something from you"
+            if conclusion.stopped
+            else "Finished with problems",
             user_id=user_id,
             session_id=session_id,
             correlation_id=message_id,

@@ -370,6 +370,7 @@ class Conclusion(Contract):
 
     success: bool = Field(description="the deciding attempt passed")
     refused: bool = Field(default=False, description="the request was refused")
+    stopped: bool = Field(default=False, description="it ended asking for what only the person can give")
     skill: str | None = Field(default=None, description="the skill that handled it")
     content: str = Field(description="the answer the person reads")
     attempts: int = Field(default=0, description="attempts evaluated")

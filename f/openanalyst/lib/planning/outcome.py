@@ -256,6 +256,7 @@ def conclude(
     return Conclusion(
         success=final.success,
         refused=final.refused,
+        stopped=final.stopped,
         skill=final.skill,
         content=answer_text(
             final, len(outcomes), research_applied, next((o for o in outcomes if not o.success), None)
