@@ -986,3 +986,19 @@ def test_how_to_write_and_where_to_post_are_read_for_what_they_are(text, name, e
 def test_cancelling_a_post_reads_which_one_by_day_and_platform(text, name, platform, extra):
     found = intent.extract(text, "UTC", NOW)
     assert (found.name, found.entities.platform, found.entities.extra) == (name, platform, extra)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "platform", "about"),
+    [
+        ("how do I post on linkedin?", "help", "linkedin", "how_to_post"),
+        ("how to schedule a tweet", "help", "twitter", "how_to_post"),
+        ("So how do I post with you?", "help", None, "how_to_post"),
+        # a topic makes it a post to write
+        ("how do I post about our launch on linkedin?", "create_post", "linkedin", None),
+        ("how do I connect my LinkedIn account?", "help", "linkedin", "connect"),
+    ],
+)
+def test_how_to_post_is_a_question_about_posting_not_a_post_without_a_topic(text, name, platform, about):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.platform, found.entities.extra.get("about")) == (name, platform, about)

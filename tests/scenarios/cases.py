@@ -2242,6 +2242,16 @@ CASES: list[Case] = [
         "How do I connect my LinkedIn account?",
         [says("resources/linkedin", "access_token", "author_urn"), no_question, creates_nothing],
     ),
+    Case(
+        "k_how_to_post",
+        "CORE",
+        "how do I post on linkedin?",
+        [
+            says("what the post is about", "post it now", "how do I connect my LinkedIn account?"),
+            no_question,
+            creates_nothing,
+        ],
+    ),
     # acting on an earlier post: never a new post the person did not ask for
     Case(
         "k_cancel_scheduled",

@@ -244,6 +244,18 @@ def _connect_answer(user_id: str, platform: str | None) -> str:
     return "\n".join(lines)
 
 
+def _how_to_post_answer(platform: str | None) -> str:
+    """How posting works here: say what the post is about, read the draft, then publish or schedule."""
+    name = platforms.RULES[platform].name if platform in platforms.RULES else "LinkedIn"
+    example = _example_post(platform, None, None)
+    return (
+        f"Tell me what the post is about and I write it for {name}, for example: {example}. You read "
+        "the draft first; then say “post it now”, or when it should go out (“schedule it for Friday at "
+        "9am”), or ask for changes (“make it shorter”, “more casual”). Publishing needs your account "
+        f"connected: ask me “how do I connect my {name} account?”."
+    )
+
+
 def _scheduled_answer(posts: Sequence[ScheduledPost]) -> str:
     """The person's posts waiting to go out, soonest first, each with its time in their timezone."""
     if not posts:
@@ -257,11 +269,12 @@ def _scheduled_answer(posts: Sequence[ScheduledPost]) -> str:
     return "\n".join(lines)
 
 
-def _example_post(platform: str | None, topic: str | None, when: str) -> str:
-    """A request for one scheduled post, in the person's terms, to show what to ask."""
+def _example_post(platform: str | None, topic: str | None, when: str | None) -> str:
+    """A request for one post (scheduled when `when` is said), in the person's terms, to show what to ask."""
     name = platforms.RULES[platform].name if platform in platforms.RULES else "LinkedIn"
     article = "an" if name[:1] in "AEIOUX" else "a"  # an Instagram post, an X (Twitter) post
-    return f"“Write {article} {name} post about {topic or 'our new feature'} and schedule it for {when}”"
+    scheduled = f" and schedule it for {when}" if when else ""
+    return f"“Write {article} {name} post about {topic or 'our new feature'}{scheduled}”"
 
 
 def _reminder_answer(platform: str | None, topic: str | None) -> str:
@@ -349,6 +362,8 @@ def core_answer(
         return "You're welcome! Ask me whenever you need a post, a report from your data or an automation."
     if intent_name == "help" and about == understanding.CONNECT:
         return _connect_answer(user_id, platform)
+    if intent_name == "help" and about == understanding.HOW_TO_POST:
+        return _how_to_post_answer(platform)
     if intent_name == "help" and about == understanding.REMIND:
         return _reminder_answer(platform, topic)
     if intent_name == "help" and about == understanding.REPEAT:

@@ -50,6 +50,18 @@ _THANKS_RE = lazy_re.compile(
     r"(?:thanks?|thank you|thx|cheers)\b[^?]{0,40}$",
     re.I,
 )
+# "how do I post on linkedin?", "how to schedule a tweet": how posting works here, not a post (the
+# whole request asks it; "how do I post about our launch on linkedin" names a topic)
+_HOW_TO_POST_RE = lazy_re.compile(
+    r"^\s*(?:(?:so|ok|okay|hey),?\s+)?how\s+(?:do|can|should|would)\s+(?:i|we|you)\s+|^\s*how\s+to\s+",
+    re.I,
+)
+_HOW_TO_POST_TAIL_RE = lazy_re.compile(
+    r"^(?:post|publish|tweet|share|schedule)(?:\s+(?:a|my|our)\s+(?:post|tweet|caption)s?)?"
+    r"(?:\s+(?:on|to|in|with)\s+(?:the\s+)?(?:linkedin|twitter|x|instagram|insta|facebook|fb|here|this))?"
+    r"(?:\s+(?:with|using)\s+(?:you|this|openanalyst))?\s*[?.!]*\s*$",
+    re.I,
+)
 # "how do I connect my LinkedIn account?": how to let OpenAnalyst publish for them.
 _CONNECT_RE = lazy_re.compile(
     r"\b(?:connect|link|hook up|add|set up)\b[^.?!]{0,30}"
@@ -80,6 +92,7 @@ _CANCEL_NEXT_RE = lazy_re.compile(r"\bnext\s+(?:scheduled\s+)?(?:posts?|tweets?|
 # What a CORE answer is about, beyond its intent (entities.extra["about"]).
 THANKS, CONNECT, CANCEL, EDIT, SCHEDULED = "thanks", "connect", "cancel", "edit", "scheduled"
 REMIND, REMOVE, REPEAT, ELSEWHERE = "remind", "remove", "repeat", "elsewhere"
+HOW_TO_POST = "how_to_post"
 # "can you post to tiktok?": a network OpenAnalyst does not write or publish for
 _OTHER_NETWORK_RE = lazy_re.compile(
     r"\b(tik\s?tok|youtube|pinterest|reddit|snapchat|bluesky|mastodon|whatsapp|telegram|discord"
@@ -1105,6 +1118,9 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         extra["about"] = THANKS
     elif _HELP_RE.search(text):
         name, confidence = "help", 0.95
+    elif (how := _HOW_TO_POST_RE.match(text)) and _HOW_TO_POST_TAIL_RE.match(text[how.end() :]):
+        name, confidence = "help", 0.9
+        extra["about"] = HOW_TO_POST
     elif _CONNECT_RE.search(text) and re.search(r"\b(?:how|can|where|help)\b", text, re.I):
         name, confidence = "help", 0.9
         extra["about"] = CONNECT
