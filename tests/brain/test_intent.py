@@ -259,6 +259,24 @@ def test_what_was_learned_is_answered_with_its_sources_or_honestly_with_nothing(
             "build_scheduled_script",
             {"name": "pulls_weather_berlin", "schedule": "every morning"},
         ),
+        # "my weekly sales", "my weekly report": how the person's numbers are counted, a name
+        (
+            "build me a dashboard that shows my weekly sales",
+            "build_app",
+            {"name": "weekly_sales_dashboard", "summary": "Weekly sales dashboard"},
+        ),
+        ("run my weekly report now", "run_now", {"target": "weekly report"}),
+        (
+            "every monday at 8am run my weekly report",
+            "build_schedule",
+            {"schedule": "every monday at 08:00", "target": "weekly report"},
+        ),
+        (
+            "schedule my weekly report for monday 8am",
+            "build_schedule",
+            {"schedule": "every monday at 08:00", "target": "weekly report"},
+        ),
+        ("schedule my weekly report at 9am", "build_schedule", {"schedule": "weekly at 09:00"}),
     ],
 )
 def test_builder_requests_say_what_to_build_with_its_details(text, name, details):
@@ -481,6 +499,8 @@ def test_questions_about_when_to_post_and_numbers_after_a_question(text, name):
         ("Show me my scheduled posts", "manage_posts", "scheduled"),
         ("which posts are going out this week?", "manage_posts", "scheduled"),
         ("what's in my queue?", "manage_posts", "scheduled"),
+        ("what posts do I have coming up?", "manage_posts", "scheduled"),
+        ("which tweets do we have going out?", "manage_posts", "scheduled"),
         ("cancel my scheduled posts", "cancel_post", None),
         ("Write a post about our scheduled maintenance", "create_post", None),
         ("remind me every friday at 4pm to post our weekly recap", "help", "remind"),

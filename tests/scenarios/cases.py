@@ -2013,6 +2013,15 @@ CASES: list[Case] = [
         model=r.build("create_app", {"name": "metrics_dashboard", "summary": "My metrics"}),
     ),
     Case(
+        "b_dashboard_weekly_sales",
+        "WORKFLOW_BUILDER",
+        "build me a dashboard that shows my weekly sales",
+        # "weekly" describes the sales: a dashboard, not a schedule of one
+        [no_question, created("apps"), says("weekly_sales_dashboard"), never_says("which of your scripts")],
+        model=r.build("create_app", {"name": "weekly_sales_dashboard", "summary": "Weekly sales"}),
+        model_checks=[no_question, created("apps"), never_says("which of your scripts")],
+    ),
+    Case(
         "b_dashboard_of_scheduled_posts",
         "WORKFLOW_BUILDER",
         "can you build me a dashboard showing my scheduled posts?",
@@ -2328,6 +2337,13 @@ CASES: list[Case] = [
         "CORE",
         "how many posts did I schedule this month?",
         [says("2 posts", "Spring sale"), never_says("Here is your")],
+        setup=with_scheduled_posts,
+    ),
+    Case(
+        "k_posts_coming_up",
+        "CORE",
+        "what posts do I have coming up?",
+        [says("2 posts", "Spring sale", "Lisbon office"), never_says("analytics export", "Here is your")],
         setup=with_scheduled_posts,
     ),
     Case(

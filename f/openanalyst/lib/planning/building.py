@@ -45,11 +45,16 @@ _CLOCK_RE = lazy_re.compile(
     re.I,
 )
 _SKILL_RE = lazy_re.compile(r"\b(?:new|custom|own)?\s*skill\b", re.I)
+# "a dashboard of my weekly sales": how the person's numbers are counted, not when something runs
+_OWN_SERIES_RE = lazy_re.compile(r"\b(?:my|our)\s+(?:daily|weekly|hourly|monthly|nightly)\b", re.I)
 _APP_RE = lazy_re.compile(r"\b(dashboard|app|form|internal tool)\b", re.I)
 _FLOW_RE = lazy_re.compile(r"\b(flow|workflow|pipeline|automation)\b", re.I)
 _SCRIPT_RE = lazy_re.compile(r"\bscript\b", re.I)
 _CALLED_RE = lazy_re.compile(r"\b(?:called|named)\s+[\"'`]?([A-Za-z0-9][A-Za-z0-9_-]{0,63})", re.I)
 _CLAUSE_RE = lazy_re.compile(r"\b(?:that|which|to)\s+(.+)$", re.I)
+_SHOWING_RE = lazy_re.compile(
+    r"\b(?:that\s+shows|showing|to\s+(?:see|track)|of)\s+(?:my|our|the|a)?\s*(.+?)(?:[.,;!?]|$)", re.I
+)
 _FOR_RE = lazy_re.compile(r"\bfor\s+(?:my|our|the|a)?\s*(.+?)(?:[.,;!?]|$)", re.I)
 # What a schedule runs: "run my analytics report", "schedule my social_post script", "send me a report of X".
 _TARGET_RE = lazy_re.compile(
@@ -116,10 +121,15 @@ def slug(text: str, words: int = 4) -> str:
 def recurrence(text: str) -> str | None:
     """The schedule a request names, as words `schedules.recurrence_to_cron` reads ("every monday
     at 08:00", "0 0 9 * * 1-5"), or None when it names no recurrence."""
-    bare = _URL_RE.sub(" ", text)
+    bare = _OWN_SERIES_RE.sub(" ", _URL_RE.sub(" ", text))  # "my weekly report" is a name
     if m := _CRON_RE.search(bare):
         return " ".join(m.group(1).split())
     found = [m.group(0) for m in _EVERY_RE.finditer(bare)]
+    own = _OWN_SERIES_RE.search(text)
+    if not found and own and re.search(r"\bschedule\b", text, re.I):
+        # "schedule my weekly report for monday 8am": every monday; without a day, how often it says
+        bare = re.sub(rf"\bfor\s+({_DAY})\b", r"every \1", bare, flags=re.I)
+        found = [m.group(0) for m in _EVERY_RE.finditer(bare)] or [own[0].split()[-1]]
     if not found:
         return None
     phrase = " ".join(found).lower()
@@ -131,7 +141,9 @@ def recurrence(text: str) -> str | None:
 
 def _without_schedule(text: str) -> str:
     bare = _CRON_RE.sub(" ", _URL_RE.sub(" ", text))
-    return " ".join(_CLOCK_RE.sub(" ", _EVERY_RE.sub(" ", bare)).split())
+    series = [m.span() for m in _OWN_SERIES_RE.finditer(bare)]  # "my weekly report" keeps "weekly"
+    kept = _EVERY_RE.sub(lambda m: m.group(0) if any(a <= m.start() < b for a, b in series) else " ", bare)
+    return " ".join(_CLOCK_RE.sub(" ", kept).split())
 
 
 # A digest of the posts someone has scheduled is run by the script that lists them (the starting
@@ -234,7 +246,7 @@ def read(text: str) -> tuple[str, dict[str, Any]] | None:
             return "build_scheduled_fetch", extra
         return "build_fetch", extra
     if _APP_RE.search(text) and not phrase:
-        topic = _FOR_RE.search(text)
+        topic = _FOR_RE.search(text) or _SHOWING_RE.search(text)
         subject = slug(topic.group(1), 3) if topic else ""
         kind = _APP_RE.search(text).group(1).lower().replace(" ", "_")  # type: ignore[union-attr]
         name = f"{subject}_{kind}" if subject and kind not in subject else (subject or f"my_{kind}")

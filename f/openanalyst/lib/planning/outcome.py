@@ -206,7 +206,11 @@ def answer_text(
             "the scripts in your own folder. Ask for it in other words, or ask me for `help`."
         )
     if final.stopped:  # only the person can go on: what to give, in the step's own words
-        asks = [r.error for r in final.results if r.error_kind in needs_input.KINDS and r.error]
+        asks = [
+            r.error[:1].upper() + r.error[1:]
+            for r in final.results
+            if r.error_kind in needs_input.KINDS and r.error
+        ]
         return "\n\n".join(dict.fromkeys(asks))
     if final.success and final.plan is not None and final.plan.answer:
         text = final.plan.answer
