@@ -319,22 +319,22 @@ def test_a_series_over_time_is_described_by_how_it_moved_first(windmill):
     csv = "\n".join(["week,signups", *rows])
     findings = _report(data=csv, title="Signups")["findings"]
     assert findings[0] == (
-        "signups rose from 120 (2026-10-05) to 210 (2026-11-09), +75%. Biggest rise: 36, 2026-10-26 to "
+        "Signups rose from 120 (2026-10-05) to 210 (2026-11-09), +75%. Biggest rise: 36, 2026-10-26 to "
         "2026-11-02. It fell once; most: 6, 2026-10-19 to 2026-10-26."
     )
-    assert findings[1].startswith("signups: total 969, mean 161.5")
+    assert findings[1].startswith("Signups: total 969, mean 161.5")
 
 
 def test_named_days_and_months_are_a_sequence_told_in_the_order_given(windmill):
     days = "day,signups\nmon,120\ntue,135\nwed,128\nthu,160\nfri,190"
     findings = _report(data=days, title="Signups")["findings"]
-    assert findings[0].startswith("signups rose from 120 (mon) to 190 (fri), +58%. Biggest rise: 32, wed to")
-    assert findings[1] == "signups is highest for fri (190) and lowest for mon (120)."
+    assert findings[0].startswith("Signups rose from 120 (Mon) to 190 (Fri), +58%. Biggest rise: 32, Wed to")
+    assert findings[1] == "Signups are highest for Fri (190) and lowest for Mon (120)."
     months = "month,orders\nNov,40\nDec,55\nJan,30"  # across the year's end, as given
     told = _report(data=months, title="Orders")["findings"][0]
-    assert told.startswith("orders fell from 40 (Nov) to 30 (Jan)")
+    assert told.startswith("Orders fell from 40 (Nov) to 30 (Jan)")
     regions = "region,sales\nNorth,5\nSouth,9\nEast,7"  # names that are no sequence: the extremes only
-    assert _report(data=regions, title="Sales")["findings"][0].startswith("sales is highest for South")
+    assert _report(data=regions, title="Sales")["findings"][0].startswith("Sales are highest for South")
 
 
 @pytest.mark.parametrize(
@@ -355,7 +355,7 @@ def test_a_yes_or_no_question_about_the_trend_is_answered_first(windmill, questi
         "No: visitors fell from 500 (2026-11-01) to 300 (2026-11-03), -40%."
     )
     # no yes or no when none was asked
-    assert _report(data=months, question="chart our signups")["findings"][0].startswith("signups rose")
+    assert _report(data=months, question="chart our signups")["findings"][0].startswith("Signups rose")
 
 
 def test_a_pie_chart_shows_shares_and_anything_else_as_bars(windmill):
@@ -377,14 +377,14 @@ def test_the_statistic_or_the_row_asked_for_comes_first(windmill):
     )
     # the row asked for, with its margin over the runner-up ("which day was best and by how much?")
     assert _report(data=data, question="which month was best?")["findings"][0] == (
-        "apr is highest, with 22: 3 more than feb (19, +16%)."
+        "Apr is highest, with 22: 3 more than Feb (19, +16%)."
     )
     assert _report(data=data, question="and the worst?")["findings"][0] == (
-        "mar is lowest, with 7: 5 less than jan (12, -42%)."
+        "Mar is lowest, with 7: 5 less than Jan (12, -42%)."
     )
     tied = _report(data="day,visits\nmon,5\ntue,9\nwed,9", question="which day was busiest?")
-    assert tied["findings"][0] == "tue and wed are tied highest, at 9."
-    assert not _report(data=data, question="how did it go?")["findings"][0].startswith(("The ", "apr", "mar"))
+    assert tied["findings"][0] == "Tue and Wed are tied highest, at 9."
+    assert not _report(data=data, question="how did it go?")["findings"][0].startswith(("The ", "Apr", "Mar"))
 
 
 def test_report_from_fetch_metrics_output_with_categories(windmill):
@@ -402,10 +402,10 @@ def test_report_from_fetch_metrics_output_with_categories(windmill):
 def test_a_report_answers_what_people_ask_of_their_table(windmill):
     """Which category has the most; whether two measures move together; ids are not measures."""
     regions = _report(data="region,sales\nNorth,48200\nSouth,35100\nEast,51900\nWest,29800")
-    assert regions["findings"][0] == "sales is highest for East (51,900) and lowest for West (29,800)."
+    assert regions["findings"][0] == "Sales are highest for East (51,900) and lowest for West (29,800)."
     paired = _report(data="ad_spend,signups\n500,41\n800,60\n1200,88\n1500,97\n2100,139")
     assert [c["kind"] for c in paired["charts"]] == ["scatter"]  # uneven driver: not a time line
-    assert any("signups rises" in f and "r = 0.99" in f for f in paired["findings"])
+    assert any("Signups rise by" in f and "r = 0.99" in f for f in paired["findings"])
     orders = _report(data="order_id,amount\n1,40\n2,50\n3,45")
     assert "order_id" not in orders["summary"] and orders["summary"]["amount"]["mean"] == 45
 
@@ -527,7 +527,7 @@ def test_rates_are_said_as_rates_and_their_changes_in_points(windmill):
     findings = _report(data=rates, question="what's the average?")["findings"]
     assert findings[0] == "The average of open rates is 22.25% (4 values)."
     assert findings[1].startswith(
-        "open rates rose from 21% (jan) to 26% (apr), +5 points. Biggest rise: 7 points, mar to apr."
+        "Open rates rose from 21% (Jan) to 26% (Apr), +5 points. Biggest rise: 7 points, Mar to Apr."
     )
-    assert "open rates is highest for apr (26%) and lowest for mar (19%)." in findings
+    assert "Open rates are highest for Apr (26%) and lowest for Mar (19%)." in findings
     assert not any("total" in f for f in findings)  # no sum of rates

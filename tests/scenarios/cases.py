@@ -1322,7 +1322,7 @@ CASES: list[Case] = [
         "a_two_runs_of_numbers",
         "ANALYTICS",
         "hey can you help me figure out if my ad spend is working? spend 500 800 1200 1500, signups 41 60 95 110",
-        [no_question, image_shown, says("signups rises by", "per unit of spend", "strong linear relation")],
+        [no_question, image_shown, says("signups rise by", "per unit of spend", "strong linear relation")],
         model_checks=[no_question, image_shown, says("spend")],
         model=r.report(
             "spend,signups\n500,41\n800,60\n1200,95\n1500,110",

@@ -190,11 +190,43 @@ def _looks_temporal(values: list[Any]) -> bool:
         return False
 
 
+_CALENDAR_NAMES = frozenset(
+    n.lower()
+    for n in (*calendar.month_name[1:], *calendar.month_abbr[1:], *calendar.day_name, *calendar.day_abbr)
+)
+
+
+def _shown(label: Any) -> Any:
+    """A label as a sentence writes it: month and day names capitalised ("may" -> "May", "sep" -> "Sep")."""
+    if isinstance(label, str) and label.strip().lower() in _CALENDAR_NAMES:
+        return label.strip().capitalize()
+    return label
+
+
 def _labelled(table: dict[str, Any], x: str, y: str) -> list[tuple[Any, Any]]:
     """(label, value) of each row with a label in `x` and a number in `y`."""
     return [
-        (r.get(x), r.get(y)) for r in table["rows"] if datasets.is_number(r.get(y)) and r.get(x) is not None
+        (_shown(r.get(x)), r.get(y))
+        for r in table["rows"]
+        if datasets.is_number(r.get(y)) and r.get(x) is not None
     ]
+
+
+def _sentence(finding: str) -> str:
+    """A finding starts with a capital ("Monthly signups rose ..."), unless it starts with a column's
+    identifier ("y1 rises ...", "q3_total is ...")."""
+    first = finding.split(" ", 1)[0].rstrip(":,;.")
+    return finding[:1].upper() + finding[1:] if first.isalpha() and len(first) > 1 else finding
+
+
+def _plural(measure: str) -> bool:
+    """ "sales", "open rates", "signups" are plural; "revenue", "status", "ad_spend" are not."""
+    last = measure.split()[-1].lower() if measure.split() else ""
+    return last.isalpha() and last.endswith("s") and not last.endswith(("ss", "us", "is"))
+
+
+def _is(measure: str) -> str:
+    return "are" if _plural(measure) else "is"
 
 
 # A column of percentages is named "<measure> (%)" (as the chat reads "jan 21%, feb 23%"): its
@@ -223,9 +255,10 @@ def _ranking(table: dict[str, Any], x: str, ys: list[str]) -> list[str]:
         if len(pairs) < 2:
             continue
         top, bottom = max(pairs, key=lambda p: p[1]), min(pairs, key=lambda p: p[1])
+        measure = _measure(y)
         out.append(
-            f"{_measure(y)} is highest for {top[0]} ({_amount(y, top[1])}) and lowest for {bottom[0]} "
-            f"({_amount(y, bottom[1])})."
+            f"{measure} {_is(measure)} highest for {top[0]} ({_amount(y, top[1])}) and lowest for "
+            f"{bottom[0]} ({_amount(y, bottom[1])})."
         )
     return out
 
@@ -340,7 +373,7 @@ def _by_weekday(table: dict[str, Any], x: str, y: str) -> tuple[list[str], dict[
         for d in ranked
     )
     best, worst = calendar.day_name[ranked[0]], calendar.day_name[ranked[-1]]
-    finding = f"{y} is highest on {best}s and lowest on {worst}s (average per day: {told})."
+    finding = f"{y} {_is(y)} highest on {best}s and lowest on {worst}s (average per day: {told})."
     column = f"average {y}"
     rows = [{"weekday": calendar.day_name[d], column: round(means[d], 2)} for d in means]
     return [finding], {"columns": ["weekday", column], "rows": rows}
@@ -349,7 +382,7 @@ def _by_weekday(table: dict[str, Any], x: str, y: str) -> tuple[list[str], dict[
 def _points(table: dict[str, Any], x: str, y: str, in_row_order: bool) -> list[tuple[str, Any]]:
     """(label, value) of `y` over time: in `x` order, or as given for named days and months."""
     given = [
-        (str(r.get(x)), r.get(y))
+        (str(_shown(r.get(x))), r.get(y))
         for r in table["rows"]
         if r.get(x) is not None and datasets.is_number(r.get(y))
     ]
@@ -429,7 +462,7 @@ def _findings(
         fit, r = fits.get(y), corr.get(y)
         if x and fit and r is not None:
             strength = "strong" if abs(r) >= 0.7 else "moderate" if abs(r) >= 0.4 else "weak"
-            direction = "rises" if fit["slope"] > 0 else "falls"
+            direction = ("rise" if fit["slope"] > 0 else "fall") + ("" if _plural(y) else "s")
             out.append(
                 f"{y} {direction} by {fmt(abs(fit['slope']))} per unit of {x}: a {strength} linear relation "
                 f"(r = {r:.3f}, r² = {fit['r2']:.3f}, n = {fit['n']})."
@@ -537,6 +570,7 @@ def main(
         findings = [*asked, *findings]
         if verdict:  # a verdict means ys[0] had a trend, so moved[0] is its line
             findings = [f"{verdict}: {moved[0]}", *(f for f in findings if f is not moved[0])]
+    findings = [_sentence(f) for f in findings]
     asked_line = " ".join((question or "").split())[:300]
     if asked_line and not asked_line.endswith(("?", "!", ".")):
         asked_line += "."  # "Question: are we growing? 3 rows", not "growing?. 3 rows"
