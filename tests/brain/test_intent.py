@@ -1022,3 +1022,18 @@ def test_cancelling_a_post_reads_which_one_by_day_and_platform(text, name, platf
 def test_how_to_post_is_a_question_about_posting_not_a_post_without_a_topic(text, name, platform, about):
     found = intent.extract(text, "UTC", NOW)
     assert (found.name, found.entities.platform, found.entities.extra.get("about")) == (name, platform, about)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "extra"),
+    [
+        ("give me a summary of what you did for me this week", "status", {"period": "this week"}),
+        ("summarize my activity this week", "status", {"period": "this week"}),
+        # "can you set that up?": "up" is no topic; the example then names one
+        ("I want to post on instagram every day at 6pm, can you set that up?", "help", {"about": "repeat"}),
+    ],
+)
+def test_what_people_ask_of_their_history_and_repeats_in_other_words(text, name, extra):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.extra) == (name, extra)
+    assert found.entities.topic is None

@@ -2340,6 +2340,13 @@ CASES: list[Case] = [
         setup=with_scheduled_posts,
     ),
     Case(
+        "k_week_summary",
+        "CORE",
+        "give me a summary of what you did for me this week",
+        [says("Q3 results", "signups"), never_says("outside what I can do"), creates_nothing],
+        setup=with_history,
+    ),
+    Case(
         "k_posts_coming_up",
         "CORE",
         "what posts do I have coming up?",

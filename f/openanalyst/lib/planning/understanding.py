@@ -152,6 +152,8 @@ _SAID_BEFORE_RE = lazy_re.compile(
     r"(?P<ask>[^.?!]*\b(?:(?:post|tweet|caption|update|thread)s?|something)\b[^.?!]*)[.?!]*$",
     re.I,
 )
+# What a topic pattern can catch that says nothing: a particle or a pronoun alone.
+_NOT_A_TOPIC = frozenset(("up", "out", "me", "us", "you", "them", "there", "here", "so", "too"))
 NO_TOPIC = frozenset(("it", "this", "that", "celebrate", "the news", "this news", "that news"))
 # A sentence after a post request that says nothing else: what the post is about.
 _SAID_AFTER_RE = lazy_re.compile(
@@ -179,6 +181,9 @@ _HISTORY_RE = lazy_re.compile(
     # "remind me what I asked you yesterday", "what was my last request?"
     r"\b(what (?:did|have) you (?:do|done|learn(?:ed|t)?)|what (?:did|have) i (?:ask(?:ed)?|request(?:ed)?)"
     r"|what i (?:asked|requested|said)(?: you)?|what was my (?:last|previous) (?:request|question|message)"
+    # "a summary of what you did for me this week", "recap my activity this month"
+    r"|what you(?:'ve| have)? (?:did|done|learn(?:ed|t)?)"
+    r"|(?:summary|summari[sz]e|recap)\s+(?:of\s+)?my\s+(?:activity|requests|week|day|month)"
     r"|my (?:recent |past |last )?(?:tasks|requests|jobs|history)|how many (?:of my )?(?:tasks|requests))\b",
     re.I,
 )
@@ -584,7 +589,9 @@ def _topic(text: str, time_text: str | None = None, *, details: bool = False) ->
         topic = _PICTURE_OF.sub("", topic)  # a caption "for a photo of our team" is about our team
         topic = _PICTURE_AFTER.sub("", topic)  # "our team offsite photo": about our team offsite
         topic = _INVITING.sub("", topic)  # "inviting people to our open day": about our open day
-        # "on twitter" names a platform, not a topic.
+        # "on twitter" names a platform, not a topic; nor does "up" ("can you set that up?")
+        if topic.lower() in _NOT_A_TOPIC:
+            continue
         if topic and not any(p.fullmatch(topic) for _, p in _PLATFORMS):
             # Whole, as the person wrote it: the script that takes it says when it is too long, and
             # the retry shortens it to whole sentences (a cut here ended posts mid-word).
