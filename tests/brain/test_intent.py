@@ -1037,3 +1037,18 @@ def test_what_people_ask_of_their_history_and_repeats_in_other_words(text, name,
     found = intent.extract(text, "UTC", NOW)
     assert (found.name, found.entities.extra) == (name, extra)
     assert found.entities.topic is None
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "about"),
+    [
+        ("check https://acme.io/status and tell me if it's down", "help", "up_or_down"),
+        ("is https://acme.io up?", "help", "up_or_down"),
+        # checking it on a schedule is a fetch script and its schedule; a post about it is a post
+        ("every 5 minutes check https://acme.io/status", "build_scheduled_fetch", None),
+        ("tweet that https://acme.io is live!", "create_post", None),
+    ],
+)
+def test_whether_a_website_is_up_is_a_question_for_a_script_of_ones_own(text, name, about):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.extra.get("about")) == (name, about)

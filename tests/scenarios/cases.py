@@ -2340,6 +2340,16 @@ CASES: list[Case] = [
         setup=with_scheduled_posts,
     ),
     Case(
+        "k_is_my_site_down",
+        "CORE",
+        "check https://acme.io/status and tell me if it's down",
+        [
+            says("Create a script that fetches https://acme.io/status", "every 15 minutes fetch"),
+            never_says("outside what I can do"),
+            creates_nothing,
+        ],
+    ),
+    Case(
         "k_week_summary",
         "CORE",
         "give me a summary of what you did for me this week",

@@ -244,6 +244,16 @@ def _connect_answer(user_id: str, platform: str | None) -> str:
     return "\n".join(lines)
 
 
+def _up_or_down_answer(url: str) -> str:
+    """Whether a website is up: not something the chat looks at; a script of the person's own does."""
+    return (
+        f"I can't open websites from the chat. I can build you a script in your Windmill folder that "
+        f"fetches the address and returns its status and what it answers, and run it whenever you like: "
+        f"“Create a script that fetches {url}”. To check it regularly: “every 15 minutes fetch {url}” "
+        "(each run's result is kept with its runs in your folder)."
+    )
+
+
 def _how_to_post_answer(platform: str | None) -> str:
     """How posting works here: say what the post is about, read the draft, then publish or schedule."""
     name = platforms.RULES[platform].name if platform in platforms.RULES else "LinkedIn"
@@ -362,6 +372,8 @@ def core_answer(
         return "You're welcome! Ask me whenever you need a post, a report from your data or an automation."
     if intent_name == "help" and about == understanding.CONNECT:
         return _connect_answer(user_id, platform)
+    if intent_name == "help" and about == understanding.UP_OR_DOWN:
+        return _up_or_down_answer(str((extra.get("urls") or ["https://example.com"])[0]))
     if intent_name == "help" and about == understanding.HOW_TO_POST:
         return _how_to_post_answer(platform)
     if intent_name == "help" and about == understanding.REMIND:

@@ -50,6 +50,13 @@ _THANKS_RE = lazy_re.compile(
     r"(?:thanks?|thank you|thx|cheers)\b[^?]{0,40}$",
     re.I,
 )
+# "check https://acme.io and tell me if it's down": a look at a website now, which the chat does not
+# do (the platform's jobs fetch no address a person names: their own script does, as them)
+_UP_OR_DOWN_RE = lazy_re.compile(
+    r"\b(?:is|if|whether|are)\b[^.?!]{0,40}\b(?:down|up|online|offline|reachable|working|responding|live)\b"
+    r"|\b(?:check|ping|monitor)\b",
+    re.I,
+)
 # "how do I post on linkedin?", "how to schedule a tweet": how posting works here, not a post (the
 # whole request asks it; "how do I post about our launch on linkedin" names a topic)
 _HOW_TO_POST_RE = lazy_re.compile(
@@ -92,7 +99,7 @@ _CANCEL_NEXT_RE = lazy_re.compile(r"\bnext\s+(?:scheduled\s+)?(?:posts?|tweets?|
 # What a CORE answer is about, beyond its intent (entities.extra["about"]).
 THANKS, CONNECT, CANCEL, EDIT, SCHEDULED = "thanks", "connect", "cancel", "edit", "scheduled"
 REMIND, REMOVE, REPEAT, ELSEWHERE = "remind", "remove", "repeat", "elsewhere"
-HOW_TO_POST = "how_to_post"
+HOW_TO_POST, UP_OR_DOWN = "how_to_post", "up_or_down"
 # "can you post to tiktok?": a network OpenAnalyst does not write or publish for
 _OTHER_NETWORK_RE = lazy_re.compile(
     r"\b(tik\s?tok|youtube|pinterest|reddit|snapchat|bluesky|mastodon|whatsapp|telegram|discord"
@@ -1125,6 +1132,13 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         extra["about"] = THANKS
     elif _HELP_RE.search(text):
         name, confidence = "help", 0.95
+    elif (
+        urls
+        and _UP_OR_DOWN_RE.search(_URL_RE.sub(" ", text))
+        and not (building.recurrence(text) or _BUILD_RE.search(text) or wants_post)
+    ):
+        name, confidence = "help", 0.9
+        extra["about"] = UP_OR_DOWN
     elif (how := _HOW_TO_POST_RE.match(text)) and _HOW_TO_POST_TAIL_RE.match(text[how.end() :]):
         name, confidence = "help", 0.9
         extra["about"] = HOW_TO_POST
