@@ -151,6 +151,21 @@ def test_an_award_is_thanked_for_not_debated(windmill):
     assert "?" not in post["content"] and "Won" not in post["hashtags"]
 
 
+@pytest.mark.parametrize(
+    ("topic", "news"),
+    [
+        ("our bakery's 5th birthday this weekend", "our bakery turns 5 this weekend."),
+        ("our 10th anniversary", "we turn 10."),
+        ("the shop's 20th birthday on saturday", "The shop turns 20 on Saturday."),
+    ],
+)
+def test_a_birthday_or_anniversary_is_said_as_news_and_thanked_for(windmill, topic, news):
+    """It was "A few thoughts on our bakery's 5th birthday this weekend. What do you think?"."""
+    post = create_post.main("alice", "facebook", topic, use_model=False)["content"]
+    assert news.lower() in post.lower() and "What do you think" not in post and "thoughts on" not in post
+    assert "Thank you for being part of it!" in post or "Here's to the next milestone" in post
+
+
 def test_a_person_who_wants_no_hashtags_gets_none_even_from_the_model(windmill):
     plain = create_post.main("alice", "linkedin", "our new office", hashtag_style="none", use_model=False)
     assert plain["hashtags"] == [] and "#" not in plain["content"]

@@ -237,8 +237,22 @@ _ANNOUNCING_THAT = re.compile(
 )
 
 
+# "our bakery's 5th birthday this weekend", "our 10th anniversary": a milestone said as news
+# ("our bakery turns 5 ...", "we turn 10")
+_TURNING = re.compile(
+    r"^(?:(?P<own>our|my)|(?P<who>(?:our|my|the)\s+(?:[\w-]+\s+){0,2}?[\w-]+?)(?:['’]s)?)\s+"
+    r"(?P<n>\d+)(?:st|nd|rd|th)\s+"
+    r"(?:birthday|anniversary)\b(?P<rest>.*)$",
+    re.I,
+)
+
+
 def _news(topic: str) -> str | None:
     """An announcing topic as a sentence ("we're launching our app", "meet our new blend"), else None."""
+    if found := _TURNING.match(topic):
+        who = {"our": "we turn", "my": "I turn"}.get(str(found["own"]).lower())  # "our 10th anniversary"
+        who = who or f"{found['who'][:1].lower()}{found['who'][1:]} turns"
+        return f"{who} {found['n']}{found['rest']}"
     if found := _ANNOUNCING_THAT.match(topic):
         said = topic[found.end() :]
         return (
@@ -283,7 +297,8 @@ _HIRING = re.compile(
 _MILESTONE = re.compile(
     r"\b(?:hit|hitting|reached|reaching|crossed|crossing|passed|surpassed)\s+[\d$€£]"
     # "we just won the regional small business award": an award is thanked for, not debated
-    r"|\b(?:won|winning|wins?|received|named|shortlisted|finalists?)\b.*\b(?:award|prize|title|cup|grant)s?\b",
+    r"|\b(?:won|winning|wins?|received|named|shortlisted|finalists?)\b.*\b(?:award|prize|title|cup|grant)s?\b"
+    r"|\b\d+(?:st|nd|rd|th)\s+(?:birthday|anniversary)\b",  # "our 5th birthday": thanks for the years
     re.I,
 )
 _MILESTONE_CLOSERS = ["Thank you for being part of it!", "Here's to the next milestone, together."]
