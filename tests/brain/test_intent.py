@@ -1052,3 +1052,24 @@ def test_what_people_ask_of_their_history_and_repeats_in_other_words(text, name,
 def test_whether_a_website_is_up_is_a_question_for_a_script_of_ones_own(text, name, about):
     found = intent.extract(text, "UTC", NOW)
     assert (found.name, found.entities.extra.get("about")) == (name, about)
+
+
+@pytest.mark.parametrize(
+    ("text", "data"),
+    [
+        # the measure said after the last number: it was read as a clause, and week 4 was lost
+        (
+            "make me a line chart: week 1 2300, week 2 2450, week 3 2100, week 4 2800 (website visitors)",
+            "week,website visitors\nweek 1,2300\nweek 2,2450\nweek 3,2100\nweek 4,2800",
+        ),
+        (
+            "jan 120, feb 135, mar 160 (signups). what's the trend?",
+            "month,signups\njan,120\nfeb,135\nmar,160",
+        ),
+        # a scale in brackets names no measure
+        ("mon 5, tue 7, wed 9 (in thousands)", "day,value\nmon,5\ntue,7\nwed,9"),
+    ],
+)
+def test_every_number_is_kept_when_the_measure_is_said_in_brackets_after_them(text, data):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.extra.get("data")) == ("analyze", data)

@@ -1757,6 +1757,24 @@ CASES: list[Case] = [
         model_checks=[says_any("paste", "attach")],
     ),
     Case(
+        "a_measure_in_brackets",
+        "ANALYTICS",
+        "make me a line chart: week 1 2300, week 2 2450, week 3 2100, week 4 2800 (website visitors)",
+        [
+            no_question,
+            image_shown,
+            says("website visitors rose from 2,300 (week 1) to 2,800 (week 4)", "line chart"),
+            never_says("**Report**", "value by week"),
+        ],
+        model=r.report(
+            "week,website visitors\nweek 1,2300\nweek 2,2450\nweek 3,2100\nweek 4,2800",
+            "Website visitors",
+            "make me a line chart",
+            chart="line",
+        ),
+        model_checks=[no_question, image_shown, says("2,800 (week 4)")],
+    ),
+    Case(
         "a_numbers_in_a_sentence",
         "ANALYTICS",
         "I need a bar chart of revenue by product: Widgets 1200, Gadgets 950, Doohickeys 430",

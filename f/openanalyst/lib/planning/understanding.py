@@ -703,6 +703,13 @@ _BY_RE = lazy_re.compile(
 )
 
 
+_MEASURE_AFTER_RE = lazy_re.compile(
+    # "(in thousands)", "(in $)": a scale, dropped (it names no measure)
+    r"(?<=[\d%kKmM])\s*\(\s*(?:in\s+[\w$€£%]+|(?P<y>[a-z][a-z-]*(?:\s+[a-z][a-z-]*)?))\s*\)(?=\s*(?:[.!?]|$))",
+    re.I,
+)
+
+
 def _inline_pairs(text: str) -> tuple[str, str] | None:
     """Three or more labelled numbers after a colon or a question mark, as a two-column CSV table
     whose columns are named by "Y by X" in the sentence (else label and what the sentence is about).
@@ -738,6 +745,9 @@ def _pairs_in_sentence(text: str) -> tuple[str, str] | None:
 
 def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
     # the numbers end at a sentence's end or a dash ("..., apr 26% — what's the trend?")
+    # "..., week 4 2800 (website visitors)": the measure, said after the last number
+    if said := _MEASURE_AFTER_RE.search(tail):
+        tail = tail[: said.start()] + tail[said.end() :]
     data, *after = re.split(r"(?<=[\d%kKmM])(?:[.!]|\s+[—–-])\s+(?=[A-Za-z])", tail.strip(), maxsplit=1)
     parts: list[str] = []  # item, separator, item, ...
     for at, part in enumerate(re.split(r"(,\s+|;\s*|\s+and\s+)", data.strip())):
@@ -783,7 +793,8 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
     last = [w for w in re.findall(r"[a-z][a-z-]+", subject) if w not in _NOT_A_MEASURE and w != x][-2:]
     units = {m["unit"].lower() for m in pairs if m["unit"]}
     # "chart this: week 1 340 signups, week 2 410, ...": the unit said with a number names the measure
-    y = " ".join(last) or (units.pop() if len(units) == 1 else "value")
+    after_numbers = (said["y"] or "").lower() if said else ""  # "... 2800 (website visitors)"
+    y = " ".join(last) or after_numbers or (units.pop() if len(units) == 1 else "value")
     if x == "label" and last and all(m["value"].endswith("%") for m in pairs):
         # "a pie chart of our traffic sources: organic 45%, paid 25%, ...": the words name the
         # parts, and the numbers are their shares
