@@ -387,6 +387,20 @@ def test_the_statistic_or_the_row_asked_for_comes_first(windmill):
     assert not _report(data=data, question="how did it go?")["findings"][0].startswith(("The ", "Apr", "Mar"))
 
 
+def test_numbers_given_to_add_up_are_not_told_as_a_series_that_moved(windmill):
+    """ "what's the total of 1200, 850 and 430?" was answered with "Value fell from 1,200 (point 1)
+    to 430 (point 3)" and the highest point: the numbers had no order to tell."""
+    bare = "point,value\npoint 1,1200\npoint 2,850\npoint 3,430"
+    findings = _report(data=bare, question="what's the total of 1200, 850 and 430?")["findings"]
+    assert findings[0] == "The total is 2,480 (3 values)."
+    assert not any("fell" in f or "highest" in f for f in findings)
+    # a series said as one ("our followers went 120k, 125k, 131k") is still told as it moved
+    went = _report(
+        data="point,followers\npoint 1,120\npoint 2,125\npoint 3,131", question="how are we doing?"
+    )
+    assert went["findings"][0].startswith("Followers rose from 120 (point 1) to 131 (point 3)")
+
+
 def test_report_from_fetch_metrics_output_with_categories(windmill):
     data = "region,revenue,orders\nNorth,120.5,10\nSouth,80,7\nEast,99.5,9\n"
     dataset = fetch_metrics.main("alice", data=data)

@@ -565,6 +565,9 @@ def main(
             ]
     if ys:
         asked = _asked_statistics(question, ys[0], summary)
+        if asked and x == datasets.BARE_SERIES:
+            # "what's the total of 1200, 850 and 430?": numbers to add up, not a series that moved
+            findings = _findings(x, ys, summary, fits, corr)
         if x and x not in numeric:  # "which month was best?": a row of a category or a date
             asked += _asked_extreme(question, table, x, ys[0])
         findings = [*asked, *findings]

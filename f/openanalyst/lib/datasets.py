@@ -22,6 +22,8 @@ from typing import Any
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
 MAX_COLUMNS = 200
+# The label column of numbers given without labels ("12, 19, 7 and 22": point 1, point 2, ...).
+BARE_SERIES = "point"
 _INT_RE = re.compile(r"^[+-]?\d+$")
 _FLOAT_RE = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
 # "1,234" / "1,234.5" (thousands separators) and "12.5%" (kept in percent units).

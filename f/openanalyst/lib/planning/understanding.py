@@ -960,7 +960,11 @@ def _bare_series(text: str) -> tuple[str, str] | None:
     while words and words[-1] in _SERIES_VERBS:
         words.pop()
     period = _PERIOD_RE.search(text)
-    unit = (period[1] or period[2] or _ADVERB_PERIOD[period[3].lower()]).lower() if period else "point"
+    unit = (
+        (period[1] or period[2] or _ADVERB_PERIOD[period[3].lower()]).lower()
+        if period
+        else datasets.BARE_SERIES
+    )
     # "300, 320, 310 visits per day": a plural noun right after the numbers names them best
     after = re.match(r"\s+([a-z][a-z-]+s)\b", text[found.end() :], re.I)
     named_after = after and after[1].lower() not in _NOT_NOUNS and after[1].lower()[:-1] not in _PERIODS
