@@ -166,6 +166,20 @@ def test_a_birthday_or_anniversary_is_said_as_news_and_thanked_for(windmill, top
     assert "Thank you for being part of it!" in post or "Here's to the next milestone" in post
 
 
+def test_results_are_news_and_an_event_is_an_invitation(windmill):
+    """Found through the hub: "our Q4 results" opened "Our Q4 results: what we have learned so far."
+    and closed "What do you think?"; a reminder that "our webinar starts in 1 hour" closed "Tell us
+    what you think." and was tagged #WebinarStartsHour."""
+    results = create_post.main(
+        "alice", "linkedin", "our Q4 results", key_points=["revenue up 32%"], use_model=False
+    )
+    assert "our Q4 results are in" in results["content"] and "What do you think" not in results["content"]
+    webinar = create_post.main("alice", "twitter", "our webinar starts in 1 hour", use_model=False)
+    assert webinar["content"].startswith("Our webinar starts in 1 hour.")
+    assert "Join us!" in webinar["content"] or "See you there!" in webinar["content"]
+    assert webinar["hashtags"] == ["Webinar"]
+
+
 def test_a_person_who_wants_no_hashtags_gets_none_even_from_the_model(windmill):
     plain = create_post.main("alice", "linkedin", "our new office", hashtag_style="none", use_model=False)
     assert plain["hashtags"] == [] and "#" not in plain["content"]

@@ -28,6 +28,10 @@ DECLINED = (
 
 _STOP = frozenset(
     (
+        # verbs of when, not what ("our webinar starts in 1 hour": #Webinar, not #WebinarStarts)
+        "starts",
+        "begins",
+        "ends",
         "a",
         "an",
         "and",
@@ -179,6 +183,8 @@ _RELEASED = re.compile(
     r"blog post|newsletter|issue|report|guide|e-?book|book|album|single|course|season)\b",
     re.I,
 )
+# "our Q4 results", "the survey numbers": figures to share, which are news
+_RESULTS = re.compile(r"^(?:our|the)\s+(?:[\w-]+\s+){0,3}?(?:results|numbers|figures|earnings)$", re.I)
 # A topic that is already a statement of news: "our shop closes early for the holidays".
 _STATEMENT = re.compile(
     r"^(?:(?:our|my|the)\s+)?(?:[\w-]+\s+){0,3}?(?:is|are|was|were|has|have|had|will|closes?|moves?|"
@@ -265,6 +271,8 @@ def _news(topic: str) -> str | None:
         return f"we're {lower}"
     if found := _WE_NEWS.match(topic):
         return f"we're {topic[found.end() :]}"
+    if _RESULTS.match(topic):  # "our Q4 results": they are in
+        return f"{lower} are in"
     if _NEW_THING.match(topic):
         # something to read, watch or hear is out; someone or something to get to know is met
         return f"{lower} is out" if _RELEASED.search(topic) else f"meet {lower}"
@@ -288,6 +296,14 @@ _NEWS_CLOSERS = [
     "Share it with someone who should know.",
     "Tell us what you think.",
 ]
+# Something to come to: the post invites.
+_EVENT_RE = re.compile(
+    r"\b(?:webinars?|workshops?|meetups?|conferences?|open house|tastings?|class(?:es)?|livestreams?|"
+    r"hackathons?|festivals?|fairs?|part(?:y|ies)|open (?:days?|evenings?|mornings?)|"
+    r"(?:grand|soft) openings?)\b",
+    re.I,
+)
+_EVENT_CLOSERS = ["See you there!", "Join us!"]
 _THANKS_CLOSERS = ["Here's to the next one, together.", "We couldn't do it without you."]
 # A job opening is passed on, not debated.
 _HIRING = re.compile(
@@ -358,7 +374,7 @@ _WHEN_IN_TOPIC = re.compile(
     r"(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?(?=\s*\d)|"
     r"(?:january|february|march|april|may|june|july|august|september|october|november|december)(?=\s*\d)|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?|\d{1,2}(?::\d{2})?\s*(?:am|pm)|today|tonight|tomorrow|"
-    r"yesterday|(?:last|this)\s+(?:night|morning|evening|weekend)|"
+    r"yesterday|(?:last|this)\s+(?:night|morning|evening|weekend)|in\s+(?:an?|\d+)\s+(?:minutes?|hours?|days?|weeks?)|"
     r"\d{1,2}(?:st|nd|rd|th)\b|(?:UTC|GMT|CET|CEST|EST|EDT|CST|PST|PDT|BST)\b|"
     r"(?<=\s)\d{1,2}\b(?!\s*[a-z%])"
     r")",
@@ -460,6 +476,8 @@ def _closers(topic: str, told: bool) -> list[str]:
         return _HIRING_CLOSERS
     if _MILESTONE.search(topic):
         return _MILESTONE_CLOSERS
+    if _EVENT_RE.search(topic):  # "our webinar starts in 1 hour": come, not "tell us what you think"
+        return _EVENT_CLOSERS
     return _NEWS_CLOSERS if told else _QUESTIONS
 
 
