@@ -92,6 +92,7 @@ def test_posting_it_elsewhere_writes_it_for_that_platform_first():
         ("make it a bit more professional", {"tone": "professional"}),
         ("make the last post funnier", {"tone": "witty"}),
         ("can you make that post more professional?", {"tone": "professional"}),
+        ("can you make it more fun?", {"tone": "casual"}),
     ],
 )
 def test_a_change_asked_of_it_writes_it_again_with_the_change(text, changes):
@@ -290,3 +291,14 @@ def test_a_link_tag_or_mention_asked_for_is_put_in_the_draft_as_it_is(text, cont
     assert read("can you add a link to acme.io/app?", [tweet]).entities.extra["text"] == (
         "Meet our app. Tell us what you think. acme.io/app #App"  # on the tweet's one line
     )
+
+
+@pytest.mark.parametrize("text", ["add an emoji", "can you add some emojis?", "please put an emoji in"])
+def test_an_emoji_asked_for_is_put_after_its_first_sentence_in_its_tone(text):
+    intent = read(text)
+    assert (intent.name, intent.entities.platform, intent.entities.extra["text_from"]) == (
+        "create_post",
+        "linkedin",
+        "draft",
+    )
+    assert intent.entities.extra["text"] == DRAFT.content.replace("launch.", "launch. 🙂", 1)  # casual

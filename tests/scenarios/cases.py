@@ -333,6 +333,7 @@ SOURDOUGH_POST = (
     "Our new sourdough baking class starts this month: four Saturday mornings, small groups, and a "
     "starter to take home. Who's in? #Sourdough #Baking"
 )
+OAT_LATTE_TWEET = "Our new oat milk latte is here. Smooth, creamy and made to order. #OatMilkLatte"
 WINTER_TWEET = "Our winter menu is here: spiced hot chocolate, chestnut soup and more. #WinterMenu"
 ROASTERY_POST = (
     "A year ago we roasted our first batch of beans in a tiny garage. Since then: 40 origins, a café "
@@ -1160,6 +1161,23 @@ CASES: list[Case] = [
             r.post("linkedin", "our new sourdough baking class", SOURDOUGH_POST),
             r.post("linkedin", "our new sourdough baking class", SOURDOUGH_POST, publish=True, approved=True),
         ),
+    ),
+    Case(
+        "s_follow_add_emoji",
+        "SOCIAL_MEDIA",
+        "add an emoji",
+        [no_question, says("oat milk latte", "✨", "Not posted yet"), never_says("outside what I can do")],
+        before=["write a tweet about our new oat milk latte"],
+        model=r.conversation(
+            r.post("twitter", "our new oat milk latte", OAT_LATTE_TWEET),
+            r.post(
+                "twitter",
+                "our new oat milk latte",
+                OAT_LATTE_TWEET.replace("here.", "here. ✨"),
+                approved=True,
+            ),
+        ),
+        model_checks=[no_question, says("✨", "oat milk latte"), never_says("outside what I can do")],
     ),
     Case(
         "s_follow_schedule",

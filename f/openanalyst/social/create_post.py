@@ -322,7 +322,6 @@ _HIRING_CLOSERS = [
     "Know someone who'd be a great fit? Share this with them.",
     "Know someone? Tag them below.",
 ]
-_EMOJI = {"professional": "", "casual": " 🙂", "enthusiastic": " 🚀", "informative": " 📌", "witty": " 😄"}
 
 
 def _pick(options: list[str], seed: str) -> str:
@@ -515,7 +514,8 @@ def offline_post(
     elif platform == "instagram":
         listed = "\n\n" + "\n".join(f"✔️ {p}" for p in said) if said else ""
         invite = " Tell us in the comments." if question.endswith("?") else ""
-        body, sep = f"{hook}{_EMOJI[tone]}{listed}\n\n{question}{invite}", "\n\n"
+        emoji = f" {platforms.TONE_EMOJI[tone]}" if tone != "professional" else ""  # visual-first, not formal
+        body, sep = f"{hook}{emoji}{listed}\n\n{question}{invite}", "\n\n"
     else:  # facebook: short and conversational
         listed = f" {', '.join(said)}." if said else ""
         body, sep = f"{hook}{listed} {question}", " "

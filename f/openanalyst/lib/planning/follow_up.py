@@ -75,6 +75,12 @@ _ADD_RE = lazy_re.compile(
     r"(?:\s+(?:to|in|at the end of)\s+(?:it|the post|the tweet|the caption))?(?:\s+(?:please|pls))?$",
     re.I,
 )
+# "add an emoji", "can you put some emojis in?": the draft with one that fits its tone
+_EMOJI_RE = lazy_re.compile(
+    r"^(?:(?:can|could|would)\s+you\s+|please\s+|pls\s+|also\s+)*(?:add|include|put|use|throw in)\s+"
+    r"(?:an?\s+|some\s+|one\s+)?emojis?(?:\s+(?:in|to it|in it|too|please|pls))*$",
+    re.I,
+)
 _CLOSING_TAGS_RE = lazy_re.compile(r"(?P<sep>\s+)(?P<tags>(?:#\w+\s*)+)$")
 _SHORTER_RE = lazy_re.compile(
     r"\b(?:shorter|shorten|tighter|more concise|briefer|trim(?: it)?(?: down)?|cut it down|less wordy)\b",
@@ -216,6 +222,9 @@ def read(
     named = entities.platform
     draft = _chosen(choice or said, [d for d in drafts if d.platform == named] or drafts)
     elsewhere = named is not None and all(d.platform != named for d in drafts)
+    if _EMOJI_RE.match(said.rstrip("?")):  # "add an emoji": one that fits its tone, after its first sentence
+        extra = {"text": _with_emoji(draft.content, draft.tone), "text_from": "draft"}
+        return _as(intent, "create_post", draft, draft.platform, extra, None)
     if added := _ADD_RE.match(said.rstrip("?")):  # the draft's words with the link, tag or mention
         extra = {"text": _with_added(draft.content, added["what"].rstrip(".,!")), "text_from": "draft"}
         return _as(intent, "create_post", draft, draft.platform, extra, None)
@@ -300,6 +309,15 @@ def _with_added(content: str, what: str) -> str:
     if tags is None:
         return f"{content}\n\n{what}" if "\n" in content else f"{content} {what}"
     return f"{content[: tags.start()]}{tags['sep']}{what}{tags['sep']}{tags['tags'].strip()}"
+
+
+def _with_emoji(content: str, tone: str) -> str:
+    """`content` with the emoji of its tone after its first sentence (at its end when it has one)."""
+    emoji = platforms.TONE_EMOJI.get(tone, platforms.TONE_EMOJI["professional"])
+    first = re.search(r"[.!?](?=\s)", content)
+    if first is None:
+        return f"{content.rstrip()} {emoji}"
+    return f"{content[: first.end()]} {emoji}{content[first.end() :]}"
 
 
 def _chosen(said: str, drafts: list[Draft]) -> Draft:

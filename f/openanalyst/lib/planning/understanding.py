@@ -429,7 +429,7 @@ TONES = {
 _TONE_RE = lazy_re.compile(
     r"(?<!-)\b("  # not the end of a compound ("remote-friendly" says what the job is, not the tone)
     + "|".join(re.escape(w) for w in sorted(TONES, key=len, reverse=True) if w != "fun")
-    + r"|fun(?=\s+(?:tone|post|caption|tweet|one|version)\b|\s*[,.!]?\s*$)|(?<=\bit\s)fun)\b",
+    + r"|fun(?=\s+(?:tone|post|caption|tweet|one|version)\b|\s*[,.!?]?\s*$)|(?<=\bit\s)fun)\b",
     re.I,
 )
 
