@@ -302,3 +302,25 @@ def test_an_emoji_asked_for_is_put_after_its_first_sentence_in_its_tone(text):
         "draft",
     )
     assert intent.entities.extra["text"] == DRAFT.content.replace("launch.", "launch. 🙂", 1)  # casual
+
+
+TWEET = Draft(
+    content="Meet our new delivery service. #Delivery",
+    platform="twitter",
+    topic="our new delivery service",
+    chars=40,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("post them both now", "publish_post"), ("schedule them for friday at 9am", "create_and_schedule")],
+)
+def test_them_both_acts_on_each_platforms_draft(text, name):
+    """ "post them both now" after a tweet and a LinkedIn post was a new post "about them both now"."""
+    intent = read(text, [TWEET, DRAFT])
+    assert intent.name == name and intent.entities.extra["text_from"] == "draft"
+    assert intent.entities.extra["platforms"] == ["twitter", "linkedin"]
+    assert intent.entities.extra["texts"] == {"twitter": TWEET.content, "linkedin": DRAFT.content}
+    # one draft, or several for one platform: "it" is the one read (or picked)
+    assert read("post it now", [TWEET, DRAFT]).entities.extra == {"text": TWEET.content, "text_from": "draft"}

@@ -333,6 +333,10 @@ SOURDOUGH_POST = (
     "Our new sourdough baking class starts this month: four Saturday mornings, small groups, and a "
     "starter to take home. Who's in? #Sourdough #Baking"
 )
+DELIVERY = {
+    "twitter": "Our new delivery service is live: order by 2pm, get it today. #Delivery",
+    "linkedin": "Our new delivery service is live: order by 2pm and get it the same day. #Delivery #Logistics",
+}
 OAT_LATTE_TWEET = "Our new oat milk latte is here. Smooth, creamy and made to order. #OatMilkLatte"
 WINTER_TWEET = "Our winter menu is here: spiced hot chocolate, chestnut soup and more. #WinterMenu"
 ROASTERY_POST = (
@@ -1178,6 +1182,30 @@ CASES: list[Case] = [
             ),
         ),
         model_checks=[no_question, says("✨", "oat milk latte"), never_says("outside what I can do")],
+    ),
+    Case(
+        "s_follow_post_both",
+        "SOCIAL_MEDIA",
+        "great, post them both now",
+        [
+            no_question,
+            says(
+                "X (Twitter) post about our new delivery service",
+                "LinkedIn post about our new delivery service",
+            ),
+            says("no X (Twitter) account", "no LinkedIn account"),
+            never_says("about them both"),
+        ],
+        before=["write a tweet and a linkedin post about our new delivery service"],
+        model=r.conversation(
+            r.each_platform("our new delivery service", DELIVERY),
+            r.each_platform("our new delivery service", DELIVERY, publish=True),
+        ),
+        model_checks=[
+            no_question,
+            says("no X (Twitter) account", "no LinkedIn account"),
+            never_says("about them"),
+        ],
     ),
     Case(
         "s_follow_schedule",

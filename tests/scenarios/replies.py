@@ -75,6 +75,31 @@ def post(
     return {"planner": plan(*steps), "writer": written, "judge": PASS}
 
 
+def each_platform(topic: str, texts: dict[str, str], publish: bool = False) -> dict[str, list[Reply]]:
+    """One post per platform about `topic` (the writer's `texts`), or, with `publish`, those drafts
+    approved in the conversation and published as they are (the writer is not asked)."""
+    steps = []
+    for platform, text in texts.items():
+        args = {"platform": platform, "topic": topic, "tone": "professional"}
+        if publish:
+            args |= {"text": text, "text_from": "draft"}
+        steps.append(bodies.step(f"draft_{platform}", f"{SOCIAL}/create_post", args, required=["content"]))
+        if publish:
+            content = f"$steps.draft_{platform}.content"
+            publish_args = {"platform": platform, "content": content}
+            steps.append(
+                bodies.step(
+                    f"publish_{platform}", f"{SOCIAL}/publish_post", publish_args, required=["platform"]
+                )
+            )
+    written = (
+        []
+        if publish
+        else [ok(bodies.text_message(t, input_tokens=190, output_tokens=50)) for t in texts.values()]
+    )
+    return {"planner": plan(*steps), "writer": written, "judge": PASS}
+
+
 def several(platform: str, topic: str, texts: list[str]) -> dict[str, list[Reply]]:
     """ "Draft 3 tweets about ...": one step asking for `len(texts)` drafts, the writer's each."""
     out = post(platform, topic, texts[0], args={"count": len(texts)})

@@ -48,14 +48,20 @@ _ORDINAL = (
 )
 _ORDINAL_RE = lazy_re.compile(rf"(?<!\w)(?:{_ORDINAL})(?!\w)", re.I)
 _PLACES = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}
+# "post them both", "schedule all of them": every draft of the last request (one per platform)
+_THEM = (
+    r"(?:them(?:\s+(?:both|all))?|both(?:\s+of\s+them)?|all\s+of\s+them|them\s+all"
+    r"|the\s+(?:posts|tweets|drafts|two|three))"
+)
+_THEM_RE = lazy_re.compile(rf"^{_THEM}\b", re.I)
 _IT = (
     r"(?:it|this|that|this one|that one|the (?:post|tweet|draft|caption|update|one|text)"
-    rf"|{_ORDINAL})"
+    rf"|{_ORDINAL}|{_THEM})"
 )
 # "post it now", "can you schedule that for friday 10am", "send it out tomorrow at 8"
 _ACT_RE = lazy_re.compile(
     r"^(?:(?:please|pls|can you|could you|would you|now|then|so|just|go ahead and|and)\s+)*"
-    rf"(?P<verb>post|publish|tweet|share|send|schedule|queue|put)\s+{_IT}\b(?P<rest>.*)$",
+    rf"(?P<verb>post|publish|tweet|share|send|schedule|queue|put)\s+(?P<it>{_IT})\b(?P<rest>.*)$",
     re.I | re.S,
 )
 _SCHEDULING_VERBS = frozenset(("schedule", "queue"))
@@ -233,6 +239,7 @@ def read(
         return _as(intent, "create_post", draft, draft.platform, extra, None)
     if act:
         found = understanding.found_time(act["rest"], timezone, now)
+        every = _THEM_RE.match(act["it"]) and len({d.platform for d in drafts}) > 1
         scheduled = found is not None or act["verb"].lower() in _SCHEDULING_VERBS
         name = "create_and_schedule" if scheduled else "publish_post"
         extra: dict[str, Any] = {}
@@ -241,6 +248,12 @@ def read(
         when = found.when.isoformat() if found and not found.past else None
         if elsewhere:  # "post it on twitter too": written again for that platform, then posted
             return _rewrite(intent, draft, name, named, extra, when)
+        if every:  # "post them both now": each platform's draft, as it was read
+            texts: dict[str, str] = {}
+            for each in drafts:  # the first of each platform
+                texts.setdefault(each.platform, each.content)
+            extra |= {"platforms": list(texts), "texts": texts, "text_from": "draft"}
+            return _as(intent, name, drafts[0], drafts[0].platform, extra, when)
         extra |= {"text": draft.content, "text_from": "draft"}
         return _as(intent, name, draft, draft.platform, extra, when)
     if elsewhere and _AGAIN_RE.search(said) and intent.name in ("create_post", "unknown"):

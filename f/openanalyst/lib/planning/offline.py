@@ -450,8 +450,13 @@ def plan_from_workflows(
     asked = list((intent.get("entities") or {}).get("extra", {}).get("platforms") or [])
     if len(asked) > 1 and intent.get("name") in understanding.POST_INTENTS:
         steps, missing = [], []
+        texts = dict(intent["entities"].get("extra", {}).get("texts") or {})  # "post them both": each's own
         for name in asked:  # the workflow once per platform named, its steps told apart by platform
-            each = {**intent, "entities": {**intent["entities"], "platform": name}}
+            extra = {
+                **intent["entities"].get("extra", {}),
+                **({"text": texts[name]} if name in texts else {}),
+            }
+            each = {**intent, "entities": {**intent["entities"], "platform": name, "extra": extra}}
             more, lacking = workflow.plan(
                 user_id=user_id, request=request, intent=each, context=dict(context or {})
             )
