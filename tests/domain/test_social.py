@@ -180,6 +180,21 @@ def test_results_are_news_and_an_event_is_an_invitation(windmill):
     assert webinar["hashtags"] == ["Webinar"]
 
 
+def test_congratulations_are_said_not_mused_about(windmill):
+    """It was "A few thoughts on congratulating our partner Nordic Coffee on ..." tagged #Their."""
+    post = create_post.main(
+        "alice",
+        "linkedin",
+        "congratulating our partner Nordic Coffee on their new store in Oslo",
+        use_model=False,
+    )
+    assert post["content"].startswith(
+        "Congratulations to our partner Nordic Coffee on their new store in Oslo!"
+    )
+    assert "thoughts on" not in post["content"] and "?" not in post["content"]
+    assert post["hashtags"][:2] == ["Congratulations", "NordicCoffee"] and "Their" not in post["hashtags"]
+
+
 def test_a_person_who_wants_no_hashtags_gets_none_even_from_the_model(windmill):
     plain = create_post.main("alice", "linkedin", "our new office", hashtag_style="none", use_model=False)
     assert plain["hashtags"] == [] and "#" not in plain["content"]

@@ -28,6 +28,10 @@ DECLINED = (
 
 _STOP = frozenset(
     (
+        "their",
+        "congratulating",
+        "congratulate",
+        "congratulations",
         # verbs of when, not what ("our webinar starts in 1 hour": #Webinar, not #WebinarStarts)
         "starts",
         "begins",
@@ -404,7 +408,10 @@ def suggest_hashtags(topic: str, count: int) -> list[str]:
         and not (w.islower() and len(w) > 4 and w.endswith("ed"))
     ]
     core = [w for w in words if w.lower() not in _GENERIC]
-    tags: list[str] = ["ThankYou"] if _THANKING.match(said) else []  # a thanks is tagged as one
+    # a thanks or congratulations is tagged as one
+    tags: list[str] = (
+        ["ThankYou"] if _THANKING.match(said) else ["Congratulations"] if _CONGRATULATING.match(said) else []
+    )
     # two names already one tag each (#CEOAnaRuiz, #WebSummit) make no longer one together
     joined = sum(bool(re.search(r"[a-z][A-Z]", w)) for w in words) > 1
     if 1 < len(core) <= 3 and not joined:
@@ -434,6 +441,11 @@ def _fit(text: str, limit: int) -> str:
 
 # "thanking our customers for a great 2026": the post says the thanks itself.
 _THANKING = re.compile(r"^thank(?:ing|s to)\s+(?P<who>.+?)(?:\s+for\s+(?P<what>.+))?$", re.I)
+# "congratulating our partner Nordic Coffee on their new store": the post says the congratulations
+_CONGRATULATING = re.compile(
+    r"^congratulat(?:ing|e|ions\s+to)\s+(?P<who>.+?)(?:\s+(?:on|for)\s+(?P<what>.+))?$", re.I
+)
+_CONGRATULATIONS_CLOSERS = ["Well deserved!", "Here's to what comes next!"]
 # "wishing everyone a merry Christmas": the post is the wish itself, not news or an invitation
 _WISHING = re.compile(r"^wishing\s+(?P<what>.+)$", re.I)
 _WISH_CLOSERS = ["From all of us to all of you.", "See you soon!"]
@@ -445,6 +457,8 @@ def _hook(topic: str, tone: str, seed: str) -> str:
         return f"Thank you to {thanks['who']}" + (f" for {thanks['what']}!" if thanks["what"] else "!")
     if wish := _WISHING.match(topic):
         return f"Wishing {wish['what']}!"
+    if cheer := _CONGRATULATING.match(topic):
+        return f"Congratulations to {cheer['who']}" + (f" on {cheer['what']}!" if cheer["what"] else "!")
     if news := _news(topic):
         return _pick(_NEWS_HOOKS[tone], seed).format(news=news, News=news[:1].upper() + news[1:])
     hooks = _PROMO_HOOKS if _PROMO_RE.search(topic) else _HOOKS
@@ -471,6 +485,8 @@ def _closers(topic: str, told: bool) -> list[str]:
         return _THANKS_CLOSERS
     if _WISHING.match(topic):
         return _WISH_CLOSERS
+    if _CONGRATULATING.match(topic):
+        return _CONGRATULATIONS_CLOSERS
     if _HIRING.search(topic):
         return _HIRING_CLOSERS
     if _MILESTONE.search(topic):
