@@ -1073,3 +1073,16 @@ def test_whether_a_website_is_up_is_a_question_for_a_script_of_ones_own(text, na
 def test_every_number_is_kept_when_the_measure_is_said_in_brackets_after_them(text, data):
     found = intent.extract(text, "UTC", NOW)
     assert (found.name, found.entities.extra.get("data")) == ("analyze", data)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["compare: 2024 revenue 1.2m, 2025 revenue 1.5m", "revenue 2024 1.2m vs 2025 1.5m, how did we do?"],
+)
+def test_one_measure_in_two_years_is_a_table_of_both(text):
+    """It was answered "To analyse this I need your numbers"."""
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.extra["data"]) == (
+        "analyze",
+        "year,revenue\n2024,1200000\n2025,1500000",
+    )

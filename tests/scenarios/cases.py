@@ -1803,6 +1803,14 @@ CASES: list[Case] = [
         model_checks=[says_any("paste", "attach")],
     ),
     Case(
+        "a_two_years",
+        "ANALYTICS",
+        "compare: 2024 revenue 1.2m, 2025 revenue 1.5m",
+        [no_question, image_shown, says("revenue rose from 1,200,000 (2024) to 1,500,000 (2025), +25%")],
+        model=r.report("year,revenue\n2024,1200000\n2025,1500000", "Revenue", "compare"),
+        model_checks=[no_question, image_shown, says("1,500,000")],
+    ),
+    Case(
         "a_measure_in_brackets",
         "ANALYTICS",
         "make me a line chart: week 1 2300, week 2 2450, week 3 2100, week 4 2800 (website visitors)",

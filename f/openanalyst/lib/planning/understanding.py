@@ -924,6 +924,29 @@ def _two_periods(text: str) -> tuple[str, str] | None:
     return text, "\n".join([f"period,{measure}", *(f"{p},{v}" for p, v in rows)])
 
 
+# "2024 revenue 1.2m, 2025 revenue 1.5m", "revenue 2024 1.2m vs 2025 1.5m": one measure in two years
+_TWO_YEARS_RE = lazy_re.compile(
+    rf"\b(?P<y1>(?:19|20)\d\d)\s+(?:(?P<m>[a-z][a-z ]{{1,30}}?)\s+)?(?:(?:was|were|of|at)\s+)?"
+    rf"(?P<v1>{_NUMBER})"
+    rf"\s*(?:,|;|\band\b|\bvs\.?|\bversus\b|\bthen\b)\s*(?P<y2>(?:19|20)\d\d)\s+(?:(?P=m)\s+)?"
+    rf"(?:(?:was|were|of|at)\s+)?(?P<v2>{_NUMBER})(?![\w.,]*\d)",
+    re.I,
+)
+
+
+def _two_years(text: str) -> tuple[str, str] | None:
+    """One measure in two years ("2024 revenue 1.2m, 2025 revenue 1.5m") as a table, the earlier first."""
+    found = _TWO_YEARS_RE.search(text)
+    if not found or found["y1"] == found["y2"]:
+        return None
+    before = [
+        w for w in re.findall(r"[a-z][a-z-]+", text[: found.start()].lower()) if w not in _NOT_A_MEASURE
+    ]
+    measure = (found["m"] or " ".join(before[-2:]) or "value").strip().lower()
+    rows = sorted([(found["y1"], _plain_number(found["v1"])), (found["y2"], _plain_number(found["v2"]))])
+    return text, "\n".join([f"year,{measure}", *(f"{y},{v}" for y, v in rows)])
+
+
 # "spend 500 800 1200 1500, signups 41 60 95 110": two measures, one value of each per row
 _PAIRED_SERIES_RE = lazy_re.compile(
     rf"\b(?P<a>[a-z][a-z -]{{0,30}}?)\s+(?P<xs>{_NUMBER}(?:\s+{_NUMBER}){{2,}})\s*(?:,|;|\band\b)\s*"
@@ -1037,6 +1060,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
             or _paired_series(request)
             or _bare_series(request)
             or _two_periods(request)
+            or _two_years(request)
         )
     if pasted:
         request, extra["data"] = pasted
