@@ -277,6 +277,12 @@ def test_what_was_learned_is_answered_with_its_sources_or_honestly_with_nothing(
             {"schedule": "every monday at 08:00", "target": "weekly report"},
         ),
         ("schedule my weekly report at 9am", "build_schedule", {"schedule": "weekly at 09:00"}),
+        # "... that sends me ...": what the item sends is what the schedule runs
+        (
+            "create a flow that every friday sends me a report of my posts",
+            "build_schedule",
+            {"schedule": "every friday", "target": "report"},
+        ),
     ],
 )
 def test_builder_requests_say_what_to_build_with_its_details(text, name, details):

@@ -195,6 +195,18 @@ def test_congratulations_are_said_not_mused_about(windmill):
     assert post["hashtags"][:2] == ["Congratulations", "NordicCoffee"] and "Their" not in post["hashtags"]
 
 
+@pytest.mark.parametrize(
+    ("topic", "opening"),
+    [
+        ("prices go up 5% from january", "Prices go up 5% from January."),  # was "...: what we have learned"
+        ("our new website", "our new website is live."),  # was "Meet our new website."
+    ],
+)
+def test_a_change_or_a_launch_online_is_said_as_news(windmill, topic, opening):
+    post = create_post.main("alice", "facebook", topic, use_model=False)["content"]
+    assert opening in post and "learned so far" not in post and "Meet our" not in post
+
+
 def test_a_person_who_wants_no_hashtags_gets_none_even_from_the_model(windmill):
     plain = create_post.main("alice", "linkedin", "our new office", hashtag_style="none", use_model=False)
     assert plain["hashtags"] == [] and "#" not in plain["content"]

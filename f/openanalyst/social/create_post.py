@@ -189,11 +189,15 @@ _RELEASED = re.compile(
 )
 # "our Q4 results", "the survey numbers": figures to share, which are news
 _RESULTS = re.compile(r"^(?:our|the)\s+(?:[\w-]+\s+){0,3}?(?:results|numbers|figures|earnings)$", re.I)
+_ONLINE = re.compile(
+    r"\b(?:website|web\s?site|site|web\s?shop|online\s+(?:store|shop)|app|blog|portal)$", re.I
+)
 # A topic that is already a statement of news: "our shop closes early for the holidays".
 _STATEMENT = re.compile(
     r"^(?:(?:our|my|the)\s+)?(?:[\w-]+\s+){0,3}?(?:is|are|was|were|has|have|had|will|closes?|moves?|"
     r"opens?(?!\s+(?:days?|house|evenings?|mornings?|mic|source|call|letter)\b)|"  # not "our open day"
     r"turns?|hits?|reache[sd]|joins?|joined|launche[sd]|gets?|got|goes|went|starts?|started|ends?|ended|"
+    r"go\s+(?:up|down|live)|"  # "prices go up 5% from january"
     r"grew|doubled|won|wins|rose|fell|dropped|climbed|jumped|increased|decreased|tripled)\b",
     re.I,
 )
@@ -277,6 +281,8 @@ def _news(topic: str) -> str | None:
         return f"we're {topic[found.end() :]}"
     if _RESULTS.match(topic):  # "our Q4 results": they are in
         return f"{lower} are in"
+    if _NEW_THING.match(topic) and _ONLINE.search(topic):  # "our new website": it is live
+        return f"{lower} is live"
     if _NEW_THING.match(topic):
         # something to read, watch or hear is out; someone or something to get to know is met
         return f"{lower} is out" if _RELEASED.search(topic) else f"meet {lower}"

@@ -58,7 +58,8 @@ _SHOWING_RE = lazy_re.compile(
 _FOR_RE = lazy_re.compile(r"\bfor\s+(?:my|our|the|a)?\s*(.+?)(?:[.,;!?]|$)", re.I)
 # What a schedule runs: "run my analytics report", "schedule my social_post script", "send me a report of X".
 _TARGET_RE = lazy_re.compile(
-    r"\b(?:run|execute|trigger|start|schedule|send\s+me|email\s+me|give\s+me|set\s+up)\s+"
+    # "... that sends me a report of my posts": said of the item too
+    r"\b(?:run|execute|trigger|start|schedule|sends?\s+me|emails?\s+me|gives?\s+me|set\s+up)\s+"
     r"(?:(?:my|the|our|a|an)\s+)?(.+)$",
     re.I,
 )
