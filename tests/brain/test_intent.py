@@ -1092,3 +1092,16 @@ def test_one_measure_in_two_years_is_a_table_of_both(text):
         "analyze",
         "year,revenue\n2024,1200000\n2025,1500000",
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "platform"),
+    [
+        ("what were my best posting times?", None),
+        ("can you analyze the engagement of my linkedin posts", "linkedin"),
+    ],
+)
+def test_questions_about_how_posts_did_are_engagement_not_a_post_to_write(text, platform):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.platform) == ("analyze_engagement", platform)
+    assert intent.extract("write a linkedin post about engagement tips", "UTC", NOW).name == "create_post"

@@ -387,6 +387,18 @@ def test_the_statistic_or_the_row_asked_for_comes_first(windmill):
     assert not _report(data=data, question="how did it go?")["findings"][0].startswith(("The ", "Apr", "Mar"))
 
 
+def test_the_measure_a_question_names_or_means_is_the_one_answered(windmill):
+    """ "which product brings the most money?" was answered "Basic is highest, with 340" (units)."""
+    data = "product,units,revenue\nBasic,340,3400\nPro,212,6360\nTeam,96,9600"
+    money = _report(data=data, question="which product brings the most money?")
+    assert (
+        money["findings"][0] == "Team is highest in revenue, with 9,600: 3,240 more than Pro (6,360, +51%)."
+    )
+    assert money["charts"][0]["alt"].startswith("bar chart of revenue")  # its chart first too
+    units = _report(data=data, question="which product sold the most units?")
+    assert units["findings"][0].startswith("Basic is highest in units, with 340")
+
+
 def test_numbers_given_to_add_up_are_not_told_as_a_series_that_moved(windmill):
     """ "what's the total of 1200, 850 and 430?" was answered with "Value fell from 1,200 (point 1)
     to 430 (point 3)" and the highest point: the numbers had no order to tell."""

@@ -1803,6 +1803,33 @@ CASES: list[Case] = [
         model_checks=[says_any("paste", "attach")],
     ),
     Case(
+        "a_most_money",
+        "ANALYTICS",
+        "here's our data\nproduct,units,revenue\nBasic,340,3400\nPro,212,6360\nTeam,96,9600\nwhich product brings the most money?",
+        [
+            no_question,
+            image_shown,
+            says("Team is highest in revenue, with 9,600"),
+            never_says("Basic is highest"),
+        ],
+        model=r.report(
+            "product,units,revenue\nBasic,340,3400\nPro,212,6360\nTeam,96,9600",
+            "Products",
+            "which product brings the most money?",
+        ),
+        model_checks=[no_question, image_shown, says("Team is highest in revenue")],
+    ),
+    Case(
+        "s_best_posting_times",
+        "SOCIAL_MEDIA",
+        "what were my best posting times?",
+        [
+            asked_or_said("analytics export", "paste"),
+            never_says("outside what I can do", "What should the post be about"),
+        ],
+        modes=("offline",),
+    ),
+    Case(
         "a_two_years",
         "ANALYTICS",
         "compare: 2024 revenue 1.2m, 2025 revenue 1.5m",

@@ -316,8 +316,33 @@ _HIGHEST_QUESTION = re.compile(r"\b(?:best|highest|top|most|biggest|largest|peak
 _LOWEST_QUESTION = re.compile(r"\b(?:worst|lowest|least|fewest|smallest|weakest|quietest)\b", re.I)
 
 
-def _asked_extreme(question: str | None, table: dict[str, Any], x: str | None, y: str) -> list[str]:
-    """The row with the highest (or lowest) `y` when the question asks which one, else nothing."""
+# Words for money in a question, and the columns that hold it.
+_MONEY_QUESTION = re.compile(
+    r"\b(?:money|earn(?:s|ed|ing)?|income|brings? in|makes? the most|revenue|sales)\b", re.I
+)
+_MONEY_COLUMN = re.compile(r"revenue|sales|income|amount|turnover|gmv|earnings|money|profit", re.I)
+
+
+def _asked_first(question: str | None, ys: list[str]) -> list[str]:
+    """The measures with the one the question names first ("which product sold the most units?":
+    units), or the money column when it asks about money; else as they were."""
+    if not question or len(ys) < 2:
+        return ys
+    # the question's words, not a table pasted with it ("product,units,revenue" names every column)
+    asked = " ".join(
+        line for line in question.lower().splitlines() if not re.fullmatch(r"\S*[,;\t]\S*", line.strip())
+    )
+    named = [y for y in ys if _measure(y).lower() in asked]
+    if not named and _MONEY_QUESTION.search(asked):
+        named = [y for y in ys if _MONEY_COLUMN.search(y)]
+    return [named[0], *(y for y in ys if y != named[0])] if named else ys
+
+
+def _asked_extreme(
+    question: str | None, table: dict[str, Any], x: str | None, y: str, several: bool = False
+) -> list[str]:
+    """The row with the highest (or lowest) `y` when the question asks which one, else nothing;
+    `several`: the table has other measures, so the answer names this one."""
     if not question or not x:
         return []
     pairs = _labelled(table, x, y)
@@ -337,7 +362,8 @@ def _asked_extreme(question: str | None, table: dict[str, Any], x: str | None, y
     change = (float(value) - float(next_value)) / abs(float(next_value)) if float(next_value) else None
     share = f", {change:+.0%}" if change is not None and not y.endswith(PERCENT) else ""
     return [
-        f"{label} is {'highest' if highest else 'lowest'}, with {_amount(y, value)}: {_difference(y, gap)} "
+        f"{label} is {'highest' if highest else 'lowest'}{f' in {_measure(y)}' if several else ''}, with "
+        f"{_amount(y, value)}: {_difference(y, gap)} "
         f"{'more' if highest else 'less'} than {next_label} ({_amount(y, next_value)}{share})."
     ]
 
@@ -523,6 +549,7 @@ def main(
     if x is None and len(numeric) >= 2:  # paired numbers only: the first is the driver (scatter + fit)
         x = numeric[0]
     ys = list(y) if y else [c for c in numeric if c != x][:MAX_SERIES]
+    ys = _asked_first(question, ys)  # "which product brings the most money?": revenue first
     bad = [c for c in ys if c not in numeric]
     if bad:
         raise ValueError(f"not numeric columns: {', '.join(bad)} (numeric: {', '.join(numeric) or 'none'})")
@@ -569,7 +596,7 @@ def main(
             # "what's the total of 1200, 850 and 430?": numbers to add up, not a series that moved
             findings = _findings(x, ys, summary, fits, corr)
         if x and x not in numeric:  # "which month was best?": a row of a category or a date
-            asked += _asked_extreme(question, table, x, ys[0])
+            asked += _asked_extreme(question, table, x, ys[0], several=len(ys) > 1)
         findings = [*asked, *findings]
         if verdict:  # a verdict means ys[0] had a trend, so moved[0] is its line
             findings = [f"{verdict}: {moved[0]}", *(f for f in findings if f is not moved[0])]

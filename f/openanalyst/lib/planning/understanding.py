@@ -166,6 +166,11 @@ NO_TOPIC = frozenset(("it", "this", "that", "celebrate", "the news", "this news"
 _SAID_AFTER_RE = lazy_re.compile(
     r"\b(?:post|tweet|caption|update|thread)\b[^.?!]{0,30}[?!.:]\s+(?P<rest>\S[^?]{3,})$", re.I
 )
+# Asking for a post to be written or sent ("write", "draft", "post about"), not about posts' numbers
+_WRITE_OR_POST_RE = lazy_re.compile(
+    r"\b(?:create|write|draft|compose|generate|make|tweet|announce|publish|share)\b|\bpost\s+(?:about|on|to|this|that|it)\b",
+    re.I,
+)
 _WRITE_RE = lazy_re.compile(r"\b(?:create|write|draft|compose|generate)\b", re.I)  # "write ... scheduled ..."
 # "what have you learned (about my posts)?": the person's learnings, not their task list.
 _LEARNED_RE = lazy_re.compile(r"\blearn(?:ed|t|ings?)?\b", re.I)
@@ -228,6 +233,8 @@ _OWN_TEXT_RE = lazy_re.compile(
 # "what was my most popular post last week?": which of their posts did well.
 _POSTS_QUESTION_RE = lazy_re.compile(
     r"\b(?:best|right|ideal|good) (?:time|day|hour)s? (?:for me )?to post\b"
+    # "what were my best posting times?", "when do my posts do best?"
+    r"|\b(?:best|worst|top)\s+(?:posting|post)\s+(?:times?|days?|hours?)\b"
     r"|\b(?:most|least) (?:popular|liked|viewed|shared|engaging|successful|commented) (?:posts?|tweets?)\b"
     # "what's my best performing platform?"
     r"|\b(?:best|top|worst)[- ]performing (?:platform|network|channel|post|tweet)s?\b"
@@ -1240,7 +1247,9 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     elif wants_post and _repeats(text):
         name, confidence = "help", 0.85
         extra["about"] = REPEAT
-    elif (_ENGAGEMENT_RE.search(text) and (pasted or not wants_post)) or _asks_about_posts(text):
+    elif (
+        _ENGAGEMENT_RE.search(text) and (pasted or not wants_post or not _WRITE_OR_POST_RE.search(text))
+    ) or _asks_about_posts(text):  # "analyze the engagement of my linkedin posts": not a post to write
         name, confidence = "analyze_engagement", 0.85
     elif wants_post and _PUBLISH_NOW_RE.search(text):
         name, confidence = "publish_post", 0.85
