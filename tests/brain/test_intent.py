@@ -507,6 +507,7 @@ def test_questions_about_when_to_post_and_numbers_after_a_question(text, name):
         ("what's in my queue?", "manage_posts", "scheduled"),
         ("what posts do I have coming up?", "manage_posts", "scheduled"),
         ("which tweets do we have going out?", "manage_posts", "scheduled"),
+        ("what's on my schedule?", "manage_posts", "scheduled"),
         ("cancel my scheduled posts", "cancel_post", None),
         ("Write a post about our scheduled maintenance", "create_post", None),
         ("remind me every friday at 4pm to post our weekly recap", "help", "remind"),

@@ -288,6 +288,19 @@ def test_an_app_from_a_description_starts_from_the_dashboard(windmill):
     assert app["grid"][0]["data"]["componentInput"]["value"] == "My sales board"
 
 
+def test_a_starter_app_for_something_else_says_it_is_not_that_yet(windmill):
+    """ "build an app where my team can log expenses" was answered as if the scheduled-posts
+    dashboard were that app."""
+    out = create_app.main(
+        "alice", "log_expenses_app", description="Build an app where my team can log expenses."
+    )
+    assert "not yet what you asked for" in out["answer"] and "log expenses" in out["answer"]
+    dashboard = create_app.main(
+        "alice", "metrics_dashboard", description="Build me a dashboard app for my metrics."
+    )
+    assert "not yet" not in dashboard["answer"]
+
+
 def test_create_schedule_sets_every_field_lint_requires(windmill):
     out = create_schedule.main(
         "alice",

@@ -200,6 +200,10 @@ def test_congratulations_are_said_not_mused_about(windmill):
     [
         ("prices go up 5% from january", "Prices go up 5% from January."),  # was "...: what we have learned"
         ("our new website", "our new website is live."),  # was "Meet our new website."
+        (
+            "our coffee shop's new autumn drinks",
+            "meet our coffee shop's new autumn drinks.",
+        ),  # "A few thoughts on"
     ],
 )
 def test_a_change_or_a_launch_online_is_said_as_news(windmill, topic, opening):

@@ -6,12 +6,16 @@ is computed from its components.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 import f.openanalyst.lib.windmill.rest as windmill_rest
 from f.openanalyst.lib.builder.apps import app_body
 from f.openanalyst.lib.builder.create import ensure
 from f.openanalyst.lib.builder.drafts import starter_app
+
+# What the starter app is: a dashboard of the person's scheduled posts (and metrics shown so).
+_STARTER_FITS = re.compile(r"\b(?:posts?|schedul\w*|dashboard|metrics?|overview)\b", re.I)
 
 
 def main(
@@ -50,6 +54,12 @@ def main(
             else "."
         )
     )
+    if mode == "template" and description and not _STARTER_FITS.search(description):
+        # "an app where my team can log expenses": the starter is not that app, and says so
+        said += (
+            f" It starts as that dashboard, not yet what you asked for (“{description.rstrip('.')}”): add "
+            "its components in the app editor, or ask again once a model is configured to write it."
+        )
     url = windmill_rest.public_url(f"/apps/get/{body['path']}")
     return result | {
         "url_path": f"/apps/get/{body['path']}",

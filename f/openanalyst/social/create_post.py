@@ -180,10 +180,10 @@ _GERUND_INSIDE = re.compile(r"(?<=\s)(?:hitting|reaching|crossing|celebrating|we
 _WE_NEWS = re.compile(r"^we(?:'re| are)\s+", re.I)
 # "we just shipped dark mode", "we've hit 10k users", "I joined Acme": already said as news.
 _WE_SAID = re.compile(r"^(?:we|i)(?:'ve|'ll|'m| have| will| just| finally| officially)*\s+\w", re.I)
-# "our bakery's new sourdough" (not "our new year's day class")
-_NEW_THING = re.compile(r"^(?:our|the)\s+(?:[\w-]+['’]s\s+)?new\b(?!\s+year)", re.I)
+# "our bakery's new sourdough", "our coffee shop's new drinks" (not "our new year's day class")
+_NEW_THING = re.compile(r"^(?:our|the)\s+(?:(?:[\w-]+\s+)?[\w-]+['’]s\s+)?new\b(?!\s+year)", re.I)
 _RELEASED = re.compile(
-    r"^(?:our|the)\s+(?:[\w-]+['’]s\s+)?new\s+(?:[\w-]+\s+){0,2}?(?:episode|podcast|video|article|"
+    r"^(?:our|the)\s+(?:(?:[\w-]+\s+)?[\w-]+['’]s\s+)?new\s+(?:[\w-]+\s+){0,2}?(?:episode|podcast|video|article|"
     r"blog post|newsletter|issue|report|guide|e-?book|book|album|single|course|season)\b",
     re.I,
 )

@@ -53,7 +53,9 @@ _SCRIPT_RE = lazy_re.compile(r"\bscript\b", re.I)
 _CALLED_RE = lazy_re.compile(r"\b(?:called|named)\s+[\"'`]?([A-Za-z0-9][A-Za-z0-9_-]{0,63})", re.I)
 _CLAUSE_RE = lazy_re.compile(r"\b(?:that|which|to)\s+(.+)$", re.I)
 _SHOWING_RE = lazy_re.compile(
-    r"\b(?:that\s+shows|showing|to\s+(?:see|track)|of)\s+(?:my|our|the|a)?\s*(.+?)(?:[.,;!?]|$)", re.I
+    r"\b(?:that\s+shows|showing|to\s+(?:see|track)|of|where\s+(?:my\s+team|our\s+team|we|i|people|staff)"
+    r"\s+can)\s+(?:my|our|the|a)?\s*(.+?)(?:[.,;!?]|$)",
+    re.I,
 )
 _FOR_RE = lazy_re.compile(r"\bfor\s+(?:my|our|the|a)?\s*(.+?)(?:[.,;!?]|$)", re.I)
 # What a schedule runs: "run my analytics report", "schedule my social_post script", "send me a report of X".

@@ -130,6 +130,7 @@ _SCHEDULED_RE = lazy_re.compile(
     building.SCHEDULED_POSTS
     + r"|\bposts?\s+(?:are\s+|i\s+have\s+)?(?:scheduled|queued|going out|coming up)\b"
     r"|\b(?:my|the)\s+(?:post(?:ing)?\s+)?queue\b|\bwhat(?:'s| is)\s+scheduled\b"
+    r"|\bwhat(?:'s| is)\s+on\s+my\s+(?:posting\s+)?(?:schedule|calendar)\b"
     r"|\b(?:posts?|tweets?)\s+(?:do|did|have)\s+(?:i|we)\s+(?:have\s+)?(?:got\s+)?"
     r"(?:scheduled?|queued?|lined up|coming up|going out|planned)\b"
     r"|\b(?:posts?|tweets?)\s+(?:goes|go|going|will go)\s+out\b",  # "what time my post goes out"
