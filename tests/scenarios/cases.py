@@ -2121,6 +2121,22 @@ CASES: list[Case] = [
         model_checks=[no_question, created("apps"), never_says("which of your scripts")],
     ),
     Case(
+        "b_app_log_expenses",
+        "WORKFLOW_BUILDER",
+        "build an app where my team can log expenses",
+        # offline the starter dashboard is all there is: it says so
+        [no_question, created("apps"), says("log_expenses_app", "not yet what you asked for")],
+        model=r.build(
+            "create_app",
+            {
+                "name": "log_expenses_app",
+                "summary": "Expenses",
+                "description": "An app where my team can log expenses",
+            },
+        ),
+        model_checks=[no_question, created("apps"), says("not yet what you asked for")],
+    ),
+    Case(
         "b_dashboard_of_scheduled_posts",
         "WORKFLOW_BUILDER",
         "can you build me a dashboard showing my scheduled posts?",
