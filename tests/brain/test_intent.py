@@ -1106,3 +1106,15 @@ def test_questions_about_how_posts_did_are_engagement_not_a_post_to_write(text, 
     found = intent.extract(text, "UTC", NOW)
     assert (found.name, found.entities.platform) == ("analyze_engagement", platform)
     assert intent.extract("write a linkedin post about engagement tips", "UTC", NOW).name == "create_post"
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "about"),
+    [
+        ("how many followers do I have?", "analyze_engagement", None),
+        ("delete everything you created for me", "manage_posts", "remove"),
+    ],
+)
+def test_follower_counts_are_engagement_and_deleting_everything_is_answered(text, name, about):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.extra.get("about")) == (name, about)

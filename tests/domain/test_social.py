@@ -211,6 +211,13 @@ def test_a_change_or_a_launch_online_is_said_as_news(windmill, topic, opening):
     assert opening in post and "learned so far" not in post and "Meet our" not in post
 
 
+def test_a_job_post_is_passed_on_and_tagged_as_one(windmill):
+    """It closed "Share it with someone who should know." and was tagged #Looking #Barista #Part #Time."""
+    post = create_post.main("alice", "linkedin", "we're looking for a part-time barista", use_model=False)
+    assert "Know someone" in post["content"] and post["hashtags"][0] == "Hiring"
+    assert "PartTime" in post["hashtags"] and not {"Looking", "Part", "Time"} & set(post["hashtags"])
+
+
 def test_a_person_who_wants_no_hashtags_gets_none_even_from_the_model(windmill):
     plain = create_post.main("alice", "linkedin", "our new office", hashtag_style="none", use_model=False)
     assert plain["hashtags"] == [] and "#" not in plain["content"]

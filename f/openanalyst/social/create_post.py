@@ -29,6 +29,7 @@ DECLINED = (
 _STOP = frozenset(
     (
         "their",
+        "looking",
         "congratulating",
         "congratulate",
         "congratulations",
@@ -317,7 +318,8 @@ _EVENT_CLOSERS = ["See you there!", "Join us!"]
 _THANKS_CLOSERS = ["Here's to the next one, together.", "We couldn't do it without you."]
 # A job opening is passed on, not debated.
 _HIRING = re.compile(
-    r"\b(?:hiring|recruiting|job opening|open (?:role|position)s?|join (?:our|the) team)\b", re.I
+    r"\b(?:hiring|recruiting|job opening|open (?:role|position)s?|join (?:our|the) team|looking for an?)\b",
+    re.I,
 )
 # A number reached is a milestone: the people who made it are thanked.
 _MILESTONE = re.compile(
@@ -328,6 +330,10 @@ _MILESTONE = re.compile(
     re.I,
 )
 _MILESTONE_CLOSERS = ["Thank you for being part of it!", "Here's to the next milestone, together."]
+_HIRING_NEWS = re.compile(
+    r"^(?:we(?:'re|\s+are)\s+)?(?:hiring|recruiting|looking\s+for\s+an?)\b|\bjoin\s+(?:our|the)\s+team\b",
+    re.I,
+)
 _HIRING_CLOSERS = [
     "Know someone who'd be a great fit? Share this with them.",
     "Know someone? Tag them below.",
@@ -408,7 +414,11 @@ def suggest_hashtags(topic: str, count: int) -> list[str]:
     topic = re.sub(r"\b[A-Z][^\W_]+(?:\s+[A-Z][^\W_]+)+\b", lambda m: "".join(m[0].split()), topic)
     words = [
         w
-        for w in re.findall(r"[^\W_]+", topic)  # Büro, São Paulo
+        # Büro, São Paulo; "part-time" is one word (#PartTime)
+        for w in (
+            "".join(p[:1].upper() + p[1:] for p in m.split("-")) if "-" in m else m
+            for m in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)+|[^\W_]+", topic)
+        )
         if w.lower() not in _STOP
         and not w.isdigit()  # "9-5" is no tag ("10k" is)
         and not (w.islower() and len(w) > 4 and w.endswith("ed"))
@@ -418,6 +428,8 @@ def suggest_hashtags(topic: str, count: int) -> list[str]:
     tags: list[str] = (
         ["ThankYou"] if _THANKING.match(said) else ["Congratulations"] if _CONGRATULATING.match(said) else []
     )
+    if _HIRING_NEWS.search(said):  # a job is found by its tag (not "our hiring plan")
+        tags.append("Hiring")
     # two names already one tag each (#CEOAnaRuiz, #WebSummit) make no longer one together
     joined = sum(bool(re.search(r"[a-z][A-Z]", w)) for w in words) > 1
     if 1 < len(core) <= 3 and not joined:

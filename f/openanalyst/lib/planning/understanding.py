@@ -115,7 +115,9 @@ _PERIODIC_WORD_RE = lazy_re.compile(r"\b(?:daily|weekly|monthly)\b", re.I)
 # "delete my dashboard", "remove the script you made": items of theirs, deleted in Windmill.
 _REMOVE_RE = lazy_re.compile(
     r"\b(?:delete|remove|get rid of|trash)\b[^.?!]{0,40}\b(?:dashboards?|apps?|scripts?|flows?|"
-    r"automations?|skills?|reports?|jobs?)\b",
+    r"automations?|skills?|reports?|jobs?)\b"
+    # "delete everything you created for me", "remove all the stuff you made"
+    r"|\b(?:delete|remove|get rid of|trash)\s+(?:everything|all\s+(?:of\s+)?(?:it|that|the\s+\w+))\b",
     re.I,
 )
 # "remind me every friday to post our recap": OpenAnalyst answers in the chat, it sends no reminders.
@@ -218,6 +220,7 @@ _PUBLISH_NOW_RE = lazy_re.compile(
 )
 _ENGAGEMENT_RE = lazy_re.compile(
     r"\b(engagement|how did (?:these|my|our) posts|posts? (?:do|did|perform(?:ed)?)|"
+    r"how many (?:followers|likes|views|impressions)|"  # numbers only the platform's export holds
     r"best time (?:for me )?to post|"
     r"(?:best|top|worst)[- ](?:performing )?posts|which (?:of my )?posts)\b",
     re.I,
