@@ -1,9 +1,9 @@
 """Starting and following flows through Windmill's REST API (or the dev runtime's copy of it).
 
 - `run_flow` starts a flow with a caller-chosen job id (`job_id` of Windmill's `runFlowByPath`,
-  https://app.windmill.dev/openapi.html). Windmill answers 400
-  for an id that already exists, so a resent request never runs twice: the hub then follows
-  the existing job. Transport errors, 429 and 5xx are retried with exponential backoff, and
+  https://app.windmill.dev/openapi.html), visible only to the runner (`invisible_to_owner`).
+  Windmill answers 400 for an id that already exists, so a resent request never runs twice: the
+  hub then follows the existing job. Transport errors, 429 and 5xx are retried with exponential backoff, and
   each retry is reported to the caller so the person can be told.
 - `follow` yields the job's merged state as it changes, from `getupdate_sse` (partial updates
   merged, reconnecting with the stored offsets on `timeout` or a dropped stream), falling
@@ -191,7 +191,11 @@ class WindmillBackend:
             self._w(f"jobs/run/f/{path}"),
             what="starting the flow",
             on_retry=on_retry,
-            params={"job_id": job_id},
+            # runner-only whatever the flow says: Windmill's run endpoint takes the run's visibility
+            # from this flag (`invisible_to_owner` of runFlowByPath,
+            # https://github.com/windmill-labs/windmill/blob/main/backend/windmill-api/openapi.yaml),
+            # so a person's request and its steps are never readable by the flow's other readers
+            params={"job_id": job_id, "invisible_to_owner": "true"},
             json=args,
         )
         if response.status_code in (200, 201):

@@ -49,6 +49,7 @@ def test_run_flow_posts_with_the_chosen_job_id_and_bearer_token(respx_mock):
     assert started is True
     request = route.calls.last.request
     assert request.url.params["job_id"] == JOB
+    assert request.url.params["invisible_to_owner"] == "true"  # the run is the runner's only
     assert request.headers["authorization"] == "Bearer wm-token"
     assert json.loads(request.content) == {"request": "hi"}
 
