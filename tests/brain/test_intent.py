@@ -1118,3 +1118,11 @@ def test_questions_about_how_posts_did_are_engagement_not_a_post_to_write(text, 
 def test_follower_counts_are_engagement_and_deleting_everything_is_answered(text, name, about):
     found = intent.extract(text, "UTC", NOW)
     assert (found.name, found.entities.extra.get("about")) == (name, about)
+
+
+def test_news_said_before_a_comma_and_the_ask_to_write_is_the_topic():
+    """It was written as "A few thoughts on it."."""
+    text = "our email list grew from 2,000 to 3,500 subscribers in 6 months, write a linkedin post about it"
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.platform) == ("create_post", "linkedin")
+    assert found.entities.topic == "our email list grew from 2,000 to 3,500 subscribers in 6 months"

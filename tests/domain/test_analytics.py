@@ -358,6 +358,18 @@ def test_a_yes_or_no_question_about_the_trend_is_answered_first(windmill, questi
     assert _report(data=months, question="chart our signups")["findings"][0].startswith("Signups rose")
 
 
+def test_improving_means_falling_for_a_measure_that_is_better_low(windmill):
+    """ "is churn improving?" over a falling churn was answered "No"."""
+    churn = "month,monthly churn (%)\njan,2.1\nfeb,2.4\nmar,1.9\napr,1.7"
+    assert _report(data=churn, question="is churn improving?")["findings"][0].startswith(
+        "Yes: monthly churn fell"
+    )
+    signups = "month,signups\njan,21\nfeb,24\nmar,19\napr,17"
+    assert _report(data=signups, question="are signups improving?")["findings"][0].startswith(
+        "No: signups fell"
+    )
+
+
 def test_a_pie_chart_shows_shares_and_anything_else_as_bars(windmill):
     shares = _report(data="source,share\norganic,45\npaid,25\nsocial,20\nemail,10", chart="pie")
     assert [c["kind"] for c in shares["charts"]][:1] == ["pie"]

@@ -1148,6 +1148,17 @@ CASES: list[Case] = [
             ),
         ),
     ),
+    Case(
+        "s_news_then_comma_ask",
+        "SOCIAL_MEDIA",
+        "our email list grew from 2,000 to 3,500 subscribers in 6 months, write a linkedin post about it",
+        [*POST_SEEN, says("grew from 2,000 to 3,500 subscribers"), never_says("thoughts on it")],
+        model=r.post(
+            "linkedin",
+            "our email list grew from 2,000 to 3,500 subscribers in 6 months",
+            "Our email list grew from 2,000 to 3,500 subscribers in six months. Thank you for reading! #Newsletter",
+        ),
+    ),
     # ------------------------------------------------ a follow-up on the draft just written
     Case(
         "s_follow_post_now",
@@ -1828,6 +1839,19 @@ CASES: list[Case] = [
             never_says("outside what I can do", "What should the post be about"),
         ],
         modes=("offline",),
+    ),
+    Case(
+        "a_churn_improving",
+        "ANALYTICS",
+        "monthly churn: jan 2.1%, feb 2.4%, mar 1.9%, apr 1.7% - is churn improving?",
+        # churn is better low: falling is improving
+        [no_question, image_shown, says("Yes: monthly churn fell from 2.1% (Jan) to 1.7% (Apr)")],
+        model=r.report(
+            "month,monthly churn (%)\njan,2.1\nfeb,2.4\nmar,1.9\napr,1.7",
+            "Monthly churn",
+            "is churn improving?",
+        ),
+        model_checks=[no_question, image_shown, says("Yes: monthly churn fell")],
     ),
     Case(
         "a_two_years",

@@ -418,11 +418,19 @@ def _points(table: dict[str, Any], x: str, y: str, in_row_order: bool) -> list[t
 # "are we growing?", "did sales drop?": a yes or no about the direction, said first.
 _DIRECTION_QUESTION = re.compile(
     r"\b(?:are|is|was|were|did|do|does|has|have|am)\b[^.?!]*?\b(?:"
-    r"(?P<up>grow(?:ing|n)?|increas(?:e|ed|ing)|going up|ris(?:e|en|ing)|improv(?:e|ed|ing)|"
+    r"(?P<up>grow(?:ing|n)?|increas(?:e|ed|ing)|going up|ris(?:e|en|ing)|(?P<better>improv(?:e|ed|ing))|"
     r"climb(?:ed|ing)?)|"
     # not "slowing down": growth that slows is still growth, which a first-to-last change cannot tell
     r"(?P<down>declin(?:e|ed|ing)|drop(?:ped|ping)?|shrink(?:ing)?|shrunk|going down|fall(?:en|ing)?))\b"
     r"[^.!?]*\?",
+    re.I,
+)
+
+
+# Measures that are better when they fall: "is churn improving?" asks whether it went down.
+_LOWER_IS_BETTER = re.compile(
+    r"churn|cost|expense|bounce|error|complaint|return|refund|cancel|unsubscrib|latency|downtime|defect|"
+    r"debt|loss|wait|response time|resolution time|attrition|turnover rate",
     re.I,
 )
 
@@ -434,7 +442,10 @@ def _asked_direction(question: str | None, table: dict[str, Any], x: str, y: str
     if not asked or len(points) < 2:
         return ""
     went_up, went_down = points[-1][1] > points[0][1], points[-1][1] < points[0][1]
-    return "Yes" if (went_up if asked["up"] else went_down) else "No"
+    wants_up = bool(asked["up"])
+    if asked["better"] and _LOWER_IS_BETTER.search(y):  # "is churn improving?": improving is falling
+        wants_up = False
+    return "Yes" if (went_up if wants_up else went_down) else "No"
 
 
 def _trend(table: dict[str, Any], x: str, ys: list[str], in_row_order: bool = False) -> list[str]:

@@ -326,7 +326,8 @@ _MILESTONE = re.compile(
     r"\b(?:hit|hitting|reached|reaching|crossed|crossing|passed|surpassed)\s+[\d$€£]"
     # "we just won the regional small business award": an award is thanked for, not debated
     r"|\b(?:won|winning|wins?|received|named|shortlisted|finalists?)\b.*\b(?:award|prize|title|cup|grant)s?\b"
-    r"|\b\d+(?:st|nd|rd|th)\s+(?:birthday|anniversary)\b",  # "our 5th birthday": thanks for the years
+    r"|\b\d+(?:st|nd|rd|th)\s+(?:birthday|anniversary)\b"  # "our 5th birthday": thanks for the years
+    r"|\b(?:grew|doubled|tripled)\b",  # "our email list grew from 2,000 to 3,500": thanks to who made it
     re.I,
 )
 _MILESTONE_CLOSERS = ["Thank you for being part of it!", "Here's to the next milestone, together."]

@@ -158,7 +158,9 @@ _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5}
 # "... write a tweet about it", "... write something for facebook?"): what the post is about.
 _SAID_BEFORE_RE = lazy_re.compile(
     # "2.5" or "acme.io/jobs" stay in the sentence; a full stop, "!" or a dash ends it
-    r"^(?P<said>[^.?!]{8,}?(?:[.!](?=[\w/])[^.?!]*?)*)(?:[.!]+|\s+[-–—]+)\s+"
+    # ", write a linkedin post about it": a comma before the ask to write ends it too
+    r"^(?P<said>[^.?!]{8,}?(?:[.!](?=[\w/])[^.?!]*?)*)"
+    r"(?:[.!]+|\s+[-–—]+|,(?=\s+(?:(?:can|could|would)\s+you\s+|please\s+)?(?:write|draft|make|create|compose)\b))\s+"
     r"(?P<ask>[^.?!]*\b(?:(?:post|tweet|caption|update|thread)s?|something)\b[^.?!]*)[.?!]*$",
     re.I,
 )
