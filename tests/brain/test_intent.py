@@ -1126,3 +1126,13 @@ def test_news_said_before_a_comma_and_the_ask_to_write_is_the_topic():
     found = intent.extract(text, "UTC", NOW)
     assert (found.name, found.entities.platform) == ("create_post", "linkedin")
     assert found.entities.topic == "our email list grew from 2,000 to 3,500 subscribers in 6 months"
+
+
+def test_likes_said_after_each_number_are_the_posts_numbers():
+    """It asked for an analytics export though the numbers were given."""
+    text = "I posted 3 times last week: 120 likes, 85 likes, 240 likes. which post did best?"
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.extra["data"]) == (
+        "analyze_engagement",
+        "post,likes\npost 1,120\npost 2,85\npost 3,240",
+    )

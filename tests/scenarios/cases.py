@@ -1831,6 +1831,14 @@ CASES: list[Case] = [
         model_checks=[no_question, image_shown, says("Team is highest in revenue")],
     ),
     Case(
+        "s_likes_in_a_sentence",
+        "SOCIAL_MEDIA",
+        "I posted 3 times last week: 120 likes, 85 likes, 240 likes. which post did best?",
+        [no_question, says("post 3", "240"), never_says("analytics export")],
+        model=r.engagement("post,likes\npost 1,120\npost 2,85\npost 3,240"),
+        model_checks=[no_question, says("240"), never_says("analytics export")],
+    ),
+    Case(
         "s_best_posting_times",
         "SOCIAL_MEDIA",
         "what were my best posting times?",

@@ -982,9 +982,20 @@ def _paired_series(text: str) -> tuple[str, str] | None:
     return text, "\n".join([",".join(names), *rows])
 
 
+# "120 likes, 85 likes, 240 likes": the unit said after each number, said once after them all
+_REPEATED_UNIT_RE = lazy_re.compile(
+    rf"(?P<first>{_NUMBER})\s+(?P<unit>[a-z][a-z-]+)\b(?:\s*(?:,|\band\b|&)\s*{_NUMBER}\s+(?P=unit)\b){{2,}}",
+    re.I,
+)
+
+
 def _bare_series(text: str) -> tuple[str, str] | None:
     """Three or more numbers in a row without labels, as a table of numbered periods ("month 1",
-    "month 2", ...: the period the sentence names, else "point") named by the words before them."""
+    "month 2", ...: the period the sentence names, "post" for posts, else "point") named by the
+    words before them."""
+    text = _REPEATED_UNIT_RE.sub(
+        lambda m: ", ".join(re.findall(_NUMBER, m[0].replace(m["unit"], " "))) + f" {m['unit']}", text
+    )
     found = _SERIES_RE.search(text)
     if not found or re.search(r"\b(?:at|every|on)\s*$", text[: found.start()], re.I):
         return None  # "at 8, 12 and 6": times, not a series
@@ -999,6 +1010,8 @@ def _bare_series(text: str) -> tuple[str, str] | None:
     unit = (
         (period[1] or period[2] or _ADVERB_PERIOD[period[3].lower()]).lower()
         if period
+        else "post"
+        if re.search(r"\b(?:posted|posts)\b", text, re.I)  # "I posted 3 times: 120 likes, ...": each a post
         else datasets.BARE_SERIES
     )
     # "300, 320, 310 visits per day": a plural noun right after the numbers names them best
@@ -1066,7 +1079,8 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     """Rules-only intent and entities for `request`."""
     extra: dict[str, object] = {}
     pasted = pasted_data(request)
-    if not pasted and not (_POST_NOUN_RE.search(request) and _CREATE_RE.search(request)):
+    # "which post did best?" asks about numbers; "write a post: ..." makes them the post's words
+    if not pasted and not (_POST_NOUN_RE.search(request) and _WRITE_OR_POST_RE.search(request)):
         # in a post request the numbers are its content
         pasted = (
             _inline_pairs(request)
