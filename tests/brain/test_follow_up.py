@@ -250,6 +250,14 @@ def test_a_post_about_it_after_a_report_is_about_what_the_report_found():
     assert intent.entities.extra["points"] == [
         "our revenue is highest for feb (15,000) and lowest for mar (9,000)"
     ]
+    # findings as reports now write them (capitalised, a verdict first) read the same in a sentence
+    said = [
+        "Yes: revenue rose from 12,000 (Jan) to 15,000 (Feb), +25%.",
+        "Revenue is highest for Feb (15,000).",
+    ]
+    asked = follow_up.read(found, text, [], ZONE, NOW, data=REVENUE.model_copy(update={"findings": said}))
+    assert asked.entities.topic == "our revenue rose from 12,000 (Jan) to 15,000 (Feb), +25%"
+    assert asked.entities.extra["points"] == ["our revenue is highest for Feb (15,000)"]
     bare = follow_up.read(found, text, [], ZONE, NOW, data=REVENUE)  # a report with no findings kept
     assert bare.entities.topic == "our monthly revenue"
     # a post written after the report is what "it" is then

@@ -1136,3 +1136,8 @@ def test_likes_said_after_each_number_are_the_posts_numbers():
         "analyze_engagement",
         "post,likes\npost 1,120\npost 2,85\npost 3,240",
     )
+
+
+def test_how_tweets_did_is_engagement():
+    """It asked what the post should be about."""
+    assert intent.extract("how did my tweets do this month?", "UTC", NOW).name == "analyze_engagement"

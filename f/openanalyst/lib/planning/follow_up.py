@@ -13,6 +13,7 @@ the request is read as it is (and the person is asked what the post should be ab
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -292,6 +293,21 @@ def _on_data(intent: Intent, request: str, data: EarlierData) -> Intent | None:
     return intent.model_copy(update={"name": "analyze", "entities": entities, "confidence": 0.85})
 
 
+_VERDICT_RE = lazy_re.compile(r"^(?:yes|no):\s+", re.I)
+_NAMES = frozenset(
+    n.lower()
+    for n in (*calendar.month_name[1:], *calendar.month_abbr[1:], *calendar.day_name, *calendar.day_abbr)
+)
+
+
+def _mid_sentence(finding: str) -> str:
+    """A finding as the rest of a sentence: no "Yes: " verdict, its measure in lower case ("Sales are
+    highest" -> "sales are highest"; "May is highest" keeps the month's capital)."""
+    finding = _VERDICT_RE.sub("", finding)
+    first = finding.split(" ", 1)[0]
+    return finding if first.lower() in _NAMES or first.isupper() else finding[:1].lower() + finding[1:]
+
+
 def _post_about(intent: Intent, data: EarlierData) -> Intent | None:
     """A post about the report just made, when the request names nothing else to write about."""
     topic = (intent.entities.topic or "").strip().lower()
@@ -302,7 +318,7 @@ def _post_about(intent: Intent, data: EarlierData) -> Intent | None:
     # the report's news is its first finding's first sentence ("sales rose from 120,000 (q1) to
     # 160,000 (q4), +33%"), said as ours; the next one a point; its statistics are no news
     said = [re.split(r"(?<=[.!?])\s+", f.strip(), maxsplit=1)[0].rstrip(".") for f in data.findings]
-    said = [f"our {f}" for f in said if f and not _STATISTICS_RE.search(f)]
+    said = [f"our {_mid_sentence(f)}" for f in said if f and not _STATISTICS_RE.search(f)]
     title = (data.title or "").strip()
     named = (
         f"our {title[:1].lower()}{title[1:]}" if title and title.lower() != "report" else "our latest numbers"

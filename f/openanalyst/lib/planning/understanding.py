@@ -221,7 +221,7 @@ _PUBLISH_NOW_RE = lazy_re.compile(
     re.I,
 )
 _ENGAGEMENT_RE = lazy_re.compile(
-    r"\b(engagement|how did (?:these|my|our) posts|posts? (?:do|did|perform(?:ed)?)|"
+    r"\b(engagement|how did (?:these|my|our) (?:posts|tweets)|(?:posts?|tweets?) (?:do|did|perform(?:ed)?)|"
     r"how many (?:followers|likes|views|impressions)|"  # numbers only the platform's export holds
     r"best time (?:for me )?to post|"
     r"(?:best|top|worst)[- ](?:performing )?posts|which (?:of my )?posts)\b",
