@@ -273,6 +273,10 @@ def test_days_and_months_are_written_as_names_in_an_offline_post():
     assert "on Saturday" in post and "saturday" not in post, post
     may = create_post.offline_post("twitter", "prices may change in june", "professional", [], None)
     assert "may change in June" in may, may
+    hours = create_post.offline_post(
+        "instagram", "our new store hours", "professional", [], None, points=["sat 9-4"]
+    )
+    assert "Sat 9-4" in hours, hours  # a short day before its hours is a name too
 
 
 def test_an_announcement_opens_with_the_news_and_tags_the_name_whole():

@@ -489,7 +489,8 @@ def _hook(topic: str, tone: str, seed: str) -> str:
 _CALENDAR_NAME = re.compile(
     rf"\b(?:{_OCCASIONS}|(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?|january|"
     r"february|april|june|july|august|september|october|november|december|easter|thanksgiving|"
-    r"hanukkah|diwali|ramadan|eid|(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)(?=\.?\s*\d))\b"
+    r"hanukkah|diwali|ramadan|eid|(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)(?=\.?\s*\d)|"
+    r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?=\.?\s*\d))\b"  # "sat 9-4" -> "Sat 9-4"
 )
 
 
