@@ -1141,3 +1141,13 @@ def test_likes_said_after_each_number_are_the_posts_numbers():
 def test_how_tweets_did_is_engagement():
     """It asked what the post should be about."""
     assert intent.extract("how did my tweets do this month?", "UTC", NOW).name == "analyze_engagement"
+
+
+def test_a_time_inside_a_point_of_the_post_is_its_content_not_when_it_goes_out():
+    """It was scheduled for Saturday 9am."""
+    text = "write an instagram post announcing our summer sale, 30% off everything this weekend"
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.time) == ("create_post", None)
+    assert found.entities.extra["points"] == ["30% off everything this weekend"]
+    said = intent.extract("write a tweet about our sale, post it tomorrow at 9am", "UTC", NOW)
+    assert said.name == "create_and_schedule" and said.entities.time is not None

@@ -1149,6 +1149,19 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_sale_this_weekend",
+        "SOCIAL_MEDIA",
+        "write an instagram post announcing our summer sale, 30% off everything this weekend",
+        # "this weekend" is when the sale is: the post is written, not scheduled
+        [*POST_SEEN, says("summer sale", "30% off everything this weekend"), creates_nothing],
+        model=r.post(
+            "instagram",
+            "our summer sale",
+            "Our summer sale is on: 30% off everything this weekend. ☀️ #SummerSale",
+            args={"key_points": ["30% off everything this weekend"]},
+        ),
+    ),
+    Case(
         "s_news_then_comma_ask",
         "SOCIAL_MEDIA",
         "our email list grew from 2,000 to 3,500 subscribers in 6 months, write a linkedin post about it",

@@ -1179,6 +1179,12 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         topic = news["said"].strip()[:MAX_TOPIC_CHARS]
         if found and found.text.lower() in topic.lower() and not _SCHEDULE_RE.search(news["ask"]):
             found = None
+    if (
+        found
+        and not _SCHEDULE_RE.search(text)
+        and any(found.text.lower() in str(p).lower() for p in extra.get("points") or [])
+    ):
+        found = None  # "..., 30% off everything this weekend": when the sale is, not when to post
     when = found.when if found and not found.past else None
     if found and found.past:
         extra["past_time"] = found.text
