@@ -1151,3 +1151,9 @@ def test_a_time_inside_a_point_of_the_post_is_its_content_not_when_it_goes_out()
     assert found.entities.extra["points"] == ["30% off everything this weekend"]
     said = intent.extract("write a tweet about our sale, post it tomorrow at 9am", "UTC", NOW)
     assert said.name == "create_and_schedule" and said.entities.time is not None
+
+
+def test_the_words_asking_for_a_chart_name_no_measure():
+    """ "can you turn these numbers into a line chart: 12, 15, ..." was charted as "numbers into"."""
+    found = intent.extract("can you turn these numbers into a line chart: 12, 15, 11, 18, 22", "UTC", NOW)
+    assert found.entities.extra["data"].splitlines()[0] == "point,value"

@@ -829,7 +829,7 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
 
 # Words of the request around the numbers that never name what was measured ("can you make a bar chart:").
 _NOT_A_MEASURE = frozenset(
-    "our my the these this here here's are is can you make me a an please need want bar line pie chart graph plot compare show analyse analyze what whats what's which how was were did had has got instead avg average mean median total sum calculate compute of for in on to from with and".split()  # noqa: SIM905, E501
+    "our my the these this here here's are is can you make me a an please need want bar line pie chart graph plot compare show analyse analyze what whats what's which how was were did had has got instead avg average mean median total sum calculate compute of for in on to from with and turn into numbers figures values data list draw create put give".split()  # noqa: SIM905, E501
 )
 _SUFFIX = {"k": 1_000, "m": 1_000_000}
 
