@@ -1154,11 +1154,11 @@ CASES: list[Case] = [
         "write an instagram post announcing our summer sale, 30% off everything this weekend",
         # "this weekend" is when the sale is: the post is written, not scheduled
         [*POST_SEEN, says("summer sale", "30% off everything this weekend"), creates_nothing],
+        # a topic of its own: the writer's prompt names the case ("our summer sale" is another's too)
         model=r.post(
             "instagram",
-            "our summer sale",
+            "our summer sale with 30% off everything this weekend",
             "Our summer sale is on: 30% off everything this weekend. ☀️ #SummerSale",
-            args={"key_points": ["30% off everything this weekend"]},
         ),
     ),
     Case(
