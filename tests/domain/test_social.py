@@ -218,6 +218,19 @@ def test_a_job_post_is_passed_on_and_tagged_as_one(windmill):
     assert "PartTime" in post["hashtags"] and not {"Looking", "Part", "Time"} & set(post["hashtags"])
 
 
+@pytest.mark.parametrize(
+    ("topic", "closers"),
+    [
+        ("welcoming Priya Shah, our new head of marketing", ("welcoming them", "Say hello")),
+        ("we're closed on december 24th and 25th", ("your understanding", "See you soon")),
+    ],
+)
+def test_a_welcome_or_a_closure_is_closed_as_one(windmill, topic, closers):
+    """They closed "Questions? Ask us in the comments." and "Tell us what you think."."""
+    post = create_post.main("alice", "facebook", topic, use_model=False)["content"]
+    assert any(c in post for c in closers) and "what you think" not in post and "Questions?" not in post
+
+
 def test_a_person_who_wants_no_hashtags_gets_none_even_from_the_model(windmill):
     plain = create_post.main("alice", "linkedin", "our new office", hashtag_style="none", use_model=False)
     assert plain["hashtags"] == [] and "#" not in plain["content"]

@@ -315,6 +315,10 @@ _EVENT_RE = re.compile(
     re.I,
 )
 _EVENT_CLOSERS = ["See you there!", "Join us!"]
+_WELCOMING = re.compile(r"\bwelcom(?:e|ing)\b", re.I)
+_WELCOME_CLOSERS = ["Please join us in welcoming them!", "Say hello in the comments!"]
+_CLOSED = re.compile(r"\b(?:closed|closing early|shut)\b", re.I)
+_CLOSED_CLOSERS = ["Thank you for your understanding.", "See you soon!"]
 _THANKS_CLOSERS = ["Here's to the next one, together.", "We couldn't do it without you."]
 # A job opening is passed on, not debated.
 _HIRING = re.compile(
@@ -511,6 +515,10 @@ def _closers(topic: str, told: bool) -> list[str]:
         return _HIRING_CLOSERS
     if _MILESTONE.search(topic):
         return _MILESTONE_CLOSERS
+    if _WELCOMING.search(topic):  # "welcoming Priya Shah, our new head of marketing"
+        return _WELCOME_CLOSERS
+    if _CLOSED.search(topic):  # "we're closed on December 24th and 25th": no opinion asked
+        return _CLOSED_CLOSERS
     if _EVENT_RE.search(topic):  # "our webinar starts in 1 hour": come, not "tell us what you think"
         return _EVENT_CLOSERS
     return _NEWS_CLOSERS if told else _QUESTIONS
