@@ -192,9 +192,11 @@ class WindmillBackend:
             what="starting the flow",
             on_retry=on_retry,
             # runner-only whatever the flow says: Windmill's run endpoint takes the run's visibility
-            # from this flag (`invisible_to_owner` of runFlowByPath,
-            # https://github.com/windmill-labs/windmill/blob/main/backend/windmill-api/openapi.yaml),
-            # so a person's request and its steps are never readable by the flow's other readers
+            # from this flag (`invisible_to_owner` of runFlowByPath in
+            # https://github.com/windmill-labs/windmill/blob/main/backend/windmill-api/openapi.yaml;
+            # `run_flow_by_path` in backend/windmill-api/src/jobs.rs pushes the job with
+            # `!run_query.invisible_to_owner`), so a person's request is never readable by the
+            # flow's other readers
             params={"job_id": job_id, "invisible_to_owner": "true"},
             json=args,
         )

@@ -190,15 +190,9 @@ def _looks_temporal(values: list[Any]) -> bool:
         return False
 
 
-_CALENDAR_NAMES = frozenset(
-    n.lower()
-    for n in (*calendar.month_name[1:], *calendar.month_abbr[1:], *calendar.day_name, *calendar.day_abbr)
-)
-
-
 def _shown(label: Any) -> Any:
     """A label as a sentence writes it: month and day names capitalised ("may" -> "May", "sep" -> "Sep")."""
-    if isinstance(label, str) and label.strip().lower() in _CALENDAR_NAMES:
+    if isinstance(label, str) and label.strip().lower() in datasets.CALENDAR_NAMES:
         return label.strip().capitalize()
     return label
 
@@ -580,7 +574,8 @@ def main(
             corr[c] = datasets.correlation(xs, datasets.column(table, c))
     report("generate_report", 50, "Drawing charts", user_id=user_id, session_id=session_id)
     charts = _charts(table, x, ys, chart, fits)
-    findings = _findings(x, ys, summary, fits, corr)
+    statistics = _findings(x, ys, summary, fits, corr)
+    findings = statistics
     # "are we growing?": the first series' trend line (moved[0]), with its yes or no, comes first
     verdict, moved = "", []
     if x and x not in numeric and _calendar_sequence(datasets.column(table, x)):
@@ -605,7 +600,7 @@ def main(
         asked = _asked_statistics(question, ys[0], summary)
         if asked and x == datasets.BARE_SERIES:
             # "what's the total of 1200, 850 and 430?": numbers to add up, not a series that moved
-            findings = _findings(x, ys, summary, fits, corr)
+            findings = statistics
         if x and x not in numeric:  # "which month was best?": a row of a category or a date
             asked += _asked_extreme(question, table, x, ys[0], several=len(ys) > 1)
         findings = [*asked, *findings]

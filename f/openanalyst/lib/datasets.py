@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import calendar
 import csv
 import datetime as dt
 import io
@@ -24,6 +25,11 @@ MAX_ROWS = 100_000
 MAX_COLUMNS = 200
 # The label column of numbers given without labels ("12, 19, 7 and 22": point 1, point 2, ...).
 BARE_SERIES = "point"
+# Month and day names and their abbreviations, lower case: labels a sentence writes as names.
+CALENDAR_NAMES = frozenset(
+    n.lower()
+    for n in (*calendar.month_name[1:], *calendar.month_abbr[1:], *calendar.day_name, *calendar.day_abbr)
+)
 _INT_RE = re.compile(r"^[+-]?\d+$")
 _FLOAT_RE = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
 # "1,234" / "1,234.5" (thousands separators) and "12.5%" (kept in percent units).

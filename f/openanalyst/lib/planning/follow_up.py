@@ -13,7 +13,6 @@ the request is read as it is (and the person is asked what the post should be ab
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -21,6 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+import f.openanalyst.lib.datasets as datasets
 import f.openanalyst.lib.lazy_re as lazy_re
 import f.openanalyst.lib.planning.understanding as understanding
 import f.openanalyst.lib.platforms as platforms
@@ -73,10 +73,12 @@ _CHOOSE_RE = lazy_re.compile(
     rf"(?:{_ORDINAL})(?:\s+(?:please|pls|is (?:best|good|great|perfect)))?$",
     re.I,
 )
+# How a request to change the draft may open ("can you ...", "please ...", "also ...")
+_ASKING = r"^(?:(?:can|could|would)\s+you\s+|please\s+|pls\s+|also\s+)*"
 # "can you add a link to acme.io/app?", "add #BlackFriday", "include @acme": a link, tag or mention
 # put in the draft as it is
 _ADD_RE = lazy_re.compile(
-    r"^(?:(?:can|could|would)\s+you\s+|please\s+|pls\s+|also\s+)*(?:add|include|put|append|stick)\s+"
+    _ASKING + r"(?:add|include|put|append|stick)\s+"
     r"(?:(?:a|the|our|my)\s+)?(?:(?:link|url|website|site)\s+(?:to\s+)?)?"
     r"(?P<what>(?:https?://)?[\w-]+(?:\.[\w-]+)+(?:/\S*)?|#\w+|@\w+)"
     r"(?:\s+(?:to|in|at the end of)\s+(?:it|the post|the tweet|the caption))?(?:\s+(?:please|pls))?$",
@@ -84,7 +86,7 @@ _ADD_RE = lazy_re.compile(
 )
 # "add an emoji", "can you put some emojis in?": the draft with one that fits its tone
 _EMOJI_RE = lazy_re.compile(
-    r"^(?:(?:can|could|would)\s+you\s+|please\s+|pls\s+|also\s+)*(?:add|include|put|use|throw in)\s+"
+    _ASKING + r"(?:add|include|put|use|throw in)\s+"
     r"(?:an?\s+|some\s+|one\s+)?emojis?(?:\s+(?:in|to it|in it|too|please|pls))*$",
     re.I,
 )
@@ -294,10 +296,6 @@ def _on_data(intent: Intent, request: str, data: EarlierData) -> Intent | None:
 
 
 _VERDICT_RE = lazy_re.compile(r"^(?:yes|no):\s+", re.I)
-_NAMES = frozenset(
-    n.lower()
-    for n in (*calendar.month_name[1:], *calendar.month_abbr[1:], *calendar.day_name, *calendar.day_abbr)
-)
 
 
 def _mid_sentence(finding: str) -> str:
@@ -305,7 +303,11 @@ def _mid_sentence(finding: str) -> str:
     highest" -> "sales are highest"; "May is highest" keeps the month's capital)."""
     finding = _VERDICT_RE.sub("", finding)
     first = finding.split(" ", 1)[0]
-    return finding if first.lower() in _NAMES or first.isupper() else finding[:1].lower() + finding[1:]
+    return (
+        finding
+        if first.lower() in datasets.CALENDAR_NAMES or first.isupper()
+        else finding[:1].lower() + finding[1:]
+    )
 
 
 def _post_about(intent: Intent, data: EarlierData) -> Intent | None:

@@ -172,10 +172,8 @@ _SAID_AFTER_RE = lazy_re.compile(
     r"\b(?:post|tweet|caption|update|thread)\b[^.?!]{0,30}[?!.:]\s+(?P<rest>\S[^?]{3,})$", re.I
 )
 # Asking for a post to be written or sent ("write", "draft", "post about"), not about posts' numbers
-_WRITE_OR_POST_RE = lazy_re.compile(
-    r"\b(?:create|write|draft|compose|generate|make|tweet|announce|publish|share)\b|\bpost\s+(?:about|on|to|this|that|it)\b",
-    re.I,
-)
+_CREATE_VERBS = r"create|write|draft|compose|make|generate|tweet|share|announce|publish"
+_WRITE_OR_POST_RE = lazy_re.compile(rf"\b(?:{_CREATE_VERBS})\b|\bpost\s+(?:about|on|to|this|that|it)\b", re.I)
 _WRITE_RE = lazy_re.compile(r"\b(?:create|write|draft|compose|generate)\b", re.I)  # "write ... scheduled ..."
 # "what have you learned (about my posts)?": the person's learnings, not their task list.
 _LEARNED_RE = lazy_re.compile(r"\blearn(?:ed|t|ings?)?\b", re.I)
@@ -208,9 +206,7 @@ _HISTORY_RE = lazy_re.compile(
 _ACTIVITY_RE = lazy_re.compile(
     r"\b(?:my|our)\s+(?:\w+\s+)?(?:activity|usage|runs)\b|\bhow (?:i|we) use\b|\bopenanalyst\b", re.I
 )
-_CREATE_RE = lazy_re.compile(
-    r"\b(create|write|draft|compose|make|generate|post|tweet|share|announce|publish)\b", re.I
-)
+_CREATE_RE = lazy_re.compile(rf"\b({_CREATE_VERBS}|post)\b", re.I)  # "post" too: "post on linkedin that ..."
 _POST_NOUN_RE = lazy_re.compile(r"\b(posts?|tweets?|threads?|captions?|update|content)\b", re.I)
 _SCHEDULE_RE = lazy_re.compile(r"\b(schedule|publish|queue|post it|send it|on the schedule)\b", re.I)
 _SCHEDULE_IT_RE = lazy_re.compile(
@@ -916,6 +912,15 @@ _TWO_PERIODS_RE = lazy_re.compile(
 )
 
 
+def _measure_words(lead: str) -> list[str]:
+    """The words before some numbers that may name what they measure ("our signups went" -> signups):
+    not the request's own words, and not the verb that leads to the numbers."""
+    words = [w for w in re.findall(r"[a-z][a-z-]+", lead.lower()) if w not in _NOT_A_MEASURE]
+    while words and words[-1] in _SERIES_VERBS:
+        words.pop()
+    return words
+
+
 def _two_periods(text: str) -> tuple[str, str] | None:
     """Two numbers of two periods ("1200 visitors last week and 1450 this week") as a table of
     both, the earlier first; None unless one period is before the other."""
@@ -928,12 +933,7 @@ def _two_periods(text: str) -> tuple[str, str] | None:
         return None
     rows = said if first_is_earlier else said[::-1]
     # "sales were 40k this month vs 52k last month": else the measure is named before the numbers
-    before = [
-        w for w in re.findall(r"[a-z][a-z-]+", text[: found.start()].lower()) if w not in _NOT_A_MEASURE
-    ]
-    while before and before[-1] in _SERIES_VERBS:
-        before.pop()
-    measure = (found["what"] or " ".join(before[-2:]) or "value").lower()
+    measure = (found["what"] or " ".join(_measure_words(text[: found.start()])[-2:]) or "value").lower()
     return text, "\n".join([f"period,{measure}", *(f"{p},{v}" for p, v in rows)])
 
 
@@ -952,10 +952,7 @@ def _two_years(text: str) -> tuple[str, str] | None:
     found = _TWO_YEARS_RE.search(text)
     if not found or found["y1"] == found["y2"]:
         return None
-    before = [
-        w for w in re.findall(r"[a-z][a-z-]+", text[: found.start()].lower()) if w not in _NOT_A_MEASURE
-    ]
-    measure = (found["m"] or " ".join(before[-2:]) or "value").strip().lower()
+    measure = (found["m"] or " ".join(_measure_words(text[: found.start()])[-2:]) or "value").strip().lower()
     rows = sorted([(found["y1"], _plain_number(found["v1"])), (found["y2"], _plain_number(found["v2"]))])
     return text, "\n".join([f"year,{measure}", *(f"{y},{v}" for y, v in rows)])
 
@@ -1003,9 +1000,7 @@ def _bare_series(text: str) -> tuple[str, str] | None:
     before = text[: found.start()]
     # "our signups per week were": the period names the rows, not the measure ("monthly revenue" stays)
     lead = _PER_PERIOD_RE.sub(" ", before.lower().split(".")[-1])
-    words = [w for w in re.findall(r"[a-z][a-z-]+", lead) if w not in _NOT_A_MEASURE]
-    while words and words[-1] in _SERIES_VERBS:
-        words.pop()
+    words = _measure_words(lead)
     period = _PERIOD_RE.search(text)
     unit = (
         (period[1] or period[2] or _ADVERB_PERIOD[period[3].lower()]).lower()
@@ -1098,7 +1093,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     if len(named) > 1:  # "a tweet and an instagram post about our new logo": one post for each
         extra["platforms"] = [name for _, name in named]
     urls = _URL_RE.findall(text)
-    found = found_time(text, timezone, now)
+    found = said_time = found_time(text, timezone, now)  # `found` may be set aside below; not `said_time`
     update, problems = preference_change(text)
     if update:
         extra["context_update"] = update
@@ -1231,7 +1226,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         name, confidence = "manage_posts", 0.85
         extra["about"] = REMOVE
     elif _CANCEL_RE.search(text):
-        name, confidence, details = _cancelling(text, platform, timezone, now)
+        name, confidence, details = _cancelling(text, platform, said_time, timezone, now)
         extra |= details
         extra.pop("past_time", None)  # "cancel the post for today": the day asked about, not a send time
     elif (
@@ -1391,12 +1386,12 @@ POST_INTENTS = ("create_post", "create_and_schedule", "schedule_post", "publish_
 
 
 def _cancelling(
-    text: str, platform: str | None, tz: str | None, now: datetime | None
+    text: str, platform: str | None, said: timeparse.Resolved | None, tz: str | None, now: datetime | None
 ) -> tuple[str, float, dict[str, object]]:
     """(intent, confidence, details) of "cancel my LinkedIn post for tomorrow": `cancel_post` with the
-    day it goes out (the person's date), which ("one", "next", "all"); a post already out, or a
-    schedule that is not a post's, is answered by CORE (`manage_posts`)."""
-    said = found_time(text, tz, now)
+    day it goes out (the person's date, from `said`, the time the request names), which ("one",
+    "next", "all"); a post already out, or a schedule that is not a post's, is answered by CORE
+    (`manage_posts`)."""
     zone = timezone_of(tz)
     today = (now or datetime.now(zone)).astimezone(zone).date()
     day = said.when.astimezone(zone).date() if said else None
