@@ -147,27 +147,38 @@ class Bundle:
                     return flow
         return None
 
-    def _iter(self, pattern: str) -> list[tuple[str, Path]]:
+    def _iter(self, pattern: str, start: str = "") -> list[tuple[str, Path]]:
+        """(item path, file) of each file matching `pattern` whose item path starts with `start`;
+        only the folder `start` names is walked (a person's folder, not the whole tree)."""
         found: dict[str, Path] = {}
         suffix = pattern.lstrip("*")
+        folder = start.rsplit("/", 1)[0] if start.count("/") >= 1 else ""
         for root in self.roots:
             for top in _ITEM_DIRS:
                 base = root / top
+                if folder:
+                    parts = folder.split("/")
+                    if parts[0] != top or not all(p and p not in {".", ".."} for p in parts):
+                        continue
+                    base = root / folder
                 if not base.is_dir():
                     continue
                 for file in sorted(base.rglob(pattern)):
                     if "__pycache__" in file.parts:
                         continue
                     item_path = file.relative_to(root).as_posix()[: -len(suffix)]
-                    found.setdefault(item_path, file)
+                    if item_path.startswith(start):
+                        found.setdefault(item_path, file)
         return sorted(found.items())
 
-    def scripts(self) -> list[str]:
-        paths = [p for p, _ in self._iter("*.py") if "__flow/" not in p and ".flow/" not in p]
+    def scripts(self, start: str = "") -> list[str]:
+        """The scripts on disk whose path starts with `start`."""
+        paths = [p for p, _ in self._iter("*.py", start) if "__flow/" not in p and ".flow/" not in p]
         return [p.removesuffix("__mod/script") for p in paths]
 
-    def flows(self) -> list[str]:
-        folders = [p for p, _ in self._iter("*/flow.yaml")]
+    def flows(self, start: str = "") -> list[str]:
+        """The flows on disk whose path starts with `start`."""
+        folders = [p for p, _ in self._iter("*/flow.yaml", start)]
         return [
             p.removesuffix("__flow").removesuffix(".flow") for p in folders if p.endswith(("__flow", ".flow"))
         ]

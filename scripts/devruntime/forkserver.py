@@ -28,7 +28,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from scripts.devruntime import runner
+from scripts.devruntime import runner, warmups
 
 _children: dict[int, str] = {}
 _done: dict[int, str] = {}  # the read end of each running job's `done` pipe -> its job id
@@ -214,6 +214,7 @@ def _wake_pipe() -> tuple[int, int]:
 
 def _preload_idle(name: str) -> None:
     _preload(name)
+    warmups.warm(name)
     if _is_bundle(name):
         _build_deferred_models(name)
     _record_bundle()

@@ -149,6 +149,15 @@ class Store:
             cur = self._db.execute("DELETE FROM items WHERE kind = ? AND path = ?", (kind, path))
         return cur.rowcount > 0
 
+    def paths(self, kind: str, path_start: str = "") -> list[str]:
+        """The paths of the items of `kind` under `path_start`, without reading the items."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT path FROM items WHERE kind = ? AND substr(path, 1, ?) = ? ORDER BY path",
+                (kind, len(path_start), path_start),
+            ).fetchall()
+        return [path for (path,) in rows]
+
     def list(self, kind: str, path_start: str | None = None, *, values: bool = True) -> list[dict[str, Any]]:
         """The items of `kind` (under `path_start`) by path; `values=False`: without their values."""
         query = f"SELECT data, {'value' if values else 'NULL'} FROM items WHERE kind = ?"

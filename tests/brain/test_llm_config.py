@@ -65,6 +65,27 @@ def test_claude_is_configured_for_caching_retries_and_the_base_url(model_env, mo
     ].cache
 
 
+def test_every_model_client_in_a_step_shares_one_http_client_and_tls_context(model_env, monkeypatch):
+    # Each Anthropic() made its own HTTP client, loading the CA bundle again (20-50 ms of CPU): the
+    # agents and the writer of one step now share one per base URL, on the process's TLS context;
+    # a plain-http base URL (a gateway inside the network) trusts no certificate at all.
+    import anthropic
+
+    import f.openanalyst.lib.ai.agents as agents
+    import f.openanalyst.lib.ai.transport as transport
+    import f.openanalyst.lib.windmill.rest as windmill_rest
+
+    monkeypatch.setenv("OPENANALYST_ANTHROPIC_BASE_URL", "http://127.0.0.1:9")
+    config = llm.load_config()
+    planner, judge = agents.claude(config, "planner"), agents.claude(config, "judge")
+    assert planner.http_client is judge.http_client is transport.http_client("http://127.0.0.1:9")
+    assert isinstance(planner.http_client, anthropic.DefaultHttpxClient)
+    assert transport.http_client("https://api.anthropic.com") is not planner.http_client
+    plain = windmill_rest.tls("http://127.0.0.1:9")
+    assert plain.cert_store_stats()["x509_ca"] == 0
+    assert windmill_rest.tls("https://api.anthropic.com").cert_store_stats()["x509_ca"] > 0
+
+
 def test_usage_sums_steps():
     total = llm.total_usage([{"calls": 1, "input": 10, "cache_read": 5}, None, {"calls": 2, "output": 7}])
     assert total.as_dict() == {

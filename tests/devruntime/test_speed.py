@@ -7,11 +7,14 @@ import contextlib
 import re
 import socket
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from scripts.devruntime.config import REPO_ROOT
 from scripts.devruntime.server import DevServer
 from tests.support.devruntime import DevRuntime, start_dev_server
 
@@ -244,3 +247,46 @@ def test_a_job_cannot_say_that_another_job_is_done(dev_runtime: DevRuntime, tmp_
     finally:
         gate.touch()
     assert dev_runtime.wait(held) == 42
+
+
+_FIRST_USE = (
+    "import time\n\n"
+    "from anthropic.types import Message\n"
+    "from anthropic.types.beta import BetaMessage\n\n"
+    "from f.openanalyst.lib.timeparse import find_time\n\n\n"
+    "def main() -> dict:\n"
+    "    started = time.process_time()\n"
+    '    find_time("what did I post yesterday at 3pm?", "UTC")\n'
+    "    return {\n"
+    '        "sdk_built": Message.__pydantic_complete__ and BetaMessage.__pydantic_complete__,\n'
+    '        "read_time_s": time.process_time() - started,\n'
+    "    }\n"
+)
+_FIRST_USE_FRESH = (
+    "import time\n"
+    "from f.openanalyst.lib.timeparse import find_time\n"
+    "import dateparser.search\n"
+    "started = time.process_time()\n"
+    'find_time("what did I post yesterday at 3pm?", "UTC")\n'
+    "print(time.process_time() - started)\n"
+)
+
+
+def test_a_forked_job_inherits_the_first_uses_of_the_model_sdk_and_the_time_reader(
+    dev_runtime: DevRuntime,
+) -> None:
+    # The Anthropic SDK builds a response's types when it parses its first one (50-80 ms of CPU in
+    # every step that called a model) and dateparser compiles its patterns on its first search
+    # (~250 ms in every job that read "yesterday"): the fork server makes both first uses once.
+    path = f"u/admin/first_use_{int(time.time() * 1000)}"
+    script = {"path": path, "summary": "first uses", "content": _FIRST_USE, "language": "python3"}
+    assert dev_runtime.client.post(f"{dev_runtime.api}/scripts/create", json=script).status_code == 201
+    dev_runtime.wait(dev_runtime.run_script(path, {}))  # the first job starts the fork server
+    assert dev_runtime.runtime.executor.preloaded.wait(timeout=120)
+    found = dev_runtime.wait(dev_runtime.run_script(path, {}))
+    assert found["sdk_built"] is True
+    # the same reading in a fresh interpreter, with its modules imported: the first use, measured now
+    fresh = subprocess.run(
+        [sys.executable, "-c", _FIRST_USE_FRESH], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
+    assert found["read_time_s"] < float(fresh.stdout) / 3

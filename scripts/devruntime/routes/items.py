@@ -124,7 +124,10 @@ async def script_list(call: Call) -> Response:
     rt = call.runtime
     start = call.query.get("path_start") or ""
     exact = call.query.get("path_exact")
-    paths = sorted({d["path"] for d in rt.store.list("script")} | set(rt.bundle.scripts()))
+    # Windmill filters by path in its query (`list_scripts`,
+    # https://github.com/windmill-labs/windmill/blob/main/backend/windmill-api/src/scripts.rs):
+    # so does this, rather than reading every person's scripts for each list.
+    paths = sorted(set(rt.store.paths("script", start)) | set(rt.bundle.scripts(start)))
     out = []
     for path in paths:
         if (exact and path != exact) or not path.startswith(start) or not call.can_read(path):
@@ -213,7 +216,7 @@ async def flow_exists(call: Call) -> Response:
 async def flow_list(call: Call) -> Response:
     rt = call.runtime
     start = call.query.get("path_start") or ""
-    paths = sorted({d["path"] for d in rt.store.list("flow")} | set(rt.bundle.flows()))
+    paths = sorted(set(rt.store.paths("flow", start)) | set(rt.bundle.flows(start)))
     return js(paginate(call, [_flow_doc(call, p) for p in paths if p.startswith(start) and call.can_read(p)]))
 
 

@@ -412,11 +412,12 @@ async def list_jobs(call: Call) -> Response:
     q = call.query
     rt = call.runtime
     out = []
+    listed: set[str] = set()
     kinds = set((q.get("job_kinds") or "").split(",")) - {""}
     for doc in [lv.doc for lv in rt.live.values() if not lv.doc.get("completed")] + list(
         rt.store.iter_jobs()
     ):
-        if any(d["id"] == doc["id"] for d in out):
+        if doc["id"] in listed:
             continue
         if not rt.acl.can_read_job(call.who, doc, rt.store.load_job):
             continue
@@ -438,6 +439,7 @@ async def list_jobs(call: Call) -> Response:
             not doc.get("completed") or bool(doc.get("success")) != (q["success"] == "true")
         ):
             continue
+        listed.add(doc["id"])
         out.append(doc)
     return js(paginate(call, [api_job(d, None) for d in out]))
 

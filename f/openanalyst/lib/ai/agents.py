@@ -46,6 +46,8 @@ def claude(config: ModelConfig, role: Role, context_blocks: Iterable[str] = ()) 
         raise ModelUnavailable(config.reason or f"no model configured for {role}")
     from agno.models.anthropic.claude import SystemPromptBlock
 
+    from f.openanalyst.lib.ai.transport import http_client
+
     Claude = _claude_keeping_stop_reason()
 
     client_params: dict[str, Any] = {"max_retries": config.max_retries}
@@ -59,6 +61,7 @@ def claude(config: ModelConfig, role: Role, context_blocks: Iterable[str] = ()) 
         cache_system_prompt=True,
         system_prompt_blocks=blocks or None,
         client_params=client_params,
+        http_client=http_client(config.base_url),
     )
 
 

@@ -50,9 +50,12 @@ def complete(system: str, prompt: str, max_tokens: int = 1024) -> Completion:
         raise ModelUnavailable("no model id configured (variable f/openanalyst/writer_model)")
     import anthropic  # heavy: only here
 
+    from f.openanalyst.lib.ai.transport import http_client
+
     client = anthropic.Anthropic(
         api_key=key,
         base_url=config.base_url,
+        http_client=http_client(config.base_url),
         max_retries=min(config.max_retries, 1),
         timeout=config.timeout_s,
     )

@@ -31,9 +31,23 @@ from f.openanalyst.lib.users import owner_of, validate_user_id
 MEMBER_EMAIL_DOMAIN = "people.openanalyst.invalid"
 
 
+# Each member's email, looked up once per job (a person's first request creates six items for them).
+_emails: dict[tuple[tuple[str | None, ...], str], str] = {}
+
+
 def member_email(user_id: str) -> str:
     """The email of workspace member `user_id`, who is added (not an admin) when missing."""
     validate_user_id(user_id)
+    scope = windmill_rest.job_scope()
+    if scope is not None and (scope, user_id) in _emails:
+        return _emails[(scope, user_id)]
+    email = _member_email(user_id)
+    if scope is not None:
+        _emails[(scope, user_id)] = email
+    return email
+
+
+def _member_email(user_id: str) -> str:
     try:
         return str(windmill_rest.request("GET", f"users/whois/{quote(user_id)}").json()["email"])
     except windmill_rest.WindmillError as exc:

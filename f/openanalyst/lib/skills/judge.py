@@ -10,12 +10,14 @@ answers are kept in an in-process LRU keyed by request and candidates, and every
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import httpx
 
+import f.openanalyst.lib.windmill.rest as windmill_rest
 from f.openanalyst.lib.ai.llm import ModelConfig
 from f.openanalyst.lib.skills.loader import Skill
 
@@ -61,9 +63,18 @@ class ModelJudge:
             raise ValueError("routing judge needs an API key and a judge (or planner) model id")
         self.model = model
         self._config = config
-        self._client = client or httpx.Client(timeout=min(config.timeout_s, 20.0))
+        self._given = client
         self._cache: OrderedDict[tuple[str, tuple[str, ...]], str | None] = OrderedDict()
         self._lock = threading.Lock()
+
+    @functools.cached_property
+    def _client(self) -> httpx.Client:
+        """Made on the first question (most requests are decided by the scores), on the process's
+        TLS context (`windmill_rest.tls`): a client's own would load the CA bundle (~20 ms a job)."""
+        base = self._config.base_url or DEFAULT_BASE_URL
+        return self._given or httpx.Client(
+            timeout=min(self._config.timeout_s, 20.0), verify=windmill_rest.tls(base)
+        )
 
     def __call__(self, request: str, candidates: list[Skill]) -> str | None:
         names = tuple(s.name for s in candidates)

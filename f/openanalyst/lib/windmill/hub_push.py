@@ -53,14 +53,13 @@ _settings: dict[tuple[str | None, ...], tuple[str | None, str | None]] = {}
 def hub_settings() -> tuple[str | None, str | None]:
     """(hub_url, secret) from Windmill variables, else OPENANALYST_HUB_URL / HUB_PUSH_SECRET; read
     once per job (WM_JOB_ID), every time outside one."""
-    job = os.environ.get("WM_JOB_ID")
-    key = (job, windmill_rest.base_url(), os.environ.get("WM_TOKEN"), windmill_rest.workspace())
-    if job and key in _settings:
-        return _settings[key]
+    scope = windmill_rest.job_scope()
+    if scope is not None and scope in _settings:
+        return _settings[scope]
     url = windmill_rest.variable(HUB_URL_VARIABLE) or os.environ.get("OPENANALYST_HUB_URL") or None
     secret = windmill_rest.variable(HUB_SECRET_VARIABLE) or os.environ.get("HUB_PUSH_SECRET") or None
-    if job:
-        _settings[key] = (url, secret)
+    if scope is not None:
+        _settings[scope] = (url, secret)
     return url, secret
 
 

@@ -85,6 +85,13 @@ def base_url() -> str | None:
     return os.environ.get("BASE_INTERNAL_URL") or os.environ.get("WM_BASE_URL")
 
 
+def job_scope() -> tuple[str | None, ...] | None:
+    """The key of a value a job reads from Windmill once and keeps (a setting, who a member is):
+    its job, server, token and workspace. None outside a job: read it every time."""
+    job = os.environ.get("WM_JOB_ID")
+    return (job, base_url(), os.environ.get("WM_TOKEN"), workspace()) if job else None
+
+
 def public_url(route: str) -> str:
     """`route` of Windmill's web app ("/apps/get/u/alice/apps/board") as a link a person can open:
     under WM_BASE_URL, the instance's base URL that Windmill gives every job ("base url of this
