@@ -39,11 +39,14 @@ def respx_mock():
 
 @pytest.fixture(autouse=True)
 def _fresh_job_settings():
-    """Settings a job reads once (the hub's URL and secret, per WM_JOB_ID) are read anew by each
-    test, which may reuse a job id with another hub."""
+    """What a job reads once (the hub's URL and secret, a member's email: per WM_JOB_ID) is read
+    anew by each test, which may reuse a job id with another hub or runtime."""
     yield
     import sys
 
     hub_push = sys.modules.get("f.openanalyst.lib.windmill.hub_push")
     if hub_push is not None:
         hub_push._settings.clear()
+    owner = sys.modules.get("f.openanalyst.lib.builder.owner")
+    if owner is not None:
+        owner._emails.clear()

@@ -107,7 +107,7 @@ class Acl:
     def user_by_email(self, email: str) -> dict[str, Any] | None:
         if email == self.admin_email:
             return self.user(self.admin_username)
-        return next((u for u in self.store.list("user") if u.get("email") == email), None)
+        return self.store.find("user", "email", email)
 
     # ---- who a runnable runs as
     def can_preserve(self, who: Identity) -> bool:

@@ -149,6 +149,17 @@ class Store:
             cur = self._db.execute("DELETE FROM items WHERE kind = ? AND path = ?", (kind, path))
         return cur.rowcount > 0
 
+    def find(self, kind: str, field: str, value: str) -> dict[str, Any] | None:
+        """The first item of `kind` (by path) whose `field` equals `value`, e.g. the user with an
+        email: SQLite compares the field in each row (only the match is decoded here)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT data, value FROM items WHERE kind = ? AND json_extract(data, ?) = ? "
+                "ORDER BY path LIMIT 1",
+                (kind, f"$.{field}", value),
+            ).fetchone()
+        return self._item(*row) if row else None
+
     def paths(self, kind: str, path_start: str = "") -> list[str]:
         """The paths of the items of `kind` under `path_start`, without reading the items."""
         with self._lock:

@@ -106,7 +106,7 @@ async def impersonate(call: Call) -> Response:
         raise Forbidden("only the super admin may create a token for another user")
     body = call.json() or {}
     email = body["impersonate_email"]
-    user = next((u for u in call.runtime.store.list("user") if u["email"] == email), None)
+    user = call.runtime.store.find("user", "email", email)
     if user is None:
         if email != call.runtime.settings.email:
             raise NotFound(f"no user with email {email} in the workspace")
