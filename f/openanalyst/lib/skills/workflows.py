@@ -52,10 +52,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import frontmatter
 import yaml
 
 from f.openanalyst.lib.contracts import STEP_REF_RE, Expectation, PlanStep
+from f.openanalyst.lib.skills import frontmatter_yaml
 
 _STEP_REF_RE = STEP_REF_RE
 _MISSING = object()
@@ -123,7 +123,7 @@ def planning_env(
 def parse_workflow(markdown: str, name: str = "", allowed_scripts: list[str] | None = None) -> Workflow:
     """Parse a workflow file's text; raises WorkflowError naming the problem."""
     try:
-        meta, body = frontmatter.parse(markdown)
+        meta, body = frontmatter_yaml.parse(markdown)
     except yaml.YAMLError as exc:
         raise WorkflowError(f"workflow {name!r}: unparseable frontmatter ({type(exc).__name__})") from exc
     name = str(meta.get("name") or name)
