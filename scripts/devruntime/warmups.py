@@ -15,6 +15,7 @@ one that fails only costs speed.
 from __future__ import annotations
 
 import contextlib
+import logging
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -78,6 +79,11 @@ _WARM_UPS: dict[str, Callable[[], None]] = {
 def warm(module_name: str) -> None:
     """Make the first uses of `module_name`, when it has warm-ups (after it is imported)."""
     warm_up = _WARM_UPS.get(module_name)
-    if warm_up is not None:
+    if warm_up is None:
+        return
+    logging.disable(logging.INFO)  # the SDK logs each request: not one the operator should read
+    try:
         with contextlib.suppress(Exception):
             warm_up()
+    finally:
+        logging.disable(logging.NOTSET)

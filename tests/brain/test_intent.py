@@ -151,6 +151,8 @@ def test_an_unknown_timezone_is_a_problem_not_an_update():
         ("what did you do for me today?", "status"),
         ("What have you learned about my posts?", "status"),
         ("what did I ask you recently?", "status"),
+        ("what did we talk about yesterday?", "status"),
+        ("what were we talking about?", "status"),
         ("write a post about my history as a founder", "create_post"),  # a topic, not a question
         ("Which region sold the most?\nregion,sales\nNorth,4\nEast,5\nWest,1", "analyze"),
     ],
@@ -425,6 +427,28 @@ def test_a_sentence_with_a_comma_before_the_table_is_not_its_header():
         ),
         ("jan revenue 12k, feb 15k, mar 9k", "month,revenue\njan,12000\nfeb,15000\nmar,9000"),
         ("opens: w1 410, w2 388, w3 452", "week,opens\nw1,410\nw2,388\nw3,452"),  # w1: week 1
+        # the number said before its label ("12k in jan"); a question after the last label
+        (
+            "our revenue was 12k in jan, 15k in feb, 11k in mar, 18k in apr. whats the trend?",
+            "month,revenue\njan,12000\nfeb,15000\nmar,11000\napr,18000",
+        ),
+        (
+            "signups were 340 in week 1, 410 in week 2, 380 in week 3",
+            "week,signups\nweek 1,340\nweek 2,410\nweek 3,380",
+        ),
+        # the verb names the measure, the question after the numbers the rows
+        (
+            "we sold 120 in london, 95 in paris and 80 in berlin. which city is best?",
+            "city,sales\nlondon,120\nparis,95\nberlin,80",
+        ),
+        (
+            "I want to see my sales by region as a pie chart: north 30, south 25, east 20, west 25",
+            "region,sales\nnorth,30\nsouth,25\neast,20\nwest,25",
+        ),
+        (
+            "we made 1200 in january, 1500 in february and 1100 in march, can you chart it?",
+            "month,revenue\njanuary,1200\nfebruary,1500\nmarch,1100",
+        ),
     ],
 )
 def test_data_written_in_the_request_is_read_as_a_table(text, data):
@@ -437,6 +461,32 @@ def test_data_written_in_the_request_is_read_as_a_table(text, data):
 )
 def test_times_in_a_row_are_no_series(text):
     assert "data" not in intent.extract(text, "UTC", NOW).entities.extra
+
+
+@pytest.mark.parametrize(
+    ("text", "topic", "closing"),
+    [
+        (
+            "post on linkedin that we hit 10k users, thank everyone",
+            "we hit 10k users",
+            "Thank you, everyone!",
+        ),
+        (
+            "tweet that we reached 1000 followers and thank them for their support",
+            "we reached 1000 followers",
+            "Thank you, everyone, for your support!",
+        ),
+        (
+            "write a facebook post that our bakery turns 5, thank our customers for their support",
+            "our bakery turns 5",
+            "Thank you to our customers for their support!",
+        ),
+    ],
+)
+def test_who_a_post_thanks_is_its_closing_line_not_a_point(text, topic, closing):
+    extra = intent.extract(text, "UTC", NOW).entities
+    assert extra.topic == topic and extra.extra["call_to_action"] == closing
+    assert "points" not in extra.extra
 
 
 def test_labelled_numbers_in_a_post_request_stay_the_posts_words():

@@ -1172,6 +1172,35 @@ CASES: list[Case] = [
             "Our email list grew from 2,000 to 3,500 subscribers in six months. Thank you for reading! #Newsletter",
         ),
     ),
+    Case(
+        "s_milestone_thank_everyone",
+        "SOCIAL_MEDIA",
+        "post on linkedin that we hit 10k users, thank everyone",
+        # "thank everyone" says how the post closes; it is no point of the post ("→ Thank everyone")
+        [*POST_SEEN, says("10k users", "Thank you, everyone!"), never_says("Thank everyone")],
+        model=r.post(
+            "linkedin",
+            "we hit 10k users",
+            "We just hit 10,000 users. Thank you, everyone! #Milestone",
+            args={"call_to_action": "Thank you, everyone!"},
+        ),
+    ),
+    Case(
+        "s_followers_thank_them",
+        "SOCIAL_MEDIA",
+        "tweet that we reached 1000 followers and thank them for their support",
+        [
+            *POST_SEEN,
+            says("1000 followers", "Thank you, everyone, for your support!"),
+            never_says("and thank them"),
+        ],
+        model=r.post(
+            "twitter",
+            "we reached 1000 followers",
+            "1,000 followers! Thank you, everyone, for your support! #ThankYou",
+            args={"call_to_action": "Thank you, everyone, for your support!"},
+        ),
+    ),
     # ------------------------------------------------ a follow-up on the draft just written
     Case(
         "s_follow_post_now",
@@ -1875,6 +1904,37 @@ CASES: list[Case] = [
         model_checks=[no_question, image_shown, says("Yes: monthly churn fell")],
     ),
     Case(
+        "a_number_then_month",
+        "ANALYTICS",
+        "our revenue was 12k in jan, 15k in feb, 11k in mar, 18k in apr. whats the trend?",
+        # "12k in jan": the number said before its month (was out of scope)
+        [no_question, image_shown, says("Revenue rose from 12,000 (Jan) to 18,000 (Apr), +50%")],
+        model=r.report(
+            "month,revenue\njan,12000\nfeb,15000\nmar,11000\napr,18000", "Revenue", "whats the trend?"
+        ),
+        model_checks=[no_question, image_shown, says("18,000")],
+    ),
+    Case(
+        "a_which_city",
+        "ANALYTICS",
+        "we sold 120 in london, 95 in paris and 80 in berlin. which city is best?",
+        # the verb names the measure (sales), the question after the numbers the rows (cities)
+        [no_question, image_shown, says("London (120)"), never_says("label")],
+        model=r.report("city,sales\nlondon,120\nparis,95\nberlin,80", "Sales by city", "which city is best?"),
+        model_checks=[no_question, image_shown, says("120")],
+    ),
+    Case(
+        "a_want_to_see_pie",
+        "ANALYTICS",
+        "I want to see my sales by region as a pie chart: north 30, south 25, east 20, west 25",
+        # "I want to see" names no measure ("See sales are highest for north")
+        [no_question, image_shown, says("Sales are highest for north (30)"), never_says("See sales")],
+        model=r.report(
+            "region,sales\nnorth,30\nsouth,25\neast,20\nwest,25", "Sales by region", "pie chart", chart="pie"
+        ),
+        model_checks=[no_question, image_shown, says("30")],
+    ),
+    Case(
         "a_two_years",
         "ANALYTICS",
         "compare: 2024 revenue 1.2m, 2025 revenue 1.5m",
@@ -2388,6 +2448,14 @@ CASES: list[Case] = [
         "what did I ask you last week?",
         # the history is from today: none last week, said, and the latest shown instead
         [says("You didn't ask me anything last week", "Q3 results"), creates_nothing],
+        setup=with_history,
+    ),
+    Case(
+        "k_what_did_we_talk_about",
+        "CORE",
+        "what did we talk about yesterday?",
+        # was out of scope: a conversation's history is the person's requests
+        [says("You didn't ask me anything yesterday", "Q3 results"), never_says("outside what I can do")],
         setup=with_history,
     ),
     Case(

@@ -196,6 +196,9 @@ _HISTORY_RE = lazy_re.compile(
     # "remind me what I asked you yesterday", "what was my last request?"
     r"\b(what (?:did|have) you (?:do|done|learn(?:ed|t)?)|what (?:did|have) i (?:ask(?:ed)?|request(?:ed)?)"
     r"|what i (?:asked|requested|said)(?: you)?|what was my (?:last|previous) (?:request|question|message)"
+    # "what did we talk about yesterday?", "what were we talking about?"
+    r"|what (?:did|have) (?:we|you and i|i and you) (?:talk(?:ed)?|discuss(?:ed)?|chat(?:ted)?)(?: about)?"
+    r"|what (?:were|was) (?:we|i) (?:talking|chatting) about"
     # "a summary of what you did for me this week", "recap my activity this month"
     r"|what you(?:'ve| have)? (?:did|done|learn(?:ed|t)?)"
     r"|(?:summary|summari[sz]e|recap)\s+(?:of\s+)?my\s+(?:activity|requests|week|day|month)"
@@ -703,9 +706,24 @@ _COMPARED_PERIODS_RE = lazy_re.compile(
 # Words that join numbers in a sentence; never a row's label.
 _LINKS = frozenset(("then", "was", "were", "is", "are", "and", "to", "from", "went", "at", "of", "by", "or"))
 _PAIR_RE = lazy_re.compile(
-    rf"^(?P<label>[A-Za-z][\w .&'/-]{{0,40}}?|(?:19|20)\d\d)\s*[:=]?\s+(?P<value>{_NUMBER})"
-    r"(?:\s+(?P<unit>[a-z][a-z-]*(?:\s+[a-z][a-z-]*)?))?$"  # "week 1 340 signups": the measure
+    rf"^(?!(?:in|for|during|on)\s)(?P<label>[A-Za-z][\w .&'/-]{{0,40}}?|(?:19|20)\d\d)\s*[:=]?\s+"
+    rf"(?P<value>{_NUMBER})"
+    # "week 1 340 signups": the measure; "12k in jan" is a number said before its label
+    r"(?:\s+(?!(?:in|for|during|on)\s)(?P<unit>[a-z][a-z-]*(?:\s+[a-z][a-z-]*)?))?$"
 )
+# "12k in jan, 15k in feb": the number said first, then when (or where) it was
+_VALUE_FIRST_RE = lazy_re.compile(
+    rf"^(?P<value>{_NUMBER})\s+(?:in|for|during|on)\s+(?P<label>[A-Za-z][\w .&'/-]{{0,40}}?|(?:19|20)\d\d)$"
+)
+
+
+def _pair(item: str) -> dict[str, str] | None:
+    """A labelled number ("jan 12k", "north: 48,200", "12k in jan") as {label, value, unit} (unit
+    "" when none is said)."""
+    m = _PAIR_RE.match(item) or _VALUE_FIRST_RE.match(item)
+    return {"unit": "", **{k: v or "" for k, v in m.groupdict().items()}} if m else None
+
+
 # "email open rates by month": up to three words name the measure (what is no measure is dropped)
 _BY_RE = lazy_re.compile(
     r"\b(?P<y>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2})\s+(?:by|per|for each)\s+(?P<x>[a-z][\w-]*)\b", re.I
@@ -762,15 +780,21 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
     for at, part in enumerate(re.split(r"(,\s+|;\s*|\s+and\s+)", data.strip())):
         # "jan 12k feb 15k mar 9k": without commas, a label after each number starts the next item
         spaced = re.split(r"((?<=[\d%kKmM])\s+(?=[A-Za-z]))", part) if at % 2 == 0 else [part]
-        found = [_PAIR_RE.match(i.strip(" .?!")) for i in spaced[::2]]
+        found = [_pair(i.strip(" .?!")) for i in spaced[::2]]
         labels = [m["label"].strip().lower() for m in found if m]
         # each a label of its own ("was 10,200 then 11,900" is a series, not rows "was" and "then")
         whole = len(found) > 1 and len(labels) == len(found) == len(set(labels)) and not _LINKS & set(labels)
         parts += spaced if whole else [part]
-    pairs: list[re.Match[str]] = []
+    pairs: list[dict[str, str]] = []
     for at in range(0, len(parts), 2):
         item = parts[at].strip(" .?!")
-        pair = _PAIR_RE.match(item) if item else None
+        # "..., 18k in apr. whats the trend?": a sentence that starts after the last label
+        ends = re.match(r"^(?P<last>.+?[A-Za-z])[.!?]\s+(?P<next>[A-Za-z].*)$", parts[at].strip())
+        if ends and len(pairs) >= 2 and (last := _pair(ends["last"])):
+            pairs.append(last)
+            after = [" ".join([ends["next"], "".join(parts[at + 1 :]).strip(), *after]).strip()]
+            break
+        pair = _pair(item) if item else None
         if pair:
             pairs.append(pair)
         elif item:
@@ -798,12 +822,24 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
     subject = _COMPARED_PERIODS_RE.sub(" ", subject)
     labels = [m["label"].strip() for m in pairs]
     x = which[1] if which else _label_name(labels)
+    # "..., 80 in berlin. which city is best?": the question after the numbers names the rows
+    asked = re.search(
+        r"\bwhich\s+(?!one\b)([a-z][a-z-]+)\s+(?:is|was|did|had|has|sold|made|got|performed)\b",
+        " ".join(after).lower(),
+    )
+    if x == "label" and asked:
+        x = asked[1]
     # "what was our best month?": the rows' own name is not the measure either
     last = [w for w in re.findall(r"[a-z][a-z-]+", subject) if w not in _NOT_A_MEASURE and w != x][-2:]
     units = {m["unit"].lower() for m in pairs if m["unit"]}
     # "chart this: week 1 340 signups, week 2 410, ...": the unit said with a number names the measure
     after_numbers = (said["y"] or "").lower() if said else ""  # "... 2800 (website visitors)"
-    y = " ".join(last) or after_numbers or (units.pop() if len(units) == 1 else "value")
+    # "we sold 120 in london, ...": the verb names the measure
+    y = (
+        " ".join(_MEASURE_OF_VERB.get(w, w) for w in last)
+        or after_numbers
+        or (units.pop() if len(units) == 1 else "value")
+    )
     if x == "label" and last and all(m["value"].endswith("%") for m in pairs):
         # "a pie chart of our traffic sources: organic 45%, paid 25%, ...": the words name the
         # parts, and the numbers are their shares
@@ -823,9 +859,11 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
     return said or "Chart these numbers:", "\n".join([f"{x},{y}", *rows])
 
 
+# "we made 1200 in january": what a verb of money or sales says was measured.
+_MEASURE_OF_VERB = {"made": "revenue", "earned": "revenue", "sold": "sales", "spent": "spend"}
 # Words of the request around the numbers that never name what was measured ("can you make a bar chart:").
 _NOT_A_MEASURE = frozenset(
-    "our my the these this here here's are is can you make me a an please need want bar line pie chart graph plot compare show analyse analyze what whats what's which how was were did had has got instead avg average mean median total sum calculate compute of for in on to from with and turn into numbers figures values data list draw create put give".split()  # noqa: SIM905, E501
+    "i i'd i'm want like see view our my we us they the these this here here's are is can you make me a an please need want bar line pie chart graph plot compare show analyse analyze what whats what's which how was were did had has got instead avg average mean median total sum calculate compute of for in on to from with and turn into numbers figures values data list draw create put give".split()  # noqa: SIM905, E501
 )
 _SUFFIX = {"k": 1_000, "m": 1_000_000}
 
@@ -1070,6 +1108,25 @@ _THANK_YOU_POST_RE = lazy_re.compile(
 )
 
 
+# "post on linkedin that we hit 10k users, thank everyone": who the post thanks, its closing line
+_THANKS_CLAUSE_RE = lazy_re.compile(
+    r"(?:,\s*|\s+and\s+)(?:please\s+)?(?:thank|thanking)\s+(?P<who>everyone|everybody|them|all of you|you all"
+    r"|(?:our|my|the)\s+[a-z][a-z -]{0,30}?)(?:\s+for\s+(?P<for>[^.!?]{1,60}?))?\s*[.!]?$",
+    re.I,
+)
+
+
+def _thank_you(who: str, what: str | None) -> str:
+    """The closing line that thanks `who` ("everyone", "our customers") for `what`."""
+    who = who.lower()
+    if who in ("everyone", "everybody", "all of you", "you all", "them"):
+        # spoken to them: "for all their hard work" -> "for all your hard work"
+        what = re.sub(r"\b(?:their|your)\b", "your", what.strip()) if what else None
+        return f"Thank you, everyone, for {what}!" if what else "Thank you, everyone!"
+    named = re.sub(r"^my\s+", "our ", who)  # a business speaks as "our" in its posts
+    return f"Thank you to {named} for {what.strip()}!" if what else f"Thank you to {named}!"
+
+
 def extract(request: str, timezone: str | None = None, now: datetime | None = None) -> Intent:
     """Rules-only intent and entities for `request`."""
     extra: dict[str, object] = {}
@@ -1088,6 +1145,10 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         request, extra["data"] = pasted
     text = _SHORTHAND_RE.sub(lambda m: _SHORTHAND[m[0].lower()], " ".join(request.split()))
     text = _THANK_YOU_POST_RE.sub(r"\g<post>\g<on> thanking ", text)  # "a thank you post for X"
+    if (thanks := _THANKS_CLAUSE_RE.search(text)) and not _CTA_RE.search(text):
+        extra["call_to_action"] = _thank_you(thanks["who"], thanks["for"])
+        text = text[: thanks.start()]
+        request = _THANKS_CLAUSE_RE.sub("", " ".join(request.split()))
     named = sorted((m.start(), name) for name, pattern in _PLATFORMS if (m := pattern.search(text)))
     platform = named[0][1] if named else None  # the first one named
     if len(named) > 1:  # "a tweet and an instagram post about our new logo": one post for each
