@@ -441,6 +441,11 @@ def test_a_sentence_with_a_comma_before_the_table_is_not_its_header():
             "we sold 120 in london, 95 in paris and 80 in berlin. which city is best?",
             "city,sales\nlondon,120\nparis,95\nberlin,80",
         ),
+        # two months compared are a table; their names are not the measure
+        (
+            "compare march and april: march 4500 visitors, april 5200 visitors",
+            "month,visitors\nmarch,4500\napril,5200",
+        ),
         (
             "I want to see my sales by region as a pie chart: north 30, south 25, east 20, west 25",
             "region,sales\nnorth,30\nsouth,25\neast,20\nwest,25",

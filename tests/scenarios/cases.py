@@ -1935,6 +1935,19 @@ CASES: list[Case] = [
         model_checks=[no_question, image_shown, says("30")],
     ),
     Case(
+        "a_march_vs_april",
+        "ANALYTICS",
+        "compare march and april: march 4500 visitors, april 5200 visitors",
+        # two months compared (it asked for the numbers)
+        [
+            no_question,
+            says("Visitors rose from 4,500 (March) to 5,200 (April), +16%"),
+            never_says("paste them here"),
+        ],
+        model=r.report("month,visitors\nmarch,4500\napril,5200", "Visitors", "compare march and april"),
+        model_checks=[no_question, says("5,200")],
+    ),
+    Case(
         "a_two_years",
         "ANALYTICS",
         "compare: 2024 revenue 1.2m, 2025 revenue 1.5m",

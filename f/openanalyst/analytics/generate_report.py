@@ -269,23 +269,23 @@ def _whole_years(values: list[Any]) -> bool:
 
 
 def _calendar_sequence(values: list[Any]) -> bool:
-    """Three or more weekday or month names in calendar order ("mon, tue, wed", "Jan, Feb, Mar"),
-    numbered periods in order ("Q1, Q2, Q3", "month 1, month 2, month 3"), years in order, or
-    "last week, this week"."""
+    """Two or more weekday or month names in calendar order ("mon, tue, wed", "March, April"),
+    numbered periods in order ("Q1, Q2, Q3", "month 1, month 2"), years in order, or "last week,
+    this week"."""
     if _whole_years(values):
         return True
     said = [str(v).strip().lower() for v in values]
     if len(said) == 2 and said[0].startswith(("last ", "previous ", "yesterday")):
         return said[1].startswith(("this ", "today"))  # "last week, this week": the earlier first
     numbered = [_NUMBERED.match(str(v).strip().lower()) for v in values]
-    if len(values) >= 3 and all(numbered):
+    if len(values) >= 2 and all(numbered):
         steps = [int(m[1]) for m in numbered if m]
         return all(b == a + 1 for a, b in itertools.pairwise(steps))
     names = [str(v).strip().lower()[:3] for v in values]
     days = [d.lower() for d in calendar.day_abbr]
     months = [m.lower() for m in calendar.month_abbr[1:]]
     for cycle in (days, months):
-        if len(names) >= 3 and all(n in cycle for n in names):
+        if len(names) >= 2 and all(n in cycle for n in names):
             spots = [cycle.index(n) for n in names]
             return all(b == (a + 1) % len(cycle) for a, b in itertools.pairwise(spots))
     return False

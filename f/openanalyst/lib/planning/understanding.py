@@ -805,7 +805,9 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
                 return None
             after = [" ".join([rest, *after])]
             break
-    if len(pairs) < 3:
+    # "march 4500 visitors, april 5200 visitors": two months (quarters, years) compared are a table too
+    kinds = {_kind(p["label"]) for p in pairs}
+    if len(pairs) < 3 and not (len(pairs) == 2 and len(kinds) == 1 and kinds <= {"month", "quarter", "year"}):
         return None
     named = _BY_RE.search(lead)
     # else the measure is what the sentence ends on ("...our newsletter open rates?" -> open rates)
@@ -829,8 +831,14 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
     )
     if x == "label" and asked:
         x = asked[1]
-    # "what was our best month?": the rows' own name is not the measure either
-    last = [w for w in re.findall(r"[a-z][a-z-]+", subject) if w not in _NOT_A_MEASURE and w != x][-2:]
+    # "what was our best month?": the rows' own name is not the measure, nor their labels
+    # ("compare march and april: ...")
+    named_rows = {label.lower() for label in labels}
+    last = [
+        w
+        for w in re.findall(r"[a-z][a-z-]+", subject)
+        if w not in _NOT_A_MEASURE and w != x and w not in named_rows
+    ][-2:]
     units = {m["unit"].lower() for m in pairs if m["unit"]}
     # "chart this: week 1 340 signups, week 2 410, ...": the unit said with a number names the measure
     after_numbers = (said["y"] or "").lower() if said else ""  # "... 2800 (website visitors)"
