@@ -441,6 +441,15 @@ def test_a_sentence_with_a_comma_before_the_table_is_not_its_header():
             "we sold 120 in london, 95 in paris and 80 in berlin. which city is best?",
             "city,sales\nlondon,120\nparis,95\nberlin,80",
         ),
+        # what was counted said between the number and its label; "grow" names no measure
+        (
+            "we had 230 orders on monday, 180 on tuesday, 310 on wednesday. which day was busiest?",
+            "day,orders\nmonday,230\ntuesday,180\nwednesday,310",
+        ),
+        (
+            "how much did sales grow from 2023 to 2025? 2023: 80k, 2024: 95k, 2025: 120k",
+            "year,sales\n2023,80000\n2024,95000\n2025,120000",
+        ),
         # two months compared are a table; their names are not the measure
         (
             "compare march and april: march 4500 visitors, april 5200 visitors",

@@ -1948,6 +1948,32 @@ CASES: list[Case] = [
         model_checks=[no_question, says("5,200")],
     ),
     Case(
+        "a_orders_on_weekdays",
+        "ANALYTICS",
+        "we had 230 orders on monday, 180 on tuesday, 310 on wednesday. which day was busiest?",
+        # was out of scope: "230 orders on monday" is a count, then its day
+        [no_question, image_shown, says("Orders are highest for Wednesday (310)")],
+        model=r.report(
+            "day,orders\nmonday,230\ntuesday,180\nwednesday,310", "Orders", "which day was busiest?"
+        ),
+        model_checks=[no_question, image_shown, says("310")],
+    ),
+    Case(
+        "a_how_much_did_sales_grow",
+        "ANALYTICS",
+        "how much did sales grow from 2023 to 2025? 2023: 80k, 2024: 95k, 2025: 120k",
+        # the question's verb is no measure ("sales grow rose from ...")
+        [
+            no_question,
+            says("sales rose from 80,000 (2023) to 120,000 (2025), +50%"),
+            never_says("sales grow"),
+        ],
+        model=r.report(
+            "year,sales\n2023,80000\n2024,95000\n2025,120000", "Sales", "how much did sales grow?"
+        ),
+        model_checks=[no_question, says("120,000")],
+    ),
+    Case(
         "a_two_years",
         "ANALYTICS",
         "compare: 2024 revenue 1.2m, 2025 revenue 1.5m",

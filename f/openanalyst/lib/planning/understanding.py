@@ -712,8 +712,10 @@ _PAIR_RE = lazy_re.compile(
     r"(?:\s+(?!(?:in|for|during|on)\s)(?P<unit>[a-z][a-z-]*(?:\s+[a-z][a-z-]*)?))?$"
 )
 # "12k in jan, 15k in feb": the number said first, then when (or where) it was
+# ("230 orders on monday": what was counted, then the label)
 _VALUE_FIRST_RE = lazy_re.compile(
-    rf"^(?P<value>{_NUMBER})\s+(?:in|for|during|on)\s+(?P<label>[A-Za-z][\w .&'/-]{{0,40}}?|(?:19|20)\d\d)$"
+    rf"^(?P<value>{_NUMBER})(?:\s+(?P<unit>[a-z][a-z-]*))?\s+(?:in|for|during|on)\s+"
+    r"(?P<label>[A-Za-z][\w .&'/-]{0,40}?|(?:19|20)\d\d)$"
 )
 
 
@@ -871,7 +873,7 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
 _MEASURE_OF_VERB = {"made": "revenue", "earned": "revenue", "sold": "sales", "spent": "spend"}
 # Words of the request around the numbers that never name what was measured ("can you make a bar chart:").
 _NOT_A_MEASURE = frozenset(
-    "i i'd i'm want like see view our my we us they the these this here here's are is can you make me a an please need want bar line pie chart graph plot compare show analyse analyze what whats what's which how was were did had has got instead avg average mean median total sum calculate compute of for in on to from with and turn into numbers figures values data list draw create put give".split()  # noqa: SIM905, E501
+    "i i'd i'm want like see view grow grew go went much many does do our my we us they the these this here here's are is can you make me a an please need want bar line pie chart graph plot compare show analyse analyze what whats what's which how was were did had has got instead avg average mean median total sum calculate compute of for in on to from with and turn into numbers figures values data list draw create put give".split()  # noqa: SIM905, E501
 )
 _SUFFIX = {"k": 1_000, "m": 1_000_000}
 
