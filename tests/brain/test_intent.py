@@ -503,6 +503,13 @@ def test_who_a_post_thanks_is_its_closing_line_not_a_point(text, topic, closing)
     assert "points" not in extra.extra
 
 
+def test_emojis_asked_for_are_the_posts_tone_not_its_subject():
+    found = intent.extract(
+        "create an instagram post about our new vegan menu with lots of emojis", "UTC", NOW
+    )
+    assert found.entities.topic == "our new vegan menu" and found.entities.extra["tone"] == "enthusiastic"
+
+
 def test_labelled_numbers_in_a_post_request_stay_the_posts_words():
     found = intent.extract("Write a post about our 3 offices: Lisbon 12, Berlin 8 and Paris 5", "UTC", NOW)
     assert found.name == "create_post" and "data" not in found.entities.extra

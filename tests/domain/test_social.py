@@ -93,6 +93,8 @@ def test_offline_posts_are_built_from_the_persons_own_words(windmill):
         # an occasion is one name; a reason, a day and a contraction are no tags
         ("black friday, 30% off", 2, ["BlackFriday"]),
         ("our new year's day class", 2, ["NewYearsDayClass", "NewYearsDay"]),
+        # a person's name stays their tag, not one with the news' words (#MariaGarciaJoinsCTO)
+        ("Maria Garcia joins us as CTO", 3, ["MariaGarcia", "CTO"]),
         # a sentence-topic's verbs are no tags; a word said twice is tagged once
         ("we have a new vegan menu", 3, ["VeganMenu", "Vegan", "Menu"]),
         ("we're closed on christmas eve and christmas day", 2, ["ChristmasEve", "ChristmasDay"]),

@@ -1173,6 +1173,32 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_emojis_asked",
+        "SOCIAL_MEDIA",
+        "create an instagram post about our new vegan menu with lots of emojis",
+        # how to write it, not its subject (#Emojis, "our new vegan menu with lots of emojis")
+        [*POST_SEEN, says("vegan menu", "🚀"), never_says("with lots of emojis", "#Emojis")],
+        model=r.post(
+            "instagram",
+            "our new vegan menu",
+            "Our new vegan menu is here! 🌱🥑🎉 Come taste it this week. #VeganMenu",
+            tone="enthusiastic",
+        ),
+        model_checks=[*POST_SEEN, says("vegan menu", "🌱")],
+    ),
+    Case(
+        "s_joins_us_as_cto",
+        "SOCIAL_MEDIA",
+        "write a professional linkedin post announcing that Maria Garcia joins us as CTO",
+        # a newcomer is welcomed; her name is her tag
+        [*POST_SEEN, says("Maria Garcia joins us as CTO", "welcoming"), never_says("#MariaGarciaJoins")],
+        model=r.post(
+            "linkedin",
+            "Maria Garcia joins us as CTO",
+            "We're delighted to welcome Maria Garcia as our new CTO. Please join us in welcoming her! #Leadership",
+        ),
+    ),
+    Case(
         "s_milestone_thank_everyone",
         "SOCIAL_MEDIA",
         "post on linkedin that we hit 10k users, thank everyone",

@@ -28,6 +28,9 @@ DECLINED = (
 
 _STOP = frozenset(
     (
+        "joins",  # "Maria Garcia joins us as CTO": #MariaGarcia #CTO, not #Joins
+        "joined",
+        "joining",
         "their",
         "looking",
         "congratulating",
@@ -315,7 +318,8 @@ _EVENT_RE = re.compile(
     re.I,
 )
 _EVENT_CLOSERS = ["See you there!", "Join us!"]
-_WELCOMING = re.compile(r"\bwelcom(?:e|ing)\b", re.I)
+# "Maria Garcia joins us as CTO": a newcomer is welcomed
+_WELCOMING = re.compile(r"\bwelcom(?:e|ing)\b|\bjoin(?:s|ed|ing)\s+(?:us|our\s+team|the\s+team)\b", re.I)
 _WELCOME_CLOSERS = ["Please join us in welcoming them!", "Say hello in the comments!"]
 _CLOSED = re.compile(r"\b(?:closed|closing early|shut)\b", re.I)
 _CLOSED_CLOSERS = ["Thank you for your understanding.", "See you soon!"]
@@ -416,6 +420,7 @@ def suggest_hashtags(topic: str, count: int) -> list[str]:
     topic = re.sub(r"['’]s\b", "", topic)  # "our bakery's sourdough" -> #Bakery, not #S
     topic = re.sub(r"\b(Dr|Prof)\.?\s+(?=[A-Z])", r"\1", topic)  # "Dr. Lee" -> #DrLee, not #Dr #Lee
     # a name of several words is one tag ("Maria Lopez" -> #MariaLopez), a verb in the past none
+    names = {"".join(m.split()) for m in re.findall(r"\b[A-Z][^\W_]+(?:\s+[A-Z][^\W_]+)+\b", topic)}
     topic = re.sub(r"\b[A-Z][^\W_]+(?:\s+[A-Z][^\W_]+)+\b", lambda m: "".join(m[0].split()), topic)
     words = [
         w
@@ -435,8 +440,9 @@ def suggest_hashtags(topic: str, count: int) -> list[str]:
     )
     if _HIRING_NEWS.search(said):  # a job is found by its tag (not "our hiring plan")
         tags.append("Hiring")
-    # two names already one tag each (#CEOAnaRuiz, #WebSummit) make no longer one together
-    joined = sum(bool(re.search(r"[a-z][A-Z]", w)) for w in words) > 1
+    # two names already one tag each (#CEOAnaRuiz, #WebSummit) make no longer one together, nor does
+    # a person's name with other words (#MariaGarcia #CTO, not #MariaGarciaCTO)
+    joined = sum(bool(re.search(r"[a-z][A-Z]", w)) for w in words) > 1 or bool(names & set(words))
     if 1 < len(core) <= 3 and not joined:
         tags.append(_camel(core))
     elif 1 < len(words) <= 3 and not joined:  # "AI trends" -> AITrends

@@ -460,6 +460,12 @@ _TONE_PREF_RE = lazy_re.compile(
 )
 _PLATFORM_PREF_RE = lazy_re.compile(r"\bmy\s+default\s+platform\s+(?:to|is)\s+(\w+)", re.I)
 # "stop using hashtags in my posts", "no hashtags please"; "use hashtags again"
+# "an instagram post about our vegan menu with lots of emojis": how to write it (lively), not its subject
+_EMOJIS_RE = lazy_re.compile(
+    r",?\s*\b(?:with|using|and\s+(?:use|add))\s+(?:lots\s+of\s+|plenty\s+of\s+|loads\s+of\s+|many\s+|some\s+"
+    r"|a\s+few\s+|a\s+bunch\s+of\s+)?emojis?\b",
+    re.I,
+)
 _NO_HASHTAGS_RE = lazy_re.compile(
     r"\b(?:stop\s+(?:using|adding|putting)|(?:don'?t|do\s+not|never)\s+(?:use|add|put|include)|no(?:\s+more)?|without)"
     r"\s+(?:any\s+)?hashtags\b",
@@ -1174,6 +1180,8 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         extra["scripts_named"] = sorted(set(paths))
     if (tone := _TONE_RE.search(text)) and not update:
         extra["tone"] = tone_of(tone.group(1))
+    elif _EMOJIS_RE.search(text):
+        extra["tone"] = "enthusiastic"  # the tone whose posts carry emojis
     if points := key_points(request):
         extra["points"] = points
     if drafts := _DRAFTS_RE.search(text):
@@ -1188,7 +1196,9 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         extra["urls"] = urls
     if not pasted and (db := _DB_TABLE_RE.search(text)):
         extra["table"] = db["a"] or db["b"] or db["c"]
-    bare = _NO_HASHTAGS_RE.sub("", _CTA_RE.sub("", text))  # how to write it, not what about
+    bare = _EMOJIS_RE.sub(
+        "", _NO_HASHTAGS_RE.sub("", _CTA_RE.sub("", text))
+    )  # how to write it, not what about
     topic = _topic(bare, found.text if found else None)
     if own := _OWN_TEXT_RE.match(request.strip()):
         # "tweet this: We just shipped dark mode!": the person's words are the post, as written
