@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from f.openanalyst.lib.log import get_logger, log
 from f.openanalyst.lib.protocol import TaskProgress, WSMessage
@@ -138,11 +138,17 @@ class Hub:
 
     # ------------------------------------------------------------------ events
 
-    async def emit(self, user_id: str, frame: WSMessage) -> str | None:
+    async def emit(
+        self, user_id: str, frame: WSMessage, *, if_behind: Literal["raise", "drop"] = "raise"
+    ) -> str | None:
         """Publish a frame to every socket of `user_id` (and to its recovery history); its event id.
 
-        When the broker cannot take it (Redis unreachable even after waiting for a connection),
-        the frame still reaches this process's sockets of that user, without an event id."""
+        A TASK_PROGRESS behind the furthest shown for its request is raised to it (a step's own
+        words are news however far it is), or with `if_behind="drop"` not sent (the relay's "step
+        9 of 10" after the last step said it needs something from the person would replace that
+        line with an older one); None then. When the broker cannot take a frame (Redis unreachable
+        even after waiting for a connection), it still reaches this process's sockets of that user,
+        without an event id."""
         frame.user_id = user_id
         if isinstance(frame, TaskProgress) and frame.correlation_id:
             # Two sources report a request's progress (the relay, from the flow's steps, and the
@@ -150,7 +156,10 @@ class Hub:
             key = f"progress:{user_id}:{frame.correlation_id}"
             with contextlib.suppress(Exception):  # unreachable broker: publishing says so below
                 ttl = self.settings.history_ttl_s
-                frame.payload.percent = await self.broker.high_water(key, frame.payload.percent, ttl)
+                high = await self.broker.high_water(key, frame.payload.percent, ttl)
+                if high > frame.payload.percent and if_behind == "drop":
+                    return None
+                frame.payload.percent = high
         data = frame.model_dump_json(exclude_none=True)
         event_id: str | None = None
         try:

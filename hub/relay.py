@@ -357,6 +357,7 @@ class Relay:
                 await asyncio.sleep(hub.settings.backend_backoff_max_s)
 
     async def _progress(self, job: FollowedJob, step: str, percent: int, message: str) -> None:
+        # The flow's view lags the steps' own pushes: a line of it behind those is not news.
         await self.hub.emit(
             job.user_id,
             TaskProgress(
@@ -364,6 +365,7 @@ class Relay:
                 correlation_id=job.correlation_id,
                 payload=TaskProgressPayload(job_id=job.job_id, step=step, percent=percent, message=message),
             ),
+            if_behind="drop",
         )
 
     async def _lost(self, job: FollowedJob, exc: BackendError) -> None:

@@ -547,6 +547,13 @@ def test_details_after_the_topic_are_the_posts_points_not_dropped(text, points):
         ("Write a tweet about our sale, 20% off everything, ends Sunday", "create_post", False),
         ("Post on LinkedIn tomorrow at 9am about our sale that ends Friday", "create_and_schedule", True),
         ("Write a tweet about our sale and schedule it for Sunday", "create_and_schedule", True),
+        # when the episode is out, not when the tweet goes; "send it out" is when it goes
+        (
+            "write a tweet announcing our podcast episode with guest Dr. Lisa Wong, out thursday",
+            "create_post",
+            False,
+        ),
+        ("write a tweet about our new album and send it out tomorrow at 9am", "create_and_schedule", True),
     ],
 )
 def test_a_date_the_post_tells_is_not_when_it_goes_out(text, name, scheduled):

@@ -84,3 +84,25 @@ def test_progress_only_moves_forward_across_two_hubs_on_redis(redis_url: str) ->
                 await hub.broker.close()
 
     assert asyncio.run(run()) == expected(first, second)
+
+
+def test_a_relay_line_behind_a_steps_own_words_is_not_shown() -> None:
+    # The flow's view lags the steps' pushes: its "Working on it: step 10 of 10" after the last step
+    # said "Needs something from you" replaced that line with an older one; a step's own words
+    # behind the furthest (a re-plan) are still shown, raised to it.
+    async def run() -> list[tuple[str, int]]:
+        hub = Hub(make_settings())
+        seen: list[tuple[str, int]] = []
+        hub.broker.attach("alice", lambda _id, text: seen.append(_line(text)))
+        await hub.emit("alice", progress("m1", "respond", 100))
+        await hub.emit("alice", progress("m1", "attempt_1", 99), if_behind="drop")
+        await hub.emit("alice", progress("m1", "plan", 40))
+        await hub.emit("alice", progress("m1", "respond", 100), if_behind="drop")
+        return seen
+
+    assert asyncio.run(run()) == [("respond running", 100), ("plan running", 100), ("respond running", 100)]
+
+
+def _line(text: str) -> tuple[str, int]:
+    payload = json.loads(text)["payload"]
+    return payload["message"], payload["percent"]

@@ -1199,6 +1199,19 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_episode_out_thursday",
+        "SOCIAL_MEDIA",
+        "write a tweet announcing our podcast episode with guest Dr. Lisa Wong, out thursday",
+        # "out thursday" is when the episode is out: the tweet tells it and is not scheduled
+        [*POST_SEEN, says("Dr. Lisa Wong", "Out Thursday"), creates_nothing],
+        model=r.post(
+            "twitter",
+            "announcing our podcast episode with guest Dr. Lisa Wong",
+            "New episode with Dr. Lisa Wong, out Thursday! 🎙️ #Podcast",
+            args={"points": ["out thursday"]},
+        ),
+    ),
+    Case(
         "s_milestone_thank_everyone",
         "SOCIAL_MEDIA",
         "post on linkedin that we hit 10k users, thank everyone",

@@ -1402,7 +1402,9 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
 # A day the post talks about ("ends Sunday", "until Friday", "starts on Monday"), not its send time.
 _CONTENT_TIME_RE = lazy_re.compile(
     r"\b(?:ends?|ending|until|till|through|thru|starts?|starting|(?:re)?opens?|open again|closes?|closed|"
-    r"due|deadline|runs|back(?:\s+from|\s+on)?|available(?:\s+from)?)\s+"
+    r"due|deadline|runs|back(?:\s+from|\s+on)?|available(?:\s+from)?|"
+    # "our podcast episode, out thursday" (not "send it out tomorrow": when to post)
+    r"(?<!it )(?<!them )out|live|released|drops|premieres|airs)\s+"
     r"(?:on\s+|at\s+|this\s+|next\s+)?(?:mon|tue|wed|thu|fri|sat|sun|tomorrow|tonight|\d|"
     r"jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)",
     re.I,
