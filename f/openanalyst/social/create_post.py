@@ -406,6 +406,10 @@ _WHEN_IN_TOPIC = re.compile(
 )
 
 
+# A name of several capitalised words ("Maria Garcia", "Web Summit").
+_NAME = re.compile(r"\b[A-Z][^\W_]+(?:\s+[A-Z][^\W_]+)+\b")
+
+
 def suggest_hashtags(topic: str, count: int) -> list[str]:
     """Hashtags from the topic: the short topic in CamelCase, then acronyms and names as written,
     then the longest remaining words; generic words ("trends", "tips") never stand alone."""
@@ -420,8 +424,8 @@ def suggest_hashtags(topic: str, count: int) -> list[str]:
     topic = re.sub(r"['’]s\b", "", topic)  # "our bakery's sourdough" -> #Bakery, not #S
     topic = re.sub(r"\b(Dr|Prof)\.?\s+(?=[A-Z])", r"\1", topic)  # "Dr. Lee" -> #DrLee, not #Dr #Lee
     # a name of several words is one tag ("Maria Lopez" -> #MariaLopez), a verb in the past none
-    names = {"".join(m.split()) for m in re.findall(r"\b[A-Z][^\W_]+(?:\s+[A-Z][^\W_]+)+\b", topic)}
-    topic = re.sub(r"\b[A-Z][^\W_]+(?:\s+[A-Z][^\W_]+)+\b", lambda m: "".join(m[0].split()), topic)
+    names = {"".join(m.split()) for m in _NAME.findall(topic)}
+    topic = _NAME.sub(lambda m: "".join(m[0].split()), topic)
     words = [
         w
         # Büro, São Paulo; "part-time" is one word (#PartTime)

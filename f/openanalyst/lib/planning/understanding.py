@@ -459,13 +459,13 @@ _TONE_PREF_RE = lazy_re.compile(
     re.I,
 )
 _PLATFORM_PREF_RE = lazy_re.compile(r"\bmy\s+default\s+platform\s+(?:to|is)\s+(\w+)", re.I)
-# "stop using hashtags in my posts", "no hashtags please"; "use hashtags again"
 # "an instagram post about our vegan menu with lots of emojis": how to write it (lively), not its subject
 _EMOJIS_RE = lazy_re.compile(
     r",?\s*\b(?:with|using|and\s+(?:use|add))\s+(?:lots\s+of\s+|plenty\s+of\s+|loads\s+of\s+|many\s+|some\s+"
     r"|a\s+few\s+|a\s+bunch\s+of\s+)?emojis?\b",
     re.I,
 )
+# "stop using hashtags in my posts", "no hashtags please"; "use hashtags again"
 _NO_HASHTAGS_RE = lazy_re.compile(
     r"\b(?:stop\s+(?:using|adding|putting)|(?:don'?t|do\s+not|never)\s+(?:use|add|put|include)|no(?:\s+more)?|without)"
     r"\s+(?:any\s+)?hashtags\b",
@@ -879,7 +879,7 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
 _MEASURE_OF_VERB = {"made": "revenue", "earned": "revenue", "sold": "sales", "spent": "spend"}
 # Words of the request around the numbers that never name what was measured ("can you make a bar chart:").
 _NOT_A_MEASURE = frozenset(
-    "i i'd i'm want like see view grow grew go went much many does do our my we us they the these this here here's are is can you make me a an please need want bar line pie chart graph plot compare show analyse analyze what whats what's which how was were did had has got instead avg average mean median total sum calculate compute of for in on to from with and turn into numbers figures values data list draw create put give".split()  # noqa: SIM905, E501
+    "i i'd i'm like see view grow grew go went much many does do our my we us they the these this here here's are is can you make me a an please need want bar line pie chart graph plot compare show analyse analyze what whats what's which how was were did had has got instead avg average mean median total sum calculate compute of for in on to from with and turn into numbers figures values data list draw create put give".split()  # noqa: SIM905, E501
 )
 _SUFFIX = {"k": 1_000, "m": 1_000_000}
 
