@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -510,6 +510,18 @@ def test_emojis_asked_for_are_the_posts_tone_not_its_subject():
     assert found.entities.topic == "our new vegan menu" and found.entities.extra["tone"] == "enthusiastic"
 
 
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("what's on my schedule for tomorrow?", (NOW + timedelta(days=1)).date().isoformat()),
+        ("how many posts did I schedule this month?", None),  # no day: every post
+        ("what posts are scheduled this weekend?", None),
+    ],
+)
+def test_a_day_named_in_a_question_about_scheduled_posts_narrows_the_list(text, day):
+    assert intent.extract(text, "UTC", NOW).entities.extra.get("day") == day
+
+
 def test_labelled_numbers_in_a_post_request_stay_the_posts_words():
     found = intent.extract("Write a post about our 3 offices: Lisbon 12, Berlin 8 and Paris 5", "UTC", NOW)
     assert found.name == "create_post" and "data" not in found.entities.extra
@@ -584,6 +596,7 @@ def test_questions_about_when_to_post_and_numbers_after_a_question(text, name):
         ("which posts are going out this week?", "manage_posts", "scheduled"),
         ("what's in my queue?", "manage_posts", "scheduled"),
         ("what posts do I have coming up?", "manage_posts", "scheduled"),
+        ("what's on my schedule for tomorrow?", "manage_posts", "scheduled"),
         ("which tweets do we have going out?", "manage_posts", "scheduled"),
         ("what's on my schedule?", "manage_posts", "scheduled"),
         ("cancel my scheduled posts", "cancel_post", None),

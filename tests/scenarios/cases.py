@@ -2639,6 +2639,27 @@ CASES: list[Case] = [
         setup=with_scheduled_posts,
     ),
     Case(
+        "k_scheduled_on_a_day",
+        "CORE",
+        "what's scheduled for february 26th?",
+        # that day's posts (it listed every one), the others counted
+        [
+            says("1 post scheduled for February 26th", "Spring sale", "2 posts scheduled in all"),
+            never_says("Lisbon office", "Here is your"),
+        ],
+        setup=with_scheduled_posts,
+    ),
+    Case(
+        "k_nothing_scheduled_that_day",
+        "CORE",
+        "is anything scheduled for march 5th?",
+        [
+            says("Nothing is scheduled for March 5th", "Spring sale", "Lisbon office"),
+            never_says("Here is your"),
+        ],
+        setup=with_scheduled_posts,
+    ),
+    Case(
         "k_how_many_scheduled",
         "CORE",
         "how many posts did I schedule this month?",

@@ -266,16 +266,28 @@ def _how_to_post_answer(platform: str | None) -> str:
     )
 
 
-def _scheduled_answer(posts: Sequence[ScheduledPost]) -> str:
-    """The person's posts waiting to go out, soonest first, each with its time in their timezone."""
+def _scheduled_answer(posts: Sequence[ScheduledPost], day: str | None = None, day_said: str = "") -> str:
+    """The person's posts waiting to go out, soonest first, each with its time in their timezone;
+    those of `day` (an ISO date, "tomorrow" as `day_said`) when the question names one, and all of
+    them, said so, when none goes out that day."""
     if not posts:
         return (
             "You have no posts scheduled. Ask me for one, for example: "
             '"Write a LinkedIn post about our Lisbon office opening and schedule it for Monday at 9am".'
         )
+    on_day = [post for post in posts if day and post.local.date().isoformat() == day]
     count = f"{len(posts)} post{'s' if len(posts) != 1 else ''}"
-    lines = [f"You have {count} scheduled:", *(post.line() for post in posts)]
-    lines.append(f"\nTo stop one, tell me which, for example {posts[0].cancel_example()}.")
+    if day and on_day:
+        named = f"{len(on_day)} post{'s' if len(on_day) != 1 else ''}"
+        lines = [f"You have {named} scheduled for {day_said or day}:", *(post.line() for post in on_day)]
+        if len(on_day) < len(posts):
+            lines.append(f"\n({count} scheduled in all: “what posts do I have coming up?” lists them.)")
+    elif day:
+        lines = [f"Nothing is scheduled for {day_said or day}. You have {count} scheduled:"]
+        lines += [post.line() for post in posts]
+    else:
+        lines = [f"You have {count} scheduled:", *(post.line() for post in posts)]
+    lines.append(f"\nTo stop one, tell me which, for example {(on_day or posts)[0].cancel_example()}.")
     return "\n".join(lines)
 
 
@@ -320,10 +332,13 @@ def _elsewhere_answer(network: str, topic: str | None) -> str:
     )
 
 
-def _manage_answer(about: str | None, user_id: str, scheduled: Sequence[ScheduledPost]) -> str:
+def _manage_answer(
+    about: str | None, user_id: str, scheduled: Sequence[ScheduledPost], extra: dict[str, Any]
+) -> str:
     """Acting on an earlier post: what the person can do now (never a new post they did not ask for)."""
     if about == understanding.SCHEDULED:
-        return _scheduled_answer(scheduled)
+        day = extra.get("day")
+        return _scheduled_answer(scheduled, str(day) if day else None, str(extra.get("day_said") or ""))
     if about == understanding.REMOVE:
         return (
             "I can't delete things from the chat. Everything I built for you is in your own Windmill "
@@ -383,7 +398,7 @@ def core_answer(
     if intent_name == "help" and about == understanding.ELSEWHERE:
         return _elsewhere_answer(str(extra.get("network") or "that network"), topic)
     if intent_name == "manage_posts":
-        return _manage_answer(about, user_id, scheduled)
+        return _manage_answer(about, user_id, scheduled, extra)
     if intent_name == "status" and about == understanding.LEARNINGS:
         return _learned_answer(context)
     if intent_name == "status" and about == understanding.POSTS:

@@ -132,6 +132,7 @@ _SCHEDULED_RE = lazy_re.compile(
     building.SCHEDULED_POSTS
     + r"|\bposts?\s+(?:are\s+|i\s+have\s+)?(?:scheduled|queued|going out|coming up)\b"
     r"|\b(?:my|the)\s+(?:post(?:ing)?\s+)?queue\b|\bwhat(?:'s| is)\s+scheduled\b"
+    r"|^(?:is|are)\s+(?:there\s+)?(?:anything|any\s+posts?)\s+(?:scheduled|going out|coming up)\b"
     r"|\bwhat(?:'s| is)\s+on\s+my\s+(?:posting\s+)?(?:schedule|calendar)\b"
     r"|\b(?:posts?|tweets?)\s+(?:do|did|have)\s+(?:i|we)\s+(?:have\s+)?(?:got\s+)?"
     r"(?:scheduled?|queued?|lined up|coming up|going out|planned)\b"
@@ -1319,6 +1320,15 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     ):
         name, confidence = "manage_posts", 0.9
         extra["about"] = SCHEDULED
+        # "what's on my schedule for tomorrow?": that day's posts ("this month" names no day)
+        if said_time is not None and not re.search(
+            r"\b(?:week|weekend|month|year)s?\b", said_time.text, re.I
+        ):
+            zone = timezone_of(timezone)
+            said = " ".join(
+                w.capitalize() if w.lower() in datasets.CALENDAR_NAMES else w for w in said_time.text.split()
+            )
+            extra |= {"day": said_time.when.astimezone(zone).date().isoformat(), "day_said": said}
     elif (
         (edit := _EDIT_RE.search(text))
         and _EARLIER_RE.search(edit.group(0))
