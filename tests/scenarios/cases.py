@@ -1162,6 +1162,30 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_post_about_the_busiest_day",
+        "SOCIAL_MEDIA",
+        "write a linkedin post about it",
+        # the post tells the measure ("our orders rose ..."), not "our Wednesday is highest" (#HighestMoreThan)
+        [
+            *POST_SEEN,
+            says("our orders rose from 240 (Monday) to 320 (Wednesday)"),
+            never_says("#Highest", "#Than"),
+        ],
+        before=["we got 240 orders on monday, 175 on tuesday and 320 on wednesday. which day was busiest?"],
+        model=r.conversation(
+            r.report(
+                "day,orders\nmonday,240\ntuesday,175\nwednesday,320",
+                "Orders",
+                "which day was busiest?",
+            ),
+            r.post(
+                "linkedin",
+                "our orders rose from 240 (Monday) to 320 (Wednesday), +33%",
+                "Wednesday was our busiest day this week: 320 orders, up 33% on Monday. #Orders",
+            ),
+        ),
+    ),
+    Case(
         "s_news_then_comma_ask",
         "SOCIAL_MEDIA",
         "our email list grew from 2,000 to 3,500 subscribers in 6 months, write a linkedin post about it",

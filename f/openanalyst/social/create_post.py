@@ -31,6 +31,16 @@ _STOP = frozenset(
         "joins",  # "Maria Garcia joins us as CTO": #MariaGarcia #CTO, not #Joins
         "joined",
         "joining",
+        # how numbers compare ("our orders rose from 230 to 310"): #Orders, not #Rose #Than
+        "rose",
+        "fell",
+        "more",
+        "than",
+        "less",
+        "most",
+        "least",
+        "highest",
+        "lowest",
         "their",
         "looking",
         "congratulating",

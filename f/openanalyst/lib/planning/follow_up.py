@@ -322,6 +322,10 @@ def _post_about(intent: Intent, data: EarlierData) -> Intent | None:
     said = [re.split(r"(?<=[.!?])\s+", f.strip(), maxsplit=1)[0].rstrip(".") for f in data.findings]
     said = [f"our {_mid_sentence(f)}" for f in said if f and not _STATISTICS_RE.search(f)]
     title = (data.title or "").strip()
+    if title and title.lower() != "report":
+        # a finding that names the measure first ("orders rose from 230 ..."), not the answer to
+        # "which day was busiest?" ("Wednesday is highest, with 310"), which is news only beside it
+        said.sort(key=lambda f: title.lower() not in f.lower())
     named = (
         f"our {title[:1].lower()}{title[1:]}" if title and title.lower() != "report" else "our latest numbers"
     )
