@@ -39,6 +39,13 @@ def test_unknown_timezone_falls_back_to_utc():
     assert intent.resolve_time("tomorrow 9am", "Mars/Olympus", NOW).isoformat() == "2026-11-22T09:00:00+00:00"
 
 
+@pytest.mark.parametrize(
+    "text", ["hi! what can you help me with?", "what do you do?", "what are you able to do?", "help"]
+)
+def test_asking_what_it_can_do_is_help(text):
+    assert intent.extract(text, "UTC", NOW).name == "help"
+
+
 def test_help_linkedin_and_named_scripts():
     assert intent.extract("help", None).name == "help"
     post = intent.extract("Write a LinkedIn post about our Q3 launch", "UTC", NOW)

@@ -549,6 +549,16 @@ def test_holidays_and_short_months_are_names_and_an_episode_is_out():
     assert "meet our new espresso machine" in machine.lower() and "is out" not in machine, machine
 
 
+def test_a_caption_for_a_picture_says_what_it_shows_and_invites_nobody():
+    # "our team photo at the summer party" was "Don't miss our team photo at the summer party. Join us!"
+    topic = "our team photo at the summer party"
+    post = create_post.offline_post(
+        "instagram", topic, "professional", create_post.suggest_hashtags(topic, 3), None
+    )
+    assert post.startswith("Our team at the summer party.") and "Join us" not in post and "miss" not in post
+    assert "#Photo" not in post, post
+
+
 def test_a_job_opening_ends_by_asking_to_pass_it_on():
     post = create_post.offline_post(
         "instagram", "we're hiring a barista", "professional", [], None, points=["apply at hello@beanbar.co"]

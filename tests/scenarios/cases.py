@@ -1236,6 +1236,19 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_caption_team_photo_party",
+        "SOCIAL_MEDIA",
+        "write an instagram caption for our team photo at the summer party",
+        # a picture's caption, not an invitation ("Don't miss our team photo ... Join us!")
+        [*POST_SEEN, says("Our team at the summer party"), never_says("Join us", "Don't miss", "#Photo")],
+        model=r.post(
+            "instagram",
+            "our team photo at the summer party",
+            "Sun, smiles and the best team around. ☀️ #SummerParty #TeamSpirit",
+        ),
+        model_checks=[*POST_SEEN, says("best team around")],
+    ),
+    Case(
         "s_milestone_thank_everyone",
         "SOCIAL_MEDIA",
         "post on linkedin that we hit 10k users, thank everyone",
@@ -2551,6 +2564,13 @@ CASES: list[Case] = [
         # the history is from today: none last week, said, and the latest shown instead
         [says("You didn't ask me anything last week", "Q3 results"), creates_nothing],
         setup=with_history,
+    ),
+    Case(
+        "k_what_can_you_help_with",
+        "CORE",
+        "hi! what can you help me with?",
+        # was out of scope
+        [says("SOCIAL_MEDIA", "ANALYTICS"), never_says("outside what I can do"), creates_nothing],
     ),
     Case(
         "k_what_did_we_talk_about",

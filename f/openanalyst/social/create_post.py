@@ -31,6 +31,13 @@ _STOP = frozenset(
         "joins",  # "Maria Garcia joins us as CTO": #MariaGarcia #CTO, not #Joins
         "joined",
         "joining",
+        # a caption's picture is not its subject ("our team photo at the summer party")
+        "photo",
+        "photos",
+        "picture",
+        "pictures",
+        "pic",
+        "pics",
         # how numbers compare ("our orders rose from 230 to 310"): #Orders, not #Rose #Than
         "rose",
         "fell",
@@ -494,8 +501,17 @@ _WISHING = re.compile(r"^wishing\s+(?P<what>.+)$", re.I)
 _WISH_CLOSERS = ["From all of us to all of you.", "See you soon!"]
 
 
+# "a caption for our team photo at the summer party": the picture shows it; nothing to come to
+_PICTURE = re.compile(r"\b(?:photos?|pictures?|pics?|selfies?|snapshots?)\b", re.I)
+_PICTURE_AFTER_NOUN = re.compile(r"(?<=\w)\s+(?:photos?|pictures?|pics?|snapshots?)\b", re.I)
+_PICTURE_CLOSERS = ["Tag yourself if you're in it!", "What a day!"]
+
+
 def _hook(topic: str, tone: str, seed: str) -> str:
     """The opening line: the thanks or the news itself, else a line about the subject."""
+    if _PICTURE.search(topic) and not _news(topic):  # what the picture shows ("our team at the party")
+        shown = _PICTURE_AFTER_NOUN.sub("", topic).strip()
+        return f"{shown[:1].upper()}{shown[1:]}."
     if thanks := _THANKING.match(topic):
         return f"Thank you to {thanks['who']}" + (f" for {thanks['what']}!" if thanks["what"] else "!")
     if wish := _WISHING.match(topic):
@@ -539,6 +555,8 @@ def _closers(topic: str, told: bool) -> list[str]:
         return _WELCOME_CLOSERS
     if _CLOSED.search(topic):  # "we're closed on December 24th and 25th": no opinion asked
         return _CLOSED_CLOSERS
+    if _PICTURE.search(topic):  # a caption: the people in it are tagged, nobody is invited
+        return _PICTURE_CLOSERS
     if _EVENT_RE.search(topic):  # "our webinar starts in 1 hour": come, not "tell us what you think"
         return _EVENT_CLOSERS
     return _NEWS_CLOSERS if told else _QUESTIONS

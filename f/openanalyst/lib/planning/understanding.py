@@ -40,7 +40,9 @@ _HELP_RE = lazy_re.compile(
     # a greeting alone ("hi there!"), not one before a request ("hi! can you draft a post ...")
     r"|(?:hi|hello)(?:\s+there)?(?=[\s!.,]*$))\b"
     # "remind me what you can do", "so what else can you do for us?" (the whole request asks it)
-    r"|\b(?:what (?:else )?(?:can|could) you do|what you (?:can|could) do|how (?:can|could) you help)"
+    r"|\b(?:what (?:else )?(?:can|could) you do|what you (?:can|could) do|how (?:can|could) you help"
+    # "hi! what can you help me with?", "what do you do?", "what are you able to do?"
+    r"|what (?:else )?(?:can|could) you help(?: me| us)? with|what do you do|what are you able to do)"
     r"(?: for)?(?: me| us)?(?=\s*[?.!]*\s*$)",
     re.I,
 )
