@@ -448,6 +448,11 @@ def test_a_sentence_with_a_comma_before_the_table_is_not_its_header():
             "we sold 120 in london, 95 in paris and 80 in berlin. which city is best?",
             "city,sales\nlondon,120\nparis,95\nberlin,80",
         ),
+        # the span the numbers cover names no measure ("Last months rose from 40,000 ...")
+        (
+            "sales last 3 months: 40k, 38k, 45k. are we on track for 50k next month?",
+            "month,sales\nmonth 1,40000\nmonth 2,38000\nmonth 3,45000",
+        ),
         # what was counted said between the number and its label; "grow" names no measure
         (
             "we had 230 orders on monday, 180 on tuesday, 310 on wednesday. which day was busiest?",

@@ -2050,6 +2050,24 @@ CASES: list[Case] = [
         model_checks=[no_question, says("120,000")],
     ),
     Case(
+        "a_sales_last_three_months",
+        "ANALYTICS",
+        "sales last 3 months: 40k, 38k, 45k. are we on track for 50k next month?",
+        # the span of time is no measure (it reported "Last months rose from 40,000")
+        [
+            no_question,
+            image_shown,
+            says("Sales rose from 40,000 (month 1) to 45,000 (month 3)"),
+            never_says("Last months"),
+        ],
+        model=r.report(
+            "month,sales\nmonth 1,40000\nmonth 2,38000\nmonth 3,45000",
+            "Sales",
+            "are we on track for 50k next month?",
+        ),
+        model_checks=[no_question, image_shown, says("45,000")],
+    ),
+    Case(
         "a_two_years",
         "ANALYTICS",
         "compare: 2024 revenue 1.2m, 2025 revenue 1.5m",

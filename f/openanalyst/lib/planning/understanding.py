@@ -969,9 +969,18 @@ _TWO_PERIODS_RE = lazy_re.compile(
 )
 
 
+# "sales last 3 months: 40k, 38k, 45k": the span the numbers cover, which measures nothing
+_TIME_SPAN_RE = lazy_re.compile(
+    r"\b(?:(?:in|over|for|during)\s+)?(?:the\s+)?(?:last|past|previous|next|first|this)\s+"
+    r"(?:\d+\s+|few\s+|two\s+|three\s+|four\s+|five\s+|six\s+|twelve\s+)?(?:days?|weeks?|months?|quarters?|years?)\b",
+    re.I,
+)
+
+
 def _measure_words(lead: str) -> list[str]:
     """The words before some numbers that may name what they measure ("our signups went" -> signups):
-    not the request's own words, and not the verb that leads to the numbers."""
+    not the request's own words, the span of time they cover, or the verb that leads to them."""
+    lead = _TIME_SPAN_RE.sub(" ", lead)
     words = [w for w in re.findall(r"[a-z][a-z-]+", lead.lower()) if w not in _NOT_A_MEASURE]
     while words and words[-1] in _SERIES_VERBS:
         words.pop()
