@@ -559,6 +559,21 @@ def test_a_caption_for_a_picture_says_what_it_shows_and_invites_nobody():
     assert "#Photo" not in post, post
 
 
+def test_a_deal_is_passed_on_not_debated():
+    # "a facebook post for mothers day, 15% off all flowers this weekend" closed "Tell us what you think."
+    post = create_post.offline_post(
+        "facebook",
+        "mothers day",
+        "professional",
+        ["MothersDay"],
+        None,
+        None,
+        ["15% off all flowers this weekend"],
+    )
+    assert "15% off all flowers this weekend" in post
+    assert any(closer in post for closer in create_post._SALE_CLOSERS) and "what you think" not in post, post
+
+
 def test_a_job_opening_ends_by_asking_to_pass_it_on():
     post = create_post.offline_post(
         "instagram", "we're hiring a barista", "professional", [], None, points=["apply at hello@beanbar.co"]

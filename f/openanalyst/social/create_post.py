@@ -335,6 +335,8 @@ _EVENT_RE = re.compile(
     re.I,
 )
 _EVENT_CLOSERS = ["See you there!", "Join us!"]
+_SALE = re.compile(r"\d\s?%\s+off\b|\b(?:sales?|discounts?|deals?|buy one,? get one|bogo|2 for 1)\b", re.I)
+_SALE_CLOSERS = ["Don't miss out!", "Share it with someone who'd love it."]
 # "Maria Garcia joins us as CTO": a newcomer is welcomed
 _WELCOMING = re.compile(r"\bwelcom(?:e|ing)\b|\bjoin(?:s|ed|ing)\s+(?:us|our\s+team|the\s+team)\b", re.I)
 _WELCOME_CLOSERS = ["Please join us in welcoming them!", "Say hello in the comments!"]
@@ -539,8 +541,9 @@ def _names_capitalised(text: str) -> str:
     return _CALENDAR_NAME.sub(lambda m: m[0].title().replace("'S", "'s").replace("’S", "’s"), text)
 
 
-def _closers(topic: str, told: bool) -> list[str]:
-    """How a post ends: thanks, a job to pass on, news to share, or a question on the subject."""
+def _closers(topic: str, told: bool, points: str = "") -> list[str]:
+    """How a post ends: thanks, a job to pass on, news to share, or a question on the subject
+    (`points`: the details listed, where a deal may be said: "mothers day, 15% off all flowers")."""
     if _THANKING.match(topic):
         return _THANKS_CLOSERS
     if _WISHING.match(topic):
@@ -559,6 +562,8 @@ def _closers(topic: str, told: bool) -> list[str]:
         return _PICTURE_CLOSERS
     if _EVENT_RE.search(topic):  # "our webinar starts in 1 hour": come, not "tell us what you think"
         return _EVENT_CLOSERS
+    if _SALE.search(topic) or _SALE.search(points):  # a deal is passed on, not debated
+        return _SALE_CLOSERS
     return _NEWS_CLOSERS if told else _QUESTIONS
 
 
@@ -580,7 +585,7 @@ def offline_post(
     seed = f"{platform}|{tone}|{topic_clean.lower()}" + (f"|{variant}" if variant else "")
     hook = _hook(topic_clean, tone, seed)
     told = _news(topic_clean) or _PROMO_RE.search(topic_clean)  # news and invitations: no musing question
-    question = cta or _pick(_closers(topic_clean, bool(told)), seed + "q")
+    question = cta or _pick(_closers(topic_clean, bool(told), " ".join(points or [])), seed + "q")
     tags = " ".join(f"#{t}" for t in hashtags)
     rules = platforms.RULES[platform]
     limit = min(limit or rules.max_chars, rules.max_chars)
