@@ -158,7 +158,7 @@ class Bundle:
                 base = root / top
                 if folder:
                     parts = folder.split("/")
-                    if parts[0] != top or not all(p and p not in {".", ".."} for p in parts):
+                    if parts[0] != top or not _plain_parts(parts):
                         continue
                     base = root / folder
                 if not base.is_dir():
@@ -287,7 +287,12 @@ def _write_cache(cached: Path, text: str) -> None:
         pass
 
 
+def _plain_parts(parts: list[str]) -> bool:
+    """Path parts that name folders below the root: none empty, "." or ".."."""
+    return all(p and p not in {".", ".."} for p in parts)
+
+
 def _safe_path(path: str) -> bool:
     """A Windmill path: u/<user>/... or f/<folder>/..., never escaping the root."""
     parts = path.split("/")
-    return len(parts) >= 3 and parts[0] in _ITEM_DIRS and all(p and p not in {".", ".."} for p in parts)
+    return len(parts) >= 3 and parts[0] in _ITEM_DIRS and _plain_parts(parts)

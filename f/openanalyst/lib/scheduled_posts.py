@@ -56,6 +56,11 @@ class ScheduledPost(BaseModel):
         return f"- {self.local:%a %d %b %Y, %H:%M} ({self.timezone}), {self.platform_name}: “{text}”"
 
 
+def counted(n: int) -> str:
+    """ "1 post", "3 posts": how many posts, as a sentence says it."""
+    return f"{n} post{'s' if n != 1 else ''}"
+
+
 def scheduled_posts(user_id: str) -> list[ScheduledPost]:
     """The person's enabled post schedules, soonest first (only under their own folder)."""
     validate_user_id(user_id)

@@ -15,12 +15,8 @@ from typing import Any, Literal
 
 import f.openanalyst.lib.platforms as platforms
 import f.openanalyst.lib.windmill.rest as windmill_rest
-from f.openanalyst.lib.scheduled_posts import ScheduledPost, scheduled_posts
+from f.openanalyst.lib.scheduled_posts import ScheduledPost, counted, scheduled_posts
 from f.openanalyst.lib.users import validate_user_id
-
-
-def _plural(n: int) -> str:
-    return f"{n} post{'s' if n != 1 else ''}"
 
 
 def _which_words(day: dt.date | None, platform: str | None) -> str:
@@ -36,7 +32,7 @@ def _answer(
     if cancelled:
         them = "it" if len(cancelled) == 1 else "they"
         lines = [
-            f"Cancelled {_plural(len(cancelled))}: {them} will not be published.",
+            f"Cancelled {counted(len(cancelled))}: {them} will not be published.",
             *map(ScheduledPost.line, cancelled),
         ]
         lines.append(
@@ -50,7 +46,7 @@ def _answer(
             f"“cancel all my posts for {matching[0].local:%A}”" if len(days) == 1 else "“cancel all my posts”"
         )
         lines = [
-            f"You have {_plural(len(matching))} that fit, so I cancelled none yet:",
+            f"You have {counted(len(matching))} that fit, so I cancelled none yet:",
             *map(ScheduledPost.line, matching),
         ]
         lines.append(

@@ -130,7 +130,7 @@ async def script_list(call: Call) -> Response:
     paths = sorted(set(rt.store.paths("script", start)) | set(rt.bundle.scripts(start)))
     out = []
     for path in paths:
-        if (exact and path != exact) or not path.startswith(start) or not call.can_read(path):
+        if (exact and path != exact) or not call.can_read(path):
             continue
         out.append(_api_script(call, _script_doc(call, path)))
     return js(paginate(call, out))
@@ -217,7 +217,7 @@ async def flow_list(call: Call) -> Response:
     rt = call.runtime
     start = call.query.get("path_start") or ""
     paths = sorted(set(rt.store.paths("flow", start)) | set(rt.bundle.flows(start)))
-    return js(paginate(call, [_flow_doc(call, p) for p in paths if p.startswith(start) and call.can_read(p)]))
+    return js(paginate(call, [_flow_doc(call, p) for p in paths if call.can_read(p)]))
 
 
 # ---- apps

@@ -17,7 +17,7 @@ import f.openanalyst.lib.planning.understanding as understanding
 import f.openanalyst.lib.platforms as platforms
 import f.openanalyst.lib.skills.workflows as skill_workflows
 from f.openanalyst.lib.contracts import CHOSEN_UTC, UNSET_TIMEZONE, Intent, Plan, PlanStep
-from f.openanalyst.lib.scheduled_posts import ScheduledPost
+from f.openanalyst.lib.scheduled_posts import ScheduledPost, counted
 
 CORE_SKILL = "CORE"
 SOCIAL_SKILL = "SOCIAL_MEDIA"  # whose tasks are the person's posts
@@ -276,10 +276,12 @@ def _scheduled_answer(posts: Sequence[ScheduledPost], day: str | None = None, da
             '"Write a LinkedIn post about our Lisbon office opening and schedule it for Monday at 9am".'
         )
     on_day = [post for post in posts if day and post.local.date().isoformat() == day]
-    count = f"{len(posts)} post{'s' if len(posts) != 1 else ''}"
+    count = counted(len(posts))
     if day and on_day:
-        named = f"{len(on_day)} post{'s' if len(on_day) != 1 else ''}"
-        lines = [f"You have {named} scheduled for {day_said or day}:", *(post.line() for post in on_day)]
+        lines = [
+            f"You have {counted(len(on_day))} scheduled for {day_said or day}:",
+            *(post.line() for post in on_day),
+        ]
         if len(on_day) < len(posts):
             lines.append(f"\n({count} scheduled in all: “what posts do I have coming up?” lists them.)")
     elif day:
