@@ -448,6 +448,11 @@ def test_a_sentence_with_a_comma_before_the_table_is_not_its_header():
             "we sold 120 in london, 95 in paris and 80 in berlin. which city is best?",
             "city,sales\nlondon,120\nparis,95\nberlin,80",
         ),
+        # "by week" is the period of each number, not the measure ("By week rose ... (point 1)")
+        (
+            "website visitors by week: 1400, 1550, 1480, 1700. is traffic going up?",
+            "week,website visitors\nweek 1,1400\nweek 2,1550\nweek 3,1480\nweek 4,1700",
+        ),
         # the span the numbers cover names no measure ("Last months rose from 40,000 ...")
         (
             "sales last 3 months: 40k, 38k, 45k. are we on track for 50k next month?",

@@ -2068,6 +2068,23 @@ CASES: list[Case] = [
         model_checks=[no_question, image_shown, says("45,000")],
     ),
     Case(
+        "a_visitors_by_week",
+        "ANALYTICS",
+        "website visitors by week: 1400, 1550, 1480, 1700. is traffic going up?",
+        # "by week" names the rows (it said "By week rose from 1,400 (point 1)")
+        [
+            no_question,
+            says("Yes: website visitors rose from 1,400 (week 1) to 1,700 (week 4)"),
+            never_says("(point 1)"),
+        ],
+        model=r.report(
+            "week,website visitors\nweek 1,1400\nweek 2,1550\nweek 3,1480\nweek 4,1700",
+            "Website visitors",
+            "is traffic going up?",
+        ),
+        model_checks=[no_question, says("1,700")],
+    ),
+    Case(
         "a_two_years",
         "ANALYTICS",
         "compare: 2024 revenue 1.2m, 2025 revenue 1.5m",

@@ -941,7 +941,8 @@ _SERIES_RE = lazy_re.compile(
 _SERIES_SPLIT = lazy_re.compile(_SERIES_SEP, re.I)
 # "over four months", "per week", "monthly": the period of each number ("this week" says none)
 _PERIODS = frozenset(("day", "week", "month", "quarter", "year"))
-_PER_PERIOD = r"\b(?:per|a|each|every)\s+(day|week|month|quarter|year)\b"
+# "visits per day", "visitors by week": the period each number covers
+_PER_PERIOD = r"\b(?:per|a|each|every|by)\s+(day|week|month|quarter|year)\b"
 _PERIOD_RE = lazy_re.compile(
     r"\b(day|week|month|quarter|year)s\b|" + _PER_PERIOD + r"|\b(daily|weekly|monthly|quarterly|yearly)\b",
     re.I,
