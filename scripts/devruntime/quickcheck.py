@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,12 @@ _INTEGER = re.compile(r"-?[0-9]+")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 _DOUBT = object()
 _JSON_TYPES = ("application/json", "text/json")
+# Calls already found to meet the spec, by everything the verdict depends on: most of a request's
+# calls repeat one exactly (a variable or resource read by every step, `exists`, progress), and
+# the checks of a repeat were a fifth of the dev runtime's time in the scenario runs. Bounded: a
+# body larger than this is checked every time, and the memo starts over when full.
+_MEMO_MAX_BYTES = 64 * 1024
+_MEMO_MAX_ENTRIES = 4096
 
 
 def _cast(kind: str, raw: str) -> Any:
@@ -79,6 +86,7 @@ class QuickChecks:
         self._read = oas30_read_schema_validators_factory
         self._ops: dict[tuple[str, str], _Operation | None] = {}
         self._lock = threading.Lock()
+        self._passed: set[tuple[Any, ...]] = set()
 
     def _validator(self, factory: Any, schema: Any) -> Any:
         return factory.create(self.spec, schema).validator
@@ -166,6 +174,17 @@ class QuickChecks:
 
     # ---------------------------------------------------------------- the checks
 
+    def _memo(self, key: tuple[Any, ...], size: int, check: Callable[[], bool]) -> bool:
+        """`check()`, or True at once when this key passed before."""
+        if key in self._passed:
+            return True
+        ok = check()
+        if ok and size <= _MEMO_MAX_BYTES:
+            if len(self._passed) >= _MEMO_MAX_ENTRIES:
+                self._passed.clear()
+            self._passed.add(key)
+        return ok
+
     def request_ok(
         self,
         method: str,
@@ -177,6 +196,23 @@ class QuickChecks:
     ) -> bool:
         """True when the request plainly meets the spec (`query`: its non-empty values, `body`:
         as openapi-core is given it); False means: ask openapi-core."""
+        params = tuple(sorted(path_params.items()))
+        key = ("request", method, template, params, tuple(query), content_type, body)
+        return self._memo(
+            key,
+            len(body or b""),
+            lambda: self._request_ok(method, template, path_params, query, content_type, body),
+        )
+
+    def _request_ok(
+        self,
+        method: str,
+        template: str,
+        path_params: dict[str, Any],
+        query: list[tuple[str, str]],
+        content_type: str,
+        body: bytes | None,
+    ) -> bool:
         operation = self.operation(method, template)
         if operation is None or not operation.quick_params:
             return False
@@ -207,6 +243,12 @@ class QuickChecks:
 
     def response_ok(self, method: str, template: str, status: int, content_type: str, data: bytes) -> bool:
         """True when the response plainly meets the spec; False means: ask openapi-core."""
+        key = ("response", method, template, status, content_type, data)
+        return self._memo(
+            key, len(data), lambda: self._response_ok(method, template, status, content_type, data)
+        )
+
+    def _response_ok(self, method: str, template: str, status: int, content_type: str, data: bytes) -> bool:
         operation = self.operation(method, template)
         if operation is None:
             return False

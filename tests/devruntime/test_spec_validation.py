@@ -118,3 +118,24 @@ def test_the_quick_pass_accepts_only_what_plainly_meets_the_spec() -> None:
     assert not quick.response_ok("GET", result, 200, "application/json", bad)
     assert not quick.response_ok("GET", result, 299, "application/json", good)  # no such response
     assert not quick.request_ok("GET", "/not/in/the/spec", {}, [], "", None)
+
+
+def test_a_call_that_passed_is_not_checked_again_and_a_changed_one_is(monkeypatch) -> None:
+    # Most of a request's calls repeat one exactly (the same variable read by every step): the
+    # verdict depends only on what the memo is keyed by, so a repeat is answered from it.
+    quick = QuickChecks(spec.load_spec(SPEC_PATH))
+    result = "/w/{workspace}/jobs_u/completed/get_result_maybe/{id}"
+    good, bad = b'{"completed": false, "result": null}', b'{"completed": "no"}'
+    checked: list[bytes] = []
+    real = quick._response_ok
+
+    def counting(method: str, template: str, status: int, content_type: str, data: bytes) -> bool:
+        checked.append(data)
+        return real(method, template, status, content_type, data)
+
+    monkeypatch.setattr(quick, "_response_ok", counting)
+    assert all(quick.response_ok("GET", result, 200, "application/json", good) for _ in range(3))
+    assert not any(quick.response_ok("GET", result, 200, "application/json", bad) for _ in range(2))
+    assert quick.response_ok("GET", result, 200, "application/json", b'{"completed": true, "result": 1}')
+    assert not quick.response_ok("GET", result, 299, "application/json", good)  # another status
+    assert checked == [good, bad, bad, b'{"completed": true, "result": 1}', good]
