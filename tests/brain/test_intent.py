@@ -665,6 +665,32 @@ def test_the_persons_own_words_are_the_post(text, name, own, scheduled):
     assert (found.entities.time is not None) == scheduled
 
 
+SUMMER = (
+    "We are thrilled to announce that our new summer menu is finally here, with fresh salads, cold brew "
+    "and homemade ice cream. Come by this weekend and try it!"
+)
+
+
+@pytest.mark.parametrize(
+    ("asked", "platform"),
+    [
+        ("make a tweet shorter: ", "twitter"),
+        ("can you make this tweet shorter? ", "twitter"),
+        ("shorten this for linkedin: ", "linkedin"),
+        ("make this shorter please: ", None),
+        ("please make my instagram caption more concise: ", "instagram"),
+    ],
+)
+def test_a_pasted_post_to_make_shorter_is_their_words_and_its_days_are_not_a_send_time(asked, platform):
+    # Found through the hub: "make a tweet shorter: ... Come by this weekend" wrote a new post about
+    # it and scheduled that for Saturday 09:00.
+    found = intent.extract(asked + SUMMER, "UTC", NOW)
+    assert (found.name, found.entities.platform, found.entities.time) == ("create_post", platform, None)
+    extra = found.entities.extra
+    assert (extra["text"], extra["shorten"], extra["max_chars"]) == (SUMMER, True, len(SUMMER) * 3 // 4)
+    assert "shorten" not in intent.extract("make it shorter", "UTC", NOW).entities.extra  # the draft's
+
+
 def test_which_post_did_best_is_a_question_about_their_posts():
     assert intent.extract("what was my most popular post last week?", "UTC", NOW).name == "analyze_engagement"
     assert (

@@ -125,6 +125,43 @@ def test_the_persons_own_text_is_the_post_as_written_and_too_long_says_by_how_mu
         create_post.main("alice", "x", "a long one", text="a" * 300)
 
 
+def test_own_text_made_shorter_keeps_its_words_and_says_when_it_cannot(windmill):
+    from f.openanalyst.lib.needs_input import NeedsInput
+
+    with_model(windmill)  # their words are shortened, not rewritten by the writer
+    text = (
+        "We are thrilled to announce that our new summer menu is finally here, with fresh salads, cold "
+        "brew and homemade ice cream. Come by this weekend and try it! #summer"
+    )
+    out = create_post.main("alice", "twitter", "summer menu", text=text, shorten=True, max_chars=125)
+    assert out["content"] == (
+        "Our new summer menu is here, with fresh salads, cold brew and homemade ice cream. Come by this "
+        "weekend and try it! #summer"
+    )
+    assert (out["mode"], out["chars"]) == ("shortened", len(out["content"]))
+    short = create_post.main(
+        "alice",
+        "twitter",
+        "pizza",
+        text="Big news! Pizza is back. It is really good.",
+        shorten=True,
+        max_chars=40,
+    )
+    assert short["content"] == "Pizza is back. It is good."
+    # Found through the hub: sentences within the aim would have kept only "We're hiring!"
+    hiring = (
+        "We're hiring! Our team is growing really fast and we are looking for a senior data engineer to "
+        "join us in Berlin. Apply by Friday."
+    )
+    job = create_post.main("alice", "linkedin", "hiring", text=hiring, shorten=True, max_chars=97)
+    assert job["content"] == (
+        "We're hiring! Our team is growing fast and we are looking for a senior data engineer to join us "
+        "in Berlin."
+    )
+    with pytest.raises(NeedsInput, match="could not make your text shorter without changing your words"):
+        create_post.main("alice", "twitter", "dark mode", text="We shipped dark mode today.", shorten=True)
+
+
 def test_own_text_keeps_its_paragraphs_and_an_approved_draft_says_so(windmill):
     """A LinkedIn post pasted in paragraphs goes out in paragraphs; only stray spaces are tidied."""
     text = "Big news!\n\n\n\nWe  shipped dark mode.   \n\n#DarkMode"

@@ -1062,6 +1062,37 @@ CASES: list[Case] = [
         model=r.post("twitter", "We just shipped dark mode!", "We just shipped dark mode!"),
     ),
     Case(
+        # Found through the hub: the person's text was written about instead of shortened, and the
+        # day inside it ("this weekend") scheduled the new post for Saturday.
+        "s_make_my_tweet_shorter",
+        "SOCIAL_MEDIA",
+        "make this tweet shorter: We are thrilled to announce that our cafe terrace is finally open "
+        "again, with heaters, blankets and hot cider. Come by this weekend and warm up!",
+        [
+            *POST_SEEN,
+            creates_nothing,  # not scheduled: a day in their words is what the post says
+            says(
+                "made shorter",
+                "Our cafe terrace is open again, with heaters, blankets and hot cider. Come by this "
+                "weekend and warm up!",
+                "Not posted yet",
+            ),
+            never_says("thrilled", "finally", "Scheduled for"),
+            post_fits("twitter"),
+        ],
+        model=r.post(
+            "twitter",
+            "our cafe terrace is open again",
+            "unused: the person's own words are shortened, not written again",
+            args={
+                "text": "We are thrilled to announce that our cafe terrace is finally open again, with "
+                "heaters, blankets and hot cider. Come by this weekend and warm up!",
+                "shorten": True,
+                "max_chars": 117,
+            },
+        ),
+    ),
+    Case(
         "s_schedule_this",
         "SOCIAL_MEDIA",
         "schedule this tweet for friday at 9am: Doors open at 8 on Saturday, see you there!",

@@ -12,6 +12,7 @@ import re
 from typing import Any, Literal
 
 import f.openanalyst.lib.platforms as platforms
+import f.openanalyst.lib.shorter as shorter
 from f.openanalyst.lib.ai.writer import ModelDeclined, ModelUnavailable, complete
 from f.openanalyst.lib.needs_input import NeedsInput
 from f.openanalyst.lib.users import validate_user_id
@@ -21,6 +22,7 @@ MAX_TOPIC_CHARS = 300
 MAX_DRAFTS = 5
 # `mode` of a post taken as it is: the person's own words, or a draft they approved
 AS_WRITTEN = {"person": "as written", "draft": "as approved"}
+SHORTENED = "shortened"  # the person's own words, made shorter ("make this shorter: ...")
 DECLINED = (
     "I won't write that post. If you meant something else, say it in other words; I'm glad to help "
     "with a post that makes your point without targeting anyone."
@@ -693,6 +695,7 @@ def main(
     count: int = 1,
     text_from: Literal["person", "draft"] = "person",
     hashtag_style: Literal["suggested", "none"] = "suggested",
+    shorten: bool = False,
 ) -> dict[str, Any]:
     """Write a post about `topic` for `platform`, in `tone`, within the platform's limits.
 
@@ -711,6 +714,7 @@ def main(
         count: how many different drafts to offer (1-5); `content` is the first, `drafts` all.
         text_from: whose words `text` holds: person (their own) or draft (one they approved in this chat).
         hashtag_style: suggested (from the topic, unless hashtags are given) or none (the person wants none).
+        shorten: make `text` shorter, in its own words, within max_chars (the person asked for it shorter).
     """
     validate_user_id(user_id)
     platform = platforms.normalize(platform)
@@ -734,12 +738,20 @@ def main(
     notes: list[str] = []
     mode, model, tokens, content = "offline", None, None, ""
     if own := _as_written(text or ""):
+        if shorten:  # nothing reworded: the preamble, intensifiers, then whole sentences go
+            if (made := shorter.tighten(own, limit)) == own:
+                raise NeedsInput(
+                    f"I could not make your text shorter without changing your words ({len(own)} "
+                    "characters). Tell me what to leave out, or ask me to write a shorter post about it."
+                )
+            own = made
+            limit = rules.max_chars  # max_chars was the aim; the platform's own limit still holds
         if (size := platforms.count_chars(platform, own)) > limit:
             raise NeedsInput(
                 f"Your text is {size} characters and {rules.name} allows {limit}. Shorten it, or ask "
                 "me to write a shorter post about it."
             )
-        mode, content, use_model = AS_WRITTEN[text_from], own, False
+        mode, content, use_model = SHORTENED if shorten else AS_WRITTEN[text_from], own, False
     if use_model:
         system, prompt = _model_prompt(
             platform, topic, tone, audience, call_to_action, tags, limit, key_points, hashtag_style == "none"

@@ -118,6 +118,8 @@ def _describe(step_result: Mapping[str, Any], description: str | None, sent_on: 
         about = f" {_about(_named(topic))}" if isinstance(topic, str) and topic else ""
         if output.get("mode") == "as written":  # the person's own words, not a draft about them
             about = ", as you wrote it"
+        elif output.get("mode") == "shortened":  # their own words, made shorter
+            about = ", made shorter"
         shown = platforms.RULES[platform].name if platform in platforms.RULES else platform
         drafts = [d.strip() for d in output.get("drafts") or [] if isinstance(d, str) and d.strip()]
         if platform and len(drafts) > 1:  # "draft 3 tweets about ...": each, numbered
@@ -128,7 +130,7 @@ def _describe(step_result: Mapping[str, Any], description: str | None, sent_on: 
             chars = f" ({output['chars']} characters)" if output.get("chars") else ""
             lines.append(f"{head}{chars}:\n\n{output['content'].strip()}")
             kept = not (output.get("schedule_path") or message or sent_on)
-            if output.get("mode") == "as written" and kept:
+            if output.get("mode") in ("as written", "shortened") and kept:
                 # "post this to linkedin: ..." is kept as written, not published (only "now"
                 # publishes): the person is told so, and how to publish it
                 lines.append(

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import f.openanalyst.lib.planning.rules as rules
+import f.openanalyst.lib.shorter as shorter
 from f.openanalyst.lib.contracts import Plan, Planned
 from f.openanalyst.lib.log import get_logger, log
 
@@ -74,20 +75,6 @@ def _implicated(args: Mapping[str, Any], error: str) -> list[str]:
     return found
 
 
-def shorten(text: str, limit: int) -> str:
-    """`text` cut to whole sentences (else whole words) within `limit` characters."""
-    if len(text) <= limit:
-        return text
-    kept = ""
-    for sentence in re.split(r"(?<=[.!?])\s+", text.strip()):
-        if len(kept) + len(sentence) + 1 > limit:
-            break
-        kept = f"{kept} {sentence}".strip()
-    if not kept:
-        kept = text[:limit].rsplit(" ", 1)[0].rstrip(",;:-")
-    return kept
-
-
 def _sentences(text: str) -> list[str]:
     return [s.strip().rstrip(".") for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s.strip(" .")]
 
@@ -127,7 +114,7 @@ def revise(
             value = step.args.get(over["name"]) if over else None
             if over and isinstance(value, str) and len(value) > int(over["limit"]):
                 # A smaller step: the argument cut to what the script takes.
-                kept = shorten(value, int(over["limit"]) - 1)
+                kept = shorter.to_sentences(value, int(over["limit"]) - 1)
                 step.args[over["name"]] = kept
                 changes.append(f"step '{step.id}': {over['name']} shortened to {len(kept)} characters")
                 # What was cut is the person's own words: a script that takes points gets them.

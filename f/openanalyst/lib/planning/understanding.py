@@ -237,6 +237,18 @@ _OWN_TEXT_RE = lazy_re.compile(
     r"(?:\s+(?:on|to|for|at)\s+[^:\n]{1,40})?(?:\s+(?:for me|now))?\s*:\s*(?P<text>\S.*)$",
     re.I | re.S,
 )
+# "make this tweet shorter: We are thrilled to announce ...", "can you shorten this? ...": the
+# person's own words, made shorter (a day in them is what the post says, not when to send it).
+_SHORTER_OWN_RE = lazy_re.compile(
+    r"^(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
+    r"(?:(?:make|get)\s+[^:?\n]{1,40}?\s+(?:shorter|tighter|more\s+concise|briefer)"
+    r"|(?:shorten|trim|tighten)(?:\s+[^:?\n]{1,40}?)?)"
+    r"(?:\s+(?:for\s+me|please|pls))?\s*[:?]\s*(?P<text>\S.{19,})$",
+    re.I | re.S,
+)
+# The share of their text a shorter version keeps at most (and create_post's smallest limit).
+SHORTER = 3 / 4
+MIN_CHARS = 40
 # "what's the best time to post on LinkedIn?": a question about their posts, however phrased.
 # "what was my most popular post last week?": which of their posts did well.
 _POSTS_QUESTION_RE = lazy_re.compile(
@@ -1213,11 +1225,15 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         "", _NO_HASHTAGS_RE.sub("", _CTA_RE.sub("", text))
     )  # how to write it, not what about
     topic = _topic(bare, found.text if found else None)
-    if own := _OWN_TEXT_RE.match(request.strip()):
+    shorter = _SHORTER_OWN_RE.match(request.strip())
+    if own := _OWN_TEXT_RE.match(request.strip()) or shorter:
         # "tweet this: We just shipped dark mode!": the person's words are the post, as written
         extra["text"] = own["text"].strip().strip('"“”').strip()
         words = " ".join(str(extra["text"]).split())
         topic = words if len(words) <= 120 else words[:120].rsplit(" ", 1)[0]  # what it is about, briefly
+    if shorter:
+        extra |= {"shorten": True, "max_chars": max(MIN_CHARS, int(len(str(extra["text"])) * SHORTER))}
+        found = None
     whole = _topic(bare, details=True)
     sent_for = found and re.search(rf"\b(?:for|,)\s+{re.escape(found.text)}\b", text, re.I)
     if (
@@ -1285,6 +1301,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     wants_post = wants_post or ("count" in extra and bool(_CREATE_RE.search(text)))  # "write 3 posts for..."
     # "schedule it for tomorrow at noon" (nothing written yet): a post to schedule, whose topic is asked
     wants_post = wants_post or bool(_SCHEDULE_IT_RE.match(text))
+    wants_post = wants_post or shorter is not None  # "make this shorter: <their post>"
 
     if update or problems:
         name, confidence = "preferences", 0.9
