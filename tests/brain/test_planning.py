@@ -99,8 +99,8 @@ def test_planner_returns_a_validated_structured_plan_with_cached_skill_context(m
     assert "OpenAnalyst planner" in system[0]["text"]
     assert f"- {CREATE}(audience: string?" in system[1]["text"]
     assert (
-        "platform: twitter|linkedin|instagram|facebook, shorten: boolean?, text: string?, text_from: person|draft?, tone:"
-        in (system[1]["text"])
+        "platform: twitter|linkedin|instagram|facebook, shorten: boolean?, text: string?, "
+        "text_from: person|draft?, tone:" in (system[1]["text"])
     )
     assert "user_id" not in system[1]["text"].split("## Allowed scripts")[1].split("## Workflows")[0]
     user_text = json.dumps(sent["messages"])
