@@ -148,6 +148,16 @@ def test_own_text_made_shorter_keeps_its_words_and_says_when_it_cannot(windmill)
         max_chars=40,
     )
     assert short["content"] == "Pizza is back. It is good."
+    # Found on the chat page: 2 characters over the aim cost "Order before noon ..." its place
+    bakery = (
+        "Big news! We are so excited to share that our bakery now delivers across the whole city, every "
+        "single day of the week. Order before noon and get it the same day. #bakery #delivery"
+    )
+    fresh = create_post.main("alice", "linkedin", "delivery", text=bakery, shorten=True, max_chars=134)
+    assert fresh["content"] == (
+        "Our bakery now delivers across the whole city, every single day of the week. Order before noon "
+        "and get it the same day. #bakery #delivery"
+    )
     # Found through the hub: sentences within the aim would have kept only "We're hiring!"
     hiring = (
         "We're hiring! Our team is growing really fast and we are looking for a senior data engineer to "

@@ -26,6 +26,8 @@ _INTENSIFIER_RE = re.compile(
 )
 _CLOSING_TAGS_RE = re.compile(r"(?:\s+#\w+)+\s*$")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+")
+# The aim is a goal, not a limit: a text tightened to within a tenth over it keeps its sentences.
+SLACK = 1.1
 
 
 def to_sentences(text: str, limit: int) -> str:
@@ -54,15 +56,16 @@ def _without_preambles(text: str) -> str:
 
 
 def tighten(text: str, aim: int) -> str:
-    """`text` shorter, in its own words, within `aim` characters when whole sentences allow. When
-    the sentences within `aim` would be less than half of it ("We're hiring!" of a job post), only
-    the last sentence goes, and the result may be longer than `aim`."""
+    """`text` shorter, in its own words: within `aim` characters when whole sentences allow (a text
+    tightened to within a tenth over `aim` keeps all its sentences). When the sentences within
+    `aim` would be less than half of it ("We're hiring!" of a job post), only the last sentence
+    goes, and the result may be longer than `aim`."""
     tags = found.group(0).strip() if (found := _CLOSING_TAGS_RE.search(text)) else ""
     body = text[: found.start()] if found else text
     lines = [_INTENSIFIER_RE.sub("", _without_preambles(line)) for line in body.strip().splitlines()]
     body = "\n".join(" ".join(line.split()) for line in lines).strip()
     budget = aim - (len(tags) + 1 if tags else 0)
-    if len(body) > budget:
+    if len(body) > budget * SLACK:
         flat = " ".join(body.split())
         body = to_sentences(flat, budget)
         sentences = _SENTENCE_END_RE.split(flat)
