@@ -17,6 +17,8 @@ ALIASES = {"x": "twitter", "tweet": "twitter", "ig": "instagram", "fb": "faceboo
 _URL_RE = re.compile(r"https?://\S+")
 HASHTAG_RE = re.compile(r"(?<![\w#])#(\w{1,100})", re.UNICODE)
 TCO_LENGTH = 23  # X wraps every link in t.co and counts it as 23 characters
+# The tightest limit a post is written to (create_post's max_chars): a shorter one holds no post.
+MIN_CHARS = 40
 # The emoji that fits a post's tone (an Instagram template's, or one a person asks to add).
 TONE_EMOJI = {"professional": "✨", "casual": "🙂", "enthusiastic": "🚀", "informative": "📌", "witty": "😄"}
 # What a person's `u/<user>/resources/<platform>` must hold for publish_post to post for them.

@@ -729,8 +729,8 @@ def main(
         raise ValueError(f"count must be between 1 and {MAX_DRAFTS}")
     rules = platforms.RULES[platform]
     limit = min(rules.max_chars, max_chars) if max_chars else rules.max_chars
-    if limit < 40:
-        raise ValueError("max_chars must be at least 40")
+    if limit < platforms.MIN_CHARS:
+        raise ValueError(f"max_chars must be at least {platforms.MIN_CHARS}")
     wanted = rules.hashtags[1] if rules.hashtags[1] else 0
     tags = [t for t in (_clean_tag(h) for h in hashtags or []) if t][: rules.max_hashtags]
     tags = [] if hashtag_style == "none" else tags or suggest_hashtags(topic, wanted)

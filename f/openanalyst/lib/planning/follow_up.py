@@ -31,7 +31,6 @@ FETCH_METRICS = "f/openanalyst/analytics/fetch_metrics"
 GENERATE_REPORT = "f/openanalyst/analytics/generate_report"
 # A rewrite asked "shorter" is held to this share of the draft's length (and the platform's floor).
 SHORTER = 2 / 3
-MIN_CHARS = 40  # create_post's smallest limit
 
 # "ok", "great, ", "love it! ": an acknowledgement before what to do with the draft.
 _ACK_RE = lazy_re.compile(
@@ -267,7 +266,7 @@ def read(
     if edits or (intent.name == "unknown" and (_SHORTER_RE.search(said) or "tone" in entities.extra)):
         extra = {}
         if _SHORTER_RE.search(said):
-            extra["max_chars"] = max(MIN_CHARS, int(draft.chars * SHORTER))
+            extra["max_chars"] = max(platforms.MIN_CHARS, int(draft.chars * SHORTER))
         if tone := entities.extra.get("tone"):
             extra["tone"] = tone
         if extra or elsewhere:  # what else a person asks of a draft is answered as before

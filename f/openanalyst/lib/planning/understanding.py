@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import f.openanalyst.lib.datasets as datasets
 import f.openanalyst.lib.lazy_re as lazy_re
 import f.openanalyst.lib.planning.building as building
+import f.openanalyst.lib.platforms as platforms
 import f.openanalyst.lib.timeparse as timeparse
 from f.openanalyst.lib.contracts import Entities, Intent
 from f.openanalyst.lib.protocol import Attachment
@@ -246,9 +247,8 @@ _SHORTER_OWN_RE = lazy_re.compile(
     r"(?:\s+(?:for\s+me|please|pls))?\s*[:?]\s*(?P<text>\S.{19,})$",
     re.I | re.S,
 )
-# The share of their text a shorter version keeps at most (and create_post's smallest limit).
-SHORTER = 3 / 4
-MIN_CHARS = 40
+# The share of their own text a shorter version aims at.
+OWN_TEXT_SHORTER = 3 / 4
 # "what's the best time to post on LinkedIn?": a question about their posts, however phrased.
 # "what was my most popular post last week?": which of their posts did well.
 _POSTS_QUESTION_RE = lazy_re.compile(
@@ -1232,7 +1232,8 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         words = " ".join(str(extra["text"]).split())
         topic = words if len(words) <= 120 else words[:120].rsplit(" ", 1)[0]  # what it is about, briefly
     if shorter:
-        extra |= {"shorten": True, "max_chars": max(MIN_CHARS, int(len(str(extra["text"])) * SHORTER))}
+        aim = int(len(str(extra["text"])) * OWN_TEXT_SHORTER)
+        extra |= {"shorten": True, "max_chars": max(platforms.MIN_CHARS, aim)}
         found = None
     whole = _topic(bare, details=True)
     sent_for = found and re.search(rf"\b(?:for|,)\s+{re.escape(found.text)}\b", text, re.I)
