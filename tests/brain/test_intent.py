@@ -679,6 +679,7 @@ SUMMER = (
         ("shorten this for linkedin: ", "linkedin"),
         ("make this shorter please: ", None),
         ("please make my instagram caption more concise: ", "instagram"),
+        ("pls trim this for insta: ", "instagram"),  # found through the hub: a new post with 10 hashtags
     ],
 )
 def test_a_pasted_post_to_make_shorter_is_their_words_and_its_days_are_not_a_send_time(asked, platform):

@@ -241,7 +241,7 @@ _OWN_TEXT_RE = lazy_re.compile(
 # "make this tweet shorter: We are thrilled to announce ...", "can you shorten this? ...": the
 # person's own words, made shorter (a day in them is what the post says, not when to send it).
 _SHORTER_OWN_RE = lazy_re.compile(
-    r"^(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
+    r"^(?:(?:please|pls|plz)\s+)?(?:(?:can|could|would)\s+you\s+)?(?:(?:please|pls|plz)\s+)?"
     r"(?:(?:make|get)\s+[^:?\n]{1,40}?\s+(?:shorter|tighter|more\s+concise|briefer)"
     r"|(?:shorten|trim|tighten)(?:\s+[^:?\n]{1,40}?)?)"
     r"(?:\s+(?:for\s+me|please|pls))?\s*[:?]\s*(?P<text>\S.{19,})$",
