@@ -49,11 +49,19 @@ class Settings:
     # the HTTP cores of httpx and of anthropic's httpx2, anthropic's trace propagation): in the
     # scenario runs those imports were 30 % (offline) and 8 % (model) of every job's time.
     preload_idle: str = (
-        "numpy,bm25s,Stemmer,jsonschema,frontmatter,anthropic,agno.agent,agno.team,agno.models.anthropic,"
-        "agno.agent._response,httpcore2,opentelemetry.propagate,"
-        "dateparser,dateparser.search,multiprocessing.synchronize,encodings.idna,"
-        "matplotlib.pyplot,matplotlib.dates,matplotlib.ticker,matplotlib.backends.backend_agg"
+        "numpy,bm25s,Stemmer,jsonschema,frontmatter,"
+        "dateparser,dateparser.search,multiprocessing.synchronize,encodings.idna"
     )
+    # groups of heavy libraries, "name=module,...;...": a group is preloaded when idle only once a
+    # job has imported one of its packages (an offline request never does; scripts/devruntime/preloads.py)
+    preload_on_use: str = (
+        "models=anthropic,agno.agent,agno.team,agno.models.anthropic,agno.agent._response,httpcore2,"
+        "opentelemetry.propagate;"
+        "charts=matplotlib.pyplot,matplotlib.dates,matplotlib.ticker,matplotlib.backends.backend_agg"
+    )
+    # ... and at start when one of these variables is set ("group=NAME,...;..."): the jobs of a
+    # runtime started with a model key call the model, and the first request should not wait for it
+    preload_when_set: str = "models=ANTHROPIC_API_KEY,OPENANALYST_ANTHROPIC_BASE_URL"
     # preload_bundle: while idle, it also imports the bundle's own modules (`f/**.py`: the shared
     # lib first, then the steps); before each fork it checks their files, and when one changed it
     # forgets them all, so a job always runs the code on disk. Off: every job imports them itself.
@@ -127,6 +135,7 @@ class Settings:
         settings.fork = _bool(env.get("OPENANALYST_DEV_FORK"), settings.fork)
         settings.preload = env.get("OPENANALYST_DEV_PRELOAD", settings.preload)
         settings.preload_idle = env.get("OPENANALYST_DEV_PRELOAD_IDLE", settings.preload_idle)
+        settings.preload_on_use = env.get("OPENANALYST_DEV_PRELOAD_ON_USE", settings.preload_on_use)
         settings.preload_bundle = _bool(env.get("OPENANALYST_DEV_PRELOAD_BUNDLE"), settings.preload_bundle)
         settings.sse_timeout_s = float(env.get("TIMEOUT_SSE_STREAM", settings.sse_timeout_s))
         return settings

@@ -18,6 +18,7 @@ from typing import Any
 from scripts.devruntime.bundle import ScriptSource
 from scripts.devruntime.config import REPO_ROOT, Settings
 from scripts.devruntime.lockenv import LockEnvironments, lock_of
+from scripts.devruntime.preloads import bundle_groups, parse_groups
 
 
 @dataclass
@@ -60,6 +61,8 @@ class Executor:
         self._fork_lock = asyncio.Lock()
         # Set once jobs are forked with every preload done (a benchmark's steady state); any thread may wait.
         self.preloaded = threading.Event()
+        # The heavy preload groups a job has imported: preloaded from then on, restarts included.
+        self._used_groups: set[str] = set()
         self._tmp = Path(tempfile.mkdtemp(prefix="devruntime-jobs-"))
         self._locks = LockEnvironments(self._tmp / "packages")
 
@@ -221,14 +224,22 @@ class Executor:
         async with self._fork_lock:
             if self._fork_proc is not None and self._fork_proc.returncode is None:
                 return self._fork_proc
+            root = self.settings.bundle_root
+            groups = parse_groups(self.settings.preload_on_use)
+            bundle = bundle_modules(root) if self.settings.preload_bundle else []
+            heavy = bundle_groups(root, bundle, groups)
+            at_start = self._used_groups | self._wanted_at_start()
             env = job_env(
                 self.settings,
                 {
                     "OPENANALYST_DEV_PRELOAD": self.settings.preload,
                     "OPENANALYST_DEV_PRELOAD_IDLE": self.settings.preload_idle,
-                    "OPENANALYST_DEV_PRELOAD_BUNDLE": ",".join(bundle_modules(self.settings.bundle_root))
-                    if self.settings.preload_bundle
-                    else "",
+                    "OPENANALYST_DEV_PRELOAD_ON_USE": self.settings.preload_on_use,
+                    "OPENANALYST_DEV_PRELOAD_GROUPS": ",".join(sorted(at_start)),
+                    "OPENANALYST_DEV_PRELOAD_BUNDLE": ",".join(m for m in bundle if m not in heavy),
+                    "OPENANALYST_DEV_PRELOAD_GROUP_BUNDLE": ";".join(
+                        f"{group}={','.join(m for m in bundle if heavy.get(m) == group)}" for group in groups
+                    ),
                     # One OpenBLAS thread: numpy loaded here starts no thread, so forking stays safe
                     # (a job's routing math is a few tiny products, where threads only contend).
                     **{name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")},
@@ -263,17 +274,35 @@ class Executor:
                     fut.set_result(int(message["pid"]))
             elif message.get("preloaded"):
                 self.preloaded.set()
-            elif (job := message.get("done") or message.get("exited")) in self._waiters:
+            else:
+                self._preload_used(proc, message.get("used") or [])
                 # "done": the job's last act before it exits; "exited": the exit (after a crash,
                 # the only one)
-                fut = self._waiters[job][1]
-                if not fut.done():
-                    fut.set_result(int(message["code"]))
+                if (job := message.get("done") or message.get("exited")) in self._waiters:
+                    fut = self._waiters[job][1]
+                    if not fut.done():
+                        fut.set_result(int(message["code"]))
         # The fork server died: fail whatever waits on it; the next job starts a new one.
         for started, exited in list(self._waiters.values()):
             for fut in (started, exited):
                 if not fut.done():
                     fut.set_exception(RuntimeError("the job fork server exited"))
+
+    def _wanted_at_start(self) -> set[str]:
+        return {
+            group
+            for group, names in parse_groups(self.settings.preload_when_set).items()
+            if any(os.environ.get(name) for name in names)
+        }
+
+    def _preload_used(self, proc: asyncio.subprocess.Process, used: list[str]) -> None:
+        """A job imported a heavy group the fork server had not loaded: have it preloaded (once)."""
+        for group in used:
+            if group in self._used_groups or proc.stdin is None:
+                continue
+            self._used_groups.add(group)
+            self.preloaded.clear()  # until the fork server has preloaded it too
+            proc.stdin.write((json.dumps({"preload": group}) + "\n").encode())
 
     async def close(self) -> None:
         self.kill_all()

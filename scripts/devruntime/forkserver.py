@@ -9,7 +9,10 @@ since (they are all forgotten first and the job imports them from disk).
 Protocol (JSON lines): the executor writes {"job": id, "spec": job.json, "log": file, "env": {...},
 "cwd": dir} on stdin; this process answers {"started": id, "pid": n} then {"exited": id,
 "code": n} on its stdout ({"done": id, "code": n} before that, when the job's last act says so),
-and {"preloaded": true} once jobs are forked with every preload done.
+and {"preloaded": true} once jobs are forked with every preload done. A job that imported a group
+of heavy libraries the server had not loaded says so: {"done": id, "code": n, "used": [group]};
+the executor then writes {"preload": group}, and the group is preloaded like a stage
+(scripts/devruntime/preloads.py).
 The child runs scripts.devruntime.runner with the job's environment, its stdout/stderr going to
 the log file.
 """
@@ -28,10 +31,15 @@ import sys
 import time
 from dataclasses import dataclass
 
-from scripts.devruntime import runner, warmups
+from scripts.devruntime import preloads, runner, warmups
 
 _children: dict[int, str] = {}
 _done: dict[int, str] = {}  # the read end of each running job's `done` pipe -> its job id
+# The heavy groups ({name: modules}), their packages -> group, and the bundle modules each group's
+# stage imports after them (those that import a group's library at their top).
+_GROUPS: dict[str, list[str]] = preloads.parse_groups(os.environ.get("OPENANALYST_DEV_PRELOAD_ON_USE") or "")
+_GROUP_OF = preloads.group_of_package(_GROUPS)
+_GROUP_BUNDLE: dict[str, list[str]] = {}
 
 
 def _read_done(fds: list[int], out_fd: int) -> None:
@@ -40,10 +48,10 @@ def _read_done(fds: list[int], out_fd: int) -> None:
         job = _done.pop(fd, None)
         if job is None:
             continue
-        said = os.read(fd, 16)
+        code, *used = os.read(fd, 4096).decode(errors="replace").split() or [""]  # "": killed unsaid
         os.close(fd)
-        if said.strip().lstrip(b"-").isdigit():
-            _send(out_fd, {"done": job, "code": int(said)})
+        if code.lstrip("-").isdigit():
+            _send(out_fd, {"done": job, "code": int(code), **({"used": used} if used else {})})
 
 
 def _send(out_fd: int, message: dict[str, object]) -> None:
@@ -76,6 +84,7 @@ def _child(request: dict[str, object], out_fd: int, done_fd: int) -> None:
     https://github.com/windmill-labs/windmill/blob/main/backend/windmill-worker/src/common.rs); after
     `done` this process only runs `os._exit`, so what a caller sees (result, logs, status) is the same."""
     code = 70
+    loaded = {package for package in _GROUP_OF if package in sys.modules}
     try:
         os.setsid()
         os.close(out_fd)
@@ -101,8 +110,9 @@ def _child(request: dict[str, object], out_fd: int, done_fd: int) -> None:
             sys.stderr.flush()
         except Exception:
             pass
+    used = {group for package, group in _GROUP_OF.items() if package not in loaded and package in sys.modules}
     with contextlib.suppress(OSError):
-        os.write(done_fd, str(code).encode())
+        os.write(done_fd, " ".join([str(code), *sorted(used)]).encode())
     os._exit(code)
 
 
@@ -213,6 +223,11 @@ def _wake_pipe() -> tuple[int, int]:
 
 
 def _preload_idle(name: str) -> None:
+    if name.startswith(preloads.GROUP_MARK):
+        group = name[len(preloads.GROUP_MARK) :]
+        for module in [*_GROUPS.get(group, []), *_GROUP_BUNDLE.get(group, [])]:
+            _preload_idle(module)
+        return
     _preload(name)
     warmups.warm(name)
     if _is_bundle(name):
@@ -220,11 +235,17 @@ def _preload_idle(name: str) -> None:
     _record_bundle()
 
 
+def _loaded(group: str) -> bool:
+    """True when the group's libraries are imported here (or it names no group)."""
+    return all(module.split(".", 1)[0] in sys.modules for module in _GROUPS.get(group, []))
+
+
 @dataclass
 class _Successor:
     pid: int
     ready_r: int  # it writes b"r" here once it has preloaded
-    go_w: int  # this process writes b"g" here when it stops reading requests
+    go_w: int  # this process writes b"g" here when it stops reading requests (then the stages it
+    # was asked for meanwhile, as JSON)
     stages: list[list[str]]  # what it preloads (the first stage) and leaves to its own successor
     ready: bool = False
 
@@ -258,12 +279,16 @@ def _start_successor(
         for name in stages[0]:
             _preload_idle(name)
         os.write(ready_w, b"r")
-        if os.read(go_r, 1) == b"g":  # else the server stopped before it handed over
+        said = b""
+        while chunk := os.read(go_r, 65536):
+            said += chunk
+        if said.startswith(b"g"):  # else the server stopped before it handed over
             os.close(go_r)
             os.close(ready_w)
-            if len(stages) == 1:
+            rest = stages[1:] + json.loads(said[1:] or b"[]")
+            if not rest:
                 _send(io[1], {"preloaded": True})
-            _serve(io, own_wake, bundle, stages[1:], QUIET_S)
+            _serve(io, own_wake, bundle, rest, QUIET_S)
     except BaseException:
         code = 70
     os._exit(code)
@@ -280,6 +305,7 @@ def _serve(
     pending = b""
     idle: list[str] = []  # imports done here, between requests (the bundle's again after a change)
     successor: _Successor | None = None
+    later: list[list[str]] = []  # stages asked for while a successor preloads: handed over to it
     active = time.monotonic()  # when a job last started or ended
     latest = active + max(quiet_s, LATEST_S)  # when the successor starts whatever the jobs do
     while True:
@@ -312,6 +338,7 @@ def _serve(
                     print("forkserver: the preloading successor failed", file=sys.stderr)
                     idle = [name for stage in successor.stages for name in stage]
                 successor = None
+                stages, later = later, []
         if successor is not None and successor.ready_r in readable:
             successor.ready = os.read(successor.ready_r, 1) == b"r"
         if in_fd in readable:
@@ -323,13 +350,25 @@ def _serve(
             pending += chunk
             while b"\n" in pending:
                 line, pending = pending.split(b"\n", 1)
-                if line.strip():
-                    private = wake if successor is None else (*wake, successor.ready_r, successor.go_w)
-                    idle = _fork_job(json.loads(line), out_fd, private, idle, bundle)
-                    active = time.monotonic()
+                if not line.strip():
+                    continue
+                request = json.loads(line)
+                if "preload" in request:
+                    if _loaded(str(request["preload"])):
+                        if not stages and successor is None:
+                            _send(out_fd, {"preloaded": True})
+                    else:
+                        (later if successor is not None else stages).append(
+                            [preloads.GROUP_MARK + str(request["preload"])]
+                        )
+                    continue
+                private = wake if successor is None else (*wake, successor.ready_r, successor.go_w)
+                idle = _fork_job(request, out_fd, private, idle, bundle)
+                active = time.monotonic()
         _reap(out_fd)
         if successor is not None and successor.ready and not pending:
-            os.write(successor.go_w, b"g")  # it reads the requests from now on
+            os.write(successor.go_w, b"g" + json.dumps(later).encode())  # it reads the requests from now on
+            os.close(successor.go_w)
             _retire(out_fd, wake_r, successor.pid)
             return
 
@@ -340,7 +379,8 @@ def _fork_job(
     """Fork the job's process (`private`: this process's pipes, closed in it); the idle imports
     still to do (the bundle's again if it changed)."""
     if _forget_stale_bundle():
-        idle = bundle + [n for n in idle if n not in bundle]  # import them again when idle
+        again = bundle + [m for group in _GROUP_BUNDLE if _loaded(group) for m in _GROUP_BUNDLE[group]]
+        idle = again + [n for n in idle if n not in again]  # import them again when idle
     sys.stderr.flush()
     # A job inherits every object imported here. Frozen, they are never scanned by its collector:
     # a full collection in a job walked them all (100-250 ms in route_skill, touching each page
@@ -385,8 +425,12 @@ def main() -> None:
         _preload(name)
     _record_bundle()
     bundle = _names("OPENANALYST_DEV_PRELOAD_BUNDLE")
-    # Two stages: the steps and their lib first (a request's jobs start warm sooner), then the rest.
-    stages = [stage for stage in (bundle, _names("OPENANALYST_DEV_PRELOAD_IDLE")) if stage]
+    _GROUP_BUNDLE.update(preloads.parse_groups(os.environ.get("OPENANALYST_DEV_PRELOAD_GROUP_BUNDLE") or ""))
+    # Two stages: the steps and their lib first (a request's jobs start warm sooner), then the rest,
+    # with the heavy groups jobs of this runtime have used.
+    idle = _names("OPENANALYST_DEV_PRELOAD_IDLE")
+    idle += [preloads.GROUP_MARK + group for group in _names("OPENANALYST_DEV_PRELOAD_GROUPS")]
+    stages = [stage for stage in (bundle, idle) if stage]
     out_fd = os.dup(1)
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # stray prints must not corrupt the protocol
     wake = _wake_pipe()

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
+
 from scripts.devruntime.config import REPO_ROOT
 from scripts.devruntime.server import DevServer
 from tests.support.devruntime import DevRuntime, start_dev_server
@@ -80,10 +82,12 @@ def _until_preloaded(runtime: DevRuntime, timeout: float = 60.0) -> dict:
 
 
 @contextlib.contextmanager
-def _speedcheck(tmp_path: Path) -> Iterator[tuple[Path, DevServer, DevRuntime]]:
-    """A runtime whose bundle is `f/speedcheck/` (a shared module and a script reading it)."""
+def _speedcheck(tmp_path: Path, **modules: str) -> Iterator[tuple[Path, DevServer, DevRuntime]]:
+    """A runtime whose bundle is `f/speedcheck/` (a shared module, a script reading it, `modules`)."""
     folder = tmp_path / "bundle" / "f" / "speedcheck"
     folder.mkdir(parents=True)
+    for name, text in modules.items():
+        (folder / f"{name}.py").write_text(text)
     (folder / "shared.py").write_text(_SHARED.format(value="first"))
     (folder / "read.py").write_text(_READ)
     server = start_dev_server(tmp_path / "runtime", bundle_root=tmp_path / "bundle")
@@ -114,6 +118,37 @@ def test_the_runtime_says_when_jobs_start_with_every_preload_done(tmp_path: Path
         assert server.runtime.executor.preloaded.wait(timeout=120)
         result = runtime.wait(runtime.run_script("f/speedcheck/read", {}))
         assert result == {"value": "first", "preloaded": True}
+
+
+_SDK_CLIENT = "import anthropic\n\nCLIENT = anthropic.Anthropic\n"
+_SDK_USER = (
+    "import sys\n\n\n"
+    "def main(call: bool = False) -> dict:\n"
+    '    found = {"sdk": "anthropic" in sys.modules, "client": "f.speedcheck.sdk_client" in sys.modules}\n'
+    "    if call:  # a step that calls the model imports the SDK then\n"
+    "        import f.speedcheck.sdk_client  # noqa: F401\n"
+    "    return found\n"
+)
+
+
+def test_jobs_are_forked_without_the_model_sdk_until_a_job_imports_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Forking and ending a job's process costs the kernel more the more the fork server holds:
+    # 17 ms a job with the model SDKs and matplotlib loaded, 11-12 ms without (an offline request
+    # never imports them). They are preloaded once a job has imported them, with the bundle
+    # modules that import them at their top.
+    for name in ("ANTHROPIC_API_KEY", "OPENANALYST_ANTHROPIC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with _speedcheck(tmp_path, sdk_client=_SDK_CLIENT, sdk_user=_SDK_USER) as (_, server, runtime):
+        assert _until_preloaded(runtime)["preloaded"]
+        assert server.runtime.executor.preloaded.wait(timeout=120)
+        found = runtime.wait(runtime.run_script("f/speedcheck/sdk_user", {}))
+        assert found == {"sdk": False, "client": False}
+        runtime.wait(runtime.run_script("f/speedcheck/sdk_user", {"call": True}))
+        assert server.runtime.executor.preloaded.wait(timeout=120)
+        found = runtime.wait(runtime.run_script("f/speedcheck/sdk_user", {}))
+        assert found == {"sdk": True, "client": True}
 
 
 _MODELS = (
