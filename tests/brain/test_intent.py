@@ -7,6 +7,10 @@ import f.openanalyst.lib.planning.understanding as intent
 from f.openanalyst.lib.contracts import Intent
 
 NOW = datetime(2026, 11, 21, 15, 30, tzinfo=ZoneInfo("America/New_York"))
+# a name that ends its sentence, then how to write the post
+PRIYA = (
+    "can you write a linkedin post announcing that we just hired our first data engineer, Priya? keep it warm"
+)
 
 
 def test_seed_example_is_create_and_schedule_for_tomorrow_morning_in_the_persons_zone():
@@ -347,6 +351,8 @@ def test_a_recurrence_in_words_becomes_the_cron_windmill_runs():
             "our new hire, Sarah, who joins as head of design",
         ),
         ("write a post welcoming Tom, our new barista", "welcoming Tom, our new barista"),
+        # one name that ends its sentence is who it is; the next sentence says how to write it
+        (PRIYA, "announcing that we just hired our first data engineer, Priya"),
         # news said first, then a dash and the ask; a link's dots stay in the sentence
         (
             "we're hiring two backend engineers, link is acme.io/jobs - write a linkedin post",
@@ -357,6 +363,11 @@ def test_a_recurrence_in_words_becomes_the_cron_windmill_runs():
 def test_a_posts_topic_is_found_however_it_is_phrased(text, topic):
     found = intent.extract(text, "UTC", NOW)
     assert found.name in ("create_post", "create_and_schedule") and found.entities.topic == topic
+
+
+def test_a_name_after_the_topic_is_not_a_point_and_the_sentence_after_it_is_no_point_either():
+    found = intent.extract(PRIYA, "UTC", NOW)
+    assert "points" not in found.entities.extra and found.entities.extra["tone"] == "casual"
 
 
 def test_no_topic_is_invented_when_none_is_given():

@@ -450,6 +450,8 @@ TONES = {
     "cozy": "casual",
     "cute": "casual",
     "cosy": "casual",
+    "warm": "casual",
+    "heartfelt": "casual",
 }
 # A tone word in a request; "fun" only where it is the tone ("a fun post", "make it fun"), not
 # "fun facts about ...". Built from TONES, so a word added there is read here.
@@ -1465,22 +1467,33 @@ _APPOSITIVE_RE = lazy_re.compile(r"^(?:our|my|the|a|an)\s+[\w-]+(?:\s+[\w-]+){0,
 _NAME_RE = lazy_re.compile(r"^[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){0,2}$")
 
 
+def _same_sentence(text: str, topic: str) -> str:
+    """What follows the topic in its sentence ("..., Priya? keep it warm" -> ", Priya"): a sentence
+    after it says how to write the post, read where the topic's sentence ends."""
+    at = text.find(topic)
+    rest = text[at + len(topic) :] if at >= 0 else ""
+    return re.split(r"(?<=\S)[.?!]+(?:\s+|$)", rest, maxsplit=1)[0]
+
+
 def _with_appositive(text: str, topic: str) -> str:
     """The topic with the clauses after it that describe it ("our new hire, Sarah, who joins as
     head of design"), which are not points of their own; the topic as it is otherwise."""
-    at = text.find(topic)
-    rest = text[at + len(topic) :] if at >= 0 else ""
+    rest = _same_sentence(text, topic)
     if not rest.startswith(","):
         return topic
     taken: list[str] = []
-    for part in (p.strip() for p in re.split(r",\s*", rest.strip(" ,.!"))):
+    parts = [p.strip() for p in re.split(r",\s*", rest.strip(" ,.!"))]
+    for part in parts:
         named_last = (taken[-1] if taken else topic).split()[-1][:1].isupper()
         if _RELATIVE_RE.match(part) or _NAME_RE.match(part) or (named_last and _APPOSITIVE_RE.match(part)):
             taken.append(part)
         else:
             break
-    if not any(_RELATIVE_RE.match(p) or _APPOSITIVE_RE.match(p) for p in taken):
-        return topic  # names alone ("our team, Ana, Luis") may be the points
+    # names alone ("our team, Ana, Luis") may be the points; one name that ends the sentence is
+    # who the topic is ("we hired our first data engineer, Priya? keep it warm")
+    one_name = len(parts) == 1 and taken == parts
+    if not one_name and not any(_RELATIVE_RE.match(p) or _APPOSITIVE_RE.match(p) for p in taken):
+        return topic
     return ", ".join([topic, *taken])[:MAX_TOPIC_CHARS]
 
 
@@ -1488,8 +1501,7 @@ def _details_after(text: str, topic: str, found: timeparse.Resolved | None) -> l
     """Short details the person added after the topic, comma-separated ("we're hiring two backend
     engineers, remote ok, link is acme.io/jobs"): the post's points, not dropped. Clauses that say
     how (schedule, tone, platform, time, call to action) are not details."""
-    at = text.find(topic)
-    rest = text[at + len(topic) :] if at >= 0 else ""
+    rest = _same_sentence(text, topic)
     if not rest.startswith((",", ":")):  # "our hours: closed on the 25th, open on the 27th"
         return []
     details = []
