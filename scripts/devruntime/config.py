@@ -46,8 +46,9 @@ class Settings:
     # with one thread, so numpy may be loaded before a fork: no thread is running then)
     # Libraries import some modules where they are first used (matplotlib in the report, dateparser's
     # search in the time reader, multiprocessing's locks through bm25s's tqdm, httpx's IDNA codec,
-    # the HTTP cores of httpx and of anthropic's httpx2, anthropic's trace propagation): in the
-    # scenario runs those imports were 30 % (offline) and 8 % (model) of every job's time.
+    # the HTTP cores of httpx and of anthropic's httpx2, anthropic's trace propagation; some of them
+    # in the groups of preload_on_use below): in the scenario runs those imports were 30 % (offline)
+    # and 8 % (model) of every job's time.
     preload_idle: str = (
         "numpy,bm25s,Stemmer,jsonschema,frontmatter,"
         "dateparser,dateparser.search,multiprocessing.synchronize,encodings.idna"

@@ -1,10 +1,11 @@
 """A warm job launcher: one long-lived process with the common imports done, forking a fresh
 child process per job (each job still runs in its own process, as on a Windmill worker).
-It also imports the bundle's own modules and the heavy libraries (model SDKs: seconds each) and
-builds the validators their pydantic models defer to first use, in a successor: a process forked
-from it that preloads while this one goes on forking jobs, then takes its place (a job never waits
-behind an import in progress). A job is never forked with a bundle module whose file changed
-since (they are all forgotten first and the job imports them from disk).
+It also imports the bundle's own modules and the libraries jobs use (the model SDKs, seconds each,
+only once a job has imported them: preloads.py) and builds the validators their pydantic models
+defer to first use, in a successor: a process forked from it that preloads while this one goes
+on forking jobs, then takes its place (a job never waits behind an import in progress). A job is
+never forked with a bundle module whose file changed since (they are all forgotten first and the
+job imports them from disk).
 
 Protocol (JSON lines): the executor writes {"job": id, "spec": job.json, "log": file, "env": {...},
 "cwd": dir} on stdin; this process answers {"started": id, "pid": n} then {"exited": id,
