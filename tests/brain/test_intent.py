@@ -491,6 +491,16 @@ def test_a_sentence_with_a_comma_before_the_table_is_not_its_header():
             "we made 1200 in january, 1500 in february and 1100 in march, can you chart it?",
             "month,revenue\njanuary,1200\nfebruary,1500\nmarch,1100",
         ),
+        # found on the chat page: the measure was "followers trending"
+        (
+            "how are my instagram followers trending? week 1 820, week 2 870, week 3 905, week 4 990",
+            "week,instagram followers\nweek 1,820\nweek 2,870\nweek 3,905\nweek 4,990",
+        ),
+        # found through the hub: the chart was "views by did"; the labels' shared word names the rows
+        (
+            "which of these did best? reel A 3400 views, reel B 5100 views, reel C 2900 views",
+            "reel,views\nreel A,3400\nreel B,5100\nreel C,2900",
+        ),
     ],
 )
 def test_data_written_in_the_request_is_read_as_a_table(text, data):

@@ -839,7 +839,12 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
     # "can you turn this into a chart? visitors": the measure is in the lead's last sentence
     subject = re.split(r"[?!.]\s+", lead.lower())[-1]
     # "which region sold the most?", "which of our stores did best?": the rows are regions, stores
-    which = re.search(r"\bwhich\s+(?:(?:one\s+)?of\s+(?:our|my|the|these)\s+)?([a-z][a-z-]+)\s*", subject)
+    # ("which of these did best?": a verb, so the rows are named by their labels)
+    which = re.search(
+        r"\bwhich\s+(?:(?:one\s+)?of\s+(?:our|my|the|these)\s+)?"
+        r"(?:(?!(?:is|was|are|were|did|does|do|had|has|have|sold|made|got|performed)\b)([a-z][a-z-]+)\s*)?",
+        subject,
+    )
     if which:
         subject = subject[: which.start()] + " " + subject[which.end() :]
     subject = re.sub(r"^.*\b(?:of|analy[sz]e|chart|plot|graph|show|compare|visuali[sz]e)\s+", "", subject)
@@ -848,7 +853,7 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
     # "compare our sales this year vs last year": the periods compared are the rows, not the measure
     subject = _COMPARED_PERIODS_RE.sub(" ", subject)
     labels = [m["label"].strip() for m in pairs]
-    x = which[1] if which else _label_name(labels)
+    x = which[1] if which and which[1] else _label_name(labels)
     # "..., 80 in berlin. which city is best?": the question after the numbers names the rows
     asked = re.search(
         r"\bwhich\s+(?!one\b)([a-z][a-z-]+)\s+(?:is|was|did|had|has|sold|made|got|performed)\b",
@@ -896,7 +901,7 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
 _MEASURE_OF_VERB = {"made": "revenue", "earned": "revenue", "sold": "sales", "spent": "spend"}
 # Words of the request around the numbers that never name what was measured ("can you make a bar chart:").
 _NOT_A_MEASURE = frozenset(
-    "i i'd i'm like see view grow grew go went much many does do our my we us they the these this here here's are is can you make me a an please need want bar line pie chart graph plot compare show analyse analyze what whats what's which how was were did had has got instead avg average mean median total sum calculate compute of for in on to from with and turn into numbers figures values data list draw create put give".split()  # noqa: SIM905, E501
+    "i i'd i'm like see view grow grew go went much many does do our my we us they the these this here here's are is can you make me a an please need want bar line pie chart graph plot compare show analyse analyze what whats what's which how was were did had has got instead avg average mean median total sum calculate compute of for in on to from with and turn into numbers figures values data list draw create put give trend trending doing going looking performing".split()  # noqa: SIM905, E501
 )
 _SUFFIX = {"k": 1_000, "m": 1_000_000}
 
@@ -937,10 +942,14 @@ _MEASURE_INSIDE_RE = lazy_re.compile(
 
 
 def _label_name(labels: list[str]) -> str:
-    """What the labels are ("Q1, Q2" -> quarter, "mon, tue" -> day, "Jan, Feb" -> month), else label."""
+    """What the labels are ("Q1, Q2" -> quarter, "mon, tue" -> day, "Jan, Feb" -> month, "reel A,
+    reel B" -> reel), else label."""
     for pattern, name in _PERIOD_LABEL:
         if all(pattern.match(label) for label in labels):
             return name
+    firsts = {label.split()[0].lower() for label in labels if len(label.split()) > 1}
+    if len(firsts) == 1 and all(len(label.split()) > 1 for label in labels):
+        return firsts.pop()
     return "label"
 
 
