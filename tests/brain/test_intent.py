@@ -1309,6 +1309,36 @@ def test_a_time_inside_a_point_of_the_post_is_its_content_not_when_it_goes_out()
     assert said.name == "create_and_schedule" and said.entities.time is not None
 
 
+def test_the_day_of_an_event_said_after_its_topic_is_in_the_post_not_its_send_time():
+    """It was scheduled for the coming Sunday 9am, about "mother's day brunch at our", and the
+    booking link was lost."""
+    text = (
+        "i need a facebook post for mother's day brunch at our restaurant, sunday may 10, book at luigis.com"
+    )
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.time) == ("create_post", None)
+    assert found.entities.topic == "mother's day brunch at our restaurant"
+    assert found.entities.extra["points"] == ["sunday may 10", "book at luigis.com"]
+    # a send time asked for beside it is when the post goes out, and the event's day stays in it
+    asked = intent.extract(f"{text}, schedule it for friday", "UTC", NOW)
+    assert asked.name == "create_and_schedule" and asked.entities.time.startswith("2026-11-27T09:00")
+    assert asked.entities.extra["points"] == ["sunday may 10", "book at luigis.com"]
+
+
+def test_when_to_post_is_the_time_after_the_ask_not_the_first_time_said():
+    """It was scheduled for the webinar's own time and the topic lost it."""
+    found = intent.extract("tweet about our webinar next tuesday at 3pm, post it tomorrow at 9", "UTC", NOW)
+    assert found.entities.time == "2026-11-22T09:00:00+00:00"
+    assert found.entities.topic == "our webinar next tuesday at 3pm"
+
+
+def test_a_weekday_before_a_date_names_the_date():
+    """ "sunday may 10" was read as the coming Sunday."""
+    assert intent.resolve_time("sunday may 10", "UTC", NOW).date().isoformat() == "2027-05-10"
+    said = intent.resolve_time("friday, march 13th at 2pm", "UTC", NOW)
+    assert said.isoformat() == "2027-03-13T14:00:00+00:00"
+
+
 def test_the_words_asking_for_a_chart_name_no_measure():
     """ "can you turn these numbers into a line chart: 12, 15, ..." was charted as "numbers into"."""
     found = intent.extract("can you turn these numbers into a line chart: 12, 15, 11, 18, 22", "UTC", NOW)

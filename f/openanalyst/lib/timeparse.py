@@ -341,7 +341,15 @@ def _rules_time(text: str, tz: ZoneInfo, now: dt.datetime) -> Resolved | None:
     day: dt.date | None = None
     # A bare weekday naming today ("friday" on a Friday) means next week once its time has passed.
     weekday_today = False
-    if m := _DAY_RE.search(low):
+    named_day, dated = _DAY_RE.search(low), _MONTHDAY_RE.search(low)
+    # "sunday may 10", "friday, march 14th": the weekday only names the date's day; the date counts
+    date_after_weekday = (
+        named_day is not None
+        and dated is not None
+        and named_day.group(3) is not None
+        and re.fullmatch(r"[\s,]*", low[named_day.end() : dated.start()]) is not None
+    )
+    if (m := named_day) and not date_after_weekday:
         spans.append(m.group(0))
         word = m.group(1)
         if word == "today" or word == "tonight":
@@ -361,8 +369,8 @@ def _rules_time(text: str, tz: ZoneInfo, now: dt.datetime) -> Resolved | None:
                 ahead = 7
             weekday_today = ahead == 0 and m.group(2) != "this"
             day = now.date() + dt.timedelta(days=ahead)
-    elif m := _MONTHDAY_RE.search(low):
-        spans.append(m.group(0))
+    elif m := dated:
+        spans.append(low[named_day.start() : m.end()] if named_day and date_after_weekday else m.group(0))
         month = _month_index(m.group(1) or m.group(4))
         mday = int(m.group(2) or m.group(3))
         year = int(m.group(5)) if m.group(5) else now.year

@@ -332,7 +332,7 @@ _TOPIC_STARTS = (
     lazy_re.compile(
         r"\b(?:caption|post|tweet|update)s?\s+for\s+(?!(?:me|us|him|her|them|my|our|the|a|an|it|this|that|"
         r"twitter|linkedin|instagram|facebook|x|today|tonight|tomorrow|next|\d|"
-        r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|every|each)\b)(?P<t>[a-z][\w'’-]*(?:\s+[\w'’-]+){0,4})",
+        r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|every|each)\b)(?P<t>[a-z][\w'’-]*(?:\s+[\w'’.-]+)*)",
         re.I,
     ),
     # the gerund is the news: "launching our app", "celebrating 10k users" keep their verb
@@ -1207,6 +1207,9 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         extra["platforms"] = [name for _, name in named]
     urls = _URL_RE.findall(text)
     found = said_time = found_time(text, timezone, now)  # `found` may be set aside below; not `said_time`
+    ask = _SCHEDULE_RE.search(text)
+    if found and ask and (asked := found_time(text[ask.end() :], timezone, now)):
+        found = asked  # "our webinar next tuesday at 3pm, post it tomorrow at 9": the time after the ask
     update, problems = preference_change(text)
     if update:
         extra["context_update"] = update
@@ -1520,7 +1523,11 @@ def _details_after(text: str, topic: str, found: timeparse.Resolved | None) -> l
             continue
         if _NO_HASHTAGS_RE.search(part):
             continue
-        if any(p.search(part) for _, p in _PLATFORMS) or (found and _time_in(part)):
+        # "..., sunday may 10, book at luigis.com": a day without a clock, set off like the other
+        # details and with no word asking to schedule, is the event's day, not the post's send time
+        told = _time_in(part)
+        sends = found and told == found.text.lower() and (found.explicit_time or _SCHEDULE_RE.search(text))
+        if any(p.search(part) for _, p in _PLATFORMS) or sends:
             continue  # a platform, or the time (said again as a clause)
         details.append(part)
     return details[:5]
