@@ -229,6 +229,23 @@ def test_results_are_news_and_an_event_is_an_invitation(windmill):
     assert webinar["hashtags"] == ["Webinar"]
 
 
+def test_a_meal_to_book_is_an_invitation_and_its_date_reads_as_one(windmill):
+    """Found through the hub: a Mother's Day brunch post closed "Tell us what you think." and said
+    "Sunday may 10"."""
+    post = create_post.main(
+        "alice",
+        "facebook",
+        "mother's day brunch at our restaurant",
+        key_points=["sunday may 10", "book at luigis.com"],
+        use_model=False,
+    )["content"]
+    assert "Sunday May 10, book at luigis.com." in post
+    assert ("Join us!" in post or "See you there!" in post) and "what you think" not in post
+    # "may" the word is not a month
+    told = create_post.main("alice", "twitter", "prices may rise in 2 weeks", use_model=False)["content"]
+    assert "prices may rise in 2 weeks" in told
+
+
 def test_congratulations_are_said_not_mused_about(windmill):
     """It was "A few thoughts on congratulating our partner Nordic Coffee on ..." tagged #Their."""
     post = create_post.main(

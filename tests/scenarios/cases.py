@@ -1193,6 +1193,18 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_event_day_and_booking_link",
+        "SOCIAL_MEDIA",
+        "i need a facebook post for mother's day brunch at our restaurant, sunday may 10, book at luigis.com",
+        # the brunch's day is in the post, not its send time; the booking link is kept
+        [*POST_SEEN, says("Sunday May 10", "luigis.com"), never_says("Scheduled for"), creates_nothing],
+        model=r.post(
+            "facebook",
+            "mother's day brunch at our restaurant on Sunday May 10, book at luigis.com",
+            "Treat Mom to brunch this Mother's Day, Sunday May 10. Book your table at luigis.com 💐",
+        ),
+    ),
+    Case(
         "s_post_about_the_busiest_day",
         "SOCIAL_MEDIA",
         "write a linkedin post about it",
@@ -2827,8 +2839,13 @@ CASES: list[Case] = [
     Case(
         "k_remind_me",
         "CORE",
-        "remind me every friday at 4pm to post our weekly recap",
-        [says_any("can't send reminders"), says("weekly recap"), never_says("Here is your"), creates_nothing],
+        "remind me every thursday at 3pm to post our weekly recap",
+        [
+            says_any("can't send reminders"),
+            says("weekly recap", "Thursday at 3pm"),  # the example keeps the time asked for
+            never_says("Here is your"),
+            creates_nothing,
+        ],
     ),
     Case(
         "k_repeating_post",
@@ -2840,7 +2857,11 @@ CASES: list[Case] = [
         "k_weekly_post_about_weekly_specials",
         "CORE",
         "I want to post on instagram every friday at 5pm about our weekly specials",
-        [says("once", "an Instagram post", "weekly specials"), never_says("Scheduled for"), creates_nothing],
+        [
+            says("once", "an Instagram post", "weekly specials", "Friday at 5pm"),
+            never_says("Scheduled for"),
+            creates_nothing,
+        ],
     ),
     Case(
         "k_delete_dashboard",

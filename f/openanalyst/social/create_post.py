@@ -255,7 +255,7 @@ _PROMO_RE = re.compile(
     r"\b(?:sales?|discounts?|offers?|deals?|promo(?:tion)?s?|giveaways?|contests?|events?|webinars?|"
     r"workshops?|meetups?|conferences?|open house|pop-?ups?|tastings?|class(?:es)?|courses?|livestreams?|"
     r"hackathons?|festivals?|fairs?|part(?:y|ies)|launch events?|open (?:days?|evenings?|mornings?)|"
-    r"(?:grand|soft) openings?|"
+    r"(?:grand|soft) openings?|brunch(?:es)?|dinners?|luncheons?|galas?|concerts?|fundraisers?|screenings?|"
     rf"holiday season|{_OCCASIONS})\b",
     re.I,
 )
@@ -333,7 +333,8 @@ _NEWS_CLOSERS = [
 _EVENT_RE = re.compile(
     r"\b(?:webinars?|workshops?|meetups?|conferences?|open house|tastings?|class(?:es)?|livestreams?|"
     r"hackathons?|festivals?|fairs?|part(?:y|ies)|open (?:days?|evenings?|mornings?)|"
-    r"(?:grand|soft) openings?)\b",
+    r"(?:grand|soft) openings?|brunch(?:es)?|dinners?|luncheons?|galas?|concerts?|fundraisers?|"
+    r"screenings?)\b",
     re.I,
 )
 _EVENT_CLOSERS = ["See you there!", "Join us!"]
@@ -533,7 +534,9 @@ def _hook(topic: str, tone: str, seed: str) -> str:
 _CALENDAR_NAME = re.compile(
     rf"\b(?:{_OCCASIONS}|(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?|january|"
     r"february|april|june|july|august|september|october|november|december|easter|thanksgiving|"
+    # "may" and "march" are words too: a month only before its day ("sunday may 10")
     r"hanukkah|diwali|ramadan|eid|(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)(?=\.?\s*\d)|"
+    r"(?:march|may)(?=\s+\d{1,2}(?:st|nd|rd|th)?\b)|"
     r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?=\.?\s*\d))\b"  # "sat 9-4" -> "Sat 9-4"
 )
 

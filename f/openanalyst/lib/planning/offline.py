@@ -301,23 +301,34 @@ def _example_post(platform: str | None, topic: str | None, when: str | None) -> 
     return f"“Write {article} {name} post about {topic or 'our new feature'}{scheduled}”"
 
 
-def _reminder_answer(platform: str | None, topic: str | None) -> str:
-    """Reminders are not something OpenAnalyst sends; a scheduled post is what it can do instead."""
+def _day_and_clock(iso: str | None, otherwise: str) -> str:
+    """The day and time a person asked for, as they would say it ("Friday at 5pm"); `otherwise`
+    when they named none."""
+    if not iso:
+        return otherwise
+    moment = datetime.fromisoformat(iso)
+    minutes = f":{moment.minute:02d}" if moment.minute else ""
+    return f"{moment:%A} at {moment.hour % 12 or 12}{minutes}{'am' if moment.hour < 12 else 'pm'}"
+
+
+def _reminder_answer(platform: str | None, topic: str | None, when: str | None) -> str:
+    """Reminders are not something OpenAnalyst sends; a scheduled post is what it can do instead
+    (`when`: the time asked for, ISO, which the example keeps)."""
     return (
         "I can't send reminders: I only answer here, when you write to me. What I can do is write "
         "the post and schedule it to go out at that time, for example: "
-        f"{_example_post(platform, topic, 'Friday at 4pm')}. For something that "
+        f"{_example_post(platform, topic, _day_and_clock(when, 'Friday at 4pm'))}. For something that "
         f"repeats, I can also build a schedule that runs one of your scripts, e.g. “{EXAMPLES[2]}”."
     )
 
 
-def _repeat_answer(platform: str | None, topic: str | None) -> str:
+def _repeat_answer(platform: str | None, topic: str | None, when: str | None) -> str:
     """A post that repeats is not something OpenAnalyst schedules: each post is written and scheduled
-    once, so the same words never go out week after week."""
+    once, so the same words never go out week after week (`when`: the next time asked for, ISO)."""
     return (
         "I schedule each post once, not the same post on repeat: the same words every week read as "
         "spam, and each post should say something new. Ask me for each one, for example: "
-        f"{_example_post(platform, topic, 'Monday at 10am')}."
+        f"{_example_post(platform, topic, _day_and_clock(when, 'Monday at 10am'))}."
     )
 
 
@@ -394,9 +405,9 @@ def core_answer(
     if intent_name == "help" and about == understanding.HOW_TO_POST:
         return _how_to_post_answer(platform)
     if intent_name == "help" and about == understanding.REMIND:
-        return _reminder_answer(platform, topic)
+        return _reminder_answer(platform, topic, intent.entities.time)
     if intent_name == "help" and about == understanding.REPEAT:
-        return _repeat_answer(platform, topic)
+        return _repeat_answer(platform, topic, intent.entities.time)
     if intent_name == "help" and about == understanding.ELSEWHERE:
         return _elsewhere_answer(str(extra.get("network") or "that network"), topic)
     if intent_name == "manage_posts":
