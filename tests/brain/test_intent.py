@@ -1,4 +1,5 @@
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -170,6 +171,21 @@ def test_an_unknown_timezone_is_a_problem_not_an_update():
 )
 def test_questions_about_their_own_history_are_told_from_it(text, expected):
     assert intent.extract(text, "UTC", NOW).name == expected
+
+
+def test_what_can_you_do_names_the_skills_as_a_person_reads_them():
+    """It listed "**SOCIAL_MEDIA**: Write, schedule ... (likes, shares..." and "Build automations in
+    the person's own Windmill folder: ..." cut mid-list: the router's wording, not the person's."""
+    import frontmatter
+
+    from f.openanalyst.lib.planning.offline import core_answer
+
+    skills = [frontmatter.load(path).metadata for path in sorted(Path("skills").glob("*/SKILL.md"))]
+    text = core_answer(Intent(name="help"), skills, {})
+    assert "- **Social media**: Write, schedule and publish social media posts" in text
+    assert "- **Workflow builder**: Build automations in your own Windmill folder." in text
+    listed = "\n".join(line for line in text.splitlines() if line.startswith("- **"))
+    assert not any(w in listed for w in ("SOCIAL_MEDIA", "the person", "Use when", "...")), listed
 
 
 def test_the_status_answer_counts_what_succeeded_and_says_what_was_learned():
@@ -998,6 +1014,9 @@ def test_the_details_after_a_colon_are_the_posts_points(text, name, topic, point
         # a digest of the posts they scheduled runs the script that lists them
         ("every monday at 8am send me a summary of last week's scheduled posts", "scheduled posts"),
         ("every friday at 5pm send me a list of my upcoming tweets", "scheduled posts"),
+        # found through the hub: these ran the analytics report (a report from a table)
+        ("every morning at 8 send me a summary of what's scheduled for the day", "scheduled posts"),
+        ("every friday email me a digest of my queue", "scheduled posts"),
         # a summary of their posts is still the report
         ("Every Friday at 5pm send me a summary of my week's posts", "summary"),
     ],

@@ -246,6 +246,19 @@ def test_a_meal_to_book_is_an_invitation_and_its_date_reads_as_one(windmill):
     assert "prices may rise in 2 weeks" in told
 
 
+@pytest.mark.parametrize("tone", ["casual", "professional", "enthusiastic"])
+def test_something_that_already_happened_is_looked_back_on(windmill, tone):
+    """Found through the hub: "our team volunteering at the food bank last saturday" opened "Been
+    thinking a lot about ... last Saturday lately." and asked "What's your take?"; a party last
+    weekend was "Don't miss"-ed."""
+    topic = "our team volunteering at the food bank last saturday"
+    post = create_post.main("alice", "linkedin", topic, tone=tone, use_model=False)["content"]
+    assert "our team volunteering at the food bank last Saturday" in post
+    assert not any(w in post for w in ("lately", "thoughts on", "Don't miss", "?")), post
+    party = create_post.main("alice", "facebook", "our summer party last weekend", use_model=False)["content"]
+    assert "Don't miss" not in party and "See you there" not in party and "Join us" not in party
+
+
 def test_congratulations_are_said_not_mused_about(windmill):
     """It was "A few thoughts on congratulating our partner Nordic Coffee on ..." tagged #Their."""
     post = create_post.main(

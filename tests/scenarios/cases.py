@@ -2648,7 +2648,7 @@ CASES: list[Case] = [
         "CORE",
         "hi! what can you help me with?",
         # was out of scope
-        [says("SOCIAL_MEDIA", "ANALYTICS"), never_says("outside what I can do"), creates_nothing],
+        [says("Social media", "Analytics"), never_says("outside what I can do"), creates_nothing],
     ),
     Case(
         "k_what_did_we_talk_about",

@@ -244,6 +244,23 @@ _NEWS_HOOKS: dict[str, list[str]] = {
 }
 
 
+# Something that already happened ("our team volunteering at the food bank last saturday"): looked
+# back on, not promoted ("Don't miss ...") or mused about ("Been thinking about ... lately").
+_PAST = re.compile(
+    r"\b(?:yesterday|last\s+(?:night|week(?:end)?|month|year|(?:mon|tues|wednes|thurs|fri|satur|sun)day)|"
+    r"this\s+past\s+(?:week(?:end)?|(?:mon|tues|wednes|thurs|fri|satur|sun)day)|earlier\s+this\s+(?:week|month))\b",
+    re.I,
+)
+_PAST_HOOKS: dict[str, list[str]] = {
+    "professional": ["A look back at {topic}.", "Looking back on {topic}."],
+    "casual": ["Still smiling about {topic}.", "What a day: {topic}!"],
+    "enthusiastic": ["So proud of {topic}! 🙌", "What a day: {topic}! 🎉"],
+    "informative": ["A recap: {topic}.", "Looking back: {topic}."],
+    "witty": ["Still not over {topic}.", "Best. Day. Ever. {Topic}."],
+}
+_PAST_CLOSERS = ["Here's to the next one!", "Thanks to everyone who made it happen."]
+
+
 # Days of the year with a name of their own: invited to like a sale, tagged and written as names.
 _OCCASIONS = (
     r"merry christmas|happy holidays|happy new year|black friday|cyber monday|boxing day|"
@@ -525,16 +542,15 @@ def _hook(topic: str, tone: str, seed: str) -> str:
         return f"Congratulations to {cheer['who']}" + (f" on {cheer['what']}!" if cheer["what"] else "!")
     if news := _news(topic):
         return _pick(_NEWS_HOOKS[tone], seed).format(news=news, News=news[:1].upper() + news[1:])
-    hooks = _PROMO_HOOKS if _PROMO_RE.search(topic) else _HOOKS
+    hooks = _PAST_HOOKS if _PAST.search(topic) else _PROMO_HOOKS if _PROMO_RE.search(topic) else _HOOKS
     return _pick(hooks[tone], seed).format(topic=topic, Topic=topic[:1].upper() + topic[1:])
 
 
-# Days and months are names ("closed on saturday" -> "closed on Saturday"); not "may" or "march",
-# which are also verbs.
+# Days and months are names ("closed on saturday" -> "closed on Saturday"); "may" and "march",
+# which are also verbs, only before a day.
 _CALENDAR_NAME = re.compile(
     rf"\b(?:{_OCCASIONS}|(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?|january|"
     r"february|april|june|july|august|september|october|november|december|easter|thanksgiving|"
-    # "may" and "march" are words too: a month only before its day ("sunday may 10")
     r"hanukkah|diwali|ramadan|eid|(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)(?=\.?\s*\d)|"
     r"(?:march|may)(?=\s+\d{1,2}(?:st|nd|rd|th)?\b)|"
     r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?=\.?\s*\d))\b"  # "sat 9-4" -> "Sat 9-4"
@@ -565,6 +581,8 @@ def _closers(topic: str, told: bool, points: str = "") -> list[str]:
         return _CLOSED_CLOSERS
     if _PICTURE.search(topic):  # a caption: the people in it are tagged, nobody is invited
         return _PICTURE_CLOSERS
+    if _PAST.search(topic):  # "our summer party last saturday": over, so nobody is invited to it
+        return _PAST_CLOSERS
     if _EVENT_RE.search(topic):  # "our webinar starts in 1 hour": come, not "tell us what you think"
         return _EVENT_CLOSERS
     if _SALE.search(topic) or _SALE.search(points):  # a deal is passed on, not debated

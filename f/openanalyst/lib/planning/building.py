@@ -155,6 +155,12 @@ _DIGESTS = frozenset(("summary", "list", "overview", "digest", "recap", "rundown
 # "scheduled posts", "upcoming tweets": the posts someone has lined up (understanding reads it too)
 SCHEDULED_POSTS = r"\b(?:scheduled|queued|upcoming|planned|pending)\s+(?:posts?|tweets?)\b"
 _SCHEDULED_POSTS_RE = lazy_re.compile(SCHEDULED_POSTS, re.I)
+# "a summary of what's scheduled for the day", "a digest of my queue": the same posts, said otherwise
+_SCHEDULED_SAID_RE = lazy_re.compile(
+    rf"{SCHEDULED_POSTS}|\bwhat(?:'s|’s|\s+is|\s+I\s+have|\s+we\s+have)\s+(?:scheduled|queued|lined up|"
+    r"coming up|planned)\b|\b(?:my|our)\s+(?:post(?:ing)?\s+)?(?:queue|schedule)\b",
+    re.I,
+)
 
 
 def _target(text: str) -> str | None:
@@ -168,7 +174,7 @@ def _target(text: str) -> str | None:
     # "a report of my posts": the thing is the head noun, what follows "of" describes it (a report
     # of them is the analytics report); but "a summary of my scheduled posts" is the list of them
     parts = re.split(r"\s+(?:of|about|on|for)\s+", target, maxsplit=1)
-    if len(parts) > 1 and parts[0].lower() in _DIGESTS and _SCHEDULED_POSTS_RE.search(parts[1]):
+    if len(parts) > 1 and parts[0].lower() in _DIGESTS and _SCHEDULED_SAID_RE.search(parts[1]):
         return "scheduled posts"
     return parts[0].strip() or None
 

@@ -138,6 +138,20 @@ def _clip(text: str, limit: int = 160) -> str:
     return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "..."
 
 
+def _skill_title(name: str) -> str:
+    """A skill's name as a person reads it: "SOCIAL_MEDIA" -> "Social media"."""
+    words = name.replace("_", " ").replace("-", " ").strip()
+    return words[:1].upper() + words[1:].lower()
+
+
+def _what_it_does(description: str) -> str:
+    """A skill's description to the person it serves: its opening clause (the rest, with "Use when
+    ...", is written for the router) in the second person."""
+    said = re.split(r":\s|\.\s|\s\(", " ".join(description.split()), maxsplit=1)[0].rstrip(".")
+    said = re.sub(r"\bthe person's\b", "your", said)
+    return _clip(re.sub(r"\bthe person\b", "you", said)) + "."
+
+
 def _succeeded(task: Mapping[str, Any]) -> bool:
     """A recent task that went through (the store's `status`, or `success` as history records it)."""
     return task.get("status") == "success" or task.get("success") is True
@@ -419,7 +433,7 @@ def core_answer(
     if intent_name == "status":
         return _status_answer(context, extra.get("period"), bool(extra.get("period_empty")))
     described = [
-        f"- **{s.get('name')}**: {_clip(str(s.get('description') or ''))}"
+        f"- **{_skill_title(str(s['name']))}**: {_what_it_does(str(s.get('description') or ''))}"
         for s in skills
         if s.get("name") and s.get("name") != CORE_SKILL
     ]
