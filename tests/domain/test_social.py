@@ -250,11 +250,11 @@ def test_a_meal_to_book_is_an_invitation_and_its_date_reads_as_one(windmill):
 def test_something_that_already_happened_is_looked_back_on(windmill, tone):
     """Found through the hub: "our team volunteering at the food bank last saturday" opened "Been
     thinking a lot about ... last Saturday lately." and asked "What's your take?"; a party last
-    weekend was "Don't miss"-ed."""
+    weekend was "Don't miss"-ed. It was tagged #Last."""
     topic = "our team volunteering at the food bank last saturday"
     post = create_post.main("alice", "linkedin", topic, tone=tone, use_model=False)["content"]
     assert "our team volunteering at the food bank last Saturday" in post
-    assert not any(w in post for w in ("lately", "thoughts on", "Don't miss", "?")), post
+    assert not any(w in post for w in ("lately", "thoughts on", "Don't miss", "?", "#Last")), post
     party = create_post.main("alice", "facebook", "our summer party last weekend", use_model=False)["content"]
     assert "Don't miss" not in party and "See you there" not in party and "Join us" not in party
 

@@ -433,11 +433,11 @@ _OCCASION = re.compile(rf"\b(?:{_OCCASIONS})\b", re.I)
 
 # When the topic says it happens ("on Dec 15 at 3pm CET", "this Friday"): no hashtag names a date.
 _WHEN_IN_TOPIC = re.compile(
-    r"\b(?:on|at|by|from|until|this|next)?\s*(?:"
+    r"\b(?:on|at|by|from|until|this|next|last|this\s+past)?\s*(?:"
     r"(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?(?=\s*\d)|"
     r"(?:january|february|march|april|may|june|july|august|september|october|november|december)(?=\s*\d)|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?|\d{1,2}(?::\d{2})?\s*(?:am|pm)|today|tonight|tomorrow|"
-    r"yesterday|(?:last|this)\s+(?:night|morning|evening|weekend)|in\s+(?:an?|\d+)\s+(?:minutes?|hours?|days?|weeks?)|"
+    r"yesterday|(?:last|this)\s+(?:night|morning|evening|weekend|week|month)|in\s+(?:an?|\d+)\s+(?:minutes?|hours?|days?|weeks?)|"
     r"\d{1,2}(?:st|nd|rd|th)\b|(?:UTC|GMT|CET|CEST|EST|EDT|CST|PST|PDT|BST)\b|"
     r"(?<=\s)\d{1,2}\b(?!\s*[a-z%])"
     r")",
