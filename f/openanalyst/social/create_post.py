@@ -248,7 +248,8 @@ _NEWS_HOOKS: dict[str, list[str]] = {
 # back on, not promoted ("Don't miss ...") or mused about ("Been thinking about ... lately").
 _PAST = re.compile(
     r"\b(?:yesterday|last\s+(?:night|week(?:end)?|month|year|(?:mon|tues|wednes|thurs|fri|satur|sun)day)|"
-    r"this\s+past\s+(?:week(?:end)?|(?:mon|tues|wednes|thurs|fri|satur|sun)day)|earlier\s+this\s+(?:week|month))\b",
+    r"this\s+past\s+(?:week(?:end)?|(?:mon|tues|wednes|thurs|fri|satur|sun)day)|"
+    r"earlier\s+this\s+(?:week|month))\b",
     re.I,
 )
 _PAST_HOOKS: dict[str, list[str]] = {
@@ -267,13 +268,16 @@ _OCCASIONS = (
     r"(?:valentine|mother|father)['’]?s day|"
     r"new year(?:['’]?s)?(?:\s+(?:day|eve))?|christmas(?:\s+(?:eve|day))?|halloween"
 )
+# Something to come to ("our webinar", "mother's day brunch"): the post invites.
+_EVENTS = (
+    r"webinars?|workshops?|meetups?|conferences?|open house|tastings?|class(?:es)?|livestreams?|"
+    r"hackathons?|festivals?|fairs?|part(?:y|ies)|open (?:days?|evenings?|mornings?)|"
+    r"(?:grand|soft) openings?|brunch(?:es)?|dinners?|luncheons?|galas?|concerts?|fundraisers?|screenings?"
+)
 # Something to join or use ("our summer sale", "the data quality webinar"): invite to it, no musing.
 _PROMO_RE = re.compile(
-    r"\b(?:sales?|discounts?|offers?|deals?|promo(?:tion)?s?|giveaways?|contests?|events?|webinars?|"
-    r"workshops?|meetups?|conferences?|open house|pop-?ups?|tastings?|class(?:es)?|courses?|livestreams?|"
-    r"hackathons?|festivals?|fairs?|part(?:y|ies)|launch events?|open (?:days?|evenings?|mornings?)|"
-    r"(?:grand|soft) openings?|brunch(?:es)?|dinners?|luncheons?|galas?|concerts?|fundraisers?|screenings?|"
-    rf"holiday season|{_OCCASIONS})\b",
+    r"\b(?:sales?|discounts?|offers?|deals?|promo(?:tion)?s?|giveaways?|contests?|events?|pop-?ups?|"
+    rf"courses?|launch events?|holiday season|{_EVENTS}|{_OCCASIONS})\b",
     re.I,
 )
 _PROMO_HOOKS: dict[str, list[str]] = {
@@ -346,14 +350,7 @@ _NEWS_CLOSERS = [
     "Share it with someone who should know.",
     "Tell us what you think.",
 ]
-# Something to come to: the post invites.
-_EVENT_RE = re.compile(
-    r"\b(?:webinars?|workshops?|meetups?|conferences?|open house|tastings?|class(?:es)?|livestreams?|"
-    r"hackathons?|festivals?|fairs?|part(?:y|ies)|open (?:days?|evenings?|mornings?)|"
-    r"(?:grand|soft) openings?|brunch(?:es)?|dinners?|luncheons?|galas?|concerts?|fundraisers?|"
-    r"screenings?)\b",
-    re.I,
-)
+_EVENT_RE = re.compile(rf"\b(?:{_EVENTS})\b", re.I)
 _EVENT_CLOSERS = ["See you there!", "Join us!"]
 _SALE = re.compile(r"\d\s?%\s+off\b|\b(?:sales?|discounts?|deals?|buy one,? get one|bogo|2 for 1)\b", re.I)
 _SALE_CLOSERS = ["Don't miss out!", "Share it with someone who'd love it."]
