@@ -517,11 +517,21 @@ def test_a_sentence_with_a_comma_before_the_table_is_not_its_header():
             "which of these did best? reel A 3400 views, reel B 5100 views, reel C 2900 views",
             "reel,views\nreel A,3400\nreel B,5100\nreel C,2900",
         ),
+        # found through the hub: two numbers asked to be compared were asked for again
+        (
+            "can you compare these two campaigns: spring campaign 3.2% ctr, summer campaign 4.1% ctr",
+            "campaign,CTR (%)\nspring campaign,3.2\nsummer campaign,4.1",
+        ),
     ],
 )
 def test_data_written_in_the_request_is_read_as_a_table(text, data):
     found = intent.extract(text, "UTC", NOW)
     assert found.name == "analyze" and found.entities.extra["data"] == data
+
+
+@pytest.mark.parametrize("text", ["i have 2 kids: tom 5, ana 7", "our two shops: north 12, south 15"])
+def test_two_numbers_not_asked_to_be_compared_are_no_table(text):
+    assert "data" not in intent.extract(text, "UTC", NOW).entities.extra
 
 
 @pytest.mark.parametrize(

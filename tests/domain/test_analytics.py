@@ -437,6 +437,17 @@ def test_report_from_fetch_metrics_output_with_categories(windmill):
         generate_report.main("alice", dataset=dataset, x="missing")
 
 
+def test_two_things_compared_are_told_by_how_much_one_leads(windmill):
+    """Found through the hub: two campaigns' CTRs were told as "highest ... and lowest ..." with
+    the mean, median and range of the two."""
+    rates = _report(data="campaign,CTR (%)\nspring campaign,3.2\nsummer campaign,4.1")["findings"]
+    assert rates == [
+        "CTR is higher for summer campaign (4.1%) than for spring campaign (3.2%), by 0.9 points."
+    ]
+    stores = _report(data="store,sales\nNorth,1200\nSouth,1500")["findings"]
+    assert stores == ["Sales are higher for South (1,500) than for North (1,200), by 300 (+25%)."]
+
+
 def test_a_report_answers_what_people_ask_of_their_table(windmill):
     """Which category has the most; whether two measures move together; ids are not measures."""
     regions = _report(data="region,sales\nNorth,48200\nSouth,35100\nEast,51900\nWest,29800")

@@ -1518,6 +1518,24 @@ CASES: list[Case] = [
         model_checks=[no_question, says("36,000")],
     ),
     Case(
+        "a_two_campaigns_compared",
+        "ANALYTICS",
+        "can you compare these two campaigns: spring campaign 3.2% ctr, summer campaign 4.1% ctr",
+        # the numbers were asked for again: two of a kind asked to be compared are a table
+        [
+            no_question,
+            image_shown,
+            says("CTR is higher for summer campaign (4.1%) than for spring campaign (3.2%), by 0.9 points"),
+        ],
+        model_checks=[no_question, image_shown, says("summer campaign")],
+        model=r.report(
+            "campaign,CTR (%)\nspring campaign,3.2\nsummer campaign,4.1",
+            "CTR by campaign",
+            "can you compare these two campaigns?",
+            chart="bar",
+        ),
+    ),
+    Case(
         "a_regions_in_one_line",
         "ANALYTICS",
         "sales North 48200 South 35100 East 51900 West 29800, which is best?",

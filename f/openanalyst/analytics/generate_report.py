@@ -250,6 +250,14 @@ def _ranking(table: dict[str, Any], x: str, ys: list[str]) -> list[str]:
             continue
         top, bottom = max(pairs, key=lambda p: p[1]), min(pairs, key=lambda p: p[1])
         measure = _measure(y)
+        if len(pairs) == 2 and top[1] != bottom[1]:  # two compared: by how much one leads
+            gap = top[1] - bottom[1]
+            share = f" ({gap / bottom[1]:+.0%})" if bottom[1] > 0 and not y.endswith(PERCENT) else ""
+            out.append(
+                f"{measure} {_is(measure)} higher for {top[0]} ({_amount(y, top[1])}) than for {bottom[0]} "
+                f"({_amount(y, bottom[1])}), by {_difference(y, gap)}{share}."
+            )
+            continue
         out.append(
             f"{measure} {_is(measure)} highest for {top[0]} ({_amount(y, top[1])}) and lowest for "
             f"{bottom[0]} ({_amount(y, bottom[1])})."
@@ -482,7 +490,7 @@ def _findings(
     out = []
     for y in ys:
         s = summary.get(y) or {}
-        if not s.get("count"):
+        if s.get("count", 0) < 3:  # the mean and range of two numbers say nothing the two do not
             continue
         total = "" if y.endswith(PERCENT) else f"total {fmt(s['sum'])}, "  # no sum of rates
         out.append(

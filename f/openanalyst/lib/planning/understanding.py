@@ -832,7 +832,12 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
             break
     # "march 4500 visitors, april 5200 visitors": two months (quarters, years) compared are a table too
     kinds = {_kind(p["label"]) for p in pairs}
-    if len(pairs) < 3 and not (len(pairs) == 2 and len(kinds) == 1 and kinds <= {"month", "quarter", "year"}):
+    periods = len(kinds) == 1 and kinds <= {"month", "quarter", "year"}
+    # "compare these two campaigns: spring campaign 3.2% ctr, summer campaign 4.1% ctr": two of a
+    # kind, said alike, that the person asks to compare
+    alike = len({(p["unit"].lower(), p["value"].endswith("%")) for p in pairs}) == 1
+    compared = alike and _COMPARE_TWO_RE.search(" ".join([lead, *after])) is not None
+    if len(pairs) < 3 and not (len(pairs) == 2 and (periods or compared)):
         return None
     named = _BY_RE.search(lead)
     # else the measure is what the sentence ends on ("...our newsletter open rates?" -> open rates)
@@ -873,8 +878,11 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
     # "chart this: week 1 340 signups, week 2 410, ...": the unit said with a number names the measure
     after_numbers = (said["y"] or "").lower() if said else ""  # "... 2800 (website visitors)"
     # "we sold 120 in london, ...": the verb names the measure
+    # "spring campaign 3.2% ctr, summer campaign 4.1% ctr": a unit said with every number is the measure
+    every = units.pop() if len(units) == 1 and all(m["unit"] for m in pairs) else None
     y = (
-        " ".join(_MEASURE_OF_VERB.get(w, w) for w in last)
+        every
+        or " ".join(_MEASURE_OF_VERB.get(w, w) for w in last)
         or after_numbers
         or (units.pop() if len(units) == 1 else "value")
     )
@@ -889,6 +897,7 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
             x, y = measure or x, named["x"].lower()
         else:
             x, y = named["x"].lower(), measure or y
+    y = " ".join(w.upper() if w in _ACRONYMS else w for w in y.split())  # "ctr" is CTR
     if all(m["value"].endswith("%") for m in pairs) and y not in ("value", "share (%)"):
         y = f"{y} (%)"  # "open rates: jan 21%, feb 23%": rates, said and compared as such
     rows = [f"{label},{_plain_number(m['value'])}" for label, m in zip(labels, pairs, strict=True)]
@@ -897,6 +906,13 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
     return said or "Chart these numbers:", "\n".join([f"{x},{y}", *rows])
 
 
+# Measures said as letters ("ctr", "roi"), written as people write them.
+_ACRONYMS = frozenset("ctr roi cpc cpm cpa cac ltv aov kpi nps mrr arr seo".split())  # noqa: SIM905
+# Words that ask two things to be set side by side.
+_COMPARE_TWO_RE = lazy_re.compile(
+    r"\b(?:compare|comparing|comparison|versus|vs\.?|better|best|worse|difference between)\b",
+    re.I,
+)
 # "we made 1200 in january": what a verb of money or sales says was measured.
 _MEASURE_OF_VERB = {"made": "revenue", "earned": "revenue", "sold": "sales", "spent": "spend"}
 # Words of the request around the numbers that never name what was measured ("can you make a bar chart:").
@@ -947,9 +963,11 @@ def _label_name(labels: list[str]) -> str:
     for pattern, name in _PERIOD_LABEL:
         if all(pattern.match(label) for label in labels):
             return name
-    firsts = {label.split()[0].lower() for label in labels if len(label.split()) > 1}
-    if len(firsts) == 1 and all(len(label.split()) > 1 for label in labels):
-        return firsts.pop()
+    if all(len(label.split()) > 1 for label in labels):
+        # "spring campaign, summer campaign": a campaign; "reel A, reel B": a reel
+        for end in (-1, 0):
+            if len(shared := {label.split()[end].lower() for label in labels}) == 1:
+                return shared.pop()
     return "label"
 
 
