@@ -1361,6 +1361,35 @@ def test_when_to_post_is_the_time_after_the_ask_not_the_first_time_said():
     assert found.entities.topic == "our webinar next tuesday at 3pm"
 
 
+def test_details_after_where_and_when_to_post_are_the_posts_points():
+    """Found through the hub: the holiday hours were lost and the post mused "Our holiday hours: what
+    we have learned so far."."""
+    text = (
+        "can you post our holiday hours on facebook tomorrow morning: dec 24 9-2, dec 25 closed, dec 26 10-4"
+    )
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.topic) == ("create_and_schedule", "our holiday hours")
+    assert found.entities.extra["points"] == ["dec 24 9-2", "dec 25 closed", "dec 26 10-4"]
+    prices = intent.extract("tweet our new prices tomorrow at 9: latte 4.50, cappuccino 4.20", "UTC", NOW)
+    assert (prices.entities.topic, prices.entities.time) == ("our new prices", "2026-11-22T09:00:00+00:00")
+    assert prices.entities.extra["points"] == ["latte 4.50", "cappuccino 4.20"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "about"),
+    [
+        # found through the hub: both were "outside what I can do"
+        ("actually cancel it", "cancel_post", None),
+        ("cancel that please", "cancel_post", None),
+        ("move it to thursday instead", "manage_posts", "move"),
+        ("can you reschedule my linkedin post to friday 10am?", "manage_posts", "move"),
+    ],
+)
+def test_cancelling_or_moving_the_post_just_scheduled_is_understood(text, name, about):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.extra.get("about")) == (name, about)
+
+
 def test_a_weekday_before_a_date_names_the_date():
     """ "sunday may 10" was read as the coming Sunday."""
     assert intent.resolve_time("sunday may 10", "UTC", NOW).date().isoformat() == "2027-05-10"

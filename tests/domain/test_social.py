@@ -259,6 +259,16 @@ def test_something_that_already_happened_is_looked_back_on(windmill, tone):
     assert "Don't miss" not in party and "See you there" not in party and "Join us" not in party
 
 
+def test_hours_and_prices_are_given_plainly(windmill):
+    """Found through the hub: "Our holiday hours: what we have learned so far. ... What do you think?"."""
+    hours = ["dec 24 9-2", "dec 25 closed", "dec 26 10-4"]
+    post = create_post.main("alice", "facebook", "our holiday hours", key_points=hours, use_model=False)
+    assert post["content"].startswith("Our holiday hours: Dec 24 9-2, Dec 25 closed, Dec 26 10-4.")
+    assert "learned" not in post["content"] and "?" not in post["content"]
+    plain = create_post.main("alice", "linkedin", "our new opening hours", use_model=False)["content"]
+    assert "Meet our" not in plain and "?" not in plain
+
+
 def test_congratulations_are_said_not_mused_about(windmill):
     """It was "A few thoughts on congratulating our partner Nordic Coffee on ..." tagged #Their."""
     post = create_post.main(

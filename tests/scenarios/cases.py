@@ -2746,6 +2746,28 @@ CASES: list[Case] = [
         model=r.cancel(platform="twitter", which="all"),
         setup=with_scheduled_posts,
     ),
+    # found through the hub: both were "outside what I can do"
+    Case(
+        "s_cancel_it_after_scheduling",
+        "SOCIAL_MEDIA",
+        "actually cancel it",
+        # the post this conversation scheduled, by its platform; not the person's other posts
+        [says("Cancelled 1 post", "bake sale"), never_says("Spring sale", "Lisbon", "Say which one")],
+        before=["write a facebook post about our bake sale and schedule it for friday at 10am"],
+        setup=with_scheduled_posts,
+        modes=("offline",),
+    ),
+    Case(
+        "k_move_a_scheduled_post",
+        "CORE",
+        "can you move my linkedin post to thursday instead?",
+        [
+            says("cancel it, then schedule it again", "Lisbon office", "Thursday at 9am"),
+            never_says("outside what I can do", "Spring sale", "Cancelled"),  # its waiting posts stay
+        ],
+        setup=with_scheduled_posts,
+        modes=("offline",),
+    ),
     Case(
         "s_cancel_that_post",
         "SOCIAL_MEDIA",

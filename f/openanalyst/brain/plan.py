@@ -159,7 +159,8 @@ def make_plan(
         asked = contracts.Intent.model_validate(intent)
         update = offline.context_update(asked.entities.extra.get("context_update"), context)
         # the person's waiting posts are read from their schedules, only when asked for
-        waiting = scheduled_posts(user_id) if asked.entities.extra.get("about") == intents.SCHEDULED else []
+        listed = asked.entities.extra.get("about") in (intents.SCHEDULED, intents.MOVE)
+        waiting = scheduled_posts(user_id) if listed else []
         answer = offline.core_answer(asked, _catalog(route), context, update, waiting)
         if config.online and offline.is_out_of_scope(intent_name):
             answer = _direct_answer(config, request, user_id, usage) or answer

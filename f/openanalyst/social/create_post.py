@@ -260,6 +260,12 @@ _PAST_HOOKS: dict[str, list[str]] = {
     "witty": ["Still not over {topic}.", "Best. Day. Ever. {Topic}."],
 }
 _PAST_CLOSERS = ["Here's to the next one!", "Thanks to everyone who made it happen."]
+# Practical information ("our holiday hours", "our new prices"): given plainly, its details first.
+_NOTICE = re.compile(
+    r"^(?:our|my|the)\s+(?:[\w'’-]+\s+){0,3}(?:hours|opening times|timetable|prices|price list|closures)$",
+    re.I,
+)
+_NOTICE_CLOSERS = ["See you soon!", "Plan your visit with these in mind."]
 
 
 # Days of the year with a name of their own: invited to like a sale, tagged and written as names.
@@ -526,8 +532,11 @@ _PICTURE_AFTER_NOUN = re.compile(r"(?<=\w)\s+(?:photos?|pictures?|pics?|snapshot
 _PICTURE_CLOSERS = ["Tag yourself if you're in it!", "What a day!"]
 
 
-def _hook(topic: str, tone: str, seed: str) -> str:
-    """The opening line: the thanks or the news itself, else a line about the subject."""
+def _hook(topic: str, tone: str, seed: str, listed: bool = False) -> str:
+    """The opening line: the thanks or the news itself, else a line about the subject (`listed`:
+    the person's points follow it)."""
+    if _NOTICE.match(topic):  # said as a statement ("prices go up 5% in january") it is news
+        return f"{topic[:1].upper()}{topic[1:]}:" if listed else f"Good to know: {topic}."
     if _PICTURE.search(topic) and not _news(topic):  # what the picture shows ("our team at the party")
         shown = _PICTURE_AFTER_NOUN.sub("", topic).strip()
         return f"{shown[:1].upper()}{shown[1:]}."
@@ -580,6 +589,8 @@ def _closers(topic: str, told: bool, points: str = "") -> list[str]:
         return _PICTURE_CLOSERS
     if _PAST.search(topic):  # "our summer party last saturday": over, so nobody is invited to it
         return _PAST_CLOSERS
+    if _NOTICE.match(topic):  # hours and prices: nothing to debate
+        return _NOTICE_CLOSERS
     if _EVENT_RE.search(topic):  # "our webinar starts in 1 hour": come, not "tell us what you think"
         return _EVENT_CLOSERS
     if _SALE.search(topic) or _SALE.search(points):  # a deal is passed on, not debated
@@ -603,7 +614,7 @@ def offline_post(
     # a brief cut to whole sentences ends in a full stop the hook adds its own words after
     topic_clean = _names_capitalised(" ".join(topic.split()).rstrip(" .;:"))
     seed = f"{platform}|{tone}|{topic_clean.lower()}" + (f"|{variant}" if variant else "")
-    hook = _hook(topic_clean, tone, seed)
+    hook = _hook(topic_clean, tone, seed, listed=any(p.strip() for p in points or []))
     told = _news(topic_clean) or _PROMO_RE.search(topic_clean)  # news and invitations: no musing question
     question = cta or _pick(_closers(topic_clean, bool(told), " ".join(points or [])), seed + "q")
     tags = " ".join(f"#{t}" for t in hashtags)

@@ -230,6 +230,10 @@ def read(
     named = entities.platform
     draft = _chosen(choice or said, [d for d in drafts if d.platform == named] or drafts)
     elsewhere = named is not None and all(d.platform != named for d in drafts)
+    if intent.name == "cancel_post" and named is None and understanding.cancels_it(request):
+        # "actually, cancel it": the post this conversation wrote, by its platform
+        narrowed = entities.model_copy(update={"platform": draft.platform})
+        return intent.model_copy(update={"entities": narrowed})
     if _EMOJI_RE.match(said.rstrip("?")):  # "add an emoji": one that fits its tone, after its first sentence
         extra = {"text": _with_emoji(draft.content, draft.tone), "text_from": "draft"}
         return _as(intent, "create_post", draft, draft.platform, extra, None)

@@ -359,10 +359,33 @@ def _elsewhere_answer(network: str, topic: str | None) -> str:
     )
 
 
+def _move_answer(scheduled: Sequence[ScheduledPost], platform: str | None, when: str | None) -> str:
+    """Moving a scheduled post: cancelled, then scheduled again at the new time (`when`, ISO, the
+    time asked for), said with their own waiting post (the platform's, if named) as the example."""
+    again = f"“schedule it for {_day_and_clock(when, 'Thursday at 9am')}”"
+    fits = [post for post in scheduled if platform in (None, post.platform)]
+    if not fits:
+        where = f" for {platforms.RULES[platform].name}" if platform in platforms.RULES else ""
+        return (
+            f"You have no posts scheduled{where}, so there is nothing to move. To schedule the post I "
+            f"just wrote, say {again}."
+        )
+    return "\n".join(
+        [
+            "I move a scheduled post in two steps: cancel it, then schedule it again. Your scheduled posts:",
+            *(post.line() for post in fits),
+            f"\nSay {fits[0].cancel_example()}, then ask me to schedule it again, for example {again}.",
+        ]
+    )
+
+
 def _manage_answer(
-    about: str | None, user_id: str, scheduled: Sequence[ScheduledPost], extra: dict[str, Any]
+    about: str | None, user_id: str, scheduled: Sequence[ScheduledPost], intent: Intent
 ) -> str:
     """Acting on an earlier post: what the person can do now (never a new post they did not ask for)."""
+    extra = intent.entities.extra
+    if about == understanding.MOVE:
+        return _move_answer(scheduled, intent.entities.platform, intent.entities.time)
     if about == understanding.SCHEDULED:
         day = extra.get("day")
         return _scheduled_answer(scheduled, str(day) if day else None, str(extra.get("day_said") or ""))
@@ -425,7 +448,7 @@ def core_answer(
     if intent_name == "help" and about == understanding.ELSEWHERE:
         return _elsewhere_answer(str(extra.get("network") or "that network"), topic)
     if intent_name == "manage_posts":
-        return _manage_answer(about, user_id, scheduled, extra)
+        return _manage_answer(about, user_id, scheduled, intent)
     if intent_name == "status" and about == understanding.LEARNINGS:
         return _learned_answer(context)
     if intent_name == "status" and about == understanding.POSTS:

@@ -80,10 +80,25 @@ _CONNECT_RE = lazy_re.compile(
 )
 # Acting on an earlier post ("cancel the post you scheduled", "make the last post shorter"): not a
 # request for a new post.
+# "actually, cancel it": the post this conversation scheduled, said as a pronoun
+_CANCEL_IT = (
+    r"^\W*(?:(?:actually|ok(?:ay)?|no|wait|hmm|please|pls|(?:can|could) you)[\s,]+)*"
+    r"(?:cancel|unschedule|scrap)\s+(?:it|that|this)(?:\s+(?:one|post|tweet))?"
+    r"(?:\s+(?:please|pls|instead|after all|for now))*[\s.!]*$"
+)
+_CANCEL_IT_RE = lazy_re.compile(_CANCEL_IT, re.I)
 _CANCEL_RE = lazy_re.compile(
+    rf"{_CANCEL_IT}|"
     r"\b(?:cancel|delete|remove|unschedule|undo)\b[^.?!]{0,40}\b(?:posts?|tweets?|schedules?|one)\b"
     # "stop the post for friday", not "stop using hashtags in my posts"
     r"|\bstop\s+(?:the|my|that|this|all|our)?\s*(?:scheduled\s+|next\s+|last\s+)?(?:posts?|tweets?|schedules?)\b",
+    re.I,
+)
+# "move it to thursday", "can you reschedule my linkedin post?", "push the tweet back an hour"
+_MOVE_RE = lazy_re.compile(
+    r"\b(?:move|reschedule|postpone|push|delay|bring forward)\s+(?:back\s+)?(?:it|that|this|the\s+(?:\w+\s+)?"
+    r"(?:post|tweet|caption)|my\s+(?:\w+\s+)?(?:post|tweet|caption)|(?:my|the)\s+scheduled\s+(?:post|tweet))\b"
+    r"|\bchange\s+the\s+(?:time|day|date)\s+(?:of|for)\s+(?:it|that|the|my)\b",
     re.I,
 )
 _EDIT_RE = lazy_re.compile(
@@ -101,7 +116,7 @@ _CANCEL_ALL_RE = lazy_re.compile(r"\b(?:all|every|everything)\b", re.I)
 _CANCEL_NEXT_RE = lazy_re.compile(r"\bnext\s+(?:scheduled\s+)?(?:posts?|tweets?|one)\b", re.I)
 # What a CORE answer is about, beyond its intent (entities.extra["about"]).
 THANKS, CONNECT, CANCEL, EDIT, SCHEDULED = "thanks", "connect", "cancel", "edit", "scheduled"
-REMIND, REMOVE, REPEAT, ELSEWHERE = "remind", "remove", "repeat", "elsewhere"
+REMIND, REMOVE, REPEAT, ELSEWHERE, MOVE = "remind", "remove", "repeat", "elsewhere", "move"
 HOW_TO_POST, UP_OR_DOWN = "how_to_post", "up_or_down"
 # "can you post to tiktok?": a network OpenAnalyst does not write or publish for
 _OTHER_NETWORK_RE = lazy_re.compile(
@@ -315,9 +330,10 @@ _TOPIC_STARTS = (
     lazy_re.compile(r"\b(?:saying|(?:that|which)\s+says|to say)\s+(?:that\s+)?(?P<t>.+)", re.I),
     # "post: X", "a tweet for our launch: X" (not "a post announcing our hours: closed on the 25th",
     # whose topic is before the colon and its details after)
+    # (nor "post our holiday hours on facebook: dec 24 9-2, ...": what is posted is named first)
     lazy_re.compile(
-        r"\b(?:post|tweet|caption|update|thread)\b(?:(?!\b(?:about|announcing|celebrating|introducing|"
-        r"launching|promoting|inviting)\b)[^:\n]){0,40}:\s*(?P<t>.+)",
+        r"\b(?:post|tweet|caption|update|thread)\b(?!\s+(?:our|my)\b)(?:(?!\b(?:about|announcing|celebrating|"
+        r"introducing|launching|promoting|inviting)\b)[^:\n]){0,40}:\s*(?P<t>.+)",
         re.I,
     ),
     lazy_re.compile(r"\bnow:\s*(?P<t>.+)", re.I),
@@ -1268,7 +1284,11 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         extra |= {"shorten": True, "max_chars": max(platforms.MIN_CHARS, aim)}
         found = None
     whole = _topic(bare, details=True)
-    sent_for = found and re.search(rf"\b(?:for|,)\s+{re.escape(found.text)}\b", text, re.I)
+    # "... for tomorrow at 9", "..., tomorrow at 9" and "tweet our new prices tomorrow at 9: latte
+    # 4.50, ...": said beside the topic, not inside it, a time is when to post
+    sent_for = found and re.search(
+        rf"\b(?:for|,)\s+{re.escape(found.text)}\b|\b{re.escape(found.text)}\s*:", text, re.I
+    )
     if (
         found
         and whole
@@ -1369,6 +1389,9 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     elif _REMOVE_RE.search(text) and not re.search(r"\b(?:posts?|tweets?|captions?)\b", text, re.I):
         name, confidence = "manage_posts", 0.85
         extra["about"] = REMOVE
+    elif _MOVE_RE.search(text):  # "move it to thursday instead": said how, with their posts listed
+        name, confidence = "manage_posts", 0.85
+        extra["about"] = MOVE
     elif _CANCEL_RE.search(text):
         name, confidence, details = _cancelling(text, platform, said_time, timezone, now)
         extra |= details
@@ -1532,6 +1555,16 @@ def _details_after(text: str, topic: str, found: timeparse.Resolved | None) -> l
     engineers, remote ok, link is acme.io/jobs"): the post's points, not dropped. Clauses that say
     how (schedule, tone, platform, time, call to action) are not details."""
     rest = _same_sentence(text, topic)
+    # "our holiday hours on facebook tomorrow morning: dec 24 9-2, ...": where and when it goes out
+    # may stand between the topic and its details
+    said_before = [found.text] if found else []
+    rest = re.sub(
+        rf"^(?:\s*(?:(?:on|for|to)\s+(?:twitter|x|linkedin|instagram|facebook)|"
+        rf"{'|'.join(map(re.escape, said_before)) or '(?!)'}|please|pls))+\s*(?=:)",
+        "",
+        rest,
+        flags=re.I,
+    )
     if not rest.startswith((",", ":")):  # "our hours: closed on the 25th, open on the 27th"
         return []
     details = []
@@ -1564,7 +1597,11 @@ def _cancelling(
     zone = timezone_of(tz)
     today = (now or datetime.now(zone)).astimezone(zone).date()
     day = said.when.astimezone(zone).date() if said else None
-    about_posts = platform is not None or re.search(r"\b(?:posts?|tweets?|captions?)\b", text, re.I)
+    about_posts = (
+        platform is not None
+        or re.search(r"\b(?:posts?|tweets?|captions?)\b", text, re.I)
+        or _CANCEL_IT_RE.match(text)
+    )
     if not about_posts or _PUBLISHED_RE.search(text) or (day is not None and day < today):
         return "manage_posts", 0.9, {"about": CANCEL}
     # "cancel my scheduled posts": the plural is every one; "cancel my post" is one
@@ -1575,6 +1612,11 @@ def _cancelling(
         "all" if _CANCEL_ALL_RE.search(text) or plural else "next" if _CANCEL_NEXT_RE.search(text) else "one"
     )
     return "cancel_post", 0.9, {"which": which} | ({"day": day.isoformat()} if day else {})
+
+
+def cancels_it(text: str) -> bool:
+    """True for "cancel it", "actually, cancel that": the post this conversation made, not one named."""
+    return _CANCEL_IT_RE.match(text) is not None
 
 
 def found_time(text: str, tz: str | None, now: datetime | None) -> timeparse.Resolved | None:
