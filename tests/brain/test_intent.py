@@ -1390,6 +1390,29 @@ def test_cancelling_or_moving_the_post_just_scheduled_is_understood(text, name, 
     assert (found.name, found.entities.extra.get("about")) == (name, about)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # found through the hub: "That is outside what I can do here."
+        "how many people visited our site last month?",
+        "how much revenue did we make in october?",
+        "what's our best selling product?",
+    ],
+)
+def test_a_question_about_their_own_numbers_asks_for_them(text):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.extra.get("source")) == ("analyze", "upload")
+
+
+def test_post_ideas_for_a_day_are_posts_about_the_day():
+    """Found through the hub: "3 short tweet ideas for national coffee day" were about "ideas for
+    national coffee day"; a post about ideas is still about them."""
+    found = intent.extract("can you write 3 short tweet ideas for national coffee day?", "UTC", NOW)
+    assert (found.entities.topic, found.entities.extra["count"]) == ("national coffee day", 3)
+    about = intent.extract("write a linkedin post about ideas for growing a small business", "UTC", NOW)
+    assert about.entities.topic == "ideas for growing a small business"
+
+
 def test_a_weekday_before_a_date_names_the_date():
     """ "sunday may 10" was read as the coming Sunday."""
     assert intent.resolve_time("sunday may 10", "UTC", NOW).date().isoformat() == "2027-05-10"

@@ -269,6 +269,19 @@ def test_hours_and_prices_are_given_plainly(windmill):
     assert "Meet our" not in plain and "?" not in plain
 
 
+def test_a_post_for_a_day_itself_greets_it(windmill):
+    """Found through the hub: "national coffee day" drew "Ideas for national coffee day: what we have
+    learned so far." tagged #NationalCoffee #National."""
+    day = create_post.main("alice", "twitter", "national coffee day", use_model=False)
+    assert day["content"].startswith("Happy National Coffee Day!")
+    assert day["hashtags"][0] == "NationalCoffeeDay"
+    assert "learned" not in day["content"] and "National" not in day["hashtags"]
+    christmas = create_post.main("alice", "facebook", "christmas", use_model=False)["content"]
+    assert christmas.startswith("Merry Christmas!")
+    friday = create_post.main("alice", "twitter", "black friday", use_model=False)["content"]
+    assert friday.startswith("It's Black Friday.") and "what you think" not in friday
+
+
 def test_congratulations_are_said_not_mused_about(windmill):
     """It was "A few thoughts on congratulating our partner Nordic Coffee on ..." tagged #Their."""
     post = create_post.main(

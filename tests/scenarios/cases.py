@@ -1536,6 +1536,14 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "a_site_visits_last_month_without_numbers",
+        "ANALYTICS",
+        "how many people visited our site last month?",
+        # was "outside what I can do": their numbers, which they have not given yet
+        [says("I need your numbers"), never_says("outside what I can do"), creates_nothing],
+        modes=("offline",),
+    ),
+    Case(
         "a_regions_in_one_line",
         "ANALYTICS",
         "sales North 48200 South 35100 East 51900 West 29800, which is best?",

@@ -272,8 +272,13 @@ _NOTICE_CLOSERS = ["See you soon!", "Plan your visit with these in mind."]
 _OCCASIONS = (
     r"merry christmas|happy holidays|happy new year|black friday|cyber monday|boxing day|"
     r"(?:valentine|mother|father)['’]?s day|"
-    r"new year(?:['’]?s)?(?:\s+(?:day|eve))?|christmas(?:\s+(?:eve|day))?|halloween"
+    r"new year(?:['’]?s)?(?:\s+(?:day|eve))?|christmas(?:\s+(?:eve|day))?|halloween|"
+    r"(?:national|world|international)\s+(?:[\w'’-]+\s+){1,3}?day"  # "national coffee day"
 )
+# A post that is only the day itself ("3 tweets for national coffee day"): greeted, not mused about.
+_DAY_ITSELF = re.compile(rf"^(?:(?:it'?s|for|on)\s+)?(?P<day>{_OCCASIONS})$", re.I)
+_SHOPPING_DAY = re.compile(r"^(?:black friday|cyber monday|boxing day)$|^(?:world|international)\s", re.I)
+_DAY_CLOSERS = ["How are you celebrating?", "Who's celebrating with us?"]
 # Something to come to ("our webinar", "mother's day brunch"): the post invites.
 _EVENTS = (
     r"webinars?|workshops?|meetups?|conferences?|open house|tastings?|class(?:es)?|livestreams?|"
@@ -535,6 +540,10 @@ _PICTURE_CLOSERS = ["Tag yourself if you're in it!", "What a day!"]
 def _hook(topic: str, tone: str, seed: str, listed: bool = False) -> str:
     """The opening line: the thanks or the news itself, else a line about the subject (`listed`:
     the person's points follow it)."""
+    if day := _DAY_ITSELF.match(topic):  # "Happy National Coffee Day!"; a shopping or awareness day is said
+        named = _names_capitalised(day["day"])
+        greeting = "Merry" if named.lower().startswith("christmas") else "Happy"
+        return f"It's {named}." if _SHOPPING_DAY.match(day["day"]) else f"{greeting} {named}!"
     if _NOTICE.match(topic):  # said as a statement ("prices go up 5% in january") it is news
         return f"{topic[:1].upper()}{topic[1:]}:" if listed else f"Good to know: {topic}."
     if _PICTURE.search(topic) and not _news(topic):  # what the picture shows ("our team at the party")
@@ -587,6 +596,8 @@ def _closers(topic: str, told: bool, points: str = "") -> list[str]:
         return _CLOSED_CLOSERS
     if _PICTURE.search(topic):  # a caption: the people in it are tagged, nobody is invited
         return _PICTURE_CLOSERS
+    if day := _DAY_ITSELF.match(topic):  # a shopping day's post, or one with a deal, passes it on
+        return _SALE_CLOSERS if _SHOPPING_DAY.match(day["day"]) or _SALE.search(points) else _DAY_CLOSERS
     if _PAST.search(topic):  # "our summer party last saturday": over, so nobody is invited to it
         return _PAST_CLOSERS
     if _NOTICE.match(topic):  # hours and prices: nothing to debate

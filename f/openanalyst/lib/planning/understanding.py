@@ -308,6 +308,16 @@ CHART_KIND_RE = lazy_re.compile(r"\b(?P<kind>pie|bar|line|scatter)\s*(?:chart|gr
 _ANALYZE_RE = lazy_re.compile(
     r"\b(analy[sz]e|analysis|metrics|report|trend(s)? in|compare|chart|insights?)\b", re.I
 )
+# "how many people visited our site last month?", "what was our conversion rate?": a question about
+# the person's own numbers, which they have not given yet
+_METRIC_QUESTION_RE = lazy_re.compile(
+    r"^(?=.*\b(?:our|my|we|us)\b)"
+    r"(?=.*\b(?:visit(?:s|ed|ors?)?|traffic|revenue|sales|sold|sign-?ups?|signed up|conversions?|"
+    r"conversion rate|customers?|orders?|churn|downloads?|subscribers?|leads?|bookings?|profit|income|"
+    r"spend|spent|clicks|ctr|open rates?|bounce rate|selling|best-?sellers?)\b)"
+    r"\W*(?:(?:so|and|hey|ok),?\s+)?(?:how\s+(?:many|much)|what(?:'s|\s+(?:was|were|is|are))|did\s+we)\b",
+    re.I,
+)
 _BUILD_RE = lazy_re.compile(
     # "i need a dashboard with ...", "give me an app for ..." ask for one too
     r"\b(build|create|make|write|set up|need|want|give)\b(?:\s+(?:me|us))?\s+(?:a|an|my|the|new)?\s*"
@@ -626,6 +636,18 @@ _INVITING = lazy_re.compile(
 )
 
 
+# "(3 short) ideas for ...", "some options for ...": the posts asked for, not what they are about
+# (but "a post about ideas for growing a small business" is about the ideas)
+_POST_IDEAS_RE = lazy_re.compile(
+    r"\b(?:post|tweet|caption|content)s?\s+(?:ideas|suggestions|options)\b", re.I
+)
+_IDEAS_FOR = lazy_re.compile(
+    r"^(?:(?:some|a few|\d+|two|three|four|five)\s+)?(?:short\s+|quick\s+)?"
+    r"(?:ideas?|suggestions?|options?|examples?)\s+(?:for|about|on)\s+(?=\S)",
+    re.I,
+)
+
+
 def _topic(text: str, time_text: str | None = None, *, details: bool = False) -> str | None:
     """What a post is about, however it is phrased; None when the request does not say. What a
     colon adds ("our holiday hours: closed on the 25th") is the post's details, kept only when
@@ -647,6 +669,8 @@ def _topic(text: str, time_text: str | None = None, *, details: bool = False) ->
         topic = _PICTURE_OF.sub("", topic)  # a caption "for a photo of our team" is about our team
         topic = _PICTURE_AFTER.sub("", topic)  # "our team offsite photo": about our team offsite
         topic = _INVITING.sub("", topic)  # "inviting people to our open day": about our open day
+        if _POST_IDEAS_RE.search(text):  # "3 tweet ideas for national coffee day": about the day
+            topic = _IDEAS_FOR.sub("", topic)
         # "on twitter" names a platform, not a topic; nor does "up" ("can you set that up?")
         if topic.lower() in _NOT_A_TOPIC:
             continue
@@ -1458,7 +1482,9 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         name, confidence = "create_post", 0.85
     elif _PREFS_RE.search(text):
         name, confidence = "preferences", 0.8
-    elif _ANALYZE_RE.search(text) or dataset or pasted or "table" in extra:
+    elif (
+        _ANALYZE_RE.search(text) or dataset or pasted or "table" in extra or _METRIC_QUESTION_RE.search(text)
+    ):
         name, confidence = "analyze", 0.75 if not pasted else 0.85
         if chart := CHART_KIND_RE.search(text):  # "make me a pie chart of ...": the chart asked for
             extra["chart"] = chart["kind"].lower()
