@@ -263,7 +263,9 @@ def test_hours_and_prices_are_given_plainly(windmill):
     """Found through the hub: "Our holiday hours: what we have learned so far. ... What do you think?"."""
     hours = ["dec 24 9-2", "dec 25 closed", "dec 26 10-4"]
     post = create_post.main("alice", "facebook", "our holiday hours", key_points=hours, use_model=False)
-    assert post["content"].startswith("Our holiday hours: Dec 24 9-2, Dec 25 closed, Dec 26 10-4.")
+    assert "our holiday hours: Dec 24 9-2, Dec 25 closed, Dec 26 10-4." in post["content"].replace(
+        "Our", "our"
+    )
     assert "learned" not in post["content"] and "?" not in post["content"]
     plain = create_post.main("alice", "linkedin", "our new opening hours", use_model=False)["content"]
     assert "Meet our" not in plain and "?" not in plain
@@ -271,15 +273,21 @@ def test_hours_and_prices_are_given_plainly(windmill):
 
 def test_a_post_for_a_day_itself_greets_it(windmill):
     """Found through the hub: "national coffee day" drew "Ideas for national coffee day: what we have
-    learned so far." tagged #NationalCoffee #National."""
-    day = create_post.main("alice", "twitter", "national coffee day", use_model=False)
-    assert day["content"].startswith("Happy National Coffee Day!")
-    assert day["hashtags"][0] == "NationalCoffeeDay"
-    assert "learned" not in day["content"] and "National" not in day["hashtags"]
+    learned so far." tagged #NationalCoffee #National, and three drafts asked for were fewer."""
+    day = create_post.main("alice", "twitter", "national coffee day", use_model=False, count=3)
+    greetings = (
+        "Happy National Coffee Day!",
+        "National Coffee Day is here!",
+        "Cheers to National Coffee Day!",
+    )
+    assert len(set(day["drafts"])) == 3 and all(d.startswith(greetings) for d in day["drafts"]), day["drafts"]
+    assert day["hashtags"][0] == "NationalCoffeeDay" and "National" not in day["hashtags"]
     christmas = create_post.main("alice", "facebook", "christmas", use_model=False)["content"]
-    assert christmas.startswith("Merry Christmas!")
+    assert christmas.startswith(("Merry Christmas!", "Christmas is here!", "Cheers to Christmas!")), christmas
     friday = create_post.main("alice", "twitter", "black friday", use_model=False)["content"]
-    assert friday.startswith("It's Black Friday.") and "what you think" not in friday
+    assert (
+        friday.startswith(("It's Black Friday.", "Black Friday is here.")) and "what you think" not in friday
+    )
 
 
 def test_congratulations_are_said_not_mused_about(windmill):

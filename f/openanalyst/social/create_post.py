@@ -278,6 +278,7 @@ _OCCASIONS = (
 # A post that is only the day itself ("3 tweets for national coffee day"): greeted, not mused about.
 _DAY_ITSELF = re.compile(rf"^(?:(?:it'?s|for|on)\s+)?(?P<day>{_OCCASIONS})$", re.I)
 _SHOPPING_DAY = re.compile(r"^(?:black friday|cyber monday|boxing day)$|^(?:world|international)\s", re.I)
+_DAY_HOOKS = ["{greeting} {day}!", "{day} is here!", "Cheers to {day}!"]
 _DAY_CLOSERS = ["How are you celebrating?", "Who's celebrating with us?"]
 # Something to come to ("our webinar", "mother's day brunch"): the post invites.
 _EVENTS = (
@@ -543,9 +544,15 @@ def _hook(topic: str, tone: str, seed: str, listed: bool = False) -> str:
     if day := _DAY_ITSELF.match(topic):  # "Happy National Coffee Day!"; a shopping or awareness day is said
         named = _names_capitalised(day["day"])
         greeting = "Merry" if named.lower().startswith("christmas") else "Happy"
-        return f"It's {named}." if _SHOPPING_DAY.match(day["day"]) else f"{greeting} {named}!"
+        said = ["It's {day}.", "{day} is here."] if _SHOPPING_DAY.match(day["day"]) else _DAY_HOOKS
+        return _pick(said, seed).format(day=named, greeting=greeting)
     if _NOTICE.match(topic):  # said as a statement ("prices go up 5% in january") it is news
-        return f"{topic[:1].upper()}{topic[1:]}:" if listed else f"Good to know: {topic}."
+        hooks = (
+            ["{Topic}:", "Here are {topic}:"]
+            if listed
+            else ["Good to know: {topic}.", "A quick note on {topic}."]
+        )
+        return _pick(hooks, seed).format(topic=topic, Topic=topic[:1].upper() + topic[1:])
     if _PICTURE.search(topic) and not _news(topic):  # what the picture shows ("our team at the party")
         shown = _PICTURE_AFTER_NOUN.sub("", topic).strip()
         return f"{shown[:1].upper()}{shown[1:]}."
