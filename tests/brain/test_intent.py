@@ -1413,6 +1413,28 @@ def test_post_ideas_for_a_day_are_posts_about_the_day():
     assert about.entities.topic == "ideas for growing a small business"
 
 
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        # found through the hub: "That is outside what I can do here."
+        (
+            "help me announce that we're opening a second location in brooklyn next month",
+            "we're opening a second location in brooklyn next month",
+        ),
+        ("i want to announce our new spring menu", "our new spring menu"),
+        ("can you help me promote our yoga workshop on saturday?", "our yoga workshop on saturday"),
+    ],
+)
+def test_asking_to_announce_something_is_asking_for_a_post(text, topic):
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.topic) == ("create_post", topic)
+
+
+def test_more_exciting_is_a_tone():
+    """Found through the hub: "make it more exciting" after a draft was not read as a change of tone."""
+    assert intent.extract("make it more exciting", "UTC", NOW).entities.extra["tone"] == "enthusiastic"
+
+
 def test_a_weekday_before_a_date_names_the_date():
     """ "sunday may 10" was read as the coming Sunday."""
     assert intent.resolve_time("sunday may 10", "UTC", NOW).date().isoformat() == "2027-05-10"

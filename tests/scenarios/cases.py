@@ -1193,6 +1193,14 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "s_help_me_announce",
+        "SOCIAL_MEDIA",
+        "help me announce that we're opening a second location in brooklyn next month",
+        # was "outside what I can do"; "next month" names no hashtag
+        [*POST_SEEN, says("opening a second location in brooklyn next month"), never_says("#Next")],
+        modes=("offline",),
+    ),
+    Case(
         "s_event_day_and_booking_link",
         "SOCIAL_MEDIA",
         "i need a facebook post for mother's day brunch at our restaurant, sunday may 10, book at luigis.com",

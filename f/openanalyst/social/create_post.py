@@ -446,7 +446,7 @@ _WHEN_IN_TOPIC = re.compile(
     r"(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?(?=\s*\d)|"
     r"(?:january|february|march|april|may|june|july|august|september|october|november|december)(?=\s*\d)|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?|\d{1,2}(?::\d{2})?\s*(?:am|pm)|today|tonight|tomorrow|"
-    r"yesterday|(?:last|this)\s+(?:night|morning|evening|weekend|week|month)|in\s+(?:an?|\d+)\s+(?:minutes?|hours?|days?|weeks?)|"
+    r"yesterday|(?:last|this|next)\s+(?:night|morning|evening|weekend|week|month|year)|in\s+(?:an?|\d+)\s+(?:minutes?|hours?|days?|weeks?)|"
     r"\d{1,2}(?:st|nd|rd|th)\b|(?:UTC|GMT|CET|CEST|EST|EDT|CST|PST|PDT|BST)\b|"
     r"(?<=\s)\d{1,2}\b(?!\s*[a-z%])"
     r")",

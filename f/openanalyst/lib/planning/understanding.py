@@ -231,6 +231,14 @@ _ACTIVITY_RE = lazy_re.compile(
 _CREATE_RE = lazy_re.compile(rf"\b({_CREATE_VERBS}|post)\b", re.I)  # "post" too: "post on linkedin that ..."
 _POST_NOUN_RE = lazy_re.compile(r"\b(posts?|tweets?|threads?|captions?|update|content)\b", re.I)
 _SCHEDULE_RE = lazy_re.compile(r"\b(schedule|publish|queue|post it|send it|on the schedule)\b", re.I)
+# "help me announce that we're opening in brooklyn", "i want to promote our workshop": news to tell
+# their followers, which is a post even when no post or platform is named
+_ANNOUNCE_ASK_RE = lazy_re.compile(
+    r"^\W*(?:(?:hey|hi|so|ok),?\s+)?(?:(?:can|could|would) you\s+|please\s+|pls\s+)?"
+    r"(?:help\s+(?:me|us)\s+(?:to\s+)?|(?:i|we)\s+(?:want|need|would like|'d like)\s+to\s+)?"
+    r"(?:announce|promote|advertise|publici[sz]e|tell\s+(?:our|my)\s+(?:followers|customers|audience))\b",
+    re.I,
+)
 _SCHEDULE_IT_RE = lazy_re.compile(
     r"^\s*(?:please\s+|can you\s+|pls\s+)?(?:schedule|queue)\s+(?:it|this|that)\b", re.I
 )
@@ -468,6 +476,9 @@ TONES = {
     "playful": "witty",
     "enthusiastic": "enthusiastic",
     "excited": "enthusiastic",
+    "exciting": "enthusiastic",
+    "energetic": "enthusiastic",
+    "hyped": "enthusiastic",
     "inspirational": "enthusiastic",
     "bold": "enthusiastic",
     "upbeat": "enthusiastic",
@@ -1379,6 +1390,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     # "schedule it for tomorrow at noon" (nothing written yet): a post to schedule, whose topic is asked
     wants_post = wants_post or bool(_SCHEDULE_IT_RE.match(text))
     wants_post = wants_post or shorter is not None  # "make this shorter: <their post>"
+    wants_post = wants_post or bool(_ANNOUNCE_ASK_RE.match(text) and topic)
 
     if update or problems:
         name, confidence = "preferences", 0.9
