@@ -290,6 +290,14 @@ def test_a_post_for_a_day_itself_greets_it(windmill):
     )
 
 
+def test_a_template_never_claims_lessons_it_cannot_tell(windmill):
+    """Found through the hub: "5 lessons we learned from our first year in business: what we have
+    learned so far." (a template cannot say what was learned)."""
+    topic = "5 lessons we learned from our first year in business"
+    post = create_post.main("alice", "twitter", topic, use_model=False, count=3)
+    assert len(post["drafts"]) == 3 and not any("learned so far" in d for d in post["drafts"]), post["drafts"]
+
+
 def test_congratulations_are_said_not_mused_about(windmill):
     """It was "A few thoughts on congratulating our partner Nordic Coffee on ..." tagged #Their."""
     post = create_post.main(

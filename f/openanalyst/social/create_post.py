@@ -165,7 +165,8 @@ _STOP = frozenset(
 # is a complete post a person could publish; the platform's shape is added around it.
 _HOOKS: dict[str, list[str]] = {
     "professional": [
-        "{Topic}: what we have learned so far.",
+        # no "what we have learned so far": a template cannot say what that was
+        "Here's our take on {topic}.",
         "A few thoughts on {topic}.",
         "Let's talk about {topic}.",
     ],
