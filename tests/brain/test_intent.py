@@ -522,6 +522,15 @@ def test_a_sentence_with_a_comma_before_the_table_is_not_its_header():
             "can you compare these two campaigns: spring campaign 3.2% ctr, summer campaign 4.1% ctr",
             "campaign,CTR (%)\nspring campaign,3.2\nsummer campaign,4.1",
         ),
+        # a verb between each label and its number, the question after them
+        (
+            "spring campaign had 3.2% ctr and summer campaign had 4.1% ctr, which did better?",
+            "campaign,CTR (%)\nspring campaign,3.2\nsummer campaign,4.1",
+        ),
+        (
+            "north had 120 sales, south had 150 sales, east had 90 sales",
+            "region,sales\nnorth,120\nsouth,150\neast,90",
+        ),
     ],
 )
 def test_data_written_in_the_request_is_read_as_a_table(text, data):

@@ -781,6 +781,8 @@ _COMPARED_PERIODS_RE = lazy_re.compile(
 _LINKS = frozenset(("then", "was", "were", "is", "are", "and", "to", "from", "went", "at", "of", "by", "or"))
 _PAIR_RE = lazy_re.compile(
     rf"^(?!(?:in|for|during|on)\s)(?P<label>[A-Za-z][\w .&'/-]{{0,40}}?|(?:19|20)\d\d)\s*[:=]?\s+"
+    # "spring campaign had 3.2% ctr": a verb between the label and its number
+    r"(?:(?:had|has|got|made|hit|reached|did|was|were|is|are)\s+)?"
     rf"(?P<value>{_NUMBER})"
     # "week 1 340 signups": the measure; "12k in jan" is a number said before its label
     r"(?:\s+(?!(?:in|for|during|on)\s)(?P<unit>[a-z][a-z-]*(?:\s+[a-z][a-z-]*)?))?$"
@@ -877,7 +879,7 @@ def _pairs_after(lead: str, mark: str, tail: str) -> tuple[str, str] | None:
             # "Jan 4200, ..., Apr 6100 and tell me which month was best": a clause after the
             # numbers is the request, as a sentence after them is
             rest = "".join(parts[at:]).strip()
-            if len(pairs) < 3 or len(rest.split()) < 3:
+            if len(pairs) < 2 or len(rest.split()) < 3:  # two are a table only when compared (below)
                 return None
             after = [" ".join([rest, *after])]
             break
