@@ -1444,6 +1444,18 @@ def test_more_exciting_is_a_tone():
     assert intent.extract("make it more exciting", "UTC", NOW).entities.extra["tone"] == "enthusiastic"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # found on the chat page: "✔️ something short and sweet" was in the caption
+        "can you make an instagram caption for a photo of our new latte art, something short and sweet",
+        "a tweet about our bake sale, short and punchy",
+    ],
+)
+def test_how_long_the_post_should_be_is_no_point_of_it(text):
+    assert "points" not in intent.extract(text, "UTC", NOW).entities.extra
+
+
 def test_a_weekday_before_a_date_names_the_date():
     """ "sunday may 10" was read as the coming Sunday."""
     assert intent.resolve_time("sunday may 10", "UTC", NOW).date().isoformat() == "2027-05-10"

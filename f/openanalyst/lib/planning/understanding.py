@@ -1548,7 +1548,11 @@ _CONTENT_TIME_RE = lazy_re.compile(
 _HOW_CLAUSE = lazy_re.compile(
     r"^(?:and\s+)?(?:then\s+)?(?:(?:schedule|post|publish|send|share|queue|keep|make|use|add|end|finish|close|"
     r"mention|include|including|highlight|in|with|on|for|to|at|by|tone|please|thanks|maybe|perhaps|ideally|"
-    r"preferably|around)\b)",
+    r"preferably|around)\b"
+    # "something short and sweet", "nothing too long", "short and punchy": how long, how it reads
+    r"|(?:something|nothing|anything)\s+(?:(?:too|really|very|super)\s+)?(?:short|brief|simple|quick|punchy|"
+    r"snappy|sweet|catchy|light|long|fun|casual|formal)\b"
+    r"|(?:short|brief|simple|punchy|snappy)(?:\s+(?:and|but)\s+\w+)?$)",
     re.I,
 )
 
