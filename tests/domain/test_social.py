@@ -298,6 +298,13 @@ def test_a_template_never_claims_lessons_it_cannot_tell(windmill):
     assert len(post["drafts"]) == 3 and not any("learned so far" in d for d in post["drafts"]), post["drafts"]
 
 
+def test_news_of_what_is_to_come_is_not_said_to_be_here(windmill):
+    """Found through the hub: "It's here! We're opening a second location in brooklyn next month! 🎉"."""
+    topic = "we're opening a second location in brooklyn next month"
+    post = create_post.main("alice", "linkedin", topic, tone="enthusiastic", use_model=False, count=2)
+    assert all("here!" not in d and "opening a second location" in d for d in post["drafts"]), post["drafts"]
+
+
 def test_congratulations_are_said_not_mused_about(windmill):
     """It was "A few thoughts on congratulating our partner Nordic Coffee on ..." tagged #Their."""
     post = create_post.main(

@@ -239,7 +239,8 @@ _CHANGE_VERB = re.compile(r"^\w+(?:\s+(?:to|on|in|at|for|from|early))*\s*")  # "
 _NEWS_HOOKS: dict[str, list[str]] = {
     "professional": ["{News}.", "News from our team: {news}."],
     "casual": ["Guess what? {News}!", "Some news: {news}."],
-    "enthusiastic": ["It's here! {News}! 🎉", "Big day: {news}!"],
+    # news of what is to come too ("we're opening in brooklyn next month"): never "It's here!"
+    "enthusiastic": ["Big news! {News}! 🎉", "Big day: {news}!"],
     "informative": ["What's new: {news}.", "An update: {news}."],
     "witty": ["Stop scrolling. {News}.", "Breaking (the good kind): {news}."],
 }
