@@ -663,6 +663,7 @@ def _topic(text: str, time_text: str | None = None, *, details: bool = False) ->
     """What a post is about, however it is phrased; None when the request does not say. What a
     colon adds ("our holiday hours: closed on the 25th") is the post's details, kept only when
     `details` is set (the whole span the topic covers)."""
+    ideas = _POST_IDEAS_RE.search(text) is not None  # "3 tweet ideas for national coffee day": about the day
     for pattern in _TOPIC_STARTS:
         m = pattern.search(text)
         if not m:
@@ -680,7 +681,7 @@ def _topic(text: str, time_text: str | None = None, *, details: bool = False) ->
         topic = _PICTURE_OF.sub("", topic)  # a caption "for a photo of our team" is about our team
         topic = _PICTURE_AFTER.sub("", topic)  # "our team offsite photo": about our team offsite
         topic = _INVITING.sub("", topic)  # "inviting people to our open day": about our open day
-        if _POST_IDEAS_RE.search(text):  # "3 tweet ideas for national coffee day": about the day
+        if ideas:
             topic = _IDEAS_FOR.sub("", topic)
         # "on twitter" names a platform, not a topic; nor does "up" ("can you set that up?")
         if topic.lower() in _NOT_A_TOPIC:
@@ -1278,8 +1279,8 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         extra["platforms"] = [name for _, name in named]
     urls = _URL_RE.findall(text)
     found = said_time = found_time(text, timezone, now)  # `found` may be set aside below; not `said_time`
-    ask = _SCHEDULE_RE.search(text)
-    if found and ask and (asked := found_time(text[ask.end() :], timezone, now)):
+    scheduling = _SCHEDULE_RE.search(text)  # "schedule", "post it", ...: the words asking to schedule
+    if found and scheduling and (asked := found_time(text[scheduling.end() :], timezone, now)):
         found = asked  # "our webinar next tuesday at 3pm, post it tomorrow at 9": the time after the ask
     update, problems = preference_change(text)
     if update:
@@ -1332,7 +1333,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         and found.text.split()[0] in whole.lower()
         # "our Black Friday deal ... at 10am Friday": a clock the topic does not hold is the send time
         and all(w in whole.lower() for w in found.text.lower().split() if any(c.isdigit() for c in w))
-        and not (_SCHEDULE_RE.search(text) or sent_for)
+        and not (scheduling or sent_for)
     ):
         # "about friday pizza": a day inside the topic is part of it ("... for tomorrow at 9": the send time)
         found, topic = None, _topic(bare)
@@ -1348,7 +1349,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         # "our sale ends Sunday": a date the post tells, not when it goes out; a send time said
         # beside it ("..., post it friday at 9am") is read without it
         rest = f"{text[: told.start()]} {text[told.end() :]}"
-        found = found_time(rest, timezone, now) if _SCHEDULE_RE.search(text) else None
+        found = found_time(rest, timezone, now) if scheduling else None
         if "text" not in extra:  # the topic keeps the day it tells
             topic = _topic(bare, found.text if found else None)
     if topic and "points" not in extra and "text" not in extra:
@@ -1376,7 +1377,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
             found = None
     if (
         found
-        and not _SCHEDULE_RE.search(text)
+        and not scheduling
         and any(found.text.lower() in str(p).lower() for p in extra.get("points") or [])
     ):
         found = None  # "..., 30% off everything this weekend": when the sale is, not when to post
@@ -1384,7 +1385,7 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
     if found and found.past:
         extra["past_time"] = found.text
     dataset = _DATASET_RE.search(text)
-    wants_schedule = bool(_SCHEDULE_RE.search(text)) or (found is not None and platform is not None)
+    wants_schedule = scheduling is not None or (found is not None and platform is not None)
     wants_post = bool(
         _POST_NOUN_RE.search(text) and (_CREATE_RE.search(text) or platform or _LEADING_POST_RE.search(text))
     ) or bool(platform and _CREATE_RE.search(text))
@@ -1601,10 +1602,9 @@ def _details_after(text: str, topic: str, found: timeparse.Resolved | None) -> l
     rest = _same_sentence(text, topic)
     # "our holiday hours on facebook tomorrow morning: dec 24 9-2, ...": where and when it goes out
     # may stand between the topic and its details
-    said_before = [found.text] if found else []
+    when = re.escape(found.text) if found else "(?!)"  # (?!) matches nothing: no time was said
     rest = re.sub(
-        rf"^(?:\s*(?:(?:on|for|to)\s+(?:twitter|x|linkedin|instagram|facebook)|"
-        rf"{'|'.join(map(re.escape, said_before)) or '(?!)'}|please|pls))+\s*(?=:)",
+        rf"^(?:\s*(?:(?:on|for|to)\s+(?:twitter|x|linkedin|instagram|facebook)|{when}|please|pls))+\s*(?=:)",
         "",
         rest,
         flags=re.I,
