@@ -1456,6 +1456,15 @@ def test_how_long_the_post_should_be_is_no_point_of_it(text):
     assert "points" not in intent.extract(text, "UTC", NOW).entities.extra
 
 
+def test_the_hours_of_news_said_first_are_not_its_send_time():
+    """Found through the hub: the post about a tasting "this saturday 2-5pm" was scheduled for
+    Saturday 5pm, as the tasting ended."""
+    text = "we're doing a free tasting this saturday 2-5pm, can you write a facebook post?"
+    found = intent.extract(text, "UTC", NOW)
+    assert (found.name, found.entities.time) == ("create_post", None)
+    assert found.entities.topic == "we're doing a free tasting this saturday 2-5pm"
+
+
 def test_a_weekday_before_a_date_names_the_date():
     """ "sunday may 10" was read as the coming Sunday."""
     assert intent.resolve_time("sunday may 10", "UTC", NOW).date().isoformat() == "2027-05-10"

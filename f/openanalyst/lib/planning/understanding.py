@@ -1373,7 +1373,13 @@ def extract(request: str, timezone: str | None = None, now: datetime | None = No
         # "we hit 1,000 subscribers today! can you write a linkedin post to celebrate?": the news
         # said first is the topic, and a day inside it is when it happened, not when to post
         topic = news["said"].strip()[:MAX_TOPIC_CHARS]
-        if found and found.text.lower() in topic.lower() and not _SCHEDULE_RE.search(news["ask"]):
+        # ("... this saturday 2-5pm": the time read, "this saturday 5pm", is in it word by word)
+        said = topic.lower()
+        if (
+            found
+            and all(w in said for w in found.text.lower().split())
+            and not _SCHEDULE_RE.search(news["ask"])
+        ):
             found = None
     if (
         found
